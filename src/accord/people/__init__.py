@@ -1,0 +1,41 @@
+"""The canonical person record and its standardisation.
+
+Public face: the field vocabulary (:data:`CANONICAL_FIELDS`, :data:`OUTPUT_COLUMNS`),
+:class:`StandardisationOptions`, :class:`Standardiser` (one SQL query for a record or a
+column) and :func:`connect` / :func:`prepare` for DuckDB connections that run it.
+Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
+``postcodes``, ``contact``), each returning staged SQL (``plan``).
+"""
+
+from accord.people.errors import InvalidOption, PeopleError
+from accord.people.models import (
+    CANONICAL_FIELDS,
+    INPUT_FIELDS,
+    ISSUE_COLUMNS,
+    NAME_FIELDS,
+    OUTPUT_COLUMNS,
+    StandardisationOptions,
+    StandardisedRecord,
+)
+from accord.people.dates import check_format as check_date_format
+from accord.people.service import Standardiser, connect, prepare
+from accord.people.types import SEX_VALUES, RecordId, Sex
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "INPUT_FIELDS",
+    "ISSUE_COLUMNS",
+    "NAME_FIELDS",
+    "OUTPUT_COLUMNS",
+    "SEX_VALUES",
+    "InvalidOption",
+    "PeopleError",
+    "RecordId",
+    "Sex",
+    "StandardisationOptions",
+    "StandardisedRecord",
+    "Standardiser",
+    "check_date_format",
+    "connect",
+    "prepare",
+]

@@ -1,0 +1,115 @@
+"""Phone numbers (E.164), email addresses and free-text addresses.
+
+UK phone numbers are validated in SQL against the number patterns that ``phonenumbers``
+publishes for GB (the same patterns its ``is_valid_number`` uses), so a million rows
+need no Python call; numbers with another country code are rare and go to
+``phonenumbers`` itself through a DuckDB function.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import phonenumbers
+import pyarrow as pa
+
+from accord.people.plan import FINAL, FieldPlan, ascii_or
+from accord.people.sql import lit
+
+_PHONE_TYPES = (
+    "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
+    "personal_number", "voip", "pager", "uan", "voicemail",
+)  # fmt: skip
+# The HTML living standard's e-mail syntax, with at least one dot in the domain.
+EMAIL_PATTERN = (
+    r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
+)
+
+
+@cache
+def gb_phone_pattern() -> str:
+    """Union of phonenumbers' GB patterns for every number type (national significant)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("GB")
+    if meta is None:  # pragma: no cover - phonenumbers always ships GB
+        raise RuntimeError("phonenumbers has no metadata for GB")
+    parts = []
+    for kind in _PHONE_TYPES:
+        desc = getattr(meta, kind)
+        if desc is not None and desc.national_number_pattern:
+            parts.append(f"(?:{desc.national_number_pattern})")
+    return "|".join(parts)
+
+
+def international_e164(values: pa.Array) -> pa.Array:
+    """DuckDB function body: E.164 for ``+``-prefixed numbers phonenumbers deems valid."""
+    out: list[str | None] = []
+    for value in values.to_pylist():
+        number = None
+        if value:
+            try:
+                parsed = phonenumbers.parse(value, None)
+            except phonenumbers.NumberParseException:
+                parsed = None
+            if parsed is not None and phonenumbers.is_valid_number(parsed):
+                number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        out.append(number)
+    return pa.array(out, type=pa.string())
+
+
+def plan_phone() -> FieldPlan:
+    plan = FieldPlan()
+    no_ext = (
+        r"CASE WHEN contains(lower(phone), 'x') THEN regexp_replace(trim(phone), "
+        r"'(?i)\s*(?:ext|extn|x)\.?\s*\d+$', '') ELSE phone END"
+    )
+    digits = rf"regexp_replace(replace({no_ext}, '(0)', ''), '[^0-9+]', '', 'g')"
+    plan.at(0)["_ph_d"] = f"nullif({digits}, '')"
+    plan.at(1)["_ph_e"] = "CASE WHEN starts_with(_ph_d, '00') THEN '+' || substr(_ph_d, 3) " \
+        "ELSE _ph_d END"
+    plan.at(2)["_ph_n"] = """CASE
+        WHEN starts_with(_ph_e, '+44') THEN ltrim(substr(_ph_e, 4), '0')
+        WHEN starts_with(_ph_e, '+') THEN NULL
+        WHEN starts_with(_ph_e, '44') AND length(_ph_e) = 12 THEN substr(_ph_e, 3)
+        WHEN starts_with(_ph_e, '0') THEN substr(_ph_e, 2)
+        ELSE _ph_e END"""
+    s3 = plan.at(3)
+    s3["_ph_gb"] = f"regexp_full_match(_ph_n, {lit(gb_phone_pattern())})"
+    s3["_ph_intl"] = (
+        "CASE WHEN _ph_n IS NULL AND _ph_e IS NOT NULL THEN accord_phone_e164(_ph_e) END"
+    )
+    plan.at(FINAL).update({
+        "phone": "CASE WHEN _ph_gb THEN '+44' || _ph_n ELSE coalesce(_ph_intl, _ph_e) END",
+        "phone_raw": "phone::VARCHAR",
+        "phone_issue": "CASE WHEN _ph_e IS NOT NULL AND NOT coalesce(_ph_gb, false) "
+        "AND _ph_intl IS NULL THEN 'invalid' END",
+    })  # fmt: skip
+    return plan
+
+
+def plan_email() -> FieldPlan:
+    plan = FieldPlan()
+    plan.at(0)["_em_s"] = "nullif(lower(trim(email)), '')"
+    plan.at(FINAL).update({
+        "email": "_em_s",
+        "email_raw": "email::VARCHAR",
+        "email_issue": f"CASE WHEN NOT regexp_full_match(_em_s, {lit(EMAIL_PATTERN)}) "
+        "THEN 'invalid' END",
+    })  # fmt: skip
+    return plan
+
+
+def plan_address() -> FieldPlan:
+    """Lower case, accents folded, punctuation as space.
+
+    Abbreviations ("Rd", "Ave") are left alone: expanding them per token costs more
+    than the rest of the record, and similarity measures absorb them.
+    """
+    plan = FieldPlan()
+    folded = ascii_or("lower(address)", "strip_accents(lower(accord_nfkc(address)))")
+    spaced = rf"regexp_replace({folded}, '[^\p{{L}}\p{{N}}]+', ' ', 'g')"
+    plan.at(FINAL).update({
+        "address": f"nullif(trim({spaced}), '')",
+        "address_raw": "address::VARCHAR",
+    })  # fmt: skip
+    return plan

@@ -1,0 +1,85 @@
+"""NHS numbers, National Insurance numbers and sex codes.
+
+Each keeps its cleaned form even when validation fails (a mistyped NHS number still
+helps linkage find a near match); the ``_issue`` column says what failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from accord.people.plan import FINAL, FieldPlan
+from accord.people.sql import case_map
+from accord.people.types import Sex
+
+# NI prefixes HMRC never issues, on top of the per-letter rules in the pattern.
+NI_BAD_PREFIXES = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+NI_PATTERN = r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?"
+
+# NHS Data Dictionary person-sex codes and the spellings legacy systems use for them.
+DEFAULT_SEX_CODES: dict[str, Sex] = {
+    "1": "male", "m": "male", "male": "male", "man": "male",
+    "2": "female", "f": "female", "female": "female", "woman": "female",
+    "0": "not_known", "u": "not_known", "unknown": "not_known", "not known": "not_known",
+    "x": "not_known",
+    "9": "not_specified", "i": "not_specified", "indeterminate": "not_specified",
+    "not specified": "not_specified",
+}  # fmt: skip
+
+
+def nhs_check_digit_ok(digits: str) -> str:
+    """SQL: the mod-11 check of a 10-digit string (weights 10..2, 11 -> 0, 10 invalid)."""
+    total = " + ".join(
+        f"{10 - i} * (ascii(substr({digits}, {i + 1}, 1)) - 48)" for i in range(9)
+    )
+    check = f"(11 - (({total}) % 11))"
+    last = f"(ascii(substr({digits}, 10, 1)) - 48)"
+    return f"(CASE {check} WHEN 11 THEN 0 ELSE {check} END = {last})"
+
+
+def plan_nhs_number() -> FieldPlan:
+    plan = FieldPlan()
+    plan.at(0)["_nhs_s"] = "nullif(replace(replace(trim(nhs_number), ' ', ''), '-', ''), '')"
+    plan.at(FINAL).update({
+        "nhs_number": r"CASE WHEN regexp_full_match(_nhs_s, '\d{10}') THEN _nhs_s END",
+        "nhs_number_raw": "nhs_number::VARCHAR",
+        "nhs_number_issue": rf"""CASE
+            WHEN _nhs_s IS NULL THEN NULL
+            WHEN NOT regexp_full_match(_nhs_s, '\d{{10}}') THEN 'format'
+            WHEN _nhs_s = repeat(left(_nhs_s, 1), 10) THEN 'placeholder'
+            WHEN NOT {nhs_check_digit_ok('_nhs_s')} THEN 'check_digit' END""",
+    })  # fmt: skip
+    return plan
+
+
+def plan_ni_number() -> FieldPlan:
+    plan = FieldPlan()
+    plan.at(0)["_ni_s"] = r"nullif(upper(regexp_replace(ni_number, '[\s\-]', '', 'g')), '')"
+    bad = ", ".join(f"'{p}'" for p in NI_BAD_PREFIXES)
+    shape = r"regexp_full_match(_ni_s, '[A-Z]{2}[0-9]{6}[A-Z]?')"
+    plan.at(FINAL).update({
+        "ni_number": f"CASE WHEN {shape} THEN _ni_s END",
+        "ni_number_raw": "ni_number::VARCHAR",
+        "ni_number_issue": f"""CASE
+            WHEN _ni_s IS NULL THEN NULL
+            WHEN NOT {shape} THEN 'format'
+            WHEN NOT regexp_full_match(_ni_s, '{NI_PATTERN}') OR left(_ni_s, 2) IN ({bad})
+                THEN 'invalid_prefix_or_suffix' END""",
+    })  # fmt: skip
+    return plan
+
+
+def plan_sex(codes: Mapping[str, Sex] | None) -> FieldPlan:
+    """Sex from the mapping's own codes first, then the NHS defaults; case-insensitive."""
+    table: dict[str, str] = {k.strip().lower(): v for k, v in (codes or {}).items()}
+    for k, v in DEFAULT_SEX_CODES.items():
+        table.setdefault(k, v)
+    plan = FieldPlan()
+    plan.at(0)["_sex_s"] = "nullif(lower(trim(sex)), '')"
+    plan.at(FINAL).update({
+        "sex": case_map("_sex_s", table),
+        "sex_raw": "sex::VARCHAR",
+        "sex_issue": f"CASE WHEN _sex_s IS NOT NULL AND {case_map('_sex_s', table)} IS NULL "
+        "THEN 'unknown_code' END",
+    })  # fmt: skip
+    return plan

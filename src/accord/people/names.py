@@ -1,0 +1,242 @@
+"""Names: tidy, split a full name, strip titles and suffixes, fold, canonical nicknames.
+
+Three forms of each part are made: the *accented* form (NFKC, lower case, apostrophes
+and hyphens unified, accents kept: ``zoë``, ``o'brien``) kept for display, the *folded*
+standard form used for comparison (``zoe``, ``obrien``, ``smith jones``), and, for the
+given name, its canonical forms from the ``nicknames`` package (``bill`` ->
+``[bill, robert, will, william, willis]``) as an extra field, never a replacement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+import pyarrow as pa
+
+from accord.people.plan import FINAL, FieldPlan, ascii_or
+from accord.people.sql import case_map, lit
+
+NAME_PARTS = ("given_name", "middle_names", "family_name")
+
+# Canonical title for each spelling seen at the start of a name.
+TITLES: dict[str, str] = {
+    "mr": "mr", "mrs": "mrs", "ms": "ms", "miss": "miss", "mx": "mx", "master": "master",
+    "dr": "dr", "doctor": "dr", "prof": "prof", "professor": "prof",
+    "rev": "rev", "revd": "rev", "reverend": "rev", "fr": "fr", "father": "fr",
+    "sir": "sir", "dame": "dame", "lord": "lord", "lady": "lady",
+    "capt": "capt", "captain": "capt", "col": "col", "colonel": "col",
+    "cllr": "cllr", "councillor": "cllr", "hon": "hon",
+}  # fmt: skip
+# Generational suffixes and honours at the end of a name. Short tokens that are also
+# surnames or abbreviated forenames (Ma, Md, Ba) are deliberately absent.
+SUFFIXES = (
+    "jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv",
+    "obe", "mbe", "cbe", "kbe", "dbe", "qc", "kc", "phd", "esq",
+)  # fmt: skip
+# Surname particles that belong to the family name in ``Given van der Berg``.
+PARTICLES = (
+    "van", "von", "de", "der", "den", "da", "di", "du", "del", "della",
+    "la", "le", "st", "ter", "ten", "bin", "ap", "o", "mc", "mac",
+)  # fmt: skip
+
+_PARTICLE_ALT = "|".join(PARTICLES)
+_UPPER_TOKEN = r"\p{Lu}[\p{Lu}'\-]+"
+_UPPER_RUN = rf"{_UPPER_TOKEN}(?:\s+{_UPPER_TOKEN})*"
+
+
+def tidy(expr: str, *, keep_comma: bool = False) -> str:
+    """NFKC, unified apostrophes and hyphens, other punctuation as space, spaces collapsed.
+
+    Case and accents are kept; ``keep_comma`` keeps the comma of ``FAMILY, Given``.
+    """
+    unicode = (
+        "regexp_replace(regexp_replace(accord_nfkc({e}), '[’‘`´ʼ′]', '''', 'g'), "
+        "'[‐‑‒–—―]', '-', 'g')"
+    ).format(e=expr)
+    unified = ascii_or(expr, unicode)
+    comma = "," if keep_comma else ""
+    spaced = rf"regexp_replace({unified}, '[^\p{{L}}\p{{M}}\p{{N}}''{comma}\-]+', ' ', 'g')"
+    return f"nullif(trim({spaced}), '')"
+
+
+def fold(expr: str) -> str:
+    """The comparison form of a tidy lower-case name: no accents, apostrophes or hyphens.
+
+    After :func:`tidy` only letters, marks, digits, apostrophes, hyphens and single
+    spaces remain, so plain replacements do what a regular expression would, faster.
+    """
+    unicode = (
+        "translate(replace(replace(replace(replace(strip_accents({e}), 'ß', 'ss'), "
+        "'æ', 'ae'), 'œ', 'oe'), 'þ', 'th'), 'øłđħıð', 'oldhid')"
+    ).format(e=expr)
+    no_accents = ascii_or(expr, unicode)
+    spaced = f"replace(replace(replace({no_accents}, '''', ''), '-', ' '), '  ', ' ')"
+    return f"nullif(trim({spaced}), '')"
+
+
+_LEAD = lit(rf"^({_UPPER_RUN})\s+(\S*\p{{Ll}}.*)$")
+_TRAIL = lit(rf"^(.*\p{{Ll}}\S*)\s+({_UPPER_RUN})$")
+_PARTICLE = lit(rf"(?:^|\s)((?i:(?:{_PARTICLE_ALT})\s+)*\S+)$")
+
+
+def _in(expr: str, words: Iterable[str]) -> str:
+    return f"{expr} IN ({', '.join(lit(w) for w in words)})"
+
+
+def _without_suffix(expr: str) -> str:
+    """Drop one trailing suffix word (Jr, OBE ...) when a name is left before it."""
+    last = f"lower(split_part({expr}, ' ', -1))"
+    return (
+        f"nullif(trim(CASE WHEN contains({expr}, ' ') AND {_in(last, SUFFIXES)} "
+        f"THEN left({expr}, length({expr}) - length({last})) ELSE {expr} END), '')"
+    )
+
+
+def _title_split(plan: FieldPlan, stage: int, text: str, prefix: str) -> None:
+    """``{prefix}_title`` (canonical) and ``{prefix}_rest`` (text without title or suffix).
+
+    A title is taken only when a name follows it, so a lone "Miss" stays a name; the
+    test is a word lookup, cheap enough for every row.
+    """
+    first = f"lower(split_part({text}, ' ', 1))"
+    plan.at(stage)[f"{prefix}_t"] = (
+        f"CASE WHEN contains({text}, ' ') AND {_in(first, TITLES)} THEN {first} END"
+    )
+    nxt = plan.at(stage + 1)
+    nxt[f"{prefix}_title"] = case_map(f"{prefix}_t", TITLES)
+    rest = (
+        f"CASE WHEN {prefix}_t IS NULL THEN {text} "
+        f"ELSE trim(substr({text}, length({prefix}_t) + 2)) END"
+    )
+    nxt[f"{prefix}_rest"] = _without_suffix(rest)
+
+
+def _first_token(expr: str) -> str:
+    return f"nullif(split_part({expr}, ' ', 1), '')"
+
+
+def _after_first_token(expr: str) -> str:
+    return f"nullif(trim(substr({expr}, length(split_part({expr}, ' ', 1)) + 1)), '')"
+
+
+def _split_full_name(plan: FieldPlan) -> None:
+    """``FAMILY, Given`` / ``Given FAMILY`` / ``FAMILY Given`` / ``Given Middle Family``.
+
+    Cheap tests (a comma, mixed case) decide which regular expressions a value needs.
+    """
+    plan.at(0)["_full_tidy"] = tidy("full_name", keep_comma=True)
+    s1 = plan.at(1)
+    s1["_full_comma"] = "contains(_full_tidy, ',')"
+    s1["_full_lhs"] = "CASE WHEN contains(_full_tidy, ',') " \
+        "THEN trim(split_part(_full_tidy, ',', 1)) END"
+    s1["_full_rhs"] = "CASE WHEN contains(_full_tidy, ',') THEN trim(replace(substr(" \
+        "_full_tidy, strpos(_full_tidy, ',') + 1), ',', ' ')) ELSE _full_tidy END"
+    _title_split(plan, 2, "_full_rhs", "_full")  # stages 2 and 3
+    bare = "_full_rest"
+    mixed = f"{bare} <> upper({bare}) AND {bare} <> lower({bare})"
+    s4 = plan.at(4)
+    s4["_full_lead"] = f"CASE WHEN NOT _full_comma AND {mixed} " \
+        f"THEN regexp_extract({bare}, {_LEAD}, ['f', 'g']) END"
+    s4["_full_trail"] = f"CASE WHEN NOT _full_comma AND {mixed} " \
+        f"THEN regexp_extract({bare}, {_TRAIL}, ['g', 'f']) END"
+    s5 = plan.at(5)
+    s5["_full_family"] = f"""CASE
+        WHEN _full_comma THEN {_without_suffix("_full_lhs")}
+        WHEN _full_lead.f <> '' THEN _full_lead.f
+        WHEN _full_trail.f <> '' THEN _full_trail.f
+        ELSE regexp_extract({bare}, {_PARTICLE}, 1) END"""
+    s6 = plan.at(6)
+    s6["_full_given"] = f"""CASE
+        WHEN _full_comma THEN {bare}
+        WHEN _full_lead.f <> '' THEN _full_lead.g
+        WHEN _full_trail.f <> '' THEN _full_trail.g
+        ELSE nullif(trim(left({bare}, length({bare}) - length(_full_family))), '') END"""
+    s7 = plan.at(7)
+    s7["_given_tidy"] = _first_token("_full_given")
+    s7["_middle_tidy"] = _after_first_token("_full_given")
+    s7["_family_tidy"] = "nullif(trim(_full_family), '')"
+    s7["_title"] = "_full_title"
+    s7["_name_issue"] = (
+        "CASE WHEN _full_tidy IS NOT NULL AND _full_given IS NULL THEN 'single_token' END"
+    )
+
+
+def _separate_parts(plan: FieldPlan, present: frozenset[str]) -> None:
+    """Given / middle / family columns: the given column's extra forenames go to middle."""
+    s0, s7 = plan.at(0), plan.at(7)
+    if "given_name" in present:
+        s0["_given_col"] = tidy("given_name")
+        _title_split(plan, 2, "_given_col", "_given")
+        g, title = "_given_rest", "_given_title"
+    else:
+        g, title = "NULL", "NULL::VARCHAR"
+    s0["_middle_col"] = tidy("middle_names") if "middle_names" in present else "NULL"
+    s0["_family_col"] = tidy("family_name") if "family_name" in present else "NULL"
+    s7["_given_tidy"] = _first_token(g)
+    s7["_middle_tidy"] = (
+        f"nullif(trim(concat_ws(' ', {_after_first_token(g)}, _middle_col)), '')"
+    )
+    s7["_family_tidy"] = _without_suffix("_family_col")
+    s7["_title"] = title
+    s7["_name_issue"] = "NULL::VARCHAR"
+
+
+def plan_names(present: frozenset[str]) -> FieldPlan:
+    """SQL for every name output column, from whichever name columns were mapped."""
+    plan = FieldPlan()
+    if "full_name" in present:
+        _split_full_name(plan)
+    else:
+        _separate_parts(plan, present)
+    s8, final = plan.at(8), plan.at(FINAL)
+    for part, short in (("given_name", "given"), ("middle_names", "middle"),
+                        ("family_name", "family")):  # fmt: skip
+        accented = f"lower(_{short}_tidy)"
+        folded = fold(accented)
+        if part == "family_name":
+            # "O Brien" and "Mc Donald" are the same names as O'Brien and McDonald.
+            folded = (
+                f"CASE WHEN {folded} SIMILAR TO '(o|d|mc|mac) .*' THEN regexp_replace("
+                rf"{folded}, '^(o|d|mc|mac) (\S)', '\1\2') ELSE {folded} END"
+            )
+        s8[f"_{short}_fold"] = folded
+        final[part] = f"_{short}_fold"
+        final[f"{part}_accented"] = accented
+        raw = part if part in present else "NULL"
+        final[f"{part}_raw"] = f"{raw}::VARCHAR"
+    final["full_name_raw"] = ("full_name" if "full_name" in present else "NULL") + "::VARCHAR"
+    final["title"] = "_title"
+    final["name_issue"] = "_name_issue"
+    _join, final["given_name_canonical"] = nickname_join("_given_fold")
+    return plan
+
+
+NICKNAME_TABLE = "accord_nicknames"
+
+
+def nickname_join(given_col: str) -> tuple[str, str]:
+    """A LEFT JOIN clause to the nickname table and the canonical-forms expression."""
+    join = f"LEFT JOIN {NICKNAME_TABLE} AS _nick ON _nick.name = {given_col}"
+    expr = (
+        f"CASE WHEN {given_col} IS NULL THEN NULL "
+        f"ELSE coalesce(_nick.canonicals, [{given_col}]) END"
+    )
+    return join, expr
+
+
+@cache
+def nickname_table() -> pa.Table:
+    """Every name in the ``nicknames`` package with its sorted canonical forms (and itself).
+
+    The package's relation is noisy in both directions (it lists ``william`` as a
+    nickname of ``bill``), so one canonical name cannot be chosen safely; the sorted set
+    lets a comparison ask whether two names share any canonical form.
+    """
+    from nicknames import NickNamer
+
+    namer = NickNamer()
+    lookup = namer.canonical_lookup
+    names = sorted(lookup)
+    canonicals = [sorted(lookup[n] | {n}) for n in names]
+    return pa.table({"name": names, "canonicals": canonicals})

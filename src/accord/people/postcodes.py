@@ -1,0 +1,41 @@
+"""UK postcodes: the ``SW1A 1AA`` form, validated, with area, district, sector derived.
+
+Terms follow Royal Mail: for ``SW1A 1AA`` the area is ``SW``, the outward code
+``SW1A``, the district ``SW1`` (the outward code without a sub-district letter, so
+``SW1A`` and ``SW1E`` fall in one district) and the sector ``SW1A 1``. An invalid
+postcode keeps its cleaned form, so records from abroad still compare.
+"""
+
+from __future__ import annotations
+
+from accord.people.plan import FINAL, FieldPlan
+
+# Royal Mail's format rules: letters not used in each position are excluded.
+_OUTWARD = (
+    "(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}"
+    "|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"
+)
+POSTCODE_PATTERN = f"(?:{_OUTWARD} [0-9][ABD-HJLNP-UW-Z]{{2}}|GIR 0AA)"
+
+
+def plan_postcode() -> FieldPlan:
+    plan = FieldPlan()
+    plan.at(0)["_pc_c"] = "nullif(upper(regexp_replace(postcode, '[^A-Za-z0-9]', '', 'g')), '')"
+    plan.at(1)["_pc_f"] = (
+        "CASE WHEN length(_pc_c) BETWEEN 5 AND 7 "
+        "THEN left(_pc_c, length(_pc_c) - 3) || ' ' || right(_pc_c, 3) ELSE _pc_c END"
+    )
+    plan.at(2)["_pc_ok"] = f"regexp_full_match(_pc_f, '{POSTCODE_PATTERN}')"
+    outward = "split_part(_pc_f, ' ', 1)"
+    plan.at(FINAL).update({
+        "postcode": "_pc_f",
+        "postcode_raw": "postcode::VARCHAR",
+        "postcode_issue": "CASE WHEN _pc_f IS NOT NULL AND NOT _pc_ok THEN 'invalid' END",
+        "postcode_area": f"CASE WHEN _pc_ok THEN regexp_extract({outward}, '^[A-Z]+') END",
+        "postcode_outward": f"CASE WHEN _pc_ok THEN {outward} END",
+        "postcode_district": (
+            f"CASE WHEN _pc_ok THEN regexp_extract({outward}, '^[A-Z]+[0-9]+') END"
+        ),
+        "postcode_sector": f"CASE WHEN _pc_ok THEN left(_pc_f, length(_pc_f) - 2) END",
+    })  # fmt: skip
+    return plan

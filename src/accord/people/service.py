@@ -1,0 +1,151 @@
+"""One standardisation query for one record or a whole column.
+
+:class:`Standardiser` stacks the staged SQL of every field module (names, dates,
+identifiers, postcodes, contact) into a single DuckDB query. Bulk work embeds the query
+over a relation; :meth:`Standardiser.record` runs the very same query over one row,
+so the API and a hundred-million-row ingest cannot disagree.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from accord.people.contact import international_e164, plan_address, plan_email, plan_phone
+from accord.people.dates import plan_date_of_birth
+from accord.people.errors import InvalidOption
+from accord.people.identifiers import plan_ni_number, plan_nhs_number, plan_sex
+from accord.people.models import (
+    INPUT_FIELDS,
+    NAME_FIELDS,
+    OUTPUT_COLUMNS,
+    StandardisationOptions,
+    StandardisedRecord,
+)
+from accord.people.names import NICKNAME_TABLE, nickname_join, nickname_table, plan_names
+from accord.people.plan import FINAL, FieldPlan
+from accord.people.postcodes import plan_postcode
+from accord.people.sql import ident
+from accord.people.types import SEX_VALUES
+
+
+def _nfkc(values: pa.Array) -> pa.Array:
+    return pc.utf8_normalize(values, form="NFKC")
+
+
+def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Give a DuckDB connection the functions and tables the standardisation SQL uses."""
+    conn.create_function(
+        "accord_nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False
+    )
+    conn.create_function(
+        "accord_phone_e164",
+        international_e164,
+        ["VARCHAR"],
+        "VARCHAR",
+        type="arrow",
+        side_effects=False,
+    )
+    conn.register(NICKNAME_TABLE, nickname_table())
+    return conn
+
+
+def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A new DuckDB connection, prepared for standardisation."""
+    return prepare(duckdb.connect(database))
+
+
+class Standardiser:
+    """The standardisation query for a source that supplies ``present`` input fields."""
+
+    def __init__(self, options: StandardisationOptions, present: Iterable[str]) -> None:
+        self.options = options
+        self.present = frozenset(present)
+        unknown = self.present - set(INPUT_FIELDS)
+        if unknown:
+            raise InvalidOption(f"unknown person fields: {sorted(unknown)}")
+        if "full_name" in self.present and self.present & set(NAME_FIELDS):
+            raise InvalidOption("full_name cannot be mapped together with separate name parts")
+        bad = {v for v in options.sex_codes.values() if v not in SEX_VALUES}
+        if bad:
+            raise InvalidOption(f"sex codes must map to one of {list(SEX_VALUES)}, not {bad}")
+        self._plan = self._build_plan()
+        self._local = threading.local()
+
+    def _build_plan(self) -> FieldPlan:
+        plan = plan_names(self.present)
+        for part in (
+            plan_date_of_birth(self.options.date_format, self.options.as_of),
+            plan_sex(self.options.sex_codes),
+            plan_nhs_number(),
+            plan_ni_number(),
+            plan_postcode(),
+            plan_address(),
+            plan_phone(),
+            plan_email(),
+        ):
+            plan.merge(part)
+        plan.at(FINAL)["record_id"] = "nullif(trim(record_id), '')"
+        missing = set(OUTPUT_COLUMNS) - plan.at(FINAL).keys()
+        if missing:  # pragma: no cover - a programming error in a field module
+            raise AssertionError(f"no SQL for output columns {sorted(missing)}")
+        return plan
+
+    def query(self, source: str, passthrough: Sequence[str] = ()) -> str:
+        """SQL that standardises every row of ``source`` (a table, view or subquery).
+
+        ``source`` supplies the present input fields as text columns named after the
+        fields; ``passthrough`` columns are carried unchanged after the standard ones.
+        """
+        inputs = [
+            f"{ident(f)}::VARCHAR AS {ident(f)}"
+            if f in self.present
+            else f"NULL::VARCHAR AS {ident(f)}"
+            for f in INPUT_FIELDS
+        ]
+        inputs += [ident(c) for c in passthrough]
+        ctes = [f"_s_in AS (SELECT {', '.join(inputs)} FROM {source})"]
+        previous = "_s_in"
+        for k in range(FINAL):
+            exprs = self._plan.at(k)
+            cols = ", ".join(f"{e} AS {ident(n)}" for n, e in exprs.items())
+            ctes.append(f"_s{k} AS (SELECT *{', ' + cols if cols else ''} FROM {previous})")
+            previous = f"_s{k}"
+        final = self._plan.at(FINAL)
+        outputs = [
+            f"CAST({final[c]} AS {t}) AS {ident(c)}" for c, t in OUTPUT_COLUMNS.items()
+        ]
+        outputs += [f"{previous}.{ident(c)}" for c in passthrough]
+        join, _ = nickname_join("_given_fold")
+        return (
+            f"WITH {', '.join(ctes)} SELECT {', '.join(outputs)} FROM {previous} {join}"
+        )
+
+    def _record_connection(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        cached: tuple[duckdb.DuckDBPyConnection, str] | None = getattr(
+            self._local, "conn", None
+        )
+        if cached is None:
+            conn = connect()
+            params = ", ".join(f"${f}::VARCHAR AS {ident(f)}" for f in sorted(self.present))
+            source = f"(SELECT {params or '1 AS _none'})"
+            cached = (conn, self.query(source))
+            self._local.conn = cached
+        return cached
+
+    def record(self, raw: Mapping[str, str | None]) -> StandardisedRecord:
+        """Standardise one record: the bulk query run over a single row."""
+        unknown = set(raw) - self.present
+        if unknown:
+            raise InvalidOption(f"fields not declared for this standardiser: {sorted(unknown)}")
+        conn, sql = self._record_connection()
+        params = {f: raw.get(f) for f in self.present}
+        row = conn.execute(sql, params).fetchone()
+        assert row is not None
+        values: dict[str, Any] = dict(zip(OUTPUT_COLUMNS, row, strict=True))
+        return StandardisedRecord(**values)

@@ -1,0 +1,60 @@
+"""Reading legacy systems: mapping files, registered readers, ingest into snapshots.
+
+Public face: :func:`ingest` and its :class:`IngestReport`; :func:`load_mapping` and the
+:class:`Mapping` model; the reader registry (:class:`Reader`, :func:`register_reader`,
+:func:`reader_for`); snapshot queries (:func:`latest_snapshots`, :func:`get_snapshot`,
+:func:`quarantined`, :func:`statistics`); :func:`export_snapshot`; the error tree under
+:class:`SourceError`. Readers live in ``readers/``, one module per format.
+"""
+
+from accord.sources.errors import (
+    MappingError,
+    SourceError,
+    SourceUnreadable,
+    UnknownDataset,
+    UnsupportedSource,
+)
+from accord.sources.export import export_snapshot
+from accord.sources.ingest import FieldReport, IngestProgress, IngestReport, ingest
+from accord.sources.mapping import load_mapping, parse_mapping
+from accord.sources.models import FieldSpec, Mapping, SourceOptions
+from accord.sources.readers.base import Loaded, Quarantined, Reader
+from accord.sources.registry import reader_for, readers, register_reader
+from accord.sources.repository import (
+    QuarantineEntry,
+    SnapshotInfo,
+    get_snapshot,
+    latest_snapshots,
+    quarantined,
+    statistics,
+)
+
+__all__ = [
+    "FieldReport",
+    "FieldSpec",
+    "IngestProgress",
+    "IngestReport",
+    "Loaded",
+    "Mapping",
+    "MappingError",
+    "QuarantineEntry",
+    "Quarantined",
+    "Reader",
+    "SnapshotInfo",
+    "SourceError",
+    "SourceOptions",
+    "SourceUnreadable",
+    "UnknownDataset",
+    "UnsupportedSource",
+    "export_snapshot",
+    "get_snapshot",
+    "ingest",
+    "latest_snapshots",
+    "load_mapping",
+    "parse_mapping",
+    "quarantined",
+    "reader_for",
+    "readers",
+    "register_reader",
+    "statistics",
+]

@@ -1,0 +1,310 @@
+"""Ingest: read a source through its mapping, standardise, and publish an immutable snapshot.
+
+The steps, all in a private scratch directory: validate the mapping against the source's
+header (before any row is read); load raw text rows into a disk-backed DuckDB database
+(bounded memory); quarantine rows that cannot be parsed or lack a required field; run the
+people standardisation query straight into a Parquet file; name the file by its SHA-256;
+and only then record the snapshot, its quarantine and its statistics in one SQL
+transaction. Any failure before that commit leaves no file and no row behind.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from accord.people import (
+    ISSUE_COLUMNS,
+    NAME_FIELDS,
+    StandardisationOptions,
+    Standardiser,
+    prepare,
+)
+from accord.people.sql import ident, lit
+from accord.sources.errors import SourceError
+from accord.sources.mapping import check_columns, load_mapping
+from accord.sources.models import Mapping
+from accord.sources.readers.base import Quarantined, clip
+from accord.sources.registry import reader_for
+from accord.sources.repository import NewSnapshot, SnapshotInfo, save_snapshot
+from accord.store import Workspace, duckdb_connect, publish
+
+IngestProgress = Callable[[str, int, int | None], None]
+"""Called with (phase, done, total or None) as an ingest advances."""
+
+PRESENT, STANDARD, QUARANTINED = "(present)", "(standard)", "(quarantined)"
+REPORTED_FIELDS = (
+    "record_id", "full_name", "given_name", "middle_names", "family_name", "date_of_birth",
+    "sex", "nhs_number", "ni_number", "postcode", "address", "phone", "email",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FieldReport:
+    """How one canonical field fared in an ingest."""
+
+    field: str
+    read: int
+    standardised: int
+    quarantined: int
+    issues: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> int:
+        return sum(self.issues.values())
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """The outcome of one ingest."""
+
+    snapshot: SnapshotInfo
+    fields: list[FieldReport]
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        s = self.snapshot
+        return {
+            "dataset": s.dataset, "version": s.version, "snapshot": s.content_hash,
+            "path": s.path, "source": s.source, "source_kind": s.source_kind,
+            "rows_read": s.read_rows, "rows": s.rows, "quarantined": s.quarantined_rows,
+            "as_of": s.as_of.isoformat(), "seconds": round(self.seconds, 3),
+            "fields": {
+                f.field: {"read": f.read, "standardised": f.standardised,
+                          "flagged": f.flagged, "quarantined": f.quarantined,
+                          "issues": f.issues}
+                for f in self.fields
+            },
+        }  # fmt: skip
+
+
+def _noop(_phase: str, _done: int, _total: int | None) -> None:
+    return None
+
+
+def ingest(
+    workspace: Workspace,
+    source: str,
+    mapping_path: Path,
+    dataset: str,
+    *,
+    as_of: date | None = None,
+    progress: IngestProgress = _noop,
+) -> IngestReport:
+    """Ingest ``source`` as a new snapshot of ``dataset``; see the module docstring."""
+    started = time.perf_counter()
+    mapping = load_mapping(mapping_path)
+    options = StandardisationOptions(
+        as_of=as_of or date.today(), date_format=mapping.date_format, sex_codes=mapping.sex_codes
+    )
+    standardiser = Standardiser(options, mapping.fields.keys())
+    with workspace.scratch() as scratch:
+        reader = reader_for(source, mapping.source, scratch, workspace.settings.chunk_rows)
+        check_columns(mapping, reader.columns(), str(mapping_path), source)
+        conn = prepare(duckdb_connect(workspace, scratch / "work.duckdb"))
+        try:
+            loaded = reader.load(
+                conn, "raw", mapping.source_columns(), lambda d, t: progress("read", d, t)
+            )
+            rejected = list(loaded.rejected)
+            _canonical_view(conn, mapping)
+            rejected += _missing_required(conn, mapping)
+            out = scratch / "snapshot.parquet"
+            progress("standardise", 0, None)
+            _write(conn, standardiser, mapping, out)
+            rejected += _unstandardised_required(conn, mapping, out)
+            rows = _count(conn, out)
+            stats = _statistics(conn, out, mapping, rejected)
+        finally:
+            conn.close()
+        progress("publish", 0, None)
+        snapshot = _publish(workspace, out, NewSnapshot(
+            dataset=dataset, content_hash="", path="", rows=rows, read_rows=loaded.rows_read,
+            quarantined_rows=len({q.row_number for q in rejected}), source=reader.describe(),
+            source_kind=reader.kind, mapping=json.dumps(mapping.model_dump(mode="json")),
+            as_of=options.as_of,
+        ), [(reader.describe(), q) for q in rejected], stats)  # fmt: skip
+    return IngestReport(snapshot, _field_reports(stats), time.perf_counter() - started)
+
+
+def _canonical_view(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
+    """``canon``: the mapped source columns renamed as person fields, addresses joined."""
+    cols = ["__row AS source_row"]
+    for name, spec in mapping.fields.items():
+        if len(spec.columns) == 1:
+            cols.append(f"{ident(spec.columns[0])} AS {ident(name)}")
+        else:
+            parts = ", ".join(f"nullif(trim({ident(c)}), '')" for c in spec.columns)
+            cols.append(f"nullif(concat_ws(', ', {parts}), '') AS {ident(name)}")
+    cols += [ident(a) for a in mapping.attributes]
+    conn.execute(f"CREATE VIEW canon AS SELECT {', '.join(cols)} FROM raw")
+
+
+def _blank(field_name: str, table: str = "") -> str:
+    qualified = f"{table}.{ident(field_name)}" if table else ident(field_name)
+    return f"nullif(trim({qualified}), '') IS NULL"
+
+
+def _missing_required(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> list[Quarantined]:
+    """Rows whose required fields are blank, one entry per blank field, with the raw row."""
+    out: list[Quarantined] = []
+    for name in mapping.required:
+        rows = conn.execute(
+            "SELECT c.source_row, to_json(r)::VARCHAR FROM canon c JOIN raw r "
+            f"ON r.__row = c.source_row WHERE {_blank(name, 'c')} ORDER BY 1"
+        ).fetchall()
+        column = mapping.fields[name].columns[0]
+        out += [
+            Quarantined(int(row), column, f"required field {name} is blank", clip(raw))
+            for row, raw in rows
+        ]
+    return out
+
+
+def _keep_clause(mapping: Mapping) -> str:
+    return " AND ".join(f"NOT ({_blank(n)})" for n in mapping.required) or "true"
+
+
+def _write(
+    conn: duckdb.DuckDBPyConnection, standardiser: Standardiser, mapping: Mapping, out: Path
+) -> None:
+    source = f"(SELECT * FROM canon WHERE {_keep_clause(mapping)})"
+    passthrough = ["source_row", *mapping.attributes]
+    query = standardiser.query(source, passthrough)
+    conn.execute(f"COPY ({query}) TO {lit(str(out))} (FORMAT parquet, COMPRESSION zstd)")
+
+
+def _unstandardised_required(
+    conn: duckdb.DuckDBPyConnection, mapping: Mapping, out: Path
+) -> list[Quarantined]:
+    """Rows whose required field was present but could not be standardised.
+
+    Rare, so the snapshot is rewritten only when there are some.
+    """
+    checks = [n for n in mapping.required if n != "record_id" and n != "full_name"]
+    if not checks:
+        return []
+    issue = {n: ISSUE_COLUMNS.get(n) for n in checks}
+    arms = " ".join(
+        f"WHEN {ident(n)} IS NULL THEN {lit(n)}" for n in checks
+    )
+    reason = " ".join(
+        f"WHEN {ident(n)} IS NULL THEN {ident(issue[n]) if issue[n] else 'NULL'}" for n in checks
+    )
+    rows = conn.execute(
+        f"SELECT source_row, CASE {arms} END, CASE {reason} END "
+        f"FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NOT NULL"
+    ).fetchall()
+    if not rows:
+        return []
+    kept = out.with_suffix(".kept.parquet")
+    conn.execute(
+        f"COPY (SELECT * FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NULL) "
+        f"TO {lit(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
+    )
+    kept.replace(out)
+    return [
+        Quarantined(int(row), mapping.fields[name].columns[0],
+                    f"required field {name} could not be standardised ({why or 'no value'})")
+        for row, name, why in rows
+    ]  # fmt: skip
+
+
+def _count(conn: duckdb.DuckDBPyConnection, out: Path) -> int:
+    row = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _measures(mapping: Mapping) -> dict[str, tuple[str, str]]:
+    """Per reported field: (expression counted as read, expression counted as standardised)."""
+    mapped = set(mapping.fields)
+    split = "full_name" in mapped
+    measures: dict[str, tuple[str, str]] = {}
+    for name in REPORTED_FIELDS:
+        if name == "record_id":
+            measures[name] = ("record_id", "record_id")
+        elif name == "full_name" and split:
+            measures[name] = ("full_name_raw", "family_name")
+        elif name in NAME_FIELDS and split:
+            measures[name] = (name, name)
+        elif name in mapped:
+            measures[name] = (f"{name}_raw", name)
+    return measures
+
+
+def _statistics(
+    conn: duckdb.DuckDBPyConnection, out: Path, mapping: Mapping, rejected: list[Quarantined]
+) -> list[tuple[str, str, int]]:
+    """``(field, issue, count)``: values read, standardised, flagged per issue, quarantined."""
+    snap = f"read_parquet({lit(str(out))})"
+    measures = _measures(mapping)
+    counts = []
+    for name, (read, std) in measures.items():
+        counts.append(f"SELECT {lit(name)}, {lit(PRESENT)}, "
+                      f"count(nullif(trim({ident(read)}::VARCHAR), '')) FROM {snap}")  # fmt: skip
+        counts.append(f"SELECT {lit(name)}, {lit(STANDARD)}, count({ident(std)}) FROM {snap}")
+    for name, column in ISSUE_COLUMNS.items():
+        label = "full_name" if name == "name" else name
+        if label in measures:
+            counts.append(
+                f"SELECT {lit(label)}, {ident(column)}, count(*) FROM {snap} "
+                f"WHERE {ident(column)} IS NOT NULL GROUP BY ALL"
+            )
+    rows = conn.execute(" UNION ALL ".join(counts)).fetchall()
+    stats = [(str(f), str(i), int(n)) for f, i, n in rows]
+    by_column = {c: n for n, spec in mapping.fields.items() for c in spec.columns}
+    per_field: dict[str, int] = {}
+    for q in rejected:
+        name = by_column.get(q.column or "", "(row)")
+        per_field[name] = per_field.get(name, 0) + 1
+    return stats + [(name, QUARANTINED, n) for name, n in sorted(per_field.items())]
+
+
+def _field_reports(stats: list[tuple[str, str, int]]) -> list[FieldReport]:
+    by_field: dict[str, dict[str, int]] = {}
+    for name, issue, n in stats:
+        by_field.setdefault(name, {})[issue] = n
+    order = {f: i for i, f in enumerate((*REPORTED_FIELDS, "(row)"))}
+    reports = []
+    for name in sorted(by_field, key=lambda f: order.get(f, len(order))):
+        counts = by_field[name]
+        issues = {k: v for k, v in counts.items() if not k.startswith("(")}
+        reports.append(FieldReport(
+            field=name, read=counts.get(PRESENT, 0), standardised=counts.get(STANDARD, 0),
+            quarantined=counts.get(QUARANTINED, 0), issues=issues,
+        ))  # fmt: skip
+    return reports
+
+
+def _publish(
+    workspace: Workspace,
+    out: Path,
+    new: NewSnapshot,
+    rejected: list[tuple[str, Quarantined]],
+    stats: list[tuple[str, str, int]],
+) -> SnapshotInfo:
+    """Name the file by its hash, then commit the metadata; undo the file if that fails."""
+    workspace.snapshot_dir.mkdir(parents=True, exist_ok=True)
+    digest, final, created = publish(out, workspace.snapshot_dir, ".parquet")
+    relative = final.relative_to(workspace.root).as_posix()
+    try:
+        return save_snapshot(
+            workspace.engine,
+            NewSnapshot(**{**new.__dict__, "content_hash": digest, "path": relative}),
+            rejected,
+            stats,
+        )
+    except Exception:
+        if created:
+            final.chmod(0o644)
+            final.unlink(missing_ok=True)
+        raise
+
+
+__all__ = ["FieldReport", "IngestProgress", "IngestReport", "SourceError", "ingest"]

@@ -1,0 +1,119 @@
+"""What every reader does: name its columns, then load raw text rows into DuckDB.
+
+A reader never standardises anything. ``columns()`` reads the header only, so a mapping
+that names a missing column is refused before any row is read; ``load()`` writes a
+DuckDB table with ``__row`` (the row number a person would see in the source: header
+is row 1 in a file) and one VARCHAR column per requested source column, and returns the
+rows it could not parse, for quarantine.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from accord.people.sql import ident
+from accord.sources.errors import MappingError
+from accord.sources.models import SourceOptions
+
+Progress = Callable[[int, int | None], None]
+"""Called with (work done, total work or None) in the reader's own unit."""
+
+MAX_RAW_TEXT = 4096
+"""Bytes of a bad row kept in quarantine: enough to see the problem, never a whole blob."""
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A row (or part of a source) that could not be used, and why."""
+
+    row_number: int | None
+    column: str | None
+    reason: str
+    raw: str | None = None
+
+
+@dataclass
+class Loaded:
+    """What ``load`` read: every record seen, and those that could not be parsed."""
+
+    rows_read: int
+    rejected: list[Quarantined] = field(default_factory=list)
+
+
+class Reader(ABC):
+    """A source format. Subclasses are registered in :mod:`accord.sources.registry`."""
+
+    kind: ClassVar[str]
+    options_allowed: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, source: str, options: SourceOptions, scratch: Path, chunk_rows: int):
+        self.source = source
+        self.options = options
+        self.scratch = scratch
+        self.chunk_rows = chunk_rows
+        given = {k for k, v in options.model_dump().items() if v is not None}
+        extra = given - self.options_allowed
+        if extra:
+            allowed = ", ".join(sorted(self.options_allowed)) or "none"
+            raise MappingError(
+                f"source: {', '.join(sorted(extra))} does not apply to a {self.kind} source "
+                f"(options for {self.kind}: {allowed})"
+            )
+
+    @classmethod
+    @abstractmethod
+    def accepts(cls, source: str) -> bool:
+        """Whether this reader handles ``source`` (a path or a URL)."""
+
+    @abstractmethod
+    def columns(self) -> list[str]:
+        """The source's column names, reading no more than its header."""
+
+    @abstractmethod
+    def load(
+        self, conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
+        progress: Progress,
+    ) -> Loaded:  # fmt: skip
+        """Create ``table`` with ``__row`` and ``columns`` as text, and fill it."""
+
+    def describe(self) -> str:
+        """How provenance records this source (paths as given; no secrets)."""
+        return self.source
+
+
+class ChunkWriter:
+    """Appends chunks of Python text values to a DuckDB table, column by column."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]):
+        self.conn = conn
+        self.table = table
+        self.columns = list(columns)
+        cols = ", ".join(f"{ident(c)} VARCHAR" for c in self.columns)
+        conn.execute(f"CREATE TABLE {ident(table)} (__row BIGINT, {cols})")
+
+    def append(self, rows: Sequence[int], values: Sequence[Sequence[str | None]]) -> None:
+        """Append rows numbered ``rows``; ``values[i]`` is column ``i``'s values."""
+        if not rows:
+            return
+        arrays = [pa.array(rows, type=pa.int64())]
+        arrays += [pa.array(v, type=pa.string()) for v in values]
+        chunk = pa.Table.from_arrays(arrays, names=["__row", *self.columns])
+        self.conn.register("_accord_chunk", chunk)
+        try:
+            self.conn.execute(f"INSERT INTO {ident(self.table)} SELECT * FROM _accord_chunk")
+        finally:
+            self.conn.unregister("_accord_chunk")
+
+
+def clip(text: str | None) -> str | None:
+    """At most :data:`MAX_RAW_TEXT` characters of a bad row, marked when cut."""
+    if text is None or len(text) <= MAX_RAW_TEXT:
+        return text
+    return text[:MAX_RAW_TEXT] + f"... [{len(text) - MAX_RAW_TEXT} more characters]"

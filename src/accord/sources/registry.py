@@ -1,0 +1,53 @@
+"""The reader registry: every source format, built-in or third-party, is registered here.
+
+A new format is one new module with a :class:`~accord.sources.readers.base.Reader`
+subclass decorated with :func:`register_reader`. Readers are asked in registration order
+(latest first), so a third-party reader can claim a source a built-in would take.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+
+from accord.sources.errors import UnsupportedSource
+from accord.sources.models import SourceOptions
+from accord.sources.readers.base import Reader
+
+BUILTIN_READERS = (
+    "accord.sources.readers.csv",
+    "accord.sources.readers.jsonl",
+    "accord.sources.readers.excel",
+    "accord.sources.readers.sql",
+)
+
+_readers: list[type[Reader]] = []
+_builtins_loaded = False
+
+
+def register_reader(cls: type[Reader]) -> type[Reader]:
+    """Class decorator: make a reader available to ``accord ingest``."""
+    if cls not in _readers:
+        _readers.insert(0, cls)
+    return cls
+
+
+def readers() -> list[type[Reader]]:
+    """Every registered reader, most recently registered first."""
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        for module in BUILTIN_READERS:
+            import_module(module)
+    return list(_readers)
+
+
+def reader_for(
+    source: str, options: SourceOptions, scratch: Path, chunk_rows: int
+) -> Reader:
+    """The reader for ``source``, or :class:`UnsupportedSource` naming what is supported."""
+    for cls in readers():
+        if cls.accepts(source):
+            return cls(source, options, scratch, chunk_rows)
+    kinds = ", ".join(sorted({c.kind for c in readers()}))
+    raise UnsupportedSource(f"{source}: no reader for this source (readers: {kinds})")

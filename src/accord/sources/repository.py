@@ -1,0 +1,190 @@
+"""Snapshot metadata, quarantine and field statistics in the SQL store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from accord.sources.errors import UnknownDataset
+from accord.sources.readers.base import Quarantined
+from accord.store import datasets, field_stats, quarantine, snapshots
+
+
+@dataclass(frozen=True)
+class NewSnapshot:
+    """Everything stored about a snapshot except its id and version, which the store assigns."""
+
+    dataset: str
+    content_hash: str
+    path: str
+    rows: int
+    read_rows: int
+    quarantined_rows: int
+    source: str
+    source_kind: str
+    mapping: str
+    as_of: date
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A stored snapshot."""
+
+    id: int
+    dataset: str
+    version: int
+    content_hash: str
+    path: str
+    rows: int
+    read_rows: int
+    quarantined_rows: int
+    source: str
+    source_kind: str
+    as_of: date
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    """A quarantined row as stored."""
+
+    source_file: str
+    row_number: int | None
+    column: str | None
+    reason: str
+    raw: str | None
+
+
+def save_snapshot(
+    engine: Engine,
+    new: NewSnapshot,
+    rejected: Sequence[tuple[str, Quarantined]],
+    stats: Sequence[tuple[str, str, int]],
+) -> SnapshotInfo:
+    """Store a snapshot, its quarantine and its statistics in one transaction."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        dataset_id = _dataset_id(conn, new.dataset, now)
+        latest = conn.execute(
+            sa.select(sa.func.max(snapshots.c.version)).where(snapshots.c.dataset_id == dataset_id)
+        ).scalar_one_or_none()
+        version = (latest or 0) + 1
+        values = {k: v for k, v in new.__dict__.items() if k != "dataset"}
+        snapshot_id = conn.execute(
+            snapshots.insert().returning(snapshots.c.id),
+            {**values, "dataset_id": dataset_id, "version": version, "created_at": now},
+        ).scalar_one()
+        if rejected:
+            conn.execute(
+                quarantine.insert(),
+                [
+                    {"snapshot_id": snapshot_id, "source_file": file,
+                     "row_number": q.row_number, "column_name": q.column,
+                     "reason": q.reason, "raw": q.raw}  # fmt: skip
+                    for file, q in rejected
+                ],
+            )
+        if stats:
+            conn.execute(
+                field_stats.insert(),
+                [{"snapshot_id": snapshot_id, "field": f, "issue": i, "count": n}
+                 for f, i, n in stats],  # fmt: skip
+            )
+    return SnapshotInfo(
+        id=snapshot_id, dataset=new.dataset, version=version, content_hash=new.content_hash,
+        path=new.path, rows=new.rows, read_rows=new.read_rows,
+        quarantined_rows=new.quarantined_rows, source=new.source, source_kind=new.source_kind,
+        as_of=new.as_of, created_at=now,
+    )  # fmt: skip
+
+
+def _dataset_id(conn: Connection, name: str, now: datetime) -> int:
+    found = conn.execute(sa.select(datasets.c.id).where(datasets.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    return int(
+        conn.execute(
+            datasets.insert().returning(datasets.c.id), {"name": name, "created_at": now}
+        ).scalar_one()
+    )
+
+
+def _info(row: sa.Row[tuple[object, ...]]) -> SnapshotInfo:
+    m = row._mapping
+    return SnapshotInfo(
+        id=m["id"], dataset=m["name"], version=m["version"], content_hash=m["content_hash"],
+        path=m["path"], rows=m["rows"], read_rows=m["read_rows"],
+        quarantined_rows=m["quarantined_rows"], source=m["source"],
+        source_kind=m["source_kind"], as_of=m["as_of"], created_at=m["created_at"],
+    )  # fmt: skip
+
+
+def _snapshot_select() -> sa.Select[tuple[object, ...]]:
+    return sa.select(snapshots, datasets.c.name).join(
+        datasets, datasets.c.id == snapshots.c.dataset_id
+    )
+
+
+def latest_snapshots(engine: Engine) -> list[SnapshotInfo]:
+    """The newest snapshot of every dataset, by dataset name."""
+    newest = (
+        sa.select(snapshots.c.dataset_id, sa.func.max(snapshots.c.version).label("v"))
+        .group_by(snapshots.c.dataset_id)
+        .subquery()
+    )
+    query = (
+        _snapshot_select()
+        .join(
+            newest,
+            sa.and_(newest.c.dataset_id == snapshots.c.dataset_id, newest.c.v == snapshots.c.version),
+        )
+        .order_by(datasets.c.name)
+    )
+    with engine.connect() as conn:
+        return [_info(r) for r in conn.execute(query)]
+
+
+def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> SnapshotInfo:
+    """A dataset's snapshot (the newest unless ``version`` is given)."""
+    query = _snapshot_select().where(datasets.c.name == dataset)
+    if version is None:
+        query = query.order_by(snapshots.c.version.desc()).limit(1)
+    else:
+        query = query.where(snapshots.c.version == version)
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        what = f"{dataset!r} version {version}" if version else repr(dataset)
+        raise UnknownDataset(f"no dataset {what} in this workspace (see 'accord datasets')")
+    return _info(row)
+
+
+def quarantined(engine: Engine, snapshot_id: int, limit: int | None = None) -> list[QuarantineEntry]:
+    """A snapshot's quarantined rows, in source order."""
+    query = (
+        sa.select(quarantine)
+        .where(quarantine.c.snapshot_id == snapshot_id)
+        .order_by(quarantine.c.row_number, quarantine.c.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        return [
+            QuarantineEntry(r.source_file, r.row_number, r.column_name, r.reason, r.raw)
+            for r in conn.execute(query)
+        ]
+
+
+def statistics(engine: Engine, snapshot_id: int) -> list[tuple[str, str, int]]:
+    """``(field, issue, count)`` rows stored for a snapshot."""
+    query = (
+        sa.select(field_stats.c.field, field_stats.c.issue, field_stats.c["count"])
+        .where(field_stats.c.snapshot_id == snapshot_id)
+        .order_by(field_stats.c.field, field_stats.c.issue)
+    )
+    with engine.connect() as conn:
+        return [(f, i, int(n)) for f, i, n in conn.execute(query)]

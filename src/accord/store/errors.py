@@ -1,0 +1,17 @@
+"""Errors raised by the store context."""
+
+
+class StoreError(Exception):
+    """Base class for errors in the store context."""
+
+
+class NotAWorkspace(StoreError):
+    """The directory has no ``accord.toml``: ``accord init`` has not been run there."""
+
+
+class WorkspaceExists(StoreError):
+    """``accord init`` was asked to create a workspace where one already is."""
+
+
+class DatabaseError(StoreError):
+    """The SQL store could not be reached or refused an operation."""

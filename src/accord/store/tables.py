@@ -1,0 +1,80 @@
+"""The SQL schema, one ``MetaData`` for every context.
+
+Migrations under ``migrations/`` are written by hand and a test checks that they build
+exactly this schema on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+    }
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("read_rows", BigInteger, nullable=False),
+    Column("quarantined_rows", BigInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_kind", String(40), nullable=False),
+    Column("mapping", Text, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("dataset_id", "version", name="uq_snapshots_dataset_version"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id"), nullable=False, index=True),
+    Column("source_file", Text, nullable=False),
+    Column("row_number", BigInteger, nullable=True),
+    Column("column_name", Text, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=True),
+)
+
+field_stats = Table(
+    "field_stats",
+    metadata,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id"), primary_key=True),
+    Column("field", String(60), primary_key=True),
+    Column("issue", String(60), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+"""Per snapshot and field: ``issue`` ``'(present)'`` counts non-blank values read,
+``'(standard)'`` values standardised, any other value counts that issue code."""
