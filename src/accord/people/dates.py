@@ -109,18 +109,22 @@ def _inferred(plan: FieldPlan, as_of: date) -> None:
     s5["_dob_ambiguous"] = (
         f"_dob_shape IN ({days}) AND _dob_d <= 12 AND _dob_m <= 12 AND _dob_d <> _dob_m"
     )
-    s5["_dob_found"] = "_dob_shape IS NOT NULL AND _dob_shape <> 'year'"
+    # A word that is no month name ("3 xyz 1980") leaves the value unread, not a bad date.
+    s5["_dob_found"] = (
+        "_dob_shape IS NOT NULL AND _dob_shape <> 'year' "
+        "AND (_dob_m IS NOT NULL OR _dob_shape NOT IN ('dmony', 'mondy'))"
+    )
 
 
 def _explicit(plan: FieldPlan, fmt: str, as_of: date) -> None:
     s0 = plan.at(0)
     s0["_dob_s"] = "nullif(trim(date_of_birth), '')"
-    parsed = f"try_strptime(_dob_s, {lit(fmt)})::DATE"
+    plan.at(1)["_dob_p"] = f"try_strptime(_dob_s, {lit(fmt)})::DATE"
+    parsed = "_dob_p"
     if "%y" in fmt:
-        parsed = (
-            f"CASE WHEN year({parsed}) > {as_of.year} THEN {parsed} - INTERVAL 100 YEAR "
-            f"ELSE {parsed} END::DATE"
-        )
+        # DuckDB pivots %y at 69; the century rule is the inferred one, relative to as_of.
+        year = _with_century("(year(_dob_p) % 100)", "true", as_of)
+        parsed = f"try(make_date({year}, month(_dob_p), day(_dob_p)))"
     plan.at(6)["_dob_date"] = parsed
     plan.at(6)["_dob_ambiguous"] = "false"
     # A value that does not match the declared format is unparseable, not a bad date.
@@ -132,7 +136,8 @@ def check_format(fmt: str) -> None:
     sample = date(1987, 11, 23)
     try:
         text = sample.strftime(fmt)
-        got = duckdb.sql(f"SELECT try_strptime({lit(text)}, {lit(fmt)})::DATE").fetchone()
+        rows = duckdb.sql(f"SELECT try_strptime({lit(text)}, {lit(fmt)})::DATE").fetchall()
+        got = rows[0] if rows else None
     except (ValueError, duckdb.Error) as exc:
         raise InvalidOption(f"date format {fmt!r} is not a valid strptime format: {exc}") from exc
     if got is None or got[0] != sample:
@@ -152,15 +157,17 @@ def plan_date_of_birth(fmt: str | None, as_of: date) -> FieldPlan:
     else:
         check_format(fmt)
         _explicit(plan, fmt, as_of)
+    # DuckDB has a year 0 (1 BC), which no record system means and Python cannot hold.
+    plan.at(7)["_dob_v"] = "CASE WHEN year(_dob_date) >= 1 THEN _dob_date END"
     s5 = plan.at(FINAL)
-    s5["date_of_birth"] = "_dob_date"
+    s5["date_of_birth"] = "_dob_v"
     s5["date_of_birth_raw"] = "date_of_birth::VARCHAR"
     oldest = f"DATE {lit(as_of.isoformat())} - INTERVAL 120 YEAR"
     s5["date_of_birth_issue"] = f"""CASE
         WHEN _dob_s IS NULL THEN NULL
-        WHEN _dob_date IS NULL AND NOT _dob_found THEN 'unparseable'
-        WHEN _dob_date IS NULL THEN 'invalid_date'
-        WHEN _dob_date > DATE {lit(as_of.isoformat())} THEN 'future'
-        WHEN _dob_date < {oldest} THEN 'over_120'
+        WHEN _dob_v IS NULL AND NOT _dob_found THEN 'unparseable'
+        WHEN _dob_v IS NULL THEN 'invalid_date'
+        WHEN _dob_v > DATE {lit(as_of.isoformat())} THEN 'future'
+        WHEN _dob_v < {oldest} THEN 'over_120'
         WHEN _dob_ambiguous THEN 'ambiguous_day_month' END"""
     return plan

@@ -1,0 +1,55 @@
+# Accord: every job a developer or CI runs, from a clean clone on a fresh machine.
+#   make demo   - create .venv, install, run the whole demo on the embedded default store
+#   make test   - install system packages (PostgreSQL), create .venv, lint, typecheck, test
+#   make lint | typecheck | bench | lock | clean
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint typecheck unit bench lock system-deps venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# PostgreSQL runs in the test suite (started by the suite itself, on a throwaway data
+# directory and port); install it only when its binaries are missing.
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing PostgreSQL (needed by the test suite)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: system-deps lint typecheck unit
+
+demo: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+bench: venv
+	$(BIN)/python benchmarks/ingest.py
+
+lock: venv
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra postgres --python-version 3.11 \
+	  --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) demo-output .mypy_cache .ruff_cache .pytest_cache .hypothesis

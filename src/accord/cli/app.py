@@ -1,0 +1,40 @@
+"""The ``accord`` command: one Typer app assembled from one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from accord import __version__
+from accord.cli.datasets import datasets, export, quarantine
+from accord.cli.generate import generate
+from accord.cli.ingest import ingest
+from accord.cli.workspace import init
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"accord {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    name="accord",
+    help="Accord: share personal data between public services lawfully, minimally, "
+    "verifiably and transparently.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Accord node command line."""
+
+
+for command in (init, ingest, datasets, quarantine, export, generate):
+    app.command()(command)

@@ -1,0 +1,109 @@
+"""What every command shares: the workspace option, ``--json``, output and errors.
+
+Commands parse arguments, call a context's public API and render the result; they hold
+no logic of their own. Progress and messages go to stderr so that ``--json`` output on
+stdout stays one clean JSON document.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from accord.people import PeopleError
+from accord.scenarios import ScenarioError
+from accord.sources import SourceError
+from accord.store import StoreError, Workspace, open_workspace
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+WorkspaceOption = Annotated[
+    Path,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="ACCORD_WORKSPACE",
+        help="The node workspace (made by 'accord init').",
+        file_okay=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")
+]
+
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    PeopleError,
+    SourceError,
+    StoreError,
+    ScenarioError,
+)
+
+
+def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn an expected error into one clear message on stderr and exit status 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except EXPECTED_ERRORS as exc:
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                err.print(f"[bold red]error:[/] {line}", highlight=False, markup=True)
+            raise typer.Exit(2) from exc
+
+    return wrapper
+
+
+def workspace_at(path: Path) -> Workspace:
+    return open_workspace(path)
+
+
+def emit_json(document: Any) -> None:
+    """One JSON document on stdout."""
+    sys.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def progress_bar(quiet: bool = False) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A Rich progress display on stderr; yields ``update(phase, done, total)``."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(phase: str, done: int, total: int | None) -> None:
+        if phase not in tasks:
+            for other in tasks.values():
+                progress.update(other, completed=progress.tasks[other].total or 0)
+            tasks[phase] = progress.add_task(phase, total=total)
+        progress.update(tasks[phase], completed=done, total=total)
+
+    with progress:
+        yield update

@@ -1,0 +1,121 @@
+"""Shared fixtures: real stores only.
+
+``store_url`` runs a test once on SQLite and once on PostgreSQL. The PostgreSQL server
+is started by the suite itself on a throwaway data directory and a free port (as the
+``postgres`` user when the suite runs as root, since ``initdb`` refuses root) and
+stopped at the end; each test gets a database of its own. Set
+``ACCORD_TEST_POSTGRES_URL`` to use a server you run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from accord.store import Workspace, init_workspace
+
+PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for directory in PG_BIN_DIRS:
+        if (directory / name).exists():
+            return str(directory / name)
+    raise RuntimeError(
+        f"PostgreSQL's {name} is not installed; 'make test' installs it "
+        "(apt-get install postgresql)"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of a PostgreSQL server for the whole run (maintenance database)."""
+    given = os.environ.get("ACCORD_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    root = Path(tempfile.mkdtemp(prefix="accord-pg-"))
+    data, port = root / "data", _free_port()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    subprocess.run(
+        _as_postgres([_pg_tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    options = f"-p {port} -k {root} -c listen_addresses='' -c fsync=off"
+    subprocess.run(
+        _as_postgres([_pg_tool("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
+                      str(root / "log"), "start"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={root}&port={port}"
+    finally:
+        subprocess.run(
+            _as_postgres([_pg_tool("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            check=False, capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(postgres_server).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The SQL store, once per backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, store_url: str) -> Iterator[Workspace]:
+    """A new node workspace on each store."""
+    ws = init_workspace(tmp_path / "ws", "test-node", store_url=store_url)
+    yield ws
+    ws.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_workspace(tmp_path: Path) -> Iterator[Workspace]:
+    """A new node workspace on the embedded default store, for tests that do not touch SQL."""
+    ws = init_workspace(tmp_path / "ws", "test-node")
+    yield ws
+    ws.engine.dispose()
