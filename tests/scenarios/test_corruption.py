@@ -15,6 +15,7 @@ from accord.scenarios import ErrorRates, Person
 from accord.scenarios.corruption import (
     NICKNAMES,
     TITLES,
+    UNUSABLE_PHONES,
     Corrupter,
     Recorded,
     digit_typo,
@@ -135,6 +136,9 @@ KINDS = [
          lambda p, r: r.title != "",
          lambda p, r: r.title in TITLES[p.sex]),
     Kind("address_newline", "gp", always, lambda p, r: r.address_newline),
+    Kind("broken_row", "gp", always, lambda p, r: r.broken_row),
+    Kind("phone_unusable", "council", lambda p, r: bool(p.phone),
+         lambda p, r: r.phone in UNUSABLE_PHONES),
     Kind("missing_middle_names", "gp", lambda p, r: bool(p.middle_names),
          lambda p, r: r.middle_names != p.middle_names),
     Kind("missing_date_of_birth", "hospital", always, lambda p, r: r.date_of_birth is None),

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -214,3 +215,12 @@ def test_every_rate_is_documented() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "scenarios.md").read_text(encoding="utf-8")
     missing = [name for name in ErrorRates.names() if f"`{name}`" not in docs]
     assert not missing, f"rates missing from docs/scenarios.md: {missing}"
+
+
+def test_every_phone_is_a_valid_gb_number(people: list[dict[str, str]]) -> None:
+    invalid = [
+        p["phone"]
+        for p in people
+        if not phonenumbers.is_valid_number(phonenumbers.parse(p["phone"], "GB"))
+    ]
+    assert invalid == []

@@ -52,13 +52,15 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "Charlotte": ("Lottie", "Charlie"), "Judith": ("Judy",), "Natasha": ("Tash",),
     "Georgina": ("Georgie",), "Caroline": ("Carrie",), "Valerie": ("Val",),
 }  # fmt: skip
+# What staff type when there is no number to type: none of these can be dialled.
+UNUSABLE_PHONES = ("n/a", "0", "ex-directory", "0000 000000", "07", "none given")
 TITLES = {"male": ("Mr", "Mr", "Mr", "Dr"), "female": ("Mrs", "Miss", "Ms", "Dr")}
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _ADULT_DAYS = 18 * 365
 _TITLE_DAYS = 16 * 365
 _ORGANISATION_STEPS: dict[str, tuple[str, ...]] = {
-    "gp": ("title_prefix", "address_newline", "missing_middle_names", "missing_phone",
-           "missing_email"),
+    "gp": ("title_prefix", "address_newline", "broken_row", "missing_middle_names",
+           "missing_phone", "missing_email"),
     "hospital": (),
     "council": ("ni_format", "missing_ni_number", "missing_middle_names", "missing_phone",
                 "missing_email"),
@@ -66,7 +68,8 @@ _ORGANISATION_STEPS: dict[str, tuple[str, ...]] = {
 _COMMON_STEPS = (
     "married_name", "nickname", "accents_dropped", "punctuation_dropped", "name_typo",
     "name_swap", "dob_day_month_swap", "dob_year_typo", "moved_house", "nhs_missing",
-    "nhs_typo", "postcode_format", "phone_format", "missing_date_of_birth", "missing_sex",
+    "nhs_typo", "postcode_format", "phone_format", "phone_unusable", "missing_date_of_birth",
+    "missing_sex",
     "missing_postcode", "missing_address",
 )  # fmt: skip
 
@@ -92,6 +95,7 @@ class Recorded:
     person: Person
     title: str = ""
     address_newline: bool = False
+    broken_row: bool = False
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -248,6 +252,14 @@ class Corrupter:
     def _phone_format(self, rec: Recorded) -> None:
         if rec.phone and self._fires(rec, "phone_format", self._rates.phone_format):
             rec.phone = phone_variant(rec.phone, self._rng)
+
+    def _broken_row(self, rec: Recorded) -> None:
+        if rec.street and self._fires(rec, "broken_row", self._rates.broken_row):
+            rec.broken_row = True
+
+    def _phone_unusable(self, rec: Recorded) -> None:
+        if rec.phone and self._fires(rec, "phone_unusable", self._rates.phone_unusable):
+            rec.phone = self._rng.choice(UNUSABLE_PHONES)
 
     def _address_newline(self, rec: Recorded) -> None:
         if rec.street and self._fires(rec, "address_newline", self._rates.address_newline):

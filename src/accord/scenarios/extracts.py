@@ -212,7 +212,12 @@ class GpWriter(ExtractWriter):
             self._SEX[rec.sex], rec.nhs_number, rec.postcode, address1, address2, town,
             rec.phone, rec.email, _dmy(registered),
         )  # fmt: skip
-        self._writer.writerow([to_cp1252(value) for value in row])
+        cells = [to_cp1252(value) for value in row]
+        if rec.broken_row:
+            # A broken export: an unquoted comma in the street splits it into two cells,
+            # so the row has one column too many and must be quarantined, not misread.
+            cells[6:7] = cells[6].split(" ", 1) if " " in cells[6] else [cells[6], ""]
+        self._writer.writerow(cells)
         return record_id
 
     @staticmethod

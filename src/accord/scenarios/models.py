@@ -94,6 +94,8 @@ class ErrorRates:
     ni_format: float = _rate(0.2, "error")
     title_prefix: float = _rate(0.1, "error")
     address_newline: float = _rate(0.01, "error")
+    broken_row: float = _rate(0.002, "error")
+    phone_unusable: float = _rate(0.01, "error")
     missing_middle_names: float = _rate(0.1, "error")
     missing_date_of_birth: float = _rate(0.002, "error")
     missing_sex: float = _rate(0.005, "error")

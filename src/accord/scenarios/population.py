@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple, TypeVar
 
+import phonenumbers
 from faker.providers.address.en_GB import Provider as _FakerAddress
 from faker.providers.internet.en_GB import Provider as _FakerInternet
 from faker.providers.person.en_GB import Provider as _FakerPerson
@@ -234,19 +235,38 @@ class AddressDrawer:
 
 
 def draw_mobile(rng: random.Random) -> str:
-    """A UK mobile number such as ``07700 900123``."""
-    return f"07{400 + below(rng, 600)} {below(rng, 1_000_000):06d}"
+    """A UK mobile number that ``phonenumbers`` accepts, such as ``07912 345678``."""
+    while True:
+        number = f"07{400 + below(rng, 600)} {below(rng, 1_000_000):06d}"
+        if _dialable(number[:8]):
+            return number
+
+
+@functools.cache
+def _dialable(prefix: str) -> bool:
+    """Whether numbers starting with ``prefix`` (the first digits, as dialled) are valid in GB.
+
+    Ofcom leaves some ranges unallocated and keeps others for drama; phonenumbers knows
+    which, and validity is settled by the first seven digits in every range drawn here.
+    """
+    digits = prefix.replace(" ", "")
+    number = phonenumbers.parse(digits + "0" * (11 - len(digits)), "GB")
+    return bool(phonenumbers.is_valid_number(number))
 
 
 def draw_phone(rng: random.Random, dialling: str) -> str:
     """A UK number: mostly mobiles, else a landline in the address's area."""
     if rng.random() < 0.7:
         return draw_mobile(rng)
-    if len(dialling) == 3:
-        # 020 and 029 have eight-digit local numbers; London's start 3, 7 or 8.
-        lead = pick(rng, "378") if dialling == "020" else "2"
-        return f"{dialling} {lead}{below(rng, 1000):03d} {below(rng, 10000):04d}"
-    return f"{dialling} {200 + below(rng, 700)} {below(rng, 10000):04d}"
+    while True:
+        if len(dialling) == 3:
+            # 020 and 029 have eight-digit local numbers; London's start 3, 7 or 8.
+            lead = pick(rng, "378") if dialling == "020" else "2"
+            number = f"{dialling} {lead}{below(rng, 1000):03d} {below(rng, 10000):04d}"
+        else:
+            number = f"{dialling} {200 + below(rng, 700)} {below(rng, 10000):04d}"
+        if _dialable(number.replace(" ", "")[:8]):
+            return number
 
 
 def draw_email(rng: random.Random, given: str, family: str, domains: Sequence[str]) -> str:

@@ -107,7 +107,9 @@ def ingest(
     with workspace.scratch() as scratch:
         reader = reader_for(source, mapping.source, scratch, workspace.settings.chunk_rows)
         check_columns(mapping, reader.columns(), str(mapping_path), source)
-        conn = prepare(duckdb_connect(workspace, scratch / "work.duckdb"))
+        # In memory, spilling to the workspace's scratch beyond the memory limit: a
+        # database file would write every raw row to disk once more.
+        conn = prepare(duckdb_connect(workspace))
         try:
             loaded = reader.load(
                 conn, "raw", mapping.source_columns(), lambda d, t: progress("read", d, t)

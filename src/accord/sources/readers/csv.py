@@ -192,7 +192,6 @@ class CsvReader(Reader):
         rejected = self._rejects(conn)
         self._number_rows(conn, table, columns, rejected)
         good = conn.execute("SELECT count(*) FROM _csv_raw").fetchone()
-        conn.execute("DROP TABLE _csv_raw")
         rows_read = (good[0] if good else 0) + len({r.row_number for r in rejected})
         if scan.quotes % 2 and not any("quote" in r.reason.lower() for r in rejected):
             rejected.append(self._runaway_quote(path, rows_read))
@@ -241,7 +240,8 @@ class CsvReader(Reader):
         cols = ", ".join(f"r.{ident(c)}" for c in columns)
         lines = sorted({r.row_number for r in rejected if r.row_number is not None})
         if not lines:
-            conn.execute(f"CREATE TABLE {ident(table)} AS SELECT r.__ord + 1 AS __row, {cols} "
+            # A view, not a copy: the common case costs nothing more than the read.
+            conn.execute(f"CREATE VIEW {ident(table)} AS SELECT r.__ord + 1 AS __row, {cols} "
                          "FROM _csv_raw r")  # fmt: skip
             return
         values = ", ".join(f"({line - 2 - j}, {j + 1})" for j, line in enumerate(lines))

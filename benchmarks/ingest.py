@@ -1,0 +1,119 @@
+"""Ingest benchmark: read, standardise and snapshot a generated GP extract.
+
+Data: the ``gp-hospital-council`` scenario's GP extract (cp1252 CSV, ``SURNAME, Given``
+names, dd/mm/yyyy dates, 12 columns) with one record per person, 1,000,000 rows by
+default, generated once into ``benchmarks/.data/``. Each measurement runs in a fresh
+child process so that peak RSS is its own: ``accord`` ingest into a new workspace on the
+embedded store, then a plain ``pandas.read_csv`` of the same file for scale.
+
+Prints a table, then as its last line one JSON object:
+``{"rows", "seconds", "rows_per_s", "ratio_vs_pandas_read", "peak_rss_mb"}``
+(ratio = our seconds / pandas seconds). Goals: >= 200,000 rows/s, ratio <= 2.5,
+peak RSS <= 2,000 MB on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / ".data"
+AS_OF = date(2026, 11, 22)
+
+
+def extract(rows: int, seed: int) -> tuple[Path, Path]:
+    """The GP extract with ``rows`` records and its mapping, generated on first use."""
+    from accord.scenarios import ErrorRates, generate
+
+    target = DATA / f"gp-{rows}-{seed}"
+    csv, mapping = target / "gp.csv", target / "gp.mapping.yaml"
+    if not csv.exists():
+        print(f"generating {rows:,} GP records into {target} (once)...", file=sys.stderr)
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        generate("gp-hospital-council", rows, partial, seed=seed, organisations=["gp"],
+                 rates=ErrorRates(gp_coverage=1.0), as_of=AS_OF)  # fmt: skip
+        partial.rename(target)
+    return csv, mapping
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_accord(csv: Path, mapping: Path) -> dict[str, float]:
+    from accord.sources import ingest
+    from accord.store import init_workspace
+
+    with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp:
+        workspace = init_workspace(Path(tmp) / "ws", "bench")
+        started = time.perf_counter()
+        report = ingest(workspace, str(csv), mapping, "gp", as_of=AS_OF)
+        seconds = time.perf_counter() - started
+        workspace.engine.dispose()
+    return {"seconds": seconds, "rows": report.snapshot.rows,
+            "quarantined": report.snapshot.quarantined_rows, "peak_rss_mb": peak_rss_mb()}  # fmt: skip
+
+
+def child_pandas(csv: Path) -> dict[str, float]:
+    import pandas as pd
+
+    started = time.perf_counter()
+    frame = pd.read_csv(csv, encoding="cp1252")
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": len(frame), "peak_rss_mb": peak_rss_mb()}
+
+
+def run_child(kind: str, csv: Path, mapping: Path) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--csv", str(csv), "--mapping", str(mapping)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    measured: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return measured
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--child", choices=["accord", "pandas"], help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--mapping", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "accord":
+        print(json.dumps(child_accord(args.csv, args.mapping)))
+        return
+    if args.child == "pandas":
+        print(json.dumps(child_pandas(args.csv)))
+        return
+    csv, mapping = extract(args.rows, args.seed)
+    ours = run_child("accord", csv, mapping)
+    theirs = run_child("pandas", csv, mapping)
+    size_mb = csv.stat().st_size / 1e6
+    print(f"file: {csv} ({size_mb:,.0f} MB, {int(ours['rows']):,} records stored, "
+          f"{int(ours['quarantined']):,} rows quarantined)")  # fmt: skip
+    print(f"accord ingest + standardise + snapshot: {ours['seconds']:.2f} s, "
+          f"peak RSS {ours['peak_rss_mb']:,.0f} MB")  # fmt: skip
+    print(f"pandas.read_csv (parse only):            {theirs['seconds']:.2f} s, "
+          f"peak RSS {theirs['peak_rss_mb']:,.0f} MB")  # fmt: skip
+    rows = int(theirs["rows"])
+    print(json.dumps({
+        "rows": rows,
+        "seconds": round(ours["seconds"], 3),
+        "rows_per_s": round(rows / ours["seconds"]),
+        "ratio_vs_pandas_read": round(ours["seconds"] / theirs["seconds"], 2),
+        "peak_rss_mb": round(ours["peak_rss_mb"], 1),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
