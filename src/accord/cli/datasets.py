@@ -19,8 +19,8 @@ VersionOption = Annotated[
 @handle_errors
 def datasets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = False) -> None:
     """List the datasets in this workspace with their newest snapshot."""
-    ws = workspace_at(workspace)
-    snaps = latest_snapshots(ws.engine)
+    with workspace_at(workspace) as ws:
+        snaps = latest_snapshots(ws.engine)
     if json_output:
         emit_json({"datasets": [
             {"dataset": s.dataset, "version": s.version, "rows": s.rows,
@@ -51,9 +51,9 @@ def quarantine(
     json_output: JsonOption = False,
 ) -> None:
     """Show the rows of a snapshot that were quarantined, with where and why."""
-    ws = workspace_at(workspace)
-    snap = get_snapshot(ws.engine, dataset, version)
-    rows = quarantined(ws.engine, snap.id, limit=limit)
+    with workspace_at(workspace) as ws:
+        snap = get_snapshot(ws.engine, dataset, version)
+        rows = quarantined(ws.engine, snap.id, limit=limit)
     if json_output:
         emit_json({"dataset": dataset, "version": snap.version, "total": snap.quarantined_rows,
                    "rows": [{"file": q.source_file, "row": q.row_number, "column": q.column,
@@ -82,9 +82,9 @@ def export(
     json_output: JsonOption = False,
 ) -> None:
     """Write a snapshot's standardised records, one column per canonical field."""
-    ws = workspace_at(workspace)
-    snap = get_snapshot(ws.engine, dataset, version)
-    rows = export_snapshot(ws, snap, output, all_columns=all_columns)
+    with workspace_at(workspace) as ws:
+        snap = get_snapshot(ws.engine, dataset, version)
+        rows = export_snapshot(ws, snap, output, all_columns=all_columns)
     if json_output:
         emit_json({"dataset": dataset, "version": snap.version, "rows": rows, "out": str(output)})
         return

@@ -40,8 +40,7 @@ def ingest(
 ) -> None:
     """Read SOURCE through its mapping, standardise every record and store a snapshot."""
     reference = _date(as_of)
-    ws = workspace_at(workspace)
-    with progress_bar(quiet=json_output) as update:
+    with workspace_at(workspace) as ws, progress_bar(quiet=json_output) as update:
         report = ingest_source(ws, source, mapping, dataset, as_of=reference, progress=update)
     if json_output:
         emit_json(report.to_json())

@@ -53,6 +53,18 @@ class Workspace:
     def tmp_dir(self) -> Path:
         return self.root / "data" / "tmp"
 
+    def close(self) -> None:
+        """Release the SQL store's connections (if any were opened)."""
+        engine = self.__dict__.pop("engine", None)
+        if engine is not None:
+            engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     @contextmanager
     def scratch(self) -> Iterator[Path]:
         """A private scratch directory, removed afterwards whatever happens."""
@@ -78,6 +90,7 @@ def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> 
     _write_node_key(root / "keys")
     workspace = open_workspace(root)
     migrate(workspace.engine)
+    workspace.close()
     return workspace
 
 

@@ -1,0 +1,115 @@
+"""The accord command end to end: generate, init, ingest, datasets, quarantine, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accord.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def extracts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("extracts")
+    code, stdout, _ = run("generate", "gp-hospital-council", "--people", "300", "--seed", "5",
+                          "--out", str(out), "--json")  # fmt: skip
+    assert code == 0
+    assert json.loads(stdout)["records"]["gp"] > 0
+    return out
+
+
+def test_ingest_every_organisation_and_report_as_json(
+    extracts: Path, tmp_path: Path, store_url: str
+) -> None:
+    node = tmp_path / "node"
+    assert run("init", str(node), "--store-url", store_url)[0] == 0
+    for org, source, dataset in (
+        ("gp", "gp.csv", "patients"),
+        ("hospital", "hospital.xlsx", "admissions"),
+        ("council", "council.sqlite", "residents"),
+    ):
+        code, stdout, stderr = run(
+            "ingest", str(extracts / source), "--mapping", str(extracts / f"{org}.mapping.yaml"),
+            "--dataset", dataset, "--workspace", str(node), "--json",
+        )  # fmt: skip
+        assert code == 0, stderr
+        report = json.loads(stdout)
+        with (extracts / "truth.csv").open(encoding="utf-8") as fh:
+            expected = sum(1 for row in csv.DictReader(fh) if row["organisation"] == org)
+        assert report["rows_read"] == expected
+        assert report["rows"] + report["quarantined"] == expected
+        assert report["fields"]["record_id"]["standardised"] == report["rows"]
+    code, stdout, _ = run("datasets", "--workspace", str(node), "--json")
+    assert code == 0
+    assert [d["dataset"] for d in json.loads(stdout)["datasets"]] == [
+        "admissions", "patients", "residents",
+    ]  # fmt: skip
+
+
+def test_quarantine_and_export(extracts: Path, tmp_path: Path) -> None:
+    node = tmp_path / "node"
+    run("init", str(node))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name\n1,SMITH John\n2,JONES Mary,extra\n,NOBODY\n", encoding="utf-8")
+    mapping = tmp_path / "bad.yaml"
+    mapping.write_text("fields: {record_id: id, full_name: name}\n", encoding="utf-8")
+    code, stdout, stderr = run("ingest", str(bad), "-m", str(mapping), "-d", "bad",
+                               "-w", str(node), "--json")  # fmt: skip
+    assert code == 0, stderr
+    assert json.loads(stdout)["quarantined"] == 2
+    code, stdout, _ = run("quarantine", "bad", "-w", str(node), "--json")
+    rows = json.loads(stdout)["rows"]
+    assert [(r["row"], r["column"]) for r in rows] == [(3, None), (4, "id")]
+    assert "too many columns" in rows[0]["reason"]
+    out_file = tmp_path / "out" / "bad.csv"
+    code, _, _ = run("export", "bad", "--out", str(out_file), "-w", str(node))
+    assert code == 0
+    with out_file.open(encoding="utf-8") as fh:
+        exported = list(csv.DictReader(fh))
+    assert [(r["record_id"], r["given_name"], r["family_name"]) for r in exported] == [
+        ("1", "john", "smith")
+    ]
+
+
+def test_bad_mapping_is_refused_with_the_key_named(tmp_path: Path) -> None:
+    node = tmp_path / "node"
+    run("init", str(node))
+    src = tmp_path / "src.csv"
+    src.write_text("id,dob\n1,01/02/1980\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("fields: {record_id: id, date_of_birth: {column: birth}}\n")
+    code, _, stderr = run("ingest", str(src), "-m", str(mapping), "-d", "x", "-w", str(node))
+    assert code == 2
+    assert "fields.date_of_birth" in stderr
+    assert "'birth'" in stderr
+
+
+def test_commands_outside_a_workspace_say_how_to_make_one(tmp_path: Path) -> None:
+    code, _, stderr = run("datasets", "--workspace", str(tmp_path))
+    assert code == 2
+    assert "accord init" in stderr
+
+
+def test_unknown_dataset_is_a_clear_error(tmp_path: Path) -> None:
+    node = tmp_path / "node"
+    run("init", str(node))
+    code, _, stderr = run("quarantine", "nothing", "-w", str(node))
+    assert code == 2
+    assert "no dataset 'nothing'" in stderr
+
+
+def test_unknown_scenario_names_the_valid_ones(tmp_path: Path) -> None:
+    code, _, stderr = run("generate", "nope", "--out", str(tmp_path))
+    assert code == 2
+    assert "gp-hospital-council" in stderr

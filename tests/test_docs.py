@@ -1,0 +1,48 @@
+"""Docs that cannot drift: each test fails when something in the code is missing from docs/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accord.cli.reference import splice
+from accord.people import OUTPUT_COLUMNS
+from accord.sources import readers
+from accord.store import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+def test_cli_reference_is_generated_from_the_commands() -> None:
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    assert splice(text) == text, "run: python -m accord.cli.reference"
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_every_setting_is_documented(name: str) -> None:
+    text = (DOCS / "settings.md").read_text(encoding="utf-8")
+    assert f"`{name}`" in text
+    assert f"`ACCORD_{name.upper()}`" in text
+
+
+@pytest.mark.parametrize("reader", readers(), ids=lambda r: r.kind)
+def test_every_reader_and_its_options_are_documented(reader: type) -> None:
+    text = (DOCS / "sources.md").read_text(encoding="utf-8")
+    row = next((line for line in text.splitlines() if line.startswith(f"| `{reader.kind}` |")), "")
+    assert row, f"no row for reader {reader.kind} in docs/sources.md"
+    for option in reader.options_allowed:  # type: ignore[attr-defined]
+        assert f"`{option}`" in row
+
+
+@pytest.mark.parametrize("column", list(OUTPUT_COLUMNS))
+def test_every_snapshot_column_is_documented(column: str) -> None:
+    text = (DOCS / "standardisation.md").read_text(encoding="utf-8")
+    assert f"`{column}`" in text
+
+
+def test_readme_shows_the_two_commands() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make demo" in text
+    assert "make test" in text
