@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import uuid4
+
+import duckdb
 
 from accord.people import CANONICAL_FIELDS, OUTPUT_COLUMNS
-from accord.people.sql import ident, lit
 from accord.sources.errors import SourceError
 from accord.sources.repository import SnapshotInfo
+from accord.sources.sql import ident, lit
 from accord.store import Workspace, duckdb_connect
 
 FORMATS = {".csv": "FORMAT csv, HEADER true", ".parquet": "FORMAT parquet, COMPRESSION zstd"}
@@ -37,14 +40,23 @@ def export_snapshot(
             extra = [n for n in names if n not in OUTPUT_COLUMNS and n != "source_row"]
             columns = [*CANONICAL_FIELDS, *extra]
         select = ", ".join(ident(c) for c in columns)
-        tmp = out.with_name(f".{out.name}.partial")
         out.parent.mkdir(parents=True, exist_ok=True)
-        conn.execute(
-            f"COPY (SELECT {select} FROM read_parquet({lit(str(source))}) ORDER BY source_row) "
-            f"TO {lit(str(tmp))} ({options})"
-        )
-        tmp.replace(out)
+        tmp = out.with_name(f".{out.name}.{uuid4().hex}.partial")
+        try:
+            conn.execute(
+                f"COPY (SELECT {select} FROM read_parquet({lit(str(source))}) "
+                f"ORDER BY source_row) TO {lit(str(tmp))} ({options})"
+            )
+            tmp.replace(out)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         row = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(source))})").fetchone()
         return int(row[0]) if row else 0
+    except duckdb.Error as exc:
+        raise SourceError(
+            f"{source}: cannot export snapshot {snapshot.dataset!r} version "
+            f"{snapshot.version}: {exc}"
+        ) from exc
     finally:
         conn.close()

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from pathlib import Path
 
@@ -22,17 +24,18 @@ import duckdb
 from accord.people import (
     ISSUE_COLUMNS,
     NAME_FIELDS,
+    OUTPUT_COLUMNS,
     StandardisationOptions,
     Standardiser,
     prepare,
 )
-from accord.people.sql import ident, lit
-from accord.sources.errors import SourceError
+from accord.sources.errors import MappingError, SourceError
 from accord.sources.mapping import check_columns, load_mapping
 from accord.sources.models import Mapping
 from accord.sources.readers.base import Quarantined, clip
 from accord.sources.registry import reader_for
 from accord.sources.repository import NewSnapshot, SnapshotInfo, save_snapshot
+from accord.sources.sql import blank_to_null, ident, lit
 from accord.store import Workspace, duckdb_connect, publish
 
 IngestProgress = Callable[[str, int, int | None], None]
@@ -53,7 +56,7 @@ class FieldReport:
     read: int
     standardised: int
     quarantined: int
-    issues: dict[str, int] = field(default_factory=dict)
+    issues: dict[str, int] = dataclass_field(default_factory=dict)
 
     @property
     def flagged(self) -> int:
@@ -104,7 +107,7 @@ def ingest(
         as_of=as_of or date.today(), date_format=mapping.date_format, sex_codes=mapping.sex_codes
     )
     standardiser = Standardiser(options, mapping.fields.keys())
-    with workspace.scratch() as scratch:
+    with workspace.scratch() as scratch, _naming(mapping_path):
         reader = reader_for(source, mapping.source, scratch, workspace.settings.chunk_rows)
         check_columns(mapping, reader.columns(), str(mapping_path), source)
         # In memory, spilling to the workspace's scratch beyond the memory limit: a
@@ -135,6 +138,17 @@ def ingest(
     return IngestReport(snapshot, _field_reports(stats), time.perf_counter() - started)
 
 
+@contextmanager
+def _naming(mapping_path: Path) -> Iterator[None]:
+    """Readers judge the ``source:`` options; name the mapping file in what they refuse."""
+    try:
+        yield
+    except MappingError as exc:
+        if str(exc).startswith(str(mapping_path)):
+            raise
+        raise MappingError(f"{mapping_path}: {exc}") from exc
+
+
 def _canonical_view(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     """``canon``: the mapped source columns renamed as person fields, addresses joined."""
     cols = ["__row AS source_row"]
@@ -149,16 +163,19 @@ def _canonical_view(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
 
 
 def _blank(field_name: str, table: str = "") -> str:
+    # The test the standardisers make: a record id of a lone tab or NBSP is blank too.
     qualified = f"{table}.{ident(field_name)}" if table else ident(field_name)
-    return f"nullif(trim({qualified}), '') IS NULL"
+    return f"{blank_to_null(qualified)} IS NULL"
 
 
 def _missing_required(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> list[Quarantined]:
     """Rows whose required fields are blank, one entry per blank field, with the raw row."""
     out: list[Quarantined] = []
+    # The row as read, without the reader's own __row.
+    row = "{" + ", ".join(f"{lit(c)}: r.{ident(c)}" for c in mapping.source_columns()) + "}"
     for name in mapping.required:
         rows = conn.execute(
-            "SELECT c.source_row, to_json(r)::VARCHAR FROM canon c JOIN raw r "
+            f"SELECT c.source_row, to_json({row})::VARCHAR FROM canon c JOIN raw r "
             f"ON r.__row = c.source_row WHERE {_blank(name, 'c')} ORDER BY 1"
         ).fetchall()
         column = mapping.fields[name].columns[0]
@@ -179,7 +196,11 @@ def _write(
     source = f"(SELECT * FROM canon WHERE {_keep_clause(mapping)})"
     passthrough = ["source_row", *mapping.attributes]
     query = standardiser.query(source, passthrough)
-    conn.execute(f"COPY ({query}) TO {lit(str(out))} (FORMAT parquet, COMPRESSION zstd)")
+    # Source order, whatever DuckDB's threads did: identical data, identical file and hash.
+    conn.execute(
+        f"COPY (SELECT * FROM ({query}) ORDER BY source_row) TO {lit(str(out))} "
+        "(FORMAT parquet, COMPRESSION zstd)"
+    )
 
 
 def _unstandardised_required(
@@ -192,30 +213,39 @@ def _unstandardised_required(
     checks = [n for n in mapping.required if n != "record_id" and n != "full_name"]
     if not checks:
         return []
-    issue = {n: ISSUE_COLUMNS.get(n) for n in checks}
-    arms = " ".join(
-        f"WHEN {ident(n)} IS NULL THEN {lit(n)}" for n in checks
-    )
-    reason = " ".join(
-        f"WHEN {ident(n)} IS NULL THEN {ident(issue[n]) if issue[n] else 'NULL'}" for n in checks
-    )
+    arms = " ".join(f"WHEN {ident(n)} IS NULL THEN {lit(n)}" for n in checks)
+    reason = " ".join(f"WHEN {ident(n)} IS NULL THEN {_issue(n)}" for n in checks)
+    raw = " ".join(f"WHEN {ident(n)} IS NULL THEN {_raw_column(n)}" for n in checks)
     rows = conn.execute(
-        f"SELECT source_row, CASE {arms} END, CASE {reason} END "
-        f"FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NOT NULL"
+        f"SELECT source_row, CASE {arms} END, CASE {reason} END, CASE {raw} END "
+        f"FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NOT NULL "
+        "ORDER BY source_row"
     ).fetchall()
     if not rows:
         return []
     kept = out.with_suffix(".kept.parquet")
     conn.execute(
-        f"COPY (SELECT * FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NULL) "
-        f"TO {lit(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
+        f"COPY (SELECT * FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NULL "
+        f"ORDER BY source_row) TO {lit(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
     )
     kept.replace(out)
     return [
         Quarantined(int(row), mapping.fields[name].columns[0],
-                    f"required field {name} could not be standardised ({why or 'no value'})")
-        for row, name, why in rows
+                    f"required field {name} could not be standardised ({why or 'no value'})",
+                    clip(value))
+        for row, name, why, value in rows
     ]  # fmt: skip
+
+
+def _issue(name: str) -> str:
+    """The issue column explaining why ``name`` has no standard value."""
+    column = ISSUE_COLUMNS.get("name" if name in NAME_FIELDS else name)
+    return ident(column) if column else "NULL"
+
+
+def _raw_column(name: str) -> str:
+    raw = f"{name}_raw"
+    return ident(raw) if raw in OUTPUT_COLUMNS else "NULL"
 
 
 def _count(conn: duckdb.DuckDBPyConnection, out: Path) -> int:
@@ -249,7 +279,7 @@ def _statistics(
     counts = []
     for name, (read, std) in measures.items():
         counts.append(f"SELECT {lit(name)}, {lit(PRESENT)}, "
-                      f"count(nullif(trim({ident(read)}::VARCHAR), '')) FROM {snap}")  # fmt: skip
+                      f"count({blank_to_null(ident(read) + '::VARCHAR')}) FROM {snap}")  # fmt: skip
         counts.append(f"SELECT {lit(name)}, {lit(STANDARD)}, count({ident(std)}) FROM {snap}")
     for name, column in ISSUE_COLUMNS.items():
         label = "full_name" if name == "name" else name
@@ -302,7 +332,7 @@ def _publish(
             rejected,
             stats,
         )
-    except Exception:
+    except BaseException:
         if created:
             final.chmod(0o644)
             final.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,6 +44,9 @@ def parse_mapping(data: object, where: str) -> Mapping:
     return mapping
 
 
+_OWN_KEY = re.compile(r"^((?:source|fields|attributes|required)(?:\.[^:\s]+)*): (.*)$", re.S)
+
+
 def _describe(exc: ValidationError, where: str) -> str:
     lines = []
     for err in exc.errors():
@@ -50,6 +54,10 @@ def _describe(exc: ValidationError, where: str) -> str:
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key"
+        # A check spanning several keys names the one it is about at the front.
+        own = _OWN_KEY.match(message)
+        if own:
+            key, message = own.groups()
         lines.append(f"{where}: {key}: {message}")
     return "\n".join(lines)
 

@@ -15,6 +15,7 @@ required: [record_id]                             # optional; a row without thes
 
 from __future__ import annotations
 
+import codecs
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -34,6 +35,18 @@ class SourceOptions(BaseModel):
     quote: str | None = Field(default=None, min_length=1, max_length=1)
     sheet: str | None = None
     query: str | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r} (e.g. utf-8, cp1252, latin-1)"
+                ) from None
+        return value
 
 
 class FieldSpec(BaseModel):
@@ -73,26 +86,29 @@ class Mapping(BaseModel):
         """``field: Column`` and ``field: [A, B]`` are short for ``{column: ...}``."""
         if not isinstance(value, dict):
             return value
-        return {
-            k: {"column": v} if isinstance(v, str | list) else v for k, v in value.items()
-        }
+        return {k: {"column": v} if isinstance(v, str | list) else v for k, v in value.items()}
 
     @field_validator("fields")
     @classmethod
     def _known_fields(cls, value: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        # Messages start with the key they are about; mapping.py reports that key.
         for name, spec in value.items():
             if name not in INPUT_FIELDS:
-                raise ValueError(f"unknown field {name!r}; known fields: {', '.join(INPUT_FIELDS)}")
+                raise ValueError(
+                    f"fields.{name}: unknown field; known fields: {', '.join(INPUT_FIELDS)}"
+                )
             if isinstance(spec.column, list) and name != "address":
-                raise ValueError(f"{name}: only address may join several columns")
+                raise ValueError(f"fields.{name}.column: only address may join several columns")
             if spec.format is not None and name != "date_of_birth":
-                raise ValueError(f"{name}: 'format' applies to date_of_birth only")
+                raise ValueError(f"fields.{name}.format: 'format' applies to date_of_birth only")
             if spec.codes is not None and name != "sex":
-                raise ValueError(f"{name}: 'codes' applies to sex only")
+                raise ValueError(f"fields.{name}.codes: 'codes' applies to sex only")
         if "record_id" not in value:
-            raise ValueError("record_id must be mapped: every record needs its source id")
+            raise ValueError("fields.record_id: must be mapped: every record needs its source id")
         if "full_name" in value and value.keys() & set(NAME_FIELDS):
-            raise ValueError("map either full_name or given_name/middle_names/family_name")
+            raise ValueError(
+                "fields.full_name: map either full_name or given_name/middle_names/family_name"
+            )
         return value
 
     @model_validator(mode="after")
@@ -100,9 +116,14 @@ class Mapping(BaseModel):
         for name in self.required:
             if name not in self.fields:
                 raise ValueError(f"required: {name!r} is not mapped under fields")
-        clash = set(self.attributes) & (set(OUTPUT_COLUMNS) | {"source_row"})
+        # DuckDB folds identifier case, so "Postcode" would collide with "postcode".
+        taken = {c.lower() for c in OUTPUT_COLUMNS} | {"source_row"}
+        clash = sorted(a for a in self.attributes if a.lower() in taken)
         if clash:
-            raise ValueError(f"attributes: {sorted(clash)} clash with standard column names")
+            raise ValueError(f"attributes: {clash} clash with standard column names")
+        twice = sorted({a for a in self.attributes if self.attributes.count(a) > 1})
+        if twice:
+            raise ValueError(f"attributes: {twice} listed more than once")
         return self
 
     @property

@@ -1,8 +1,9 @@
 """The reader registry: every source format, built-in or third-party, is registered here.
 
 A new format is one new module with a :class:`~accord.sources.readers.base.Reader`
-subclass decorated with :func:`register_reader`. Readers are asked in registration order
-(latest first), so a third-party reader can claim a source a built-in would take.
+subclass decorated with :func:`register_reader`. Third-party readers are asked first,
+latest registered first, so one can claim a source a built-in would take; the built-ins
+follow in a fixed order, CSV last because it takes any path without a URL scheme.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from accord.sources.models import SourceOptions
 from accord.sources.readers.base import Reader
 
 BUILTIN_READERS = (
-    "accord.sources.readers.csv",
-    "accord.sources.readers.jsonl",
-    "accord.sources.readers.excel",
     "accord.sources.readers.sql",
+    "accord.sources.readers.excel",
+    "accord.sources.readers.jsonl",
+    "accord.sources.readers.csv",
 )
+"""Built-in readers, most particular first: the order they are asked in."""
 
 _readers: list[type[Reader]] = []
 _builtins_loaded = False
@@ -33,18 +35,22 @@ def register_reader(cls: type[Reader]) -> type[Reader]:
 
 
 def readers() -> list[type[Reader]]:
-    """Every registered reader, most recently registered first."""
+    """Every registered reader in the order they are asked (see the module docstring)."""
     global _builtins_loaded
     if not _builtins_loaded:
         _builtins_loaded = True
         for module in BUILTIN_READERS:
             import_module(module)
-    return list(_readers)
+    # Importing a built-in module early (a test, a plugin) must not change who is asked first.
+    rank = {module: i for i, module in enumerate(BUILTIN_READERS)}
+    third_party = [c for c in _readers if c.__module__ not in rank]
+    builtin = sorted(
+        (c for c in _readers if c.__module__ in rank), key=lambda c: rank[c.__module__]
+    )
+    return third_party + builtin
 
 
-def reader_for(
-    source: str, options: SourceOptions, scratch: Path, chunk_rows: int
-) -> Reader:
+def reader_for(source: str, options: SourceOptions, scratch: Path, chunk_rows: int) -> Reader:
     """The reader for ``source``, or :class:`UnsupportedSource` naming what is supported."""
     for cls in readers():
         if cls.accepts(source):

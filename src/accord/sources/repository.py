@@ -82,17 +82,24 @@ def save_snapshot(
             conn.execute(
                 quarantine.insert(),
                 [
-                    {"snapshot_id": snapshot_id, "source_file": file,
-                     "row_number": q.row_number, "column_name": q.column,
-                     "reason": q.reason, "raw": q.raw}  # fmt: skip
+                    {
+                        "snapshot_id": snapshot_id,
+                        "source_file": file,
+                        "row_number": q.row_number,
+                        "column_name": q.column,
+                        "reason": q.reason,
+                        "raw": q.raw,
+                    }
                     for file, q in rejected
                 ],
             )
         if stats:
             conn.execute(
                 field_stats.insert(),
-                [{"snapshot_id": snapshot_id, "field": f, "issue": i, "count": n}
-                 for f, i, n in stats],  # fmt: skip
+                [
+                    {"snapshot_id": snapshot_id, "field": f, "issue": i, "count": n}
+                    for f, i, n in stats
+                ],
             )
     return SnapshotInfo(
         id=snapshot_id, dataset=new.dataset, version=version, content_hash=new.content_hash,
@@ -140,7 +147,9 @@ def latest_snapshots(engine: Engine) -> list[SnapshotInfo]:
         _snapshot_select()
         .join(
             newest,
-            sa.and_(newest.c.dataset_id == snapshots.c.dataset_id, newest.c.v == snapshots.c.version),
+            sa.and_(
+                newest.c.dataset_id == snapshots.c.dataset_id, newest.c.v == snapshots.c.version
+            ),
         )
         .order_by(datasets.c.name)
     )
@@ -163,7 +172,9 @@ def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> Sn
     return _info(row)
 
 
-def quarantined(engine: Engine, snapshot_id: int, limit: int | None = None) -> list[QuarantineEntry]:
+def quarantined(
+    engine: Engine, snapshot_id: int, limit: int | None = None
+) -> list[QuarantineEntry]:
     """A snapshot's quarantined rows, in source order."""
     query = (
         sa.select(quarantine)

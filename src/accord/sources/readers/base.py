@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import duckdb
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
-from accord.people.sql import ident
 from accord.sources.errors import MappingError
 from accord.sources.models import SourceOptions
+from accord.sources.sql import ident
 
 Progress = Callable[[int, int | None], None]
 """Called with (work done, total work or None) in the reader's own unit."""
@@ -62,9 +62,10 @@ class Reader(ABC):
         extra = given - self.options_allowed
         if extra:
             allowed = ", ".join(sorted(self.options_allowed)) or "none"
+            keys = ", ".join(f"source.{k}" for k in sorted(extra))
             raise MappingError(
-                f"source: {', '.join(sorted(extra))} does not apply to a {self.kind} source "
-                f"(options for {self.kind}: {allowed})"
+                f"{keys}: does not apply to {self.kind} sources (options for {self.kind}: "
+                f"{allowed})"
             )
 
     @classmethod

@@ -1,13 +1,18 @@
-"""Delimited text: any encoding and delimiter, quoted newlines, DuckDB's parallel-safe reader.
+"""Delimited text: any encoding and delimiter, quoted newlines, DuckDB's fast reader.
 
 One pass over the bytes detects the encoding (a BOM; else valid UTF-8; else cp1252 when
-every byte is defined there; else latin-1) and counts quote characters. Anything but
-UTF-8 is transcoded to a scratch UTF-8 file first, because DuckDB reads UTF-8 (and a
-strict latin-1 that refuses cp1252's curly quotes). DuckDB then parses with explicit
-columns, keeping rows it cannot parse in a rejects table that becomes quarantine.
+every byte is defined there; else latin-1), counts quote characters and notices blank
+lines. Anything but UTF-8 is transcoded to a scratch UTF-8 file first, because DuckDB
+reads UTF-8 (and a strict latin-1 that refuses cp1252's curly quotes). DuckDB then
+parses with explicit columns, keeping rows it cannot parse in a rejects table that
+becomes quarantine.
 
-DuckDB drops, without a reject, a record whose quote never closes at the end of the
-file; an odd number of quote characters betrays it, so it is quarantined here instead.
+Row numbers are the record's position in the file, header = 1, as a spreadsheet shows
+it. DuckDB numbers rejected records that way but skips blank lines when it numbers the
+records it keeps, and it drops, without a reject, a record whose quote never closes at
+the end of the file. Either is rare and betrayed by the byte pass (a blank line, an odd
+number of quote characters); only then does a census with Python's csv module find the
+exact record numbers of the blank lines and of the record left open.
 """
 
 from __future__ import annotations
@@ -15,22 +20,28 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import ClassVar
 
 import duckdb
 
-from accord.people.sql import ident, lit
 from accord.sources.errors import SourceUnreadable
-from accord.sources.readers.base import Loaded, Progress, Quarantined, Reader, clip
+from accord.sources.readers.base import MAX_RAW_TEXT, Loaded, Progress, Quarantined, Reader, clip
 from accord.sources.registry import register_reader
+from accord.sources.sql import ident, lit
 
 _BLOCK = 8 << 20
 _SAMPLE = 256 << 10
 # Bytes cp1252 leaves undefined: a file holding them is latin-1, not cp1252.
-_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CP1252_HOLES = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+_BLANK_LINE = re.compile(b"\n\r?\n")
+_WIDE = ("utf-16", "utf-32")
+_END = "\ue000accord: end of file\ue000"
+"""Fed to the census after the last line: a quote still open at the end swallows it."""
 MAX_LINE_BYTES = 32 << 20
 """A record longer than this is quarantined rather than read (a 100 MB "name" is not one)."""
 
@@ -43,42 +54,103 @@ def _ignore(_done: int, _total: int | None) -> None:
 class _Scan:
     encoding: str
     quotes: int
-    size: int
+    blank_lines: bool
+    """Whether a blank line may come before the end of the last record."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    scan: _Scan
+    delimiter: str
+    quote: str
+    header: list[str]
+    header_row: int
+    """The header's record number: 1 unless blank rows come first."""
+    skip_lines: int
+    """Physical lines before the header, for DuckDB's ``skip``."""
+
+
+@dataclass(frozen=True)
+class _Census:
+    blank_rows: list[int]
+    open_row: int | None
+    open_text: str | None
 
 
 def _scan(path: Path, encoding: str | None, quote: bytes, progress: Progress) -> _Scan:
-    """Encoding (detected unless given) and the number of quote bytes, in one pass."""
+    """Encoding (detected, or checked when UTF-8 is declared), quotes and blank lines."""
     size = path.stat().st_size
+    check_utf8 = encoding in (None, "utf-8", "utf-8-sig")
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok, holes, quotes, done = True, False, 0, 0
+    bad_utf8: int | None = None
+    holes, quotes, done = False, 0, 0
+    first_blank: int | None = None
+    carry, last = b"", b""
     with path.open("rb") as fh:
         head = fh.read(4)
         fh.seek(0)
         while block := fh.read(_BLOCK):
             quotes += block.count(quote)
-            if encoding is None and utf8_ok:
+            if check_utf8 and bad_utf8 is None:
                 try:
                     utf8.decode(block)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            if encoding is None and not utf8_ok and not holes:
-                holes = any(b in _CP1252_HOLES for b in block)
+                except UnicodeDecodeError as exc:
+                    bad_utf8 = done + exc.start
+            if encoding is None and not holes:
+                holes = _CP1252_HOLES.search(block) is not None
+            if first_blank is None and (found := _BLANK_LINE.search(carry + block)):
+                first_blank = done - len(carry) + found.start()
+            carry, last = block[-2:], block
             done += len(block)
             progress(done, size)
+    if check_utf8 and bad_utf8 is None:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad_utf8 = size
+    # Blank lines among the trailing newlines follow every record and shift no number.
+    trailing = size - (len(last) - len(last.rstrip(b"\r\n")))
+    blank = first_blank is not None and first_blank < trailing
     if encoding is None:
         if head.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
         elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             encoding = "utf-16"
-        elif utf8_ok:
-            try:
-                utf8.decode(b"", final=True)
-                encoding = "utf-8"
-            except UnicodeDecodeError:
-                encoding = "latin-1" if holes else "cp1252"
+        elif bad_utf8 is None:
+            encoding = "utf-8"
         else:
             encoding = "latin-1" if holes else "cp1252"
-    return _Scan(encoding=encoding, quotes=quotes, size=size)
+    elif bad_utf8 is not None:
+        raise SourceUnreadable(
+            f"{path}: not valid {encoding} near byte {bad_utf8}; "
+            "remove source.encoding from the mapping to detect the encoding"
+        )
+    return _Scan(encoding=encoding, quotes=quotes, blank_lines=blank or encoding.startswith(_WIDE))
+
+
+def _census(path: Path, delimiter: str, quote: str) -> _Census | None:
+    """Exact record numbers of blank lines, and of a record whose quote never closes.
+
+    None when a field is too long for the csv module to hold.
+    """
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_LINE_BYTES)
+    blanks: list[int] = []
+    number, last = 0, []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for last in csv.reader(chain(fh, [_END]), delimiter=delimiter, quotechar=quote):
+                number += 1
+                if not last:
+                    blanks.append(number)
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    text = delimiter.join(last)
+    if last == [_END] or not text.endswith(_END):
+        return _Census(blanks, None, None)
+    return _Census(blanks, number, text.removesuffix(_END).rstrip("\r\n"))
 
 
 @register_reader
@@ -119,7 +191,7 @@ class CsvReader(Reader):
         quote = self.options.quote or '"'
         if self.options.delimiter:
             return self.options.delimiter, quote
-        lines = sample.splitlines()[:50]
+        lines = [line for line in sample.splitlines()[:50] if line.strip()]
         try:
             sniffed = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
             return sniffed.delimiter, quote
@@ -127,14 +199,20 @@ class CsvReader(Reader):
             first = lines[0] if lines else ""
             return max(",;\t|", key=first.count), quote
 
-    def _header(self, sample: str, delimiter: str, quote: str) -> list[str]:
+    def _header(self, sample: str, delimiter: str, quote: str) -> tuple[list[str], int, int]:
+        """Header names, the header's record number and the physical lines before it."""
         rows = csv.reader(io.StringIO(sample), delimiter=delimiter, quotechar=quote)
-        for row in rows:
-            if any(cell.strip() for cell in row):
-                names = [c.strip().lstrip("\ufeff") for c in row]
-                break
-        else:
-            raise SourceUnreadable(f"{self.source}: no header row found")
+        skipped, lines = 0, 0
+        try:
+            for row in rows:
+                if any(cell.strip() for cell in row):
+                    names = [c.strip().lstrip("\ufeff") for c in row]
+                    break
+                skipped, lines = skipped + 1, rows.line_num
+            else:
+                raise SourceUnreadable(f"{self.source}: no header row found")
+        except csv.Error as exc:
+            raise SourceUnreadable(f"{self.source}: cannot read the header row: {exc}") from exc
         seen: set[str] = set()
         for i, name in enumerate(names):
             if not name:
@@ -142,22 +220,24 @@ class CsvReader(Reader):
             if name in seen:
                 raise SourceUnreadable(f"{self.source}: header names column {name!r} twice")
             seen.add(name)
-        return names
+        return names, skipped + 1, lines
 
-    def _scanned(self, progress: Progress | None = None) -> _Scan:
-        """The one pass over the bytes, made once per reader (header check and load share it)."""
-        cached: _Scan | None = getattr(self, "_scan_result", None)
+    def _layout(self, progress: Progress | None = None) -> _Layout:
+        """The byte pass and the header, made once per reader (columns and load share it)."""
+        cached: _Layout | None = getattr(self, "_cached_layout", None)
         if cached is None:
-            quote = (self.options.quote or '"').encode()
-            cached = _scan(self._path(), self._encoding(), quote, progress or _ignore)
-            self._scan_result = cached
+            path = self._path()
+            quote = self.options.quote or '"'
+            scan = _scan(path, self._encoding(), quote.encode(), progress or _ignore)
+            sample = self._sample(path, scan.encoding)
+            delimiter, quote = self._dialect(sample)
+            header, header_row, skip_lines = self._header(sample, delimiter, quote)
+            cached = _Layout(scan, delimiter, quote, header, header_row, skip_lines)
+            self._cached_layout = cached
         return cached
 
     def columns(self) -> list[str]:
-        path = self._path()
-        sample = self._sample(path, self._scanned().encoding)
-        delimiter, quote = self._dialect(sample)
-        return self._header(sample, delimiter, quote)
+        return list(self._layout().header)
 
     def _utf8_file(self, path: Path, encoding: str, progress: Progress) -> Path:
         if encoding in ("utf-8", "utf-8-sig"):
@@ -183,84 +263,122 @@ class CsvReader(Reader):
         progress: Progress,
     ) -> Loaded:  # fmt: skip
         path = self._path()
-        scan = self._scanned(progress)
-        sample = self._sample(path, scan.encoding)
-        delimiter, quote = self._dialect(sample)
-        header = self._header(sample, delimiter, quote)
-        text = self._utf8_file(path, scan.encoding, progress)
-        self._read(conn, text, header, delimiter, quote)
+        layout = self._layout(progress)
+        text = self._utf8_file(path, layout.scan.encoding, progress)
+        self._read(conn, text, layout)
         rejected = self._rejects(conn)
-        self._number_rows(conn, table, columns, rejected)
+        census = None
+        if layout.scan.blank_lines or layout.scan.quotes % 2:
+            census = _census(text, layout.delimiter, layout.quote)
+        bad = {r.row_number for r in rejected if r.row_number is not None}
+        blanks = [n for n in census.blank_rows if n > layout.header_row] if census else []
+        self._number_rows(conn, table, columns, sorted(bad | set(blanks)), layout.header_row)
         good = conn.execute("SELECT count(*) FROM _csv_raw").fetchone()
-        rows_read = (good[0] if good else 0) + len({r.row_number for r in rejected})
-        if scan.quotes % 2 and not any("quote" in r.reason.lower() for r in rejected):
-            rejected.append(self._runaway_quote(path, rows_read))
+        conn.execute("DROP TABLE _csv_raw")
+        rows_read = (good[0] if good else 0) + len(bad)
+        runaway = self._runaway(census, layout, rejected, rows_read, path)
+        if runaway is not None:
+            rejected.append(runaway)
             rows_read += 1
+        size = path.stat().st_size
+        progress(size, size)
         return Loaded(rows_read=rows_read, rejected=rejected)
 
-    def _read(
-        self, conn: duckdb.DuckDBPyConnection, path: Path, header: list[str], delimiter: str,
-        quote: str,
-    ) -> None:  # fmt: skip
-        types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
+    def _read(self, conn: duckdb.DuckDBPyConnection, path: Path, layout: _Layout) -> None:
+        types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in layout.header) + "}"
         # parallel=false keeps WITH ORDINALITY in file order, which row numbers rely on.
         conn.execute(f"""
             CREATE TABLE _csv_raw AS SELECT ordinality AS __ord, * FROM read_csv(
-                {lit(str(path))}, delim={lit(delimiter)}, quote={lit(quote)},
-                escape={lit(quote)}, header=true, auto_detect=false, columns={types},
-                store_rejects=true, rejects_table='_csv_rejects', rejects_scan='_csv_scans',
-                parallel=false, max_line_size={MAX_LINE_BYTES}, encoding='utf-8'
+                {lit(str(path))}, delim={lit(layout.delimiter)}, quote={lit(layout.quote)},
+                escape={lit(layout.quote)}, header=true, skip={layout.skip_lines},
+                auto_detect=false, columns={types}, store_rejects=true,
+                rejects_table='_csv_rejects', rejects_scan='_csv_scans', parallel=false,
+                max_line_size={MAX_LINE_BYTES}, encoding='utf-8'
             ) WITH ORDINALITY""")
 
     def _rejects(self, conn: duckdb.DuckDBPyConnection) -> list[Quarantined]:
+        # Only the start of a bad line comes back to Python: it may be 100 MB long.
         rows = conn.execute(
-            "SELECT line, column_name, error_type, error_message, csv_line "
+            "SELECT line, column_name, error_type, error_message, "
+            f"left(ltrim(csv_line, chr(13) || chr(10)), {MAX_RAW_TEXT}), "
+            "length(ltrim(csv_line, chr(13) || chr(10))) "
             "FROM _csv_rejects ORDER BY line, column_idx"
         ).fetchall()
         conn.execute("DROP TABLE _csv_rejects; DROP TABLE _csv_scans")
-        return [
-            Quarantined(
-                row_number=int(line),
-                column=column,
-                reason=f"{str(kind).lower().replace('_', ' ')}: {message}",
-                raw=clip(raw),
-            )
-            for line, column, kind, message, raw in rows
-        ]
+        # DuckDB reports a row with two extra values twice ("found 4", then "found 5"):
+        # keep one entry per row and kind of error, the last for extra values.
+        kept: dict[tuple[int, str], Quarantined] = {}
+        for line, column, kind, message, raw, length in rows:
+            key = (int(line), str(kind))
+            if key in kept and not str(kind).lower().startswith("too many columns"):
+                continue
+            reason = _reason(str(kind), str(message))
+            kept[key] = Quarantined(int(line), column, reason, _excerpt(raw, length))
+        return list(kept.values())
 
     def _number_rows(
         self, conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
-        rejected: list[Quarantined],
+        gaps: list[int], header_row: int,
     ) -> None:  # fmt: skip
-        """``__row`` = the record's line (header = 1), skipping over rejected records.
+        """``__row`` = the record's number (header = ``header_row``), skipping ``gaps``.
 
-        The k-th good record follows every rejected record ``j`` (1-based, in order) with
-        fewer than k good records before it, i.e. ``line_j - 1 - j < k``.
+        ``gaps`` are the sorted numbers of records DuckDB did not keep (rejected or
+        blank). The k-th kept record follows every gap ``j`` (1-based) with fewer than k
+        kept records before it, i.e. ``gap_j - header_row - j < k``.
         """
         cols = ", ".join(f"r.{ident(c)}" for c in columns)
-        lines = sorted({r.row_number for r in rejected if r.row_number is not None})
-        if not lines:
-            # A view, not a copy: the common case costs nothing more than the read.
-            conn.execute(f"CREATE VIEW {ident(table)} AS SELECT r.__ord + 1 AS __row, {cols} "
-                         "FROM _csv_raw r")  # fmt: skip
+        if not gaps:
+            conn.execute(
+                f"CREATE TABLE {ident(table)} AS SELECT r.__ord + {header_row} AS __row, "
+                f"{cols} FROM _csv_raw r"
+            )
             return
-        values = ", ".join(f"({line - 2 - j}, {j + 1})" for j, line in enumerate(lines))
-        conn.execute(f"""
+        before = [g - header_row - 1 - j for j, g in enumerate(gaps)]
+        conn.execute(
+            f"""
             CREATE TABLE {ident(table)} AS
-            SELECT r.__ord + 1 + coalesce(b.skipped, 0) AS __row, {cols}
+            SELECT r.__ord + {header_row} + coalesce(b.skipped, 0) AS __row, {cols}
             FROM _csv_raw r ASOF LEFT JOIN (
-                SELECT before, max(skipped) AS skipped FROM (VALUES {values}) v(before, skipped)
+                SELECT before, max(skipped) AS skipped
+                FROM (SELECT unnest($before) AS before, unnest($skipped) AS skipped)
                 GROUP BY before
-            ) b ON b.before < r.__ord""")
+            ) b ON b.before < r.__ord""",
+            {"before": before, "skipped": list(range(1, len(gaps) + 1))},
+        )
 
-    def _runaway_quote(self, path: Path, rows_read: int) -> Quarantined:
+    def _runaway(
+        self, census: _Census | None, layout: _Layout, rejected: list[Quarantined],
+        rows_read: int, path: Path,
+    ) -> Quarantined | None:  # fmt: skip
+        """The record DuckDB dropped because its quote never closes, if there is one."""
+        if census is not None:
+            if census.open_row is None or any(r.row_number == census.open_row for r in rejected):
+                return None
+            return Quarantined(census.open_row, None, _RUNAWAY, clip(census.open_text))
+        if not layout.scan.quotes % 2 or any("quote" in r.reason.lower() for r in rejected):
+            return None
+        # No census (a field too long for it): the odd quote count is all there is to go on.
         with path.open("rb") as fh:
             fh.seek(max(0, path.stat().st_size - 512))
             tail = fh.read().decode("utf-8", errors="replace")
-        return Quarantined(
-            row_number=rows_read + 2,
-            column=None,
-            reason="unterminated quote: a quoted field runs to the end of the file, "
-            "so the records from here on could not be read",
-            raw=clip(tail),
-        )
+        return Quarantined(layout.header_row + rows_read + 1, None, _RUNAWAY, clip(tail))
+
+
+_RUNAWAY = (
+    "unterminated quote: a quoted field runs to the end of the file, "
+    "so the records from here on could not be read"
+)
+
+
+def _reason(kind: str, message: str) -> str:
+    kind = kind.lower().replace("_", " ")
+    if kind == "line size over maximum":
+        return f"line too long (over {MAX_LINE_BYTES} bytes): {message}"
+    return f"{kind}: {message}"
+
+
+def _excerpt(raw: str | None, length: int | None) -> str | None:
+    # DuckDB itself keeps only the start of a long line, so the full length is unknown.
+    if raw is None or length is None or length <= MAX_RAW_TEXT:
+        return raw
+    return raw + f"... [cut at {MAX_RAW_TEXT} characters]"

@@ -3,12 +3,13 @@
 python-calamine (Rust) reads a million-row sheet several times faster than openpyxl and
 hands over typed cells: dates arrive as dates, numbers as floats, and
 :func:`~accord.sources.cells.cell_text` turns both into the text the standardisers read.
-Row numbers are the sheet's own (header row as Excel numbers it).
+Row numbers are the sheet's own, as Excel shows them; blank rows above the header are skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -48,40 +49,49 @@ class ExcelReader(Reader):
             )
         return book.get_sheet_by_name(name)
 
-    def _rows(self) -> tuple[int, Iterator[list[Any]]]:
-        sheet = self._sheet()
-        start_row = int(sheet.start[0]) if sheet.start else 0
-        return start_row, iter(sheet.iter_rows())
+    def _table(self) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+        """Header names and the rows below the header, numbered.
 
-    def columns(self) -> list[str]:
-        _start, rows = self._rows()
-        header = next(rows, None)
-        if header is None:
+        Rows are numbered as Excel shows them. calamine starts the used range at the
+        first cell with a value, but depending on its version ``iter_rows`` yields the
+        blank rows above it too; a blank first row tells which.
+        """
+        sheet = self._sheet()
+        start = int(sheet.start[0]) if sheet.start else 0
+        rows = iter(sheet.iter_rows())
+        first = next(rows, None)
+        base = 1 if start and first is not None and _blank(first) else start + 1
+        numbered = enumerate(chain([first] if first is not None else [], rows), start=base)
+        for _number, row in numbered:
+            if not _blank(row):
+                names = [(cell_text(c) or "").strip() or f"column_{i + 1}"
+                         for i, c in enumerate(row)]  # fmt: skip
+                break
+        else:
             raise SourceUnreadable(f"{self.source}: the sheet is empty (no header row)")
-        names = [cell_text(c) or f"column_{i + 1}" for i, c in enumerate(header)]
         duplicates = {n for n in names if names.count(n) > 1}
         if duplicates:
             raise SourceUnreadable(f"{self.source}: header names {sorted(duplicates)} twice")
-        return names
+        return names, numbered
+
+    def columns(self) -> list[str]:
+        return self._table()[0]
 
     def load(
         self, conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
         progress: Progress,
     ) -> Loaded:  # fmt: skip
-        header = self.columns()
-        start, rows = self._rows()
-        next(rows, None)
+        header, rows = self._table()
         index = [header.index(c) for c in columns]
         writer = ChunkWriter(conn, table, columns)
         numbers: list[int] = []
         values: list[list[str | None]] = [[] for _ in columns]
         read = 0
-        # Excel numbers rows from 1 and the header is the first row of the used range.
-        for offset, row in enumerate(rows, start=start + 2):
-            if not any(c not in ("", None) for c in row):
+        for number, row in rows:
+            if _blank(row):
                 continue
             read += 1
-            numbers.append(offset)
+            numbers.append(number)
             for i, j in enumerate(index):
                 values[i].append(cell_text(row[j]) if j < len(row) else None)
             if len(numbers) >= self.chunk_rows:
@@ -91,3 +101,7 @@ class ExcelReader(Reader):
         writer.append(numbers, values)
         progress(read, read)
         return Loaded(rows_read=read)
+
+
+def _blank(row: Sequence[Any]) -> bool:
+    return all(c in ("", None) or (isinstance(c, str) and not c.strip()) for c in row)

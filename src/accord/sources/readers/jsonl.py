@@ -1,16 +1,21 @@
-"""JSON lines: one JSON object per line; a line that is not one is quarantined."""
+"""JSON lines: one JSON object per line; a line that is not one is quarantined.
+
+Lines are split on bytes and decoded one by one, so a line in the wrong encoding is
+quarantined with its number instead of stopping the whole file.
+"""
 
 from __future__ import annotations
 
+import codecs
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
 import duckdb
 
 from accord.sources.cells import cell_text
-from accord.sources.errors import SourceUnreadable
+from accord.sources.errors import MappingError, SourceUnreadable
 from accord.sources.readers.base import ChunkWriter, Loaded, Progress, Quarantined, Reader, clip
 from accord.sources.registry import register_reader
 
@@ -36,61 +41,107 @@ class JsonLinesReader(Reader):
             raise SourceUnreadable(f"{path}: the file is empty")
         return path
 
+    def _encoding(self) -> str:
+        name = self.options.encoding or "utf-8-sig"
+        try:
+            name = codecs.lookup(name).name
+        except LookupError as exc:
+            raise MappingError(f"source.encoding: unknown encoding {name!r}") from exc
+        if name.startswith(("utf-16", "utf-32")):
+            raise MappingError(
+                f"source.encoding: JSON lines are read line by line, which {name} does not "
+                "allow; convert the file to UTF-8"
+            )
+        return "utf-8-sig" if name == "utf-8" else name
+
+    def _lines(self) -> Iterator[tuple[int, str | UnicodeDecodeError, int]]:
+        """``(line number, text or decoding error, bytes read so far)``; no blank lines."""
+        encoding = self._encoding()
+        with self._path().open("rb") as fh:
+            done = 0
+            for number, raw in enumerate(fh, start=1):
+                done += len(raw)
+                if not raw.strip():
+                    continue
+                try:
+                    # Only the first line may carry a byte-order mark.
+                    text = raw.decode(encoding if number == 1 else encoding.removesuffix("-sig"))
+                except UnicodeDecodeError as exc:
+                    yield number, exc, done
+                    continue
+                if text.strip():
+                    yield number, text, done
+
     def columns(self) -> list[str]:
         """Keys of the first objects: a JSON-lines file has no header."""
         keys: dict[str, None] = {}
-        with self._path().open(encoding=self.options.encoding or "utf-8-sig") as fh:
-            for i, line in enumerate(fh):
-                if i >= _HEADER_SAMPLE:
-                    break
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(obj, dict):
-                    keys.update(dict.fromkeys(obj))
+        undecodable = 0
+        for seen, (_number, line, _done) in enumerate(self._lines()):
+            if seen >= _HEADER_SAMPLE:
+                break
+            if isinstance(line, UnicodeDecodeError):
+                undecodable += 1
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                keys.update(dict.fromkeys(obj))
+        if not keys:
+            shown = self._encoding().removesuffix("-sig")
+            hint = f"; {undecodable} not valid {shown}" if undecodable else ""
+            raise SourceUnreadable(
+                f"{self.source}: no JSON object among the first {_HEADER_SAMPLE} lines{hint}"
+            )
         return list(keys)
 
     def load(
         self, conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
         progress: Progress,
     ) -> Loaded:  # fmt: skip
-        path = self._path()
-        size = path.stat().st_size
+        size = self._path().stat().st_size
         writer = ChunkWriter(conn, table, columns)
         rejected: list[Quarantined] = []
         rows: list[int] = []
         values: list[list[str | None]] = [[] for _ in columns]
         read = 0
-        with path.open(encoding=self.options.encoding or "utf-8-sig", errors="strict") as fh:
-            for number, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                read += 1
-                obj = self._parse(line, number, rejected)
-                if obj is None:
-                    continue
-                rows.append(number)
-                for i, col in enumerate(columns):
-                    values[i].append(cell_text(obj.get(col)))
-                if len(rows) >= self.chunk_rows:
-                    writer.append(rows, values)
-                    rows, values = [], [[] for _ in columns]
-                    progress(fh.buffer.tell() if hasattr(fh, "buffer") else 0, size)
+        for number, line, done in self._lines():
+            read += 1
+            obj = self._parse(line, number, rejected)
+            if obj is None:
+                continue
+            rows.append(number)
+            for i, col in enumerate(columns):
+                values[i].append(cell_text(obj.get(col)))
+            if len(rows) >= self.chunk_rows:
+                writer.append(rows, values)
+                rows, values = [], [[] for _ in columns]
+                progress(done, size)
         writer.append(rows, values)
         progress(size, size)
         return Loaded(rows_read=read, rejected=rejected)
 
     def _parse(
-        self, line: str, number: int, rejected: list[Quarantined]
+        self, line: str | UnicodeDecodeError, number: int, rejected: list[Quarantined]
     ) -> dict[str, object] | None:
+        if isinstance(line, UnicodeDecodeError):
+            raw = _raw(bytes(line.object).decode("utf-8", errors="replace"))
+            encoding = line.encoding.removesuffix("-sig")
+            reason = f"not valid {encoding} at byte {line.start + 1} of the line"
+            rejected.append(Quarantined(number, None, reason, raw))
+            return None
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            rejected.append(Quarantined(number, None, f"not valid JSON: {exc.msg}", clip(line)))
+            rejected.append(Quarantined(number, None, f"not valid JSON: {exc.msg}", _raw(line)))
             return None
         if not isinstance(obj, dict):
             kind = type(obj).__name__
-            rejected.append(Quarantined(number, None, f"not a JSON object but {kind}", clip(line)))
+            rejected.append(Quarantined(number, None, f"not a JSON object but {kind}", _raw(line)))
             return None
         return obj
+
+
+def _raw(line: str) -> str | None:
+    return clip(line.rstrip("\r\n"))

@@ -35,15 +35,20 @@ class SqlReader(Reader):
         return "://" in source or source.lower().endswith(_SQLITE_SUFFIXES)
 
     def _url(self) -> str:
-        if "://" in self.source:
-            return self.source
-        path = Path(self.source)
-        if not path.is_file():
-            raise SourceUnreadable(f"{path}: no such file")
-        return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
+        if "://" not in self.source:
+            return _sqlite_read_only(Path(self.source), self.source)
+        try:
+            url = sa.engine.make_url(self.source)
+        except sa.exc.ArgumentError as exc:
+            raise SourceUnreadable(f"{mask_url(self.source)}: not a database URL: {exc}") from exc
+        file = url.database
+        # SQLite would create a missing file; a source is read, never made.
+        if url.get_backend_name() == "sqlite" and file and file != ":memory:" and not url.query:
+            return _sqlite_read_only(Path(file), mask_url(self.source))
+        return self.source
 
     def _query(self) -> str:
-        if not self.options.query:
+        if not self.options.query or not self.options.query.strip().rstrip(";").strip():
             raise MappingError(
                 "source.query: a SQL source needs a query, e.g. "
                 "source: {query: 'SELECT * FROM patients'}"
@@ -51,7 +56,7 @@ class SqlReader(Reader):
         return self.options.query.strip().rstrip(";")
 
     def describe(self) -> str:
-        return mask_url(self._url()) if "://" in self.source else self.source
+        return mask_url(self.source) if "://" in self.source else self.source
 
     def _engine(self) -> sa.Engine:
         try:
@@ -60,15 +65,28 @@ class SqlReader(Reader):
             raise SourceUnreadable(f"{self.describe()}: cannot use this URL: {exc}") from exc
 
     def columns(self) -> list[str]:
+        query = self._query()
         engine = self._engine()
         try:
             with engine.connect() as conn:
-                result = conn.execute(sa.text(f"SELECT * FROM ({self._query()}) AS q WHERE 1 = 0"))
-                return list(result.keys())
+                # The newline ends a trailing "-- comment" in the query.
+                result = conn.execute(sa.text(f"SELECT * FROM ({query}\n) AS q WHERE 1 = 0"))
+                names = list(result.keys())
         except sa.exc.SQLAlchemyError as exc:
             raise SourceUnreadable(f"{self.describe()}: query failed: {exc}") from exc
         finally:
             engine.dispose()
+        return self._unique(names)
+
+    def _unique(self, names: list[str]) -> list[str]:
+        # Checked again on the query itself: SQLite renames a repeat ("id:1") when wrapped.
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise SourceUnreadable(
+                f"{self.describe()}: the query returns {twice} more than once; "
+                "give each column its own name with AS"
+            )
+        return names
 
     def load(
         self, conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
@@ -79,10 +97,14 @@ class SqlReader(Reader):
         read = 0
         try:
             with engine.connect() as db:
-                result = db.execution_options(stream_results=True).execute(
-                    sa.text(self._query())
-                )
-                index = [list(result.keys()).index(c) for c in columns]
+                result = db.execution_options(stream_results=True).execute(sa.text(self._query()))
+                names = self._unique(list(result.keys()))
+                missing = [c for c in columns if c not in names]
+                if missing:
+                    raise SourceUnreadable(
+                        f"{self.describe()}: the query no longer returns {missing}"
+                    )
+                index = [names.index(c) for c in columns]
                 while chunk := result.fetchmany(self.chunk_rows):
                     numbers = list(range(read + 1, read + len(chunk) + 1))
                     values = [[cell_text(row[j]) for row in chunk] for j in index]
@@ -96,3 +118,9 @@ class SqlReader(Reader):
             engine.dispose()
         progress(read, read)
         return Loaded(rows_read=read)
+
+
+def _sqlite_read_only(path: Path, shown: str) -> str:
+    if not path.is_file():
+        raise SourceUnreadable(f"{shown}: no such file")
+    return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"

@@ -1,0 +1,149 @@
+"""Export: a snapshot as CSV or Parquet, canonical fields first, the file whole or absent."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from accord.people import CANONICAL_FIELDS, OUTPUT_COLUMNS
+from accord.sources import SnapshotInfo, SourceError, export_snapshot, ingest
+from accord.store import Workspace
+from tests.sources.support import mapping, write
+
+MAPPING = """\
+fields:
+  record_id: id
+  full_name: name
+  date_of_birth: {column: dob, format: "%d/%m/%Y"}
+  postcode: pc
+attributes: [ward, admitted]
+"""
+DATA = """\
+id,name,dob,pc,ward,admitted
+2,"JONES, Bob",31/12/1975,ec1a1bb,B1,2024-02-01
+1,Ann Smith,03/02/1980,SW1A 1AA,A4,2024-01-05
+3,"Ragged",row,with,too,many,values
+"""
+
+
+@pytest.fixture
+def snapshot(workspace: Workspace, tmp_path: Path) -> SnapshotInfo:
+    source = write(tmp_path / "ward.csv", DATA)
+    report = ingest(workspace, str(source), mapping(tmp_path, MAPPING), "ward",
+                    as_of=date(2025, 1, 1))  # fmt: skip
+    return report.snapshot
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_csv_has_canonical_fields_in_order_then_attributes(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "ward.csv"
+
+    count = export_snapshot(workspace, snapshot, out)
+
+    header, rows = read_csv(out)
+    assert count == 2
+    assert header == [*CANONICAL_FIELDS, "ward", "admitted"]
+    assert [(r["record_id"], r["given_name"], r["family_name"]) for r in rows] == [
+        ("2", "bob", "jones"), ("1", "ann", "smith"),
+    ]  # source order  # fmt: skip
+    assert rows[1]["date_of_birth"] == "1980-02-03"
+    assert (rows[0]["postcode"], rows[0]["ward"], rows[0]["admitted"]) == (
+        "EC1A 1BB", "B1", "2024-02-01",
+    )  # fmt: skip
+    assert rows[0]["nhs_number"] == ""  # not mapped, still a column
+
+
+def test_parquet_keeps_types_and_the_same_columns(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "ward.parquet"
+
+    assert export_snapshot(workspace, snapshot, out) == 2
+
+    with duckdb.connect() as conn:
+        names = [
+            r[0]
+            for r in conn.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(out)]).fetchall()
+        ]
+        dobs = conn.execute("SELECT date_of_birth FROM read_parquet(?)", [str(out)]).fetchall()
+    assert names == [*CANONICAL_FIELDS, "ward", "admitted"]
+    assert dobs == [(date(1975, 12, 31),), (date(1980, 2, 3),)]
+
+
+def test_all_columns_adds_raw_values_issues_and_source_row(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "everything.csv"
+
+    export_snapshot(workspace, snapshot, out, all_columns=True)
+
+    header, rows = read_csv(out)
+    assert header == [*OUTPUT_COLUMNS, "source_row", "ward", "admitted"]
+    assert [r["source_row"] for r in rows] == ["2", "3"]
+    assert rows[0]["full_name_raw"] == "JONES, Bob"
+    assert rows[1]["postcode_raw"] == "SW1A 1AA"
+
+
+@pytest.mark.parametrize("name", ["ward.xlsx", "ward", "ward.csv.gz"])
+def test_another_suffix_is_refused(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path, name: str
+) -> None:
+    with pytest.raises(SourceError, match=r"export writes \.csv or \.parquet"):
+        export_snapshot(workspace, snapshot, tmp_path / name)
+
+    assert list(tmp_path.glob("ward*")) == [tmp_path / "ward.csv"]  # only the source
+
+
+def test_an_unreadable_snapshot_is_refused_and_the_old_export_kept(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "exports" / "ward.csv"
+    out.parent.mkdir()
+    out.write_text("an older export\n")
+    (workspace.root / snapshot.path).chmod(0o644)
+    (workspace.root / snapshot.path).write_bytes(b"not parquet any more")
+
+    with pytest.raises(SourceError, match="cannot export snapshot 'ward' version 1"):
+        export_snapshot(workspace, snapshot, out)
+
+    assert out.read_text() == "an older export\n"
+    assert [p.name for p in out.parent.iterdir()] == ["ward.csv"]
+
+
+def test_a_failure_after_writing_leaves_no_partial_file(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "exports" / "ward.parquet"
+
+    def full_disk(self: Path, target: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", full_disk)
+
+    with pytest.raises(OSError, match="No space left"):
+        export_snapshot(workspace, snapshot, out)
+
+    assert list(out.parent.iterdir()) == []
+
+
+def test_an_export_replaces_an_older_one_whole(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "ward.parquet"
+    out.write_bytes(b"stale")
+
+    export_snapshot(workspace, snapshot, out)
+
+    assert out.read_bytes()[:4] == b"PAR1"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
