@@ -74,7 +74,8 @@ def child_pandas(csv: Path) -> dict[str, float]:
 
 def run_child(kind: str, csv: Path, mapping: Path) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--csv", str(csv), "--mapping", str(mapping)],
+        [sys.executable, __file__, "--child", kind, "--csv", str(csv),
+         "--mapping", str(mapping)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     measured: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])

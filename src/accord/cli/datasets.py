@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from accord.cli.common import JsonOption, WorkspaceOption, emit_json, handle_errors, out, workspace_at
+from accord.cli.common import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    handle_errors,
+    out,
+    workspace_at,
+)
 from accord.sources import export_snapshot, get_snapshot, latest_snapshots, quarantined
 
 VersionOption = Annotated[
@@ -17,7 +24,7 @@ VersionOption = Annotated[
 
 
 @handle_errors
-def datasets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = False) -> None:
+def datasets(workspace: WorkspaceOption = Path(), json_output: JsonOption = False) -> None:
     """List the datasets in this workspace with their newest snapshot."""
     with workspace_at(workspace) as ws:
         snaps = latest_snapshots(ws.engine)
@@ -31,7 +38,9 @@ def datasets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = F
         ]})  # fmt: skip
         return
     if not snaps:
-        out.print("No datasets yet: add one with 'accord ingest SOURCE --mapping MAP --dataset NAME'.")
+        out.print(
+            "No datasets yet: add one with 'accord ingest SOURCE --mapping MAP --dataset NAME'."
+        )
         return
     table = Table(show_edge=False, pad_edge=False)
     for heading in ("dataset", "version", "records", "quarantined", "source", "snapshot"):
@@ -47,7 +56,7 @@ def quarantine(
     dataset: Annotated[str, typer.Argument(help="The dataset.")],
     version: VersionOption = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many rows.")] = 100,
-    workspace: WorkspaceOption = Path("."),
+    workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
     """Show the rows of a snapshot that were quarantined, with where and why."""
@@ -78,7 +87,7 @@ def export(
     all_columns: Annotated[
         bool, typer.Option(help="Every stored column: raw values, issues, postcode parts.")
     ] = False,
-    workspace: WorkspaceOption = Path("."),
+    workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
     """Write a snapshot's standardised records, one column per canonical field."""

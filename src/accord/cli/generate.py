@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
-from accord.scenarios import SCENARIOS, generate as generate_scenario
+from accord.scenarios import SCENARIOS
+from accord.scenarios import generate as generate_scenario
 
 
 @handle_errors

@@ -35,7 +35,7 @@ def ingest(
         str | None,
         typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
     ] = None,
-    workspace: WorkspaceOption = Path("."),
+    workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
     """Read SOURCE through its mapping, standardise every record and store a snapshot."""

@@ -42,9 +42,7 @@ def mask_url(url: str) -> str:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (idempotent)."""
     config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("accord.store") / "migrations")
-    )
+    config.set_main_option("script_location", str(resources.files("accord.store") / "migrations"))
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection

@@ -31,6 +31,6 @@ def publish(tmp: Path, directory: Path, suffix: str) -> tuple[str, Path, bool]:
     if final.exists():
         tmp.unlink()
         return digest, final, False
-    os.replace(tmp, final)
-    os.chmod(final, 0o444)
+    tmp.replace(final)
+    final.chmod(0o444)
     return digest, final, True
