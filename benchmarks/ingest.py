@@ -59,8 +59,9 @@ def child_accord(csv: Path, mapping: Path) -> dict[str, float]:
         report = ingest(workspace, str(csv), mapping, "gp", as_of=AS_OF)
         seconds = time.perf_counter() - started
         workspace.engine.dispose()
-    return {"seconds": seconds, "rows": report.snapshot.rows,
-            "quarantined": report.snapshot.quarantined_rows, "peak_rss_mb": peak_rss_mb()}  # fmt: skip
+    snapshot = report.snapshot
+    return {"seconds": seconds, "rows": snapshot.rows, "quarantined": snapshot.quarantined_rows,
+            "peak_rss_mb": peak_rss_mb()}  # fmt: skip
 
 
 def child_pandas(csv: Path) -> dict[str, float]:

@@ -7,6 +7,7 @@ Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
 ``postcodes``, ``contact``), each returning staged SQL (``plan``).
 """
 
+from accord.people.dates import check_format as check_date_format
 from accord.people.errors import InvalidOption, PeopleError
 from accord.people.models import (
     CANONICAL_FIELDS,
@@ -17,7 +18,6 @@ from accord.people.models import (
     StandardisationOptions,
     StandardisedRecord,
 )
-from accord.people.dates import check_format as check_date_format
 from accord.people.service import Standardiser, connect, prepare
 from accord.people.types import SEX_VALUES, RecordId, Sex
 

@@ -1,9 +1,11 @@
 """Phone numbers (E.164), email addresses and free-text addresses.
 
 UK phone numbers are validated in SQL against the number patterns that ``phonenumbers``
-publishes for GB (the same patterns its ``is_valid_number`` uses), so a million rows
-need no Python call; numbers with another country code are rare and go to
-``phonenumbers`` itself through a DuckDB function.
+publishes for country code 44 (GB and the Crown Dependencies that share it: the same
+patterns its ``is_valid_number`` uses), so a million rows need no Python call; numbers
+with another country code are rare and go to ``phonenumbers`` itself through a DuckDB
+function. A UK number that fails validation keeps its ``+44`` form, as ``phonenumbers``
+would format it.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from functools import cache
 
 import phonenumbers
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
+from accord.people.names import fold_letters
 from accord.people.plan import FINAL, FieldPlan, ascii_or
-from accord.people.sql import lit
+from accord.people.sql import blank_to_null, lit, strip
 
 _PHONE_TYPES = (
     "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
@@ -29,16 +32,21 @@ EMAIL_PATTERN = (
 
 @cache
 def gb_phone_pattern() -> str:
-    """Union of phonenumbers' GB patterns for every number type (national significant)."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region("GB")
-    if meta is None:  # pragma: no cover - phonenumbers always ships GB
-        raise RuntimeError("phonenumbers has no metadata for GB")
+    """Union of phonenumbers' +44 patterns for every number type (national significant).
+
+    Jersey, Guernsey and the Isle of Man share +44 but have metadata of their own, so
+    GB's patterns alone would refuse a Jersey mobile that ``is_valid_number`` accepts.
+    """
     parts = []
-    for kind in _PHONE_TYPES:
-        desc = getattr(meta, kind)
-        if desc is not None and desc.national_number_pattern:
-            parts.append(f"(?:{desc.national_number_pattern})")
-    return "|".join(parts)
+    for region in phonenumbers.region_codes_for_country_code(44):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if meta is None:  # pragma: no cover - phonenumbers ships every +44 region
+            raise RuntimeError(f"phonenumbers has no metadata for {region}")
+        for kind in _PHONE_TYPES:
+            desc = getattr(meta, kind)
+            if desc is not None and desc.national_number_pattern:
+                parts.append(f"(?:{desc.national_number_pattern})")
+    return "|".join(dict.fromkeys(parts))
 
 
 def international_e164(values: pa.Array) -> pa.Array:
@@ -60,13 +68,16 @@ def international_e164(values: pa.Array) -> pa.Array:
 def plan_phone() -> FieldPlan:
     plan = FieldPlan()
     no_ext = (
-        r"CASE WHEN contains(lower(phone), 'x') THEN regexp_replace(trim(phone), "
-        r"'(?i)\s*(?:ext|extn|x)\.?\s*\d+$', '') ELSE phone END"
+        rf"CASE WHEN regexp_matches(phone, '[xX#]') THEN regexp_replace({strip('phone')}, "
+        r"'(?i)\s*(?:ext|extn|x|#)\.?\s*\d+$', '') ELSE phone END"
     )
     digits = rf"regexp_replace(replace({no_ext}, '(0)', ''), '[^0-9+]', '', 'g')"
+    # A plus sign means something only in front ("++44 ..." is a slip for "+44").
+    digits = rf"regexp_replace({digits}, '^(\+)\+*|\+', '\1', 'g')"
     plan.at(0)["_ph_d"] = f"nullif({digits}, '')"
-    plan.at(1)["_ph_e"] = "CASE WHEN starts_with(_ph_d, '00') THEN '+' || substr(_ph_d, 3) " \
-        "ELSE _ph_d END"
+    plan.at(1)["_ph_e"] = (
+        "CASE WHEN starts_with(_ph_d, '00') THEN '+' || substr(_ph_d, 3) ELSE _ph_d END"
+    )
     plan.at(2)["_ph_n"] = """CASE
         WHEN starts_with(_ph_e, '+44') THEN ltrim(substr(_ph_e, 4), '0')
         WHEN starts_with(_ph_e, '+') THEN NULL
@@ -79,17 +90,18 @@ def plan_phone() -> FieldPlan:
         "CASE WHEN _ph_n IS NULL AND _ph_e IS NOT NULL THEN accord_phone_e164(_ph_e) END"
     )
     plan.at(FINAL).update({
-        "phone": "CASE WHEN _ph_gb THEN '+44' || _ph_n ELSE coalesce(_ph_intl, _ph_e) END",
+        "phone": "CASE WHEN _ph_n <> '' THEN '+44' || _ph_n ELSE coalesce(_ph_intl, _ph_e) END",
         "phone_raw": "phone::VARCHAR",
-        "phone_issue": "CASE WHEN _ph_e IS NOT NULL AND NOT coalesce(_ph_gb, false) "
-        "AND _ph_intl IS NULL THEN 'invalid' END",
+        # Text with no digit at all ("none", "see notes") is no number: flagged, not dropped.
+        "phone_issue": f"CASE WHEN {blank_to_null('phone')} IS NOT NULL "
+        "AND NOT coalesce(_ph_gb, false) AND _ph_intl IS NULL THEN 'invalid' END",
     })  # fmt: skip
     return plan
 
 
 def plan_email() -> FieldPlan:
     plan = FieldPlan()
-    plan.at(0)["_em_s"] = "nullif(lower(trim(email)), '')"
+    plan.at(0)["_em_s"] = f"lower({blank_to_null('email')})"
     plan.at(FINAL).update({
         "email": "_em_s",
         "email_raw": "email::VARCHAR",
@@ -106,7 +118,8 @@ def plan_address() -> FieldPlan:
     than the rest of the record, and similarity measures absorb them.
     """
     plan = FieldPlan()
-    folded = ascii_or("lower(address)", "strip_accents(lower(accord_nfkc(address)))")
+    # Folded like names (Straße -> strasse, Søndergade -> sondergade) so both compare alike.
+    folded = ascii_or("lower(address)", fold_letters("lower(accord_nfkc(address))"))
     spaced = rf"regexp_replace({folded}, '[^\p{{L}}\p{{N}}]+', ' ', 'g')"
     plan.at(FINAL).update({
         "address": f"nullif(trim({spaced}), '')",

@@ -17,7 +17,7 @@ import duckdb
 
 from accord.people.errors import InvalidOption
 from accord.people.plan import FINAL, FieldPlan
-from accord.people.sql import lit
+from accord.people.sql import blank_to_null, lit
 
 _MONTHS = "['january','february','march','april','may','june','july','august',"
 _MONTHS += "'september','october','november','december']"
@@ -68,15 +68,8 @@ def _with_century(year: str, short: str, as_of: date) -> str:
     )
 
 
-def _inferred(plan: FieldPlan, as_of: date) -> None:
-    plan.at(0)["_dob_s"] = "nullif(lower(trim(date_of_birth)), '')"
-    plan.at(1)["_dob_g"] = f"CASE WHEN _dob_s IS NOT NULL THEN {_extract('_dob_s', _NUMERIC)} END"
-    shape = " ".join(
-        f"WHEN _dob_g.{k}{'n' if k == 'h' else 'y'} <> '' THEN {lit(v)}"
-        for k, v in _NUMERIC_SHAPES.items()
-    )
-    s2 = plan.at(2)
-    s2["_dob_nshape"] = f"CASE {shape} END"
+def _month_name(plan: FieldPlan) -> str:
+    """Stages the ``3 Feb 1980`` / ``Feb 3 1980`` match; returns SQL for its month number."""
     text = r"regexp_replace(regexp_replace(_dob_s, '(\d)(st|nd|rd|th)\b', '\1'), "
     text += r"'[\s,./\-]+', ' ', 'g')"
     # Only values no numeric shape took pay for the month-name expressions.
@@ -85,16 +78,31 @@ def _inferred(plan: FieldPlan, as_of: date) -> None:
     mon = "coalesce(nullif(_dob_tg.jo, ''), nullif(_dob_tg.ko, ''))"
     month_no = f"list_position(list_transform({_MONTHS}, lambda x: left(x, 3)), left({mon}, 3))"
     month_ok = f"starts_with(list_extract({_MONTHS}, {month_no}), {mon}) OR {mon} = 'sept'"
+    return f"CASE WHEN {month_ok} THEN {month_no} END"
+
+
+def _inferred(plan: FieldPlan, as_of: date) -> None:
+    plan.at(0)["_dob_s"] = f"lower({blank_to_null('date_of_birth')})"
+    plan.at(1)["_dob_g"] = f"CASE WHEN _dob_s IS NOT NULL THEN {_extract('_dob_s', _NUMERIC)} END"
+    shape = " ".join(
+        f"WHEN _dob_g.{k}{'n' if k == 'h' else 'y'} <> '' THEN {lit(v)}"
+        for k, v in _NUMERIC_SHAPES.items()
+    )
+    s2 = plan.at(2)
+    s2["_dob_nshape"] = f"CASE {shape} END"
+    month_name = _month_name(plan)  # stages 3 and 4
     s4 = plan.at(5)
-    s4["_dob_shape"] = "coalesce(_dob_nshape, CASE WHEN _dob_tg.jd <> '' THEN 'dmony' " \
+    s4["_dob_shape"] = (
+        "coalesce(_dob_nshape, CASE WHEN _dob_tg.jd <> '' THEN 'dmony' "
         "WHEN _dob_tg.kd <> '' THEN 'mondy' END)"
+    )
     nums, texts = "_dob_g", "_dob_tg"
     for part in ("y", "d"):
         parts = _component(nums, _NUMERIC, part) + _component(texts, _TEXT, part)
         s4[f"_dob_{part}"] = f"try_cast(coalesce({', '.join(parts)}) AS INTEGER)"
     s4["_dob_m"] = (
         f"coalesce(try_cast(coalesce({', '.join(_component(nums, _NUMERIC, 'm'))}) AS INTEGER), "
-        f"CASE WHEN {month_ok} THEN {month_no} END)"
+        f"{month_name})"
     )
     s4["_dob_n"] = "try_cast(nullif(_dob_g.hn, '') AS INTEGER)"
     short = "(_dob_shape = 'dmyy' OR (_dob_shape = 'dmony' AND _dob_y < 100))"
@@ -118,7 +126,7 @@ def _inferred(plan: FieldPlan, as_of: date) -> None:
 
 def _explicit(plan: FieldPlan, fmt: str, as_of: date) -> None:
     s0 = plan.at(0)
-    s0["_dob_s"] = "nullif(trim(date_of_birth), '')"
+    s0["_dob_s"] = blank_to_null("date_of_birth")
     plan.at(1)["_dob_p"] = f"try_strptime(_dob_s, {lit(fmt)})::DATE"
     parsed = "_dob_p"
     if "%y" in fmt:
@@ -136,8 +144,9 @@ def check_format(fmt: str) -> None:
     sample = date(1987, 11, 23)
     try:
         text = sample.strftime(fmt)
-        rows = duckdb.sql(f"SELECT try_strptime({lit(text)}, {lit(fmt)})::DATE").fetchall()
-        got = rows[0] if rows else None
+        # A private connection: the module's default one is shared by every thread.
+        with duckdb.connect() as conn:
+            got = conn.execute(f"SELECT try_strptime({lit(text)}, {lit(fmt)})::DATE").fetchone()
     except (ValueError, duckdb.Error) as exc:
         raise InvalidOption(f"date format {fmt!r} is not a valid strptime format: {exc}") from exc
     if got is None or got[0] != sample:

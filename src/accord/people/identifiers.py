@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from accord.people.plan import FINAL, FieldPlan
-from accord.people.sql import case_map
+from accord.people.sql import WHITESPACE_CLASS, blank_to_null, case_map
 from accord.people.types import Sex
 
 # NI prefixes HMRC never issues, on top of the per-letter rules in the pattern.
 NI_BAD_PREFIXES = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
 NI_PATTERN = r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?"
+# What people write between the groups of an identifier: any space (tab, no-break ...)
+# and hyphens.
+_SEPARATORS = rf"[{WHITESPACE_CLASS}\-]+"
 
 # NHS Data Dictionary person-sex codes and the spellings legacy systems use for them.
 DEFAULT_SEX_CODES: dict[str, Sex] = {
@@ -29,9 +32,7 @@ DEFAULT_SEX_CODES: dict[str, Sex] = {
 
 def nhs_check_digit_ok(digits: str) -> str:
     """SQL: the mod-11 check of a 10-digit string (weights 10..2, 11 -> 0, 10 invalid)."""
-    total = " + ".join(
-        f"{10 - i} * (ascii(substr({digits}, {i + 1}, 1)) - 48)" for i in range(9)
-    )
+    total = " + ".join(f"{10 - i} * (ascii(substr({digits}, {i + 1}, 1)) - 48)" for i in range(9))
     check = f"(11 - (({total}) % 11))"
     last = f"(ascii(substr({digits}, 10, 1)) - 48)"
     return f"(CASE {check} WHEN 11 THEN 0 ELSE {check} END = {last})"
@@ -39,9 +40,9 @@ def nhs_check_digit_ok(digits: str) -> str:
 
 def plan_nhs_number() -> FieldPlan:
     plan = FieldPlan()
-    plan.at(0)["_nhs_s"] = "nullif(replace(replace(trim(nhs_number), ' ', ''), '-', ''), '')"
+    plan.at(0)["_nhs_s"] = rf"nullif(regexp_replace(nhs_number, '{_SEPARATORS}', '', 'g'), '')"
     plan.at(FINAL).update({
-        "nhs_number": r"CASE WHEN regexp_full_match(_nhs_s, '\d{10}') THEN _nhs_s END",
+        "nhs_number": "_nhs_s",
         "nhs_number_raw": "nhs_number::VARCHAR",
         "nhs_number_issue": rf"""CASE
             WHEN _nhs_s IS NULL THEN NULL
@@ -54,11 +55,11 @@ def plan_nhs_number() -> FieldPlan:
 
 def plan_ni_number() -> FieldPlan:
     plan = FieldPlan()
-    plan.at(0)["_ni_s"] = r"nullif(upper(regexp_replace(ni_number, '[\s\-]', '', 'g')), '')"
+    plan.at(0)["_ni_s"] = f"nullif(upper(regexp_replace(ni_number, '{_SEPARATORS}', '', 'g')), '')"
     bad = ", ".join(f"'{p}'" for p in NI_BAD_PREFIXES)
     shape = r"regexp_full_match(_ni_s, '[A-Z]{2}[0-9]{6}[A-Z]?')"
     plan.at(FINAL).update({
-        "ni_number": f"CASE WHEN {shape} THEN _ni_s END",
+        "ni_number": "_ni_s",
         "ni_number_raw": "ni_number::VARCHAR",
         "ni_number_issue": f"""CASE
             WHEN _ni_s IS NULL THEN NULL
@@ -75,7 +76,7 @@ def plan_sex(codes: Mapping[str, Sex] | None) -> FieldPlan:
     for k, v in DEFAULT_SEX_CODES.items():
         table.setdefault(k, v)
     plan = FieldPlan()
-    plan.at(0)["_sex_s"] = "nullif(lower(trim(sex)), '')"
+    plan.at(0)["_sex_s"] = f"lower({blank_to_null('sex')})"
     plan.at(FINAL).update({
         "sex": case_map("_sex_s", table),
         "sex_raw": "sex::VARCHAR",

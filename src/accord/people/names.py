@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 from accord.people.plan import FINAL, FieldPlan, ascii_or
 from accord.people.sql import case_map, lit
@@ -28,6 +28,9 @@ TITLES: dict[str, str] = {
     "capt": "capt", "captain": "capt", "col": "col", "colonel": "col",
     "cllr": "cllr", "councillor": "cllr", "hon": "hon",
 }  # fmt: skip
+# Titles that may also close a name ("SMITH, Jane (Mrs)"): none of them is a surname,
+# unlike Lord, Master or Sir, so "John Lord" keeps its family name.
+TRAILING_TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "revd", "cllr")
 # Generational suffixes and honours at the end of a name. Short tokens that are also
 # surnames or abbreviated forenames (Ma, Md, Ba) are deliberately absent.
 SUFFIXES = (
@@ -41,8 +44,8 @@ PARTICLES = (
 )  # fmt: skip
 
 _PARTICLE_ALT = "|".join(PARTICLES)
-_UPPER_TOKEN = r"\p{Lu}[\p{Lu}'\-]+"
-_UPPER_RUN = rf"{_UPPER_TOKEN}(?:\s+{_UPPER_TOKEN})*"
+_UPPER_WORD = r"\p{Lu}[\p{Lu}'\-]+"
+_UPPER_RUN = rf"{_UPPER_WORD}(?:\s+{_UPPER_WORD})*"
 
 
 def tidy(expr: str, *, keep_comma: bool = False) -> str:
@@ -50,34 +53,48 @@ def tidy(expr: str, *, keep_comma: bool = False) -> str:
 
     Case and accents are kept; ``keep_comma`` keeps the comma of ``FAMILY, Given``.
     """
-    unicode = (
-        "regexp_replace(regexp_replace(accord_nfkc({e}), '[’‘`´ʼ′]', '''', 'g'), "
-        "'[‐‑‒–—―]', '-', 'g')"
-    ).format(e=expr)
+    # Apostrophes are unified before NFKC, which would split an acute accent (´) into a
+    # space and a bare combining mark; marks on no letter are dropped, else a lone mark
+    # would make a word that folds to nothing.
+    apostrophes = f"regexp_replace({expr}, '[’‘`´ʼ′]', '''', 'g')"
+    hyphens = f"regexp_replace(accord_nfkc({apostrophes}), '[‐‑‒–—―]', '-', 'g')"
+    unicode = rf"regexp_replace({hyphens}, '(^|[^\p{{L}}\p{{N}}\p{{M}}])\p{{M}}+', '\1', 'g')"
     unified = ascii_or(expr, unicode)
     comma = "," if keep_comma else ""
     spaced = rf"regexp_replace({unified}, '[^\p{{L}}\p{{M}}\p{{N}}''{comma}\-]+', ' ', 'g')"
-    return f"nullif(trim({spaced}), '')"
+    # A hyphen or apostrophe standing alone ("- John", "Smith - Jones") joins nothing, and
+    # as a word of its own it would take the place of a name.
+    alone = rf"regexp_replace({spaced}, '(^|\s)[\s''\-]*[''\-][\s''\-]*(\s|$)', ' ', 'g')"
+    return f"nullif(trim({alone}), '')"
+
+
+def fold_letters(expr: str) -> str:
+    """Lower-case text with accents folded and the letters no accent strip reaches
+    (``ß``, ``æ``, ``ø``, ``ł`` ...) spelt in ASCII, as a UK register would write them."""
+    unicode = (
+        f"translate(replace(replace(replace(replace(strip_accents({expr}), 'ß', 'ss'), "
+        "'æ', 'ae'), 'œ', 'oe'), 'þ', 'th'), 'øłđħıð', 'oldhid')"
+    )
+    return ascii_or(expr, unicode)
 
 
 def fold(expr: str) -> str:
     """The comparison form of a tidy lower-case name: no accents, apostrophes or hyphens.
 
     After :func:`tidy` only letters, marks, digits, apostrophes, hyphens and single
-    spaces remain, so plain replacements do what a regular expression would, faster.
+    spaces remain, so plain replacements do most of the work; one regular expression
+    collapses the runs a spaced or doubled hyphen leaves ("Smith - Jones", "Smith--Jones").
     """
-    unicode = (
-        "translate(replace(replace(replace(replace(strip_accents({e}), 'ß', 'ss'), "
-        "'æ', 'ae'), 'œ', 'oe'), 'þ', 'th'), 'øłđħıð', 'oldhid')"
-    ).format(e=expr)
-    no_accents = ascii_or(expr, unicode)
-    spaced = f"replace(replace(replace({no_accents}, '''', ''), '-', ' '), '  ', ' ')"
+    no_accents = fold_letters(expr)
+    unjoined = f"replace(replace({no_accents}, '''', ''), '-', ' ')"
+    spaced = f"regexp_replace({unjoined}, ' {{2,}}', ' ', 'g')"
     return f"nullif(trim({spaced}), '')"
 
 
 _LEAD = lit(rf"^({_UPPER_RUN})\s+(\S*\p{{Ll}}.*)$")
 _TRAIL = lit(rf"^(.*\p{{Ll}}\S*)\s+({_UPPER_RUN})$")
-_PARTICLE = lit(rf"(?:^|\s)((?i:(?:{_PARTICLE_ALT})\s+)*\S+)$")
+# "O' Brien" and "D' Arcy" written with a space: an elided particle, never an initial.
+_PARTICLE = lit(rf"(?:^|\s)((?i:(?:{_PARTICLE_ALT}|[od]')\s+)*\S+)$")
 
 
 def _in(expr: str, words: Iterable[str]) -> str:
@@ -96,19 +113,23 @@ def _without_suffix(expr: str) -> str:
 def _title_split(plan: FieldPlan, stage: int, text: str, prefix: str) -> None:
     """``{prefix}_title`` (canonical) and ``{prefix}_rest`` (text without title or suffix).
 
-    A title is taken only when a name follows it, so a lone "Miss" stays a name; the
-    test is a word lookup, cheap enough for every row.
+    A title is taken from the first word, else from the last (:data:`TRAILING_TITLES`),
+    and only when a name is left, so a lone "Miss" stays a name; the tests are word
+    lookups, cheap enough for every row.
     """
     first = f"lower(split_part({text}, ' ', 1))"
-    plan.at(stage)[f"{prefix}_t"] = (
-        f"CASE WHEN contains({text}, ' ') AND {_in(first, TITLES)} THEN {first} END"
+    last = f"lower(split_part({text}, ' ', -1))"
+    s = plan.at(stage)
+    s[f"{prefix}_t"] = f"CASE WHEN contains({text}, ' ') AND {_in(first, TITLES)} THEN {first} END"
+    s[f"{prefix}_tt"] = (
+        f"CASE WHEN contains({text}, ' ') AND {_in(last, TRAILING_TITLES)} THEN {last} END"
     )
     nxt = plan.at(stage + 1)
-    nxt[f"{prefix}_title"] = case_map(f"{prefix}_t", TITLES)
-    rest = (
-        f"CASE WHEN {prefix}_t IS NULL THEN {text} "
-        f"ELSE trim(substr({text}, length({prefix}_t) + 2)) END"
-    )
+    nxt[f"{prefix}_title"] = case_map(f"coalesce({prefix}_t, {prefix}_tt)", TITLES)
+    rest = f"""CASE
+        WHEN {prefix}_t IS NOT NULL THEN trim(substr({text}, length({prefix}_t) + 2))
+        WHEN {prefix}_tt IS NOT NULL THEN trim(left({text}, length({text}) - length({prefix}_tt)))
+        ELSE {text} END"""
     nxt[f"{prefix}_rest"] = _without_suffix(rest)
 
 
@@ -128,21 +149,41 @@ def _split_full_name(plan: FieldPlan) -> None:
     plan.at(0)["_full_tidy"] = tidy("full_name", keep_comma=True)
     s1 = plan.at(1)
     s1["_full_comma"] = "contains(_full_tidy, ',')"
-    s1["_full_lhs"] = "CASE WHEN contains(_full_tidy, ',') " \
-        "THEN trim(split_part(_full_tidy, ',', 1)) END"
-    s1["_full_rhs"] = "CASE WHEN contains(_full_tidy, ',') THEN trim(replace(substr(" \
+    s1["_full_lhs"] = (
+        "CASE WHEN contains(_full_tidy, ',') THEN trim(split_part(_full_tidy, ',', 1)) END"
+    )
+    s1["_full_rhs"] = (
+        "CASE WHEN contains(_full_tidy, ',') THEN trim(replace(substr("
         "_full_tidy, strpos(_full_tidy, ',') + 1), ',', ' ')) ELSE _full_tidy END"
+    )
     _title_split(plan, 2, "_full_rhs", "_full")  # stages 2 and 3
-    bare = "_full_rest"
+    # "Mrs O'BRIEN, Zoë": the title may lead the family part instead.
+    _title_split(plan, 2, "_full_lhs", "_lhs")
+    _family_and_given(plan, "_full_rest")  # stages 4 to 6
+    s7 = plan.at(7)
+    s7["_given_tidy"] = _first_token("_full_given")
+    s7["_middle_tidy"] = _after_first_token("_full_given")
+    s7["_family_tidy"] = "nullif(trim(_full_family), '')"
+    s7["_title"] = "coalesce(_full_title, _lhs_title)"
+    # A full name must give two names; a source's separate columns are its own split.
+    s7["_name_whole"] = "_full_tidy IS NOT NULL"
+
+
+def _family_and_given(plan: FieldPlan, bare: str) -> None:
+    """``_full_family`` and ``_full_given`` from a full name without title or suffix."""
     mixed = f"{bare} <> upper({bare}) AND {bare} <> lower({bare})"
     s4 = plan.at(4)
-    s4["_full_lead"] = f"CASE WHEN NOT _full_comma AND {mixed} " \
+    s4["_full_lead"] = (
+        f"CASE WHEN NOT _full_comma AND {mixed} "
         f"THEN regexp_extract({bare}, {_LEAD}, ['f', 'g']) END"
-    s4["_full_trail"] = f"CASE WHEN NOT _full_comma AND {mixed} " \
+    )
+    s4["_full_trail"] = (
+        f"CASE WHEN NOT _full_comma AND {mixed} "
         f"THEN regexp_extract({bare}, {_TRAIL}, ['g', 'f']) END"
+    )
     s5 = plan.at(5)
     s5["_full_family"] = f"""CASE
-        WHEN _full_comma THEN {_without_suffix("_full_lhs")}
+        WHEN _full_comma THEN _lhs_rest
         WHEN _full_lead.f <> '' THEN _full_lead.f
         WHEN _full_trail.f <> '' THEN _full_trail.f
         ELSE regexp_extract({bare}, {_PARTICLE}, 1) END"""
@@ -152,14 +193,6 @@ def _split_full_name(plan: FieldPlan) -> None:
         WHEN _full_lead.f <> '' THEN _full_lead.g
         WHEN _full_trail.f <> '' THEN _full_trail.g
         ELSE nullif(trim(left({bare}, length({bare}) - length(_full_family))), '') END"""
-    s7 = plan.at(7)
-    s7["_given_tidy"] = _first_token("_full_given")
-    s7["_middle_tidy"] = _after_first_token("_full_given")
-    s7["_family_tidy"] = "nullif(trim(_full_family), '')"
-    s7["_title"] = "_full_title"
-    s7["_name_issue"] = (
-        "CASE WHEN _full_tidy IS NOT NULL AND _full_given IS NULL THEN 'single_token' END"
-    )
 
 
 def _separate_parts(plan: FieldPlan, present: frozenset[str]) -> None:
@@ -174,12 +207,10 @@ def _separate_parts(plan: FieldPlan, present: frozenset[str]) -> None:
     s0["_middle_col"] = tidy("middle_names") if "middle_names" in present else "NULL"
     s0["_family_col"] = tidy("family_name") if "family_name" in present else "NULL"
     s7["_given_tidy"] = _first_token(g)
-    s7["_middle_tidy"] = (
-        f"nullif(trim(concat_ws(' ', {_after_first_token(g)}, _middle_col)), '')"
-    )
+    s7["_middle_tidy"] = f"nullif(trim(concat_ws(' ', {_after_first_token(g)}, _middle_col)), '')"
     s7["_family_tidy"] = _without_suffix("_family_col")
     s7["_title"] = title
-    s7["_name_issue"] = "NULL::VARCHAR"
+    s7["_name_whole"] = "false"
 
 
 def plan_names(present: frozenset[str]) -> FieldPlan:
@@ -207,7 +238,11 @@ def plan_names(present: frozenset[str]) -> FieldPlan:
         final[f"{part}_raw"] = f"{raw}::VARCHAR"
     final["full_name_raw"] = ("full_name" if "full_name" in present else "NULL") + "::VARCHAR"
     final["title"] = "_title"
-    final["name_issue"] = "_name_issue"
+    # Judged on the folded names, so "', John" (a family name of punctuation) is caught.
+    final["name_issue"] = (
+        "CASE WHEN _name_whole AND (_given_fold IS NULL OR _family_fold IS NULL) "
+        "THEN 'single_token' END"
+    )
     _join, final["given_name_canonical"] = nickname_join("_given_fold")
     return plan
 

@@ -8,7 +8,8 @@ postcode keeps its cleaned form, so records from abroad still compare.
 
 from __future__ import annotations
 
-from accord.people.plan import FINAL, FieldPlan
+from accord.people.plan import FINAL, FieldPlan, ascii_or
+from accord.people.sql import blank_to_null
 
 # Royal Mail's format rules: letters not used in each position are excluded.
 _OUTWARD = (
@@ -20,9 +21,12 @@ POSTCODE_PATTERN = f"(?:{_OUTWARD} [0-9][ABD-HJLNP-UW-Z]{{2}}|GIR 0AA)"
 
 def plan_postcode() -> FieldPlan:
     plan = FieldPlan()
-    plan.at(0)["_pc_c"] = "nullif(upper(regexp_replace(postcode, '[^A-Za-z0-9]', '', 'g')), '')"
+    # NFKC first, so full-width "ＳＷ１Ａ" is read rather than stripped away as punctuation.
+    text = ascii_or("postcode", "accord_nfkc(postcode)")
+    plan.at(0)["_pc_c"] = f"nullif(upper(regexp_replace({text}, '[^A-Za-z0-9]', '', 'g')), '')"
+    # The space goes before an inward-shaped tail only, so a foreign "75008" stays whole.
     plan.at(1)["_pc_f"] = (
-        "CASE WHEN length(_pc_c) BETWEEN 5 AND 7 "
+        "CASE WHEN length(_pc_c) BETWEEN 5 AND 7 AND regexp_matches(_pc_c, '[0-9][A-Z]{2}$') "
         "THEN left(_pc_c, length(_pc_c) - 3) || ' ' || right(_pc_c, 3) ELSE _pc_c END"
     )
     plan.at(2)["_pc_ok"] = f"regexp_full_match(_pc_f, '{POSTCODE_PATTERN}')"
@@ -30,12 +34,16 @@ def plan_postcode() -> FieldPlan:
     plan.at(FINAL).update({
         "postcode": "_pc_f",
         "postcode_raw": "postcode::VARCHAR",
-        "postcode_issue": "CASE WHEN _pc_f IS NOT NULL AND NOT _pc_ok THEN 'invalid' END",
+        # Text with no letter or digit ("-", "??") is flagged, not silently dropped.
+        "postcode_issue": f"CASE WHEN {blank_to_null('postcode')} IS NOT NULL "
+        "AND NOT coalesce(_pc_ok, false) THEN 'invalid' END",
         "postcode_area": f"CASE WHEN _pc_ok THEN regexp_extract({outward}, '^[A-Z]+') END",
         "postcode_outward": f"CASE WHEN _pc_ok THEN {outward} END",
         "postcode_district": (
-            f"CASE WHEN _pc_ok THEN regexp_extract({outward}, '^[A-Z]+[0-9]+') END"
+            # GIR 0AA has no digit in its outward code: its district is the outward code.
+            f"CASE WHEN _pc_ok THEN coalesce(nullif(regexp_extract({outward}, "
+            f"'^[A-Z]+[0-9]+'), ''), {outward}) END"
         ),
-        "postcode_sector": f"CASE WHEN _pc_ok THEN left(_pc_f, length(_pc_f) - 2) END",
+        "postcode_sector": "CASE WHEN _pc_ok THEN left(_pc_f, length(_pc_f) - 2) END",
     })  # fmt: skip
     return plan

@@ -13,13 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
+from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from accord.people.contact import international_e164, plan_address, plan_email, plan_phone
 from accord.people.dates import plan_date_of_birth
 from accord.people.errors import InvalidOption
-from accord.people.identifiers import plan_ni_number, plan_nhs_number, plan_sex
+from accord.people.identifiers import plan_nhs_number, plan_ni_number, plan_sex
 from accord.people.models import (
     INPUT_FIELDS,
     NAME_FIELDS,
@@ -30,7 +31,7 @@ from accord.people.models import (
 from accord.people.names import NICKNAME_TABLE, nickname_join, nickname_table, plan_names
 from accord.people.plan import FINAL, FieldPlan
 from accord.people.postcodes import plan_postcode
-from accord.people.sql import ident
+from accord.people.sql import blank_to_null, ident
 from accord.people.types import SEX_VALUES
 
 
@@ -41,14 +42,16 @@ def _nfkc(values: pa.Array) -> pa.Array:
 def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Give a DuckDB connection the functions and tables the standardisation SQL uses."""
     conn.create_function(
-        "accord_nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False
+        "accord_nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type=PythonUDFType.ARROW, side_effects=False
     )
     conn.create_function(
         "accord_phone_e164",
         international_e164,
         ["VARCHAR"],
         "VARCHAR",
-        type="arrow",
+        type=PythonUDFType.ARROW,
+        # An invalid number gives NULL, which DuckDB's default null handling rejects.
+        null_handling=FunctionNullHandling.SPECIAL,
         side_effects=False,
     )
     conn.register(NICKNAME_TABLE, nickname_table())
@@ -90,7 +93,7 @@ class Standardiser:
             plan_email(),
         ):
             plan.merge(part)
-        plan.at(FINAL)["record_id"] = "nullif(trim(record_id), '')"
+        plan.at(FINAL)["record_id"] = blank_to_null("record_id")
         missing = set(OUTPUT_COLUMNS) - plan.at(FINAL).keys()
         if missing:  # pragma: no cover - a programming error in a field module
             raise AssertionError(f"no SQL for output columns {sorted(missing)}")
@@ -117,19 +120,13 @@ class Standardiser:
             ctes.append(f"_s{k} AS (SELECT *{', ' + cols if cols else ''} FROM {previous})")
             previous = f"_s{k}"
         final = self._plan.at(FINAL)
-        outputs = [
-            f"CAST({final[c]} AS {t}) AS {ident(c)}" for c, t in OUTPUT_COLUMNS.items()
-        ]
+        outputs = [f"CAST({final[c]} AS {t}) AS {ident(c)}" for c, t in OUTPUT_COLUMNS.items()]
         outputs += [f"{previous}.{ident(c)}" for c in passthrough]
         join, _ = nickname_join("_given_fold")
-        return (
-            f"WITH {', '.join(ctes)} SELECT {', '.join(outputs)} FROM {previous} {join}"
-        )
+        return f"WITH {', '.join(ctes)} SELECT {', '.join(outputs)} FROM {previous} {join}"
 
     def _record_connection(self) -> tuple[duckdb.DuckDBPyConnection, str]:
-        cached: tuple[duckdb.DuckDBPyConnection, str] | None = getattr(
-            self._local, "conn", None
-        )
+        cached: tuple[duckdb.DuckDBPyConnection, str] | None = getattr(self._local, "conn", None)
         if cached is None:
             conn = connect()
             params = ", ".join(f"${f}::VARCHAR AS {ident(f)}" for f in sorted(self.present))

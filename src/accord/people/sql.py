@@ -21,6 +21,24 @@ def case_map(expr: str, mapping: dict[str, str], default: str = "NULL") -> str:
     return f"CASE {expr} {arms} ELSE {default} END"
 
 
+# What may surround a value: the ASCII controls of CRLF files and tab-separated exports,
+# the Unicode spaces of pasted text, and a byte-order mark. DuckDB's one-argument trim
+# strips spaces only, so "male\r" would be an unknown sex code.
+WHITESPACE = (
+    " \t\n\r\v\f\x85\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200C)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)  # fmt: skip
+# A plain literal: DuckDB plans it faster than the same string built with chr().
+_WHITESPACE_SQL = lit(WHITESPACE)
+WHITESPACE_CLASS = "".join(f"\\x{{{ord(c):04X}}}" for c in WHITESPACE)
+"""The characters of :data:`WHITESPACE` for a regular-expression class (``[...]``)."""
+
+
+def strip(expr: str) -> str:
+    """``expr`` without :data:`WHITESPACE` at either end."""
+    return f"trim({expr}, {_WHITESPACE_SQL})"
+
+
 def blank_to_null(expr: str) -> str:
-    """Trimmed text, or NULL when nothing is left."""
-    return f"nullif(trim({expr}), '')"
+    """Stripped text, or NULL when nothing is left."""
+    return f"nullif({strip(expr)}, '')"
