@@ -2,7 +2,9 @@
 
 Public face: the field vocabulary (:data:`CANONICAL_FIELDS`, :data:`OUTPUT_COLUMNS`),
 :class:`StandardisationOptions`, :class:`Standardiser` (one SQL query for a record or a
-column) and :func:`connect` / :func:`prepare` for DuckDB connections that run it.
+column) and :func:`connect` / :func:`prepare` for DuckDB connections that run it; the SQL
+helpers (:func:`lit`, :func:`ident`, :func:`blank_to_null`) for contexts that build
+queries over person fields, so "blank" means the same everywhere.
 Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
 ``postcodes``, ``contact``), each returning staged SQL (``plan``).
 """
@@ -19,6 +21,7 @@ from accord.people.models import (
     StandardisedRecord,
 )
 from accord.people.service import Standardiser, connect, prepare
+from accord.people.sql import blank_to_null, ident, lit
 from accord.people.types import SEX_VALUES, RecordId, Sex
 
 __all__ = [
@@ -35,7 +38,10 @@ __all__ = [
     "StandardisationOptions",
     "StandardisedRecord",
     "Standardiser",
+    "blank_to_null",
     "check_date_format",
     "connect",
+    "ident",
+    "lit",
     "prepare",
 ]

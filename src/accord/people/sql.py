@@ -35,8 +35,14 @@ WHITESPACE_CLASS = "".join(f"\\x{{{ord(c):04X}}}" for c in WHITESPACE)
 
 
 def strip(expr: str) -> str:
-    """``expr`` without :data:`WHITESPACE` at either end."""
-    return f"trim({expr}, {_WHITESPACE_SQL})"
+    """``expr`` without :data:`WHITESPACE` at either end.
+
+    Trimming a set of characters costs DuckDB some 15 times a plain trim, so it runs only
+    when the first or last character is one of them: most values pay two look-ups.
+    """
+    ws = _WHITESPACE_SQL
+    ends = f"contains({ws}, left({expr}, 1)) OR contains({ws}, right({expr}, 1))"
+    return f"CASE WHEN {ends} THEN trim({expr}, {_WHITESPACE_SQL}) ELSE {expr} END"
 
 
 def blank_to_null(expr: str) -> str:

@@ -7,10 +7,9 @@ from uuid import uuid4
 
 import duckdb
 
-from accord.people import CANONICAL_FIELDS, OUTPUT_COLUMNS
+from accord.people import CANONICAL_FIELDS, OUTPUT_COLUMNS, ident, lit
 from accord.sources.errors import SourceError
 from accord.sources.repository import SnapshotInfo
-from accord.sources.sql import ident, lit
 from accord.store import Workspace, duckdb_connect
 
 FORMATS = {".csv": "FORMAT csv, HEADER true", ".parquet": "FORMAT parquet, COMPRESSION zstd"}

@@ -1,8 +1,8 @@
 """Ingest: read a source through its mapping, standardise, and publish an immutable snapshot.
 
 The steps, all in a private scratch directory: validate the mapping against the source's
-header (before any row is read); load raw text rows into a disk-backed DuckDB database
-(bounded memory); quarantine rows that cannot be parsed or lack a required field; run the
+header (before any row is read); load raw text rows into DuckDB (in memory up to the
+workspace's limit, spilling to scratch beyond it); quarantine rows that cannot be parsed or lack a required field; run the
 people standardisation query straight into a Parquet file; name the file by its SHA-256;
 and only then record the snapshot, its quarantine and its statistics in one SQL
 transaction. Any failure before that commit leaves no file and no row behind.
@@ -27,6 +27,9 @@ from accord.people import (
     OUTPUT_COLUMNS,
     StandardisationOptions,
     Standardiser,
+    blank_to_null,
+    ident,
+    lit,
     prepare,
 )
 from accord.sources.errors import MappingError, SourceError
@@ -35,7 +38,6 @@ from accord.sources.models import Mapping
 from accord.sources.readers.base import Quarantined, clip
 from accord.sources.registry import reader_for
 from accord.sources.repository import NewSnapshot, SnapshotInfo, save_snapshot
-from accord.sources.sql import blank_to_null, ident, lit
 from accord.store import Workspace, duckdb_connect, publish
 
 IngestProgress = Callable[[str, int, int | None], None]
@@ -174,9 +176,10 @@ def _missing_required(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> list
     # The row as read, without the reader's own __row.
     row = "{" + ", ".join(f"{lit(c)}: r.{ident(c)}" for c in mapping.source_columns()) + "}"
     for name in mapping.required:
+        # Find the few blank rows first; joining every row to its raw text costs more.
         rows = conn.execute(
-            f"SELECT c.source_row, to_json({row})::VARCHAR FROM canon c JOIN raw r "
-            f"ON r.__row = c.source_row WHERE {_blank(name, 'c')} ORDER BY 1"
+            f"SELECT r.__row, to_json({row})::VARCHAR FROM raw r WHERE r.__row IN "
+            f"(SELECT source_row FROM canon WHERE {_blank(name)}) ORDER BY 1"
         ).fetchall()
         column = mapping.fields[name].columns[0]
         out += [
@@ -199,7 +202,7 @@ def _write(
     # Source order, whatever DuckDB's threads did: identical data, identical file and hash.
     conn.execute(
         f"COPY (SELECT * FROM ({query}) ORDER BY source_row) TO {lit(str(out))} "
-        "(FORMAT parquet, COMPRESSION zstd)"
+        "(FORMAT parquet, COMPRESSION snappy)"
     )
 
 
@@ -226,7 +229,7 @@ def _unstandardised_required(
     kept = out.with_suffix(".kept.parquet")
     conn.execute(
         f"COPY (SELECT * FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NULL "
-        f"ORDER BY source_row) TO {lit(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
+        f"ORDER BY source_row) TO {lit(str(kept))} (FORMAT parquet, COMPRESSION snappy)"
     )
     kept.replace(out)
     return [
@@ -276,20 +279,24 @@ def _statistics(
     """``(field, issue, count)``: values read, standardised, flagged per issue, quarantined."""
     snap = f"read_parquet({lit(str(out))})"
     measures = _measures(mapping)
-    counts = []
+    # One scan counts what was read and standardised for every field at once ...
+    labels: list[tuple[str, str]] = []
+    counts: list[str] = []
     for name, (read, std) in measures.items():
-        counts.append(f"SELECT {lit(name)}, {lit(PRESENT)}, "
-                      f"count({blank_to_null(ident(read) + '::VARCHAR')}) FROM {snap}")  # fmt: skip
-        counts.append(f"SELECT {lit(name)}, {lit(STANDARD)}, count({ident(std)}) FROM {snap}")
-    for name, column in ISSUE_COLUMNS.items():
-        label = "full_name" if name == "name" else name
-        if label in measures:
-            counts.append(
-                f"SELECT {lit(label)}, {ident(column)}, count(*) FROM {snap} "
-                f"WHERE {ident(column)} IS NOT NULL GROUP BY ALL"
-            )
-    rows = conn.execute(" UNION ALL ".join(counts)).fetchall()
-    stats = [(str(f), str(i), int(n)) for f, i, n in rows]
+        labels += [(name, PRESENT), (name, STANDARD)]
+        counts += [f"count({blank_to_null(ident(read) + '::VARCHAR')})", f"count({ident(std)})"]
+    totals = conn.execute(f"SELECT {', '.join(counts)} FROM {snap}").fetchall()[0]
+    stats = [(f, i, int(n)) for (f, i), n in zip(labels, totals, strict=True)]
+    # ... and each issue column, mostly empty, is read on its own.
+    issues = [
+        f"SELECT {lit('full_name' if name == 'name' else name)}, {ident(column)}, count(*) "
+        f"FROM {snap} WHERE {ident(column)} IS NOT NULL GROUP BY ALL"
+        for name, column in ISSUE_COLUMNS.items()
+        if ("full_name" if name == "name" else name) in measures
+    ]
+    if issues:
+        rows = conn.execute(" UNION ALL ".join(issues)).fetchall()
+        stats += [(str(f), str(i), int(n)) for f, i, n in rows]
     by_column = {c: n for n, spec in mapping.fields.items() for c in spec.columns}
     per_field: dict[str, int] = {}
     for q in rejected:

@@ -18,9 +18,9 @@ from typing import ClassVar
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
+from accord.people import ident
 from accord.sources.errors import MappingError
 from accord.sources.models import SourceOptions
-from accord.sources.sql import ident
 
 Progress = Callable[[int, int | None], None]
 """Called with (work done, total work or None) in the reader's own unit."""

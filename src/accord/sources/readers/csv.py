@@ -29,10 +29,10 @@ from typing import ClassVar
 
 import duckdb
 
+from accord.people import ident, lit
 from accord.sources.errors import SourceUnreadable
 from accord.sources.readers.base import MAX_RAW_TEXT, Loaded, Progress, Quarantined, Reader, clip
 from accord.sources.registry import register_reader
-from accord.sources.sql import ident, lit
 
 _BLOCK = 8 << 20
 _SAMPLE = 256 << 10

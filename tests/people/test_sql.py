@@ -1,12 +1,18 @@
-"""The SQL helpers sources keeps beside people's: blank means what the standardisers mean."""
+"""The SQL helpers people lends other contexts: blank means what the standardisers mean."""
 
 from __future__ import annotations
 
 import unicodedata
 from datetime import date
 
-from accord.people import StandardisationOptions, Standardiser, connect
-from accord.sources.sql import blank_to_null, ident, lit
+from accord.people import (
+    StandardisationOptions,
+    Standardiser,
+    blank_to_null,
+    connect,
+    ident,
+    lit,
+)
 
 
 def test_blank_agrees_with_the_standardisers_on_every_space_like_character() -> None:
