@@ -2,10 +2,11 @@
 
 The steps, all in a private scratch directory: validate the mapping against the source's
 header (before any row is read); load raw text rows into DuckDB (in memory up to the
-workspace's limit, spilling to scratch beyond it); quarantine rows that cannot be parsed or lack a required field; run the
-people standardisation query straight into a Parquet file; name the file by its SHA-256;
-and only then record the snapshot, its quarantine and its statistics in one SQL
-transaction. Any failure before that commit leaves no file and no row behind.
+workspace's limit, spilling to scratch beyond it); quarantine rows that cannot be parsed
+or lack a required field; run the people standardisation query straight into a Parquet
+file; name the file by its SHA-256; and only then record the snapshot, its quarantine and
+its statistics in one SQL transaction. Any failure before that commit leaves no file and
+no row behind.
 """
 
 from __future__ import annotations
