@@ -85,10 +85,24 @@ def fold(expr: str) -> str:
     spaces remain, so plain replacements do most of the work; one regular expression
     collapses the runs a spaced or doubled hyphen leaves ("Smith - Jones", "Smith--Jones").
     """
-    no_accents = fold_letters(expr)
-    unjoined = f"replace(replace({no_accents}, '''', ''), '-', ' ')"
-    spaced = f"regexp_replace({unjoined}, ' {{2,}}', ' ', 'g')"
-    return f"nullif(trim({spaced}), '')"
+    return _spaced(_unjoined(expr))
+
+
+def _unjoined(expr: str) -> str:
+    """Folded letters with apostrophes dropped and hyphens as spaces."""
+    return f"replace(replace({fold_letters(expr)}, '''', ''), '-', ' ')"
+
+
+def _spaced(expr: str) -> str:
+    """Runs of spaces (left by "Smith - Jones", "Smith--Jones") as one, trimmed, or NULL.
+
+    The regular expression runs only on the rare value that has such a run.
+    """
+    runs = (
+        f"CASE WHEN contains({expr}, '  ') THEN regexp_replace({expr}, ' {{2,}}', ' ', 'g') "
+        f"ELSE {expr} END"
+    )
+    return f"nullif(trim({runs}), '')"
 
 
 _LEAD = lit(rf"^({_UPPER_RUN})\s+(\S*\p{{Ll}}.*)$")
@@ -98,7 +112,8 @@ _PARTICLE = lit(rf"(?:^|\s)((?i:(?:{_PARTICLE_ALT}|[od]')\s+)*\S+)$")
 
 
 def _in(expr: str, words: Iterable[str]) -> str:
-    return f"{expr} IN ({', '.join(lit(w) for w in words)})"
+    # list_contains, not IN: DuckDB plans a long IN list as one more join per use.
+    return f"list_contains([{', '.join(lit(w) for w in words)}], {expr})"
 
 
 def _without_suffix(expr: str) -> str:
@@ -126,11 +141,12 @@ def _title_split(plan: FieldPlan, stage: int, text: str, prefix: str) -> None:
     )
     nxt = plan.at(stage + 1)
     nxt[f"{prefix}_title"] = case_map(f"coalesce({prefix}_t, {prefix}_tt)", TITLES)
-    rest = f"""CASE
+    nxt[f"{prefix}_untitled"] = f"""CASE
         WHEN {prefix}_t IS NOT NULL THEN trim(substr({text}, length({prefix}_t) + 2))
         WHEN {prefix}_tt IS NOT NULL THEN trim(left({text}, length({text}) - length({prefix}_tt)))
         ELSE {text} END"""
-    nxt[f"{prefix}_rest"] = _without_suffix(rest)
+    # A stage of its own: the suffix test reads the untitled text several times.
+    plan.at(stage + 2)[f"{prefix}_rest"] = _without_suffix(f"{prefix}_untitled")
 
 
 def _first_token(expr: str) -> str:
@@ -156,39 +172,39 @@ def _split_full_name(plan: FieldPlan) -> None:
         "CASE WHEN contains(_full_tidy, ',') THEN trim(replace(substr("
         "_full_tidy, strpos(_full_tidy, ',') + 1), ',', ' ')) ELSE _full_tidy END"
     )
-    _title_split(plan, 2, "_full_rhs", "_full")  # stages 2 and 3
+    _title_split(plan, 2, "_full_rhs", "_full")  # stages 2 to 4
     # "Mrs O'BRIEN, Zoë": the title may lead the family part instead.
     _title_split(plan, 2, "_full_lhs", "_lhs")
-    _family_and_given(plan, "_full_rest")  # stages 4 to 6
-    s7 = plan.at(7)
-    s7["_given_tidy"] = _first_token("_full_given")
-    s7["_middle_tidy"] = _after_first_token("_full_given")
-    s7["_family_tidy"] = "nullif(trim(_full_family), '')"
-    s7["_title"] = "coalesce(_full_title, _lhs_title)"
+    _family_and_given(plan, "_full_rest")  # stages 5 to 7
+    s8 = plan.at(8)
+    s8["_given_tidy"] = _first_token("_full_given")
+    s8["_middle_tidy"] = _after_first_token("_full_given")
+    s8["_family_tidy"] = "nullif(trim(_full_family), '')"
+    s8["_title"] = "coalesce(_full_title, _lhs_title)"
     # A full name must give two names; a source's separate columns are its own split.
-    s7["_name_whole"] = "_full_tidy IS NOT NULL"
+    s8["_name_whole"] = "_full_tidy IS NOT NULL"
 
 
 def _family_and_given(plan: FieldPlan, bare: str) -> None:
     """``_full_family`` and ``_full_given`` from a full name without title or suffix."""
     mixed = f"{bare} <> upper({bare}) AND {bare} <> lower({bare})"
-    s4 = plan.at(4)
-    s4["_full_lead"] = (
+    s5 = plan.at(5)
+    s5["_full_lead"] = (
         f"CASE WHEN NOT _full_comma AND {mixed} "
         f"THEN regexp_extract({bare}, {_LEAD}, ['f', 'g']) END"
     )
-    s4["_full_trail"] = (
+    s5["_full_trail"] = (
         f"CASE WHEN NOT _full_comma AND {mixed} "
         f"THEN regexp_extract({bare}, {_TRAIL}, ['g', 'f']) END"
     )
-    s5 = plan.at(5)
-    s5["_full_family"] = f"""CASE
+    s6 = plan.at(6)
+    s6["_full_family"] = f"""CASE
         WHEN _full_comma THEN _lhs_rest
         WHEN _full_lead.f <> '' THEN _full_lead.f
         WHEN _full_trail.f <> '' THEN _full_trail.f
         ELSE regexp_extract({bare}, {_PARTICLE}, 1) END"""
-    s6 = plan.at(6)
-    s6["_full_given"] = f"""CASE
+    s7 = plan.at(7)
+    s7["_full_given"] = f"""CASE
         WHEN _full_comma THEN {bare}
         WHEN _full_lead.f <> '' THEN _full_lead.g
         WHEN _full_trail.f <> '' THEN _full_trail.g
@@ -197,7 +213,7 @@ def _family_and_given(plan: FieldPlan, bare: str) -> None:
 
 def _separate_parts(plan: FieldPlan, present: frozenset[str]) -> None:
     """Given / middle / family columns: the given column's extra forenames go to middle."""
-    s0, s7 = plan.at(0), plan.at(7)
+    s0, s8 = plan.at(0), plan.at(8)
     if "given_name" in present:
         s0["_given_col"] = tidy("given_name")
         _title_split(plan, 2, "_given_col", "_given")
@@ -206,11 +222,11 @@ def _separate_parts(plan: FieldPlan, present: frozenset[str]) -> None:
         g, title = "NULL", "NULL::VARCHAR"
     s0["_middle_col"] = tidy("middle_names") if "middle_names" in present else "NULL"
     s0["_family_col"] = tidy("family_name") if "family_name" in present else "NULL"
-    s7["_given_tidy"] = _first_token(g)
-    s7["_middle_tidy"] = f"nullif(trim(concat_ws(' ', {_after_first_token(g)}, _middle_col)), '')"
-    s7["_family_tidy"] = _without_suffix("_family_col")
-    s7["_title"] = title
-    s7["_name_whole"] = "false"
+    s8["_given_tidy"] = _first_token(g)
+    s8["_middle_tidy"] = f"nullif(trim(concat_ws(' ', {_after_first_token(g)}, _middle_col)), '')"
+    s8["_family_tidy"] = _without_suffix("_family_col")
+    s8["_title"] = title
+    s8["_name_whole"] = "false"
 
 
 def plan_names(present: frozenset[str]) -> FieldPlan:
@@ -220,22 +236,24 @@ def plan_names(present: frozenset[str]) -> FieldPlan:
         _split_full_name(plan)
     else:
         _separate_parts(plan, present)
-    s8, final = plan.at(8), plan.at(FINAL)
+    # One step per stage, so no sub-expression is computed twice.
+    s9, s10, s11, final = plan.at(9), plan.at(10), plan.at(11), plan.at(FINAL)
     for part, short in (("given_name", "given"), ("middle_names", "middle"),
                         ("family_name", "family")):  # fmt: skip
-        accented = f"lower(_{short}_tidy)"
-        folded = fold(accented)
-        if part == "family_name":
-            # "O Brien" and "Mc Donald" are the same names as O'Brien and McDonald.
-            folded = (
-                f"CASE WHEN {folded} SIMILAR TO '(o|d|mc|mac) .*' THEN regexp_replace("
-                rf"{folded}, '^(o|d|mc|mac) (\S)', '\1\2') ELSE {folded} END"
-            )
-        s8[f"_{short}_fold"] = folded
+        s9[f"_{short}_acc"] = f"lower(_{short}_tidy)"
+        s10[f"_{short}_unj"] = _unjoined(f"_{short}_acc")
+        s11[f"_{short}_fold"] = _spaced(f"_{short}_unj")
         final[part] = f"_{short}_fold"
-        final[f"{part}_accented"] = accented
+        final[f"{part}_accented"] = f"_{short}_acc"
         raw = part if part in present else "NULL"
         final[f"{part}_raw"] = f"{raw}::VARCHAR"
+    # "O Brien" and "Mc Donald" are the same names as O'Brien and McDonald; a prefix test
+    # keeps the regular expression off every other family name.
+    prefixed = " OR ".join(f"_family_fold LIKE '{p} %'" for p in ("o", "d", "mc", "mac"))
+    final["family_name"] = (
+        f"CASE WHEN {prefixed} THEN regexp_replace(_family_fold, '^(o|d|mc|mac) (\\S)', "
+        "'\\1\\2') ELSE _family_fold END"
+    )
     final["full_name_raw"] = ("full_name" if "full_name" in present else "NULL") + "::VARCHAR"
     final["title"] = "_title"
     # Judged on the folded names, so "', John" (a family name of punctuation) is caught.
