@@ -391,3 +391,17 @@ def test_the_scenario_extracts_ingest_with_their_mappings(
         ids = sorted(r[0] for r in snapshot_rows(workspace, snap, "record_id"))
         assert ids == truth_ids(folder, org)
     assert {s.source_kind for s in latest_snapshots(workspace.engine)} == {"csv", "excel", "sql"}
+
+
+def test_progress_is_reported_for_every_phase(sqlite_workspace: Workspace, tmp_path: Path) -> None:
+    rows = "".join(f"{i},Ann,Lee\n" for i in range(1, 2001))
+    source = write(tmp_path / "people.csv", "id,first,last\n" + rows)
+    seen: list[tuple[str, int, int | None]] = []
+    ingest(sqlite_workspace, str(source), mapping(tmp_path, NAMES), "people",
+           progress=lambda phase, done, total: seen.append((phase, done, total)))  # fmt: skip
+    phases = list(dict.fromkeys(phase for phase, _, _ in seen))
+    assert phases == ["read", "standardise", "publish"]
+    standardise = [(done, total) for phase, done, total in seen if phase == "standardise"]
+    assert standardise[0] == (0, 1000)
+    assert standardise[-1] == (1000, 1000)
+    assert [done for done, _ in standardise] == sorted(done for done, _ in standardise)

@@ -12,6 +12,7 @@ no row behind.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -124,8 +125,8 @@ def ingest(
             _canonical_view(conn, mapping)
             rejected += _missing_required(conn, mapping)
             out = scratch / "snapshot.parquet"
-            progress("standardise", 0, None)
-            _write(conn, standardiser, mapping, out)
+            with _tracked(conn, "standardise", progress):
+                _write(conn, standardiser, mapping, out)
             rejected += _unstandardised_required(conn, mapping, out)
             rows = _count(conn, out)
             stats = _statistics(conn, out, mapping, rejected)
@@ -139,6 +140,31 @@ def ingest(
             as_of=options.as_of,
         ), [(reader.describe(), q) for q in rejected], stats)  # fmt: skip
     return IngestReport(snapshot, _field_reports(stats), time.perf_counter() - started)
+
+
+@contextmanager
+def _tracked(
+    conn: duckdb.DuckDBPyConnection, phase: str, progress: IngestProgress
+) -> Iterator[None]:
+    """Report the running DuckDB query's progress (per mille) from a polling thread."""
+    stop = threading.Event()
+
+    def poll() -> None:
+        best = 0
+        while not stop.wait(0.2):
+            # DuckDB's estimate can step back between pipelines; a bar should not.
+            best = max(best, int(conn.query_progress() * 10))
+            progress(phase, best, 1000)
+
+    progress(phase, 0, 1000)
+    thread = threading.Thread(target=poll, name=f"accord-{phase}-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+    progress(phase, 1000, 1000)
 
 
 @contextmanager

@@ -146,7 +146,10 @@ def duckdb_connect(workspace: Workspace, database: Path | None = None) -> duckdb
     conn = duckdb.connect(str(database) if database else ":memory:")
     conn.execute(f"SET memory_limit = {_sql_text(workspace.settings.duckdb_memory_limit)}")
     conn.execute(f"SET temp_directory = {_sql_text(str(workspace.tmp_dir / 'duckdb-spill'))}")
-    conn.execute("SET enable_progress_bar = false")
+    # Track progress for callers that poll query_progress(), but never print it.
+    conn.execute("SET enable_progress_bar = true")
+    conn.execute("SET enable_progress_bar_print = false")
+    conn.execute("SET progress_bar_time = 0")
     if workspace.settings.duckdb_threads:
         conn.execute(f"SET threads = {int(workspace.settings.duckdb_threads)}")
     return conn
