@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
-import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
-
 from accord.people.plan import FINAL, FieldPlan, ascii_or
 from accord.people.sql import case_map, lit
 
@@ -289,17 +287,23 @@ def nickname_join(given_col: str) -> tuple[str, str]:
 
 
 @cache
-def nickname_table() -> pa.Table:
-    """Every name in the ``nicknames`` package with its sorted canonical forms (and itself).
+def nickname_table_sql() -> str:
+    """SQL creating the temporary table of every name in the ``nicknames`` package with
+    its sorted canonical forms (and itself).
 
     The package's relation is noisy in both directions (it lists ``william`` as a
     nickname of ``bill``), so one canonical name cannot be chosen safely; the sorted set
-    lets a comparison ask whether two names share any canonical form.
+    lets a comparison ask whether two names share any canonical form. The table is built
+    from one literal: building it through Arrow would import pandas, a second's start-up.
     """
     from nicknames import NickNamer
 
-    namer = NickNamer()
-    lookup = namer.canonical_lookup
-    names = sorted(lookup)
-    canonicals = [sorted(lookup[n] | {n}) for n in names]
-    return pa.table({"name": names, "canonicals": canonicals})
+    lookup = NickNamer().canonical_lookup
+    rows = ", ".join(
+        f"({lit(name)}, [{', '.join(lit(c) for c in sorted(lookup[name] | {name}))}])"
+        for name in sorted(lookup)
+    )
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {NICKNAME_TABLE} (name VARCHAR, canonicals VARCHAR[]); "
+        f"INSERT INTO {NICKNAME_TABLE} VALUES {rows}"
+    )

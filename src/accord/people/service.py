@@ -28,7 +28,7 @@ from accord.people.models import (
     StandardisationOptions,
     StandardisedRecord,
 )
-from accord.people.names import NICKNAME_TABLE, nickname_join, nickname_table, plan_names
+from accord.people.names import nickname_join, nickname_table_sql, plan_names
 from accord.people.plan import FINAL, FieldPlan
 from accord.people.postcodes import plan_postcode
 from accord.people.sql import blank_to_null, ident
@@ -54,13 +54,8 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         null_handling=FunctionNullHandling.SPECIAL,
         side_effects=False,
     )
-    # A real table, not a view of the Arrow one: DuckDB reports no progress for a query
-    # that scans an Arrow view, and the table is small.
-    conn.register("_accord_nicknames_arrow", nickname_table())
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE {NICKNAME_TABLE} AS SELECT * FROM _accord_nicknames_arrow"
-    )
-    conn.unregister("_accord_nicknames_arrow")
+    # A real table: DuckDB reports no progress for a query that scans an Arrow view.
+    conn.execute(nickname_table_sql())
     return conn
 
 

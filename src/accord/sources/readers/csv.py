@@ -272,9 +272,8 @@ class CsvReader(Reader):
             census = _census(text, layout.delimiter, layout.quote)
         bad = {r.row_number for r in rejected if r.row_number is not None}
         blanks = [n for n in census.blank_rows if n > layout.header_row] if census else []
-        self._number_rows(conn, table, columns, sorted(bad | set(blanks)), layout.header_row)
         good = conn.execute("SELECT count(*) FROM _csv_raw").fetchone()
-        conn.execute("DROP TABLE _csv_raw")
+        self._number_rows(conn, table, columns, sorted(bad | set(blanks)), layout.header_row)
         rows_read = (good[0] if good else 0) + len(bad)
         runaway = self._runaway(census, layout, rejected, rows_read, path)
         if runaway is not None:
@@ -327,24 +326,27 @@ class CsvReader(Reader):
         kept records before it, i.e. ``gap_j - header_row - j < k``.
         """
         cols = ", ".join(f"r.{ident(c)}" for c in columns)
+        # Without gaps a view, not a copy: the raw rows are read once, by the standardisation.
         if not gaps:
             conn.execute(
-                f"CREATE TABLE {ident(table)} AS SELECT r.__ord + {header_row} AS __row, "
+                f"CREATE VIEW {ident(table)} AS SELECT r.__ord + {header_row} AS __row, "
                 f"{cols} FROM _csv_raw r"
             )
             return
         before = [g - header_row - 1 - j for j, g in enumerate(gaps)]
         conn.execute(
-            f"""
-            CREATE TABLE {ident(table)} AS
-            SELECT r.__ord + {header_row} + coalesce(b.skipped, 0) AS __row, {cols}
-            FROM _csv_raw r ASOF LEFT JOIN (
-                SELECT before, max(skipped) AS skipped
-                FROM (SELECT unnest($before) AS before, unnest($skipped) AS skipped)
-                GROUP BY before
-            ) b ON b.before < r.__ord""",
+            """CREATE TABLE _csv_gaps AS SELECT before, max(skipped) AS skipped
+               FROM (SELECT unnest($before) AS before, unnest($skipped) AS skipped)
+               GROUP BY before""",
             {"before": before, "skipped": list(range(1, len(gaps) + 1))},
         )
+        # Here a table: an ASOF join inside the standardisation query costs it far more.
+        conn.execute(
+            f"""CREATE TABLE {ident(table)} AS
+            SELECT r.__ord + {header_row} + coalesce(b.skipped, 0) AS __row, {cols}
+            FROM _csv_raw r ASOF LEFT JOIN _csv_gaps b ON b.before < r.__ord"""
+        )
+        conn.execute("DROP TABLE _csv_gaps; DROP TABLE _csv_raw")
 
     def _runaway(
         self, census: _Census | None, layout: _Layout, rejected: list[Quarantined],
