@@ -40,7 +40,12 @@ def nhs_check_digit_ok(digits: str) -> str:
 
 def plan_nhs_number() -> FieldPlan:
     plan = FieldPlan()
-    plan.at(0)["_nhs_s"] = rf"nullif(regexp_replace(nhs_number, '{_SEPARATORS}', '', 'g'), '')"
+    # Most NHS numbers arrive as ten bare digits; only the others pay for the replacing.
+    separated = rf"regexp_replace(nhs_number, '{_SEPARATORS}', '', 'g')"
+    plan.at(0)["_nhs_s"] = (
+        rf"CASE WHEN regexp_full_match(nhs_number, '[0-9]{{10}}') THEN nhs_number "
+        f"ELSE nullif({separated}, '') END"
+    )
     plan.at(FINAL).update({
         "nhs_number": "_nhs_s",
         "nhs_number_raw": "nhs_number::VARCHAR",

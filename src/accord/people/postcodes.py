@@ -23,26 +23,40 @@ def plan_postcode() -> FieldPlan:
     plan = FieldPlan()
     # NFKC first, so full-width "ＳＷ１Ａ" is read rather than stripped away as punctuation.
     text = ascii_or("postcode", "accord_nfkc(postcode)")
-    plan.at(0)["_pc_c"] = f"nullif(upper(regexp_replace({text}, '[^A-Za-z0-9]', '', 'g')), '')"
+    # Most postcodes are letters and digits with at most one space: a match proves it and
+    # a plain replace cleans it; only the rest pay for the replacing expression.
+    plain = "regexp_full_match(postcode, '[A-Za-z0-9]+(?: [A-Za-z0-9]+)?')"
+    cleaned = (
+        f"CASE WHEN {plain} THEN replace(postcode, ' ', '') "
+        f"ELSE regexp_replace({text}, '[^A-Za-z0-9]', '', 'g') END"
+    )
+    plan.at(0)["_pc_c"] = f"nullif(upper({cleaned}), '')"
     # The space goes before an inward-shaped tail only, so a foreign "75008" stays whole.
     plan.at(1)["_pc_f"] = (
         "CASE WHEN length(_pc_c) BETWEEN 5 AND 7 AND regexp_matches(_pc_c, '[0-9][A-Z]{2}$') "
         "THEN left(_pc_c, length(_pc_c) - 3) || ' ' || right(_pc_c, 3) ELSE _pc_c END"
     )
     plan.at(2)["_pc_ok"] = f"regexp_full_match(_pc_f, '{POSTCODE_PATTERN}')"
-    outward = "split_part(_pc_f, ' ', 1)"
+    plan.at(3)["_pc_out"] = "CASE WHEN _pc_ok THEN split_part(_pc_f, ' ', 1) END"
+    # A valid outward code is letter(s), digit(s), maybe a letter: its characters say
+    # where the parts end, so no regular expression is needed.
+    letter = "BETWEEN 'A' AND 'Z'"
     plan.at(FINAL).update({
         "postcode": "_pc_f",
         "postcode_raw": "postcode::VARCHAR",
         # Text with no letter or digit ("-", "??") is flagged, not silently dropped.
         "postcode_issue": f"CASE WHEN {blank_to_null('postcode')} IS NOT NULL "
         "AND NOT coalesce(_pc_ok, false) THEN 'invalid' END",
-        "postcode_area": f"CASE WHEN _pc_ok THEN regexp_extract({outward}, '^[A-Z]+') END",
-        "postcode_outward": f"CASE WHEN _pc_ok THEN {outward} END",
+        "postcode_area": (
+            "CASE WHEN _pc_out = 'GIR' THEN 'GIR' "
+            f"WHEN substr(_pc_out, 2, 1) {letter} THEN left(_pc_out, 2) ELSE left(_pc_out, 1) END"
+        ),
+        "postcode_outward": "_pc_out",
         "postcode_district": (
             # GIR 0AA has no digit in its outward code: its district is the outward code.
-            f"CASE WHEN _pc_ok THEN coalesce(nullif(regexp_extract({outward}, "
-            f"'^[A-Z]+[0-9]+'), ''), {outward}) END"
+            "CASE WHEN _pc_out = 'GIR' THEN 'GIR' "
+            f"WHEN right(_pc_out, 1) {letter} THEN left(_pc_out, length(_pc_out) - 1) "
+            "ELSE _pc_out END"
         ),
         "postcode_sector": "CASE WHEN _pc_ok THEN left(_pc_f, length(_pc_f) - 2) END",
     })  # fmt: skip
