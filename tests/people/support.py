@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow as pa
 from hypothesis import settings
 
 from accord.people import (

@@ -405,3 +405,13 @@ def test_progress_is_reported_for_every_phase(sqlite_workspace: Workspace, tmp_p
     assert standardise[0] == (0, 1000)
     assert standardise[-1] == (1000, 1000)
     assert [done for done, _ in standardise] == sorted(done for done, _ in standardise)
+
+
+def test_blank_address_columns_are_skipped_when_joined(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "a.csv", "id,line1,line2,town\n1,12 High St,\t,Leeds\n2,\u00a0, ,\n")
+    text = "fields:\n  record_id: id\n  address: [line1, line2, town]\n"
+    report = ingest(sqlite_workspace, str(source), mapping(tmp_path, text), "a")
+    rows = snapshot_rows(sqlite_workspace, report.snapshot, "address_raw", "address")
+    assert rows == [("12 High St, Leeds", "12 high st leeds"), (None, None)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import cache
 
 import phonenumbers
-import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow as pa
 
 from accord.people.names import fold_letters
 from accord.people.plan import FINAL, FieldPlan, ascii_or

@@ -185,7 +185,8 @@ def _canonical_view(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
         if len(spec.columns) == 1:
             cols.append(f"{ident(spec.columns[0])} AS {ident(name)}")
         else:
-            parts = ", ".join(f"nullif(trim({ident(c)}), '')" for c in spec.columns)
+            # Blank as the standardisers mean it, so a lone tab or NBSP adds no ", ".
+            parts = ", ".join(blank_to_null(ident(c)) for c in spec.columns)
             cols.append(f"nullif(concat_ws(', ', {parts}), '') AS {ident(name)}")
     cols += [ident(a) for a in mapping.attributes]
     conn.execute(f"CREATE VIEW canon AS SELECT {', '.join(cols)} FROM raw")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow as pa
 
 from accord.people import ident
 from accord.sources.errors import MappingError
