@@ -4,11 +4,13 @@ Public face: the field vocabulary (:data:`CANONICAL_FIELDS`, :data:`OUTPUT_COLUM
 :class:`StandardisationOptions`, :class:`Standardiser` (one SQL query for a record or a
 column) and :func:`connect` / :func:`prepare` for DuckDB connections that run it; the SQL
 helpers (:func:`lit`, :func:`ident`, :func:`blank_to_null`) for contexts that build
-queries over person fields, so "blank" means the same everywhere.
+queries over person fields, so "blank" means the same everywhere; :func:`text_array`
+and :func:`int_array` for Arrow columns from Python values without importing pandas.
 Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
 ``postcodes``, ``contact``), each returning staged SQL (``plan``).
 """
 
+from accord.people.arrow import int_array, text_array
 from accord.people.dates import check_format as check_date_format
 from accord.people.errors import InvalidOption, PeopleError
 from accord.people.models import (
@@ -42,6 +44,8 @@ __all__ = [
     "check_date_format",
     "connect",
     "ident",
+    "int_array",
     "lit",
     "prepare",
+    "text_array",
 ]

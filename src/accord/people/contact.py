@@ -15,6 +15,7 @@ from functools import cache
 import phonenumbers
 import pyarrow as pa
 
+from accord.people.arrow import text_array
 from accord.people.names import fold_letters
 from accord.people.plan import FINAL, FieldPlan, ascii_or
 from accord.people.sql import blank_to_null, lit, strip
@@ -62,7 +63,7 @@ def international_e164(values: pa.Array) -> pa.Array:
             if parsed is not None and phonenumbers.is_valid_number(parsed):
                 number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         out.append(number)
-    return pa.array(out, type=pa.string())
+    return text_array(out)
 
 
 def plan_phone() -> FieldPlan:

@@ -121,3 +121,19 @@ def test_rows_are_loaded_in_chunks(tmp_path: Path) -> None:
     result = read(source, tmp_path / "s", chunk_rows=100)
 
     assert result.numbers() == list(range(1, 251))
+
+
+def test_half_a_surrogate_pair_is_quarantined_and_a_whole_pair_read(tmp_path: Path) -> None:
+    # json.loads turns "\ud800" into a character that no UTF-8 text can hold.
+    source = write(tmp_path / "p.jsonl", lines(
+        '{"id": "1", "first": "Ann\\ud800"}', '{"id": "2", "first": "\\ud83d\\ude00"}',
+        '{"id": "3", "first": "Bo", "x": {"y": "\\udfff"}}',
+    ))  # fmt: skip
+
+    result = read(source, tmp_path / "s")
+
+    assert [(r["__row"], r["first"]) for r in result.rows] == [(2, "\U0001f600")]
+    assert [(q.row_number, q.reason) for q in result.loaded.rejected] == [
+        (1, "not valid JSON text: a \\u escape names half a surrogate pair"),
+        (3, "not valid JSON text: a \\u escape names half a surrogate pair"),
+    ]

@@ -18,7 +18,7 @@ from typing import ClassVar
 import duckdb
 import pyarrow as pa
 
-from accord.people import ident
+from accord.people import ident, int_array, text_array
 from accord.sources.errors import MappingError
 from accord.sources.models import SourceOptions
 
@@ -103,8 +103,7 @@ class ChunkWriter:
         """Append rows numbered ``rows``; ``values[i]`` is column ``i``'s values."""
         if not rows:
             return
-        arrays = [pa.array(rows, type=pa.int64())]
-        arrays += [pa.array(v, type=pa.string()) for v in values]
+        arrays = [int_array(rows), *(text_array(v) for v in values)]
         chunk = pa.Table.from_arrays(arrays, names=["__row", *self.columns])
         self.conn.register("_accord_chunk", chunk)
         try:

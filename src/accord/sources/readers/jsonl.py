@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -140,7 +141,26 @@ class JsonLinesReader(Reader):
             kind = type(obj).__name__
             rejected.append(Quarantined(number, None, f"not a JSON object but {kind}", _raw(line)))
             return None
+        if "\\u" in line and _LONE_SURROGATE.search(line):
+            # "\ud800" alone decodes to a character no UTF-8 text can hold.
+            reason = "not valid JSON text: a \\u escape names half a surrogate pair"
+            if _has_surrogate(obj):
+                rejected.append(Quarantined(number, None, reason, _raw(line)))
+                return None
         return obj
+
+
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
 
 
 def _raw(line: str) -> str | None:
