@@ -221,6 +221,14 @@ def _keep_clause(mapping: Mapping) -> str:
     return " AND ".join(f"NOT ({_blank(n)})" for n in mapping.required) or "true"
 
 
+_PARQUET = (
+    "(FORMAT parquet, COMPRESSION snappy, WRITE_BLOOM_FILTER false, DICTIONARY_SIZE_LIMIT 1000)"
+)
+"""Snapshot files: a dictionary only for columns of few values (sex, issues, postcode
+areas), where it pays; trying one on names, addresses and numbers costs a fifth of the
+write. No Bloom filters: snapshots are scanned whole, not probed for single values."""
+
+
 def _write(
     conn: duckdb.DuckDBPyConnection, standardiser: Standardiser, mapping: Mapping, out: Path
 ) -> None:
@@ -229,8 +237,7 @@ def _write(
     query = standardiser.query(source, passthrough)
     # Source order, whatever DuckDB's threads did: identical data, identical file and hash.
     conn.execute(
-        f"COPY (SELECT * FROM ({query}) ORDER BY source_row) TO {lit(str(out))} "
-        "(FORMAT parquet, COMPRESSION snappy)"
+        f"COPY (SELECT * FROM ({query}) ORDER BY source_row) TO {lit(str(out))} {_PARQUET}"
     )
 
 
@@ -257,7 +264,7 @@ def _unstandardised_required(
     kept = out.with_suffix(".kept.parquet")
     conn.execute(
         f"COPY (SELECT * FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NULL "
-        f"ORDER BY source_row) TO {lit(str(kept))} (FORMAT parquet, COMPRESSION snappy)"
+        f"ORDER BY source_row) TO {lit(str(kept))} {_PARQUET}"
     )
     kept.replace(out)
     return [
@@ -304,27 +311,34 @@ def _measures(mapping: Mapping) -> dict[str, tuple[str, str]]:
 def _statistics(
     conn: duckdb.DuckDBPyConnection, out: Path, mapping: Mapping, rejected: list[Quarantined]
 ) -> list[tuple[str, str, int]]:
-    """``(field, issue, count)``: values read, standardised, flagged per issue, quarantined."""
+    """``(field, issue, count)``: values read, standardised, flagged per issue, quarantined.
+
+    One scan of the snapshot. A value with a standard form was present, so the costly
+    test for a blank raw value runs only on the others.
+    """
     snap = f"read_parquet({lit(str(out))})"
     measures = _measures(mapping)
-    # One scan counts what was read and standardised for every field at once ...
     labels: list[tuple[str, str]] = []
     counts: list[str] = []
     for name, (read, std) in measures.items():
         labels += [(name, PRESENT), (name, STANDARD)]
-        counts += [f"count({blank_to_null(ident(read) + '::VARCHAR')})", f"count({ident(std)})"]
-    totals = conn.execute(f"SELECT {', '.join(counts)} FROM {snap}").fetchall()[0]
-    stats = [(f, i, int(n)) for (f, i), n in zip(labels, totals, strict=True)]
-    # ... and each issue column, mostly empty, is read on its own.
+        raw = ident(read) + "::VARCHAR"
+        counts += [
+            f"count_if(CASE WHEN {ident(std)} IS NOT NULL THEN true WHEN {raw} IS NULL "
+            f"THEN false ELSE {blank_to_null(raw)} IS NOT NULL END)",
+            f"count({ident(std)})",
+        ]
     issues = [
-        f"SELECT {lit('full_name' if name == 'name' else name)}, {ident(column)}, count(*) "
-        f"FROM {snap} WHERE {ident(column)} IS NOT NULL GROUP BY ALL"
+        ("full_name" if name == "name" else name, column)
         for name, column in ISSUE_COLUMNS.items()
         if ("full_name" if name == "name" else name) in measures
     ]
-    if issues:
-        rows = conn.execute(" UNION ALL ".join(issues)).fetchall()
-        stats += [(str(f), str(i), int(n)) for f, i, n in rows]
+    counts += [f"histogram({ident(column)})" for _, column in issues]
+    found = conn.execute(f"SELECT {', '.join(counts)} FROM {snap}").fetchall()[0]
+    # count_if of no rows is NULL.
+    stats = [(f, i, int(n or 0)) for (f, i), n in zip(labels, found, strict=False)]
+    for (name, _), histogram in zip(issues, found[len(labels) :], strict=True):
+        stats += [(name, str(issue), int(n)) for issue, n in sorted((histogram or {}).items())]
     by_column = {c: n for n, spec in mapping.fields.items() for c in spec.columns}
     per_field: dict[str, int] = {}
     for q in rejected:

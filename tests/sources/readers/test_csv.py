@@ -5,6 +5,7 @@ Row numbers are the record's position as a spreadsheet shows the file: header = 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from accord.sources import SourceUnreadable
 from accord.sources.readers.base import MAX_RAW_TEXT
-from accord.sources.readers.csv import MAX_LINE_BYTES
+from accord.sources.readers.csv import MAX_LINE_BYTES, _block_size, _gap_blocks
 from tests.sources.support import read, write
 
 HEADER = b"id,first,last\n"
@@ -164,9 +165,9 @@ def test_a_quote_left_open_at_the_end_is_quarantined_not_dropped(tmp_path: Path)
 
     assert [r["id"] for r in result.rows] == ["1"]
     (open_quote,) = result.loaded.rejected
-    assert open_quote.row_number == 3
+    assert (open_quote.row_number, open_quote.column) == (3, "first")
     assert "unterminated quote" in open_quote.reason
-    assert open_quote.raw == "2,Bob,Jones\n3,Cy,Ze"
+    assert open_quote.raw == '2,"Bob,Jones\n3,Cy,Ze'
     assert result.loaded.rows_read == 2
 
 
@@ -175,7 +176,7 @@ def test_an_open_quote_after_blank_lines_has_its_own_row_number(tmp_path: Path) 
 
     result = read(write(tmp_path / "people.csv", data), tmp_path / "s")
 
-    assert result.rejected() == [(4, None)]
+    assert result.rejected() == [(4, "last")]
 
 
 def test_a_stray_quote_inside_a_value_is_not_an_open_quote(tmp_path: Path) -> None:
@@ -292,13 +293,18 @@ _RECORD = st.sampled_from(["good", "quoted", "short", "long", "blank"])
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(kinds=st.lists(_RECORD, min_size=1, max_size=12), crlf=st.booleans())
+@given(
+    kinds=st.lists(_RECORD, min_size=1, max_size=12),
+    copies=st.sampled_from([1, 1, 2, 97, 400]),
+    crlf=st.booleans(),
+)
 def test_row_numbers_survive_any_mix_of_records(
-    tmp_path_factory: pytest.TempPathFactory, kinds: list[str], crlf: bool
+    tmp_path_factory: pytest.TempPathFactory, kinds: list[str], copies: int, crlf: bool
 ) -> None:
+    # Copies make files of thousands of records, so gaps fall in many look-up blocks.
     newline = "\r\n" if crlf else "\n"
     lines, good, bad = ["id,first,last"], [], []
-    for number, kind in enumerate(kinds, start=2):
+    for number, kind in enumerate(kinds * copies, start=2):
         lines.append({
             "good": f"{number},Ann,Smith", "quoted": f'{number},"An{newline}n",Smith',
             "short": f"{number},Bob", "long": f"{number},Bob,Jones,x", "blank": "",
@@ -314,3 +320,24 @@ def test_row_numbers_survive_any_mix_of_records(
     assert [(r["__row"], r["id"]) for r in result.rows] == [(n, str(n)) for n in good]
     assert sorted({q.row_number for q in result.loaded.rejected}) == bad
     assert result.loaded.rows_read == len(good) + len(bad)
+
+
+@given(
+    before=st.lists(st.integers(min_value=0, max_value=300), min_size=1, max_size=40).map(sorted),
+    rows=st.integers(min_value=0, max_value=300),
+    size=st.sampled_from([1, 2, 7, 64]),
+)
+def test_the_gap_blocks_count_the_gaps_before_every_position(
+    before: list[int], rows: int, size: int
+) -> None:
+    blocks = {
+        block: (base, inside or []) for block, base, inside in _gap_blocks(before, rows, size)
+    }
+    for position in range(rows):
+        base, inside = blocks.get(position // size, (0, []))
+        assert base + sum(g <= position for g in inside) == bisect_right(before, position)
+
+
+def test_blocks_grow_so_that_there_are_never_many() -> None:
+    assert _block_size(1000) == 64
+    assert 16_384 // 2 < 100_000_000 // _block_size(100_000_000) <= 16_384

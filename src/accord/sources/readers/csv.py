@@ -2,17 +2,19 @@
 
 One pass over the bytes detects the encoding (a BOM; else valid UTF-8; else cp1252 when
 every byte is defined there; else latin-1), counts quote characters and notices blank
-lines. Anything but UTF-8 is transcoded to a scratch UTF-8 file first, because DuckDB
-reads UTF-8 (and a strict latin-1 that refuses cp1252's curly quotes). DuckDB then
+lines. Anything but UTF-8 is transcoded to a scratch UTF-8 file, because DuckDB reads
+UTF-8 (and a strict latin-1 that refuses cp1252's curly quotes): in that same pass when
+the mapping declares the encoding, in a second one when it was detected. DuckDB then
 parses with explicit columns, keeping rows it cannot parse in a rejects table that
 becomes quarantine.
 
 Row numbers are the record's position in the file, header = 1, as a spreadsheet shows
-it. DuckDB numbers rejected records that way but skips blank lines when it numbers the
-records it keeps, and it drops, without a reject, a record whose quote never closes at
-the end of the file. Either is rare and betrayed by the byte pass (a blank line, an odd
-number of quote characters); only then does a census with Python's csv module find the
-exact record numbers of the blank lines and of the record left open.
+it. DuckDB numbers rejected records that way, and keeps the others in file order (their
+position is the table's rowid, with both threads parsing), but it skips blank lines when
+it counts them, and it has been known to drop, without a reject, a record whose quote
+never closes at the end of the file. Either is rare and betrayed by the byte pass (a
+blank line, an odd number of quote characters); only then does a census with Python's
+csv module find the exact record numbers of the blank lines and of the record left open.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ class _Scan:
 
 @dataclass(frozen=True)
 class _Layout:
-    scan: _Scan
+    encoding: str
+    scan: _Scan | None
+    """The byte pass, when detecting the encoding needed it; else load makes it."""
     delimiter: str
     quote: str
     header: list[str]
@@ -77,8 +81,15 @@ class _Census:
     open_text: str | None
 
 
-def _scan(path: Path, encoding: str | None, quote: bytes, progress: Progress) -> _Scan:
-    """Encoding (detected, or checked when UTF-8 is declared), quotes and blank lines."""
+def _scan(
+    path: Path, encoding: str | None, quote: bytes, progress: Progress,
+    transcode: Path | None = None,
+) -> _Scan:  # fmt: skip
+    """Encoding (detected, or checked when UTF-8 is declared), quotes and blank lines.
+
+    With ``transcode`` (and a declared encoding other than UTF-8), the same pass writes
+    the text there as UTF-8.
+    """
     size = path.stat().st_size
     check_utf8 = encoding in (None, "utf-8", "utf-8-sig")
     utf8 = codecs.getincrementaldecoder("utf-8")()
@@ -86,10 +97,11 @@ def _scan(path: Path, encoding: str | None, quote: bytes, progress: Progress) ->
     holes, quotes, done = False, 0, 0
     first_blank: int | None = None
     carry, last = b"", b""
-    with path.open("rb") as fh:
+    with path.open("rb") as fh, _Transcoder(path, encoding, transcode) as sink:
         head = fh.read(4)
         fh.seek(0)
         while block := fh.read(_BLOCK):
+            sink.write(block, done)
             quotes += block.count(quote)
             if check_utf8 and bad_utf8 is None:
                 try:
@@ -151,6 +163,41 @@ def _census(path: Path, delimiter: str, quote: str) -> _Census | None:
     if last == [_END] or not text.endswith(_END):
         return _Census(blanks, None, None)
     return _Census(blanks, number, text.removesuffix(_END).rstrip("\r\n"))
+
+
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+class _Transcoder:
+    """Writes blocks of ``encoding`` to ``out`` as UTF-8; does nothing without ``out``."""
+
+    def __init__(self, path: Path, encoding: str | None, out: Path | None) -> None:
+        self.path, self.encoding = path, encoding
+        self.active = out is not None and encoding is not None and encoding not in _UTF8
+        self.decoder = codecs.getincrementaldecoder(encoding or "utf-8")(errors="strict")
+        self.out = out.open("w", encoding="utf-8", newline="") if self.active and out else None
+
+    def write(self, block: bytes, offset: int, final: bool = False) -> None:
+        if self.out is None:
+            return
+        try:
+            self.out.write(self.decoder.decode(block, final=final))
+        except UnicodeDecodeError as exc:
+            raise SourceUnreadable(
+                f"{self.path}: not valid {self.encoding} near byte {offset + exc.start}"
+            ) from exc
+
+    def __enter__(self) -> _Transcoder:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if self.out is None:
+            return
+        try:
+            if kind is None:
+                self.write(b"", 0, final=True)
+        finally:
+            self.out.close()
 
 
 @register_reader
@@ -223,16 +270,23 @@ class CsvReader(Reader):
         return names, skipped + 1, lines
 
     def _layout(self, progress: Progress | None = None) -> _Layout:
-        """The byte pass and the header, made once per reader (columns and load share it)."""
+        """Encoding, dialect and header, made once per reader (columns and load share it).
+
+        Detecting the encoding takes a pass over every byte; a declared one needs only
+        the sample, and load makes its byte pass while transcoding.
+        """
         cached: _Layout | None = getattr(self, "_cached_layout", None)
         if cached is None:
             path = self._path()
             quote = self.options.quote or '"'
-            scan = _scan(path, self._encoding(), quote.encode(), progress or _ignore)
-            sample = self._sample(path, scan.encoding)
+            scan, encoding = None, self._encoding()
+            if encoding is None:
+                scan = _scan(path, None, quote.encode(), progress or _ignore)
+                encoding = scan.encoding
+            sample = self._sample(path, encoding)
             delimiter, quote = self._dialect(sample)
             header, header_row, skip_lines = self._header(sample, delimiter, quote)
-            cached = _Layout(scan, delimiter, quote, header, header_row, skip_lines)
+            cached = _Layout(encoding, scan, delimiter, quote, header, header_row, skip_lines)
             self._cached_layout = cached
         return cached
 
@@ -240,22 +294,15 @@ class CsvReader(Reader):
         return list(self._layout().header)
 
     def _utf8_file(self, path: Path, encoding: str, progress: Progress) -> Path:
-        if encoding in ("utf-8", "utf-8-sig"):
+        if encoding in _UTF8:
             return path
         out = self.scratch / "transcoded.csv"
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         size, done = path.stat().st_size, 0
-        with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        with path.open("rb") as src, _Transcoder(path, encoding, out) as sink:
             while block := src.read(_BLOCK):
-                try:
-                    dst.write(decoder.decode(block))
-                except UnicodeDecodeError as exc:
-                    raise SourceUnreadable(
-                        f"{path}: not valid {encoding} near byte {done + exc.start}"
-                    ) from exc
+                sink.write(block, done)
                 done += len(block)
                 progress(done, size)
-            dst.write(decoder.decode(b"", final=True))
         return out
 
     def load(
@@ -264,18 +311,24 @@ class CsvReader(Reader):
     ) -> Loaded:  # fmt: skip
         path = self._path()
         layout = self._layout(progress)
-        text = self._utf8_file(path, layout.scan.encoding, progress)
+        if layout.scan is None:
+            text = path if layout.encoding in _UTF8 else self.scratch / "transcoded.csv"
+            out = None if text == path else text
+            scan = _scan(path, layout.encoding, layout.quote.encode(), progress, out)
+        else:
+            scan = layout.scan
+            text = self._utf8_file(path, scan.encoding, progress)
         self._read(conn, text, layout)
         rejected = self._rejects(conn)
         census = None
-        if layout.scan.blank_lines or layout.scan.quotes % 2:
+        if scan.blank_lines or scan.quotes % 2:
             census = _census(text, layout.delimiter, layout.quote)
         bad = {r.row_number for r in rejected if r.row_number is not None}
         blanks = [n for n in census.blank_rows if n > layout.header_row] if census else []
         good = conn.execute("SELECT count(*) FROM _csv_raw").fetchone()
         self._number_rows(conn, table, columns, sorted(bad | set(blanks)), layout.header_row)
         rows_read = (good[0] if good else 0) + len(bad)
-        runaway = self._runaway(census, layout, rejected, rows_read, path)
+        runaway = self._runaway(census, scan, layout, rejected, rows_read, path)
         if runaway is not None:
             rejected.append(runaway)
             rows_read += 1
@@ -285,22 +338,23 @@ class CsvReader(Reader):
 
     def _read(self, conn: duckdb.DuckDBPyConnection, path: Path, layout: _Layout) -> None:
         types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in layout.header) + "}"
-        # parallel=false keeps WITH ORDINALITY in file order, which row numbers rely on.
+        # DuckDB keeps insertion order, so rowid is the kept record's position even when
+        # both threads parse; row numbers rely on it.
         conn.execute(f"""
-            CREATE TABLE _csv_raw AS SELECT ordinality AS __ord, * FROM read_csv(
+            CREATE TABLE _csv_raw AS SELECT * FROM read_csv(
                 {lit(str(path))}, delim={lit(layout.delimiter)}, quote={lit(layout.quote)},
                 escape={lit(layout.quote)}, header=true, skip={layout.skip_lines},
                 auto_detect=false, columns={types}, store_rejects=true,
-                rejects_table='_csv_rejects', rejects_scan='_csv_scans', parallel=false,
+                rejects_table='_csv_rejects', rejects_scan='_csv_scans',
                 max_line_size={MAX_LINE_BYTES}, encoding='utf-8'
-            ) WITH ORDINALITY""")
+            )""")
 
     def _rejects(self, conn: duckdb.DuckDBPyConnection) -> list[Quarantined]:
         # Only the start of a bad line comes back to Python: it may be 100 MB long.
         rows = conn.execute(
             "SELECT line, column_name, error_type, error_message, "
-            f"left(ltrim(csv_line, chr(13) || chr(10)), {MAX_RAW_TEXT}), "
-            "length(ltrim(csv_line, chr(13) || chr(10))) "
+            f"left(trim(csv_line, chr(13) || chr(10)), {MAX_RAW_TEXT}), "
+            "length(trim(csv_line, chr(13) || chr(10))) "
             "FROM _csv_rejects ORDER BY line, column_idx"
         ).fetchall()
         conn.execute("DROP TABLE _csv_rejects; DROP TABLE _csv_scans")
@@ -321,35 +375,39 @@ class CsvReader(Reader):
     ) -> None:  # fmt: skip
         """``__row`` = the record's number (header = ``header_row``), skipping ``gaps``.
 
+        A view over the parsed rows, so they are read once, by the standardisation.
         ``gaps`` are the sorted numbers of records DuckDB did not keep (rejected or
-        blank). The k-th kept record follows every gap ``j`` (1-based) with fewer than k
-        kept records before it, i.e. ``gap_j - header_row - j < k``.
+        blank). The kept record at (0-based) position ``p`` follows every gap ``j``
+        (0-based) with ``gap_j - header_row - 1 - j <= p``; the count of those is looked
+        up per block of positions, a join on a small table that keeps the query parallel.
         """
         cols = ", ".join(f"r.{ident(c)}" for c in columns)
-        # Without gaps a view, not a copy: the raw rows are read once, by the standardisation.
+        number = f"r.rowid + {header_row + 1}"
         if not gaps:
-            conn.execute(
-                f"CREATE VIEW {ident(table)} AS SELECT r.__ord + {header_row} AS __row, "
-                f"{cols} FROM _csv_raw r"
-            )
+            conn.execute(f"CREATE VIEW {ident(table)} AS SELECT {number} AS __row, {cols} "
+                         "FROM _csv_raw r")  # fmt: skip
             return
         before = [g - header_row - 1 - j for j, g in enumerate(gaps)]
+        kept_row = conn.execute("SELECT count(*) FROM _csv_raw").fetchone()
+        size = _block_size(kept_row[0] if kept_row else 0)
+        blocks = _gap_blocks(before, kept_row[0] if kept_row else 0, size)
         conn.execute(
-            """CREATE TABLE _csv_gaps AS SELECT before, max(skipped) AS skipped
-               FROM (SELECT unnest($before) AS before, unnest($skipped) AS skipped)
-               GROUP BY before""",
-            {"before": before, "skipped": list(range(1, len(gaps) + 1))},
+            """CREATE TABLE _csv_blocks AS SELECT unnest($block) AS block,
+               unnest($base) AS base, unnest($inside) AS inside""",
+            {"block": [b[0] for b in blocks], "base": [b[1] for b in blocks],
+             "inside": [b[2] for b in blocks]},
+        )  # fmt: skip
+        skipped = (
+            "coalesce(b.base + CASE WHEN b.inside IS NULL THEN 0 "
+            "ELSE len(list_filter(b.inside, lambda g: g <= r.rowid)) END, 0)"
         )
-        # Here a table: an ASOF join inside the standardisation query costs it far more.
         conn.execute(
-            f"""CREATE TABLE {ident(table)} AS
-            SELECT r.__ord + {header_row} + coalesce(b.skipped, 0) AS __row, {cols}
-            FROM _csv_raw r ASOF LEFT JOIN _csv_gaps b ON b.before < r.__ord"""
+            f"CREATE VIEW {ident(table)} AS SELECT {number} + {skipped} AS __row, {cols} "
+            f"FROM _csv_raw r LEFT JOIN _csv_blocks b ON b.block = r.rowid // {size}"
         )
-        conn.execute("DROP TABLE _csv_gaps; DROP TABLE _csv_raw")
 
     def _runaway(
-        self, census: _Census | None, layout: _Layout, rejected: list[Quarantined],
+        self, census: _Census | None, scan: _Scan, layout: _Layout, rejected: list[Quarantined],
         rows_read: int, path: Path,
     ) -> Quarantined | None:  # fmt: skip
         """The record DuckDB dropped because its quote never closes, if there is one."""
@@ -357,13 +415,39 @@ class CsvReader(Reader):
             if census.open_row is None or any(r.row_number == census.open_row for r in rejected):
                 return None
             return Quarantined(census.open_row, None, _RUNAWAY, clip(census.open_text))
-        if not layout.scan.quotes % 2 or any("quote" in r.reason.lower() for r in rejected):
+        if not scan.quotes % 2 or any("quote" in r.reason.lower() for r in rejected):
             return None
         # No census (a field too long for it): the odd quote count is all there is to go on.
         with path.open("rb") as fh:
             fh.seek(max(0, path.stat().st_size - 512))
             tail = fh.read().decode("utf-8", errors="replace")
         return Quarantined(layout.header_row + rows_read + 1, None, _RUNAWAY, clip(tail))
+
+
+def _block_size(rows: int) -> int:
+    """Positions per block of the row-number look-up: some 16,000 blocks at most."""
+    size = 64
+    while rows // size > 16_384:
+        size *= 2
+    return size
+
+
+def _gap_blocks(before: list[int], rows: int, size: int) -> list[tuple[int, int, list[int] | None]]:
+    """``(block, gaps before the block, gap positions inside it)`` from the first gap on.
+
+    ``before`` is non-decreasing: the kept records before each gap.
+    """
+    out: list[tuple[int, int, list[int] | None]] = []
+    i = 0
+    for block in range(before[0] // size, rows // size + 1):
+        start = block * size
+        while i < len(before) and before[i] < start:
+            i += 1
+        j = i
+        while j < len(before) and before[j] < start + size:
+            j += 1
+        out.append((block, i, before[i:j] or None))
+    return out
 
 
 _RUNAWAY = (
