@@ -213,7 +213,7 @@ def givens() -> dict[str | None, StandardisedRecord]:
 
 @pytest.fixture(scope="module")
 def families() -> dict[str | None, StandardisedRecord]:
-    return each("family_name", [c[0] for c in FAMILIES] + ["O’Brien–Smith"])
+    return each("family_name", [c[0] for c in FAMILIES] + ["O’Brien–Smith", "O`Brienë"])
 
 
 @pytest.mark.parametrize(
@@ -240,6 +240,9 @@ def test_accented_family_keeps_apostrophe_and_hyphen_unified(
     families: dict[str | None, StandardisedRecord],
 ) -> None:
     assert families["O’Brien–Smith"].family_name_accented == "o'brien-smith"
+    # A backtick is an apostrophe whether or not the rest of the name is ASCII.
+    assert families["O`Brien"].family_name_accented == "o'brien"
+    assert families["O`Brienë"].family_name_accented == "o'brienë"
 
 
 @pytest.mark.parametrize(("given", "expected"), NICKNAMES, ids=["lower", "upper", "title", "liz"])

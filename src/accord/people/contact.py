@@ -75,27 +75,38 @@ def plan_phone() -> FieldPlan:
     digits = rf"regexp_replace(replace({no_ext}, '(0)', ''), '[^0-9+]', '', 'g')"
     # A plus sign means something only in front ("++44 ..." is a slip for "+44").
     digits = rf"regexp_replace({digits}, '^(\+)\+*|\+', '\1', 'g')"
-    plan.at(0)["_ph_d"] = f"nullif({digits}, '')"
+    # Most numbers are digits in groups of one space, maybe after a plus: dropping the
+    # spaces gives what the replacements above would.
+    plain = r"regexp_full_match(phone, '\+?[0-9]+(?: [0-9]+)*')"
+    plan.at(0)["_ph_d"] = (
+        f"CASE WHEN {plain} THEN replace(phone, ' ', '') ELSE nullif({digits}, '') END"
+    )
     plan.at(1)["_ph_e"] = (
         "CASE WHEN starts_with(_ph_d, '00') THEN '+' || substr(_ph_d, 3) ELSE _ph_d END"
     )
+    # The costly ltrim of a character runs only when there is a 0 to strip.
     plan.at(2)["_ph_n"] = """CASE
-        WHEN starts_with(_ph_e, '+44') THEN ltrim(substr(_ph_e, 4), '0')
+        WHEN starts_with(_ph_e, '+440') THEN ltrim(substr(_ph_e, 4), '0')
+        WHEN starts_with(_ph_e, '+44') THEN substr(_ph_e, 4)
         WHEN starts_with(_ph_e, '+') THEN NULL
         WHEN starts_with(_ph_e, '44') AND length(_ph_e) = 12 THEN substr(_ph_e, 3)
         WHEN starts_with(_ph_e, '0') THEN substr(_ph_e, 2)
         ELSE _ph_e END"""
     s3 = plan.at(3)
     s3["_ph_gb"] = f"regexp_full_match(_ph_n, {lit(gb_phone_pattern())})"
+    # No country code starts with 0, so phonenumbers refuses "+0..." (placeholders such as
+    # "0000 000000"): those rows need no Python call.
     s3["_ph_intl"] = (
-        "CASE WHEN _ph_n IS NULL AND _ph_e IS NOT NULL THEN accord_phone_e164(_ph_e) END"
+        "CASE WHEN _ph_n IS NULL AND _ph_e IS NOT NULL AND NOT starts_with(_ph_e, '+0') "
+        "THEN accord_phone_e164(_ph_e) END"
     )
     plan.at(FINAL).update({
         "phone": "CASE WHEN _ph_n <> '' THEN '+44' || _ph_n ELSE coalesce(_ph_intl, _ph_e) END",
         "phone_raw": "phone::VARCHAR",
         # Text with no digit at all ("none", "see notes") is no number: flagged, not dropped.
-        "phone_issue": f"CASE WHEN {blank_to_null('phone')} IS NOT NULL "
-        "AND NOT coalesce(_ph_gb, false) AND _ph_intl IS NULL THEN 'invalid' END",
+        # Valid numbers (most) are settled by the first test, before any stripping.
+        "phone_issue": "CASE WHEN NOT coalesce(_ph_gb, false) AND _ph_intl IS NULL "
+        f"AND {blank_to_null('phone')} IS NOT NULL THEN 'invalid' END",
     })  # fmt: skip
     return plan
 
@@ -122,8 +133,12 @@ def plan_address() -> FieldPlan:
     # Folded like names (Straße -> strasse, Søndergade -> sondergade) so both compare alike.
     folded = ascii_or("lower(address)", fold_letters("lower(accord_nfkc(address))"))
     spaced = rf"regexp_replace({folded}, '[^\p{{L}}\p{{N}}]+', ' ', 'g')"
+    # Most addresses are ASCII words and numbers parted by one space or a comma and a
+    # space: the replacement would turn each parting into one space, as this does.
+    plain = "regexp_full_match(address, '[A-Za-z0-9]+(?:,? [A-Za-z0-9]+)*')"
     plan.at(FINAL).update({
-        "address": f"nullif(trim({spaced}), '')",
+        "address": f"CASE WHEN {plain} THEN lower(replace(address, ',', '')) "
+        f"ELSE nullif(trim({spaced}), '') END",
         "address_raw": "address::VARCHAR",
     })  # fmt: skip
     return plan

@@ -9,7 +9,6 @@ given name, its canonical forms from the ``nicknames`` package (``bill`` ->
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import cache
 
@@ -58,7 +57,13 @@ def tidy(expr: str, *, keep_comma: bool = False) -> str:
     apostrophes = f"regexp_replace({expr}, '[’‘`´ʼ′]', '''', 'g')"
     hyphens = f"regexp_replace(accord_nfkc({apostrophes}), '[‐‑‒–—―]', '-', 'g')"
     unicode = rf"regexp_replace({hyphens}, '(^|[^\p{{L}}\p{{N}}\p{{M}}])\p{{M}}+', '\1', 'g')"
-    unified = ascii_or(expr, unicode)
+    # ASCII and the Latin-1 letters (À to ÿ) are NFKC already and no two of them compose,
+    # so for such text (most names) the chain above only turns ` into ', and the Python
+    # NFKC function is not called.
+    unified = (
+        rf"CASE WHEN regexp_full_match({expr}, '[\x00-\x7F\xC0-\xFF]*') "
+        f"THEN replace({expr}, '`', '''') ELSE {unicode} END"
+    )
     comma = "," if keep_comma else ""
     spaced = rf"regexp_replace({unified}, '[^\p{{L}}\p{{M}}\p{{N}}''{comma}\-]+', ' ', 'g')"
     # A hyphen or apostrophe standing alone ("- John", "Smith - Jones") joins nothing, and
@@ -95,74 +100,163 @@ def fold(expr: str) -> str:
     return _spaced(_unjoined(expr))
 
 
-def _unjoined(expr: str) -> str:
+def _unjoined(column: str) -> str:
     """Folded letters with apostrophes dropped and hyphens as spaces."""
-    return f"replace(replace({fold_letters(expr)}, '''', ''), '-', ' ')"
+    # ASCII without an apostrophe or hyphen, as most names are, is its own folded form.
+    plain = (
+        f"strlen({column}) = length({column}) AND NOT contains({column}, '''') "
+        f"AND NOT contains({column}, '-')"
+    )
+    unjoined = f"replace(replace({fold_letters(column)}, '''', ''), '-', ' ')"
+    return f"CASE WHEN {plain} THEN {column} ELSE {unjoined} END"
 
 
-def _spaced(expr: str) -> str:
+def _spaced(column: str) -> str:
     """Runs of spaces (left by "Smith - Jones", "Smith--Jones") as one, trimmed, or NULL.
 
     The regular expression runs only on the rare value that has such a run.
     """
-    runs = (
-        f"CASE WHEN contains({expr}, '  ') THEN regexp_replace({expr}, ' {{2,}}', ' ', 'g') "
-        f"ELSE {expr} END"
+    runs = f"trim(regexp_replace({column}, ' {{2,}}', ' ', 'g'))"
+    return f"nullif(CASE WHEN contains({column}, '  ') THEN {runs} ELSE {_trim(column)} END, '')"
+
+
+def _trim(column: str) -> str:
+    """``trim(column)`` for text made by :func:`tidy`, whose only space is ``' '``.
+
+    ``trim`` decodes every character in search of Unicode spaces; it runs only when an
+    end is a space, the one character it could remove from tidy text.
+    """
+    return (
+        f"CASE WHEN prefix({column}, ' ') OR suffix({column}, ' ') THEN trim({column}) "
+        f"ELSE {column} END"
     )
-    return f"nullif(trim({runs}), '')"
 
 
 _LEAD = lit(rf"^({_UPPER_RUN})\s+(\S*\p{{Ll}}.*)$")
 _TRAIL = lit(rf"^(.*\p{{Ll}}\S*)\s+({_UPPER_RUN})$")
 # "O' Brien" and "D' Arcy" written with a space: an elided particle, never an initial.
 _PARTICLE = lit(rf"(?:^|\s)((?i:(?:{_PARTICLE_ALT}|[od]')\s+)*\S+)$")
+# DuckDB's lower() (utf8proc's simple case mapping) makes these ASCII letters too.
+_ALSO_LOWERS_TO = {"i": "\u0130", "k": "\u212a"}
 
 
-def _in(expr: str, words: Iterable[str]) -> str:
-    # A regular expression, not IN or list_contains: DuckDB plans a constant list as a
-    # join per use, and matching one short word costs less than a join.
-    return f"regexp_full_match({expr}, {lit('|'.join(re.escape(w) for w in words))})"
+def _spellings(words: Iterable[str]) -> str:
+    """A regular expression for ``words`` in any case: exactly the text whose ``lower()``
+    is one of them (RE2's ``(?i)`` folds differently: ``ſ`` matches ``s``)."""
+    return "|".join(
+        "".join(f"[{c}{c.upper()}{_ALSO_LOWERS_TO.get(c, '')}]" for c in word) for word in words
+    )
 
 
-def _without_suffix(expr: str) -> str:
+def _first_word(words: Iterable[str]) -> str:
+    """A pattern true when the first of two or more space-separated words is in ``words``."""
+    return f"^(?:{_spellings(words)}) "
+
+
+def _last_word(words: Iterable[str]) -> str:
+    """A pattern true when the last of two or more space-separated words is in ``words``."""
+    return f" (?:{_spellings(words)})$"
+
+
+def _without_suffix(column: str) -> str:
     """Drop one trailing suffix word (Jr, OBE ...) when a name is left before it."""
-    last = f"lower(split_part({expr}, ' ', -1))"
+    # The cheap test first: a single word has no suffix to drop.
+    suffixed = f"contains({column}, ' ') AND regexp_matches({column}, {lit(_last_word(SUFFIXES))})"
+    last = f"split_part({column}, ' ', -1)"
     return (
-        f"nullif(trim(CASE WHEN contains({expr}, ' ') AND {_in(last, SUFFIXES)} "
-        f"THEN left({expr}, length({expr}) - length({last})) ELSE {expr} END), '')"
+        f"nullif(CASE WHEN {suffixed} THEN trim(left({column}, length({column}) - length({last}))) "
+        f"ELSE {_trim(column)} END, '')"
     )
 
 
 def _title_split(plan: FieldPlan, stage: int, text: str, prefix: str) -> None:
-    """``{prefix}_title`` (canonical) and ``{prefix}_rest`` (text without title or suffix).
+    """``{prefix}_title`` (canonical) and ``{prefix}_rest`` (text without title or suffix),
+    in stages ``stage`` to ``stage + 3``.
 
     A title is taken from the first word, else from the last (:data:`TRAILING_TITLES`),
-    and only when a name is left, so a lone "Miss" stays a name; the tests are word
-    lookups, cheap enough for every row.
+    and only when a name is left, so a lone "Miss" stays a name. One match first finds
+    the few values with any title or suffix; only they pay for the word-by-word tests.
     """
+    marked = _first_word(TITLES) + "|" + _last_word((*TRAILING_TITLES, *SUFFIXES))
+    plan.at(stage)[f"{prefix}_m"] = (
+        f"contains({text}, ' ') AND regexp_matches({text}, {lit(marked)})"
+    )
     first = f"lower(split_part({text}, ' ', 1))"
     last = f"lower(split_part({text}, ' ', -1))"
-    s = plan.at(stage)
-    s[f"{prefix}_t"] = f"CASE WHEN contains({text}, ' ') AND {_in(first, TITLES)} THEN {first} END"
-    s[f"{prefix}_tt"] = (
-        f"CASE WHEN contains({text}, ' ') AND {_in(last, TRAILING_TITLES)} THEN {last} END"
+    s = plan.at(stage + 1)
+    s[f"{prefix}_t"] = (
+        f"CASE WHEN {prefix}_m AND regexp_matches({text}, {lit(_first_word(TITLES))}) "
+        f"THEN {first} END"
     )
-    nxt = plan.at(stage + 1)
+    s[f"{prefix}_tt"] = (
+        f"CASE WHEN {prefix}_m AND regexp_matches({text}, {lit(_last_word(TRAILING_TITLES))}) "
+        f"THEN {last} END"
+    )
+    nxt = plan.at(stage + 2)
     nxt[f"{prefix}_title"] = case_map(f"coalesce({prefix}_t, {prefix}_tt)", TITLES)
     nxt[f"{prefix}_untitled"] = f"""CASE
         WHEN {prefix}_t IS NOT NULL THEN trim(substr({text}, length({prefix}_t) + 2))
         WHEN {prefix}_tt IS NOT NULL THEN trim(left({text}, length({text}) - length({prefix}_tt)))
         ELSE {text} END"""
-    # A stage of its own: the suffix test reads the untitled text several times.
-    plan.at(stage + 2)[f"{prefix}_rest"] = _without_suffix(f"{prefix}_untitled")
+    # A stage of its own: the suffix test reads the untitled text several times. Unmarked
+    # text has no title and no suffix, so it is its own untitled form.
+    plan.at(stage + 3)[f"{prefix}_rest"] = (
+        f"CASE WHEN {prefix}_m THEN {_without_suffix(f'{prefix}_untitled')} "
+        f"ELSE nullif({_trim(text)}, '') END"
+    )
 
 
-def _first_token(expr: str) -> str:
-    return f"nullif(split_part({expr}, ' ', 1), '')"
+def _first_token(column: str) -> str:
+    first = f"CASE WHEN contains({column}, ' ') THEN split_part({column}, ' ', 1) ELSE {column} END"
+    return f"nullif({first}, '')"
 
 
-def _after_first_token(expr: str) -> str:
-    return f"nullif(trim(substr({expr}, length(split_part({expr}, ' ', 1)) + 1)), '')"
+def _after_first_token(column: str) -> str:
+    after = f"substr({column}, strpos({column}, ' ') + 1)"
+    # The text after the first space has a space at an end only after a double space or
+    # when the whole does.
+    spaced = f"contains({column}, '  ') OR suffix({column}, ' ')"
+    return (
+        f"CASE WHEN contains({column}, ' ') THEN nullif(CASE WHEN {spaced} THEN trim({after}) "
+        f"ELSE {after} END, '') END"
+    )
+
+
+# Stages of the name plan: the plain split and tidy text, the comma split (two stages),
+# titles and suffixes (four), the family and given split (three), then the parts and
+# their forms.
+_TITLES_AT = 4
+_SPLIT_AT = 8
+_PARTS_AT = 11
+
+_WORD = "[A-Za-z]+(?:[-'][A-Za-z]+)*"
+# Most full names are plain: "FAMILY, Given Middle ..." in ASCII words, a one-word family
+# name. For them the whole split below reduces to this one match's groups and, when the
+# first given word is a title with a name after it, to the title and the words after
+# it; unless the last given word may be a trailing title or a suffix (TRAIL_MARK), when
+# _title_split is needed.
+_PLAIN = lit(f"^({_WORD}), ({_WORD})(?: ({_WORD}(?: {_WORD})*))?$")
+_TRAIL_MARK = lit(f"[^,] (?:{_spellings((*TRAILING_TITLES, *SUFFIXES))})$")
+
+
+def _plain_split(plan: FieldPlan) -> dict[str, str]:
+    """Stages 0 and 1 of a plain full name's split; returns its parts' expressions."""
+    s0 = plan.at(0)
+    s0["_full_x"] = f"regexp_extract(full_name, {_PLAIN}, ['f', 'g', 'm'])"
+    s0["_full_tm"] = f"regexp_matches(full_name, {_TRAIL_MARK})"
+    # A title only with a name after it, as _title_split takes it.
+    title = lit(_spellings(TITLES))
+    plan.at(1)["_full_lt"] = (
+        f"CASE WHEN _full_x.m <> '' THEN regexp_full_match(_full_x.g, {title}) END"
+    )
+    g, m = "_full_x.g", "_full_x.m"
+    after = f"CASE WHEN contains({m}, ' ') THEN substr({m}, strpos({m}, ' ') + 1) END"
+    return {
+        "_given_tidy": f"CASE WHEN _full_lt THEN split_part({m}, ' ', 1) ELSE nullif({g}, '') END",
+        "_middle_tidy": f"CASE WHEN _full_lt THEN {after} ELSE nullif({m}, '') END",
+        "_family_tidy": "nullif(_full_x.f, '')",
+        "_title": f"CASE WHEN _full_lt THEN {case_map(f'lower({g})', TITLES)} END",
+    }
 
 
 def _split_full_name(plan: FieldPlan) -> None:
@@ -170,33 +264,49 @@ def _split_full_name(plan: FieldPlan) -> None:
 
     Cheap tests (a comma, mixed case) decide which regular expressions a value needs.
     """
-    plan.at(0)["_full_tidy"] = tidy("full_name", keep_comma=True)
-    s1 = plan.at(1)
-    s1["_full_comma"] = "contains(_full_tidy, ',')"
-    s1["_full_lhs"] = (
-        "CASE WHEN contains(_full_tidy, ',') THEN trim(split_part(_full_tidy, ',', 1)) END"
+    plain = _plain_split(plan)
+    # Plain names skip the general split: their tidy text is NULL, which costs nothing
+    # to carry through it.
+    plan.at(1)["_full_tidy"] = (
+        "CASE WHEN _full_x.f <> '' AND NOT _full_tm THEN NULL "
+        f"ELSE {tidy('full_name', keep_comma=True)} END"
     )
-    s1["_full_rhs"] = (
-        "CASE WHEN contains(_full_tidy, ',') THEN trim(replace(substr("
-        "_full_tidy, strpos(_full_tidy, ',') + 1), ',', ' ')) ELSE _full_tidy END"
+    s2 = plan.at(2)
+    s2["_full_comma"] = "contains(_full_tidy, ',')"
+    s2["_full_l"] = (
+        "CASE WHEN contains(_full_tidy, ',') THEN left(_full_tidy, strpos(_full_tidy, ',') - 1) END"
     )
-    _title_split(plan, 2, "_full_rhs", "_full")  # stages 2 to 4
+    # Without a comma strpos gives 0, and the right-hand side is the whole name.
+    s2["_full_r"] = "substr(_full_tidy, strpos(_full_tidy, ',') + 1)"
+    s3 = plan.at(3)
+    s3["_full_lhs"] = _trim("_full_l")
+    s3["_full_rhs"] = (
+        "CASE WHEN contains(_full_r, ',') THEN trim(replace(_full_r, ',', ' ')) "
+        f"ELSE {_trim('_full_r')} END"
+    )
+    _title_split(plan, _TITLES_AT, "_full_rhs", "_full")
     # "Mrs O'BRIEN, Zoë": the title may lead the family part instead.
-    _title_split(plan, 2, "_full_lhs", "_lhs")
-    _family_and_given(plan, "_full_rest")  # stages 5 to 7
-    s8 = plan.at(8)
-    s8["_given_tidy"] = _first_token("_full_given")
-    s8["_middle_tidy"] = _after_first_token("_full_given")
-    s8["_family_tidy"] = "nullif(trim(_full_family), '')"
-    s8["_title"] = "coalesce(_full_title, _lhs_title)"
+    _title_split(plan, _TITLES_AT, "_full_lhs", "_lhs")
+    _family_and_given(plan, "_full_rest")
+    general = {
+        "_given_tidy": _first_token("_full_given"),
+        "_middle_tidy": _after_first_token("_full_given"),
+        "_family_tidy": f"nullif({_trim('_full_family')}, '')",
+        "_title": "coalesce(_full_title, _lhs_title)",
+    }
+    parts = plan.at(_PARTS_AT)
+    # Tidy text is NULL for a plain name (its groups give the parts) and for a NULL or
+    # blank one (its groups are empty, or NULL).
+    for column, expr in general.items():
+        parts[column] = f"CASE WHEN _full_tidy IS NULL THEN {plain[column]} ELSE {expr} END"
     # A full name must give two names; a source's separate columns are its own split.
-    s8["_name_whole"] = "_full_tidy IS NOT NULL"
+    parts["_name_whole"] = "_full_tidy IS NOT NULL OR coalesce(_full_x.f <> '', false)"
 
 
 def _family_and_given(plan: FieldPlan, bare: str) -> None:
     """``_full_family`` and ``_full_given`` from a full name without title or suffix."""
     mixed = f"{bare} <> upper({bare}) AND {bare} <> lower({bare})"
-    s5 = plan.at(5)
+    s5 = plan.at(_SPLIT_AT)
     s5["_full_lead"] = (
         f"CASE WHEN NOT _full_comma AND {mixed} "
         f"THEN regexp_extract({bare}, {_LEAD}, ['f', 'g']) END"
@@ -205,13 +315,13 @@ def _family_and_given(plan: FieldPlan, bare: str) -> None:
         f"CASE WHEN NOT _full_comma AND {mixed} "
         f"THEN regexp_extract({bare}, {_TRAIL}, ['g', 'f']) END"
     )
-    s6 = plan.at(6)
+    s6 = plan.at(_SPLIT_AT + 1)
     s6["_full_family"] = f"""CASE
         WHEN _full_comma THEN _lhs_rest
         WHEN _full_lead.f <> '' THEN _full_lead.f
         WHEN _full_trail.f <> '' THEN _full_trail.f
         ELSE regexp_extract({bare}, {_PARTICLE}, 1) END"""
-    s7 = plan.at(7)
+    s7 = plan.at(_SPLIT_AT + 2)
     s7["_full_given"] = f"""CASE
         WHEN _full_comma THEN {bare}
         WHEN _full_lead.f <> '' THEN _full_lead.g
@@ -221,20 +331,22 @@ def _family_and_given(plan: FieldPlan, bare: str) -> None:
 
 def _separate_parts(plan: FieldPlan, present: frozenset[str]) -> None:
     """Given / middle / family columns: the given column's extra forenames go to middle."""
-    s0, s8 = plan.at(0), plan.at(8)
+    s0, parts = plan.at(0), plan.at(_PARTS_AT)
     if "given_name" in present:
         s0["_given_col"] = tidy("given_name")
-        _title_split(plan, 2, "_given_col", "_given")
+        _title_split(plan, _TITLES_AT, "_given_col", "_given")
         g, title = "_given_rest", "_given_title"
     else:
         g, title = "NULL", "NULL::VARCHAR"
     s0["_middle_col"] = tidy("middle_names") if "middle_names" in present else "NULL"
     s0["_family_col"] = tidy("family_name") if "family_name" in present else "NULL"
-    s8["_given_tidy"] = _first_token(g)
-    s8["_middle_tidy"] = f"nullif(trim(concat_ws(' ', {_after_first_token(g)}, _middle_col)), '')"
-    s8["_family_tidy"] = _without_suffix("_family_col")
-    s8["_title"] = title
-    s8["_name_whole"] = "false"
+    parts["_given_tidy"] = _first_token(g)
+    parts["_middle_tidy"] = (
+        f"nullif(trim(concat_ws(' ', {_after_first_token(g)}, _middle_col)), '')"
+    )
+    parts["_family_tidy"] = _without_suffix("_family_col")
+    parts["_title"] = title
+    parts["_name_whole"] = "false"
 
 
 def plan_names(present: frozenset[str]) -> FieldPlan:
@@ -245,7 +357,8 @@ def plan_names(present: frozenset[str]) -> FieldPlan:
     else:
         _separate_parts(plan, present)
     # One step per stage, so no sub-expression is computed twice.
-    s9, s10, s11, final = plan.at(9), plan.at(10), plan.at(11), plan.at(FINAL)
+    s9, s10, s11 = (plan.at(_PARTS_AT + k) for k in (1, 2, 3))
+    final = plan.at(FINAL)
     for part, short in (("given_name", "given"), ("middle_names", "middle"),
                         ("family_name", "family")):  # fmt: skip
         s9[f"_{short}_acc"] = f"lower(_{short}_tidy)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-FINAL = 12
+FINAL = 15
 """The stage that makes the output columns; it is the query's last SELECT, so it alone
 may reuse an input column's name (``given_name`` in, ``given_name`` out)."""
 

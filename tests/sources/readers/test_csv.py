@@ -63,6 +63,27 @@ def test_an_explicit_encoding_wins_over_detection(tmp_path: Path) -> None:
     assert given_names(tmp_path, HEADER + b"1,Zo\xc3\xab,S\n", encoding="cp1252") == ["ZoÃ«"]
 
 
+@pytest.mark.parametrize("encoding", [None, "cp1252", "latin-1"])
+@pytest.mark.parametrize(
+    "c1", [pytest.param(b"", id="read-as-is"), pytest.param(b"\x92", id="transcoded")]
+)
+def test_single_byte_files_read_alike_with_or_without_a_transcoding(
+    tmp_path: Path, encoding: str | None, c1: bytes
+) -> None:
+    # Without a byte 0x80-0x9F, DuckDB reads cp1252 and latin-1 as they are; with one,
+    # the file is transcoded first. Blank lines and an open quote call the census, which
+    # must decode the same way.
+    data = HEADER + b"1,Zo\xeb" + c1 + b',Smith\n\n2,\xc9mile,Bront\xeb\n3,"Open,x\n'
+    result = read(write(tmp_path / "people.csv", data), tmp_path / "s", encoding=encoding)
+
+    c1_text = c1.decode(encoding or "cp1252")
+    assert [(r["__row"], r["first"], r["last"]) for r in result.rows] == [
+        (2, "Zoë" + c1_text, "Smith"), (4, "Émile", "Brontë"),
+    ]  # fmt: skip
+    (open_quote,) = result.loaded.rejected
+    assert open_quote.row_number == 5
+
+
 @pytest.mark.parametrize(
     ("encoding", "data", "where"),
     [

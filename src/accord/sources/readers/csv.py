@@ -56,6 +56,8 @@ def _ignore(_done: int, _total: int | None) -> None:
 class _Scan:
     encoding: str
     quotes: int
+    c1: bool
+    """Whether a byte 0x80-0x9F occurs: the bytes where cp1252 and latin-1 part ways."""
     blank_lines: bool
     """Whether a blank line may come before the end of the last record."""
 
@@ -94,7 +96,8 @@ def _scan(
     check_utf8 = encoding in (None, "utf-8", "utf-8-sig")
     utf8 = codecs.getincrementaldecoder("utf-8")()
     bad_utf8: int | None = None
-    holes, quotes, done = False, 0, 0
+    check_c1 = encoding is None or _latin(encoding)
+    holes, c1, quotes, done = False, False, 0, 0
     first_blank: int | None = None
     carry, last = b"", b""
     with path.open("rb") as fh, _Transcoder(path, encoding, transcode) as sink:
@@ -110,6 +113,8 @@ def _scan(
                     bad_utf8 = done + exc.start
             if encoding is None and not holes:
                 holes = _CP1252_HOLES.search(block) is not None
+            if check_c1 and not c1:
+                c1 = bool(block.translate(None, _NOT_C1))
             if first_blank is None and (found := _BLANK_LINE.search(carry + block)):
                 first_blank = done - len(carry) + found.start()
             carry, last = block[-2:], block
@@ -137,10 +142,12 @@ def _scan(
             f"{path}: not valid {encoding} near byte {bad_utf8}; "
             "remove source.encoding from the mapping to detect the encoding"
         )
-    return _Scan(encoding=encoding, quotes=quotes, blank_lines=blank or encoding.startswith(_WIDE))
+    return _Scan(
+        encoding=encoding, quotes=quotes, c1=c1, blank_lines=blank or encoding.startswith(_WIDE)
+    )
 
 
-def _census(path: Path, delimiter: str, quote: str) -> _Census | None:
+def _census(path: Path, encoding: str, delimiter: str, quote: str) -> _Census | None:
     """Exact record numbers of blank lines, and of a record whose quote never closes.
 
     None when a field is too long for the csv module to hold.
@@ -150,7 +157,7 @@ def _census(path: Path, delimiter: str, quote: str) -> _Census | None:
     blanks: list[int] = []
     number, last = 0, []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
+        with path.open(encoding=encoding, newline="") as fh:
             for last in csv.reader(chain(fh, [_END]), delimiter=delimiter, quotechar=quote):
                 number += 1
                 if not last:
@@ -166,6 +173,13 @@ def _census(path: Path, delimiter: str, quote: str) -> _Census | None:
 
 
 _UTF8 = ("utf-8", "utf-8-sig")
+_NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
+"""Every byte but 0x80-0x9F: deleting them leaves the bytes where cp1252 and latin-1 differ."""
+
+
+def _latin(encoding: str) -> bool:
+    """Whether ``encoding`` is cp1252 or latin-1, which agree on every byte outside 0x80-0x9F."""
+    return codecs.lookup(encoding).name in ("cp1252", "iso8859-1")
 
 
 class _Transcoder:
@@ -293,17 +307,13 @@ class CsvReader(Reader):
     def columns(self) -> list[str]:
         return list(self._layout().header)
 
-    def _utf8_file(self, path: Path, encoding: str, progress: Progress) -> Path:
-        if encoding in _UTF8:
-            return path
-        out = self.scratch / "transcoded.csv"
+    def _transcode(self, path: Path, encoding: str, out: Path, progress: Progress) -> None:
         size, done = path.stat().st_size, 0
         with path.open("rb") as src, _Transcoder(path, encoding, out) as sink:
             while block := src.read(_BLOCK):
                 sink.write(block, done)
                 done += len(block)
                 progress(done, size)
-        return out
 
     def load(
         self, conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
@@ -311,18 +321,30 @@ class CsvReader(Reader):
     ) -> Loaded:  # fmt: skip
         path = self._path()
         layout = self._layout(progress)
-        if layout.scan is None:
-            text = path if layout.encoding in _UTF8 else self.scratch / "transcoded.csv"
-            out = None if text == path else text
-            scan = _scan(path, layout.encoding, layout.quote.encode(), progress, out)
+        encoding, scan = layout.encoding, layout.scan
+        # DuckDB decodes UTF-8, and latin-1 when no byte 0x80-0x9F occurs (where cp1252
+        # differs, and which DuckDB refuses): such cp1252 and latin-1 files are read as
+        # they are; anything else is transcoded to UTF-8 first.
+        latin = _latin(encoding)
+        direct = encoding in _UTF8 or latin
+        utf8 = self.scratch / "transcoded.csv"
+        transcoded = False
+        if scan is None:
+            # A declared encoding: the byte pass transcodes as it goes, if it must.
+            scan = _scan(path, encoding, layout.quote.encode(), progress, None if direct else utf8)
+            transcoded = not direct
+        if direct and not (latin and scan.c1):
+            text, read_as = path, "latin-1" if latin else "utf-8"
         else:
-            scan = layout.scan
-            text = self._utf8_file(path, scan.encoding, progress)
-        self._read(conn, text, layout)
+            if not transcoded:
+                self._transcode(path, encoding, utf8, progress)
+            text, read_as = utf8, "utf-8"
+        self._read(conn, text, layout, read_as)
         rejected = self._rejects(conn)
         census = None
         if scan.blank_lines or scan.quotes % 2:
-            census = _census(text, layout.delimiter, layout.quote)
+            decode = "utf-8-sig" if read_as == "utf-8" else read_as
+            census = _census(text, decode, layout.delimiter, layout.quote)
         bad = {r.row_number for r in rejected if r.row_number is not None}
         blanks = [n for n in census.blank_rows if n > layout.header_row] if census else []
         good = conn.execute("SELECT count(*) FROM _csv_raw").fetchone()
@@ -336,7 +358,9 @@ class CsvReader(Reader):
         progress(size, size)
         return Loaded(rows_read=rows_read, rejected=rejected)
 
-    def _read(self, conn: duckdb.DuckDBPyConnection, path: Path, layout: _Layout) -> None:
+    def _read(
+        self, conn: duckdb.DuckDBPyConnection, path: Path, layout: _Layout, encoding: str
+    ) -> None:
         types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in layout.header) + "}"
         # DuckDB keeps insertion order, so rowid is the kept record's position even when
         # both threads parse; row numbers rely on it.
@@ -346,7 +370,7 @@ class CsvReader(Reader):
                 escape={lit(layout.quote)}, header=true, skip={layout.skip_lines},
                 auto_detect=false, columns={types}, store_rejects=true,
                 rejects_table='_csv_rejects', rejects_scan='_csv_scans',
-                max_line_size={MAX_LINE_BYTES}, encoding='utf-8'
+                max_line_size={MAX_LINE_BYTES}, encoding={lit(encoding)}
             )""")
 
     def _rejects(self, conn: duckdb.DuckDBPyConnection) -> list[Quarantined]:
@@ -420,7 +444,7 @@ class CsvReader(Reader):
         # No census (a field too long for it): the odd quote count is all there is to go on.
         with path.open("rb") as fh:
             fh.seek(max(0, path.stat().st_size - 512))
-            tail = fh.read().decode("utf-8", errors="replace")
+            tail = fh.read().decode(layout.encoding, errors="replace")
         return Quarantined(layout.header_row + rows_read + 1, None, _RUNAWAY, clip(tail))
 
 
