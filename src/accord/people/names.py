@@ -9,9 +9,15 @@ given name, its canonical forms from the ``nicknames`` package (``bill`` ->
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from functools import cache
+from itertools import accumulate
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from accord.people.arrow import text_array
 from accord.people.plan import FINAL, FieldPlan, ascii_or
 from accord.people.sql import case_map, lit
 
@@ -382,41 +388,47 @@ def plan_names(present: frozenset[str]) -> FieldPlan:
         "CASE WHEN _name_whole AND (_given_fold IS NULL OR _family_fold IS NULL) "
         "THEN 'single_token' END"
     )
-    _join, final["given_name_canonical"] = nickname_join("_given_fold")
+    final["given_name_canonical"] = nicknames_expr("_given_fold")
     return plan
 
 
-NICKNAME_TABLE = "accord_nicknames"
-
-
-def nickname_join(given_col: str) -> tuple[str, str]:
-    """A LEFT JOIN clause to the nickname table and the canonical-forms expression."""
-    join = f"LEFT JOIN {NICKNAME_TABLE} AS _nick ON _nick.name = {given_col}"
-    expr = (
+def nicknames_expr(given_col: str) -> str:
+    """The canonical forms of a folded given name: its nickname family, else itself."""
+    return (
         f"CASE WHEN {given_col} IS NULL THEN NULL "
-        f"ELSE coalesce(_nick.canonicals, [{given_col}]) END"
+        f"ELSE coalesce(accord_nicknames({given_col}), [{given_col}]) END"
     )
-    return join, expr
 
 
 @cache
-def nickname_table_sql() -> str:
-    """SQL creating the temporary table of every name in the ``nicknames`` package with
-    its sorted canonical forms (and itself).
+def _nickname_table() -> tuple[pa.Array, pa.Array]:
+    """Every name in the ``nicknames`` package, with its sorted canonical forms (and itself).
 
     The package's relation is noisy in both directions (it lists ``william`` as a
     nickname of ``bill``), so one canonical name cannot be chosen safely; the sorted set
-    lets a comparison ask whether two names share any canonical form. The table is built
-    from one literal: building it through Arrow would import pandas, a second's start-up.
+    lets a comparison ask whether two names share any canonical form.
     """
     from nicknames import NickNamer
 
     lookup = NickNamer().canonical_lookup
-    rows = ", ".join(
-        f"({lit(name)}, [{', '.join(lit(c) for c in sorted(lookup[name] | {name}))}])"
-        for name in sorted(lookup)
+    names = sorted(lookup)
+    forms = [sorted(lookup[name] | {name}) for name in names]
+    offsets = array("i", [0])
+    offsets.extend(accumulate(len(f) for f in forms))
+    lists = pa.ListArray.from_arrays(
+        pa.Array.from_buffers(pa.int32(), len(offsets), [None, pa.py_buffer(offsets)]),
+        text_array([c for f in forms for c in f]),
     )
-    return (
-        f"CREATE OR REPLACE TEMP TABLE {NICKNAME_TABLE} (name VARCHAR, canonicals VARCHAR[]); "
-        f"INSERT INTO {NICKNAME_TABLE} VALUES {rows}"
-    )
+    return text_array(names), lists
+
+
+def canonical_nicknames(values: pa.Array) -> pa.Array:
+    """DuckDB function body: each name's canonical forms, or null for a name not listed.
+
+    A hash look-up inside Arrow rather than a join, so the standardisation query keeps
+    the source's row order and needs no sort.
+    """
+    names, lists = _nickname_table()
+    if names.type != values.type:
+        names = names.cast(values.type)
+    return lists.take(pc.index_in(values, value_set=names))

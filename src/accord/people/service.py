@@ -28,7 +28,7 @@ from accord.people.models import (
     StandardisationOptions,
     StandardisedRecord,
 )
-from accord.people.names import nickname_join, nickname_table_sql, plan_names
+from accord.people.names import canonical_nicknames, plan_names
 from accord.people.plan import FINAL, FieldPlan
 from accord.people.postcodes import plan_postcode
 from accord.people.sql import blank_to_null, ident
@@ -54,8 +54,16 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         null_handling=FunctionNullHandling.SPECIAL,
         side_effects=False,
     )
-    # A real table: DuckDB reports no progress for a query that scans an Arrow view.
-    conn.execute(nickname_table_sql())
+    conn.create_function(
+        "accord_nicknames",
+        canonical_nicknames,
+        ["VARCHAR"],
+        "VARCHAR[]",
+        type=PythonUDFType.ARROW,
+        # A name not listed gives NULL, which DuckDB's default null handling rejects.
+        null_handling=FunctionNullHandling.SPECIAL,
+        side_effects=False,
+    )
     return conn
 
 
@@ -123,8 +131,8 @@ class Standardiser:
         final = self._plan.at(FINAL)
         outputs = [f"CAST({final[c]} AS {t}) AS {ident(c)}" for c, t in OUTPUT_COLUMNS.items()]
         outputs += [f"{previous}.{ident(c)}" for c in passthrough]
-        join, _ = nickname_join("_given_fold")
-        return f"WITH {', '.join(ctes)} SELECT {', '.join(outputs)} FROM {previous} {join}"
+        # No join anywhere: the rows come out in the source's order.
+        return f"WITH {', '.join(ctes)} SELECT {', '.join(outputs)} FROM {previous}"
 
     def _record_connection(self) -> tuple[duckdb.DuckDBPyConnection, str]:
         cached: tuple[duckdb.DuckDBPyConnection, str] | None = getattr(self._local, "conn", None)

@@ -178,43 +178,51 @@ def _naming(mapping_path: Path) -> Iterator[None]:
         raise MappingError(f"{mapping_path}: {exc}") from exc
 
 
+def _field_sql(mapping: Mapping, name: str) -> str:
+    """The canonical field ``name`` as an expression over the raw columns."""
+    spec = mapping.fields[name]
+    if len(spec.columns) == 1:
+        return ident(spec.columns[0])
+    # Blank as the standardisers mean it, so a lone tab or NBSP adds no ", ".
+    parts = ", ".join(blank_to_null(ident(c)) for c in spec.columns)
+    return f"nullif(concat_ws(', ', {parts}), '')"
+
+
 def _canonical_view(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     """``canon``: the mapped source columns renamed as person fields, addresses joined."""
     cols = ["__row AS source_row"]
-    for name, spec in mapping.fields.items():
-        if len(spec.columns) == 1:
-            cols.append(f"{ident(spec.columns[0])} AS {ident(name)}")
-        else:
-            # Blank as the standardisers mean it, so a lone tab or NBSP adds no ", ".
-            parts = ", ".join(blank_to_null(ident(c)) for c in spec.columns)
-            cols.append(f"nullif(concat_ws(', ', {parts}), '') AS {ident(name)}")
+    cols += [f"{_field_sql(mapping, name)} AS {ident(name)}" for name in mapping.fields]
     cols += [ident(a) for a in mapping.attributes]
     conn.execute(f"CREATE VIEW canon AS SELECT {', '.join(cols)} FROM raw")
 
 
-def _blank(field_name: str, table: str = "") -> str:
+def _blank(field_name: str) -> str:
     # The test the standardisers make: a record id of a lone tab or NBSP is blank too.
-    qualified = f"{table}.{ident(field_name)}" if table else ident(field_name)
-    return f"{blank_to_null(qualified)} IS NULL"
+    return f"{blank_to_null(ident(field_name))} IS NULL"
 
 
 def _missing_required(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> list[Quarantined]:
-    """Rows whose required fields are blank, one entry per blank field, with the raw row."""
-    out: list[Quarantined] = []
+    """Rows whose required fields are blank, one entry per blank field, with the raw row.
+
+    One scan finds the few blank rows; only they are numbered and turned into JSON.
+    """
+    names = list(mapping.required)
+    if not names:
+        return []
+    blank = [f"{blank_to_null(_field_sql(mapping, n))} IS NULL" for n in names]
     # The row as read, without the reader's own __row.
-    row = "{" + ", ".join(f"{lit(c)}: r.{ident(c)}" for c in mapping.source_columns()) + "}"
-    for name in mapping.required:
-        # Find the few blank rows first; joining every row to its raw text costs more.
-        rows = conn.execute(
-            f"SELECT r.__row, to_json({row})::VARCHAR FROM raw r WHERE r.__row IN "
-            f"(SELECT source_row FROM canon WHERE {_blank(name)}) ORDER BY 1"
-        ).fetchall()
-        column = mapping.fields[name].columns[0]
-        out += [
-            Quarantined(int(row), column, f"required field {name} is blank", clip(raw))
-            for row, raw in rows
-        ]
-    return out
+    row = "{" + ", ".join(f"{lit(c)}: {ident(c)}" for c in mapping.source_columns()) + "}"
+    found = conn.execute(
+        f"SELECT __row, to_json({row})::VARCHAR, {', '.join(blank)} FROM raw "
+        f"WHERE {' OR '.join(blank)} ORDER BY 1"
+    ).fetchall()
+    return [
+        Quarantined(int(number), mapping.fields[name].columns[0],
+                    f"required field {name} is blank", clip(raw))
+        for i, name in enumerate(names)
+        for number, raw, *flags in found
+        if flags[i]
+    ]  # fmt: skip
 
 
 def _keep_clause(mapping: Mapping) -> str:
@@ -235,10 +243,10 @@ def _write(
     source = f"(SELECT * FROM canon WHERE {_keep_clause(mapping)})"
     passthrough = ["source_row", *mapping.attributes]
     query = standardiser.query(source, passthrough)
-    # Source order, whatever DuckDB's threads did: identical data, identical file and hash.
-    conn.execute(
-        f"COPY (SELECT * FROM ({query}) ORDER BY source_row) TO {lit(str(out))} {_PARQUET}"
-    )
+    # No ORDER BY: neither the reader's rows nor the standardisation has a join, and DuckDB
+    # keeps insertion order through scans, filters and projections, so the file holds the
+    # source's order (identical data, identical file and hash) without a sort.
+    conn.execute(f"COPY ({query}) TO {lit(str(out))} {_PARQUET}")
 
 
 def _unstandardised_required(
@@ -263,8 +271,8 @@ def _unstandardised_required(
         return []
     kept = out.with_suffix(".kept.parquet")
     conn.execute(
-        f"COPY (SELECT * FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NULL "
-        f"ORDER BY source_row) TO {lit(str(kept))} {_PARQUET}"
+        f"COPY (SELECT * FROM read_parquet({lit(str(out))}) WHERE CASE {arms} END IS NULL) "
+        f"TO {lit(str(kept))} {_PARQUET}"
     )
     kept.replace(out)
     return [

@@ -146,6 +146,9 @@ def duckdb_connect(workspace: Workspace, database: Path | None = None) -> duckdb
     conn = duckdb.connect(str(database) if database else ":memory:")
     conn.execute(f"SET memory_limit = {_sql_text(workspace.settings.duckdb_memory_limit)}")
     conn.execute(f"SET temp_directory = {_sql_text(str(workspace.tmp_dir / 'duckdb-spill'))}")
+    # The default, stated because ingest relies on it: rows leave a query without ORDER BY
+    # in the order they entered, whatever the threads did.
+    conn.execute("SET preserve_insertion_order = true")
     # Track progress for callers that poll query_progress(), but never print it.
     conn.execute("SET enable_progress_bar = true")
     conn.execute("SET enable_progress_bar_print = false")

@@ -5,7 +5,6 @@ Row numbers are the record's position as a spreadsheet shows the file: header = 
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from accord.sources import SourceUnreadable
 from accord.sources.readers.base import MAX_RAW_TEXT
-from accord.sources.readers.csv import MAX_LINE_BYTES, _block_size, _gap_blocks
+from accord.sources.readers.csv import MAX_LINE_BYTES
 from tests.sources.support import read, write
 
 HEADER = b"id,first,last\n"
@@ -341,24 +340,3 @@ def test_row_numbers_survive_any_mix_of_records(
     assert [(r["__row"], r["id"]) for r in result.rows] == [(n, str(n)) for n in good]
     assert sorted({q.row_number for q in result.loaded.rejected}) == bad
     assert result.loaded.rows_read == len(good) + len(bad)
-
-
-@given(
-    before=st.lists(st.integers(min_value=0, max_value=300), min_size=1, max_size=40).map(sorted),
-    rows=st.integers(min_value=0, max_value=300),
-    size=st.sampled_from([1, 2, 7, 64]),
-)
-def test_the_gap_blocks_count_the_gaps_before_every_position(
-    before: list[int], rows: int, size: int
-) -> None:
-    blocks = {
-        block: (base, inside or []) for block, base, inside in _gap_blocks(before, rows, size)
-    }
-    for position in range(rows):
-        base, inside = blocks.get(position // size, (0, []))
-        assert base + sum(g <= position for g in inside) == bisect_right(before, position)
-
-
-def test_blocks_grow_so_that_there_are_never_many() -> None:
-    assert _block_size(1000) == 64
-    assert 16_384 // 2 < 100_000_000 // _block_size(100_000_000) <= 16_384

@@ -23,13 +23,16 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import ClassVar
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+from duckdb.func import PythonUDFType
 
 from accord.people import ident, lit
 from accord.sources.errors import SourceUnreadable
@@ -347,9 +350,10 @@ class CsvReader(Reader):
             census = _census(text, decode, layout.delimiter, layout.quote)
         bad = {r.row_number for r in rejected if r.row_number is not None}
         blanks = [n for n in census.blank_rows if n > layout.header_row] if census else []
-        good = conn.execute("SELECT count(*) FROM _csv_raw").fetchone()
+        # fetchall: a result left open blocks creating a function on this connection.
+        (good,) = conn.execute("SELECT count(*) FROM _csv_raw").fetchall()
         self._number_rows(conn, table, columns, sorted(bad | set(blanks)), layout.header_row)
-        rows_read = (good[0] if good else 0) + len(bad)
+        rows_read = int(good[0]) + len(bad)
         runaway = self._runaway(census, scan, layout, rejected, rows_read, path)
         if runaway is not None:
             rejected.append(runaway)
@@ -399,35 +403,22 @@ class CsvReader(Reader):
     ) -> None:  # fmt: skip
         """``__row`` = the record's number (header = ``header_row``), skipping ``gaps``.
 
-        A view over the parsed rows, so they are read once, by the standardisation.
-        ``gaps`` are the sorted numbers of records DuckDB did not keep (rejected or
-        blank). The kept record at (0-based) position ``p`` follows every gap ``j``
-        (0-based) with ``gap_j - header_row - 1 - j <= p``; the count of those is looked
-        up per block of positions, a join on a small table that keeps the query parallel.
+        A view over the parsed rows, so they are read once, by the standardisation, in
+        file order. ``gaps`` are the sorted numbers of records DuckDB did not keep
+        (rejected or blank). The kept record at (0-based) position ``p`` follows every gap
+        ``j`` (0-based) with ``gap_j - header_row - 1 - j <= p``: a binary search per
+        chunk of rows in a DuckDB function, since a join would let DuckDB reorder them.
         """
         cols = ", ".join(f"r.{ident(c)}" for c in columns)
         number = f"r.rowid + {header_row + 1}"
-        if not gaps:
-            conn.execute(f"CREATE VIEW {ident(table)} AS SELECT {number} AS __row, {cols} "
-                         "FROM _csv_raw r")  # fmt: skip
-            return
-        before = [g - header_row - 1 - j for j, g in enumerate(gaps)]
-        kept_row = conn.execute("SELECT count(*) FROM _csv_raw").fetchone()
-        size = _block_size(kept_row[0] if kept_row else 0)
-        blocks = _gap_blocks(before, kept_row[0] if kept_row else 0, size)
+        if gaps:
+            conn.create_function(
+                _GAPS_BEFORE, _gaps_before([g - header_row - 1 - j for j, g in enumerate(gaps)]),
+                ["BIGINT"], "BIGINT", type=PythonUDFType.ARROW, side_effects=False,
+            )  # fmt: skip
+            number += f" + {_GAPS_BEFORE}(r.rowid)"
         conn.execute(
-            """CREATE TABLE _csv_blocks AS SELECT unnest($block) AS block,
-               unnest($base) AS base, unnest($inside) AS inside""",
-            {"block": [b[0] for b in blocks], "base": [b[1] for b in blocks],
-             "inside": [b[2] for b in blocks]},
-        )  # fmt: skip
-        skipped = (
-            "coalesce(b.base + CASE WHEN b.inside IS NULL THEN 0 "
-            "ELSE len(list_filter(b.inside, lambda g: g <= r.rowid)) END, 0)"
-        )
-        conn.execute(
-            f"CREATE VIEW {ident(table)} AS SELECT {number} + {skipped} AS __row, {cols} "
-            f"FROM _csv_raw r LEFT JOIN _csv_blocks b ON b.block = r.rowid // {size}"
+            f"CREATE VIEW {ident(table)} AS SELECT {number} AS __row, {cols} FROM _csv_raw r"
         )
 
     def _runaway(
@@ -448,30 +439,27 @@ class CsvReader(Reader):
         return Quarantined(layout.header_row + rows_read + 1, None, _RUNAWAY, clip(tail))
 
 
-def _block_size(rows: int) -> int:
-    """Positions per block of the row-number look-up: some 16,000 blocks at most."""
-    size = 64
-    while rows // size > 16_384:
-        size *= 2
-    return size
+_GAPS_BEFORE = "accord_csv_gaps_before"
 
 
-def _gap_blocks(before: list[int], rows: int, size: int) -> list[tuple[int, int, list[int] | None]]:
-    """``(block, gaps before the block, gap positions inside it)`` from the first gap on.
+def _gaps_before(before: list[int]) -> Callable[[pa.Array | pa.ChunkedArray], pa.Array]:
+    """A DuckDB function body: for each position, how many of ``before`` are at most it."""
+    bounds = np.asarray(before, dtype=np.int64)
 
-    ``before`` is non-decreasing: the kept records before each gap.
-    """
-    out: list[tuple[int, int, list[int] | None]] = []
-    i = 0
-    for block in range(before[0] // size, rows // size + 1):
-        start = block * size
-        while i < len(before) and before[i] < start:
-            i += 1
-        j = i
-        while j < len(before) and before[j] < start + size:
-            j += 1
-        out.append((block, i, before[i:j] or None))
-    return out
+    def count(positions: pa.Array | pa.ChunkedArray) -> pa.Array:
+        if isinstance(positions, pa.ChunkedArray):
+            positions = positions.combine_chunks()
+        # Straight from the buffer: pyarrow's to_numpy() imports pandas, most of a second.
+        values = np.frombuffer(
+            positions.buffers()[1],
+            dtype=np.int64,
+            count=len(positions),
+            offset=positions.offset * 8,
+        )
+        found = np.searchsorted(bounds, values, side="right").astype(np.int64)
+        return pa.Array.from_buffers(pa.int64(), len(found), [None, pa.py_buffer(found)])
+
+    return count
 
 
 _RUNAWAY = (
