@@ -1,10 +1,12 @@
 """Reading legacy systems: mapping files, registered readers, ingest into snapshots.
 
-Public face: :func:`ingest` and its :class:`IngestReport`; :func:`load_mapping` and the
-:class:`Mapping` model; the reader registry (:class:`Reader`, :func:`register_reader`,
-:func:`reader_for`); snapshot queries (:func:`latest_snapshots`, :func:`get_snapshot`,
-:func:`quarantined`, :func:`statistics`); :func:`export_snapshot`; the error tree under
-:class:`SourceError`. Readers live in ``readers/``, one module per format.
+Public face: :func:`ingest` and its :class:`IngestReport`; :func:`standardise` (a source
+to a standardised Parquet file, published nowhere, for work outside a workspace);
+:func:`load_mapping` and the :class:`Mapping` model; the reader registry
+(:class:`Reader`, :func:`register_reader`, :func:`reader_for`); snapshot queries
+(:func:`latest_snapshots`, :func:`get_snapshot`, :func:`quarantined`,
+:func:`statistics`); :func:`export_snapshot`; the error tree under :class:`SourceError`.
+Readers live in ``readers/``, one module per format.
 """
 
 from accord.sources.errors import (
@@ -15,7 +17,14 @@ from accord.sources.errors import (
     UnsupportedSource,
 )
 from accord.sources.export import export_snapshot
-from accord.sources.ingest import FieldReport, IngestProgress, IngestReport, ingest
+from accord.sources.ingest import (
+    FieldReport,
+    IngestProgress,
+    IngestReport,
+    Standardised,
+    ingest,
+    standardise,
+)
 from accord.sources.mapping import load_mapping, parse_mapping
 from accord.sources.models import FieldSpec, Mapping, SourceOptions
 from accord.sources.readers.base import Loaded, Quarantined, Reader
@@ -44,6 +53,7 @@ __all__ = [
     "SourceError",
     "SourceOptions",
     "SourceUnreadable",
+    "Standardised",
     "UnknownDataset",
     "UnsupportedSource",
     "export_snapshot",
@@ -56,5 +66,6 @@ __all__ = [
     "reader_for",
     "readers",
     "register_reader",
+    "standardise",
     "statistics",
 ]

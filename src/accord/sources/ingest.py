@@ -95,6 +95,70 @@ def _noop(_phase: str, _done: int, _total: int | None) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class Standardised:
+    """A source read and standardised into a Parquet file, not yet published anywhere."""
+
+    path: Path
+    rows: int
+    read_rows: int
+    rejected: list[Quarantined]
+    stats: list[tuple[str, str, int]]
+    source: str
+    source_kind: str
+    mapping: Mapping
+    as_of: date
+
+    @property
+    def quarantined_rows(self) -> int:
+        return len({q.row_number for q in self.rejected})
+
+    @property
+    def fields(self) -> list[FieldReport]:
+        return _field_reports(self.stats)
+
+
+def standardise(
+    source: str,
+    mapping_path: Path,
+    out: Path,
+    *,
+    conn: duckdb.DuckDBPyConnection,
+    scratch: Path,
+    chunk_rows: int,
+    as_of: date | None = None,
+    progress: IngestProgress = _noop,
+) -> Standardised:
+    """Read ``source`` through its mapping and write its standardised records to ``out``.
+
+    ``conn`` is a fresh DuckDB connection the caller closes afterwards (the reader's
+    tables stay on it); ``scratch`` a private directory for transcoded text.
+    """
+    mapping = load_mapping(mapping_path)
+    options = StandardisationOptions(
+        as_of=as_of or date.today(), date_format=mapping.date_format, sex_codes=mapping.sex_codes
+    )
+    standardiser = Standardiser(options, mapping.fields.keys())
+    with _naming(mapping_path):
+        reader = reader_for(source, mapping.source, scratch, chunk_rows)
+        check_columns(mapping, reader.columns(), str(mapping_path), source)
+        prepare(conn)
+        loaded = reader.load(
+            conn, "raw", mapping.source_columns(), lambda d, t: progress("read", d, t)
+        )
+    rejected = list(loaded.rejected)
+    _canonical_view(conn, mapping)
+    rejected += _missing_required(conn, mapping)
+    with _tracked(conn, "standardise", progress):
+        _write(conn, standardiser, mapping, out)
+    rejected += _unstandardised_required(conn, mapping, out)
+    return Standardised(
+        path=out, rows=_count(conn, out), read_rows=loaded.rows_read, rejected=rejected,
+        stats=_statistics(conn, out, mapping, rejected), source=reader.describe(),
+        source_kind=reader.kind, mapping=mapping, as_of=options.as_of,
+    )  # fmt: skip
+
+
 def ingest(
     workspace: Workspace,
     source: str,
@@ -106,40 +170,25 @@ def ingest(
 ) -> IngestReport:
     """Ingest ``source`` as a new snapshot of ``dataset``; see the module docstring."""
     started = time.perf_counter()
-    mapping = load_mapping(mapping_path)
-    options = StandardisationOptions(
-        as_of=as_of or date.today(), date_format=mapping.date_format, sex_codes=mapping.sex_codes
-    )
-    standardiser = Standardiser(options, mapping.fields.keys())
-    with workspace.scratch() as scratch, _naming(mapping_path):
-        reader = reader_for(source, mapping.source, scratch, workspace.settings.chunk_rows)
-        check_columns(mapping, reader.columns(), str(mapping_path), source)
+    with workspace.scratch() as scratch:
         # In memory, spilling to the workspace's scratch beyond the memory limit: a
         # database file would write every raw row to disk once more.
-        conn = prepare(duckdb_connect(workspace))
+        conn = duckdb_connect(workspace)
         try:
-            loaded = reader.load(
-                conn, "raw", mapping.source_columns(), lambda d, t: progress("read", d, t)
-            )
-            rejected = list(loaded.rejected)
-            _canonical_view(conn, mapping)
-            rejected += _missing_required(conn, mapping)
-            out = scratch / "snapshot.parquet"
-            with _tracked(conn, "standardise", progress):
-                _write(conn, standardiser, mapping, out)
-            rejected += _unstandardised_required(conn, mapping, out)
-            rows = _count(conn, out)
-            stats = _statistics(conn, out, mapping, rejected)
+            done = standardise(
+                source, mapping_path, scratch / "snapshot.parquet", conn=conn, scratch=scratch,
+                chunk_rows=workspace.settings.chunk_rows, as_of=as_of, progress=progress,
+            )  # fmt: skip
         finally:
             conn.close()
         progress("publish", 0, None)
-        snapshot = _publish(workspace, out, NewSnapshot(
-            dataset=dataset, content_hash="", path="", rows=rows, read_rows=loaded.rows_read,
-            quarantined_rows=len({q.row_number for q in rejected}), source=reader.describe(),
-            source_kind=reader.kind, mapping=json.dumps(mapping.model_dump(mode="json")),
-            as_of=options.as_of,
-        ), [(reader.describe(), q) for q in rejected], stats)  # fmt: skip
-    return IngestReport(snapshot, _field_reports(stats), time.perf_counter() - started)
+        snapshot = _publish(workspace, done.path, NewSnapshot(
+            dataset=dataset, content_hash="", path="", rows=done.rows, read_rows=done.read_rows,
+            quarantined_rows=done.quarantined_rows, source=done.source,
+            source_kind=done.source_kind, mapping=json.dumps(done.mapping.model_dump(mode="json")),
+            as_of=done.as_of,
+        ), [(done.source, q) for q in done.rejected], done.stats)  # fmt: skip
+    return IngestReport(snapshot, done.fields, time.perf_counter() - started)
 
 
 @contextmanager
@@ -396,4 +445,7 @@ def _publish(
         raise
 
 
-__all__ = ["FieldReport", "IngestProgress", "IngestReport", "SourceError", "ingest"]
+__all__ = [
+    "FieldReport", "IngestProgress", "IngestReport", "SourceError", "Standardised", "ingest",
+    "standardise",
+]  # fmt: skip

@@ -10,7 +10,13 @@ from accord.store.errors import DatabaseError, NotAWorkspace, StoreError, Worksp
 from accord.store.files import publish, sha256_file
 from accord.store.settings import WORKSPACE_FILE, Settings
 from accord.store.tables import datasets, field_stats, metadata, quarantine, snapshots
-from accord.store.workspace import Workspace, duckdb_connect, init_workspace, open_workspace
+from accord.store.workspace import (
+    Workspace,
+    duckdb_connect,
+    duckdb_session,
+    init_workspace,
+    open_workspace,
+)
 
 __all__ = [
     "WORKSPACE_FILE",
@@ -23,6 +29,7 @@ __all__ = [
     "create_engine",
     "datasets",
     "duckdb_connect",
+    "duckdb_session",
     "field_stats",
     "init_workspace",
     "mask_url",

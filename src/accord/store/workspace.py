@@ -143,9 +143,20 @@ def _write_node_key(keys: Path) -> None:
 
 def duckdb_connect(workspace: Workspace, database: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the workspace's limits: bounded memory, spill to scratch."""
+    return duckdb_session(workspace.settings, workspace.tmp_dir / "duckdb-spill", database)
+
+
+def duckdb_session(
+    settings: Settings, spill_dir: Path, database: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with ``settings``' limits, spilling to ``spill_dir``.
+
+    For work outside a workspace (``accord link`` on two files); inside one, use
+    :func:`duckdb_connect`.
+    """
     conn = duckdb.connect(str(database) if database else ":memory:")
-    conn.execute(f"SET memory_limit = {_sql_text(workspace.settings.duckdb_memory_limit)}")
-    conn.execute(f"SET temp_directory = {_sql_text(str(workspace.tmp_dir / 'duckdb-spill'))}")
+    conn.execute(f"SET memory_limit = {_sql_text(settings.duckdb_memory_limit)}")
+    conn.execute(f"SET temp_directory = {_sql_text(str(spill_dir))}")
     # The default, stated because ingest relies on it: rows leave a query without ORDER BY
     # in the order they entered, whatever the threads did.
     conn.execute("SET preserve_insertion_order = true")
@@ -153,8 +164,8 @@ def duckdb_connect(workspace: Workspace, database: Path | None = None) -> duckdb
     conn.execute("SET enable_progress_bar = true")
     conn.execute("SET enable_progress_bar_print = false")
     conn.execute("SET progress_bar_time = 0")
-    if workspace.settings.duckdb_threads:
-        conn.execute(f"SET threads = {int(workspace.settings.duckdb_threads)}")
+    if settings.duckdb_threads:
+        conn.execute(f"SET threads = {int(settings.duckdb_threads)}")
     return conn
 
 
