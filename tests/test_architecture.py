@@ -15,7 +15,8 @@ ALLOWED: dict[str, set[str]] = {
     "store": set(),
     "scenarios": set(),
     "sources": {"people", "store"},
-    "cli": {"people", "sources", "store", "scenarios"},
+    "linkage": {"people", "sources", "store"},
+    "cli": {"people", "sources", "store", "scenarios", "linkage"},
 }
 
 

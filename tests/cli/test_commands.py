@@ -113,3 +113,85 @@ def test_unknown_scenario_names_the_valid_ones(tmp_path: Path) -> None:
     code, _, stderr = run("generate", "nope", "--out", str(tmp_path))
     assert code == 2
     assert "gp-hospital-council" in stderr
+
+
+def test_link_writes_the_pairs_and_reports_as_json(extracts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pairs.csv"
+    code, stdout, stderr = run(
+        "link", str(extracts / "gp.csv"), str(extracts / "hospital.xlsx"),
+        "--left-mapping", str(extracts / "gp.mapping.yaml"),
+        "--right-mapping", str(extracts / "hospital.mapping.yaml"),
+        "--out", str(out), "--as-of", "2026-11-22", "--json",
+    )  # fmt: skip
+
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    assert report["mode"] == "private"
+    assert report["pairs"] > 50
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["left_id", "right_id", "match_probability"]
+    assert len(rows) == report["pairs"]
+    assert all(r["left_id"].startswith("G") and float(r["match_probability"]) >= 0.9 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param([], "give --mapping, or both", id="no mapping"),
+        pytest.param(["--mapping", "missing.yaml"], "missing.yaml", id="missing mapping"),
+        pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{hospital}",
+                      "--secret-file", "{short}"], "at least 16 bytes", id="short secret"),
+        pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{hospital}",
+                      "--engine", "spark"], "only duckdb", id="engine"),
+    ],
+)  # fmt: skip
+def test_link_refuses_bad_input_clearly(
+    extracts: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    short = tmp_path / "secret"
+    short.write_text("too short\n", encoding="utf-8")
+    names = {"gp": extracts / "gp.mapping.yaml", "hospital": extracts / "hospital.mapping.yaml",
+             "short": short}  # fmt: skip
+    filled = [a.format(**names) for a in args]
+    code, stdout, stderr = run("link", str(extracts / "gp.csv"), str(extracts / "hospital.xlsx"),
+                               "--out", str(tmp_path / "p.csv"), *filled)  # fmt: skip
+
+    assert code == 2
+    assert message in stdout + stderr
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_evaluate_scores_pairs_against_the_truth(extracts: Path, tmp_path: Path) -> None:
+    truth = extracts / "truth.csv"
+    with truth.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    by_person: dict[str, dict[str, str]] = {}
+    for r in rows:
+        by_person.setdefault(r["person_id"], {})[r["organisation"]] = r["record_id"]
+    real = [(p["gp"], p["hospital"]) for p in by_person.values() if {"gp", "hospital"} <= set(p)]
+    pairs = tmp_path / "pairs.csv"
+    # Half the true pairs and one wrong one.
+    chosen = [*real[: len(real) // 2], (real[0][0], real[1][1])]
+    pairs.write_text("left_id,right_id,match_probability\n"
+                     + "".join(f"{a},{b},1.0\n" for a, b in chosen), encoding="utf-8")  # fmt: skip
+
+    code, stdout, stderr = run("evaluate", str(pairs), "--truth", str(truth),
+                               "--left", "gp", "--right", "hospital", "--json")  # fmt: skip
+
+    assert code == 0, stderr
+    scores = json.loads(stdout)
+    assert (scores["pairs"], scores["true_pairs"], scores["correct"]) == (
+        len(chosen), len(real), len(real) // 2,
+    )  # fmt: skip
+    assert scores["precision"] == round((len(real) // 2) / len(chosen), 4)
+
+
+def test_evaluate_names_a_file_without_the_columns(tmp_path: Path) -> None:
+    bad = tmp_path / "pairs.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    code, stdout, stderr = run("evaluate", str(bad), "--truth", str(bad), "--left", "gp",
+                               "--right", "hospital")  # fmt: skip
+
+    assert code == 2
+    assert f"{bad}: no column" in stdout + stderr

@@ -6,8 +6,9 @@ import typer
 
 from accord import __version__
 from accord.cli.datasets import datasets, export, quarantine
-from accord.cli.generate import generate
+from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
+from accord.cli.link import link
 from accord.cli.workspace import init
 
 
@@ -36,5 +37,5 @@ def _root(
     """Accord node command line."""
 
 
-for command in (init, ingest, datasets, quarantine, export, generate):
+for command in (init, ingest, datasets, quarantine, export, generate, link, evaluate):
     app.command()(command)

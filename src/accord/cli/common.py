@@ -26,6 +26,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from accord.linkage import LinkageError
 from accord.people import PeopleError
 from accord.scenarios import ScenarioError
 from accord.sources import SourceError
@@ -56,6 +57,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     SourceError,
     StoreError,
     ScenarioError,
+    LinkageError,
 )
 
 

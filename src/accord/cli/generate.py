@@ -1,4 +1,5 @@
-"""``accord generate``: synthetic populations and their organisations' legacy extracts."""
+"""``accord generate`` and ``accord evaluate``: synthetic populations, and scoring links
+against their truth."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
-from accord.scenarios import SCENARIOS
+from accord.scenarios import SCENARIOS, score_pairs
 from accord.scenarios import generate as generate_scenario
 
 
@@ -35,3 +36,22 @@ def generate(
     out.print(f"Generated {result.people:,} people for [bold]{scenario}[/] in {result.out}")
     for org, count in result.records.items():
         out.print(f"  {org}: {count:,} records")
+
+
+@handle_errors
+def evaluate(
+    pairs: Annotated[Path, typer.Argument(help="Pairs as 'accord link' writes them.")],
+    truth: Annotated[Path, typer.Option(help="The scenario's truth.csv.")],
+    left: Annotated[str, typer.Option(help="The organisation of left_id (e.g. gp).")],
+    right: Annotated[str, typer.Option(help="The organisation of right_id (e.g. hospital).")],
+    json_output: JsonOption = False,
+) -> None:
+    """Score linked PAIRS against a generated scenario's truth: precision, recall, F1."""
+    scores = score_pairs(pairs, truth, left, right)
+    if json_output:
+        emit_json(scores.to_json())
+        return
+    out.print(f"{scores.found:,} pairs linked, {scores.true:,} true pairs, "
+              f"{scores.correct:,} correct")  # fmt: skip
+    out.print(f"precision {scores.precision:.4f}  recall {scores.recall:.4f}  "
+              f"F1 {scores.f1:.4f}")  # fmt: skip

@@ -9,12 +9,14 @@ How the package is organised:
 - ``extracts``: one writer per file shape (GP CSV, hospital Excel, council SQLite,
   plus ``population.csv`` and ``truth.csv``) and the YAML column mappings;
 - ``service``: ``generate``, which streams people through all of the above;
+- ``evaluation``: ``score_pairs``, decided pairs against the truth (precision, recall, F1);
 - ``errors``: ``ScenarioError`` and its subclasses.
 
 docs/scenarios.md describes every file, column and rate.
 """
 
 from accord.scenarios.errors import ScenarioError, UnknownScenario
+from accord.scenarios.evaluation import PairScores, score_pairs, true_pairs
 from accord.scenarios.models import ErrorRates, GenerationResult, Person
 from accord.scenarios.service import SCENARIOS, generate
 
@@ -22,8 +24,11 @@ __all__ = [
     "SCENARIOS",
     "ErrorRates",
     "GenerationResult",
+    "PairScores",
     "Person",
     "ScenarioError",
     "UnknownScenario",
     "generate",
+    "score_pairs",
+    "true_pairs",
 ]

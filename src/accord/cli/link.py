@@ -1,0 +1,86 @@
+"""``accord link``: the same people in two sources, without a linking party seeing who."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
+from accord.cli.ingest import _date
+from accord.linkage import LinkOptions, LinkReport, Mode, read_secret
+from accord.linkage import link as link_sources
+
+
+@handle_errors
+def link(
+    left: Annotated[str, typer.Argument(help="The first source (any type ingest reads).")],
+    right: Annotated[str, typer.Argument(help="The second source.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write left_id,right_id,match_probability.")
+    ],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="One mapping for both sources.")
+    ] = None,
+    left_mapping: Annotated[
+        Path | None, typer.Option("--left-mapping", help="The first source's mapping.")
+    ] = None,
+    right_mapping: Annotated[
+        Path | None, typer.Option("--right-mapping", help="The second source's mapping.")
+    ] = None,
+    mode: Annotated[
+        Mode,
+        typer.Option(
+            help="private: the linking party sees only keyed encodings; "
+            "plaintext: standardised values."
+        ),
+    ] = Mode.PRIVATE,
+    secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--secret-file",
+            help="The providers' shared secret (private mode; default: a fresh one for this run).",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Match probability at which a pair is linked.")
+    ] = 0.9,
+    many_to_many: Annotated[
+        bool, typer.Option("--many-to-many", help="Let a record link to several others.")
+    ] = False,
+    engine: Annotated[
+        str, typer.Option(help="The statistical engine's backend: duckdb.")
+    ] = "duckdb",
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Link LEFT and RIGHT: write the pairs of records that are the same person."""
+    if engine != "duckdb":
+        raise typer.BadParameter(f"--engine {engine!r}: only duckdb is available so far")
+    lmap = left_mapping or mapping
+    rmap = right_mapping or mapping
+    if lmap is None or rmap is None:
+        raise typer.BadParameter("give --mapping, or both --left-mapping and --right-mapping")
+    if mode is Mode.PLAINTEXT and secret_file is not None:
+        raise typer.BadParameter("--secret-file applies to --mode private only")
+    secret = read_secret(secret_file) if secret_file else None
+    options = LinkOptions(threshold=threshold, one_to_one=not many_to_many)
+    with progress_bar(quiet=json_output) as update:
+        report = link_sources(left, right, lmap, rmap, out_file, mode=mode, secret=secret,
+                              options=options, as_of=_date(as_of), progress=update)  # fmt: skip
+    if json_output:
+        emit_json(report.to_json())
+    else:
+        render(report)
+
+
+def render(report: LinkReport) -> None:
+    for name, side in (("left", report.left), ("right", report.right)):
+        out.print(f"{name}: {side.source}: {side.rows:,} records "
+                  f"({side.quarantined_rows:,} quarantined)")  # fmt: skip
+    out.print(f"{report.mode.value} mode: {report.candidates:,} candidate pairs scored, "
+              f"{report.pairs:,} linked -> {report.out} ({report.seconds:.1f} s)")  # fmt: skip

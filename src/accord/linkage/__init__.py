@@ -1,0 +1,36 @@
+"""Record linkage between organisations, in the clear or privacy-preserving.
+
+Public face, the protocol the exchange will carry: :func:`encode` (a provider's
+standardised records to an :class:`Encoded` file and the :class:`References` it keeps),
+:func:`match` (the linking party: two encodings to :class:`Matched` pairs of
+references) and :func:`write_pairs` (the providers: references back to record ids);
+:class:`Mode`, :class:`LinkOptions`, :func:`new_secret`; errors under
+:class:`LinkageError`; :func:`link`, the whole protocol in one process for two sources
+(``accord link``). Inside: ``encoding`` (features, keyed tokens, Bloom filters),
+``model`` (Splink settings chosen from the features), ``matching``, ``resolve``.
+"""
+
+from accord.linkage.encoding import encode, new_secret
+from accord.linkage.errors import BadEncoding, LinkageError, NothingToCompare
+from accord.linkage.matching import match
+from accord.linkage.models import Encoded, LinkOptions, Matched, Mode, References
+from accord.linkage.resolve import write_pairs
+from accord.linkage.service import LinkReport, link, read_secret
+
+__all__ = [
+    "BadEncoding",
+    "Encoded",
+    "LinkOptions",
+    "LinkReport",
+    "LinkageError",
+    "Matched",
+    "Mode",
+    "NothingToCompare",
+    "References",
+    "encode",
+    "link",
+    "match",
+    "new_secret",
+    "read_secret",
+    "write_pairs",
+]

@@ -1,0 +1,223 @@
+"""A provider's side of the protocol: comparison features from standardised records.
+
+``plaintext`` features are the standardised values and some variants of them.
+``private`` features are the same values passed through keyed HMAC-SHA256 (computed in
+DuckDB, so a million records need no Python loop), and keyed Bloom filters of the
+bigrams of names and addresses for fuzzy comparison by Dice coefficient. Every kind of
+value has a key of its own derived from the shared secret, so equal text in two fields
+gives unrelated tokens. Records are known to the linking party only by a reference
+keyed to this run; the table back to record ids stays with the provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as secrets_module
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from accord.linkage.errors import NothingToCompare
+from accord.linkage.models import Encoded, Mode, References
+from accord.people import ident, lit
+
+TOKEN_HEX = 32
+"""Hex characters kept of each HMAC: 128 bits."""
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A comparison feature: its SQL over the standardised columns and its shape."""
+
+    name: str
+    sql: str
+    needs: str
+    """The standardised column it is made from: absent there, absent here."""
+    kind: str = "text"
+    """``text`` or ``list`` (of text)."""
+    key: str = ""
+    """Features compared with each other share a key (a date and its day/month swap;
+    given and family names, which may be swapped); by default each has its own."""
+
+
+_DOB = "date_of_birth"
+FEATURES: tuple[Feature, ...] = (
+    Feature("nhs", "CASE WHEN nhs_number_issue IS NULL THEN nhs_number END", "nhs_number"),
+    # One digit masked in turn: numbers one substitution apart share exactly one variant.
+    Feature("nhs_var", "CASE WHEN nhs_number_issue IS NULL THEN list_transform(range(1, 11), "
+            "lambda i: left(nhs_number, i - 1) || '_' || substr(nhs_number, i + 1)) END",
+            "nhs_number", "list"),
+    Feature("dob", f"strftime({_DOB}, '%Y-%m-%d')", _DOB),
+    # The date with day and month swapped, where that is a date and a different one.
+    Feature("dob_swap", f"CASE WHEN day({_DOB}) <= 12 AND day({_DOB}) <> month({_DOB}) "
+            f"THEN strftime(make_date(year({_DOB}), day({_DOB}), month({_DOB})), '%Y-%m-%d') END",
+            _DOB, key="dob"),
+    Feature("yob", f"year({_DOB})::VARCHAR", _DOB),
+    Feature("md", f"strftime({_DOB}, '%m-%d')", _DOB),
+    Feature("given", "given_name", "given_name", key="name"),
+    Feature("given_nick", "given_name_canonical", "given_name", "list", key="name"),
+    Feature("family", "family_name", "family_name", key="name"),
+    Feature("postcode", "postcode", "postcode"),
+    Feature("sector", "postcode_sector", "postcode"),
+    Feature("district", "postcode_district", "postcode"),
+    Feature("address", "address", "address"),
+    Feature("sex", "sex", "sex"),
+)  # fmt: skip
+BLOOM = {"given": 512, "family": 512, "address": 1024}
+"""Bloom-filter fields and their length in bits."""
+BLOOM_HASHES = {"given": 15, "family": 15, "address": 10}
+"""Bits set per bigram: about a fifth to a third of each filter ends up set."""
+
+
+def new_secret() -> bytes:
+    """A fresh 256-bit secret for the providers of one linkage."""
+    return secrets_module.token_bytes(32)
+
+
+def _key(secret: bytes, purpose: str) -> bytes:
+    return hmac.new(secret, b"accord-linkage/" + purpose.encode(), hashlib.sha256).digest()
+
+
+def _hmac_sql(expr: str, name: str) -> str:
+    """HMAC-SHA256 of ``expr`` (text) with the pads bound as ``$i_name`` and ``$o_name``."""
+    inner = f"unhex(sha256($i_{name} || encode({expr})))"
+    return f"left(sha256($o_{name} || {inner}), {TOKEN_HEX})"
+
+
+def _pads(key: bytes) -> tuple[bytes, bytes]:
+    block = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def present_columns(conn: duckdb.DuckDBPyConnection, snapshot: Path) -> set[str]:
+    """The standardised columns of ``snapshot`` holding at least one value."""
+    cols = [
+        r[0]
+        for r in conn.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({lit(str(snapshot))})"
+        ).fetchall()
+    ]
+    counts = conn.execute(
+        "SELECT "
+        + ", ".join(f"count({ident(c)})" for c in cols)
+        + f" FROM read_parquet({lit(str(snapshot))})"
+    ).fetchall()[0]
+    return {c for c, n in zip(cols, counts, strict=True) if n}
+
+
+def encode(
+    conn: duckdb.DuckDBPyConnection,
+    snapshot: Path,
+    out_dir: Path,
+    *,
+    party: str,
+    run: str,
+    mode: Mode,
+    secret: bytes | None,
+) -> tuple[Encoded, References]:
+    """Encode the standardised records in ``snapshot`` for the linking party.
+
+    Writes ``out_dir/{party}.encoded.parquet`` (with its manifest), for the linking
+    party, and ``out_dir/{party}.refs.parquet``, which the provider keeps.
+    """
+    if mode is Mode.PRIVATE and not secret:
+        raise ValueError("private mode needs the providers' shared secret")
+    present = present_columns(conn, snapshot)
+    features = [f for f in FEATURES if f.needs in present]
+    if not features:
+        raise NothingToCompare(f"{snapshot}: no field that linkage compares has a value")
+    snap = f"read_parquet({lit(str(snapshot))})"
+    params: dict[str, object] = {}
+    if mode is Mode.PRIVATE:
+        assert secret is not None
+        ref_key = _key(secret, f"ref/{run}/{party}")
+        params["i_ref"], params["o_ref"] = _pads(ref_key)
+        # Keyed to the run and the record's row, so duplicate record ids stay distinct.
+        ref = _hmac_sql("record_id || '/' || source_row::VARCHAR", "ref")
+    else:
+        ref = "record_id || '/' || source_row::VARCHAR"
+    cols = [f"{ref} AS ref"]
+    if mode is Mode.PRIVATE:
+        # The clear values the Bloom filters are made from: dropped before anything leaves.
+        cols += [f"{f.sql} AS {ident('_clear_' + f.name)}" for f in features if f.name in BLOOM]
+    for f in features:
+        if mode is Mode.PLAINTEXT:
+            cols.append(f"{f.sql} AS {ident(f.name)}")
+            continue
+        assert secret is not None
+        key = f.key or f.name
+        params[f"i_{f.name}"], params[f"o_{f.name}"] = _pads(_key(secret, f"token/{key}"))
+        if f.kind == "list":
+            token = _hmac_sql("x", f.name)
+            cols.append(f"list_transform({f.sql}, lambda x: {token}) AS {ident(f.name)}")
+        else:
+            cols.append(f"{_hmac_sql(f'({f.sql})', f.name)} AS {ident(f.name)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    encoded_path = out_dir / f"{party}.encoded.parquet"
+    refs_path = out_dir / f"{party}.refs.parquet"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _enc AS SELECT record_id, {', '.join(cols)} FROM {snap}",
+        params,
+    )
+    names = [f.name for f in features]
+    if mode is Mode.PRIVATE:
+        assert secret is not None
+        for name, bits in BLOOM.items():
+            if name in names:
+                _bloom(conn, secret, name, bits)
+                names.append(f"{name}_bf")
+        # The clear values stay with the provider: only tokens and filters go out.
+    conn.execute(
+        f"COPY (SELECT ref, record_id FROM _enc) TO {lit(str(refs_path))} (FORMAT parquet)"
+    )
+    keep = ", ".join(ident(n) for n in names)
+    conn.execute(
+        f"COPY (SELECT ref, {keep} FROM _enc) TO {lit(str(encoded_path))} "
+        "(FORMAT parquet, COMPRESSION uncompressed)"
+    )
+    rows = conn.execute("SELECT count(*) FROM _enc").fetchall()[0][0]
+    conn.execute("DROP TABLE _enc")
+    encoded = Encoded(encoded_path, party, run, mode, tuple(names), int(rows))
+    encoded.write_manifest()
+    return encoded, References(refs_path, party, run)
+
+
+def _bloom(conn: duckdb.DuckDBPyConnection, secret: bytes, name: str, bits: int) -> None:
+    """Add ``{name}_bf`` to ``_enc``: a keyed CLK-style Bloom filter of the value's bigrams.
+
+    Each distinct bigram's bits come from an HMAC keyed for this field, so the same
+    bigram sets different bits in a name and in an address; a record's filter is the OR
+    of its bigrams' filters, built in DuckDB.
+    """
+    clear = ident("_clear_" + name)
+    grams_sql = "list_transform(range(1, length(p)), lambda i: substr(p, i, 2))"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _bf_values AS SELECT DISTINCT {clear} AS v, "
+        f"'_' || {clear} || '_' AS p FROM _enc WHERE {clear} IS NOT NULL"
+    )
+    grams = [r[0] for r in conn.execute(
+        f"SELECT DISTINCT unnest({grams_sql}) FROM _bf_values"
+    ).fetchall()]  # fmt: skip
+    key = _key(secret, f"bloom/{name}")
+    hashes = BLOOM_HASHES[name]
+    patterns = []
+    for gram in grams:
+        digest = hmac.new(key, gram.encode(), hashlib.sha256).digest()
+        positions = {int.from_bytes(digest[2 * k : 2 * k + 2], "big") % bits for k in range(hashes)}
+        patterns.append("".join("1" if i in positions else "0" for i in range(bits)))
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _bf_grams AS SELECT unnest($g) AS g, unnest($b)::BIT AS f",
+        {"g": grams, "b": patterns},
+    )
+    conn.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _bf_filters AS
+        SELECT v, bit_or(f) AS f FROM (SELECT v, unnest({grams_sql}) AS g FROM _bf_values)
+        JOIN _bf_grams USING (g) GROUP BY v"""
+    )
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _enc AS SELECT _enc.*, b.f AS {ident(name + '_bf')} "
+        f"FROM _enc LEFT JOIN _bf_filters b ON b.v = _enc.{ident('_clear_' + name)}"
+    )
+    conn.execute("DROP TABLE _bf_values; DROP TABLE _bf_grams; DROP TABLE _bf_filters")

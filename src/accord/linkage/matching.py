@@ -1,0 +1,123 @@
+"""The linking party's side: match two providers' encodings, knowing nothing else.
+
+Splink (DuckDB backend) estimates the model without labels: the chance that two random
+records match from rules no true pair is likely to fail, u from random pairs (seeded),
+m by expectation maximisation over a few blocking rules; it then scores every pair the
+prediction rules bring together. Decisions are the pairs at or above the threshold,
+one-to-one by default (best first).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import duckdb
+from splink import DuckDBAPI, Linker, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.exceptions import EMTrainingException
+
+from accord.linkage import model
+from accord.linkage.errors import BadEncoding, NothingToCompare
+from accord.linkage.models import Encoded, LinkOptions, Matched
+from accord.people import ident, lit
+
+_MIN_PAIRS_FOR_U = 1_000_000
+
+
+def match(
+    conn: duckdb.DuckDBPyConnection,
+    left: Encoded,
+    right: Encoded,
+    out: Path,
+    options: LinkOptions | None = None,
+) -> Matched:
+    """Decide which references of ``left`` and ``right`` are the same person."""
+    options = options or LinkOptions()
+    if left.mode is not right.mode or left.run != right.run:
+        raise BadEncoding(
+            f"{left.path} and {right.path} were not encoded for the same run and mode"
+        )
+    features = set(left.features) & set(right.features)
+    if not features - {"sex"}:
+        raise NothingToCompare("the two sides share no identifying field to compare")
+    conn.execute(model.DICE_MACRO)
+    # Parquet keeps a BIT column as text of 0s and 1s: back to bits for the Dice macro.
+    keep = ", ".join(
+        f"{ident(f)}::BIT AS {ident(f)}" if f.endswith("_bf") else ident(f)
+        for f in ["ref", *sorted(features)]
+    )
+    for side, enc in (("left", left), ("right", right)):
+        conn.execute(
+            f"CREATE OR REPLACE TABLE _link_{side} AS SELECT {keep} "
+            f"FROM read_parquet({lit(str(enc.path))})"
+        )
+    db = DuckDBAPI(connection=conn)
+    frames = [db.register(f"_link_{side}", dataset_display_name=side) for side in ("left", "right")]
+    # Until estimated: most records of the smaller side have their match on the other.
+    prior = 1 / max(left.rows, right.rows, 1)
+    linker = Linker(frames, model.settings(features, left.mode, prior=prior),
+                    log_level=logging.ERROR)  # fmt: skip
+    strong: tuple[tuple[str, ...], ...] = (("nhs", "dob"), ("given", "family", "dob"), ("nhs",))
+    rules = [r for r in strong if set(r) <= features]
+    if rules and _agreeing(conn, rules):
+        deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=_MIN_PAIRS_FOR_U, seed=options.seed)
+    for rule in model.training_rules(features):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+        except EMTrainingException:
+            # No pair agrees on this rule's fields (with a wrong secret, none agrees on
+            # anything): nothing to learn here, and nothing for the rule to bring in.
+            continue
+    scored = linker.inference.predict(threshold_match_probability=min(0.5, options.threshold))
+    table = scored.physical_name
+    candidates = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    decided = (
+        f"SELECT ref_l AS left_ref, ref_r AS right_ref, match_probability, match_weight "
+        f"FROM {table} WHERE match_probability >= {float(options.threshold)}"
+    )
+    if options.one_to_one:
+        decided = _one_to_one(conn, decided)
+    conn.execute(
+        f"COPY ({decided} ORDER BY left_ref, right_ref) TO {lit(str(out))} (FORMAT parquet)"
+    )
+    pairs = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0][0]
+    db.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
+    return Matched(out, int(pairs), int(candidates))
+
+
+def _agreeing(conn: duckdb.DuckDBPyConnection, rules: list[tuple[str, ...]]) -> bool:
+    """Whether any pair agrees on one of ``rules`` (none does under a wrong secret)."""
+    for rule in rules:
+        on = " AND ".join(f"l.{ident(c)} = r.{ident(c)}" for c in rule)
+        if conn.execute(
+            f"SELECT 1 FROM _link_left l JOIN _link_right r ON {on} LIMIT 1"
+        ).fetchall():
+            return True
+    return False
+
+
+def _one_to_one(conn: duckdb.DuckDBPyConnection, decided: str) -> str:
+    """Best pairs first, each reference used once: greedy, which a clear best pair wins."""
+    rows = conn.execute(
+        f"SELECT left_ref, right_ref FROM ({decided}) "
+        "ORDER BY match_probability DESC, match_weight DESC, left_ref, right_ref"
+    ).fetchall()
+    used_l: set[str] = set()
+    used_r: set[str] = set()
+    kept_l, kept_r = [], []
+    for left_ref, right_ref in rows:
+        if left_ref in used_l or right_ref in used_r:
+            continue
+        used_l.add(left_ref)
+        used_r.add(right_ref)
+        kept_l.append(left_ref)
+        kept_r.append(right_ref)
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _kept AS "
+        "SELECT unnest($l) AS left_ref, unnest($r) AS right_ref",
+        {"l": kept_l, "r": kept_r},
+    )
+    return f"SELECT d.* FROM ({decided}) d JOIN _kept USING (left_ref, right_ref)"

@@ -1,0 +1,87 @@
+"""The protocol's objects: what a provider sends, what the linking party returns."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from accord.linkage.errors import BadEncoding
+
+PROTOCOL = "accord-linkage/1"
+
+
+class Mode(StrEnum):
+    """``private``: keyed tokens and Bloom filters only; ``plaintext``: standardised values."""
+
+    PRIVATE = "private"
+    PLAINTEXT = "plaintext"
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    """How the linking party decides."""
+
+    threshold: float = 0.9
+    """Pairs at or above this match probability are the same person."""
+    one_to_one: bool = True
+    """Each record in at most one pair (``link``); off for ``--many-to-many``."""
+    seed: int = 20261122
+    """Seeds Splink's sampling, so a re-run on the same data decides the same."""
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One provider's records as the linking party receives them: an opaque reference per
+    record and its comparison features, in a Parquet file with a manifest beside it."""
+
+    path: Path
+    party: str
+    run: str
+    mode: Mode
+    features: tuple[str, ...]
+    rows: int
+
+    def manifest(self) -> Path:
+        return self.path.with_suffix(".json")
+
+    def write_manifest(self) -> None:
+        data = {k: v for k, v in asdict(self).items() if k != "path"}
+        data["protocol"] = PROTOCOL
+        self.manifest().write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> Encoded:
+        """The encoded file at ``path``, checked against its manifest."""
+        try:
+            data = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            if data.pop("protocol") != PROTOCOL:
+                raise BadEncoding(f"{path}: not {PROTOCOL}")
+            return cls(path=path, party=str(data["party"]), run=str(data["run"]),
+                       mode=Mode(data["mode"]), features=tuple(data["features"]),
+                       rows=int(data["rows"]))  # fmt: skip
+        except (OSError, KeyError, ValueError) as exc:
+            raise BadEncoding(f"{path}: no valid manifest beside it ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class References:
+    """A provider's own table from the opaque references of one run to its record ids.
+
+    Never leaves the provider."""
+
+    path: Path
+    party: str
+    run: str
+
+
+@dataclass(frozen=True)
+class Matched:
+    """The linking party's decisions: pairs of references with their match probability."""
+
+    path: Path
+    """Parquet: ``left_ref, right_ref, match_probability, match_weight``."""
+    pairs: int
+    candidates: int
+    """Pairs scored (after blocking), of which ``pairs`` were decided to match."""

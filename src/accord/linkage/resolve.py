@@ -1,0 +1,36 @@
+"""Back on the providers' side: references to their own record ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from accord.linkage.models import Matched, References
+from accord.people import lit
+
+
+def pairs_sql(matched: Matched, left: References, right: References) -> str:
+    """``left_id, right_id, match_probability`` of the decided pairs, by record id."""
+    return (
+        "SELECT l.record_id AS left_id, r.record_id AS right_id, "
+        "round(p.match_probability, 6) AS match_probability "
+        f"FROM read_parquet({lit(str(matched.path))}) p "
+        f"JOIN read_parquet({lit(str(left.path))}) l ON l.ref = p.left_ref "
+        f"JOIN read_parquet({lit(str(right.path))}) r ON r.ref = p.right_ref "
+        "ORDER BY left_id, right_id"
+    )
+
+
+def write_pairs(
+    conn: duckdb.DuckDBPyConnection,
+    matched: Matched,
+    left: References,
+    right: References,
+    out: Path,
+) -> int:
+    """Write the decided pairs as CSV (``left_id,right_id,match_probability``)."""
+    conn.execute(
+        f"COPY ({pairs_sql(matched, left, right)}) TO {lit(str(out))} (HEADER, DELIMITER ',')"
+    )
+    return matched.pairs

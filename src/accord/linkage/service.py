@@ -1,0 +1,139 @@
+"""``link``: two sources, in one process, through the whole protocol.
+
+The providers standardise and encode their own records; the linking party matches the
+encodings alone, in a directory of its own; the providers resolve the pairs back to
+their record ids. The exchange will later carry the same calls between nodes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from accord.linkage.encoding import encode, new_secret
+from accord.linkage.errors import LinkageError
+from accord.linkage.matching import match
+from accord.linkage.models import LinkOptions, Mode
+from accord.linkage.resolve import write_pairs
+from accord.sources import Standardised, standardise
+from accord.store import Settings, duckdb_session
+
+LinkProgress = Callable[[str, int, int | None], None]
+MIN_SECRET_BYTES = 16
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    """What ``link`` did."""
+
+    mode: Mode
+    left: Standardised
+    right: Standardised
+    candidates: int
+    pairs: int
+    out: Path
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        def side(s: Standardised) -> dict[str, object]:
+            return {"source": s.source, "rows_read": s.read_rows, "records": s.rows,
+                    "quarantined": s.quarantined_rows}  # fmt: skip
+
+        return {
+            "mode": self.mode.value, "left": side(self.left), "right": side(self.right),
+            "candidate_pairs": self.candidates, "pairs": self.pairs, "out": str(self.out),
+            "seconds": round(self.seconds, 3),
+        }  # fmt: skip
+
+
+def read_secret(path: Path) -> bytes:
+    """The providers' shared secret from a file (its bytes, surrounding whitespace aside)."""
+    try:
+        secret = path.read_bytes().strip()
+    except OSError as exc:
+        raise LinkageError(f"{path}: cannot read the secret file ({exc.strerror})") from exc
+    if len(secret) < MIN_SECRET_BYTES:
+        raise LinkageError(
+            f"{path}: a secret needs at least {MIN_SECRET_BYTES} bytes, this has {len(secret)}"
+        )
+    return secret
+
+
+def _noop(_phase: str, _done: int, _total: int | None) -> None:
+    return None
+
+
+def _prefixed(progress: LinkProgress, party: str) -> LinkProgress:
+    def report(phase: str, done: int, total: int | None) -> None:
+        progress(f"{party} {phase}", done, total)
+
+    return report
+
+
+def link(
+    left: str,
+    right: str,
+    left_mapping: Path,
+    right_mapping: Path,
+    out: Path,
+    *,
+    mode: Mode = Mode.PRIVATE,
+    secret: bytes | None = None,
+    options: LinkOptions | None = None,
+    settings: Settings | None = None,
+    as_of: date | None = None,
+    progress: LinkProgress = _noop,
+) -> LinkReport:
+    """Link the records of ``left`` and ``right``; write the pairs to ``out`` as CSV."""
+    started = time.perf_counter()
+    settings = settings or Settings()
+    if mode is Mode.PRIVATE and secret is None:
+        secret = new_secret()  # both providers are this process: a secret for this run only
+    run = uuid.uuid4().hex
+    work = Path(tempfile.mkdtemp(prefix="accord-link-"))
+    try:
+        sides = {}
+        for party, source, mapping in (
+            ("left", left, left_mapping),
+            ("right", right, right_mapping),
+        ):
+            provider = work / party
+            provider.mkdir()
+            conn = duckdb_session(settings, provider / "spill")
+            try:
+                done = standardise(
+                    source, mapping, provider / "standardised.parquet", conn=conn,
+                    scratch=provider, chunk_rows=settings.chunk_rows, as_of=as_of,
+                    progress=_prefixed(progress, party),
+                )  # fmt: skip
+                progress(f"{party} encode", 0, None)
+                encoded, refs = encode(conn, done.path, provider / "out", party=party, run=run,
+                                       mode=mode, secret=secret)  # fmt: skip
+            finally:
+                conn.close()
+            sides[party] = (done, encoded, refs)
+        # The linking party: its own directory and connection, and only the encodings.
+        linker_dir = work / "linker"
+        linker_dir.mkdir()
+        progress("match", 0, None)
+        conn = duckdb_session(settings, linker_dir / "spill")
+        try:
+            matched = match(conn, sides["left"][1], sides["right"][1],
+                            linker_dir / "pairs.parquet", options)  # fmt: skip
+        finally:
+            conn.close()
+        progress("resolve", 0, None)
+        with duckdb.connect() as conn:
+            write_pairs(conn, matched, sides["left"][2], sides["right"][2], out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return LinkReport(mode, sides["left"][0], sides["right"][0], matched.candidates,
+                      matched.pairs, out, time.perf_counter() - started)  # fmt: skip
