@@ -33,6 +33,14 @@ def _null(name: str) -> Any:
     return cll.NullLevel(name)
 
 
+def _fuzzy(name: str, mode: Mode) -> list[Any]:
+    """The two similarity levels below exact, for names and addresses."""
+    return [
+        cll.CustomLevel(_similar(name, mode, 0.8, 0.92), "Very similar"),
+        cll.CustomLevel(_similar(name, mode, 0.6, 0.8), "Similar"),
+    ]
+
+
 def _comparisons(features: set[str], mode: Mode) -> list[Any]:
     out: list[Any] = []
     if "nhs" in features:
@@ -63,10 +71,7 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
             levels.append(cll.CustomLevel(
                 "len(list_intersect(given_nick_l, given_nick_r)) >= 1", "Nickname of each other"
             ))  # fmt: skip
-        levels += [
-            cll.CustomLevel(_similar(part, mode, 0.8, 0.92), "Very similar"),
-            cll.CustomLevel(_similar(part, mode, 0.6, 0.8), "Similar"),
-        ]
+        levels += _fuzzy(part, mode)
         if other in features:
             levels.append(cll.CustomLevel(f"{part}_l = {other}_r", f"Swapped with {other} name"))
         levels.append(cll.ElseLevel())
@@ -83,8 +88,7 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
         out.append(cl.CustomComparison(output_column_name="address", comparison_levels=[
             _null("address"),
             cll.ExactMatchLevel("address"),
-            cll.CustomLevel(_similar("address", mode, 0.8, 0.92), "Very similar"),
-            cll.CustomLevel(_similar("address", mode, 0.6, 0.8), "Similar"),
+            *_fuzzy("address", mode),
             cll.ElseLevel(),
         ]))  # fmt: skip
     if "sex" in features:

@@ -40,30 +40,19 @@ def _nfkc(values: pa.Array) -> pa.Array:
 
 
 def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Give a DuckDB connection the functions and tables the standardisation SQL uses."""
-    conn.create_function(
-        "accord_nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type=PythonUDFType.ARROW, side_effects=False
-    )
-    conn.create_function(
-        "accord_phone_e164",
-        international_e164,
-        ["VARCHAR"],
-        "VARCHAR",
-        type=PythonUDFType.ARROW,
-        # An invalid number gives NULL, which DuckDB's default null handling rejects.
-        null_handling=FunctionNullHandling.SPECIAL,
-        side_effects=False,
-    )
-    conn.create_function(
-        "accord_nicknames",
-        canonical_nicknames,
-        ["VARCHAR"],
-        "VARCHAR[]",
-        type=PythonUDFType.ARROW,
-        # A name not listed gives NULL, which DuckDB's default null handling rejects.
-        null_handling=FunctionNullHandling.SPECIAL,
-        side_effects=False,
-    )
+    """Give a DuckDB connection the functions the standardisation SQL uses.
+
+    Each takes a column of text as Arrow. The phone and nickname functions give NULL for
+    a number that is not valid and a name not listed, which DuckDB's default null
+    handling would reject, hence ``SPECIAL``.
+    """
+    for name, body, returns, nulls in (
+        ("accord_nfkc", _nfkc, "VARCHAR", FunctionNullHandling.DEFAULT),
+        ("accord_phone_e164", international_e164, "VARCHAR", FunctionNullHandling.SPECIAL),
+        ("accord_nicknames", canonical_nicknames, "VARCHAR[]", FunctionNullHandling.SPECIAL),
+    ):
+        conn.create_function(name, body, ["VARCHAR"], returns, type=PythonUDFType.ARROW,
+                             null_handling=nulls, side_effects=False)  # fmt: skip
     return conn
 
 
