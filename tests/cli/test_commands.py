@@ -195,3 +195,19 @@ def test_evaluate_names_a_file_without_the_columns(tmp_path: Path) -> None:
 
     assert code == 2
     assert f"{bad}: no column" in stdout + stderr
+
+
+def test_dedupe_writes_a_cluster_for_every_record(extracts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clusters.csv"
+    code, stdout, stderr = run("dedupe", str(extracts / "council.sqlite"), "--mapping",
+                               str(extracts / "council.mapping.yaml"), "--out", str(out),
+                               "--as-of", "2026-11-22", "--json")  # fmt: skip
+
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    assert report["mode"] == "plaintext"
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["record_id", "cluster_id"]
+    assert len(rows) == report["records"]
+    assert len({r["cluster_id"] for r in rows}) == report["clusters"]

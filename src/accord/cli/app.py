@@ -8,7 +8,7 @@ from accord import __version__
 from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
-from accord.cli.link import link
+from accord.cli.link import dedupe, link
 from accord.cli.workspace import init
 
 
@@ -37,5 +37,5 @@ def _root(
     """Accord node command line."""
 
 
-for command in (init, ingest, datasets, quarantine, export, generate, link, evaluate):
+for command in (init, ingest, datasets, quarantine, export, generate, link, dedupe, evaluate):
     app.command()(command)

@@ -1,4 +1,4 @@
-"""``accord link``: the same people in two sources, without a linking party seeing who."""
+"""``accord link`` and ``accord dedupe``: the same people in two sources, or within one."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
 from accord.cli.ingest import _date
 from accord.linkage import LinkOptions, LinkReport, Mode, read_secret
+from accord.linkage import dedupe as dedupe_source
 from accord.linkage import link as link_sources
 
 
@@ -84,3 +85,47 @@ def render(report: LinkReport) -> None:
                   f"({side.quarantined_rows:,} quarantined)")  # fmt: skip
     out.print(f"{report.mode.value} mode: {report.candidates:,} candidate pairs scored, "
               f"{report.pairs:,} linked -> {report.out} ({report.seconds:.1f} s)")  # fmt: skip
+
+
+@handle_errors
+def dedupe(
+    source: Annotated[str, typer.Argument(help="The source (any type ingest reads).")],
+    mapping: Annotated[Path, typer.Option("--mapping", "-m", help="The source's mapping.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write record_id,cluster_id.")
+    ],
+    mode: Annotated[
+        Mode,
+        typer.Option(
+            help="plaintext: compare standardised values (one organisation's own "
+            "data); private: keyed encodings only."
+        ),
+    ] = Mode.PLAINTEXT,
+    secret_file: Annotated[
+        Path | None, typer.Option("--secret-file", help="The secret for private mode.")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Match probability that joins two records.")
+    ] = 0.9,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Group the records of SOURCE that are the same person; write one cluster id each."""
+    if mode is Mode.PLAINTEXT and secret_file is not None:
+        raise typer.BadParameter("--secret-file applies to --mode private only")
+    secret = read_secret(secret_file) if secret_file else None
+    with progress_bar(quiet=json_output) as update:
+        report = dedupe_source(source, mapping, out_file, mode=mode, secret=secret,
+                               options=LinkOptions(threshold=threshold), as_of=_date(as_of),
+                               progress=update)  # fmt: skip
+    if json_output:
+        emit_json(report.to_json())
+        return
+    s = report.source
+    out.print(f"{s.source}: {s.rows:,} records ({s.quarantined_rows:,} quarantined)")
+    out.print(f"{report.mode.value} mode: {report.clusters:,} people, "
+              f"{s.rows - report.clusters:,} duplicate records -> {report.out} "
+              f"({report.seconds:.1f} s)")  # fmt: skip

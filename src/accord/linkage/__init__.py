@@ -6,19 +6,22 @@ standardised records to an :class:`Encoded` file and the :class:`References` it 
 references) and :func:`write_pairs` (the providers: references back to record ids);
 :class:`Mode`, :class:`LinkOptions`, :func:`new_secret`; errors under
 :class:`LinkageError`; :func:`link`, the whole protocol in one process for two sources
-(``accord link``). Inside: ``encoding`` (features, keyed tokens, Bloom filters),
+(``accord link``), and :func:`dedupe` with :func:`cluster` for one source
+(``accord dedupe``). Inside: ``encoding`` (features, keyed tokens, Bloom filters),
 ``model`` (Splink settings chosen from the features), ``matching``, ``resolve``.
 """
 
 from accord.linkage.encoding import encode, new_secret
 from accord.linkage.errors import BadEncoding, LinkageError, NothingToCompare
-from accord.linkage.matching import match
-from accord.linkage.models import Encoded, LinkOptions, Matched, Mode, References
-from accord.linkage.resolve import write_pairs
-from accord.linkage.service import LinkReport, link, read_secret
+from accord.linkage.matching import cluster, match
+from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched, Mode, References
+from accord.linkage.resolve import write_clusters, write_pairs
+from accord.linkage.service import DedupeReport, LinkReport, dedupe, link, read_secret
 
 __all__ = [
     "BadEncoding",
+    "Clustered",
+    "DedupeReport",
     "Encoded",
     "LinkOptions",
     "LinkReport",
@@ -27,10 +30,13 @@ __all__ = [
     "Mode",
     "NothingToCompare",
     "References",
+    "cluster",
+    "dedupe",
     "encode",
     "link",
     "match",
     "new_secret",
     "read_secret",
+    "write_clusters",
     "write_pairs",
 ]

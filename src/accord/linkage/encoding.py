@@ -64,6 +64,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("district", "postcode_district", "postcode"),
     Feature("address", "address", "address"),
     Feature("sex", "sex", "sex"),
+    Feature("ni", "CASE WHEN ni_number_issue IS NULL THEN ni_number END", "ni_number"),
+    Feature("phone", "CASE WHEN phone_issue IS NULL THEN phone END", "phone"),
+    Feature("email", "CASE WHEN email_issue IS NULL THEN email END", "email"),
 )  # fmt: skip
 BLOOM = {"given": 512, "family": 512, "address": 1024}
 """Bloom-filter fields and their length in bits."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from splink import DuckDBAPI, Linker, block_on
@@ -19,7 +20,7 @@ from splink.internals.exceptions import EMTrainingException
 
 from accord.linkage import model
 from accord.linkage.errors import BadEncoding, NothingToCompare
-from accord.linkage.models import Encoded, LinkOptions, Matched
+from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched
 from accord.people import ident, lit
 
 _MIN_PAIRS_FOR_U = 1_000_000
@@ -39,39 +40,7 @@ def match(
             f"{left.path} and {right.path} were not encoded for the same run and mode"
         )
     features = set(left.features) & set(right.features)
-    if not features - {"sex"}:
-        raise NothingToCompare("the two sides share no identifying field to compare")
-    conn.execute(model.DICE_MACRO)
-    # Parquet keeps a BIT column as text of 0s and 1s: back to bits for the Dice macro.
-    keep = ", ".join(
-        f"{ident(f)}::BIT AS {ident(f)}" if f.endswith("_bf") else ident(f)
-        for f in ["ref", *sorted(features)]
-    )
-    for side, enc in (("left", left), ("right", right)):
-        conn.execute(
-            f"CREATE OR REPLACE TABLE _link_{side} AS SELECT {keep} "
-            f"FROM read_parquet({lit(str(enc.path))})"
-        )
-    db = DuckDBAPI(connection=conn)
-    frames = [db.register(f"_link_{side}", dataset_display_name=side) for side in ("left", "right")]
-    # Until estimated: most records of the smaller side have their match on the other.
-    prior = 1 / max(left.rows, right.rows, 1)
-    linker = Linker(frames, model.settings(features, left.mode, prior=prior),
-                    log_level=logging.ERROR)  # fmt: skip
-    strong: tuple[tuple[str, ...], ...] = (("nhs", "dob"), ("given", "family", "dob"), ("nhs",))
-    rules = [r for r in strong if set(r) <= features]
-    if rules and _agreeing(conn, rules):
-        deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=_MIN_PAIRS_FOR_U, seed=options.seed)
-    for rule in model.training_rules(features):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
-        except EMTrainingException:
-            # No pair agrees on this rule's fields (with a wrong secret, none agrees on
-            # anything): nothing to learn here, and nothing for the rule to bring in.
-            continue
-    scored = linker.inference.predict(threshold_match_probability=min(0.5, options.threshold))
+    db, _, scored = _scored(conn, {"left": left, "right": right}, features, "link_only", options)
     table = scored.physical_name
     candidates = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     decided = (
@@ -88,12 +57,93 @@ def match(
     return Matched(out, int(pairs), int(candidates))
 
 
-def _agreeing(conn: duckdb.DuckDBPyConnection, rules: list[tuple[str, ...]]) -> bool:
+def cluster(
+    conn: duckdb.DuckDBPyConnection,
+    encoded: Encoded,
+    out: Path,
+    options: LinkOptions | None = None,
+) -> Clustered:
+    """Group the references of one source that are the same person (dedupe).
+
+    Clusters join every pair at or above the threshold (connected components); each
+    cluster is named by its smallest reference.
+    """
+    options = options or LinkOptions()
+    db, linker, scored = _scored(conn, {"source": encoded}, set(encoded.features),
+                                 "dedupe_only", options)  # fmt: skip
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        scored, threshold_match_probability=options.threshold
+    )
+    conn.execute(
+        f"COPY (SELECT ref, min(ref) OVER (PARTITION BY cluster_id) AS cluster_ref "
+        f"FROM {clusters.physical_name} ORDER BY ref) TO {lit(str(out))} (FORMAT parquet)"
+    )
+    (records, groups), *_ = conn.execute(
+        f"SELECT count(*), count(DISTINCT cluster_ref) FROM read_parquet({lit(str(out))})"
+    ).fetchall()
+    db.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
+    return Clustered(out, int(records), int(groups))
+
+
+def _scored(
+    conn: duckdb.DuckDBPyConnection,
+    sides: dict[str, Encoded],
+    features: set[str],
+    link_type: model.LinkType,
+    options: LinkOptions,
+) -> tuple[DuckDBAPI, Linker, Any]:
+    """Load the encodings, train the model without labels, score the candidate pairs."""
+    if not features - {"sex"}:
+        raise NothingToCompare("no identifying field to compare on both sides")
+    conn.execute(model.DICE_MACRO)
+    # Parquet keeps a BIT column as text of 0s and 1s: back to bits for the Dice macro.
+    keep = ", ".join(
+        f"{ident(f)}::BIT AS {ident(f)}" if f.endswith("_bf") else ident(f)
+        for f in ["ref", *sorted(features)]
+    )
+    for side, enc in sides.items():
+        conn.execute(
+            f"CREATE OR REPLACE TABLE _link_{side} AS SELECT {keep} "
+            f"FROM read_parquet({lit(str(enc.path))})"
+        )
+    db = DuckDBAPI(connection=conn)
+    frames = [db.register(f"_link_{side}", dataset_display_name=side) for side in sides]
+    mode = next(iter(sides.values())).mode
+    # Until estimated: most records of the smaller side have their match on the other.
+    prior = 1 / max(*(e.rows for e in sides.values()), 2)
+    linker = Linker(frames, model.settings(features, mode, link_type, prior=prior),
+                    log_level=logging.ERROR)  # fmt: skip
+    strong: tuple[tuple[str, ...], ...] = (("nhs", "dob"), ("given", "family", "dob"), ("nhs",))
+    rules = [r for r in strong if set(r) <= features]
+    if rules and _agreeing(conn, list(sides), rules):
+        deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=_MIN_PAIRS_FOR_U, seed=options.seed)
+    # EM needs true matches to learn from: between two organisations there are many;
+    # within one source there may be none, and EM would learn twins as matches. Dedupe
+    # keeps the starting m probabilities.
+    training = model.training_rules(features) if link_type != "dedupe_only" else []
+    for rule in training:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+        except EMTrainingException:
+            # No pair agrees on this rule's fields (with a wrong secret, none agrees on
+            # anything): nothing to learn here, and nothing for the rule to bring in.
+            continue
+    scored = linker.inference.predict(threshold_match_probability=min(0.5, options.threshold))
+    return db, linker, scored
+
+
+def _agreeing(
+    conn: duckdb.DuckDBPyConnection, sides: list[str], rules: list[tuple[str, ...]]
+) -> bool:
     """Whether any pair agrees on one of ``rules`` (none does under a wrong secret)."""
+    left, right = (sides[0], sides[-1])
+    distinct = " AND l.ref < r.ref" if left == right else ""
     for rule in rules:
         on = " AND ".join(f"l.{ident(c)} = r.{ident(c)}" for c in rule)
         if conn.execute(
-            f"SELECT 1 FROM _link_left l JOIN _link_right r ON {on} LIMIT 1"
+            f"SELECT 1 FROM _link_{left} l JOIN _link_{right} r ON {on}{distinct} LIMIT 1"
         ).fetchall():
             return True
     return False

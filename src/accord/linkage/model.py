@@ -33,69 +33,108 @@ def _null(name: str) -> Any:
     return cll.NullLevel(name)
 
 
-def _fuzzy(name: str, mode: Mode) -> list[Any]:
+def _m(level: Any, m: float) -> Any:
+    """``level`` with a starting m probability: how often a true match lands there."""
+    return level.configure(m_probability=m)
+
+
+def _rarely(m: float) -> Any:
+    """The last level, for a value the same person almost never records differently.
+
+    Its m probability is fixed rather than learnt: where true matches are few, EM can
+    take twins (same birthday, surname and address) for the matches and learn that a
+    different first name or NI number is common.
+    """
+    return cll.ElseLevel().configure(m_probability=m, fix_m_probability=True)
+
+
+def _fuzzy(name: str, mode: Mode, m: tuple[float, float]) -> list[Any]:
     """The two similarity levels below exact, for names and addresses."""
     return [
-        cll.CustomLevel(_similar(name, mode, 0.8, 0.92), "Very similar"),
-        cll.CustomLevel(_similar(name, mode, 0.6, 0.8), "Similar"),
+        _m(cll.CustomLevel(_similar(name, mode, 0.8, 0.92), "Very similar"), m[0]),
+        _m(cll.CustomLevel(_similar(name, mode, 0.6, 0.8), "Similar"), m[1]),
     ]
 
 
+def _comparison(name: str, levels: list[Any]) -> Any:
+    return cl.CustomComparison(output_column_name=name, comparison_levels=[_null(name), *levels])
+
+
 def _comparisons(features: set[str], mode: Mode) -> list[Any]:
+    """The comparisons, each level with a starting m probability (a prior from how UK
+    records of one person differ): EM refines them when linking; dedupe keeps them."""
     out: list[Any] = []
     if "nhs" in features:
-        out.append(cl.CustomComparison(output_column_name="nhs", comparison_levels=[
-            _null("nhs"),
-            cll.ExactMatchLevel("nhs"),
-            cll.CustomLevel("len(list_intersect(nhs_var_l, nhs_var_r)) >= 1",
-                            "One digit different"),
-            cll.ElseLevel(),
+        out.append(_comparison("nhs", [
+            _m(cll.ExactMatchLevel("nhs"), 0.96),
+            _m(cll.CustomLevel("len(list_intersect(nhs_var_l, nhs_var_r)) >= 1",
+                               "One digit different"), 0.03),
+            _rarely(0.01),
         ]))  # fmt: skip
     if "dob" in features:
-        out.append(cl.CustomComparison(output_column_name="dob", comparison_levels=[
-            _null("dob"),
-            cll.ExactMatchLevel("dob").configure(tf_adjustment_column="dob"),
-            cll.CustomLevel("dob_l = dob_swap_r OR dob_swap_l = dob_r", "Day and month swapped"),
-            cll.CustomLevel("md_l = md_r", "Same day and month, another year"),
-            cll.CustomLevel("yob_l = yob_r", "Same year"),
-            cll.ElseLevel(),
+        out.append(_comparison("dob", [
+            _m(cll.ExactMatchLevel("dob").configure(tf_adjustment_column="dob"), 0.9),
+            _m(cll.CustomLevel("dob_l = dob_swap_r OR dob_swap_l = dob_r",
+                               "Day and month swapped"), 0.03),
+            _m(cll.CustomLevel("md_l = md_r", "Same day and month, another year"), 0.02),
+            _m(cll.CustomLevel("yob_l = yob_r", "Same year"), 0.03),
+            _m(cll.ElseLevel(), 0.02),
         ]))  # fmt: skip
     for part, other in (("given", "family"), ("family", "given")):
         if part not in features:
             continue
         levels: list[Any] = [
-            _null(part),
-            cll.ExactMatchLevel(part).configure(tf_adjustment_column=part),
+            _m(cll.ExactMatchLevel(part).configure(tf_adjustment_column=part), 0.8),
         ]
         if part == "given" and "given_nick" in features:
-            levels.append(cll.CustomLevel(
+            levels.append(_m(cll.CustomLevel(
                 "len(list_intersect(given_nick_l, given_nick_r)) >= 1", "Nickname of each other"
-            ))  # fmt: skip
-        levels += _fuzzy(part, mode)
+            ), 0.06))  # fmt: skip
+        levels += _fuzzy(part, mode, (0.05, 0.03))
         if other in features:
-            levels.append(cll.CustomLevel(f"{part}_l = {other}_r", f"Swapped with {other} name"))
-        levels.append(cll.ElseLevel())
-        out.append(cl.CustomComparison(output_column_name=part, comparison_levels=levels))
-    if "postcode" in features:
-        out.append(cl.CustomComparison(output_column_name="postcode", comparison_levels=[
-            _null("postcode"),
-            cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"),
-            cll.CustomLevel("sector_l = sector_r", "Same sector"),
-            cll.CustomLevel("district_l = district_r", "Same district"),
-            cll.ElseLevel(),
-        ]))  # fmt: skip
-    if "address" in features:
-        out.append(cl.CustomComparison(output_column_name="address", comparison_levels=[
-            _null("address"),
-            cll.ExactMatchLevel("address"),
-            *_fuzzy("address", mode),
-            cll.ElseLevel(),
-        ]))  # fmt: skip
-    if "sex" in features:
-        out.append(cl.CustomComparison(output_column_name="sex", comparison_levels=[
-            _null("sex"), cll.ExactMatchLevel("sex"), cll.ElseLevel(),
-        ]))  # fmt: skip
+            levels.append(_m(cll.CustomLevel(f"{part}_l = {other}_r",
+                                             f"Swapped with {other} name"), 0.02))  # fmt: skip
+        # A given name is changed far less often than a family name (marriage).
+        levels.append(_rarely(0.01) if part == "given" else _m(cll.ElseLevel(), 0.1))
+        out.append(_comparison(part, levels))
+    # Postcode and address are one piece of evidence (where someone lives), not two:
+    # counted apart, a household's twins would score as one person twice over.
+    if "postcode" in features or "address" in features:
+        out.append(_residence(features, mode))
+    # Identifiers a person keeps but does not share: agreement is strong evidence, and
+    # disagreement tells twins apart (same birthday, surname and address).
+    for name, same, differ in (
+        ("sex", 0.98, _rarely(0.02)),
+        ("ni", 0.995, _rarely(0.005)),
+        ("phone", 0.6, _m(cll.ElseLevel(), 0.4)),
+        ("email", 0.6, _m(cll.ElseLevel(), 0.4)),
+    ):
+        if name in features:
+            out.append(_comparison(name, [_m(cll.ExactMatchLevel(name), same), differ]))
     return out
+
+
+def _residence(features: set[str], mode: Mode) -> Any:
+    levels: list[Any] = []
+    if "address" in features:
+        levels.append(_m(cll.ExactMatchLevel("address"), 0.45))
+        levels.append(_m(cll.CustomLevel(_similar("address", mode, 0.8, 0.92),
+                                         "Address very similar"), 0.2))  # fmt: skip
+    if "postcode" in features:
+        levels += [
+            _m(cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"), 0.1),
+            _m(cll.CustomLevel("sector_l = sector_r", "Same sector"), 0.03),
+            _m(cll.CustomLevel("district_l = district_r", "Same district"), 0.03),
+        ]
+    if "address" in features:
+        levels.append(_m(cll.CustomLevel(_similar("address", mode, 0.6, 0.8),
+                                         "Address similar"), 0.04))  # fmt: skip
+    levels.append(_m(cll.ElseLevel(), 0.15))
+    null = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in ("postcode", "address")
+                        if c in features)  # fmt: skip
+    return cl.CustomComparison(output_column_name="residence", comparison_levels=[
+        cll.CustomLevel(null, "Null").configure(is_null_level=True), *levels,
+    ])  # fmt: skip
 
 
 def blocking_rules(features: set[str]) -> list[Any]:

@@ -85,3 +85,13 @@ class Matched:
     pairs: int
     candidates: int
     """Pairs scored (after blocking), of which ``pairs`` were decided to match."""
+
+
+@dataclass(frozen=True)
+class Clustered:
+    """One source's references grouped into people (dedupe)."""
+
+    path: Path
+    """Parquet: ``ref, cluster_ref`` (the smallest reference of the cluster)."""
+    records: int
+    clusters: int

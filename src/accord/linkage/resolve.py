@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from accord.linkage.models import Matched, References
+from accord.linkage.models import Clustered, Matched, References
 from accord.people import lit
 
 
@@ -34,3 +34,17 @@ def write_pairs(
         f"COPY ({pairs_sql(matched, left, right)}) TO {lit(str(out))} (HEADER, DELIMITER ',')"
     )
     return matched.pairs
+
+
+def write_clusters(
+    conn: duckdb.DuckDBPyConnection, clustered: Clustered, refs: References, out: Path
+) -> int:
+    """Write ``record_id,cluster_id`` (the record id of the cluster's first reference)."""
+    conn.execute(
+        "COPY (SELECT k.record_id, c.record_id AS cluster_id "
+        f"FROM read_parquet({lit(str(clustered.path))}) p "
+        f"JOIN read_parquet({lit(str(refs.path))}) k ON k.ref = p.ref "
+        f"JOIN read_parquet({lit(str(refs.path))}) c ON c.ref = p.cluster_ref "
+        f"ORDER BY cluster_id, k.record_id) TO {lit(str(out))} (HEADER, DELIMITER ',')"
+    )
+    return clustered.clusters

@@ -20,9 +20,9 @@ import duckdb
 
 from accord.linkage.encoding import encode, new_secret
 from accord.linkage.errors import LinkageError
-from accord.linkage.matching import match
-from accord.linkage.models import LinkOptions, Mode
-from accord.linkage.resolve import write_pairs
+from accord.linkage.matching import cluster, match
+from accord.linkage.models import Encoded, LinkOptions, Mode, References
+from accord.linkage.resolve import write_clusters, write_pairs
 from accord.sources import Standardised, standardise
 from accord.store import Settings, duckdb_session
 
@@ -78,6 +78,27 @@ def _prefixed(progress: LinkProgress, party: str) -> LinkProgress:
     return report
 
 
+def _provide(
+    work: Path, party: str, source: str, mapping: Path, *, run: str, mode: Mode,
+    secret: bytes | None, settings: Settings, as_of: date | None, progress: LinkProgress,
+) -> tuple[Standardised, Encoded, References]:  # fmt: skip
+    """A provider's part: standardise its source and encode it, in its own directory."""
+    provider = work / party
+    provider.mkdir()
+    conn = duckdb_session(settings, provider / "spill")
+    try:
+        done = standardise(
+            source, mapping, provider / "standardised.parquet", conn=conn, scratch=provider,
+            chunk_rows=settings.chunk_rows, as_of=as_of, progress=_prefixed(progress, party),
+        )  # fmt: skip
+        progress(f"{party} encode", 0, None)
+        encoded, refs = encode(conn, done.path, provider / "out", party=party, run=run,
+                               mode=mode, secret=secret)  # fmt: skip
+    finally:
+        conn.close()
+    return done, encoded, refs
+
+
 def link(
     left: str,
     right: str,
@@ -100,40 +121,85 @@ def link(
     run = uuid.uuid4().hex
     work = Path(tempfile.mkdtemp(prefix="accord-link-"))
     try:
-        sides = {}
-        for party, source, mapping in (
-            ("left", left, left_mapping),
-            ("right", right, right_mapping),
-        ):
-            provider = work / party
-            provider.mkdir()
-            conn = duckdb_session(settings, provider / "spill")
-            try:
-                done = standardise(
-                    source, mapping, provider / "standardised.parquet", conn=conn,
-                    scratch=provider, chunk_rows=settings.chunk_rows, as_of=as_of,
-                    progress=_prefixed(progress, party),
-                )  # fmt: skip
-                progress(f"{party} encode", 0, None)
-                encoded, refs = encode(conn, done.path, provider / "out", party=party, run=run,
-                                       mode=mode, secret=secret)  # fmt: skip
-            finally:
-                conn.close()
-            sides[party] = (done, encoded, refs)
+        left_done, left_enc, left_refs = _provide(
+            work, "left", left, left_mapping, run=run, mode=mode, secret=secret,
+            settings=settings, as_of=as_of, progress=progress,
+        )  # fmt: skip
+        right_done, right_enc, right_refs = _provide(
+            work, "right", right, right_mapping, run=run, mode=mode, secret=secret,
+            settings=settings, as_of=as_of, progress=progress,
+        )  # fmt: skip
         # The linking party: its own directory and connection, and only the encodings.
         linker_dir = work / "linker"
         linker_dir.mkdir()
         progress("match", 0, None)
         conn = duckdb_session(settings, linker_dir / "spill")
         try:
-            matched = match(conn, sides["left"][1], sides["right"][1],
-                            linker_dir / "pairs.parquet", options)  # fmt: skip
+            matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", options)
         finally:
             conn.close()
         progress("resolve", 0, None)
         with duckdb.connect() as conn:
-            write_pairs(conn, matched, sides["left"][2], sides["right"][2], out)
+            write_pairs(conn, matched, left_refs, right_refs, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return LinkReport(mode, sides["left"][0], sides["right"][0], matched.candidates,
-                      matched.pairs, out, time.perf_counter() - started)  # fmt: skip
+    return LinkReport(mode, left_done, right_done, matched.candidates, matched.pairs, out,
+                      time.perf_counter() - started)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DedupeReport:
+    """What ``dedupe`` did."""
+
+    mode: Mode
+    source: Standardised
+    clusters: int
+    out: Path
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        s = self.source
+        return {
+            "mode": self.mode.value, "source": s.source, "rows_read": s.read_rows,
+            "records": s.rows, "quarantined": s.quarantined_rows, "clusters": self.clusters,
+            "duplicates": s.rows - self.clusters, "out": str(self.out),
+            "seconds": round(self.seconds, 3),
+        }  # fmt: skip
+
+
+def dedupe(
+    source: str,
+    mapping: Path,
+    out: Path,
+    *,
+    mode: Mode = Mode.PLAINTEXT,
+    secret: bytes | None = None,
+    options: LinkOptions | None = None,
+    settings: Settings | None = None,
+    as_of: date | None = None,
+    progress: LinkProgress = _noop,
+) -> DedupeReport:
+    """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV."""
+    started = time.perf_counter()
+    settings = settings or Settings()
+    if mode is Mode.PRIVATE and secret is None:
+        secret = new_secret()
+    work = Path(tempfile.mkdtemp(prefix="accord-dedupe-"))
+    try:
+        done, encoded, refs = _provide(
+            work, "source", source, mapping, run=uuid.uuid4().hex, mode=mode, secret=secret,
+            settings=settings, as_of=as_of, progress=progress,
+        )  # fmt: skip
+        linker_dir = work / "linker"
+        linker_dir.mkdir()
+        progress("match", 0, None)
+        conn = duckdb_session(settings, linker_dir / "spill")
+        try:
+            clustered = cluster(conn, encoded, linker_dir / "clusters.parquet", options)
+        finally:
+            conn.close()
+        with duckdb.connect() as conn:
+            write_clusters(conn, clustered, refs, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return DedupeReport(mode, done, clustered.clusters, out, time.perf_counter() - started)
