@@ -57,6 +57,15 @@ def link(
         str | None,
         typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
     ] = None,
+    ids: Annotated[
+        Path | None,
+        typer.Option(
+            "--ids",
+            file_okay=False,
+            help="Keep each side's record_id,linkage_id "
+            "here (left.csv, right.csv); a re-run with it keeps people's ids.",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Link LEFT and RIGHT: write the pairs of records that are the same person."""
@@ -72,7 +81,8 @@ def link(
     options = LinkOptions(threshold=threshold, one_to_one=not many_to_many)
     with progress_bar(quiet=json_output) as update:
         report = link_sources(left, right, lmap, rmap, out_file, mode=mode, secret=secret,
-                              options=options, as_of=_date(as_of), progress=update)  # fmt: skip
+                              options=options, as_of=_date(as_of), ids=ids,
+                              progress=update)  # fmt: skip
     if json_output:
         emit_json(report.to_json())
     else:

@@ -15,7 +15,7 @@ from accord.linkage.encoding import encode, new_secret
 from accord.linkage.errors import BadEncoding, LinkageError, NothingToCompare
 from accord.linkage.matching import cluster, match
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched, Mode, References
-from accord.linkage.resolve import write_clusters, write_pairs
+from accord.linkage.resolve import write_clusters, write_linkage_ids, write_pairs
 from accord.linkage.service import DedupeReport, LinkReport, dedupe, link, read_secret
 
 __all__ = [
@@ -38,5 +38,6 @@ __all__ = [
     "new_secret",
     "read_secret",
     "write_clusters",
+    "write_linkage_ids",
     "write_pairs",
 ]

@@ -119,11 +119,15 @@ def encode(
     run: str,
     mode: Mode,
     secret: bytes | None,
+    prior_ids: Path | None = None,
 ) -> tuple[Encoded, References]:
     """Encode the standardised records in ``snapshot`` for the linking party.
 
     Writes ``out_dir/{party}.encoded.parquet`` (with its manifest), for the linking
-    party, and ``out_dir/{party}.refs.parquet``, which the provider keeps.
+    party, and ``out_dir/{party}.refs.parquet``, which the provider keeps. With
+    ``prior_ids`` (``record_id,linkage_id`` from an earlier run), each record carries its
+    earlier linkage id, a pseudonym the linking party already gave it, so that people
+    keep their ids.
     """
     if mode is Mode.PRIVATE and not secret:
         raise ValueError("private mode needs the providers' shared secret")
@@ -160,8 +164,17 @@ def encode(
     out_dir.mkdir(parents=True, exist_ok=True)
     encoded_path = out_dir / f"{party}.encoded.parquet"
     refs_path = out_dir / f"{party}.refs.parquet"
+    prior = "NULL::VARCHAR"
+    if prior_ids is not None:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _prior AS SELECT record_id::VARCHAR AS record_id, "
+            "min(linkage_id::VARCHAR) AS linkage_id FROM read_csv("
+            f"{lit(str(prior_ids))}, header=true, all_varchar=true) GROUP BY ALL"
+        )
+        prior = "(SELECT p.linkage_id FROM _prior p WHERE p.record_id = s.record_id)"
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE _enc AS SELECT record_id, {', '.join(cols)} FROM {snap}",
+        f"CREATE OR REPLACE TEMP TABLE _enc AS SELECT record_id, {', '.join(cols)}, "
+        f"{prior} AS prior_id FROM {snap} s",
         params,
     )
     names = [f.name for f in features]
@@ -177,7 +190,7 @@ def encode(
     )
     keep = ", ".join(ident(n) for n in names)
     conn.execute(
-        f"COPY (SELECT ref, {keep} FROM _enc) TO {lit(str(encoded_path))} "
+        f"COPY (SELECT ref, prior_id, {keep} FROM _enc) TO {lit(str(encoded_path))} "
         "(FORMAT parquet, COMPRESSION uncompressed)"
     )
     rows = conn.execute("SELECT count(*) FROM _enc").fetchall()[0][0]

@@ -10,6 +10,7 @@ one-to-one by default (best first).
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,64 @@ def match(
     )
     pairs = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0][0]
     db.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
-    return Matched(out, int(pairs), int(candidates))
+    ids = out.with_name(out.stem + ".ids.parquet")
+    _linkage_ids(conn, left, right, out, ids)
+    return Matched(out, int(pairs), int(candidates), ids)
+
+
+def _linkage_ids(
+    conn: duckdb.DuckDBPyConnection, left: Encoded, right: Encoded, pairs: Path, out: Path
+) -> None:
+    """Give every reference a linkage id: shared by a pair, the earlier one kept if it can.
+
+    Pairs go first, best first: a pair takes the earlier id of its left record, else of
+    its right one, unless another pair took it already. Then records on their own keep
+    their earlier ids when still free. Whatever is left gets a new random id.
+    """
+    prior: dict[tuple[str, str], str | None] = {}
+    for side, enc in (("left", left), ("right", right)):
+        for ref, prior_id in conn.execute(
+            f"SELECT ref, prior_id FROM read_parquet({lit(str(enc.path))})"
+        ).fetchall():
+            prior[(side, ref)] = prior_id
+    decided = conn.execute(
+        f"SELECT left_ref, right_ref FROM read_parquet({lit(str(pairs))}) "
+        "ORDER BY match_probability DESC, left_ref, right_ref"
+    ).fetchall()
+    taken: set[str] = set()
+    given: dict[tuple[str, str], str] = {}
+
+    def claim(*candidates: str | None) -> str:
+        for candidate in candidates:
+            if candidate and candidate not in taken:
+                taken.add(candidate)
+                return candidate
+        fresh = "L" + secrets.token_hex(8)
+        taken.add(fresh)
+        return fresh
+
+    for left_ref, right_ref in decided:
+        l_key, r_key = ("left", left_ref), ("right", right_ref)
+        if l_key in given or r_key in given:  # many-to-many: join the pair's first id
+            shared = given.get(l_key) or given[r_key]
+            given.setdefault(l_key, shared)
+            given.setdefault(r_key, shared)
+            continue
+        given[l_key] = given[r_key] = claim(prior[l_key], prior[r_key])
+    for key, prior_id in prior.items():
+        if key not in given:
+            given[key] = claim(prior_id)
+    sides, refs, ids = (
+        zip(*((k[0], k[1], v) for k, v in given.items()), strict=True) if given else ((), (), ())
+    )
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _ids AS SELECT unnest($s) AS side, unnest($r) AS ref, "
+        "unnest($i) AS linkage_id",
+        {"s": list(sides), "r": list(refs), "i": list(ids)},
+    )
+    conn.execute(
+        f"COPY (SELECT * FROM _ids ORDER BY side, ref) TO {lit(str(out))} (FORMAT parquet)"
+    )
 
 
 def cluster(

@@ -85,6 +85,9 @@ class Matched:
     pairs: int
     candidates: int
     """Pairs scored (after blocking), of which ``pairs`` were decided to match."""
+    ids: Path
+    """Parquet: ``side, ref, linkage_id`` for every reference of both sides: a pair shares
+    one id; a record keeps its earlier id wherever the decisions allow."""
 
 
 @dataclass(frozen=True)

@@ -48,3 +48,21 @@ def write_clusters(
         f"ORDER BY cluster_id, k.record_id) TO {lit(str(out))} (HEADER, DELIMITER ',')"
     )
     return clustered.clusters
+
+
+def write_linkage_ids(
+    conn: duckdb.DuckDBPyConnection, matched: Matched, refs: References, side: str, out: Path
+) -> None:
+    """Write ``record_id,linkage_id`` for one side: the provider's ids for the next run.
+
+    Written beside ``out`` and moved into place, so a failure leaves the old file whole.
+    """
+    partial = out.with_name(out.name + ".partial")
+    conn.execute(
+        "COPY (SELECT k.record_id, i.linkage_id "
+        f"FROM read_parquet({lit(str(matched.ids))}) i "
+        f"JOIN read_parquet({lit(str(refs.path))}) k ON k.ref = i.ref "
+        f"WHERE i.side = {lit(side)} ORDER BY k.record_id) TO {lit(str(partial))} "
+        "(HEADER, DELIMITER ',')"
+    )
+    partial.replace(out)

@@ -22,7 +22,7 @@ from accord.linkage.encoding import encode, new_secret
 from accord.linkage.errors import LinkageError
 from accord.linkage.matching import cluster, match
 from accord.linkage.models import Encoded, LinkOptions, Mode, References
-from accord.linkage.resolve import write_clusters, write_pairs
+from accord.linkage.resolve import write_clusters, write_linkage_ids, write_pairs
 from accord.sources import Standardised, standardise
 from accord.store import Settings, duckdb_session
 
@@ -81,6 +81,7 @@ def _prefixed(progress: LinkProgress, party: str) -> LinkProgress:
 def _provide(
     work: Path, party: str, source: str, mapping: Path, *, run: str, mode: Mode,
     secret: bytes | None, settings: Settings, as_of: date | None, progress: LinkProgress,
+    prior_ids: Path | None = None,
 ) -> tuple[Standardised, Encoded, References]:  # fmt: skip
     """A provider's part: standardise its source and encode it, in its own directory."""
     provider = work / party
@@ -93,10 +94,15 @@ def _provide(
         )  # fmt: skip
         progress(f"{party} encode", 0, None)
         encoded, refs = encode(conn, done.path, provider / "out", party=party, run=run,
-                               mode=mode, secret=secret)  # fmt: skip
+                               mode=mode, secret=secret, prior_ids=prior_ids)  # fmt: skip
     finally:
         conn.close()
     return done, encoded, refs
+
+
+def _prior(ids: Path | None, side: str) -> Path | None:
+    path = ids / f"{side}.csv" if ids is not None else None
+    return path if path is not None and path.is_file() else None
 
 
 def link(
@@ -111,9 +117,14 @@ def link(
     options: LinkOptions | None = None,
     settings: Settings | None = None,
     as_of: date | None = None,
+    ids: Path | None = None,
     progress: LinkProgress = _noop,
 ) -> LinkReport:
-    """Link the records of ``left`` and ``right``; write the pairs to ``out`` as CSV."""
+    """Link the records of ``left`` and ``right``; write the pairs to ``out`` as CSV.
+
+    With ``ids`` (a directory), each side's ``record_id,linkage_id`` is kept there as
+    ``left.csv`` and ``right.csv``; a re-run with the same directory keeps people's ids.
+    """
     started = time.perf_counter()
     settings = settings or Settings()
     if mode is Mode.PRIVATE and secret is None:
@@ -121,13 +132,15 @@ def link(
     run = uuid.uuid4().hex
     work = Path(tempfile.mkdtemp(prefix="accord-link-"))
     try:
+        if ids is not None:
+            ids.mkdir(parents=True, exist_ok=True)
         left_done, left_enc, left_refs = _provide(
             work, "left", left, left_mapping, run=run, mode=mode, secret=secret,
-            settings=settings, as_of=as_of, progress=progress,
+            settings=settings, as_of=as_of, progress=progress, prior_ids=_prior(ids, "left"),
         )  # fmt: skip
         right_done, right_enc, right_refs = _provide(
             work, "right", right, right_mapping, run=run, mode=mode, secret=secret,
-            settings=settings, as_of=as_of, progress=progress,
+            settings=settings, as_of=as_of, progress=progress, prior_ids=_prior(ids, "right"),
         )  # fmt: skip
         # The linking party: its own directory and connection, and only the encodings.
         linker_dir = work / "linker"
@@ -141,6 +154,9 @@ def link(
         progress("resolve", 0, None)
         with duckdb.connect() as conn:
             write_pairs(conn, matched, left_refs, right_refs, out)
+            if ids is not None:
+                write_linkage_ids(conn, matched, left_refs, "left", ids / "left.csv")
+                write_linkage_ids(conn, matched, right_refs, "right", ids / "right.csv")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return LinkReport(mode, left_done, right_done, matched.candidates, matched.pairs, out,
