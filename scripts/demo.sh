@@ -43,7 +43,8 @@ head -c 32 /dev/urandom > "$OUT/linkage.secret"
 accord link "$OUT/extracts/gp.csv" "$OUT/extracts/hospital.xlsx" \
   --left-mapping "$OUT/extracts/gp.mapping.yaml" \
   --right-mapping "$OUT/extracts/hospital.mapping.yaml" \
-  --mode private --secret-file "$OUT/linkage.secret" --out "$OUT/gp-hospital-pairs.csv"
+  --mode private --secret-file "$OUT/linkage.secret" --out "$OUT/gp-hospital-pairs.csv" \
+  --ids "$OUT/linkage-ids" --report "$OUT/linkage-report"
 echo "   Against the scenario's truth:"
 accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
   --left gp --right hospital

@@ -57,6 +57,15 @@ def link(
         str | None,
         typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
     ] = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            file_okay=False,
+            help="Write an HTML report here: the "
+            "model's charts, its estimates, pairs near the threshold to review.",
+        ),
+    ] = None,
     ids: Annotated[
         Path | None,
         typer.Option(
@@ -78,7 +87,7 @@ def link(
     if mode is Mode.PLAINTEXT and secret_file is not None:
         raise typer.BadParameter("--secret-file applies to --mode private only")
     secret = read_secret(secret_file) if secret_file else None
-    options = LinkOptions(threshold=threshold, one_to_one=not many_to_many)
+    options = LinkOptions(threshold=threshold, one_to_one=not many_to_many, report=report_dir)
     with progress_bar(quiet=json_output) as update:
         report = link_sources(left, right, lmap, rmap, out_file, mode=mode, secret=secret,
                               options=options, as_of=_date(as_of), ids=ids,
@@ -95,6 +104,8 @@ def render(report: LinkReport) -> None:
                   f"({side.quarantined_rows:,} quarantined)")  # fmt: skip
     out.print(f"{report.mode.value} mode: {report.candidates:,} candidate pairs scored, "
               f"{report.pairs:,} linked -> {report.out} ({report.seconds:.1f} s)")  # fmt: skip
+    if report.report is not None:
+        out.print(f"report: {report.report / 'index.html'}")
 
 
 @handle_errors

@@ -22,6 +22,7 @@ from splink.internals.exceptions import EMTrainingException
 from accord.linkage import model
 from accord.linkage.errors import BadEncoding, NothingToCompare
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched
+from accord.linkage.report import write_report
 from accord.people import ident, lit
 
 _MIN_PAIRS_FOR_U = 1_000_000
@@ -41,8 +42,11 @@ def match(
             f"{left.path} and {right.path} were not encoded for the same run and mode"
         )
     features = set(left.features) & set(right.features)
-    db, _, scored = _scored(conn, {"left": left, "right": right}, features, "link_only", options)
+    db, linker, scored = _scored(conn, {"left": left, "right": right}, features, "link_only",
+                                 options)  # fmt: skip
     table = scored.physical_name
+    if options.report is not None:
+        write_report(conn, linker, scored, options, options.report)
     candidates = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     decided = (
         f"SELECT ref_l AS left_ref, ref_r AS right_ref, match_probability, match_weight "
@@ -169,7 +173,9 @@ def _scored(
     mode = next(iter(sides.values())).mode
     # Until estimated: most records of the smaller side have their match on the other.
     prior = 1 / max(*(e.rows for e in sides.values()), 2)
-    linker = Linker(frames, model.settings(features, mode, link_type, prior=prior),
+    explain = options.report is not None
+    linker = Linker(frames, model.settings(features, mode, link_type, prior=prior,
+                                           explain=explain),
                     log_level=logging.ERROR)  # fmt: skip
     strong: tuple[tuple[str, ...], ...] = (("nhs", "dob"), ("given", "family", "dob"), ("nhs",))
     rules = [r for r in strong if set(r) <= features]

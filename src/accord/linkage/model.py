@@ -158,14 +158,19 @@ LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
 
 
 def settings(
-    features: set[str], mode: Mode, link_type: LinkType = "link_only", prior: float = 1e-4
+    features: set[str],
+    mode: Mode,
+    link_type: LinkType = "link_only",
+    prior: float = 1e-4,
+    explain: bool = False,
 ) -> SettingsCreator:
+    """Splink settings; ``explain`` keeps what the report's waterfall chart needs."""
     return SettingsCreator(
         link_type=link_type,
         probability_two_random_records_match=prior,
         unique_id_column_name="ref",
         comparisons=_comparisons(features, mode),
         blocking_rules_to_generate_predictions=blocking_rules(features),
-        retain_matching_columns=False,
-        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=explain,
+        retain_intermediate_calculation_columns=explain,
     )

@@ -29,6 +29,8 @@ class LinkOptions:
     """Each record in at most one pair (``link``); off for ``--many-to-many``."""
     seed: int = 20261122
     """Seeds Splink's sampling, so a re-run on the same data decides the same."""
+    report: Path | None = None
+    """Where the linking party writes its report (charts, estimates, pairs to review)."""
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,25 @@ def write_linkage_ids(
         "(HEADER, DELIMITER ',')"
     )
     partial.replace(out)
+
+
+def write_review(
+    conn: duckdb.DuckDBPyConnection, report: Path, left: References, right: References
+) -> int:
+    """``review.csv``: the report's pairs near the threshold by record id, with an empty
+    ``label`` column for a person to fill with 1 (same person) or 0 (not)."""
+    review = report / "review.parquet"
+    if not review.exists():
+        return 0
+    out = report / "review.csv"
+    conn.execute(
+        "COPY (SELECT l.record_id AS left_id, r.record_id AS right_id, "
+        "round(p.match_probability, 6) AS match_probability, NULL::VARCHAR AS label "
+        f"FROM read_parquet({lit(str(review))}) p "
+        f"JOIN read_parquet({lit(str(left.path))}) l ON l.ref = p.left_ref "
+        f"JOIN read_parquet({lit(str(right.path))}) r ON r.ref = p.right_ref "
+        f"ORDER BY abs(p.match_probability - 0.9), left_id) TO {lit(str(out))} "
+        "(HEADER, DELIMITER ',')"
+    )
+    review.unlink()
+    return int(conn.execute(f"SELECT count(*) FROM read_csv({lit(str(out))})").fetchall()[0][0])

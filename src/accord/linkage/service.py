@@ -22,7 +22,13 @@ from accord.linkage.encoding import encode, new_secret
 from accord.linkage.errors import LinkageError
 from accord.linkage.matching import cluster, match
 from accord.linkage.models import Encoded, LinkOptions, Mode, References
-from accord.linkage.resolve import write_clusters, write_linkage_ids, write_pairs
+from accord.linkage.report import write_index
+from accord.linkage.resolve import (
+    write_clusters,
+    write_linkage_ids,
+    write_pairs,
+    write_review,
+)
 from accord.sources import Standardised, standardise
 from accord.store import Settings, duckdb_session
 
@@ -41,6 +47,7 @@ class LinkReport:
     pairs: int
     out: Path
     seconds: float
+    report: Path | None = None
 
     def to_json(self) -> dict[str, object]:
         def side(s: Standardised) -> dict[str, object]:
@@ -50,6 +57,7 @@ class LinkReport:
         return {
             "mode": self.mode.value, "left": side(self.left), "right": side(self.right),
             "candidate_pairs": self.candidates, "pairs": self.pairs, "out": str(self.out),
+            "report": str(self.report / "index.html") if self.report else None,
             "seconds": round(self.seconds, 3),
         }  # fmt: skip
 
@@ -157,10 +165,14 @@ def link(
             if ids is not None:
                 write_linkage_ids(conn, matched, left_refs, "left", ids / "left.csv")
                 write_linkage_ids(conn, matched, right_refs, "right", ids / "right.csv")
+            if options is not None and options.report is not None:
+                write_review(conn, options.report, left_refs, right_refs)
+                write_index(options.report, mode)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report = options.report if options else None
     return LinkReport(mode, left_done, right_done, matched.candidates, matched.pairs, out,
-                      time.perf_counter() - started)  # fmt: skip
+                      time.perf_counter() - started, report)  # fmt: skip
 
 
 @dataclass(frozen=True)
