@@ -45,6 +45,7 @@ demo: venv
 
 bench: venv
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/linkage.py
 
 lock: venv
 	$(BIN)/python -m pip install --quiet uv
