@@ -25,7 +25,8 @@ from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched
 from accord.linkage.report import write_report
 from accord.people import ident, lit
 
-_MIN_PAIRS_FOR_U = 1_000_000
+_U_SAMPLE_PAIRS = 1_000_000
+"""Random pairs sampled to estimate u probabilities (seeded, so a re-run agrees)."""
 
 
 def match(
@@ -182,7 +183,7 @@ def _scored(
     if rules and _agreeing(conn, list(sides), rules):
         deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=_MIN_PAIRS_FOR_U, seed=options.seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=_U_SAMPLE_PAIRS, seed=options.seed)
     # EM needs true matches to learn from: between two organisations there are many;
     # within one source there may be none, and EM would learn twins as matches. Dedupe
     # keeps the starting m probabilities.
