@@ -201,11 +201,12 @@ def generated_handwritten(
         book = CalamineWorkbook.from_path(str(hospital))
         rows = book.get_sheet_by_name("Admissions").to_python()
         header = [str(h) for h in rows[0]]
-        conn.execute(
-            "CREATE OR REPLACE TABLE hosp_raw (" + ", ".join(f'"{h}" VARCHAR' for h in header) + ")"
-        )
-        conn.executemany(f"INSERT INTO hosp_raw VALUES ({', '.join('?' * len(header))})",
-                         [[None if v == "" else str(v) for v in r] for r in rows[1:]])  # fmt: skip
+        import pyarrow as pa
+
+        columns = {h: [None if r[i] == "" else str(r[i]) for r in rows[1:]]
+                   for i, h in enumerate(header)}  # fmt: skip
+        conn.register("hosp_arrow", pa.table(columns))
+        conn.execute("CREATE OR REPLACE TABLE hosp_raw AS SELECT * FROM hosp_arrow")
         given = _clean("split_part(PatientName, ',', 2)")
         family = _clean("split_part(PatientName, ',', 1)")
         gp_postcode = _clean("replace(PostCode, ' ', '')")
