@@ -11,7 +11,8 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -108,6 +109,20 @@ def _provide(
     return done, encoded, refs
 
 
+@contextmanager
+def _linking_party(
+    work: Path, settings: Settings
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path]]:
+    """The linking party: its own directory and connection, and only the encodings."""
+    folder = work / "linker"
+    folder.mkdir()
+    conn = duckdb_session(settings, folder / "spill")
+    try:
+        yield conn, folder
+    finally:
+        conn.close()
+
+
 def _prior(ids: Path | None, side: str) -> Path | None:
     path = ids / f"{side}.csv" if ids is not None else None
     return path if path is not None and path.is_file() else None
@@ -150,15 +165,9 @@ def link(
             work, "right", right, right_mapping, run=run, mode=mode, secret=secret,
             settings=settings, as_of=as_of, progress=progress, prior_ids=_prior(ids, "right"),
         )  # fmt: skip
-        # The linking party: its own directory and connection, and only the encodings.
-        linker_dir = work / "linker"
-        linker_dir.mkdir()
         progress("match", 0, None)
-        conn = duckdb_session(settings, linker_dir / "spill")
-        try:
+        with _linking_party(work, settings) as (conn, linker_dir):
             matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", options)
-        finally:
-            conn.close()
         progress("resolve", 0, None)
         with duckdb.connect() as conn:
             write_pairs(conn, matched, left_refs, right_refs, out)
@@ -218,14 +227,9 @@ def dedupe(
             work, "source", source, mapping, run=uuid.uuid4().hex, mode=mode, secret=secret,
             settings=settings, as_of=as_of, progress=progress,
         )  # fmt: skip
-        linker_dir = work / "linker"
-        linker_dir.mkdir()
         progress("match", 0, None)
-        conn = duckdb_session(settings, linker_dir / "spill")
-        try:
+        with _linking_party(work, settings) as (conn, linker_dir):
             clustered = cluster(conn, encoded, linker_dir / "clusters.parquet", options)
-        finally:
-            conn.close()
         with duckdb.connect() as conn:
             write_clusters(conn, clustered, refs, out)
     finally:
