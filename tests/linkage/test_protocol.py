@@ -161,3 +161,18 @@ def test_the_linking_party_refuses_encodings_of_different_runs(
                    mode=Mode.PRIVATE, secret=secret)  # fmt: skip
     with pytest.raises(BadEncoding, match="same run"):
         match(duckdb.connect(), el, er, tmp_path / "p.parquet")
+
+
+def test_a_mistyped_nhs_number_still_compares_one_digit_apart(
+    population: Population, tmp_path: Path
+) -> None:
+    # A wrong digit breaks the check digit: no exact token, but its masked variants remain.
+    conn = duckdb.connect()
+    enc, _ = encode(conn, population.gp.path, tmp_path, party="gp", run="r",
+                    mode=Mode.PLAINTEXT, secret=None)  # fmt: skip
+    (typos, valid), *_ = conn.execute(
+        f"SELECT count(*) FILTER (nhs IS NULL AND nhs_var IS NOT NULL), "
+        f"count(*) FILTER (nhs IS NOT NULL AND len(nhs_var) = 10) FROM '{enc.path}'"
+    ).fetchall()
+    assert typos > 0
+    assert valid > 0

@@ -46,7 +46,9 @@ _DOB = "date_of_birth"
 FEATURES: tuple[Feature, ...] = (
     Feature("nhs", "CASE WHEN nhs_number_issue IS NULL THEN nhs_number END", "nhs_number"),
     # One digit masked in turn: numbers one substitution apart share exactly one variant.
-    Feature("nhs_var", "CASE WHEN nhs_number_issue IS NULL THEN list_transform(range(1, 11), "
+    # A mistyped digit usually breaks the check digit, so those numbers take part here.
+    Feature("nhs_var", "CASE WHEN coalesce(nhs_number_issue, 'check_digit') = 'check_digit' "
+            "THEN list_transform(range(1, 11), "
             "lambda i: left(nhs_number, i - 1) || '_' || substr(nhs_number, i + 1)) END",
             "nhs_number", "list"),
     Feature("dob", f"strftime({_DOB}, '%Y-%m-%d')", _DOB),
