@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -109,3 +110,13 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[str, int, int | None
 
     with progress:
         yield update
+
+
+def as_of_date(text: str | None) -> date | None:
+    """``--as-of`` as a date; None (today) when not given."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--as-of {text!r} is not a date like 2026-11-22") from exc

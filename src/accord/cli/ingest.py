@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.table import Table
 from accord.cli.common import (
     JsonOption,
     WorkspaceOption,
+    as_of_date,
     emit_json,
     handle_errors,
     out,
@@ -39,22 +39,13 @@ def ingest(
     json_output: JsonOption = False,
 ) -> None:
     """Read SOURCE through its mapping, standardise every record and store a snapshot."""
-    reference = _date(as_of)
+    reference = as_of_date(as_of)
     with workspace_at(workspace) as ws, progress_bar(quiet=json_output) as update:
         report = ingest_source(ws, source, mapping, dataset, as_of=reference, progress=update)
     if json_output:
         emit_json(report.to_json())
     else:
         render(report)
-
-
-def _date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise typer.BadParameter(f"--as-of {text!r} is not a date like 2026-11-22") from exc
 
 
 def render(report: IngestReport) -> None:

@@ -7,8 +7,14 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
-from accord.cli.ingest import _date
+from accord.cli.common import (
+    JsonOption,
+    as_of_date,
+    emit_json,
+    handle_errors,
+    out,
+    progress_bar,
+)
 from accord.linkage import LinkOptions, LinkReport, Mode, read_secret
 from accord.linkage import dedupe as dedupe_source
 from accord.linkage import link as link_sources
@@ -90,7 +96,7 @@ def link(
     options = LinkOptions(threshold=threshold, one_to_one=not many_to_many, report=report_dir)
     with progress_bar(quiet=json_output) as update:
         report = link_sources(left, right, lmap, rmap, out_file, mode=mode, secret=secret,
-                              options=options, as_of=_date(as_of), ids=ids,
+                              options=options, as_of=as_of_date(as_of), ids=ids,
                               progress=update)  # fmt: skip
     if json_output:
         emit_json(report.to_json())
@@ -140,7 +146,7 @@ def dedupe(
     secret = read_secret(secret_file) if secret_file else None
     with progress_bar(quiet=json_output) as update:
         report = dedupe_source(source, mapping, out_file, mode=mode, secret=secret,
-                               options=LinkOptions(threshold=threshold), as_of=_date(as_of),
+                               options=LinkOptions(threshold=threshold), as_of=as_of_date(as_of),
                                progress=update)  # fmt: skip
     if json_output:
         emit_json(report.to_json())
