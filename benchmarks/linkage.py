@@ -114,11 +114,11 @@ def generated(people: int) -> tuple[Path, Path, Path, Path, set[tuple[str, str]]
 
 
 def score(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[str, float]:
-    hits = len(found & truth)
-    precision = hits / len(found) if found else 0.0
-    recall = hits / len(truth) if truth else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+    from accord.scenarios import compare_pairs
+
+    result = compare_pairs(found, truth)
+    return {"precision": round(result.precision, 4), "recall": round(result.recall, 4),
+            "f1": round(result.f1, 4)}  # fmt: skip
 
 
 def accord(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.scenarios import generate, true_pairs
+from accord.scenarios import compare_pairs, generate, true_pairs
 from accord.sources import Standardised, standardise
 from accord.store import Settings, duckdb_session
 
@@ -45,8 +45,5 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Population:
 
 def scores(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float, float]:
     """Precision, recall and F1 of ``found`` against ``truth``."""
-    hits = len(found & truth)
-    precision = hits / len(found) if found else 0.0
-    recall = hits / len(truth) if truth else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-    return precision, recall, f1
+    result = compare_pairs(found, truth)
+    return result.precision, result.recall, result.f1

@@ -190,7 +190,11 @@ def encode(
     conn.execute(
         f"COPY (SELECT ref, record_id FROM _enc) TO {lit(str(refs_path))} (FORMAT parquet)"
     )
-    keep = ", ".join(ident(n) for n in names)
+    # Filters leave as bytes (a 1,024-bit filter is 128 of them; as BIT, Parquet would
+    # spell it out in 1,024 characters).
+    keep = ", ".join(
+        f"{ident(n)}::BLOB AS {ident(n)}" if n.endswith("_bf") else ident(n) for n in names
+    )
     conn.execute(
         f"COPY (SELECT ref, prior_id, {keep} FROM _enc) TO {lit(str(encoded_path))} "
         "(FORMAT parquet, COMPRESSION uncompressed)"

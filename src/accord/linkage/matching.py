@@ -60,8 +60,10 @@ def match(
     )
     pairs = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0][0]
     db.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
-    ids = out.with_name(out.stem + ".ids.parquet")
-    _linkage_ids(conn, left, right, out, ids)
+    ids = None
+    if options.linkage_ids:
+        ids = out.with_name(out.stem + ".ids.parquet")
+        _linkage_ids(conn, left, right, out, ids)
     return Matched(out, int(pairs), int(candidates), ids)
 
 
@@ -159,7 +161,7 @@ def _scored(
     if not features - {"sex"}:
         raise NothingToCompare("no identifying field to compare on both sides")
     conn.execute(model.DICE_MACRO)
-    # Parquet keeps a BIT column as text of 0s and 1s: back to bits for the Dice macro.
+    # Filters arrive as bytes: back to bits for the Dice macro.
     keep = ", ".join(
         f"{ident(f)}::BIT AS {ident(f)}" if f.endswith("_bf") else ident(f)
         for f in ["ref", *sorted(features)]

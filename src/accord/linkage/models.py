@@ -31,6 +31,8 @@ class LinkOptions:
     """Seeds Splink's sampling, so a re-run on the same data decides the same."""
     report: Path | None = None
     """Where the linking party writes its report (charts, estimates, pairs to review)."""
+    linkage_ids: bool = False
+    """Give every reference a linkage id (``Matched.ids``), keeping earlier ones."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,10 @@ class Matched:
     pairs: int
     candidates: int
     """Pairs scored (after blocking), of which ``pairs`` were decided to match."""
-    ids: Path
-    """Parquet: ``side, ref, linkage_id`` for every reference of both sides: a pair shares
-    one id; a record keeps its earlier id wherever the decisions allow."""
+    ids: Path | None = None
+    """With ``LinkOptions.linkage_ids``, Parquet: ``side, ref, linkage_id`` for every
+    reference of both sides: a pair shares one id; a record keeps its earlier id wherever
+    the decisions allow."""
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ def write_report(
     for name, chart in charts.items():
         (out / name).write_text(chart.to_html(inline=True), encoding="utf-8")
     conn.execute(
-        f"COPY (SELECT ref_l AS left_ref, ref_r AS right_ref, match_probability, match_weight "
+        f"COPY (SELECT ref_l AS left_ref, ref_r AS right_ref, match_probability, match_weight, "
+        f"abs(match_probability - {float(options.threshold)}) AS distance "
         f"FROM ({near} LIMIT {REVIEW_PAIRS})) TO {lit(str(out / 'review.parquet'))} "
         "(FORMAT parquet)"
     )

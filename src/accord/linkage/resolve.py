@@ -57,6 +57,8 @@ def write_linkage_ids(
 
     Written beside ``out`` and moved into place, so a failure leaves the old file whole.
     """
+    if matched.ids is None:
+        raise ValueError("no linkage ids: match with LinkOptions(linkage_ids=True)")
     partial = out.with_name(out.name + ".partial")
     conn.execute(
         "COPY (SELECT k.record_id, i.linkage_id "
@@ -83,7 +85,7 @@ def write_review(
         f"FROM read_parquet({lit(str(review))}) p "
         f"JOIN read_parquet({lit(str(left.path))}) l ON l.ref = p.left_ref "
         f"JOIN read_parquet({lit(str(right.path))}) r ON r.ref = p.right_ref "
-        f"ORDER BY abs(p.match_probability - 0.9), left_id) TO {lit(str(out))} "
+        f"ORDER BY p.distance, left_id, right_id) TO {lit(str(out))} "
         "(HEADER, DELIMITER ',')"
     )
     review.unlink()

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -166,8 +166,9 @@ def link(
             settings=settings, as_of=as_of, progress=progress, prior_ids=_prior(ids, "right"),
         )  # fmt: skip
         progress("match", 0, None)
+        asked = replace(options or LinkOptions(), linkage_ids=ids is not None)
         with _linking_party(work, settings) as (conn, linker_dir):
-            matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", options)
+            matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", asked)
         progress("resolve", 0, None)
         with duckdb.connect() as conn:
             write_pairs(conn, matched, left_refs, right_refs, out)

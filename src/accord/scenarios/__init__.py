@@ -16,7 +16,7 @@ docs/scenarios.md describes every file, column and rate.
 """
 
 from accord.scenarios.errors import ScenarioError, UnknownScenario
-from accord.scenarios.evaluation import PairScores, score_pairs, true_pairs
+from accord.scenarios.evaluation import PairScores, compare_pairs, score_pairs, true_pairs
 from accord.scenarios.models import ErrorRates, GenerationResult, Person
 from accord.scenarios.service import SCENARIOS, generate
 
@@ -28,6 +28,7 @@ __all__ = [
     "Person",
     "ScenarioError",
     "UnknownScenario",
+    "compare_pairs",
     "generate",
     "score_pairs",
     "true_pairs",

@@ -58,8 +58,12 @@ def true_pairs(truth: Path, left: str, right: str) -> set[tuple[str, str]]:
     return {(a, b) for p in people.values() for a in p.get(left, []) for b in p.get(right, [])}
 
 
+def compare_pairs(found: set[tuple[str, str]], real: set[tuple[str, str]]) -> PairScores:
+    """Pairs found against the true pairs."""
+    return PairScores(found=len(found), true=len(real), correct=len(found & real))
+
+
 def score_pairs(pairs: Path, truth: Path, left: str, right: str) -> PairScores:
     """Score ``pairs`` (``left_id,right_id,...`` as ``accord link`` writes) against the truth."""
     found = {(r["left_id"], r["right_id"]) for r in _rows(pairs, ("left_id", "right_id"))}
-    real = true_pairs(truth, left, right)
-    return PairScores(found=len(found), true=len(real), correct=len(found & real))
+    return compare_pairs(found, true_pairs(truth, left, right))
