@@ -14,19 +14,14 @@ import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink import comparison_library as cl
 
+from accord.linkage.engines import Engine
 from accord.linkage.models import Mode
 
-DICE_MACRO = (
-    "CREATE OR REPLACE MACRO accord_dice(a, b) AS "
-    "2.0 * bit_count(a & b) / nullif(bit_count(a) + bit_count(b), 0)"
-)
-"""Dice coefficient of two Bloom filters, defined on the linking party's connection."""
 
-
-def _similar(name: str, mode: Mode, private: float, plain: float) -> str:
+def _similar(sql: Engine, name: str, mode: Mode, private: float, plain: float) -> str:
     if mode is Mode.PRIVATE:
-        return f"accord_dice({name}_bf_l, {name}_bf_r) >= {private}"
-    return f"jaro_winkler_similarity({name}_l, {name}_r) >= {plain}"
+        return f"{sql.dice(name)} >= {private}"
+    return f"{sql.similarity(name)} >= {plain}"
 
 
 def _null(name: str) -> Any:
@@ -48,11 +43,11 @@ def _rarely(m: float) -> Any:
     return cll.ElseLevel().configure(m_probability=m, fix_m_probability=True)
 
 
-def _fuzzy(name: str, mode: Mode, m: tuple[float, float]) -> list[Any]:
+def _fuzzy(sql: Engine, name: str, mode: Mode, m: tuple[float, float]) -> list[Any]:
     """The two similarity levels below exact, for names and addresses."""
     return [
-        _m(cll.CustomLevel(_similar(name, mode, 0.8, 0.92), "Very similar"), m[0]),
-        _m(cll.CustomLevel(_similar(name, mode, 0.6, 0.8), "Similar"), m[1]),
+        _m(cll.CustomLevel(_similar(sql, name, mode, 0.8, 0.92), "Very similar"), m[0]),
+        _m(cll.CustomLevel(_similar(sql, name, mode, 0.6, 0.8), "Similar"), m[1]),
     ]
 
 
@@ -60,15 +55,14 @@ def _comparison(name: str, levels: list[Any]) -> Any:
     return cl.CustomComparison(output_column_name=name, comparison_levels=[_null(name), *levels])
 
 
-def _comparisons(features: set[str], mode: Mode) -> list[Any]:
+def _comparisons(features: set[str], mode: Mode, sql: Engine) -> list[Any]:
     """The comparisons, each level with a starting m probability (a prior from how UK
     records of one person differ): EM refines them when linking; dedupe keeps them."""
     out: list[Any] = []
     if "nhs" in features:
         out.append(_comparison("nhs", [
             _m(cll.ExactMatchLevel("nhs"), 0.96),
-            _m(cll.CustomLevel("len(list_intersect(nhs_var_l, nhs_var_r)) >= 1",
-                               "One digit different"), 0.03),
+            _m(cll.CustomLevel(sql.overlap("nhs_var"), "One digit different"), 0.03),
             _rarely(0.01),
         ]))  # fmt: skip
     if "dob" in features:
@@ -87,10 +81,9 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
             _m(cll.ExactMatchLevel(part).configure(tf_adjustment_column=part), 0.8),
         ]
         if part == "given" and "given_nick" in features:
-            levels.append(_m(cll.CustomLevel(
-                "len(list_intersect(given_nick_l, given_nick_r)) >= 1", "Nickname of each other"
-            ), 0.06))  # fmt: skip
-        levels += _fuzzy(part, mode, (0.05, 0.03))
+            levels.append(_m(cll.CustomLevel(sql.overlap("given_nick"),
+                                             "Nickname of each other"), 0.06))  # fmt: skip
+        levels += _fuzzy(sql, part, mode, (0.05, 0.03))
         if other in features:
             levels.append(_m(cll.CustomLevel(f"{part}_l = {other}_r",
                                              f"Swapped with {other} name"), 0.02))  # fmt: skip
@@ -100,7 +93,7 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
     # Postcode and address are one piece of evidence (where someone lives), not two:
     # counted apart, a household's twins would score as one person twice over.
     if "postcode" in features or "address" in features:
-        out.append(_residence(features, mode))
+        out.append(_residence(features, mode, sql))
     # Identifiers a person keeps but does not share: agreement is strong evidence, and
     # disagreement tells twins apart (same birthday, surname and address).
     for name, same, differ in (
@@ -114,11 +107,11 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
     return out
 
 
-def _residence(features: set[str], mode: Mode) -> Any:
+def _residence(features: set[str], mode: Mode, sql: Engine) -> Any:
     levels: list[Any] = []
     if "address" in features:
         levels.append(_m(cll.ExactMatchLevel("address"), 0.45))
-        levels.append(_m(cll.CustomLevel(_similar("address", mode, 0.8, 0.92),
+        levels.append(_m(cll.CustomLevel(_similar(sql, "address", mode, 0.8, 0.92),
                                          "Address very similar"), 0.2))  # fmt: skip
     if "postcode" in features:
         levels += [
@@ -127,7 +120,7 @@ def _residence(features: set[str], mode: Mode) -> Any:
             _m(cll.CustomLevel("district_l = district_r", "Same district"), 0.03),
         ]
     if "address" in features:
-        levels.append(_m(cll.CustomLevel(_similar("address", mode, 0.6, 0.8),
+        levels.append(_m(cll.CustomLevel(_similar(sql, "address", mode, 0.6, 0.8),
                                          "Address similar"), 0.04))  # fmt: skip
     levels.append(_m(cll.ElseLevel(), 0.15))
     null = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in ("postcode", "address")
@@ -163,16 +156,18 @@ LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
 def settings(
     features: set[str],
     mode: Mode,
+    sql: Engine,
     link_type: LinkType = "link_only",
     prior: float = 1e-4,
     explain: bool = False,
 ) -> SettingsCreator:
-    """Splink settings; ``explain`` keeps what the report's waterfall chart needs."""
+    """Splink settings, with SQL spelt for ``sql``'s backend; ``explain`` keeps what the
+    report's waterfall chart needs."""
     return SettingsCreator(
         link_type=link_type,
         probability_two_random_records_match=prior,
         unique_id_column_name="ref",
-        comparisons=_comparisons(features, mode),
+        comparisons=_comparisons(features, mode, sql),
         blocking_rules_to_generate_predictions=blocking_rules(features),
         retain_matching_columns=explain,
         retain_intermediate_calculation_columns=explain,
