@@ -144,6 +144,8 @@ def test_link_writes_the_pairs_and_reports_as_json(extracts: Path, tmp_path: Pat
                       "--secret-file", "{short}"], "at least 16 bytes", id="short secret"),
         pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{hospital}",
                       "--engine", "hadoop"], "choose one of duckdb, spark", id="engine"),
+        pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{hospital}",
+                      "--labels", "{labels}"], "row 2, column label", id="bad labels"),
     ],
 )  # fmt: skip
 def test_link_refuses_bad_input_clearly(
@@ -151,8 +153,10 @@ def test_link_refuses_bad_input_clearly(
 ) -> None:
     short = tmp_path / "secret"
     short.write_text("too short\n", encoding="utf-8")
+    labels = tmp_path / "review.csv"
+    labels.write_text("left_id,right_id,label\nG1,H1,perhaps\n", encoding="utf-8")
     names = {"gp": extracts / "gp.mapping.yaml", "hospital": extracts / "hospital.mapping.yaml",
-             "short": short}  # fmt: skip
+             "short": short, "labels": labels}  # fmt: skip
     filled = [a.format(**names) for a in args]
     code, stdout, stderr = run("link", str(extracts / "gp.csv"), str(extracts / "hospital.xlsx"),
                                "--out", str(tmp_path / "p.csv"), *filled)  # fmt: skip

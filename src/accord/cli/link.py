@@ -73,6 +73,16 @@ def link(
         bool, typer.Option("--many-to-many", help="Let a record link to several others.")
     ] = False,
     engine: EngineOption = "duckdb",
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            dir_okay=False,
+            help="A reviewed review.csv (left_id,right_id,label: 1 same person, 0 not) from "
+            "an earlier report: labelled pairs are decided as labelled and the threshold "
+            "moves to agree best with them.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
@@ -109,7 +119,7 @@ def link(
     with progress_bar(quiet=json_output) as update:
         report = link_sources(left, right, lmap, rmap, out_file, mode=mode, secret=secret,
                               options=options, as_of=as_of_date(as_of), ids=ids,
-                              engine=engine, progress=update)  # fmt: skip
+                              engine=engine, labels=labels, progress=update)  # fmt: skip
     if json_output:
         emit_json(report.to_json())
     else:
@@ -122,6 +132,11 @@ def render(report: LinkReport) -> None:
                   f"({side.quarantined_rows:,} quarantined)")  # fmt: skip
     out.print(f"{report.mode.value} mode: {report.candidates:,} candidate pairs scored, "
               f"{report.pairs:,} linked -> {report.out} ({report.seconds:.1f} s)")  # fmt: skip
+    if report.labels:
+        out.print(f"labels: {report.labels:,} labelled pairs scored; threshold "
+                  f"{report.threshold:g}")  # fmt: skip
+    if report.blocking_recall is not None:
+        out.print(f"blocking recall (estimated): {report.blocking_recall.estimate:.4f}")
     if report.report is not None:
         out.print(f"report: {report.report / 'index.html'}")
 

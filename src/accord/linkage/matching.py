@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,11 @@ from splink import Linker, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.exceptions import EMTrainingException
 
-from accord.linkage import model
+from accord.linkage import labels, model, recall
 from accord.linkage.engines import DuckDBEngine, Engine
 from accord.linkage.errors import BadEncoding, NothingToCompare
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched
-from accord.linkage.report import write_report
+from accord.linkage.report import amend_summary, write_report
 from accord.people import lit
 
 _U_SAMPLE_PAIRS = 1_000_000
@@ -54,13 +55,16 @@ def match(
     linker, scored = _scored(engine, {"left": left, "right": right}, features, "link_only",
                              options)  # fmt: skip
     table = engine.collect(scored)
+    threshold, scored_labels = options.threshold, 0
+    if options.labels is not None:
+        tuned = labels.tuned_threshold(conn, table, options.labels, options.threshold,
+                                       options.one_to_one)  # fmt: skip
+        threshold, scored_labels = tuned.threshold, tuned.scored_labels
     if options.report is not None:
-        write_report(conn, linker, scored, table, options, options.report)
+        write_report(conn, linker, scored, table, replace(options, threshold=threshold),
+                     options.report)  # fmt: skip
     candidates = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    decided = (
-        f"SELECT ref_l AS left_ref, ref_r AS right_ref, match_probability, match_weight "
-        f"FROM {table} WHERE match_probability >= {float(options.threshold)}"
-    )
+    decided = labels.decided_sql(table, threshold, options.labels)
     if options.one_to_one:
         decided = _one_to_one(conn, decided)
     conn.execute(
@@ -72,7 +76,13 @@ def match(
     if options.linkage_ids:
         ids = out.with_name(out.stem + ".ids.parquet")
         _linkage_ids(conn, left, right, out, ids)
-    return Matched(out, int(pairs), int(candidates), ids)
+    caught = recall.estimate(conn, left, right, out, model.blocking_keys(features))
+    if options.report is not None:
+        caught_json = caught.to_json() if caught else {}
+        amend_summary(options.report, labels_scored=scored_labels,
+                      estimated_blocking_recall=caught_json.get("estimate"),
+                      blocking_rules_recall=caught_json.get("rules"))  # fmt: skip
+    return Matched(out, int(pairs), int(candidates), ids, threshold, scored_labels, caught)
 
 
 def _linkage_ids(

@@ -7,7 +7,6 @@ Bloom filters; in ``plaintext`` mode it is Jaro-Winkler on the standardised text
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Literal
 
 import splink.comparison_level_library as cll
@@ -130,17 +129,38 @@ def _residence(features: set[str], mode: Mode, sql: Engine) -> Any:
     ])  # fmt: skip
 
 
-def blocking_rules(features: set[str]) -> list[Any]:
+BlockingKey = tuple[tuple[str, str], ...]
+"""A blocking rule as the columns it equates: (left column, right column) pairs."""
+
+
+def _same(*columns: str) -> BlockingKey:
+    return tuple((c, c) for c in columns)
+
+
+def blocking_keys(features: set[str]) -> list[BlockingKey]:
     """Rules for candidate pairs: any one shared strong value brings a pair in.
 
     A date of birth or a full postcode alone keeps blocks small (a few dozen people a
     day, a few households a postcode) and finds pairs whose names were both mistyped.
+    A date with day and month swapped meets the other side's date (the two share a key).
     """
-    candidates: Sequence[tuple[str, ...]] = (
-        ("nhs",), ("dob",), ("postcode",), ("given", "family", "yob"),
-        ("dob_swap", "family"), ("given", "family", "district"),
-    )  # fmt: skip
-    return [block_on(*rule) for rule in candidates if set(rule) <= features]
+    keys = [
+        _same("nhs"), _same("dob"), _same("postcode"), _same("given", "family", "yob"),
+        (("dob", "dob_swap"), ("family", "family")), (("dob_swap", "dob"), ("family", "family")),
+        _same("given", "family", "district"),
+    ]  # fmt: skip
+    return [key for key in keys if {c for pair in key for c in pair} <= features]
+
+
+def blocking_rules(features: set[str]) -> list[Any]:
+    """:func:`blocking_keys` as Splink rules."""
+    rules: list[Any] = []
+    for key in blocking_keys(features):
+        if all(left == right for left, right in key):
+            rules.append(block_on(*(left for left, _ in key)))
+        else:
+            rules.append(" AND ".join(f"l.{left} = r.{right}" for left, right in key))
+    return rules
 
 
 def training_rules(features: set[str]) -> list[tuple[str, ...]]:

@@ -33,6 +33,9 @@ class LinkOptions:
     """Where the linking party writes its report (charts, estimates, pairs to review)."""
     linkage_ids: bool = False
     """Give every reference a linkage id (``Matched.ids``), keeping earlier ones."""
+    labels: Path | None = None
+    """Clerical labels by reference (``labels.to_refs``): they move the threshold and
+    are decided as labelled."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,20 @@ class References:
 
 
 @dataclass(frozen=True)
+class BlockingRecall:
+    """The estimate, and each rule's recall among the pairs the other rules found."""
+
+    estimate: float
+    rules: dict[str, float | None]
+    """Each rule (``l.a = r.a AND ...``) and its recall; None where no other rule found
+    a pair to measure it on (it then counts for nothing in the estimate)."""
+
+    def to_json(self) -> dict[str, object]:
+        rules = {k: None if v is None else round(v, 4) for k, v in self.rules.items()}
+        return {"estimate": round(self.estimate, 4), "rules": rules}
+
+
+@dataclass(frozen=True)
 class Matched:
     """The linking party's decisions: pairs of references with their match probability."""
 
@@ -93,6 +110,11 @@ class Matched:
     """With ``LinkOptions.linkage_ids``, Parquet: ``side, ref, linkage_id`` for every
     reference of both sides: a pair shares one id; a record keeps its earlier id wherever
     the decisions allow."""
+    threshold: float = 0.9
+    """The threshold the decisions used (moved by labels, if any)."""
+    labels: int = 0
+    """Labelled pairs the model scored, of those given (``LinkOptions.labels``)."""
+    blocking_recall: BlockingRecall | None = None
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,14 @@ def write_report(
     return summary
 
 
+def amend_summary(out: Path, **items: object) -> None:
+    """Add what is known only after the decisions (blocking recall, labels) to the summary."""
+    path = out / "summary.json"
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    summary.update(items)
+    path.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+
+
 def _records(conn: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     cursor = conn.execute(sql)
     names = [d[0] for d in cursor.description or []]
@@ -101,6 +109,8 @@ def write_index(out: Path, mode: Mode) -> None:
             ("threshold", "Threshold (match probability)"),
             ("estimated_precision", "Estimated precision (model)"),
             ("estimated_recall", "Estimated recall (model)"),
+            ("estimated_blocking_recall", "Estimated blocking recall (true pairs a rule let in)"),
+            ("labels_scored", "Labelled pairs scored (from --labels)"),
         )
     )  # fmt: skip
     links = "".join(

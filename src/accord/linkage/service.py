@@ -19,11 +19,12 @@ from pathlib import Path
 
 import duckdb
 
+from accord.linkage import labels as clerical
 from accord.linkage.encoding import encode, new_secret
 from accord.linkage.engines import Engine, open_engine
 from accord.linkage.errors import LinkageError
 from accord.linkage.matching import cluster, match
-from accord.linkage.models import Encoded, LinkOptions, Mode, References
+from accord.linkage.models import BlockingRecall, Encoded, LinkOptions, Mode, References
 from accord.linkage.report import write_index
 from accord.linkage.resolve import (
     write_clusters,
@@ -50,15 +51,22 @@ class LinkReport:
     out: Path
     seconds: float
     report: Path | None = None
+    threshold: float = 0.9
+    labels: int = 0
+    """Labelled pairs the model scored (they moved the threshold if there were enough)."""
+    blocking_recall: BlockingRecall | None = None
 
     def to_json(self) -> dict[str, object]:
         def side(s: Standardised) -> dict[str, object]:
             return {"source": s.source, "rows_read": s.read_rows, "records": s.rows,
                     "quarantined": s.quarantined_rows}  # fmt: skip
 
+        caught = self.blocking_recall
         return {
             "mode": self.mode.value, "left": side(self.left), "right": side(self.right),
             "candidate_pairs": self.candidates, "pairs": self.pairs, "out": str(self.out),
+            "threshold": self.threshold, "labels_scored": self.labels,
+            "blocking_recall": caught.to_json() if caught else None,
             "report": str(self.report / "index.html") if self.report else None,
             "seconds": round(self.seconds, 3),
         }  # fmt: skip
@@ -145,6 +153,7 @@ def link(
     as_of: date | None = None,
     ids: Path | None = None,
     engine: str = "duckdb",
+    labels: Path | None = None,
     progress: LinkProgress = _noop,
 ) -> LinkReport:
     """Link the records of ``left`` and ``right``; write the pairs to ``out`` as CSV.
@@ -152,9 +161,11 @@ def link(
     With ``ids`` (a directory), each side's ``record_id,linkage_id`` is kept there as
     ``left.csv`` and ``right.csv``; a re-run with the same directory keeps people's ids.
     ``engine`` names where the linking party's model runs (``engines.ENGINES``).
+    ``labels`` is a reviewed ``review.csv`` (``left_id,right_id,label``) from a run before.
     """
     started = time.perf_counter()
     settings = settings or Settings()
+    labelled = clerical.read(labels) if labels is not None else None  # fail before work
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()  # both providers are this process: a secret for this run only
     run = uuid.uuid4().hex
@@ -172,6 +183,11 @@ def link(
         )  # fmt: skip
         progress("match", 0, None)
         asked = replace(options or LinkOptions(), linkage_ids=ids is not None)
+        if labelled is not None:
+            by_ref = work / "labels.parquet"
+            with duckdb.connect() as conn:
+                clerical.to_refs(conn, labelled, left_refs, right_refs, by_ref)
+            asked = replace(asked, labels=by_ref)
         with _linking_party(work, settings, engine) as (conn, backend, linker_dir):
             matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", asked,
                             backend)  # fmt: skip
@@ -188,7 +204,8 @@ def link(
         shutil.rmtree(work, ignore_errors=True)
     report = options.report if options else None
     return LinkReport(mode, left_done, right_done, matched.candidates, matched.pairs, out,
-                      time.perf_counter() - started, report)  # fmt: skip
+                      time.perf_counter() - started, report, matched.threshold, matched.labels,
+                      matched.blocking_recall)  # fmt: skip
 
 
 @dataclass(frozen=True)
