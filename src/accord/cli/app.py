@@ -9,6 +9,7 @@ from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
 from accord.cli.link import dedupe, link
+from accord.cli.privacy import optout, protect_table
 from accord.cli.workspace import init
 
 
@@ -39,3 +40,5 @@ def _root(
 
 for command in (init, ingest, datasets, quarantine, export, generate, link, dedupe, evaluate):
     app.command()(command)
+app.command("protect")(protect_table)
+app.add_typer(optout, name="optout")

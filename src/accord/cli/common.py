@@ -29,6 +29,7 @@ from rich.progress import (
 
 from accord.linkage import LinkageError
 from accord.people import PeopleError
+from accord.privacy import PrivacyError
 from accord.scenarios import ScenarioError
 from accord.sources import SourceError
 from accord.store import StoreError, Workspace, open_workspace
@@ -59,6 +60,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     StoreError,
     ScenarioError,
     LinkageError,
+    PrivacyError,
 )
 
 

@@ -30,17 +30,25 @@ def _param(param: Any) -> str:
 
 
 def render() -> str:
-    """Markdown for every command, in the order ``accord --help`` lists them."""
+    """Markdown for every command, in the order ``accord --help`` lists them; a group's
+    commands follow it (``accord optout register``)."""
     root: Any = typer.main.get_command(app)
     lines: list[str] = []
     for name, command in root.commands.items():
-        lines += [f"### `accord {name}`", "", (command.help or "").strip(), ""]
-        params = [p for p in command.params if p.name != "help"]
-        if params:
-            lines += ["| parameter | default | meaning |", "|---|---|---|"]
-            lines += [_param(p) for p in params]
-            lines.append("")
+        lines += _command(f"accord {name}", command)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _command(path: str, command: Any) -> list[str]:
+    lines = [f"### `{path}`", "", (command.help or "").strip(), ""]
+    params = [p for p in command.params if p.name != "help"]
+    if params:
+        lines += ["| parameter | default | meaning |", "|---|---|---|"]
+        lines += [_param(p) for p in params]
+        lines.append("")
+    for name, sub in getattr(command, "commands", {}).items():
+        lines += _command(f"{path} {name}", sub)
+    return lines
 
 
 def splice(document: str) -> str:

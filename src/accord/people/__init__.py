@@ -4,7 +4,8 @@ Public face: the field vocabulary (:data:`CANONICAL_FIELDS`, :data:`OUTPUT_COLUM
 :class:`StandardisationOptions`, :class:`Standardiser` (one SQL query for a record or a
 column) and :func:`connect` / :func:`prepare` for DuckDB connections that run it; the SQL
 helpers (:func:`lit`, :func:`ident`, :func:`blank_to_null`) for contexts that build
-queries over person fields, so "blank" means the same everywhere; :func:`text_array`
+queries over person fields, so "blank" means the same everywhere, and :func:`hmac_sql`
+(keyed hashes of a column inside DuckDB); :func:`text_array`
 and :func:`int_array` for Arrow columns from Python values without importing pandas.
 Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
 ``postcodes``, ``contact``), each returning staged SQL (``plan``).
@@ -23,7 +24,7 @@ from accord.people.models import (
     StandardisedRecord,
 )
 from accord.people.service import Standardiser, connect, prepare
-from accord.people.sql import blank_to_null, ident, lit
+from accord.people.sql import blank_to_null, hmac_params, hmac_sql, ident, lit
 from accord.people.types import SEX_VALUES, RecordId, Sex
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "blank_to_null",
     "check_date_format",
     "connect",
+    "hmac_params",
+    "hmac_sql",
     "ident",
     "int_array",
     "lit",

@@ -9,16 +9,27 @@ from accord.store.database import create_engine, mask_url, migrate
 from accord.store.errors import DatabaseError, NotAWorkspace, StoreError, WorkspaceExists
 from accord.store.files import publish, sha256_file
 from accord.store.settings import WORKSPACE_FILE, Settings
-from accord.store.tables import datasets, field_stats, metadata, quarantine, snapshots
+from accord.store.tables import (
+    datasets,
+    field_stats,
+    metadata,
+    opt_outs,
+    pseudonym_keys,
+    quarantine,
+    snapshots,
+)
 from accord.store.workspace import (
+    PRIVACY_SECRET,
     Workspace,
     duckdb_connect,
     duckdb_session,
     init_workspace,
     open_workspace,
+    write_private,
 )
 
 __all__ = [
+    "PRIVACY_SECRET",
     "WORKSPACE_FILE",
     "DatabaseError",
     "NotAWorkspace",
@@ -36,8 +47,11 @@ __all__ = [
     "metadata",
     "migrate",
     "open_workspace",
+    "opt_outs",
+    "pseudonym_keys",
     "publish",
     "quarantine",
     "sha256_file",
     "snapshots",
+    "write_private",
 ]

@@ -15,7 +15,9 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -105,3 +107,29 @@ field_stats = Table(
 )
 """Per snapshot and field: ``issue`` ``'(present)'`` counts non-blank values read,
 ``'(standard)'`` values standardised, any other value counts that issue code."""
+
+opt_outs = Table(
+    "opt_outs",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("scheme", String(60), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("registered_at", UTCDateTime(), nullable=False),
+    Column("withdrawn_at", UTCDateTime(), nullable=True),
+    Index("ix_opt_outs_scheme_subject", "scheme", "subject"),
+)
+"""The opt-out registers, kept apart from any shared record and consulted at each
+disclosure: per scheme, a keyed hash of the person's identifier to find them by, and the
+identifier sealed (AES-GCM) for the disclosure to match rows against, never in clear."""
+
+pseudonym_keys = Table(
+    "pseudonym_keys",
+    metadata,
+    Column("agreement_id", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("retired_at", UTCDateTime(), nullable=True),
+)
+"""Each agreement's pseudonymisation key versions; the keys themselves derive from the
+node's privacy secret and are never stored."""

@@ -7,11 +7,13 @@ Layout::
     data/snapshots/<sha256>.parquet   immutable snapshot files, named by content
     data/tmp/                scratch for work in progress; emptied on every open
     keys/node.key, node.pub  the node's Ed25519 identity, made at init (0600)
+    keys/privacy.key         the node's privacy secret (32 random bytes), made at init (0600)
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,6 +78,10 @@ class Workspace:
             shutil.rmtree(path, ignore_errors=True)
 
 
+PRIVACY_SECRET = "privacy.key"  # noqa: S105 - a file name
+"""The node's privacy secret in ``keys/``: the privacy context derives its keys from it."""
+
+
 def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> Workspace:
     """Create a workspace at ``root``: settings, directories, node keys and the schema."""
     root = root.resolve()
@@ -88,6 +94,8 @@ def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> 
         lines.append(f"store_url = {_toml_string(store_url)}")
     (root / WORKSPACE_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     _write_node_key(root / "keys")
+    # The node's privacy secret: opt-out registers and pseudonym keys derive from it.
+    write_private(root / "keys" / PRIVACY_SECRET, secrets.token_bytes(32))
     workspace = open_workspace(root)
     migrate(workspace.engine)
     workspace.close()
@@ -123,6 +131,13 @@ def _toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """A new file readable by its owner only (keys); never replaces one."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
 def _write_node_key(keys: Path) -> None:
     """The node's Ed25519 identity key, private part readable by the owner only."""
     key = Ed25519PrivateKey.generate()
@@ -131,10 +146,7 @@ def _write_node_key(keys: Path) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    path = keys / "node.key"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(private)
+    write_private(keys / "node.key", private)
     public = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )

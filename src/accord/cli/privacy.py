@@ -1,0 +1,167 @@
+"""``accord optout …`` (the node's opt-out registers) and ``accord protect`` (safe counts)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.table import Table
+
+from accord.cli.common import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    handle_errors,
+    out,
+    workspace_at,
+)
+from accord.people import lit
+from accord.privacy import (
+    PRESETS,
+    SCHEMES,
+    BadTable,
+    Protected,
+    load_registers,
+    protect,
+    read_secret,
+    register_opt_out,
+    withdraw_opt_out,
+)
+
+optout = typer.Typer(help="The node's opt-out registers, consulted at every disclosure.",
+                     no_args_is_help=True)  # fmt: skip
+
+NhsNumber = Annotated[str, typer.Argument(help="The person's NHS number.")]
+
+
+def _scheme(name: str) -> str:
+    if name not in SCHEMES:
+        raise typer.BadParameter(f"{name!r}: choose one of {', '.join(sorted(SCHEMES))}")
+    return name
+
+
+SchemeOption = Annotated[
+    str,
+    typer.Option(callback=_scheme, help="national (the national data opt-out pattern) or "
+                 "objection (Article 21 objections upheld)."),
+]  # fmt: skip
+
+
+@optout.command("register")
+@handle_errors
+def register(
+    nhs_number: NhsNumber,
+    scheme: SchemeOption = "national",
+    workspace: WorkspaceOption = Path(),
+    json_output: JsonOption = False,
+) -> None:
+    """Record an opt-out: it takes effect on the next disclosure."""
+    with workspace_at(workspace) as ws:
+        added = register_opt_out(ws.engine, read_secret(ws.root / "keys"), scheme, nhs_number)
+    _said(json_output, scheme, "registered" if added else "already registered")
+
+
+@optout.command("withdraw")
+@handle_errors
+def withdraw(
+    nhs_number: NhsNumber,
+    scheme: SchemeOption = "national",
+    workspace: WorkspaceOption = Path(),
+    json_output: JsonOption = False,
+) -> None:
+    """Record that a person withdrew their opt-out."""
+    with workspace_at(workspace) as ws:
+        done = withdraw_opt_out(ws.engine, read_secret(ws.root / "keys"), scheme, nhs_number)
+    _said(json_output, scheme, "withdrawn" if done else "not registered")
+
+
+def _said(json_output: bool, scheme: str, what: str) -> None:
+    if json_output:
+        emit_json({"scheme": scheme, "status": what})
+    else:
+        out.print(f"{scheme}: {what}")
+
+
+@optout.command("count")
+@handle_errors
+def count(workspace: WorkspaceOption = Path(), json_output: JsonOption = False) -> None:
+    """How many people each register holds (never who)."""
+    with workspace_at(workspace) as ws:
+        registers = load_registers(ws.engine, read_secret(ws.root / "keys"))
+    counts = {scheme: len(people) for scheme, people in sorted(registers.subjects.items())}
+    if json_output:
+        emit_json({"opt_outs": counts})
+        return
+    for scheme, n in counts.items():
+        out.print(f"{scheme}: {n:,}")
+
+
+def _preset(name: str) -> str:
+    if name not in PRESETS:
+        raise typer.BadParameter(f"{name!r}: choose one of {', '.join(sorted(PRESETS))}")
+    return name
+
+
+TableArgument = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="A CSV file of counts, a row per cell.")
+]
+ByOption = Annotated[list[str], typer.Option("--by", help="A dimension column (repeat).")]
+PresetOption = Annotated[
+    str,
+    typer.Option(callback=_preset, help="hes: 1-7 hidden, others rounded to 5; tre: 1-9 hidden."),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Write the protected table (cells, then totals) as CSV."),
+]
+
+
+@handle_errors
+def protect_table(
+    table: TableArgument,
+    by: ByOption,
+    count_column: Annotated[str, typer.Option("--count", help="The column of counts.")] = "count",
+    preset: PresetOption = "hes",
+    out_file: OutOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Make a table of counts safe to publish: suppress, suppress again, round."""
+    with duckdb.connect() as conn:
+        conn.execute(f"CREATE TABLE counts AS SELECT * FROM read_csv({lit(str(table))}, "
+                     "header=true)")  # fmt: skip
+        result = protect(conn, "counts", by, count_column, PRESETS[preset])
+    if out_file is not None:
+        _write(result, count_column, out_file)
+    if json_output:
+        emit_json({"preset": preset, "dimensions": list(result.dimensions),
+                   "cells": len(result.cells), "hidden_cells": result.hidden_cells,
+                   "rows": [_row(p.key, p.count, p.hidden, result) for p in
+                            (*result.cells, *result.totals)]})  # fmt: skip
+        return
+    shown = Table(show_edge=False, pad_edge=False)
+    for heading in (*result.dimensions, count_column, "hidden"):
+        shown.add_column(heading)
+    for p in (*result.cells, *result.totals):
+        shown.add_row(*("(all)" if v is None else str(v) for v in p.key),
+                      "*" if p.count is None else str(p.count), p.hidden or "")  # fmt: skip
+    out.print(shown)
+
+
+def _row(key: tuple[object, ...], n: int | None, hidden: str | None,
+         result: Protected) -> dict[str, object]:  # fmt: skip
+    return {**dict(zip(result.dimensions, key, strict=True)), "count": n, "hidden": hidden}
+
+
+def _write(result: Protected, count_column: str, path: Path) -> None:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*result.dimensions, count_column])
+            for p in (*result.cells, *result.totals):
+                writer.writerow([*("(all)" if v is None else v for v in p.key),
+                                 "*" if p.count is None else p.count])  # fmt: skip
+    except OSError as exc:
+        raise BadTable(f"{path}: cannot write ({exc.strerror})") from exc

@@ -1,0 +1,80 @@
+"""Privacy at the point of disclosure: opt-outs, minimisation, pseudonyms, safe counts.
+
+Public face: :func:`disclose` (one extract through the opt-out registers that apply,
+minimised and pseudonymised, to a Parquet file), :func:`pseudonym` and
+:func:`reidentify` (the controller's side of agreement-scoped pseudonyms), the opt-out
+schemes (:data:`SCHEMES`, :func:`register_scheme`, :func:`ruling`), the register in the
+store (:func:`register_opt_out`, :func:`withdraw_opt_out`, :func:`load_registers`), the
+pseudonymisation keys (:func:`current_key_version`, :func:`rotate_key`,
+:func:`retire_key`), disclosure control (:data:`PRESETS`, :func:`protect`,
+:func:`k_anonymity`), the models and the errors under :class:`PrivacyError`. Inside:
+``optouts`` (rules), ``keys`` (the node secret and what derives from it),
+``disclosure``, ``control``, ``repository`` (the store's tables).
+"""
+
+from accord.privacy.control import PRESETS, Preset, Protected, Published, k_anonymity, protect
+from accord.privacy.disclosure import Registers, disclose, pseudonym, reidentify
+from accord.privacy.errors import (
+    BadExtract,
+    BadTable,
+    KeyNotFound,
+    PrivacyError,
+    UnknownScheme,
+)
+from accord.privacy.keys import read_secret, write_secret
+from accord.privacy.models import (
+    Disclosed,
+    Disclosure,
+    KAnonymity,
+    LawfulBasis,
+    Minimisation,
+    OptOutRuling,
+    Output,
+    Treatment,
+)
+from accord.privacy.optouts import SCHEMES, register_scheme, ruling
+from accord.privacy.repository import (
+    current_key_version,
+    load_registers,
+    register_opt_out,
+    retire_key,
+    rotate_key,
+    withdraw_opt_out,
+)
+
+__all__ = [
+    "PRESETS",
+    "SCHEMES",
+    "BadExtract",
+    "BadTable",
+    "Disclosed",
+    "Disclosure",
+    "KAnonymity",
+    "KeyNotFound",
+    "LawfulBasis",
+    "Minimisation",
+    "OptOutRuling",
+    "Output",
+    "Preset",
+    "PrivacyError",
+    "Protected",
+    "Published",
+    "Registers",
+    "Treatment",
+    "UnknownScheme",
+    "current_key_version",
+    "disclose",
+    "k_anonymity",
+    "load_registers",
+    "protect",
+    "pseudonym",
+    "read_secret",
+    "register_opt_out",
+    "register_scheme",
+    "reidentify",
+    "retire_key",
+    "rotate_key",
+    "ruling",
+    "withdraw_opt_out",
+    "write_secret",
+]

@@ -1,0 +1,153 @@
+"""The privacy context's tables in the SQL store: opt-out registers and key versions."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.engine import Engine
+from stdnum.gb import nhs
+
+from accord.privacy import keys, optouts
+from accord.privacy.disclosure import Registers
+from accord.privacy.errors import KeyNotFound, PrivacyError
+from accord.store import opt_outs, pseudonym_keys
+
+
+def _number(nhs_number: str) -> str:
+    """The NHS number checked (ten digits, the check digit right): a typo is refused
+    rather than registered for nobody."""
+    number = nhs.compact(nhs_number)
+    if not nhs.is_valid(number):
+        raise PrivacyError(f"{nhs_number!r} is not a valid NHS number (ten digits, check digit)")
+    return str(number)
+
+
+def subject_hash(secret: bytes, scheme: str, number: str) -> str:
+    """How the register finds a person: a keyed hash of the NHS number."""
+    key = keys.derive(secret, "opt-out", scheme)
+    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def _seal(secret: bytes, scheme: str, number: str) -> bytes:
+    nonce = os.urandom(12)
+    aead = AESGCM(keys.derive(secret, "opt-out-seal"))
+    return nonce + aead.encrypt(nonce, number.encode(), scheme.encode())
+
+
+def _unseal(secret: bytes, scheme: str, sealed: bytes) -> str:
+    aead = AESGCM(keys.derive(secret, "opt-out-seal"))
+    return aead.decrypt(sealed[:12], sealed[12:], scheme.encode()).decode()
+
+
+def _known(scheme: str) -> None:
+    if scheme not in optouts.SCHEMES:
+        raise PrivacyError(
+            f"no opt-out scheme {scheme!r}: known ones are {', '.join(sorted(optouts.SCHEMES))}"
+        )
+
+
+def register_opt_out(
+    engine: Engine, secret: bytes, scheme: str, nhs_number: str, at: datetime | None = None
+) -> bool:
+    """Record that the person opted out under ``scheme``; False if they already had."""
+    _known(scheme)
+    number = _number(nhs_number)
+    subject = subject_hash(secret, scheme, number)
+    with engine.begin() as conn:
+        if _active(conn, scheme, subject) is not None:
+            return False
+        conn.execute(opt_outs.insert().values(
+            scheme=scheme, subject=subject, sealed=_seal(secret, scheme, number),
+            registered_at=at or datetime.now(UTC),
+        ))  # fmt: skip
+    return True
+
+
+def withdraw_opt_out(
+    engine: Engine, secret: bytes, scheme: str, nhs_number: str, at: datetime | None = None
+) -> bool:
+    """Record that the person withdrew their opt-out; False if there was none."""
+    _known(scheme)
+    subject = subject_hash(secret, scheme, _number(nhs_number))
+    with engine.begin() as conn:
+        row = _active(conn, scheme, subject)
+        if row is None:
+            return False
+        conn.execute(opt_outs.update().where(opt_outs.c.id == row)
+                     .values(withdrawn_at=at or datetime.now(UTC)))  # fmt: skip
+    return True
+
+
+def _active(conn: sa.Connection, scheme: str, subject: str) -> int | None:
+    return conn.execute(
+        sa.select(opt_outs.c.id).where(
+            opt_outs.c.scheme == scheme,
+            opt_outs.c.subject == subject,
+            opt_outs.c.withdrawn_at.is_(None),
+        )
+    ).scalar_one_or_none()
+
+
+def load_registers(engine: Engine, secret: bytes) -> Registers:
+    """Every scheme's active opt-outs, unsealed in memory for :func:`disclose`."""
+    subjects: dict[str, list[str]] = {scheme: [] for scheme in optouts.SCHEMES}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(opt_outs.c.scheme, opt_outs.c.sealed).where(opt_outs.c.withdrawn_at.is_(None))
+        )
+        for scheme, sealed in rows:
+            subjects.setdefault(scheme, []).append(_unseal(secret, scheme, bytes(sealed)))
+    return Registers(subjects, secret)
+
+
+def live_versions(engine: Engine, agreement_id: str) -> list[int]:
+    """The agreement's key versions not retired, oldest first."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(pseudonym_keys.c.version)
+                .where(pseudonym_keys.c.agreement_id == agreement_id,
+                       pseudonym_keys.c.retired_at.is_(None))
+                .order_by(pseudonym_keys.c.version)
+            ).scalars()
+        )  # fmt: skip
+
+
+def current_key_version(engine: Engine, agreement_id: str) -> int:
+    """The version pseudonyms are made with now; version 1 on an agreement's first use."""
+    versions = live_versions(engine, agreement_id)
+    if versions:
+        return versions[-1]
+    return rotate_key(engine, agreement_id)
+
+
+def rotate_key(engine: Engine, agreement_id: str) -> int:
+    """Start a new key version; earlier ones stay live for re-identification."""
+    with engine.begin() as conn:
+        latest = conn.execute(
+            sa.select(sa.func.max(pseudonym_keys.c.version)).where(
+                pseudonym_keys.c.agreement_id == agreement_id
+            )
+        ).scalar_one()
+        version = int(latest or 0) + 1
+        conn.execute(pseudonym_keys.insert().values(agreement_id=agreement_id, version=version,
+                                                    created_at=datetime.now(UTC)))  # fmt: skip
+    return version
+
+
+def retire_key(engine: Engine, agreement_id: str, version: int) -> None:
+    """Retire a version: its pseudonyms can no longer be re-identified here."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            pseudonym_keys.update()
+            .where(pseudonym_keys.c.agreement_id == agreement_id,
+                   pseudonym_keys.c.version == version, pseudonym_keys.c.retired_at.is_(None))
+            .values(retired_at=datetime.now(UTC))
+        ).rowcount  # fmt: skip
+    if not done:
+        raise KeyNotFound(f"agreement {agreement_id!r} has no live key version {version}")

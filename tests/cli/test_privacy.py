@@ -1,0 +1,51 @@
+"""``accord optout`` and ``accord protect`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from accord.store import Workspace
+from tests.cli.test_commands import run
+
+
+def test_opt_outs_are_registered_withdrawn_and_counted(sqlite_workspace: Workspace) -> None:
+    ws = str(sqlite_workspace.root)
+    code, stdout, _ = run("optout", "register", "943 476 5919", "--workspace", ws, "--json")
+    assert code == 0
+    assert json.loads(stdout) == {"scheme": "national", "status": "registered"}
+    assert run("optout", "register", "9434765919", "-w", ws)[1].strip() == (
+        "national: already registered"
+    )
+    run("optout", "register", "9434765919", "--scheme", "objection", "-w", ws)
+    run("optout", "withdraw", "9434765919", "-w", ws)
+    code, stdout, _ = run("optout", "count", "-w", ws, "--json")
+    assert json.loads(stdout) == {"opt_outs": {"national": 0, "objection": 1}}
+    # The register holds no NHS number in the clear.
+    assert b"9434765919" not in (sqlite_workspace.root / "accord.db").read_bytes()
+
+    code, stdout, stderr = run("optout", "register", "9434765918", "-w", ws)
+    assert code == 2
+    assert "not a valid NHS number" in stdout + stderr
+    code, stdout, stderr = run("optout", "register", "9434765919", "--scheme", "local", "-w", ws)
+    assert code == 2
+    assert "choose one of national, objection" in stdout + stderr
+
+
+def test_protect_publishes_safe_counts(tmp_path: Path) -> None:
+    table = tmp_path / "admissions.csv"
+    table.write_text("area,n\nA,3\nB,50\nC,60\n", encoding="utf-8")
+    out = tmp_path / "safe.csv"
+
+    code, stdout, stderr = run("protect", str(table), "--by", "area", "--count", "n",
+                               "--preset", "tre", "--out", str(out), "--json")  # fmt: skip
+
+    assert code == 0, stderr
+    result = json.loads(stdout)
+    assert result["hidden_cells"] == 2
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "area,n", "A,*", "B,*", "C,60", "(all),113",
+    ]  # fmt: skip
+    code, stdout, stderr = run("protect", str(table), "--by", "region", "--count", "n")
+    assert code == 2
+    assert "no column region" in stdout + stderr

@@ -1,0 +1,65 @@
+"""Opt-out schemes: which registers apply, by legal basis, purpose and output."""
+
+from __future__ import annotations
+
+import pytest
+
+from accord.privacy import (
+    SCHEMES,
+    Disclosure,
+    LawfulBasis,
+    Output,
+    UnknownScheme,
+    register_scheme,
+    ruling,
+)
+
+B = LawfulBasis
+
+
+def _d(basis: LawfulBasis, purpose: str = "planning", output: Output = Output.PSEUDONYMISED,
+       applies: bool = True, public_interest: bool = False) -> Disclosure:  # fmt: skip
+    return Disclosure("dsa-1", basis, purpose, output, applies, public_interest)
+
+
+# The national data opt-out: applies beyond individual care, save the exemptions.
+@pytest.mark.parametrize(
+    ("disclosure", "applies", "reason"),
+    [
+        (_d(B.PUBLIC_TASK), True, "beyond individual care"),
+        (_d(B.LEGITIMATE_INTERESTS, "research"), True, "beyond individual care"),
+        (_d(B.CONTRACT), True, "beyond individual care"),
+        (_d(B.VITAL_INTERESTS), True, "beyond individual care"),
+        (_d(B.PUBLIC_TASK, output=Output.IDENTIFIABLE), True, "beyond individual care"),
+        (_d(B.CONSENT), False, "consented"),
+        (_d(B.LEGAL_OBLIGATION), False, "the law requires"),
+        (_d(B.PUBLIC_TASK, "direct_care"), False, "individual care is exempt"),
+        (_d(B.PUBLIC_TASK, output=Output.AGGREGATE), False, "aggregate"),
+        (_d(B.PUBLIC_TASK, public_interest=True), False, "overriding public interest"),
+        (_d(B.PUBLIC_TASK, applies=False), False, "does not apply"),
+    ],
+)
+def test_the_national_opt_out_applies_as_its_rules_say(
+    disclosure: Disclosure, applies: bool, reason: str
+) -> None:
+    result = ruling("national", disclosure)
+    assert result.applies is applies
+    assert reason in result.reason
+
+
+@pytest.mark.parametrize("basis", list(LawfulBasis))
+@pytest.mark.parametrize("output", list(Output))
+def test_article_21_objections_reach_public_task_and_legitimate_interests_only(
+    basis: LawfulBasis, output: Output
+) -> None:
+    expected = output is not Output.AGGREGATE and basis in (B.PUBLIC_TASK,
+                                                             B.LEGITIMATE_INTERESTS)  # fmt: skip
+    assert ruling("objection", _d(basis, output=output)).applies is expected
+
+
+def test_an_unknown_scheme_is_named_and_a_scheme_registers_once() -> None:
+    with pytest.raises(UnknownScheme, match="no opt-out scheme 'local'"):
+        ruling("local", _d(B.PUBLIC_TASK))
+    with pytest.raises(ValueError, match="already registered"):
+        register_scheme("national", lambda d: (True, "always"))
+    assert {"national", "objection"} <= set(SCHEMES)
