@@ -3,7 +3,8 @@
 # Generates a synthetic population, then ingests each organisation's legacy extract into
 # its own node workspace on the embedded default store, and shows what was read,
 # standardised and quarantined per field; then links the GP and hospital extracts in
-# private mode and scores the links against the truth.
+# private mode and scores the links against the truth; then registers opt-outs and
+# publishes a table of counts under the HES suppression rules.
 set -euo pipefail
 
 OUT="${DEMO_OUT:-demo-output}"
@@ -48,6 +49,34 @@ accord link "$OUT/extracts/gp.csv" "$OUT/extracts/hospital.xlsx" \
 echo "   Against the scenario's truth:"
 accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
   --left gp --right hospital
+
+echo
+echo "== 5. Opt-outs at the GP node, and a table of counts made safe to publish"
+python - "$OUT" <<'PY'
+import csv, sys
+from collections import Counter
+out = sys.argv[1]
+with open(f"{out}/gp-standardised.csv", encoding="utf-8", newline="") as fh:
+    rows = [r for r in csv.DictReader(fh) if r["nhs_number"] and r["date_of_birth"]]
+with open(f"{out}/opt-outs.txt", "w", encoding="utf-8") as fh:
+    fh.write("\n".join(r["nhs_number"] for r in rows[:3]) + "\n")
+def band(born): return f"{(2026 - int(born[:4])) // 25 * 25:02d}+"
+def area(postcode): return postcode[:2].rstrip("0123456789")
+top = [a for a, _ in Counter(area(r["postcode"]) for r in rows if r["postcode"]).most_common(3)]
+counts = Counter((area(r["postcode"]), band(r["date_of_birth"])) for r in rows
+                 if r["postcode"] and area(r["postcode"]) in top)
+with open(f"{out}/patients-by-area.csv", "w", encoding="utf-8", newline="") as fh:
+    w = csv.writer(fh)
+    w.writerow(["area", "age_band", "patients"])
+    w.writerows([*k, n] for k, n in sorted(counts.items()))
+PY
+while read -r number; do
+  accord optout register "$number" --scheme national --workspace "$OUT/nodes/gp"
+done < "$OUT/opt-outs.txt"
+accord optout count --workspace "$OUT/nodes/gp"
+echo "   Patients by postcode area and age band (the three largest areas), HES rules:"
+accord protect "$OUT/patients-by-area.csv" --by area --by age_band --count patients \
+  --preset hes --out "$OUT/patients-by-area.safe.csv"
 
 echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
