@@ -11,14 +11,12 @@ checks:
 
 The schema is built from the registered check types (each a pydantic model), so a
 custom check is validated and published like a built-in; ``python -m
-accord.quality.checklist`` rewrites ``docs/checklist.schema.json``, and a test fails when
+accord.quality.schema`` rewrites ``docs/checklist.schema.json``, and a test fails when
 that file is stale.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -80,7 +78,10 @@ def load_checklist(path: Path) -> Checklist:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ChecklistError(f"{path}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise ChecklistError(f"{path}: not valid YAML{at}: {problem}") from exc
     return parse_checklist(data, str(path), path.resolve().parent)
 
 
@@ -139,12 +140,3 @@ def default_checks(fields: Iterable[str]) -> tuple[Check, ...]:
     if {"nhs_number", "date_of_birth"} <= mapped:
         checks.append(SharedNhsNumber())
     return tuple(checks)
-
-
-def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/checklist.schema.json")
-    path.write_text(json.dumps(checklist_schema(), indent=2) + "\n", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main()
