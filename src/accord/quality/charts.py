@@ -49,17 +49,7 @@ def line_chart(
         f'height="{top + plot_h + 40}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
-    for tick in (0, 25, 50, 75, 100):
-        y = top + plot_h * (1 - tick / 100)
-        parts.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{tick}</text>'
-        )
-    for n, label in enumerate(x_labels):
-        parts.append(
-            f'<text x="{left + n * step:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
-            f'font-size="11">{escape(label)}</text>'
-        )
+    parts += _axes(x_labels, left, top, plot_w, plot_h)
     for k, (name, values) in enumerate(series.items()):
         colour = COLOURS[k % len(COLOURS)]
         points = [
@@ -78,3 +68,20 @@ def line_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _axes(x_labels: Sequence[str], left: int, top: int, plot_w: int, plot_h: int) -> list[str]:
+    """Grid lines at every 25 points, and a label under each x position."""
+    step = plot_w / max(1, len(x_labels) - 1)
+    parts = [
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+        f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{tick}</text>'
+        for tick in (0, 25, 50, 75, 100)
+        for y in [top + plot_h * (1 - tick / 100)]
+    ]
+    parts += [
+        f'<text x="{left + n * step:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
+        f'font-size="11">{escape(label)}</text>'
+        for n, label in enumerate(x_labels)
+    ]
+    return parts

@@ -34,30 +34,40 @@ def assess(
     """
     snap = get_snapshot(workspace.engine, dataset, version)
     labelled = _checks(workspace, snap, checklist)
-    where = checklist.where if checklist else Checklist(()).where
-    ctx_dir = checklist.base_dir if checklist else workspace.root
+    chosen = checklist or Checklist((), base_dir=workspace.root)
+    results, kept = _run(workspace, snap, labelled, chosen, today or date.today(), samples)
+    assessment = _assessment(snap, results, kept)
+    if save:
+        save_assessment(workspace.engine, snap.id, chosen.where, assessment)
+    return assessment
+
+
+def _run(
+    workspace: Workspace,
+    snap: SnapshotInfo,
+    labelled: list[tuple[str, Check]],
+    checklist: Checklist,
+    today: date,
+    samples: int,
+) -> tuple[list[CheckResult], dict[int, Sample]]:
+    """Counts of every check, and samples of the failing ones, in one DuckDB session."""
     conn = duckdb_connect(workspace)
     try:
         path = workspace.root / snap.path
         conn.execute(f"CREATE VIEW {SNAPSHOT} AS SELECT * FROM read_parquet({lit(str(path))})")
         columns = frozenset(r[0] for r in conn.execute(f"DESCRIBE {SNAPSHOT}").fetchall())
-        ctx = CheckContext(columns, snap.as_of, today or date.today(), ctx_dir)
-        _refuse_misfits(labelled, ctx, where)
+        ctx = CheckContext(columns, snap.as_of, today, checklist.base_dir)
+        _refuse_misfits(labelled, ctx, checklist.where)
         checks = [c for _, c in labelled]
         results = run_checks(conn, checks, ctx)
-        kept: dict[int, Sample] = {}
-        if samples > 0:
-            kept = {
-                i: sample(conn, c, ctx, samples)
-                for i, (c, r) in enumerate(zip(checks, results, strict=True))
-                if isinstance(c, RowCheck) and r.failed > 0
-            }
+        kept = {
+            i: sample(conn, c, ctx, samples)
+            for i, (c, r) in enumerate(zip(checks, results, strict=True))
+            if samples > 0 and isinstance(c, RowCheck) and r.failed > 0
+        }
     finally:
         conn.close()
-    assessment = _assessment(snap, results, kept)
-    if save:
-        save_assessment(workspace.engine, snap.id, where, assessment)
-    return assessment
+    return results, kept
 
 
 def _checks(
