@@ -64,4 +64,5 @@ accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
 
 echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
-echo "linked pairs in $OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md)."
+echo "quality reports in $OUT/quality (docs/quality.md), linked pairs in"
+echo "$OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md)."
