@@ -2,9 +2,9 @@
 # The Accord demo, run by 'make demo' with the project's virtualenv first on PATH.
 # Generates a synthetic population, then ingests each organisation's legacy extract into
 # its own node workspace on the embedded default store, and shows what was read,
-# standardised and quarantined per field; then links the GP and hospital extracts in
-# private mode and scores the links against the truth; then registers opt-outs and
-# publishes a table of counts under the HES suppression rules.
+# standardised and quarantined per field, and assesses each dataset's quality; then
+# links the GP and hospital extracts in private mode and scores the links against the
+# truth; then registers opt-outs and publishes a table of counts under the HES rules.
 set -euo pipefail
 
 OUT="${DEMO_OUT:-demo-output}"
@@ -36,6 +36,19 @@ echo "== 3. What the GP node quarantined, and its standardised records"
 accord quarantine registered-patients --limit 5 --workspace "$OUT/nodes/gp"
 accord export registered-patients --out "$OUT/gp-standardised.csv" --workspace "$OUT/nodes/gp"
 head -n 4 "$OUT/gp-standardised.csv"
+
+echo
+echo "== 3b. Data quality of every ingested dataset: kitemark, dimension scores, HTML report"
+printf 'include_defaults: true\nchecks:\n  - {type: timeliness, update_frequency: monthly}\n' \
+  > "$OUT/checklist.yaml"
+for org in gp hospital council; do
+  for dataset in $(accord datasets --json --workspace "$OUT/nodes/$org" \
+      | python -c 'import json, sys; print(*(d["dataset"] for d in json.load(sys.stdin)["datasets"]))'); do
+    echo "-- $org: $dataset"
+    accord quality "$dataset" --checklist "$OUT/checklist.yaml" \
+      --report "$OUT/quality/$org/$dataset" --workspace "$OUT/nodes/$org"
+  done
+done
 
 echo
 echo "== 4. Privacy-preserving linkage of the GP and hospital extracts"
@@ -80,4 +93,5 @@ accord protect "$OUT/patients-by-area.csv" --by area --by age_band --count patie
 
 echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
-echo "linked pairs in $OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md)."
+echo "quality reports in $OUT/quality (docs/quality.md), linked pairs in"
+echo "$OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md)."

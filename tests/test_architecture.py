@@ -17,7 +17,8 @@ ALLOWED: dict[str, set[str]] = {
     "sources": {"people", "store"},
     "linkage": {"people", "sources", "store"},
     "privacy": {"people", "store"},
-    "cli": {"people", "sources", "store", "scenarios", "linkage", "privacy"},
+    "quality": {"people", "sources", "store"},
+    "cli": {"people", "sources", "store", "scenarios", "linkage", "privacy", "quality"},
 }
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from accord.cli.reference import splice
 from accord.people import OUTPUT_COLUMNS
+from accord.quality import LEVELS, Dimension, check_types
 from accord.sources import readers
 from accord.store import Settings
 
@@ -46,3 +47,18 @@ def test_readme_shows_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make demo" in text
     assert "make test" in text
+
+
+@pytest.mark.parametrize("slug", list(check_types()))
+def test_every_quality_check_is_documented(slug: str) -> None:
+    text = (DOCS / "quality.md").read_text(encoding="utf-8")
+    row = next((line for line in text.splitlines() if line.startswith(f"| `{slug}` |")), "")
+    assert row, f"no row for check type {slug} in docs/quality.md"
+    assert f"| {check_types()[slug].dimension} |" in row
+
+
+def test_the_kitemark_criteria_in_the_docs_are_the_computed_ones() -> None:
+    text = (DOCS / "quality.md").read_text(encoding="utf-8")
+    for level in LEVELS:
+        dimensions = ", ".join(d.value for d in Dimension if d in level.dimensions)
+        assert f"| {level.kitemark.label} | {level.minimum:g} | {dimensions} |" in text

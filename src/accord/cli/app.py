@@ -10,6 +10,7 @@ from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
 from accord.cli.link import dedupe, link
 from accord.cli.privacy import optout, protect_table
+from accord.cli.quality import quality
 from accord.cli.workspace import init
 
 
@@ -38,7 +39,18 @@ def _root(
     """Accord node command line."""
 
 
-for command in (init, ingest, datasets, quarantine, export, generate, link, dedupe, evaluate):
+for command in (
+    init,
+    ingest,
+    datasets,
+    quarantine,
+    export,
+    quality,
+    generate,
+    link,
+    dedupe,
+    evaluate,
+):
     app.command()(command)
 app.command("protect")(protect_table)
 app.add_typer(optout, name="optout")

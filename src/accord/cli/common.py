@@ -30,6 +30,7 @@ from rich.progress import (
 from accord.linkage import LinkageError
 from accord.people import PeopleError
 from accord.privacy import PrivacyError
+from accord.quality import QualityError
 from accord.scenarios import ScenarioError
 from accord.sources import SourceError
 from accord.store import StoreError, Workspace, open_workspace
@@ -61,6 +62,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     ScenarioError,
     LinkageError,
     PrivacyError,
+    QualityError,
 )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -133,3 +134,35 @@ pseudonym_keys = Table(
 )
 """Each agreement's pseudonymisation key versions; the keys themselves derive from the
 node's privacy secret and are never stored."""
+
+quality_assessments = Table(
+    "quality_assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id"), nullable=False, index=True),
+    Column("checklist", Text, nullable=False),
+    Column("kitemark", String(20), nullable=False),
+    Column("assessed_at", UTCDateTime(), nullable=False),
+)
+"""One run of a checklist over a snapshot (``checklist`` names the file, or the default)."""
+
+quality_scores = Table(
+    "quality_scores",
+    metadata,
+    Column("assessment_id", Integer, ForeignKey("quality_assessments.id"), primary_key=True),
+    Column("dimension", String(20), primary_key=True),
+    Column("score", Numeric(4, 1, asdecimal=False), nullable=False),
+)
+
+quality_checks = Table(
+    "quality_checks",
+    metadata,
+    Column("assessment_id", Integer, ForeignKey("quality_assessments.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("type", String(60), nullable=False),
+    Column("dimension", String(20), nullable=False),
+    Column("field", String(256), nullable=True),
+    Column("total", BigInteger, nullable=False),
+    Column("failed", BigInteger, nullable=False),
+)
+"""Each check of an assessment, in checklist order: ``failed`` of ``total`` failed it."""

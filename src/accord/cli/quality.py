@@ -1,0 +1,75 @@
+"""``accord quality``: assess a dataset's newest snapshot, score it and award its kitemark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from accord.cli.common import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    handle_errors,
+    out,
+    workspace_at,
+)
+from accord.quality import Assessment, Dimension, assess, assessments, load_checklist, write_report
+
+
+@handle_errors
+def quality(
+    dataset: Annotated[str, typer.Argument(help="The dataset.")],
+    checklist: Annotated[
+        Path | None,
+        typer.Option(help="A YAML checklist (default: the checks for the dataset's fields)."),
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", "-v", help="A snapshot version (default: newest).")
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write report.json and report.html (with sample rows) to this folder."),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(min=0, help="Failing rows per check shown in the report.")
+    ] = 5,
+    workspace: WorkspaceOption = Path(),
+    json_output: JsonOption = False,
+) -> None:
+    """Run quality checks over a dataset's snapshot; print its kitemark and dimension scores."""
+    chosen = load_checklist(checklist) if checklist else None
+    with workspace_at(workspace) as ws:
+        result = assess(ws, dataset, chosen, version=version,
+                        samples=samples if report else 0)  # fmt: skip
+        html = None
+        if report is not None:
+            html = write_report(result, assessments(ws.engine, dataset), report)[1]
+    if json_output:
+        emit_json(result.as_json())
+    else:
+        render(result, html)
+
+
+def render(result: Assessment, html: Path | None) -> None:
+    out.print(
+        f"[bold]{result.dataset}[/] v{result.version}: kitemark [bold]{result.kitemark.label}[/]"
+    )
+    scores = Table(show_edge=False, pad_edge=False)
+    for d in Dimension:
+        scores.add_column(d.value, justify="right")
+    scores.add_row(*(f"{result.scores[d]:.1f}" if d in result.scores else "–" for d in Dimension))
+    out.print(scores)
+    failing = [c for c in result.checks if c.failed]
+    if failing:
+        table = Table(show_edge=False, pad_edge=False, title="checks with failures")
+        for heading in ("check", "dimension", "field", "failed", "of"):
+            table.add_column(heading)
+        for c in failing:
+            table.add_row(c.type, c.dimension.value, c.field or "", f"{c.failed:,}",
+                          f"{c.total:,}")  # fmt: skip
+        out.print(table)
+    if html is not None:
+        out.print(f"HTML report: {html}")

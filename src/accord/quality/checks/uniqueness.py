@@ -1,0 +1,99 @@
+"""Uniqueness: record ids that repeat, and records that are probably the same person.
+
+Probable persons are found exactly, on strong identifiers, by default; a ``clusters``
+file written by ``accord dedupe`` (``record_id,cluster_id``) lets the linkage context's
+probabilistic dedupe decide instead, without this context importing it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+from typing_extensions import override
+
+from accord.people import ident, lit
+from accord.quality.checks.base import CheckContext, RowCheck, present
+from accord.quality.checks.registry import register_check
+from accord.quality.models import Dimension
+
+STRONG_KEYS: tuple[tuple[str, ...], ...] = (
+    ("nhs_number", "date_of_birth"),
+    ("given_name", "family_name", "date_of_birth", "postcode"),
+)
+
+
+def repeats(columns: tuple[str, ...]) -> str:
+    """SQL: the row has every column and an earlier row (by source row) has the same values."""
+    parts = ", ".join(ident(c) for c in columns)
+    filled = " AND ".join(f"{ident(c)} IS NOT NULL" for c in columns)
+    return f"({filled} AND row_number() OVER (PARTITION BY {parts} ORDER BY source_row) > 1)"
+
+
+@register_check
+class Unique(RowCheck):
+    """Counts records with the field given; each record repeating an earlier value fails."""
+
+    type: Literal["unique"] = "unique"
+    dimension: ClassVar[Dimension] = Dimension.UNIQUENESS
+    field: str = Field(default="record_id", min_length=1)
+
+    @override
+    def counted(self, ctx: CheckContext) -> str:
+        return present(self.field)
+
+    @override
+    def failing(self, ctx: CheckContext) -> str:
+        return repeats((self.field,))
+
+
+@register_check
+class DuplicatePersons(RowCheck):
+    """Counts every record; a record that is probably an earlier record's person fails."""
+
+    type: Literal["duplicate_persons"] = "duplicate_persons"
+    dimension: ClassVar[Dimension] = Dimension.UNIQUENESS
+    column_key: ClassVar[str] = "keys"
+    keys: tuple[tuple[str, ...], ...] | None = Field(
+        default=None,
+        description="Sets of fields that together identify a person exactly (default: "
+        "NHS number + date of birth; given + family name + date of birth + postcode).",
+    )
+    clusters: Path | None = Field(
+        default=None,
+        description="A record_id,cluster_id CSV from 'accord dedupe': its clusters decide.",
+    )
+
+    @model_validator(mode="after")
+    def _one_method(self) -> DuplicatePersons:
+        if self.keys is not None and self.clusters is not None:
+            raise ValueError("give keys or clusters, not both")
+        if self.keys is not None and not all(self.keys):
+            raise ValueError("keys: every key needs at least one field")
+        return self
+
+    @override
+    def reads(self) -> tuple[str, ...]:
+        if self.clusters is not None:
+            return ("record_id",)
+        return tuple(dict.fromkeys(c for key in self.keys or STRONG_KEYS for c in key))
+
+    @override
+    def problems(self, ctx: CheckContext) -> list[str]:
+        found = super().problems(ctx)
+        if self.clusters is not None and not (ctx.base_dir / self.clusters).is_file():
+            found.append(f"clusters: no file {ctx.base_dir / self.clusters}")
+        return found
+
+    @override
+    def failing(self, ctx: CheckContext) -> str:
+        if self.clusters is None:
+            return " OR ".join(repeats(key) for key in self.keys or STRONG_KEYS)
+        path = lit(str(ctx.base_dir / self.clusters))
+        later = (
+            "SELECT record_id FROM (SELECT record_id, row_number() OVER "
+            "(PARTITION BY cluster_id ORDER BY record_id) AS n "
+            f"FROM read_csv({path}, header = true, all_varchar = true)) WHERE n > 1"
+        )
+        return f"record_id IN ({later})"

@@ -1,0 +1,94 @@
+"""Assessments in the SQL store: saved after each run, read back for the trend over snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from accord.quality.models import Assessment, CheckResult, Dimension, Kitemark
+from accord.store import datasets, quality_assessments, quality_checks, quality_scores, snapshots
+
+
+def save_assessment(
+    engine: Engine, snapshot_id: int, checklist: str, assessment: Assessment
+) -> int:
+    """Store an assessment, its scores and its checks in one transaction; returns its id."""
+    with engine.begin() as conn:
+        assessment_id = int(
+            conn.execute(
+                quality_assessments.insert().returning(quality_assessments.c.id),
+                {"snapshot_id": snapshot_id, "checklist": checklist,
+                 "kitemark": assessment.kitemark.value, "assessed_at": assessment.assessed_at},
+            ).scalar_one()
+        )  # fmt: skip
+        if assessment.scores:
+            conn.execute(quality_scores.insert(), [
+                {"assessment_id": assessment_id, "dimension": d.value, "score": s}
+                for d, s in assessment.scores.items()
+            ])  # fmt: skip
+        if assessment.checks:
+            conn.execute(quality_checks.insert(), [
+                {"assessment_id": assessment_id, "position": n, "type": c.type,
+                 "dimension": c.dimension.value, "field": c.field, "total": c.total,
+                 "failed": c.failed}
+                for n, c in enumerate(assessment.checks)
+            ])  # fmt: skip
+    return assessment_id
+
+
+def assessments(engine: Engine, dataset: str) -> list[Assessment]:
+    """The newest stored assessment of each snapshot of ``dataset``, oldest snapshot first."""
+    query = (
+        sa.select(quality_assessments, snapshots.c.version, snapshots.c.content_hash,
+                  snapshots.c.as_of)
+        .join(snapshots, snapshots.c.id == quality_assessments.c.snapshot_id)
+        .join(datasets, datasets.c.id == snapshots.c.dataset_id)
+        .where(datasets.c.name == dataset)
+        .order_by(snapshots.c.version, quality_assessments.c.assessed_at,
+                  quality_assessments.c.id)
+    )  # fmt: skip
+    with engine.connect() as conn:
+        newest = {row.snapshot_id: row for row in conn.execute(query)}
+        ids = [row.id for row in newest.values()]
+        scores = _scores(conn, ids)
+        checks = _checks(conn, ids)
+    return [
+        Assessment(
+            dataset=dataset,
+            snapshot=row.content_hash,
+            version=row.version,
+            as_of=row.as_of,
+            assessed_at=row.assessed_at,
+            checks=tuple(checks.get(row.id, ())),
+            scores=scores.get(row.id, {}),
+            kitemark=Kitemark(row.kitemark),
+        )
+        for row in newest.values()
+    ]
+
+
+def _scores(conn: sa.Connection, ids: Sequence[int]) -> dict[int, dict[Dimension, float]]:
+    found: dict[int, dict[Dimension, float]] = {}
+    query = sa.select(quality_scores).where(quality_scores.c.assessment_id.in_(ids))
+    for row in conn.execute(query):
+        found.setdefault(row.assessment_id, {})[Dimension(row.dimension)] = float(row.score)
+    # The framework's order, whatever order the store returned.
+    return {i: {d: s[d] for d in Dimension if d in s} for i, s in found.items()}
+
+
+def _checks(conn: sa.Connection, ids: Sequence[int]) -> dict[int, list[CheckResult]]:
+    found: dict[int, list[CheckResult]] = {}
+    query = (
+        sa.select(quality_checks)
+        .where(quality_checks.c.assessment_id.in_(ids))
+        .order_by(quality_checks.c.assessment_id, quality_checks.c.position)
+    )
+    for row in conn.execute(query):
+        found.setdefault(row.assessment_id, []).append(
+            CheckResult(
+                row.type, Dimension(row.dimension), row.field, int(row.total), int(row.failed)
+            )
+        )
+    return found

@@ -1,0 +1,54 @@
+"""Assessments stored in the SQL store and read back, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from accord.quality import Dimension, Kitemark, assess, assessments
+from accord.store import Workspace
+from tests.quality.support import AS_OF, CLEAN, DIRTY, checklist, ingest_rows
+
+MONTHLY = "include_defaults: true\nchecks: [{type: timeliness, update_frequency: monthly}]"
+
+
+def test_assessments_are_stored_and_read_back_per_snapshot(workspace: Workspace) -> None:
+    ingest_rows(workspace, DIRTY)
+    ingest_rows(workspace, CLEAN, as_of=date(2026, 2, 28))
+    chosen = checklist(MONTHLY, workspace.root)
+    first = assess(workspace, "people", chosen, version=1, today=AS_OF)
+    assess(workspace, "people", chosen, version=2, today=date(2026, 2, 28))
+    newest = assess(workspace, "people", chosen, version=2, today=date(2026, 3, 1))
+    stored = assessments(workspace.engine, "people")
+    # The newest assessment of each snapshot, oldest snapshot first.
+    assert [(a.version, a.kitemark) for a in stored] == [
+        (1, first.kitemark),
+        (2, Kitemark.SILVER),
+    ]
+    assert stored[0].checks == first.checks
+    assert stored[0].scores == first.scores
+    assert stored[1].assessed_at == newest.assessed_at
+    assert stored[1].scores == dict.fromkeys(
+        [Dimension.COMPLETENESS, Dimension.UNIQUENESS, Dimension.CONSISTENCY,
+         Dimension.TIMELINESS, Dimension.VALIDITY], 100.0,
+    )  # fmt: skip
+    assert stored[0].snapshot != stored[1].snapshot
+
+
+def test_scores_keep_their_decimal_on_both_stores(workspace: Workspace) -> None:
+    ingest_rows(workspace, DIRTY)
+    found = assess(workspace, "people", today=AS_OF)
+    assert found.scores[Dimension.CONSISTENCY] == 65.0
+    assert found.scores[Dimension.VALIDITY] == 77.3
+    (stored,) = assessments(workspace.engine, "people")
+    assert stored.scores == found.scores
+    assert stored.kitemark is Kitemark.NOT_YET_RATED
+
+
+def test_no_assessments_of_an_unassessed_dataset(workspace: Workspace) -> None:
+    assert assessments(workspace.engine, "people") == []
+
+
+def test_an_assessment_that_is_not_saved_leaves_no_trace(workspace: Workspace) -> None:
+    ingest_rows(workspace, CLEAN)
+    assess(workspace, "people", save=False, today=AS_OF)
+    assert assessments(workspace.engine, "people") == []
