@@ -1,0 +1,3 @@
+from accord.audit.errors import ProofError
+
+__all__ = ["ProofError"]
