@@ -99,7 +99,7 @@ def test_proofs_verify_for_every_shape(size: int, data: st.DataObject) -> None:
     verify_consistency(first, size, _mth(leaves[:first]), _mth(leaves), proof)
     if first < size:
         with pytest.raises(ProofError):
-            verify_consistency(first, size, _mth(leaves[: first - 1] + [b"x"]), _mth(leaves), proof)
+            verify_consistency(first, size, _mth([*leaves[: first - 1], b"x"]), _mth(leaves), proof)
 
 
 def test_frontier_reports_each_complete_subtree_once() -> None:
