@@ -12,9 +12,7 @@ from accord.store import Workspace
 NHS = "9434765919"
 
 
-def disclosed(
-    person: PersonKey, n: int = 0, hidden_until: date | None = None
-) -> RecordsDisclosed:
+def disclosed(person: PersonKey, n: int = 0, hidden_until: date | None = None) -> RecordsDisclosed:
     return RecordsDisclosed(
         person=person,
         agreement="gp-hospital-risk",

@@ -32,7 +32,8 @@ def test_the_note_is_laid_out_as_the_spec_says() -> None:
     raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     key_id = hashlib.sha256(NAME.encode() + b"\n\x01" + raw).digest()[:4]
     signed = base64.b64decode(blob)
-    assert signed[:4] == key_id and len(signed) == 68
+    assert signed[:4] == key_id
+    assert len(signed) == 68
     key.public_key().verify(signed[4:], (text + "\n").encode())
 
 

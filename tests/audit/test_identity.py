@@ -82,7 +82,7 @@ def test_bad_claims_are_refused(
 
 def test_forged_or_unknown_signatures_are_refused(keys: tuple[Any, Any, dict[str, Any]]) -> None:
     rsa_key, ec_key, jwks = keys
-    head, body, sig = _token(rsa_key, "RS256", "r1").split(".")
+    head, _body, sig = _token(rsa_key, "RS256", "r1").split(".")
     forged_body = _b64(json.dumps({"nhs_number": "1111111111"}).encode())
     for token in (f"{head}.{forged_body}.{sig}", _token(rsa_key, "RS256", "nope"),
                   _token(ec_key, "ES256", "r1"), "not-a-jwt"):  # fmt: skip

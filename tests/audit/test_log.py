@@ -29,9 +29,11 @@ def _count(ws: Workspace, table: str) -> int:
 def test_every_event_type_has_a_stable_name_and_a_docstring() -> None:
     assert len(EVENT_TYPES) >= 14
     for name, cls in EVENT_TYPES.items():
-        assert cls.name == name and "." in name
+        assert cls.name == name
+        assert "." in name
         assert (cls.__doc__ or "").strip().endswith(".")
-        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        assert dataclasses.is_dataclass(cls)
+        assert cls.__dataclass_params__.frozen
 
 
 def test_unknown_types_are_refused_and_nothing_is_written(workspace: Workspace) -> None:
@@ -53,10 +55,15 @@ def test_unknown_types_are_refused_and_nothing_is_written(workspace: Workspace) 
 def test_events_reach_the_log_only_when_their_transaction_commits(workspace: Workspace) -> None:
     decided = DisclosureDecided(agreement="a1", requester="hospital", purpose="care",
                                 permitted=False, reasons=("no agreement in force",))  # fmt: skip
-    with pytest.raises(RuntimeError), audit.transaction(workspace) as tx:
-        tx.conn.execute(datasets.insert().values(name="x", created_at=sa.func.now()))
-        tx.record(decided)
-        raise RuntimeError("the cause failed")
+
+    def fails() -> None:
+        with audit.transaction(workspace) as tx:
+            tx.conn.execute(datasets.insert().values(name="x", created_at=sa.func.now()))
+            tx.record(decided)
+            raise RuntimeError("the cause failed")
+
+    with pytest.raises(RuntimeError):
+        fails()
     assert _count(workspace, "audit_entries") == 0
     assert _count(workspace, "audit_outbox") == 0
     assert _count(workspace, "datasets") == 0
@@ -84,7 +91,8 @@ def test_entries_are_canonical_json_naming_their_index(workspace: Workspace) -> 
     with workspace.engine.connect() as conn:
         text = conn.execute(sa.text("SELECT entry FROM audit_entries")).scalar_one()
     entry = json.loads(text)
-    assert entry["index"] == 0 and entry["type"] == "linkage.run"
+    assert entry["index"] == 0
+    assert entry["type"] == "linkage.run"
     assert entry["event"]["pairs"] == 9
     assert text == json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -121,7 +129,10 @@ def test_appenders_take_turns(workspace: Workspace) -> None:
     """A second appender waits for the first's batch (the head row's lock), then goes on."""
     for n in range(4):
         with workspace.engine.begin() as conn:
-            conn.execute(audit_outbox.insert().values(type="linkage.run", recorded_at=sa.func.now(),
-                         body=json.dumps({"left": "a", "right": "b", "mode": "x", "pairs": n})))  # fmt: skip
+            body = json.dumps({"left": "a", "right": "b", "mode": "x", "pairs": n})
+            now = sa.func.now()
+            conn.execute(
+                audit_outbox.insert().values(type="linkage.run", body=body, recorded_at=now)
+            )
         audit.flush(workspace, batch=2)
     assert audit.verify(workspace).checkpoints == 4

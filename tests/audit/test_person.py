@@ -25,20 +25,24 @@ def test_a_persons_uses_newest_first_and_paged(workspace: Workspace) -> None:
     assert use.role == "admissions analyst"
     assert use.staff == ""  # the role, not the member of staff, unless asked
     assert audit.uses(workspace, me, show_staff=True)[1].staff == "Dr A. Example"
-    assert use.legal_basis.startswith("UK GDPR") and use.gateway == "NHS Act 2006 s251"
-    assert "(4)" in use.purpose and use.agreement == "gp-hospital-risk"
+    assert use.legal_basis.startswith("UK GDPR")
+    assert use.gateway == "NHS Act 2006 s251"
+    assert "(4)" in use.purpose
+    assert use.agreement == "gp-hospital-risk"
 
 
 def test_the_index_and_log_hold_no_identifier(workspace: Workspace) -> None:
     import sqlalchemy as sa
 
     me = audit.person_key(workspace, NHS)
-    assert me == audit.person_key(workspace, "943-476-5919") and NHS not in me
+    assert me == audit.person_key(workspace, "943-476-5919")
+    assert NHS not in me
     audit.record(workspace, disclosed(me))
     with workspace.engine.connect() as conn:
         stored = " ".join(str(v) for r in conn.execute(sa.text("SELECT * FROM audit_entries"))
                           for v in r)  # fmt: skip
-    assert NHS not in stored and me in stored
+    assert NHS not in stored
+    assert me in stored
 
 
 def test_a_deferred_use_is_logged_now_and_shown_from_its_date(workspace: Workspace) -> None:
@@ -59,7 +63,8 @@ def test_subject_access_response(workspace: Workspace) -> None:
     assert response["recipients"] == ["Riverside Hospital Trust (admissions analyst)"]
     assert response["sources"] == ["Riverside GP practice"]
     assert response["retention"] == ["2 years"]
-    assert len(response["purposes"]) == 1 and len(response["uses"]) == 2
+    assert len(response["purposes"]) == 1
+    assert len(response["uses"]) == 2
     assert response["uses"][0]["what"] == "Your record was looked up"
 
 
