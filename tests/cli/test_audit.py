@@ -17,8 +17,9 @@ def _ingest_person(ws: Workspace, tmp_path: Path) -> None:
         "fields:\n  record_id: id\n  given_name: first\n  family_name: last\n"
         "  nhs_number: nhs\n  date_of_birth: dob\n"
     )
-    code, _, stderr = run("ingest", str(tmp_path / "gp.csv"), "--mapping",
-                          str(tmp_path / "gp.yaml"), "--dataset", "patients", "-w", str(ws.root))  # fmt: skip
+    mapping = str(tmp_path / "gp.yaml")
+    code, _, stderr = run("ingest", str(tmp_path / "gp.csv"), "--mapping", mapping,
+                          "--dataset", "patients", "-w", str(ws.root))  # fmt: skip
     assert code == 0, stderr
 
 
