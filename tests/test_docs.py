@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from accord.audit import EVENT_TYPES
 from accord.cli.reference import splice
 from accord.people import OUTPUT_COLUMNS
 from accord.sources import readers
@@ -46,3 +47,9 @@ def test_readme_shows_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make demo" in text
     assert "make test" in text
+
+
+@pytest.mark.parametrize("name", sorted(EVENT_TYPES))
+def test_every_audit_event_type_is_documented(name: str) -> None:
+    text = (DOCS / "audit.md").read_text(encoding="utf-8")
+    assert f"| `{name}` |" in text
