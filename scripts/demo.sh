@@ -3,7 +3,8 @@
 # Generates a synthetic population, then ingests each organisation's legacy extract into
 # its own node workspace on the embedded default store, and shows what was read,
 # standardised and quarantined per field; then links the GP and hospital extracts in
-# private mode and scores the links against the truth.
+# private mode and scores the links against the truth; records the uses in each node's
+# audit log, shows one person's view of them, and verifies every node's log.
 set -euo pipefail
 
 OUT="${DEMO_OUT:-demo-output}"
@@ -50,5 +51,36 @@ accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
   --left gp --right hospital
 
 echo
+echo "== 5. The audit log: each use of personal data, in a tamper-evident Merkle log"
+echo "   (ingest and sharing record their events through the audit API; see the script)"
+CHOSEN=$(python scripts/demo_audit.py "$OUT")
+read -r NHS DOB ENTRIES <<< "$CHOSEN"
+echo "   The GP node recorded $ENTRIES entries, one per person shared, in signed batches."
+mkdir -p "$OUT/auditor/checkpoints"
+accord audit key --workspace "$OUT/nodes/gp" > "$OUT/auditor/gp.key"
+accord audit checkpoint --out "$OUT/auditor/checkpoints/gp.checkpoint" --workspace "$OUT/nodes/gp"
+echo "   An auditor saved the GP node's checkpoint (and its key) and checks five entries offline:"
+sed 's/^/     /' "$OUT/auditor/checkpoints/gp.checkpoint"
+accord audit export --from 0 --to 4 --out "$OUT/auditor/gp-entries.json" --workspace "$OUT/nodes/gp"
+accord audit check "$OUT/auditor/gp-entries.json" --key "$(cat "$OUT/auditor/gp.key")"
+
+echo
+echo "== 6. A subject access request: what happened to one person's data (newest first)"
+accord audit person --nhs-number "$NHS" --date-of-birth "$DOB" \
+  --dataset registered-patients --sar "$OUT/subject-access.json" --workspace "$OUT/nodes/gp"
+echo "   (one more share to this person is deferred for a safeguarding review: it is in"
+echo "   the log and its proofs already, and joins this view on its date)"
+
+echo
+echo "== 7. Every node's audit log verifies"
+printf '   %-9s' "gp:"
+accord audit verify --checkpoints "$OUT/auditor/checkpoints" --workspace "$OUT/nodes/gp"
+for org in hospital council; do
+  printf '   %-9s' "$org:"
+  accord audit verify --workspace "$OUT/nodes/$org"
+done
+
+echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
-echo "linked pairs in $OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md)."
+echo "linked pairs in $OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md),"
+echo "the subject access response in $OUT/subject-access.json (docs/audit.md)."

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from accord import audit
 from accord.cli.common import (
@@ -161,13 +160,12 @@ def person(
     if json_output:
         emit_json({"page": page, "uses": [u.as_dict() for u in shown]})
         return
-    table = Table(show_edge=False, pad_edge=False)
-    for heading in ("when", "what", "organisation (role)", "dataset", "purpose",
-                    "legal basis; gateway", "agreement"):  # fmt: skip
-        table.add_column(heading)
     for u in shown:
+        out.print(f"[bold]{u.at:%Y-%m-%d %H:%M} UTC  {u.what}[/]", highlight=False)
         org = f"{u.organisation} ({u.role})" if u.organisation else u.role
         law = f"{u.legal_basis}; {u.gateway}" if u.legal_basis else ""
-        table.add_row(f"{u.at:%Y-%m-%d %H:%M}", u.what, org, u.dataset, u.purpose, law,
-                      u.agreement)  # fmt: skip
-    out.print(table)
+        lines = {"by": org, "dataset": u.dataset, "purpose": u.purpose, "law": law,
+                 "agreement": u.agreement}  # fmt: skip
+        for label, value in lines.items():
+            if value:
+                out.print(f"    {label + ':':<10} {value}", highlight=False, markup=False)
