@@ -125,8 +125,8 @@ def test_an_export_verifies_offline_and_a_changed_entry_does_not(workspace: Work
         audit.verify_export(document, key)
 
 
-def test_appenders_take_turns(workspace: Workspace) -> None:
-    """A second appender waits for the first's batch (the head row's lock), then goes on."""
+def test_each_flush_continues_the_tree(workspace: Workspace) -> None:
+    """Events staged by hand, flushed one small batch at a time: one tree, four checkpoints."""
     for n in range(4):
         with workspace.engine.begin() as conn:
             body = json.dumps({"left": "a", "right": "b", "mode": "x", "pairs": n})

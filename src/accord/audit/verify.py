@@ -48,6 +48,8 @@ def verify(ws: Workspace, saved: Iterable[str] = ()) -> Verified:
     name, key = origin(ws), public_key(ws)
     saved_points = [open_note(note, name, key) for note in saved]
     with ws.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # one snapshot, whatever appends meanwhile
+            conn.execution_options(isolation_level="REPEATABLE READ")
         stored = _stored_checkpoints(conn, name, key)
         expected = _expectations(stored, saved_points)
         frontier = _rebuild(conn, expected)
