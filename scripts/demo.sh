@@ -4,7 +4,9 @@
 # its own node workspace on the embedded default store, and shows what was read,
 # standardised and quarantined per field, and assesses each dataset's quality; then
 # links the GP and hospital extracts in private mode and scores the links against the
-# truth; then registers opt-outs and publishes a table of counts under the HES rules.
+# truth; registers opt-outs and publishes a table of counts under the HES rules; records
+# the uses in each node's audit log, shows one person's view of them, and verifies
+# every node's log.
 set -euo pipefail
 
 OUT="${DEMO_OUT:-demo-output}"
@@ -38,7 +40,7 @@ accord export registered-patients --out "$OUT/gp-standardised.csv" --workspace "
 head -n 4 "$OUT/gp-standardised.csv"
 
 echo
-echo "== 3b. Data quality of every ingested dataset: kitemark, dimension scores, HTML report"
+echo "== 4. Data quality of every ingested dataset: kitemark, dimension scores, HTML report"
 printf 'include_defaults: true\nchecks:\n  - {type: timeliness, update_frequency: monthly}\n' \
   > "$OUT/checklist.yaml"
 for org in gp hospital council; do
@@ -51,7 +53,7 @@ for org in gp hospital council; do
 done
 
 echo
-echo "== 4. Privacy-preserving linkage of the GP and hospital extracts"
+echo "== 5. Privacy-preserving linkage of the GP and hospital extracts"
 echo "   (the providers share a secret; the linking party sees only keyed encodings)"
 head -c 32 /dev/urandom > "$OUT/linkage.secret"
 accord link "$OUT/extracts/gp.csv" "$OUT/extracts/hospital.xlsx" \
@@ -64,7 +66,7 @@ accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
   --left gp --right hospital
 
 echo
-echo "== 5. Opt-outs at the GP node, and a table of counts made safe to publish"
+echo "== 6. Opt-outs at the GP node, and a table of counts made safe to publish"
 python - "$OUT" <<'PY'
 import csv, sys
 from collections import Counter
@@ -91,7 +93,37 @@ echo "   Patients by postcode area and age band (the three largest areas), HES r
 accord protect "$OUT/patients-by-area.csv" --by area --by age_band --count patients \
   --preset hes --out "$OUT/patients-by-area.safe.csv"
 
+echo "== 7. The audit log: each use of personal data, in a tamper-evident Merkle log"
+echo "   (ingest and sharing record their events through the audit API; see the script)"
+CHOSEN=$(python scripts/demo_audit.py "$OUT")
+read -r NHS DOB ENTRIES <<< "$CHOSEN"
+echo "   The GP node recorded $ENTRIES entries, one per person shared, in signed batches."
+mkdir -p "$OUT/auditor/checkpoints"
+accord audit key --workspace "$OUT/nodes/gp" > "$OUT/auditor/gp.key"
+accord audit checkpoint --out "$OUT/auditor/checkpoints/gp.checkpoint" --workspace "$OUT/nodes/gp"
+echo "   An auditor saved the GP node's checkpoint (and its key) and checks five entries offline:"
+sed 's/^/     /' "$OUT/auditor/checkpoints/gp.checkpoint"
+accord audit export --from 0 --to 4 --out "$OUT/auditor/gp-entries.json" --workspace "$OUT/nodes/gp"
+accord audit check "$OUT/auditor/gp-entries.json" --key "$(cat "$OUT/auditor/gp.key")"
+
+echo
+echo "== 8. A subject access request: what happened to one person's data (newest first)"
+accord audit person --nhs-number "$NHS" --date-of-birth "$DOB" \
+  --dataset registered-patients --sar "$OUT/subject-access.json" --workspace "$OUT/nodes/gp"
+echo "   (one more share to this person is deferred for a safeguarding review: it is in"
+echo "   the log and its proofs already, and joins this view on its date)"
+
+echo
+echo "== 9. Every node's audit log verifies"
+printf '   %-9s' "gp:"
+accord audit verify --checkpoints "$OUT/auditor/checkpoints" --workspace "$OUT/nodes/gp"
+for org in hospital council; do
+  printf '   %-9s' "$org:"
+  accord audit verify --workspace "$OUT/nodes/$org"
+done
+
 echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
 echo "quality reports in $OUT/quality (docs/quality.md), linked pairs in"
-echo "$OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md)."
+echo "$OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md), the subject access"
+echo "response in $OUT/subject-access.json (docs/audit.md)."

@@ -13,12 +13,13 @@ CONTEXTS = sorted(p.name for p in SRC.iterdir() if (p / "__init__.py").exists())
 ALLOWED: dict[str, set[str]] = {
     "people": set(),
     "store": set(),
+    "audit": {"store"},
     "scenarios": set(),
     "sources": {"people", "store"},
     "linkage": {"people", "sources", "store"},
     "privacy": {"people", "store"},
     "quality": {"people", "sources", "store"},
-    "cli": {"people", "sources", "store", "scenarios", "linkage", "privacy", "quality"},
+    "cli": {"people", "sources", "store", "scenarios", "linkage", "privacy", "quality", "audit"},
 }
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from accord.audit import EVENT_TYPES
 from accord.cli.reference import splice
 from accord.people import OUTPUT_COLUMNS
 from accord.quality import LEVELS, Dimension, check_types
@@ -62,3 +63,9 @@ def test_the_kitemark_criteria_in_the_docs_are_the_computed_ones() -> None:
     for level in LEVELS:
         dimensions = ", ".join(d.value for d in Dimension if d in level.dimensions)
         assert f"| {level.kitemark.label} | {level.minimum:g} | {dimensions} |" in text
+
+
+@pytest.mark.parametrize("name", sorted(EVENT_TYPES))
+def test_every_audit_event_type_is_documented(name: str) -> None:
+    text = (DOCS / "audit.md").read_text(encoding="utf-8")
+    assert f"| `{name}` |" in text

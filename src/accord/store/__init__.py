@@ -10,6 +10,12 @@ from accord.store.errors import DatabaseError, NotAWorkspace, StoreError, Worksp
 from accord.store.files import publish, sha256_file
 from accord.store.settings import WORKSPACE_FILE, Settings
 from accord.store.tables import (
+    audit_checkpoints,
+    audit_entries,
+    audit_head,
+    audit_nodes,
+    audit_outbox,
+    audit_people,
     datasets,
     field_stats,
     metadata,
@@ -40,6 +46,12 @@ __all__ = [
     "StoreError",
     "Workspace",
     "WorkspaceExists",
+    "audit_checkpoints",
+    "audit_entries",
+    "audit_head",
+    "audit_nodes",
+    "audit_outbox",
+    "audit_people",
     "create_engine",
     "datasets",
     "duckdb_connect",

@@ -166,3 +166,61 @@ quality_checks = Table(
     Column("failed", BigInteger, nullable=False),
 )
 """Each check of an assessment, in checklist order: ``failed`` of ``total`` failed it."""
+audit_outbox = Table(
+    "audit_outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("type", String(80), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+"""Audit events staged in the transaction that caused them, waiting to be appended to the
+log; a row exists if and only if its cause committed, so a crash loses no event."""
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("type", String(80), nullable=False),
+    Column("entry", Text, nullable=False),
+    Column("leaf_hash", LargeBinary, nullable=False),
+)
+"""The audit log's leaves: ``entry`` is canonical JSON naming its own index; ``leaf_hash``
+is SHA-256(0x00 || entry). Append-only (triggers refuse UPDATE and DELETE)."""
+
+audit_nodes = Table(
+    "audit_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+)
+"""Hashes of the log's complete subtrees of 2**level leaves (level >= 1), for proofs."""
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("note", Text, nullable=False),
+)
+"""Signed checkpoints (C2SP signed-note text), one per appended batch."""
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+)
+"""One row: the log's size. Appenders lock it first, so batches append one at a time."""
+
+audit_people = Table(
+    "audit_people",
+    metadata,
+    Column("person", String(64), primary_key=True),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("visible_from", Date, nullable=True),
+)
+"""The citizen view's index: a node-local pseudonym of the person, the log entries about
+them, and the date from which a deferred entry may be shown to them."""

@@ -1,0 +1,35 @@
+"""The audit context's errors, each with a message an auditor or data steward can act on."""
+
+from __future__ import annotations
+
+
+class AuditError(Exception):
+    """Base of every audit error."""
+
+
+class UnknownEventType(AuditError):
+    """An event that is not a registered audit event type."""
+
+
+class ProofError(AuditError):
+    """An inclusion or consistency proof that does not hold."""
+
+
+class BadCheckpoint(AuditError):
+    """A checkpoint note that cannot be parsed or whose signature does not verify."""
+
+
+class LogInconsistent(AuditError):
+    """The stored log disagrees with itself or with a signed checkpoint."""
+
+    def __init__(self, message: str, entry: int | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
+class BadExport(AuditError):
+    """An exported set of entries that does not verify offline."""
+
+
+class IdentityNotVerified(AuditError):
+    """A person's identity could not be verified by the provider."""

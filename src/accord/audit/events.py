@@ -1,0 +1,246 @@
+"""Typed audit events: one frozen dataclass per kind, a stable name, a registry.
+
+Each event class has a ``name`` that never changes once released (it is written into the
+log, and signed over), and a one-line docstring that ``docs/audit.md`` repeats. Only
+registered classes may be recorded (:func:`checked`); a third party registers its own
+with :func:`register_event`, exactly as the built-ins below do.
+
+Events about one person carry ``person`` (a :data:`~accord.audit.types.PersonKey`);
+the log indexes them for that person's view. ``hidden_until`` defers that view.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date
+from typing import Any, ClassVar, TypeVar
+
+from accord.audit.errors import UnknownEventType
+from accord.audit.types import PersonKey
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every audit event."""
+
+    name: ClassVar[str] = ""
+
+    def fields(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+E = TypeVar("E", bound=type[Event])
+
+
+def register_event(cls: E) -> E:
+    """Class decorator: make an event type recordable under its stable ``name``."""
+    if not cls.name or not (cls.__doc__ or "").strip():
+        raise TypeError(f"{cls.__name__} needs a stable name and a docstring")
+    known = EVENT_TYPES.get(cls.name)
+    if known is not None and known is not cls:
+        raise TypeError(f"event name {cls.name!r} is already {known.__name__}")
+    EVENT_TYPES[cls.name] = cls
+    return cls
+
+
+def checked(event: object) -> Event:
+    """``event`` if it is an instance of a registered type; the one gate into the log."""
+    if not isinstance(event, Event) or EVENT_TYPES.get(type(event).name) is not type(event):
+        raise UnknownEventType(
+            f"{type(event).__name__} is not a registered audit event type "
+            f"(known: {', '.join(sorted(EVENT_TYPES))})"
+        )
+    return event
+
+
+def encode(event: Event) -> str:
+    return json.dumps(event.fields(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(name: str, body: str) -> Event:
+    cls = EVENT_TYPES.get(name)
+    if cls is None:
+        raise UnknownEventType(f"the log holds an event of unknown type {name!r}")
+    values = json.loads(body)
+    for f in dataclasses.fields(cls):
+        if f.name in values and isinstance(values[f.name], list):
+            values[f.name] = tuple(values[f.name])
+        if f.name == "hidden_until" and values.get(f.name):
+            values[f.name] = date.fromisoformat(values[f.name])
+    return cls(**values)
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DatasetIngested(Event):
+    """A source was read into a new immutable snapshot of a dataset."""
+
+    name: ClassVar[str] = "dataset.ingested"
+    dataset: str
+    version: int
+    rows: int
+    quarantined: int
+    content_hash: str
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class QualityAssessed(Event):
+    """A dataset snapshot's quality was scored and given a kitemark."""
+
+    name: ClassVar[str] = "quality.assessed"
+    dataset: str
+    version: int
+    score: float
+    kitemark: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _AgreementEvent(Event):
+    agreement: str
+    by: str = ""
+    reason: str = ""
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementSigned(_AgreementEvent):
+    """A party (``by``) signed a data sharing agreement."""
+
+    name: ClassVar[str] = "agreement.signed"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementActivated(_AgreementEvent):
+    """A data sharing agreement, signed by every party, came into force."""
+
+    name: ClassVar[str] = "agreement.activated"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementSuspended(_AgreementEvent):
+    """A data sharing agreement was suspended; no disclosure under it until resumed."""
+
+    name: ClassVar[str] = "agreement.suspended"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementRevoked(_AgreementEvent):
+    """A data sharing agreement was revoked for good."""
+
+    name: ClassVar[str] = "agreement.revoked"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DisclosureDecided(Event):
+    """A request to share data was permitted or denied, with the reasons."""
+
+    name: ClassVar[str] = "disclosure.decided"
+    agreement: str
+    requester: str
+    purpose: str
+    permitted: bool
+    reasons: tuple[str, ...] = ()
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordsDisclosed(Event):
+    """One person's records were disclosed to a recipient under an agreement."""
+
+    name: ClassVar[str] = "records.disclosed"
+    person: PersonKey
+    agreement: str
+    recipient: str
+    recipient_role: str
+    dataset: str
+    purpose: str
+    legal_basis: str
+    gateway: str
+    source: str = ""
+    retention: str = ""
+    staff: str = ""
+    hidden_until: date | None = None
+    hidden_reason: str = ""
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LinkageRun(Event):
+    """Two datasets were linked (which, in which mode, how many pairs were decided)."""
+
+    name: ClassVar[str] = "linkage.run"
+    left: str
+    right: str
+    mode: str
+    pairs: int
+    agreement: str = ""
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OptOutRegistered(Event):
+    """A person's opt-out was registered under a scheme."""
+
+    name: ClassVar[str] = "optout.registered"
+    person: PersonKey
+    scheme: str
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OptOutWithdrawn(Event):
+    """A person withdrew their opt-out under a scheme."""
+
+    name: ClassVar[str] = "optout.withdrawn"
+    person: PersonKey
+    scheme: str
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Reidentified(Event):
+    """The controller turned an agreement-scoped pseudonym back into a person."""
+
+    name: ClassVar[str] = "person.reidentified"
+    person: PersonKey
+    agreement: str
+    by_role: str
+    reason: str
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonViewed(Event):
+    """Staff looked up what happened to a person's data (a subject access request)."""
+
+    name: ClassVar[str] = "person.viewed"
+    person: PersonKey
+    by_role: str
+    reason: str = "subject access request"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LogVerified(Event):
+    """The log was recomputed and checked against its signed checkpoints."""
+
+    name: ClassVar[str] = "log.verified"
+    size: int
+    root: str
+    checkpoints: int
+    passed: bool

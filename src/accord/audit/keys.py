@@ -1,0 +1,52 @@
+"""What the log needs from the node's keys: its signing key and the person pseudonym key.
+
+Checkpoints are signed with the node's Ed25519 identity (``keys/node.key``), under the
+key name that is also the log's origin. The citizen index keys people by an HMAC of
+their NHS number under a key derived (label ``accord-audit/person``) from the node's
+privacy secret: stable on this node, meaningless anywhere else, never a name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+
+from accord.audit.errors import AuditError, IdentityNotVerified
+from accord.audit.types import PersonKey
+from accord.store import PRIVACY_SECRET, Workspace
+
+PERSON_LABEL = b"accord-audit/person"
+
+
+def origin(ws: Workspace) -> str:
+    """The log's origin line and key name: ``accord/<node name>/audit``."""
+    node = re.sub(r"[\s+]+", "-", ws.settings.node_name.strip()) or "node"
+    return f"accord/{node}/audit"
+
+
+def signing_key(ws: Workspace) -> Ed25519PrivateKey:
+    key = load_pem_private_key((ws.root / "keys" / "node.key").read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise AuditError(f"{ws.root / 'keys' / 'node.key'} is not an Ed25519 key")
+    return key
+
+
+def public_key(ws: Workspace) -> Ed25519PublicKey:
+    key = load_pem_public_key((ws.root / "keys" / "node.pub").read_bytes())
+    if not isinstance(key, Ed25519PublicKey):
+        raise AuditError(f"{ws.root / 'keys' / 'node.pub'} is not an Ed25519 key")
+    return key
+
+
+def person_key(ws: Workspace, nhs_number: str) -> PersonKey:
+    """The node-local pseudonym the log and the citizen index know a person by."""
+    digits = re.sub(r"[\s-]", "", nhs_number)
+    if not re.fullmatch(r"\d{10}", digits):
+        raise IdentityNotVerified(f"{nhs_number!r} is not an NHS number (10 digits)")
+    secret = (ws.root / "keys" / PRIVACY_SECRET).read_bytes()
+    key = hmac.new(secret, PERSON_LABEL, hashlib.sha256).digest()
+    return PersonKey(hmac.new(key, digits.encode(), hashlib.sha256).hexdigest())

@@ -1,0 +1,90 @@
+"""The citizen's view: what happened to one person's data, from the per-person index.
+
+The index maps a node-local pseudonym to log entries; nothing in it or in the log names
+anyone. A deferred entry (``hidden_until`` on a disclosure) is in the log, and under
+its proofs, from the moment it happened; it joins the person's view on that date.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from accord.audit import repository as repo
+from accord.audit.events import (
+    OptOutRegistered,
+    OptOutWithdrawn,
+    PersonViewed,
+    RecordsDisclosed,
+    Reidentified,
+)
+from accord.audit.models import SubjectAccess, Use
+from accord.audit.types import PersonKey
+from accord.store import Workspace
+
+PAGE_SIZE = 20
+
+
+def uses(
+    ws: Workspace,
+    person: PersonKey,
+    *,
+    page: int = 1,
+    page_size: int | None = PAGE_SIZE,
+    today: date | None = None,
+    show_staff: bool = False,
+) -> list[Use]:
+    """A person's uses, newest first, a page at a time (``page_size=None``: all)."""
+    today = today or datetime.now(UTC).date()
+    offset = (page - 1) * (page_size or 0)
+    with ws.engine.connect() as conn:
+        rows = repo.person_entries(conn, person, today, page_size, offset)
+    return [_use(int(r.idx), str(r.type), json.loads(r.entry), show_staff) for r in rows]
+
+
+def _use(idx: int, kind: str, entry: dict[str, Any], show_staff: bool) -> Use:
+    event: dict[str, Any] = entry["event"]
+    at = datetime.fromisoformat(entry["recorded_at"].replace("Z", "+00:00"))
+    if kind == RecordsDisclosed.name:
+        hidden = event.get("hidden_until")
+        return Use(
+            entry=idx, at=at, what="Your records were shared",
+            organisation=event["recipient"], role=event["recipient_role"],
+            dataset=event["dataset"], purpose=event["purpose"],
+            legal_basis=event["legal_basis"], gateway=event["gateway"],
+            agreement=event["agreement"], source=event.get("source", ""),
+            retention=event.get("retention", ""),
+            staff=event.get("staff", "") if show_staff else "",
+            deferred_until=date.fromisoformat(hidden) if hidden else None,
+        )  # fmt: skip
+    if kind == PersonViewed.name:
+        return Use(entry=idx, at=at, what="Your record was looked up",
+                   role=event["by_role"], purpose=event["reason"])  # fmt: skip
+    if kind == Reidentified.name:
+        return Use(entry=idx, at=at, what="A pseudonym was traced back to you",
+                   role=event["by_role"], purpose=event["reason"],
+                   agreement=event["agreement"])  # fmt: skip
+    if kind in (OptOutRegistered.name, OptOutWithdrawn.name):
+        verb = "registered" if kind == OptOutRegistered.name else "withdrawn"
+        return Use(entry=idx, at=at, what=f"Your opt-out ({event['scheme']}) was {verb}")
+    return Use(entry=idx, at=at, what=kind)
+
+
+def subject_access(ws: Workspace, person: PersonKey, today: date | None = None) -> SubjectAccess:
+    """Everything the person may see now, as an Article 15 response."""
+    every = tuple(uses(ws, person, page_size=None, today=today))
+
+    def distinct(values: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({v for v in values if v}))
+
+    return SubjectAccess(
+        produced_at=datetime.now(UTC),
+        uses=every,
+        recipients=distinct([f"{u.organisation} ({u.role})" if u.role else u.organisation
+                             for u in every if u.organisation]),
+        purposes=distinct([u.purpose for u in every if u.organisation]),
+        sources=distinct([u.source for u in every]),
+        retention=distinct([u.retention for u in every]),
+        legal_bases=distinct([f"{u.legal_basis}; {u.gateway}" for u in every if u.legal_basis]),
+    )  # fmt: skip

@@ -1,0 +1,85 @@
+"""Proofs served from the store, and exports a third party verifies with no database.
+
+An export is one JSON document: the node's verifier key, the signed checkpoint the
+proofs lead to, and each entry's exact text with its inclusion proof under that
+checkpoint. :func:`verify_export` needs only the document and a verifier key the
+checker trusts (the one in the document is used only when none is given).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from accord.audit import repository as repo
+from accord.audit.checkpoint import Checkpoint, open_note, parse_verifier_key, verifier_key
+from accord.audit.errors import AuditError, BadExport, ProofError
+from accord.audit.keys import origin, public_key
+from accord.audit.merkle import consistency_proof, inclusion_proof, leaf_hash, verify_inclusion
+from accord.store import Workspace
+
+EXPORT_FORMAT = "accord-audit-export/1"
+
+
+def latest_checkpoint(ws: Workspace) -> str:
+    """The newest signed checkpoint, as note text (what an auditor saves)."""
+    with ws.engine.connect() as conn:
+        row = repo.latest_checkpoint(conn)
+    if row is None:
+        raise AuditError("the audit log is empty: nothing has been checkpointed yet")
+    return str(row.note)
+
+
+def node_verifier_key(ws: Workspace) -> str:
+    return verifier_key(origin(ws), public_key(ws))
+
+
+def inclusion(ws: Workspace, index: int, size: int) -> list[bytes]:
+    with ws.engine.connect() as conn:
+        return inclusion_proof(index, size, repo.subtrees(conn))
+
+
+def consistency(ws: Workspace, first: int, second: int) -> list[bytes]:
+    """The proof that the tree of ``second`` entries extends the tree of ``first``."""
+    with ws.engine.connect() as conn:
+        return consistency_proof(first, second, repo.subtrees(conn))
+
+
+def export(ws: Workspace, start: int, end: int) -> dict[str, Any]:
+    """Entries ``start <= index < end`` with inclusion proofs under the latest checkpoint."""
+    note = latest_checkpoint(ws)
+    name, key = origin(ws), public_key(ws)
+    point = open_note(note, name, key)
+    if not 0 <= start < end <= point.size:
+        raise AuditError(f"entries {start} to {end - 1} are not all in the log "
+                         f"(it holds 0 to {point.size - 1})")  # fmt: skip
+    items = []
+    with ws.engine.connect() as conn:
+        subtree = repo.subtrees(conn)
+        for row in repo.entries(conn, start, end):
+            proof = inclusion_proof(int(row.idx), point.size, subtree)
+            items.append({"index": int(row.idx), "entry": row.entry,
+                          "proof": [base64.b64encode(p).decode() for p in proof]})  # fmt: skip
+    return {"format": EXPORT_FORMAT, "verifier_key": verifier_key(name, key),
+            "checkpoint": note, "entries": items}  # fmt: skip
+
+
+def verify_export(document: dict[str, Any], trusted_key: str | None = None) -> Checkpoint:
+    """Check every entry of an export against its signed checkpoint; the checkpoint."""
+    if document.get("format") != EXPORT_FORMAT:
+        raise BadExport(f"not an Accord audit export ({EXPORT_FORMAT})")
+    name, key = parse_verifier_key(trusted_key or document["verifier_key"])
+    point = open_note(document["checkpoint"], name, key)
+    for item in document["entries"]:
+        index, text = item["index"], item["entry"]
+        try:
+            claimed = json.loads(text)["index"]
+            proof = [base64.b64decode(p, validate=True) for p in item["proof"]]
+            verify_inclusion(index, point.size, leaf_hash(text.encode()), proof, point.root)
+        except (ValueError, KeyError, TypeError, binascii.Error, ProofError) as exc:
+            raise BadExport(f"entry {index} does not verify: {exc}") from exc
+        if claimed != index:
+            raise BadExport(f"entry {index} says it is entry {claimed}")
+    return point

@@ -1,0 +1,182 @@
+"""``accord audit verify``: recompute the log from its leaves and check every signature.
+
+One pass over the stored leaves in order: each leaf's hash is recomputed from its text,
+the text must name its own position and type, and the tree is rebuilt alongside. Each
+complete subtree the store keeps for proofs is compared with the rebuilt one, and at
+each checkpoint's size (the node's own, and any an auditor saved elsewhere) the rebuilt
+root must equal the signed one. Consecutive checkpoints are then joined by consistency
+proofs served from the store. The first disagreement stops the check and is named.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from accord.audit import repository as repo
+from accord.audit.checkpoint import Checkpoint, open_note
+from accord.audit.errors import AuditError, LogInconsistent, ProofError
+from accord.audit.keys import origin, public_key
+from accord.audit.merkle import Frontier, consistency_proof, leaf_hash, verify_consistency
+from accord.store import Workspace
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a passing verification covered."""
+
+    size: int
+    root: bytes
+    checkpoints: int
+    saved: int
+
+
+@dataclass
+class _Expected:
+    root: bytes
+    what: str
+    since: int  # the size of the previous checkpoint: the entries in question start here
+
+
+def verify(ws: Workspace, saved: Iterable[str] = ()) -> Verified:
+    """Check the log; raises :class:`LogInconsistent` naming the first entry that disagrees."""
+    name, key = origin(ws), public_key(ws)
+    saved_points = [open_note(note, name, key) for note in saved]
+    with ws.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # one snapshot, whatever appends meanwhile
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        stored = _stored_checkpoints(conn, name, key)
+        expected = _expectations(stored, saved_points)
+        frontier = _rebuild(conn, expected)
+        size = frontier.size
+        head = repo.head_size(conn)
+        if head != size:
+            raise LogInconsistent(
+                f"entry {min(size, head or 0)}: the log's head says {head} entries but "
+                f"{size} are stored (entries were removed or added outside the log)",
+                entry=min(size, head or 0),
+            )
+        for wanted, exp in sorted(expected.items()):
+            if wanted > size:
+                raise LogInconsistent(
+                    f"entry {size}: {exp.what} covers {wanted} entries but the log holds "
+                    f"only {size} (the log was truncated)", entry=size,
+                )  # fmt: skip
+        _consistent(conn, [*stored, *saved_points])
+    return Verified(size=size, root=frontier.root(), checkpoints=len(stored),
+                    saved=len(saved_points))  # fmt: skip
+
+
+def _stored_checkpoints(conn: Connection, name: str, key: Any) -> list[Checkpoint]:
+    points = []
+    for row in repo.checkpoints(conn):
+        try:
+            point = open_note(row.note, name, key)
+        except AuditError as exc:
+            raise LogInconsistent(f"the checkpoint at size {row.size}: {exc}",
+                                  entry=int(row.size)) from exc  # fmt: skip
+        if point.size != row.size or point.root != bytes(row.root):
+            raise LogInconsistent(
+                f"the checkpoint at size {row.size} was altered: its row disagrees with its "
+                "signed note",
+                entry=int(row.size),
+            )
+        points.append(point)
+    return points
+
+
+def _expectations(stored: list[Checkpoint], saved: list[Checkpoint]) -> dict[int, _Expected]:
+    sizes = sorted({p.size for p in stored} | {p.size for p in saved})
+    since = dict(zip(sizes, [0, *sizes[:-1]], strict=True))
+    expected: dict[int, _Expected] = {}
+    for point in stored:
+        expected[point.size] = _Expected(point.root, "the node's signed checkpoint", 0)
+    for point in saved:
+        known = expected.get(point.size)
+        if known is not None and known.root != point.root:
+            raise LogInconsistent(
+                f"entry {point.size - 1}: a saved checkpoint and the node's own disagree at "
+                f"size {point.size} (the log was rewritten: a fork)", entry=point.size - 1,
+            )  # fmt: skip
+        expected[point.size] = _Expected(point.root, "a checkpoint saved by an auditor", 0)
+    for size, exp in expected.items():
+        exp.since = since[size]
+    return expected
+
+
+def _rebuild(conn: Connection, expected: dict[int, _Expected]) -> Frontier:
+    frontier = Frontier()
+    built: list[tuple[int, int, bytes]] = []
+    for row in repo.entries(conn):
+        idx = int(row.idx)
+        if idx != frontier.size:
+            raise LogInconsistent(f"entry {frontier.size} is missing (the next stored is "
+                                  f"{idx})", entry=frontier.size)  # fmt: skip
+        _check_leaf(row)
+        built += frontier.append(bytes(row.leaf_hash))
+        exp = expected.get(frontier.size)
+        if exp is not None and frontier.root() != exp.root:
+            _check_nodes(conn, built)  # names the very entry when the subtrees still can
+            raise LogInconsistent(
+                f"entries {exp.since} to {idx} do not agree with {exp.what} at size "
+                f"{frontier.size}: one of them was changed, removed or reordered",
+                entry=exp.since,
+            )
+        if len(built) >= repo.PAGE:
+            _check_nodes(conn, built)
+            built = []
+    _check_nodes(conn, built)
+    return frontier
+
+
+def _check_leaf(row: Any) -> None:
+    idx, text = int(row.idx), str(row.entry)
+    if leaf_hash(text.encode()) != bytes(row.leaf_hash):
+        raise LogInconsistent(f"entry {idx} was changed: its text does not hash to its leaf",
+                              entry=idx)  # fmt: skip
+    try:
+        entry = json.loads(text)
+    except ValueError as exc:
+        raise LogInconsistent(f"entry {idx} is not JSON", entry=idx) from exc
+    if entry.get("index") != idx:
+        raise LogInconsistent(f"entry {idx} says it is entry {entry.get('index')}: the log "
+                              "was reordered or renumbered", entry=idx)  # fmt: skip
+    if entry.get("type") != row.type:
+        raise LogInconsistent(f"entry {idx}: its type column was changed", entry=idx)
+
+
+def _check_nodes(conn: Connection, built: list[tuple[int, int, bytes]]) -> None:
+    levels: dict[int, dict[int, bytes]] = {}
+    for level, idx, h in built:
+        levels.setdefault(level, {})[idx] = h
+    for level, hashes in sorted(levels.items()):
+        stored = repo.nodes_between(conn, level, min(hashes), max(hashes))
+        for idx, h in sorted(hashes.items()):
+            if stored.get(idx) != h:
+                first = idx << level
+                raise LogInconsistent(
+                    f"entry {first}: the stored subtree of entries {first} to "
+                    f"{((idx + 1) << level) - 1} disagrees with them (proofs would be false)",
+                    entry=first,
+                )
+
+
+def _consistent(conn: Connection, points: list[Checkpoint]) -> None:
+    """Each checkpoint extends the one before it, by a proof served from the store."""
+    ordered = sorted({(p.size, p.root) for p in points if p.size > 0})
+    subtree = repo.subtrees(conn)
+    for (first, root1), (second, root2) in itertools.pairwise(ordered):
+        try:
+            verify_consistency(first, second, root1, root2,
+                               consistency_proof(first, second, subtree))  # fmt: skip
+        except ProofError as exc:
+            raise LogInconsistent(
+                f"entry {first}: the checkpoints at sizes {first} and {second} are not "
+                f"consistent: {exc}",
+                entry=first,
+            ) from exc

@@ -1,0 +1,171 @@
+"""``accord audit …``: verify the log, save checkpoints, export proofs, a person's view."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from accord import audit
+from accord.cli.common import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    err,
+    handle_errors,
+    out,
+    workspace_at,
+)
+from accord.people import lit
+from accord.sources import get_snapshot
+from accord.store import Workspace, duckdb_connect
+
+audit_app = typer.Typer(help="The tamper-evident audit log and the citizen's view of it.",
+                        no_args_is_help=True)  # fmt: skip
+
+CheckpointsOption = Annotated[
+    Path | None,
+    typer.Option("--checkpoints", file_okay=False, exists=True,
+                 help="A directory of checkpoints an auditor saved; each must agree."),
+]  # fmt: skip
+
+
+@audit_app.command("verify")
+@handle_errors
+def verify(
+    checkpoints: CheckpointsOption = None,
+    workspace: WorkspaceOption = Path(),
+    json_output: JsonOption = False,
+) -> None:
+    """Recompute the log and check every checkpoint; exit 1 naming the first bad entry."""
+    saved = sorted(p for p in checkpoints.iterdir() if p.is_file()) if checkpoints else []
+    with workspace_at(workspace) as ws:
+        try:
+            done = audit.verify(ws, [p.read_text(encoding="utf-8") for p in saved])
+        except audit.LogInconsistent as exc:
+            if json_output:
+                emit_json({"passed": False, "entry": exc.entry, "problem": str(exc)})
+            err.print(f"[bold red]audit log FAILED verification:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from exc
+        audit.record(ws, audit.LogVerified(size=done.size, root=done.root.hex(),
+                                           checkpoints=done.checkpoints, passed=True))  # fmt: skip
+    if json_output:
+        emit_json({"passed": True, "size": done.size, "root": done.root.hex(),
+                   "checkpoints": done.checkpoints, "saved_checkpoints": done.saved})  # fmt: skip
+        return
+    out.print(f"audit log verified: {done.size:,} entries, {done.checkpoints:,} signed "
+              f"checkpoints, {done.saved} saved elsewhere; root {done.root.hex()}")  # fmt: skip
+
+
+@audit_app.command("checkpoint")
+@handle_errors
+def checkpoint(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Save it to this file.")
+    ] = None,
+    workspace: WorkspaceOption = Path(),
+) -> None:
+    """Print the newest signed checkpoint (an auditor saves it to check the log later)."""
+    with workspace_at(workspace) as ws:
+        note = audit.latest_checkpoint(ws)
+    if out_file is not None:
+        out_file.write_text(note, encoding="utf-8")
+    else:
+        typer.echo(note, nl=False)
+
+
+@audit_app.command("key")
+@handle_errors
+def key(workspace: WorkspaceOption = Path()) -> None:
+    """Print the node's verifier key for its checkpoints (name+id+key, as C2SP notes use)."""
+    with workspace_at(workspace) as ws:
+        typer.echo(audit.node_verifier_key(ws))
+
+
+@audit_app.command("export")
+@handle_errors
+def export(
+    start: Annotated[int, typer.Option("--from", min=0, help="The first entry.")],
+    end: Annotated[int, typer.Option("--to", min=0, help="The last entry (included).")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The JSON file to write.")],
+    workspace: WorkspaceOption = Path(),
+) -> None:
+    """Write entries with inclusion proofs and the signed checkpoint, to verify offline."""
+    with workspace_at(workspace) as ws:
+        document = audit.export(ws, start, end + 1)
+    out_file.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
+    err.print(f"{len(document['entries']):,} entries with proofs written to {out_file}")
+
+
+@audit_app.command("check")
+@handle_errors
+def check(
+    export_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                                help="A file written by 'audit export'.")],
+    key: Annotated[str | None, typer.Option("--key", help="The verifier key you trust "
+                                            "(else the one in the file).")] = None,
+) -> None:  # fmt: skip
+    """Verify an export offline, without the node or its database."""
+    document = json.loads(export_file.read_text(encoding="utf-8"))
+    point = audit.verify_export(document, key)
+    if key is None:
+        err.print("warning: checked against the key in the file; pass --key to trust yours")
+    out.print(f"{len(document['entries']):,} entries verified under the checkpoint of "
+              f"{point.size:,} entries signed {point.timestamp:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+
+
+def _known_in(ws: Workspace, dataset: str) -> audit.LocalProvider:
+    """The development provider: the person must be in the dataset's newest snapshot."""
+    path = ws.root / get_snapshot(ws.engine, dataset).path
+
+    def known(nhs_number: str, born: date) -> bool:
+        with duckdb_connect(ws) as conn:
+            found = conn.execute(
+                f"SELECT count(*) FROM read_parquet({lit(str(path))}) "
+                "WHERE nhs_number = ? AND date_of_birth = ?", [nhs_number, born],
+            ).fetchone()  # fmt: skip
+        return bool(found and found[0])
+
+    return audit.LocalProvider(known=known)
+
+
+@audit_app.command("person")
+@handle_errors
+def person(
+    nhs_number: Annotated[str, typer.Option("--nhs-number", help="The person's NHS number.")],
+    date_of_birth: Annotated[str, typer.Option("--date-of-birth", help="YYYY-MM-DD.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="The dataset that identifies "
+                                         "people (development identity check).")],
+    role: Annotated[str, typer.Option("--as-role", help="Your role, recorded in the log.")] = (
+        "information governance officer"),
+    page: Annotated[int, typer.Option("--page", min=1, help="Page of 20, newest first.")] = 1,
+    sar: Annotated[Path | None, typer.Option("--sar", help="Write the whole subject access "
+                                             "response (Art 15) as JSON.")] = None,
+    workspace: WorkspaceOption = Path(),
+    json_output: JsonOption = False,
+) -> None:  # fmt: skip
+    """What happened to one person's data, for a subject access request (itself audited)."""
+    with workspace_at(workspace) as ws:
+        verified = _known_in(ws, dataset).verify(
+            {"nhs_number": nhs_number, "date_of_birth": date_of_birth})  # fmt: skip
+        who = audit.person_key(ws, verified.nhs_number)
+        audit.record(ws, audit.PersonViewed(person=who, by_role=role))
+        shown = audit.uses(ws, who, page=page)
+        if sar is not None:
+            response = audit.subject_access(ws, who).as_dict()
+            sar.write_text(json.dumps(response, indent=1, ensure_ascii=False), encoding="utf-8")
+    if json_output:
+        emit_json({"page": page, "uses": [u.as_dict() for u in shown]})
+        return
+    for u in shown:
+        out.print(f"[bold]{u.at:%Y-%m-%d %H:%M} UTC  {u.what}[/]", highlight=False)
+        org = f"{u.organisation} ({u.role})" if u.organisation else u.role
+        law = f"{u.legal_basis}; {u.gateway}" if u.legal_basis else ""
+        lines = {"by": org, "dataset": u.dataset, "purpose": u.purpose, "law": law,
+                 "agreement": u.agreement}  # fmt: skip
+        for label, value in lines.items():
+            if value:
+                out.print(f"    {label + ':':<10} {value}", highlight=False, markup=False)

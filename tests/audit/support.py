@@ -1,0 +1,54 @@
+"""Helpers for the audit tests: events to record, and an operator's direct SQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from accord.audit import PersonKey, RecordsDisclosed, person_key
+from accord.store import Workspace
+
+NHS = "9434765919"
+
+
+def disclosed(person: PersonKey, n: int = 0, hidden_until: date | None = None) -> RecordsDisclosed:
+    return RecordsDisclosed(
+        person=person,
+        agreement="gp-hospital-risk",
+        recipient="Riverside Hospital Trust",
+        recipient_role="admissions analyst",
+        dataset="registered-patients",
+        purpose=f"finding patients at risk of an emergency admission ({n})",
+        legal_basis="UK GDPR Art 6(1)(e); Art 9(2)(h)",
+        gateway="NHS Act 2006 s251",
+        source="Riverside GP practice",
+        retention="2 years",
+        staff="Dr A. Example",
+        hidden_until=hidden_until,
+        hidden_reason="safeguarding" if hidden_until else "",
+    )
+
+
+def people(ws: Workspace, n: int) -> list[PersonKey]:
+    return [person_key(ws, f"{i:010d}") for i in range(n)]
+
+
+def drop_triggers(ws: Workspace) -> None:
+    """What an operator with the database password can do first."""
+    with ws.engine.begin() as conn:
+        rows = conn.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            if ws.engine.dialect.name == "sqlite"
+            else sa.text(
+                "SELECT tgname || ' ON ' || tgrelid::regclass FROM pg_trigger "
+                "WHERE NOT tgisinternal"
+            )
+        ).scalars()
+        for name in list(rows):
+            conn.execute(sa.text(f"DROP TRIGGER {name}"))
+
+
+def sql(ws: Workspace, statement: str, **params: object) -> None:
+    with ws.engine.begin() as conn:
+        conn.execute(sa.text(statement), params)

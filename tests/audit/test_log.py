@@ -1,0 +1,138 @@
+"""Recording, batching, checkpoints and proofs on both stores."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import ClassVar
+
+import pytest
+import sqlalchemy as sa
+
+from accord import audit
+from accord.audit import (
+    EVENT_TYPES,
+    DisclosureDecided,
+    Event,
+    LinkageRun,
+    UnknownEventType,
+)
+from accord.store import Workspace, audit_outbox, datasets
+from tests.audit.support import disclosed, people
+
+
+def _count(ws: Workspace, table: str) -> int:
+    with ws.engine.connect() as conn:
+        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_every_event_type_has_a_stable_name_and_a_docstring() -> None:
+    assert len(EVENT_TYPES) >= 14
+    for name, cls in EVENT_TYPES.items():
+        assert cls.name == name
+        assert "." in name
+        assert (cls.__doc__ or "").strip().endswith(".")
+        assert dataclasses.is_dataclass(cls)
+        assert cls.__dataclass_params__.frozen
+
+
+def test_unknown_types_are_refused_and_nothing_is_written(workspace: Workspace) -> None:
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Unregistered(Event):
+        """Not registered."""
+
+        name: ClassVar[str] = "unregistered.thing"
+
+    run = LinkageRun(left="a", right="b", mode="private", pairs=3)
+    with pytest.raises(UnknownEventType, match="Unregistered"):
+        audit.record(workspace, run, Unregistered())
+    with pytest.raises(UnknownEventType):
+        audit.record(workspace, "dataset.ingested")  # type: ignore[arg-type]
+    assert _count(workspace, "audit_entries") == 0
+    assert _count(workspace, "audit_outbox") == 0
+
+
+def test_events_reach_the_log_only_when_their_transaction_commits(workspace: Workspace) -> None:
+    decided = DisclosureDecided(agreement="a1", requester="hospital", purpose="care",
+                                permitted=False, reasons=("no agreement in force",))  # fmt: skip
+
+    def fails() -> None:
+        with audit.transaction(workspace) as tx:
+            tx.conn.execute(datasets.insert().values(name="x", created_at=sa.func.now()))
+            tx.record(decided)
+            raise RuntimeError("the cause failed")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert _count(workspace, "audit_entries") == 0
+    assert _count(workspace, "audit_outbox") == 0
+    assert _count(workspace, "datasets") == 0
+    with audit.transaction(workspace) as tx:
+        tx.record(decided)
+        with workspace.engine.connect() as other:  # not yet committed: nothing in the log
+            assert other.execute(sa.text("SELECT count(*) FROM audit_entries")).scalar() == 0
+    assert _count(workspace, "audit_entries") == 1
+    assert _count(workspace, "audit_outbox") == 0
+
+
+def test_a_batch_is_one_tree_update_and_one_checkpoint(workspace: Workspace) -> None:
+    persons = people(workspace, 7)
+    with workspace.engine.begin() as conn:
+        audit.record(workspace, *(disclosed(p) for p in persons), within=conn)
+    assert audit.flush(workspace, batch=3) == 7
+    with workspace.engine.connect() as conn:
+        sizes = conn.execute(sa.text("SELECT size FROM audit_checkpoints ORDER BY size"))
+        assert list(sizes.scalars()) == [3, 6, 7]
+    assert audit.verify(workspace).size == 7
+
+
+def test_entries_are_canonical_json_naming_their_index(workspace: Workspace) -> None:
+    audit.record(workspace, LinkageRun(left="gp", right="hospital", mode="private", pairs=9))
+    with workspace.engine.connect() as conn:
+        text = conn.execute(sa.text("SELECT entry FROM audit_entries")).scalar_one()
+    entry = json.loads(text)
+    assert entry["index"] == 0
+    assert entry["type"] == "linkage.run"
+    assert entry["event"]["pairs"] == 9
+    assert text == json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_inclusion_and_consistency_proofs_verify_against_signed_checkpoints(
+    workspace: Workspace,
+) -> None:
+    key = audit.node_verifier_key(workspace)
+    name, public = audit.parse_verifier_key(key)
+    audit.record(workspace, *(disclosed(p) for p in people(workspace, 5)))
+    first = audit.open_note(audit.latest_checkpoint(workspace), name, public)
+    audit.record(workspace, *(disclosed(p) for p in people(workspace, 6)))
+    second = audit.open_note(audit.latest_checkpoint(workspace), name, public)
+    assert (first.size, second.size) == (5, 11)
+    proof = audit.consistency(workspace, 5, 11)
+    audit.verify_consistency(5, 11, first.root, second.root, proof)
+    with workspace.engine.connect() as conn:
+        leaf = conn.execute(sa.text("SELECT leaf_hash FROM audit_entries WHERE idx = 3")).scalar()
+    audit.verify_inclusion(3, 11, bytes(leaf), audit.inclusion(workspace, 3, 11), second.root)
+
+
+def test_an_export_verifies_offline_and_a_changed_entry_does_not(workspace: Workspace) -> None:
+    audit.record(workspace, *(disclosed(p, n) for n, p in enumerate(people(workspace, 9))))
+    document = json.loads(json.dumps(audit.export(workspace, 2, 6)))
+    key = audit.node_verifier_key(workspace)
+    assert audit.verify_export(document, key).size == 9
+    assert [e["index"] for e in document["entries"]] == [2, 3, 4, 5]
+    document["entries"][1]["entry"] = document["entries"][1]["entry"].replace("(3)", "(4)")
+    with pytest.raises(audit.BadExport, match="entry 3"):
+        audit.verify_export(document, key)
+
+
+def test_each_flush_continues_the_tree(workspace: Workspace) -> None:
+    """Events staged by hand, flushed one small batch at a time: one tree, four checkpoints."""
+    for n in range(4):
+        with workspace.engine.begin() as conn:
+            body = json.dumps({"left": "a", "right": "b", "mode": "x", "pairs": n})
+            now = sa.func.now()
+            conn.execute(
+                audit_outbox.insert().values(type="linkage.run", body=body, recorded_at=now)
+            )
+        audit.flush(workspace, batch=2)
+    assert audit.verify(workspace).checkpoints == 4
