@@ -1,9 +1,9 @@
 """The demo's audit step: what the exchange will record, recorded through the audit API.
 
-Ingest, linkage and disclosure do not emit audit events yet, so this plays their part:
-each node records its ingest; the GP node records the linkage run, the decision to
-share, and one ``records.disclosed`` entry per linked person (in batches, with signed
-checkpoints), one of them deferred. Prints the chosen person's NHS number and date of
+Ingest records its own ``dataset.ingested`` event; linkage and disclosure do not emit
+audit events yet, so this plays their part: the GP node records the linkage run, the
+decision to share, and one ``records.disclosed`` entry per linked person (in batches,
+with signed checkpoints), one of them deferred. Prints the chosen person's NHS number and date of
 birth for the next step of the demo.
 
     python scripts/demo_audit.py DEMO_OUT
@@ -17,20 +17,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from accord import audit
-from accord.sources import get_snapshot
 from accord.store import open_workspace
 
 AGREEMENT = "gp-hospital-admission-risk"
 NODES = {"gp": "registered-patients", "hospital": "admissions", "council": "residents"}
-
-
-def ingests(out: Path) -> None:
-    for node, dataset in NODES.items():
-        with open_workspace(out / "nodes" / node) as ws:
-            snap = get_snapshot(ws.engine, dataset)
-            audit.record(ws, audit.DatasetIngested(
-                dataset=dataset, version=snap.version, rows=snap.rows,
-                quarantined=snap.quarantined_rows, content_hash=snap.content_hash))  # fmt: skip
 
 
 def disclosure(person: audit.PersonKey, hidden: bool = False) -> audit.RecordsDisclosed:
@@ -48,7 +38,6 @@ def disclosure(person: audit.PersonKey, hidden: bool = False) -> audit.RecordsDi
 
 
 def main(out: Path) -> None:
-    ingests(out)
     with (out / "gp-standardised.csv").open(encoding="utf-8") as fh:
         gp = {r["record_id"]: r for r in csv.DictReader(fh)}
     with (out / "gp-hospital-pairs.csv").open(encoding="utf-8") as fh:

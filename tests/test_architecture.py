@@ -15,7 +15,7 @@ ALLOWED: dict[str, set[str]] = {
     "store": set(),
     "audit": {"store"},
     "scenarios": set(),
-    "sources": {"people", "store"},
+    "sources": {"people", "store", "audit"},
     "linkage": {"people", "sources", "store"},
     "privacy": {"people", "store"},
     "quality": {"people", "sources", "store"},

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from accord import audit
 from accord.scenarios import generate
 from accord.sources import (
     IngestReport,
@@ -60,6 +61,12 @@ def test_an_ingest_records_its_snapshot(workspace: Workspace, tmp_path: Path) ->
         (2, "1", "ann"), (3, "2", "bob"),
     ]  # fmt: skip
     assert leftovers(workspace) == [workspace.root / snap.path]
+    # The audit log holds the ingest, and verifies.
+    (entry,) = audit.export(workspace, 0, 1)["entries"]
+    recorded = json.loads(entry["entry"])
+    assert recorded["type"] == "dataset.ingested"
+    assert recorded["event"]["content_hash"] == snap.content_hash
+    assert audit.verify(workspace).size >= 1
 
 
 def test_a_cp1252_extract_is_read_as_its_mapping_says(workspace: Workspace, tmp_path: Path) -> None:

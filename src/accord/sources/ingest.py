@@ -22,7 +22,9 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from sqlalchemy.engine import Connection
 
+from accord import audit
 from accord.people import (
     ISSUE_COLUMNS,
     NAME_FIELDS,
@@ -431,18 +433,30 @@ def _publish(
     workspace.snapshot_dir.mkdir(parents=True, exist_ok=True)
     digest, final, created = publish(out, workspace.snapshot_dir, ".parquet")
     relative = final.relative_to(workspace.root).as_posix()
+
+    def audited(conn: Connection, version: int) -> None:
+        # Staged in the snapshot's own transaction: the event exists if and only if the
+        # snapshot does, and reaches the log with the flush after the commit.
+        audit.record(workspace, audit.DatasetIngested(
+            dataset=new.dataset, version=version, rows=new.rows,
+            quarantined=new.quarantined_rows, content_hash=digest,
+        ), within=conn)  # fmt: skip
+
     try:
-        return save_snapshot(
+        snapshot = save_snapshot(
             workspace.engine,
             NewSnapshot(**{**new.__dict__, "content_hash": digest, "path": relative}),
             rejected,
             stats,
+            audited,
         )
     except BaseException:
         if created:
             final.chmod(0o644)
             final.unlink(missing_ok=True)
         raise
+    audit.flush(workspace)
+    return snapshot
 
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -64,8 +64,12 @@ def save_snapshot(
     new: NewSnapshot,
     rejected: Sequence[tuple[str, Quarantined]],
     stats: Sequence[tuple[str, str, int]],
+    also: Callable[[Connection, int], None] | None = None,
 ) -> SnapshotInfo:
-    """Store a snapshot, its quarantine and its statistics in one transaction."""
+    """Store a snapshot, its quarantine and its statistics in one transaction.
+
+    ``also(conn, version)`` runs in that transaction before it commits (the audit event).
+    """
     now = datetime.now(UTC)
     with engine.begin() as conn:
         dataset_id = _dataset_id(conn, new.dataset, now)
@@ -101,6 +105,8 @@ def save_snapshot(
                     for f, i, n in stats
                 ],
             )
+        if also is not None:
+            also(conn, version)
     return SnapshotInfo(
         id=snapshot_id, dataset=new.dataset, version=version, content_hash=new.content_hash,
         path=new.path, rows=new.rows, read_rows=new.read_rows,
