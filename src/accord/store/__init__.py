@@ -9,7 +9,15 @@ from accord.store.database import create_engine, mask_url, migrate
 from accord.store.errors import DatabaseError, NotAWorkspace, StoreError, WorkspaceExists
 from accord.store.files import publish, sha256_file
 from accord.store.settings import WORKSPACE_FILE, Settings
-from accord.store.tables import datasets, field_stats, metadata, quarantine, snapshots
+from accord.store.tables import (
+    agreement_events,
+    agreements,
+    datasets,
+    field_stats,
+    metadata,
+    quarantine,
+    snapshots,
+)
 from accord.store.workspace import (
     Workspace,
     duckdb_connect,
@@ -26,6 +34,8 @@ __all__ = [
     "StoreError",
     "Workspace",
     "WorkspaceExists",
+    "agreement_events",
+    "agreements",
     "create_engine",
     "datasets",
     "duckdb_connect",
