@@ -121,7 +121,10 @@ def _check(
                               f"({key_id(key)})")  # fmt: skip
     payload = _payload(agreement, org, signature.key_id, _signed_at_text(signature))
     try:
-        key.verify(_unb64(signature.signature), payload)
+        raw = _unb64(signature.signature)
+        if _b64(raw) != signature.signature:  # other spare bits, same bytes: not ours
+            raise InvalidSignature
+        key.verify(raw, payload)
     except (InvalidSignature, ValueError):
         return SignatureCheck(org, "invalid",
                               "signature does not match the content: the agreement was "
