@@ -44,8 +44,9 @@ def test_draft_then_signed_by_every_party_then_active(workspace: Workspace) -> N
     assert stored.status is Status.SIGNED
     assert {s.org for s in stored.agreement.signatures} == {"gp", "hospital"}
     assert activate(engine, ID, public(KEYS)).status is Status.ACTIVE
-    assert [(e.action, e.to_status) for e in history(engine, ID)] == [
-        ("record", "draft"), ("sign", "draft"), ("sign", "signed"), ("activate", "active")]  # fmt: skip
+    steps = [(e.action, e.to_status) for e in history(engine, ID)]
+    assert steps == [("record", "draft"), ("sign", "draft"), ("sign", "signed"),
+                     ("activate", "active")]  # fmt: skip
 
 
 def test_a_draft_cannot_be_activated_suspended_or_revoked(workspace: Workspace) -> None:
