@@ -3,7 +3,8 @@
 # Generates a synthetic population, then ingests each organisation's legacy extract into
 # its own node workspace on the embedded default store, and shows what was read,
 # standardised and quarantined per field; then links the GP and hospital extracts in
-# private mode and scores the links against the truth.
+# private mode and scores the links against the truth; finally the GP and the hospital
+# draft, sign and activate a data sharing agreement and the GP node decides two requests.
 set -euo pipefail
 
 OUT="${DEMO_OUT:-demo-output}"
@@ -50,5 +51,34 @@ accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
   --left gp --right hospital
 
 echo
+echo "== 5. A data sharing agreement for the GP + hospital admission-risk work"
+AGR="$OUT/agreements/admission-risk.yaml"
+KEYS=(--key "gp=$OUT/nodes/gp/keys/node.pub" --key "hospital=$OUT/nodes/hospital/keys/node.pub")
+echo "   The GP's information governance lead drafts it from the worked example and checks it:"
+accord agreement new "$AGR"
+accord agreement validate "$AGR"
+echo "   Each organisation signs it with its node's key (Ed25519 over RFC 8785 JSON):"
+accord agreement sign "$AGR" --workspace "$OUT/nodes/gp"
+accord agreement sign "$AGR" --workspace "$OUT/nodes/hospital"
+echo "   Anyone can verify it offline with the two public keys:"
+accord agreement verify "$AGR" "${KEYS[@]}"
+echo "   Both nodes activate it:"
+accord agreement activate "$AGR" --workspace "$OUT/nodes/gp" "${KEYS[@]}"
+accord agreement activate "$AGR" --workspace "$OUT/nodes/hospital" "${KEYS[@]}"
+echo "   The hospital asks the GP for pseudonymised patients to score (a Silver dataset):"
+accord agreement decide --workspace "$OUT/nodes/gp" --requester hospital \
+  --purpose admission-risk-stratification --dataset registered-patients \
+  --fields nhs_number,date_of_birth,sex,long_term_conditions --kitemark silver --rows 4200
+echo "   ... and then for ethnicity too, for another purpose (denied, with the reasons):"
+accord agreement decide --workspace "$OUT/nodes/gp" --requester hospital \
+  --purpose service-planning --dataset registered-patients \
+  --fields nhs_number,ethnicity --kitemark silver --rows 4200 || true
+accord agreement register --format html --out "$OUT/agreements/register.html" \
+  --workspace "$OUT/nodes/gp"
+accord agreement export gp-hospital-admission-risk --format odrl \
+  --out "$OUT/agreements/admission-risk.odrl.jsonld" --workspace "$OUT/nodes/gp"
+
+echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
-echo "linked pairs in $OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md)."
+echo "linked pairs in $OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md),"
+echo "the signed agreement, its public register and ODRL in $OUT/agreements (docs/agreements.md)."

@@ -16,7 +16,8 @@ ALLOWED: dict[str, set[str]] = {
     "scenarios": set(),
     "sources": {"people", "store"},
     "linkage": {"people", "sources", "store"},
-    "cli": {"people", "sources", "store", "scenarios", "linkage"},
+    "agreements": {"store"},
+    "cli": {"people", "sources", "store", "scenarios", "linkage", "agreements"},
 }
 
 

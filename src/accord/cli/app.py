@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
+from accord.cli.agreement import agreement
 from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
@@ -39,3 +40,4 @@ def _root(
 
 for command in (init, ingest, datasets, quarantine, export, generate, link, dedupe, evaluate):
     app.command()(command)
+app.add_typer(agreement)

@@ -27,6 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from accord.agreements import AgreementError
 from accord.linkage import LinkageError
 from accord.people import PeopleError
 from accord.scenarios import ScenarioError
@@ -59,6 +60,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     StoreError,
     ScenarioError,
     LinkageError,
+    AgreementError,
 )
 
 

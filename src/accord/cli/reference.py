@@ -29,12 +29,24 @@ def _param(param: Any) -> str:
     return f"| {names} | {kind} | {help_text} |"
 
 
+def _commands(commands: dict[str, Any], prefix: str) -> list[tuple[str, Any]]:
+    """Every command, a group's sub-commands in place of the group."""
+    found = []
+    for name, command in commands.items():
+        sub = getattr(command, "commands", None)
+        if sub:
+            found += _commands(sub, f"{prefix} {name}")
+        else:
+            found.append((f"{prefix} {name}", command))
+    return found
+
+
 def render() -> str:
     """Markdown for every command, in the order ``accord --help`` lists them."""
     root: Any = typer.main.get_command(app)
     lines: list[str] = []
-    for name, command in root.commands.items():
-        lines += [f"### `accord {name}`", "", (command.help or "").strip(), ""]
+    for name, command in _commands(root.commands, "accord"):
+        lines += [f"### `{name}`", "", (command.help or "").strip(), ""]
         params = [p for p in command.params if p.name != "help"]
         if params:
             lines += ["| parameter | default | meaning |", "|---|---|---|"]
