@@ -223,9 +223,9 @@ def expire_due(engine: Engine, on: date) -> list[StoredAgreement]:
 
 def amend_agreement(engine: Engine, agreement_id: str) -> StoredAgreement:
     """Start the next version from the current one, unsigned: every party signs again."""
-    current = get(engine, agreement_id)
-    newest = repo.every_version(engine)
-    latest = max(s.agreement.version for s in newest if s.agreement.id == agreement_id)
+    with engine.connect() as conn:
+        current = _pick(conn, agreement_id, None)
+        latest = repo.versions(conn, agreement_id)[-1].agreement.version
     draft = amend(current.agreement).model_copy(update={"version": latest + 1})
     return record(engine, draft)
 
