@@ -46,6 +46,7 @@ demo: venv
 bench: venv
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/linkage.py
+	$(BIN)/python benchmarks/policy.py
 
 lock: venv
 	$(BIN)/python -m pip install --quiet uv

@@ -4,9 +4,10 @@
 # its own node workspace on the embedded default store, and shows what was read,
 # standardised and quarantined per field, and assesses each dataset's quality; then
 # links the GP and hospital extracts in private mode and scores the links against the
-# truth; registers opt-outs and publishes a table of counts under the HES rules; records
-# the uses in each node's audit log, shows one person's view of them, and verifies
-# every node's log.
+# truth; the GP and the hospital draft, sign and activate a data sharing agreement and the
+# GP node decides two requests; registers opt-outs and publishes a table of counts under
+# the HES rules; records the uses in each node's audit log, shows one person's view of
+# them, and verifies every node's log.
 set -euo pipefail
 
 OUT="${DEMO_OUT:-demo-output}"
@@ -66,7 +67,35 @@ accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
   --left gp --right hospital
 
 echo
-echo "== 6. Opt-outs at the GP node, and a table of counts made safe to publish"
+echo "== 6. A data sharing agreement for the GP + hospital admission-risk work"
+AGR="$OUT/agreements/admission-risk.yaml"
+KEYS=(--key "gp=$OUT/nodes/gp/keys/node.pub" --key "hospital=$OUT/nodes/hospital/keys/node.pub")
+echo "   The GP's information governance lead drafts it from the worked example and checks it:"
+accord agreement new "$AGR"
+accord agreement validate "$AGR"
+echo "   Each organisation signs it with its node's key (Ed25519 over RFC 8785 JSON):"
+accord agreement sign "$AGR" --workspace "$OUT/nodes/gp"
+accord agreement sign "$AGR" --workspace "$OUT/nodes/hospital"
+echo "   Anyone can verify it offline with the two public keys:"
+accord agreement verify "$AGR" "${KEYS[@]}"
+echo "   Both nodes activate it:"
+accord agreement activate "$AGR" --workspace "$OUT/nodes/gp" "${KEYS[@]}"
+accord agreement activate "$AGR" --workspace "$OUT/nodes/hospital" "${KEYS[@]}"
+echo "   The hospital asks the GP for pseudonymised patients to score (a Silver dataset):"
+accord agreement decide --workspace "$OUT/nodes/gp" --requester hospital \
+  --purpose admission-risk-stratification --dataset registered-patients \
+  --fields nhs_number,date_of_birth,sex,long_term_conditions --kitemark silver --rows 4200
+echo "   ... and then for ethnicity too, for another purpose (denied, with the reasons):"
+accord agreement decide --workspace "$OUT/nodes/gp" --requester hospital \
+  --purpose service-planning --dataset registered-patients \
+  --fields nhs_number,ethnicity --kitemark silver --rows 4200 || true
+accord agreement register --format html --out "$OUT/agreements/register.html" \
+  --workspace "$OUT/nodes/gp"
+accord agreement export gp-hospital-admission-risk --format odrl \
+  --out "$OUT/agreements/admission-risk.odrl.jsonld" --workspace "$OUT/nodes/gp"
+
+echo
+echo "== 7. Opt-outs at the GP node, and a table of counts made safe to publish"
 python - "$OUT" <<'PY'
 import csv, sys
 from collections import Counter
@@ -93,7 +122,8 @@ echo "   Patients by postcode area and age band (the three largest areas), HES r
 accord protect "$OUT/patients-by-area.csv" --by area --by age_band --count patients \
   --preset hes --out "$OUT/patients-by-area.safe.csv"
 
-echo "== 7. The audit log: each use of personal data, in a tamper-evident Merkle log"
+echo
+echo "== 8. The audit log: each use of personal data, in a tamper-evident Merkle log"
 echo "   (ingest and sharing record their events through the audit API; see the script)"
 CHOSEN=$(python scripts/demo_audit.py "$OUT")
 read -r NHS DOB ENTRIES <<< "$CHOSEN"
@@ -107,14 +137,14 @@ accord audit export --from 0 --to 4 --out "$OUT/auditor/gp-entries.json" --works
 accord audit check "$OUT/auditor/gp-entries.json" --key "$(cat "$OUT/auditor/gp.key")"
 
 echo
-echo "== 8. A subject access request: what happened to one person's data (newest first)"
+echo "== 9. A subject access request: what happened to one person's data (newest first)"
 accord audit person --nhs-number "$NHS" --date-of-birth "$DOB" \
   --dataset registered-patients --sar "$OUT/subject-access.json" --workspace "$OUT/nodes/gp"
 echo "   (one more share to this person is deferred for a safeguarding review: it is in"
 echo "   the log and its proofs already, and joins this view on its date)"
 
 echo
-echo "== 9. Every node's audit log verifies"
+echo "== 10. Every node's audit log verifies"
 printf '   %-9s' "gp:"
 accord audit verify --checkpoints "$OUT/auditor/checkpoints" --workspace "$OUT/nodes/gp"
 for org in hospital council; do
@@ -125,5 +155,6 @@ done
 echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
 echo "quality reports in $OUT/quality (docs/quality.md), linked pairs in"
-echo "$OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md), the subject access"
-echo "response in $OUT/subject-access.json (docs/audit.md)."
+echo "$OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md), the signed agreement,"
+echo "its public register and ODRL in $OUT/agreements (docs/agreements.md), the subject"
+echo "access response in $OUT/subject-access.json (docs/audit.md)."

@@ -19,7 +19,18 @@ ALLOWED: dict[str, set[str]] = {
     "linkage": {"people", "sources", "store"},
     "privacy": {"people", "store"},
     "quality": {"people", "sources", "store"},
-    "cli": {"people", "sources", "store", "scenarios", "linkage", "privacy", "quality", "audit"},
+    "agreements": {"store"},
+    "cli": {
+        "people",
+        "sources",
+        "store",
+        "scenarios",
+        "linkage",
+        "privacy",
+        "quality",
+        "audit",
+        "agreements",
+    },
 }
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from accord.agreements import Agreement, Code, ObligationKind, json_schema
 from accord.audit import EVENT_TYPES
 from accord.cli.reference import splice
 from accord.people import OUTPUT_COLUMNS
@@ -69,3 +71,26 @@ def test_the_kitemark_criteria_in_the_docs_are_the_computed_ones() -> None:
 def test_every_audit_event_type_is_documented(name: str) -> None:
     text = (DOCS / "audit.md").read_text(encoding="utf-8")
     assert f"| `{name}` |" in text
+
+
+def test_agreement_schema_is_published_and_current() -> None:
+    text = (DOCS / "agreement.schema.json").read_text(encoding="utf-8")
+    assert json.loads(text) == json_schema(), "run: python -m accord.agreements.schema"
+
+
+@pytest.mark.parametrize("code", [c.value for c in Code])
+def test_every_decision_reason_is_documented(code: str) -> None:
+    text = (DOCS / "agreements.md").read_text(encoding="utf-8")
+    assert f"| `{code}` |" in text
+
+
+@pytest.mark.parametrize("kind", [k.value for k in ObligationKind])
+def test_every_obligation_is_documented(kind: str) -> None:
+    text = (DOCS / "agreements.md").read_text(encoding="utf-8")
+    assert f"| `{kind}` |" in text
+
+
+@pytest.mark.parametrize("name", sorted(Agreement.model_fields))
+def test_every_agreement_field_is_documented(name: str) -> None:
+    text = (DOCS / "agreements.md").read_text(encoding="utf-8")
+    assert f"`{name}`" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
+from accord.cli.agreement import agreement
 from accord.cli.audit import audit_app
 from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.generate import evaluate, generate
@@ -56,3 +57,4 @@ for command in (
 app.command("protect")(protect_table)
 app.add_typer(optout, name="optout")
 app.add_typer(audit_app, name="audit")
+app.add_typer(agreement)

@@ -27,6 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from accord.agreements import AgreementError
 from accord.audit import AuditError
 from accord.linkage import LinkageError
 from accord.people import PeopleError
@@ -65,6 +66,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     PrivacyError,
     QualityError,
     AuditError,
+    AgreementError,
 )
 
 

@@ -10,6 +10,8 @@ from accord.store.errors import DatabaseError, NotAWorkspace, StoreError, Worksp
 from accord.store.files import publish, sha256_file
 from accord.store.settings import WORKSPACE_FILE, Settings
 from accord.store.tables import (
+    agreement_events,
+    agreements,
     audit_checkpoints,
     audit_entries,
     audit_head,
@@ -46,6 +48,8 @@ __all__ = [
     "StoreError",
     "Workspace",
     "WorkspaceExists",
+    "agreement_events",
+    "agreements",
     "audit_checkpoints",
     "audit_entries",
     "audit_head",

@@ -224,3 +224,35 @@ audit_people = Table(
 )
 """The citizen view's index: a node-local pseudonym of the person, the log entries about
 them, and the date from which a deferred entry may be shown to them."""
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agreement_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("expiry_date", Date, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("agreement_id", "version", name="uq_agreements_agreement_version"),
+)
+"""One row per agreement version; ``document`` is its JSON with signatures, ``digest`` the
+SHA-256 of its RFC 8785 canonical content (docs/agreements.md)."""
+
+agreement_events = Table(
+    "agreement_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("agreement_row", Integer, ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("from_status", String(20), nullable=True),
+    Column("to_status", String(20), nullable=False),
+    Column("detail", Text, nullable=True),
+)
+"""Every lifecycle step of an agreement version, in order: the status history."""

@@ -1,0 +1,40 @@
+"""What can go wrong with agreements; each message says what to change."""
+
+from __future__ import annotations
+
+
+class AgreementError(Exception):
+    """Base of every agreements error."""
+
+
+class AgreementInvalid(AgreementError):
+    """An agreement document breaks the model: each problem names its field."""
+
+    def __init__(self, problems: list[tuple[str, str]], source: str = "agreement") -> None:
+        self.problems = problems
+        lines = [f"{source}: {field}: {message}" for field, message in problems]
+        super().__init__("\n".join(lines))
+
+
+class AgreementNotFound(AgreementError):
+    """No agreement (or version) of that id is in this workspace's store."""
+
+
+class TransitionRefused(AgreementError):
+    """A lifecycle step not allowed from the agreement's current status."""
+
+
+class AgreementImmutable(AgreementError):
+    """A signed agreement's content cannot change: amend it (a new version) instead."""
+
+
+class SignatureError(AgreementError):
+    """Signing or verification failed."""
+
+
+class SignatureInvalid(SignatureError):
+    """A signature does not verify, or a party has not signed."""
+
+
+class KeyUnusable(SignatureError):
+    """A public or private key is missing or unreadable."""

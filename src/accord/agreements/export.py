@@ -1,0 +1,233 @@
+"""What agreements say, for others: ODRL 2.2, the public register, the Article 30 record.
+
+* :func:`odrl` - one ODRL 2.2 ``Agreement`` policy (JSON-LD) per agreement version: a
+  permission per dataset and recipient, constrained by purpose and dates, with duties
+  (anonymize the pseudonymised fields, delete after the retention period).
+* :func:`register_rows` and :func:`write_register` - the public register of agreements
+  (organisations, purpose, legal basis, gateway, dates, benefits), as CSV, JSON or HTML,
+  in the spirit of the register the Digital Economy Act 2017 Part 5 code requires.
+* :func:`article30_rows` - UK GDPR Art 30 records of processing, one per controller and
+  agreement, generated from the agreements themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from accord.agreements.models import Agreement, Article6, Role, Status, Treatment
+from accord.agreements.repository import StoredAgreement
+
+ODRL_CONTEXT = "http://www.w3.org/ns/odrl.jsonld"
+ACCORD_NS = "urn:accord:odrl:"
+ACCORD_PROFILE = "urn:accord:odrl-profile:1"
+
+
+def _uid(agreement: Agreement) -> str:
+    return f"urn:accord:agreement:{agreement.id}:v{agreement.version}"
+
+
+def _party(org: str) -> str:
+    return f"urn:accord:org:{org}"
+
+
+def odrl(agreement: Agreement) -> dict[str, Any]:
+    """The agreement as an ODRL 2.2 Agreement policy in JSON-LD."""
+    dates = [
+        {"leftOperand": "dateTime", "operator": "gteq",
+         "rightOperand": {"@value": agreement.dates.start.isoformat(), "@type": "xsd:date"}},
+        {"leftOperand": "dateTime", "operator": "lt",
+         "rightOperand": {"@value": agreement.dates.expiry.isoformat(), "@type": "xsd:date"}},
+    ]  # fmt: skip
+    purposes = {"leftOperand": "purpose", "operator": "isAnyOf",
+                "rightOperand": [p.code for p in agreement.purposes]}  # fmt: skip
+    permissions = []
+    for dataset in agreement.datasets:
+        pseudonymised = [f.name for f in dataset.fields if f.treatment is Treatment.PSEUDONYMISED]
+        duties: list[dict[str, Any]] = [{
+            "action": "delete",
+            "constraint": [{"leftOperand": "elapsedTime", "operator": "lteq",
+                            "rightOperand": {"@value": f"P{agreement.retention.period_days}D",
+                                             "@type": "xsd:duration"}}],
+        }]  # fmt: skip
+        if pseudonymised:
+            duties.insert(0, {"action": "anonymize", "accord:fields": pseudonymised})
+        for recipient in dataset.recipients:
+            permissions.append({
+                "target": f"urn:accord:dataset:{dataset.provider}:{dataset.name}",
+                "assigner": _party(dataset.provider), "assignee": _party(recipient),
+                "action": "use", "constraint": [purposes, *dates], "duty": duties,
+                "accord:fields": [f.name for f in dataset.fields],
+                "accord:minimumKitemark": dataset.minimum_kitemark.value,
+            })  # fmt: skip
+    return {
+        "@context": [ODRL_CONTEXT, {"accord": ACCORD_NS, "dc": "http://purl.org/dc/terms/"}],
+        "@type": "Agreement", "uid": _uid(agreement), "profile": ACCORD_PROFILE,
+        "dc:title": agreement.title,
+        "accord:lawfulBasis": agreement.lawful_basis.model_dump(mode="json", exclude_none=True),
+        "accord:gateway": _gateway(agreement),
+        "permission": permissions,
+    }  # fmt: skip
+
+
+def _gateway(agreement: Agreement) -> str:
+    g = agreement.gateway
+    if g is None:
+        return ""
+    parts = [g.act]
+    if g.part:
+        parts.append(f"Part {g.part}")
+    if g.chapter:
+        parts.append(f"Chapter {g.chapter}")
+    return ", ".join([*parts, f"s{g.section}"])
+
+
+_ART6 = {
+    Article6.CONSENT: "Art 6(1)(a) consent", Article6.CONTRACT: "Art 6(1)(b) contract",
+    Article6.LEGAL_OBLIGATION: "Art 6(1)(c) legal obligation",
+    Article6.VITAL_INTERESTS: "Art 6(1)(d) vital interests",
+    Article6.PUBLIC_TASK: "Art 6(1)(e) public task",
+    Article6.LEGITIMATE_INTERESTS: "Art 6(1)(f) legitimate interests",
+}  # fmt: skip
+
+
+def legal_basis_text(agreement: Agreement) -> str:
+    """The lawful basis in words: Art 6, then Art 9 and DPA 2018 Schedule 1 where given."""
+    basis = agreement.lawful_basis
+    parts = [_ART6[basis.article_6]]
+    if basis.article_9 is not None:
+        letter, _, words = basis.article_9.value.partition("_")
+        parts.append(f"Art 9(2)({letter}) {words.replace('_', ' ')}")
+    if basis.schedule_1 is not None:
+        s = basis.schedule_1
+        parts.append(f"DPA 2018 Sch 1 Part {s.part} para {s.paragraph} ({s.name})")
+    return "; ".join(parts)
+
+
+REGISTER_COLUMNS = (
+    "agreement", "version", "title", "status", "organisations", "purposes", "legal_basis",
+    "gateway", "start", "review", "expiry", "benefits", "datasets",
+)  # fmt: skip
+
+
+def register_rows(stored: Iterable[StoredAgreement], on: date) -> list[dict[str, str]]:
+    """One row per agreement that has been signed: what the public may know of it."""
+    rows = []
+    for s in stored:
+        if s.status is Status.DRAFT:
+            continue
+        a = s.agreement
+        rows.append({
+            "agreement": a.id, "version": str(a.version), "title": a.title,
+            "status": s.status_on(on).value,
+            "organisations": "; ".join(f"{p.name} ({p.role.value.replace('_', ' ')})"
+                                       for p in a.parties),
+            "purposes": "; ".join(p.description for p in a.purposes),
+            "legal_basis": legal_basis_text(a), "gateway": _gateway(a),
+            "start": a.dates.start.isoformat(), "review": a.dates.review.isoformat(),
+            "expiry": a.dates.expiry.isoformat(), "benefits": "; ".join(a.benefits),
+            "datasets": "; ".join(d.name for d in a.datasets),
+        })  # fmt: skip
+    return rows
+
+
+def write_register(rows: list[dict[str, str]], fmt: str) -> str:
+    """The register as ``csv``, ``json`` or ``html`` text."""
+    if fmt == "json":
+        return json.dumps({"agreements": rows}, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return _csv(rows, REGISTER_COLUMNS)
+    if fmt == "html":
+        return _html(rows)
+    raise ValueError(f"unknown register format {fmt!r}; use csv, json or html")
+
+
+def _csv(rows: list[dict[str, str]], columns: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _html(rows: list[dict[str, str]]) -> str:
+    head = "".join(f"<th scope=\"col\">{html.escape(c.replace('_', ' '))}</th>"
+                   for c in REGISTER_COLUMNS)  # fmt: skip
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(r[c])}</td>" for c in REGISTER_COLUMNS) + "</tr>\n"
+        for r in rows
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        "<title>Register of data sharing agreements</title></head>\n<body>\n"
+        "<h1>Register of data sharing agreements</h1>\n"
+        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+        "</body>\n</html>\n"
+    )
+
+
+ARTICLE30_COLUMNS = (
+    "controller", "controller_contact", "data_protection_officer", "joint_controllers",
+    "agreement", "purposes", "legal_basis", "data_subjects", "personal_data",
+    "special_category_data", "recipients", "international_transfers", "retention",
+    "security",
+)  # fmt: skip
+
+
+def article30_rows(
+    stored: Iterable[StoredAgreement], org: str | None = None
+) -> list[dict[str, str]]:
+    """Art 30(1) records: per controller (or only ``org``) and signed agreement."""
+    rows = []
+    for s in stored:
+        if s.status is Status.DRAFT:
+            continue
+        a = s.agreement
+        for party in a.parties:
+            if party.role not in (Role.CONTROLLER, Role.JOINT_CONTROLLER):
+                continue
+            if org is not None and party.org != org:
+                continue
+            rows.append(_article30(a, party.org))
+    return rows
+
+
+def _article30(a: Agreement, org: str) -> dict[str, str]:
+    party = a.party(org)
+    assert party is not None
+    contacts = [c for c in a.contacts if c.org == org]
+    dpo = [c for c in contacts if c.role.value == "data_protection_officer"]
+    held = [d for d in a.datasets if org in (d.provider, *d.recipients)]
+    fields = sorted({f"{d.name}.{f.name}" for d in held for f in d.fields})
+    special = sorted({f"{d.name}.{f.name}" for d in held for f in d.fields if f.special_category})
+    recipients = sorted({r for d in held if d.provider == org for r in d.recipients})
+    return {
+        "controller": party.name,
+        "controller_contact": "; ".join(f"{c.name} <{c.email}>" for c in contacts[:1]),
+        "data_protection_officer": "; ".join(f"{c.name} <{c.email}>" for c in dpo),
+        "joint_controllers": "; ".join(p.name for p in a.parties
+                                       if p.role is Role.JOINT_CONTROLLER and p.org != org),
+        "agreement": f"{a.id} v{a.version}",
+        "purposes": "; ".join(p.description for p in a.purposes),
+        "legal_basis": legal_basis_text(a),
+        "data_subjects": "; ".join(sorted({s for d in held for s in d.data_subjects})),
+        "personal_data": ", ".join(fields), "special_category_data": ", ".join(special),
+        "recipients": "; ".join(p.name for p in a.parties if p.org in recipients),
+        "international_transfers": "; ".join(a.international_transfers) or "none",
+        "retention": f"{a.retention.period_days} days; {a.retention.deletion}",
+        "security": "; ".join(filter(None, [a.security.standard, *a.security.measures])),
+    }  # fmt: skip
+
+
+def write_article30(rows: list[dict[str, str]], fmt: str) -> str:
+    """The Art 30 records as ``csv`` or ``json`` text."""
+    if fmt == "json":
+        return json.dumps({"records_of_processing": rows}, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return _csv(rows, ARTICLE30_COLUMNS)
+    raise ValueError(f"unknown Article 30 format {fmt!r}; use csv or json")
