@@ -3,6 +3,8 @@ pseudonyms scoped to one agreement, re-identification by the controller alone.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -171,3 +173,19 @@ def test_pseudonyms_differ_between_agreements_and_only_the_controller_reidentifi
     retire_key(workspace.engine, PLANNING.agreement_id, 1)
     with pytest.raises(KeyNotFound):
         retire_key(workspace.engine, PLANNING.agreement_id, 1)
+
+
+def test_a_disclosure_never_imports_pandas() -> None:
+    # DuckDB imports pandas when handed an Arrow table: a second a disclosure must not pay.
+    code = (
+        "import sys, tempfile, duckdb; from pathlib import Path; "
+        "from accord.privacy import *; "
+        "c = duckdb.connect(); c.execute(\"CREATE TABLE e AS SELECT '9434765919' AS nhs_number\"); "
+        "d = Disclosure('a', LawfulBasis.PUBLIC_TASK, 'planning', Output.PSEUDONYMISED); "
+        "m = Minimisation(('nhs_number',), {'nhs_number': Treatment.PSEUDONYMISE}); "
+        "r = Registers({'national': ['9434765919'], 'objection': []}, bytes(32)); "
+        "done = disclose(c, 'e', Path(tempfile.mkdtemp()) / 'o.parquet', d, m, r, key_version=1); "
+        "print(done.opted_out, 'pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "1 False"

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from accord.people import hmac_params, hmac_sql, ident, lit
 from accord.privacy import keys, optouts
@@ -60,8 +59,10 @@ def disclose(
     joins, checks = [], []
     for i, scheme in enumerate(applying):
         table = f"_optout_{i}"
-        conn.register(table, pa.table({"subject": pa.array(registers.subjects[scheme],
-                                                           pa.string())}))  # fmt: skip
+        # A table from a list parameter: registering an Arrow table would import pandas.
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                     "SELECT unnest($s::VARCHAR[]) AS subject",
+                     {"s": registers.subjects[scheme]})  # fmt: skip
         joins.append(f"ANTI JOIN {table} ON {table}.subject = e.{ident(subject)}")
         checks.append(table)
     where = f"WHERE {ident(subject)} IS NOT NULL" if applying else ""
@@ -77,7 +78,7 @@ def disclose(
                    .fetchall()[0][0] if applying else 0)  # fmt: skip
     finally:
         for table in checks:
-            conn.unregister(table)
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
     written = int(rows_out[0][0])
     return Disclosed(int(rows_in), written, int(rows_in) - written - int(unknown), int(unknown),
                      rulings, key_version if pseudonymised else None)  # fmt: skip
@@ -144,8 +145,10 @@ def reidentify(
     live key version and matches them. Pseudonyms of retired versions stay unknown.
     """
     found: dict[str, str] = {}
-    wanted = pa.table({"pseudonym": pa.array(pseudonyms, pa.string())})
-    conn.register("_wanted", wanted)
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _wanted AS SELECT unnest($p::VARCHAR[]) AS pseudonym",
+        {"p": pseudonyms},
+    )
     try:
         for version in versions:
             key = keys.derive(secret, "pseudonym", agreement_id, str(version))
@@ -158,5 +161,5 @@ def reidentify(
             ).fetchall()
             found |= {str(p): str(v) for p, v in rows}
     finally:
-        conn.unregister("_wanted")
+        conn.execute("DROP TABLE IF EXISTS _wanted")
     return found
