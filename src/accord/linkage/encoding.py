@@ -43,6 +43,31 @@ class Feature:
 
 
 _DOB = "date_of_birth"
+
+
+EDIT_SPAN = 8
+"""Characters of a value that typo variants cover (a UK postcode with its space; a date)."""
+
+
+def _one_edit(text: str) -> str:
+    """SQL for a value's variants one keying slip away, by position: each character
+    masked in turn, then each two neighbours written in sorted order. Two values one
+    substitution or one transposition apart have an equal variant at the same position
+    (``model.one_edit``), though their tokens are otherwise unrelated. Positions past the
+    value's end are NULL, so every list has ``2 * EDIT_SPAN - 1`` places."""
+    masked = "CASE WHEN i <= length(v) THEN left(v, i - 1) || '_' || substr(v, i + 1) END"
+    pair = "substr(v, i, 1), substr(v, i + 1, 1)"
+    swapped = (
+        f"CASE WHEN i < length(v) THEN left(v, i - 1) || '~' || least({pair}) "
+        f"|| greatest({pair}) || substr(v, i + 2) END"
+    )
+    return (
+        f"CASE WHEN {text} IS NOT NULL THEN list_transform([{text}], lambda v: list_concat("
+        f"list_transform(range(1, {EDIT_SPAN + 1}), lambda i: {masked}), "
+        f"list_transform(range(1, {EDIT_SPAN}), lambda i: {swapped})))[1] END"
+    )
+
+
 FEATURES: tuple[Feature, ...] = (
     Feature("nhs", "CASE WHEN nhs_number_issue IS NULL THEN nhs_number END", "nhs_number"),
     # One digit masked in turn: numbers one substitution apart share exactly one variant.
@@ -56,12 +81,17 @@ FEATURES: tuple[Feature, ...] = (
     Feature("dob_swap", f"CASE WHEN day({_DOB}) <= 12 AND day({_DOB}) <> month({_DOB}) "
             f"THEN strftime(make_date(year({_DOB}), day({_DOB}), month({_DOB})), '%Y-%m-%d') END",
             _DOB, key="dob"),
+    Feature("dob_var", _one_edit(f"strftime({_DOB}, '%Y%m%d')"), _DOB, "list"),
     Feature("yob", f"year({_DOB})::VARCHAR", _DOB),
     Feature("md", f"strftime({_DOB}, '%m-%d')", _DOB),
     Feature("given", "given_name", "given_name", key="name"),
     Feature("given_nick", "given_name_canonical", "given_name", "list", key="name"),
     Feature("family", "family_name", "family_name", key="name"),
+    # Short names one letter apart share few bigrams: their filters look unrelated.
+    Feature("given_var", _one_edit("given_name"), "given_name", "list"),
+    Feature("family_var", _one_edit("family_name"), "family_name", "list"),
     Feature("postcode", "postcode", "postcode"),
+    Feature("postcode_var", _one_edit("postcode"), "postcode", "list"),
     Feature("sector", "postcode_sector", "postcode"),
     Feature("district", "postcode_district", "postcode"),
     Feature("address", "address", "address"),
@@ -74,6 +104,9 @@ BLOOM = {"given": 512, "family": 512, "address": 1024}
 """Bloom-filter fields and their length in bits."""
 BLOOM_HASHES = {"given": 15, "family": 15, "address": 10}
 """Bits set per bigram: about a fifth to a third of each filter ends up set."""
+BLOOM_KEYS = {"given": "name", "family": "name", "address": "address"}
+"""Given and family names share a key, as their tokens do, so that a name recorded in the
+other field (with a typo, too) is still found similar."""
 
 
 def new_secret() -> bytes:
@@ -222,7 +255,7 @@ def _bloom(conn: duckdb.DuckDBPyConnection, secret: bytes, name: str, bits: int)
     grams = [r[0] for r in conn.execute(
         f"SELECT DISTINCT unnest({grams_sql}) FROM _bf_values"
     ).fetchall()]  # fmt: skip
-    key = _key(secret, f"bloom/{name}")
+    key = _key(secret, f"bloom/{BLOOM_KEYS[name]}")
     hashes = BLOOM_HASHES[name]
     patterns = []
     for gram in grams:

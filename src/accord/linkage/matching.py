@@ -10,6 +10,7 @@ one-to-one by default (best first).
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,19 @@ from accord.linkage.report import write_report
 from accord.people import ident, lit
 
 _U_SAMPLE_PAIRS = 1_000_000
-"""Random pairs sampled to estimate u probabilities (seeded, so a re-run agrees)."""
+"""Random pairs sampled to estimate u probabilities (seeded, so a re-run agrees)..."""
+_U_PAIRS_PER_RECORD = 10
+"""...or fewer for small inputs: ten per record, at least 100,000. Sampling costs as
+much per pair as scoring a candidate, and for ten thousand records a million random
+pairs took longer than the whole of the rest of the match."""
+_U_MIN_PAIRS = 100_000
+_U_CHUNK_PAIRS = 250_000
+
+
+_PREDICTED = 0.01
+"""Pairs kept from prediction: down to this match probability, before the prior's step."""
+_SCORED = 0.5
+"""Pairs counted as candidates: at least this match probability."""
 
 
 def match(
@@ -43,15 +56,25 @@ def match(
             f"{left.path} and {right.path} were not encoded for the same run and mode"
         )
     features = set(left.features) & set(right.features)
+    # Scored down to a low probability: the prior's step (``_prior_shift``) may raise it.
     db, linker, scored = _scored(conn, {"left": left, "right": right}, features, "link_only",
-                                 options)  # fmt: skip
+                                 options, _PREDICTED)  # fmt: skip
     table = scored.physical_name
     if options.report is not None:
         write_report(conn, linker, scored, options, options.report)
-    candidates = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    prior = float(linker._settings_obj._probability_two_random_records_match)
+    shift = _prior_shift(conn, table, prior, left.rows * right.rows)
+    weight = f"(match_weight + {shift!r})"
+    scores = (
+        f"SELECT ref_l, ref_r, {weight} AS match_weight, "
+        f"1 / (1 + pow(2, -{weight})) AS match_probability FROM {table}"
+    )
+    candidates = conn.execute(
+        f"SELECT count(*) FROM ({scores}) WHERE match_probability >= {_SCORED}"
+    ).fetchall()[0][0]
     decided = (
         f"SELECT ref_l AS left_ref, ref_r AS right_ref, match_probability, match_weight "
-        f"FROM {table} WHERE match_probability >= {float(options.threshold)}"
+        f"FROM ({scores}) WHERE match_probability >= {float(options.threshold)}"
     )
     if options.one_to_one:
         decided = _one_to_one(conn, decided)
@@ -65,6 +88,25 @@ def match(
         ids = out.with_name(out.stem + ".ids.parquet")
         _linkage_ids(conn, left, right, out, ids)
     return Matched(out, int(pairs), int(candidates), ids)
+
+
+def _prior_shift(conn: duckdb.DuckDBPyConnection, table: str, prior: float, pairs: int) -> float:
+    """Bits to add to every match weight so that the prior agrees with the pairs found.
+
+    The prior (the chance that two random records match) comes from pairs agreeing on
+    strong rules, assuming the rules find 80% of matches; where records are noisier
+    they find fewer and the prior is too low, every weight with it. One step of
+    expectation maximisation puts it right: the prior becomes the share of all pairs
+    that the model, scored once, finds to match (at most one per record).
+    """
+    found = conn.execute(
+        "SELECT least(count(DISTINCT ref_l), count(DISTINCT ref_r)) "
+        f"FROM {table} WHERE match_probability >= 0.5"
+    ).fetchall()[0][0]
+    if not found or pairs <= found:
+        return 0.0
+    estimate = found / pairs
+    return math.log2(estimate / (1 - estimate)) - math.log2(prior / (1 - prior))
 
 
 def _linkage_ids(
@@ -156,11 +198,13 @@ def _scored(
     features: set[str],
     link_type: model.LinkType,
     options: LinkOptions,
+    floor: float = _SCORED,
 ) -> tuple[DuckDBAPI, Linker, Any]:
     """Load the encodings, train the model without labels, score the candidate pairs."""
     if not features - {"sex"}:
         raise NothingToCompare("no identifying field to compare on both sides")
     conn.execute(model.DICE_MACRO)
+    conn.execute(model.ONE_EDIT_MACRO)
     # Filters arrive as bytes: back to bits for the Dice macro.
     keep = ", ".join(
         f"{ident(f)}::BIT AS {ident(f)}" if f.endswith("_bf") else ident(f)
@@ -185,7 +229,14 @@ def _scored(
     if rules and _agreeing(conn, list(sides), rules):
         deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=_U_SAMPLE_PAIRS, seed=options.seed)
+    records = sum(e.rows for e in sides.values())
+    pairs = max(_U_MIN_PAIRS, min(_U_SAMPLE_PAIRS, _U_PAIRS_PER_RECORD * records))
+    # Chunks of about 250,000 pairs: Splink's default of ten (after a probe) stops early
+    # only once every level is seen 100 times, which a rare level never is, and ten small
+    # chunks cost more than a few; one chunk of a million pairs is slower again.
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=pairs, seed=options.seed, num_chunks=max(1, round(pairs / _U_CHUNK_PAIRS))
+    )
     # EM needs true matches to learn from: between two organisations there are many;
     # within one source there may be none, and EM would learn twins as matches. Dedupe
     # keeps the starting m probabilities.
@@ -197,7 +248,7 @@ def _scored(
             # No pair agrees on this rule's fields (with a wrong secret, none agrees on
             # anything): nothing to learn here, and nothing for the rule to bring in.
             continue
-    scored = linker.inference.predict(threshold_match_probability=min(0.5, options.threshold))
+    scored = linker.inference.predict(threshold_match_probability=min(floor, options.threshold))
     return db, linker, scored
 
 

@@ -14,6 +14,7 @@ import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink import comparison_library as cl
 
+from accord.linkage.encoding import EDIT_SPAN
 from accord.linkage.models import Mode
 
 DICE_MACRO = (
@@ -21,12 +22,32 @@ DICE_MACRO = (
     "2.0 * bit_count(a & b) / nullif(bit_count(a) + bit_count(b), 0)"
 )
 """Dice coefficient of two Bloom filters, defined on the linking party's connection."""
+ONE_EDIT_MACRO = (
+    "CREATE OR REPLACE MACRO accord_one_edit(a, b) AS ("
+    + " OR ".join(f"a[{i}] = b[{i}]" for i in range(1, 2 * EDIT_SPAN))
+    + ")"
+)
+"""Whether two lists of typo variants agree at any position: compared place by place, not
+as sets (a list intersection costs a hundred times more, and u is estimated from many
+random pairs); a macro, so that Splink parses a short expression."""
 
 
 def _similar(name: str, mode: Mode, private: float, plain: float) -> str:
     if mode is Mode.PRIVATE:
         return f"accord_dice({name}_bf_l, {name}_bf_r) >= {private}"
     return f"jaro_winkler_similarity({name}_l, {name}_r) >= {plain}"
+
+
+def one_edit(name: str) -> str:
+    """Whether two lists of typo variants (``encoding._one_edit``) agree at any position."""
+    return f"accord_one_edit({name}_l, {name}_r)"
+
+
+def _crossed(part: str, other: str, mode: Mode) -> str:
+    """``part`` on one side very similar to ``other`` on the other: swapped and mistyped."""
+    if mode is Mode.PRIVATE:
+        return f"accord_dice({part}_bf_l, {other}_bf_r) >= 0.8"
+    return f"jaro_winkler_similarity({part}_l, {other}_r) >= 0.92"
 
 
 def _null(name: str) -> Any:
@@ -76,6 +97,8 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
             _m(cll.ExactMatchLevel("dob").configure(tf_adjustment_column="dob"), 0.9),
             _m(cll.CustomLevel("dob_l = dob_swap_r OR dob_swap_l = dob_r",
                                "Day and month swapped"), 0.03),
+            _m(cll.CustomLevel(one_edit("dob_var"),
+                               "One digit different or two swapped"), 0.03),
             _m(cll.CustomLevel("md_l = md_r", "Same day and month, another year"), 0.02),
             _m(cll.CustomLevel("yob_l = yob_r", "Same year"), 0.03),
             _m(cll.ElseLevel(), 0.02),
@@ -90,12 +113,17 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
             levels.append(_m(cll.CustomLevel(
                 "len(list_intersect(given_nick_l, given_nick_r)) >= 1", "Nickname of each other"
             ), 0.06))  # fmt: skip
+        if f"{part}_var" in features:
+            levels.append(_m(cll.CustomLevel(one_edit(f"{part}_var"),
+                                             "One letter apart or two swapped"), 0.04))  # fmt: skip
         levels += _fuzzy(part, mode, (0.05, 0.03))
         if other in features:
             levels.append(_m(cll.CustomLevel(f"{part}_l = {other}_r",
                                              f"Swapped with {other} name"), 0.02))  # fmt: skip
+            levels.append(_m(cll.CustomLevel(_crossed(part, other, mode),
+                                             f"Similar to {other} name"), 0.01))  # fmt: skip
         # A given name is changed far less often than a family name (marriage).
-        levels.append(_rarely(0.01) if part == "given" else _m(cll.ElseLevel(), 0.1))
+        levels.append(_m(cll.ElseLevel(), 0.01) if part == "given" else _m(cll.ElseLevel(), 0.1))
         out.append(_comparison(part, levels))
     # Postcode and address are one piece of evidence (where someone lives), not two:
     # counted apart, a household's twins would score as one person twice over.
@@ -115,18 +143,40 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
 
 
 def _residence(features: set[str], mode: Mode) -> Any:
+    """Where someone lives, from the address and postcode together.
+
+    An address only fairly similar is common between strangers (bigrams such as ``st``
+    and ``road`` are everywhere); with the postcode agreeing too it is good evidence.
+    """
+    address, postcode = "address" in features, "postcode" in features
+    typo = "postcode_var" in features
+    same_postcode = "postcode_l = postcode_r"
+    if typo:
+        same_postcode += f" OR {one_edit('postcode_var')}"
     levels: list[Any] = []
-    if "address" in features:
+    if address:
         levels.append(_m(cll.ExactMatchLevel("address"), 0.45))
-        levels.append(_m(cll.CustomLevel(_similar("address", mode, 0.8, 0.92),
-                                         "Address very similar"), 0.2))  # fmt: skip
-    if "postcode" in features:
+        very = _similar("address", mode, 0.8, 0.92)
+        if postcode:
+            both = f"{very} AND ({same_postcode})"
+            levels.append(_m(cll.CustomLevel(both, "Address very similar, postcode too"), 0.15))
+        levels.append(_m(cll.CustomLevel(very, "Address very similar"), 0.05))
+        if postcode:
+            levels.append(_m(cll.CustomLevel(
+                f"{_similar('address', mode, 0.6, 0.8)} AND ({same_postcode})",
+                "Address similar, postcode too"), 0.03))  # fmt: skip
+    if postcode:
+        levels.append(
+            _m(cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"), 0.1)
+        )
+        if typo:
+            levels.append(_m(cll.CustomLevel(one_edit("postcode_var"),
+                                             "Postcode one character apart"), 0.02))  # fmt: skip
         levels += [
-            _m(cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"), 0.1),
             _m(cll.CustomLevel("sector_l = sector_r", "Same sector"), 0.03),
             _m(cll.CustomLevel("district_l = district_r", "Same district"), 0.03),
         ]
-    if "address" in features:
+    if address:
         levels.append(_m(cll.CustomLevel(_similar("address", mode, 0.6, 0.8),
                                          "Address similar"), 0.04))  # fmt: skip
     levels.append(_m(cll.ElseLevel(), 0.15))
@@ -145,9 +195,14 @@ def blocking_rules(features: set[str]) -> list[Any]:
     """
     candidates: Sequence[tuple[str, ...]] = (
         ("nhs",), ("dob",), ("postcode",), ("given", "family", "yob"),
-        ("dob_swap", "family"), ("given", "family", "district"),
+        ("dob_swap", "family"), ("given", "family", "district"), ("address",),
+        ("postcode_var", "family"), ("postcode_var", "given"), ("dob_var", "family"),
     )  # fmt: skip
-    return [block_on(*rule) for rule in candidates if set(rule) <= features]
+    return [
+        block_on(*rule, arrays_to_explode=[c for c in rule if c.endswith("_var")] or None)
+        for rule in candidates
+        if set(rule) <= features
+    ]
 
 
 def training_rules(features: set[str]) -> list[tuple[str, ...]]:
