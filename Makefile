@@ -49,7 +49,7 @@ bench: venv
 
 lock: venv
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --extra postgres --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra postgres --extra spark --python-version 3.11 \
 	  --generate-hashes -o requirements.lock
 
 clean:

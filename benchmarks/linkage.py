@@ -253,6 +253,7 @@ def main() -> None:
     import splink  # noqa: F401
 
     import accord.linkage  # noqa: F401
+
     sets = []
     if args.data in ("febrl4", "all"):
         a, b, mapping, truth = febrl4()

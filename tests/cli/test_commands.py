@@ -143,7 +143,7 @@ def test_link_writes_the_pairs_and_reports_as_json(extracts: Path, tmp_path: Pat
         pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{hospital}",
                       "--secret-file", "{short}"], "at least 16 bytes", id="short secret"),
         pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{hospital}",
-                      "--engine", "spark"], "only duckdb", id="engine"),
+                      "--engine", "hadoop"], "choose one of duckdb, spark", id="engine"),
     ],
 )  # fmt: skip
 def test_link_refuses_bad_input_clearly(

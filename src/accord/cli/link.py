@@ -15,9 +15,25 @@ from accord.cli.common import (
     out,
     progress_bar,
 )
-from accord.linkage import LinkOptions, LinkReport, Mode, read_secret
+from accord.linkage import ENGINES, LinkOptions, LinkReport, Mode, read_secret
 from accord.linkage import dedupe as dedupe_source
 from accord.linkage import link as link_sources
+
+
+def _engine(name: str) -> str:
+    if name not in ENGINES:
+        raise typer.BadParameter(f"{name!r}: choose one of {', '.join(sorted(ENGINES))}")
+    return name
+
+
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        callback=_engine,
+        help="Where the model runs: duckdb (embedded) or spark (a local Spark session, or "
+        "the cluster named by the spark_master setting).",
+    ),
+]
 
 
 @handle_errors
@@ -56,9 +72,7 @@ def link(
     many_to_many: Annotated[
         bool, typer.Option("--many-to-many", help="Let a record link to several others.")
     ] = False,
-    engine: Annotated[
-        str, typer.Option(help="The statistical engine's backend: duckdb.")
-    ] = "duckdb",
+    engine: EngineOption = "duckdb",
     as_of: Annotated[
         str | None,
         typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
@@ -84,8 +98,6 @@ def link(
     json_output: JsonOption = False,
 ) -> None:
     """Link LEFT and RIGHT: write the pairs of records that are the same person."""
-    if engine != "duckdb":
-        raise typer.BadParameter(f"--engine {engine!r}: only duckdb is available so far")
     lmap = left_mapping or mapping
     rmap = right_mapping or mapping
     if lmap is None or rmap is None:
@@ -97,7 +109,7 @@ def link(
     with progress_bar(quiet=json_output) as update:
         report = link_sources(left, right, lmap, rmap, out_file, mode=mode, secret=secret,
                               options=options, as_of=as_of_date(as_of), ids=ids,
-                              progress=update)  # fmt: skip
+                              engine=engine, progress=update)  # fmt: skip
     if json_output:
         emit_json(report.to_json())
     else:
@@ -138,6 +150,7 @@ def dedupe(
         str | None,
         typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
     ] = None,
+    engine: EngineOption = "duckdb",
     json_output: JsonOption = False,
 ) -> None:
     """Group the records of SOURCE that are the same person; write one cluster id each."""
@@ -147,7 +160,7 @@ def dedupe(
     with progress_bar(quiet=json_output) as update:
         report = dedupe_source(source, mapping, out_file, mode=mode, secret=secret,
                                options=LinkOptions(threshold=threshold), as_of=as_of_date(as_of),
-                               progress=update)  # fmt: skip
+                               engine=engine, progress=update)  # fmt: skip
     if json_output:
         emit_json(report.to_json())
         return

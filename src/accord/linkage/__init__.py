@@ -8,10 +8,13 @@ references) and :func:`write_pairs` (the providers: references back to record id
 :class:`LinkageError`; :func:`link`, the whole protocol in one process for two sources
 (``accord link``), and :func:`dedupe` with :func:`cluster` for one source
 (``accord dedupe``). Inside: ``encoding`` (features, keyed tokens, Bloom filters),
-``model`` (Splink settings chosen from the features), ``matching``, ``resolve``.
+``model`` (Splink settings chosen from the features), ``engines`` (the Splink backends
+the linking party may run on, registered in :data:`ENGINES`: DuckDB, Spark),
+``matching``, ``resolve``.
 """
 
 from accord.linkage.encoding import encode, new_secret
+from accord.linkage.engines import ENGINES, DuckDBEngine, Engine, SparkEngine, open_engine
 from accord.linkage.errors import BadEncoding, LinkageError, NothingToCompare
 from accord.linkage.matching import cluster, match
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched, Mode, References
@@ -19,10 +22,13 @@ from accord.linkage.resolve import write_clusters, write_linkage_ids, write_pair
 from accord.linkage.service import DedupeReport, LinkReport, dedupe, link, read_secret
 
 __all__ = [
+    "ENGINES",
     "BadEncoding",
     "Clustered",
     "DedupeReport",
+    "DuckDBEngine",
     "Encoded",
+    "Engine",
     "LinkOptions",
     "LinkReport",
     "LinkageError",
@@ -30,12 +36,14 @@ __all__ = [
     "Mode",
     "NothingToCompare",
     "References",
+    "SparkEngine",
     "cluster",
     "dedupe",
     "encode",
     "link",
     "match",
     "new_secret",
+    "open_engine",
     "read_secret",
     "write_clusters",
     "write_linkage_ids",

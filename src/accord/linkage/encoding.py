@@ -47,14 +47,16 @@ _DOB = "date_of_birth"
 
 EDIT_SPAN = 8
 """Characters of a value that typo variants cover (a UK postcode with its space; a date)."""
+EDIT_VARIANTS = 2 * EDIT_SPAN - 1
+"""Places in every list of typo variants: one masked character each, then one swap each."""
 
 
 def _one_edit(text: str) -> str:
     """SQL for a value's variants one keying slip away, by position: each character
     masked in turn, then each two neighbours written in sorted order. Two values one
     substitution or one transposition apart have an equal variant at the same position
-    (``model.one_edit``), though their tokens are otherwise unrelated. Positions past the
-    value's end are NULL, so every list has ``2 * EDIT_SPAN - 1`` places."""
+    (``Engine.one_edit``), though their tokens are otherwise unrelated. Positions past the
+    value's end are NULL, so every list has ``EDIT_VARIANTS`` places."""
     masked = "CASE WHEN i <= length(v) THEN left(v, i - 1) || '_' || substr(v, i + 1) END"
     pair = "substr(v, i, 1), substr(v, i + 1, 1)"
     swapped = (

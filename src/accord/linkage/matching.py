@@ -1,10 +1,12 @@
 """The linking party's side: match two providers' encodings, knowing nothing else.
 
-Splink (DuckDB backend) estimates the model without labels: the chance that two random
+Splink (on the engine chosen: DuckDB by default, see ``engines``) estimates the model
+without labels: the chance that two random
 records match from rules no true pair is likely to fail, u from random pairs (seeded),
 m by expectation maximisation over a few blocking rules; it then scores every pair the
 prediction rules bring together. Decisions are the pairs at or above the threshold,
-one-to-one by default (best first).
+one-to-one by default (best first). Whichever engine scored them, the pairs come back to
+the linking party's DuckDB connection and are decided there.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from splink import DuckDBAPI, Linker, block_on
+from splink import Linker, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.exceptions import EMTrainingException
 
 from accord.linkage import model
+from accord.linkage.engines import DuckDBEngine, Engine
 from accord.linkage.errors import BadEncoding, NothingToCompare
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched
 from accord.linkage.report import write_report
-from accord.people import ident, lit
+from accord.people import lit
 
 _U_SAMPLE_PAIRS = 1_000_000
 """Random pairs sampled to estimate u probabilities (seeded, so a re-run agrees)..."""
@@ -48,21 +51,26 @@ def match(
     right: Encoded,
     out: Path,
     options: LinkOptions | None = None,
+    engine: Engine | None = None,
 ) -> Matched:
-    """Decide which references of ``left`` and ``right`` are the same person."""
+    """Decide which references of ``left`` and ``right`` are the same person.
+
+    ``engine`` scores the pairs (default: DuckDB on ``conn``); ``conn`` decides them.
+    """
     options = options or LinkOptions()
+    engine = engine or DuckDBEngine(conn, out.parent)
     if left.mode is not right.mode or left.run != right.run:
         raise BadEncoding(
             f"{left.path} and {right.path} were not encoded for the same run and mode"
         )
     features = set(left.features) & set(right.features)
     # Scored down to a low probability: the prior's step (``_prior_shift``) may raise it.
-    db, linker, scored = _scored(conn, {"left": left, "right": right}, features, "link_only",
-                                 options, _PREDICTED)  # fmt: skip
-    table = scored.physical_name
+    linker, scored = _scored(engine, {"left": left, "right": right}, features, "link_only",
+                             options, _PREDICTED)  # fmt: skip
+    table = engine.collect(scored)
     if options.report is not None:
-        write_report(conn, linker, scored, options, options.report)
-    prior = float(linker._settings_obj._probability_two_random_records_match)
+        write_report(conn, linker, scored, table, options, options.report)
+    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
     shift = _prior_shift(conn, table, prior, left.rows * right.rows)
     weight = f"(match_weight + {shift!r})"
     scores = (
@@ -82,7 +90,7 @@ def match(
         f"COPY ({decided} ORDER BY left_ref, right_ref) TO {lit(str(out))} (FORMAT parquet)"
     )
     pairs = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0][0]
-    db.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
+    engine.release()
     ids = None
     if options.linkage_ids:
         ids = out.with_name(out.stem + ".ids.parquet")
@@ -169,6 +177,7 @@ def cluster(
     encoded: Encoded,
     out: Path,
     options: LinkOptions | None = None,
+    engine: Engine | None = None,
 ) -> Clustered:
     """Group the references of one source that are the same person (dedupe).
 
@@ -176,57 +185,46 @@ def cluster(
     cluster is named by its smallest reference.
     """
     options = options or LinkOptions()
-    db, linker, scored = _scored(conn, {"source": encoded}, set(encoded.features),
-                                 "dedupe_only", options)  # fmt: skip
+    engine = engine or DuckDBEngine(conn, out.parent)
+    linker, scored = _scored(engine, {"source": encoded}, set(encoded.features),
+                             "dedupe_only", options)  # fmt: skip
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         scored, threshold_match_probability=options.threshold
     )
+    table = engine.collect(clusters)
     conn.execute(
         f"COPY (SELECT ref, min(ref) OVER (PARTITION BY cluster_id) AS cluster_ref "
-        f"FROM {clusters.physical_name} ORDER BY ref) TO {lit(str(out))} (FORMAT parquet)"
+        f"FROM {table} ORDER BY ref) TO {lit(str(out))} (FORMAT parquet)"
     )
     (records, groups), *_ = conn.execute(
         f"SELECT count(*), count(DISTINCT cluster_ref) FROM read_parquet({lit(str(out))})"
     ).fetchall()
-    db.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
+    engine.release()
     return Clustered(out, int(records), int(groups))
 
 
 def _scored(
-    conn: duckdb.DuckDBPyConnection,
+    engine: Engine,
     sides: dict[str, Encoded],
     features: set[str],
     link_type: model.LinkType,
     options: LinkOptions,
     floor: float = _SCORED,
-) -> tuple[DuckDBAPI, Linker, Any]:
+) -> tuple[Linker, Any]:
     """Load the encodings, train the model without labels, score the candidate pairs."""
     if not features - {"sex"}:
         raise NothingToCompare("no identifying field to compare on both sides")
-    conn.execute(model.DICE_MACRO)
-    conn.execute(model.ONE_EDIT_MACRO)
-    # Filters arrive as bytes: back to bits for the Dice macro.
-    keep = ", ".join(
-        f"{ident(f)}::BIT AS {ident(f)}" if f.endswith("_bf") else ident(f)
-        for f in ["ref", *sorted(features)]
-    )
-    for side, enc in sides.items():
-        conn.execute(
-            f"CREATE OR REPLACE TABLE _link_{side} AS SELECT {keep} "
-            f"FROM read_parquet({lit(str(enc.path))})"
-        )
-    db = DuckDBAPI(connection=conn)
-    frames = [db.register(f"_link_{side}", dataset_display_name=side) for side in sides]
+    _db, frames = engine.load(sides, features)
     mode = next(iter(sides.values())).mode
     # Until estimated: most records of the smaller side have their match on the other.
     prior = 1 / max(*(e.rows for e in sides.values()), 2)
     explain = options.report is not None
-    linker = Linker(frames, model.settings(features, mode, link_type, prior=prior,
+    linker = Linker(frames, model.settings(features, mode, engine, link_type, prior=prior,
                                            explain=explain),
                     log_level=logging.ERROR)  # fmt: skip
     strong: tuple[tuple[str, ...], ...] = (("nhs", "dob"), ("given", "family", "dob"), ("nhs",))
     rules = [r for r in strong if set(r) <= features]
-    if rules and _agreeing(conn, list(sides), rules):
+    if rules and _agreeing(engine, list(sides), rules):
         deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     records = sum(e.rows for e in sides.values())
@@ -249,20 +247,18 @@ def _scored(
             # anything): nothing to learn here, and nothing for the rule to bring in.
             continue
     scored = linker.inference.predict(threshold_match_probability=min(floor, options.threshold))
-    return db, linker, scored
+    return linker, scored
 
 
-def _agreeing(
-    conn: duckdb.DuckDBPyConnection, sides: list[str], rules: list[tuple[str, ...]]
-) -> bool:
+def _agreeing(engine: Engine, sides: list[str], rules: list[tuple[str, ...]]) -> bool:
     """Whether any pair agrees on one of ``rules`` (none does under a wrong secret)."""
     left, right = (sides[0], sides[-1])
     distinct = " AND l.ref < r.ref" if left == right else ""
     for rule in rules:
-        on = " AND ".join(f"l.{ident(c)} = r.{ident(c)}" for c in rule)
-        if conn.execute(
+        on = " AND ".join(f"l.{engine.ident(c)} = r.{engine.ident(c)}" for c in rule)
+        if engine.any_row(
             f"SELECT 1 FROM _link_{left} l JOIN _link_{right} r ON {on}{distinct} LIMIT 1"
-        ).fetchall():
+        ):
             return True
     return False
 

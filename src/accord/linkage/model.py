@@ -14,40 +14,21 @@ import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink import comparison_library as cl
 
-from accord.linkage.encoding import EDIT_SPAN
+from accord.linkage.engines import Engine
 from accord.linkage.models import Mode
 
-DICE_MACRO = (
-    "CREATE OR REPLACE MACRO accord_dice(a, b) AS "
-    "2.0 * bit_count(a & b) / nullif(bit_count(a) + bit_count(b), 0)"
-)
-"""Dice coefficient of two Bloom filters, defined on the linking party's connection."""
-ONE_EDIT_MACRO = (
-    "CREATE OR REPLACE MACRO accord_one_edit(a, b) AS ("
-    + " OR ".join(f"a[{i}] = b[{i}]" for i in range(1, 2 * EDIT_SPAN))
-    + ")"
-)
-"""Whether two lists of typo variants agree at any position: compared place by place, not
-as sets (a list intersection costs a hundred times more, and u is estimated from many
-random pairs); a macro, so that Splink parses a short expression."""
 
-
-def _similar(name: str, mode: Mode, private: float, plain: float) -> str:
+def _similar(sql: Engine, name: str, mode: Mode, private: float, plain: float) -> str:
     if mode is Mode.PRIVATE:
-        return f"accord_dice({name}_bf_l, {name}_bf_r) >= {private}"
-    return f"jaro_winkler_similarity({name}_l, {name}_r) >= {plain}"
+        return f"{sql.dice(name)} >= {private}"
+    return f"{sql.similarity(name)} >= {plain}"
 
 
-def one_edit(name: str) -> str:
-    """Whether two lists of typo variants (``encoding._one_edit``) agree at any position."""
-    return f"accord_one_edit({name}_l, {name}_r)"
-
-
-def _crossed(part: str, other: str, mode: Mode) -> str:
+def _crossed(sql: Engine, part: str, other: str, mode: Mode) -> str:
     """``part`` on one side very similar to ``other`` on the other: swapped and mistyped."""
     if mode is Mode.PRIVATE:
-        return f"accord_dice({part}_bf_l, {other}_bf_r) >= 0.8"
-    return f"jaro_winkler_similarity({part}_l, {other}_r) >= 0.92"
+        return f"{sql.dice(part, other)} >= 0.8"
+    return f"{sql.similarity(part, other)} >= 0.92"
 
 
 def _null(name: str) -> Any:
@@ -69,11 +50,11 @@ def _rarely(m: float) -> Any:
     return cll.ElseLevel().configure(m_probability=m, fix_m_probability=True)
 
 
-def _fuzzy(name: str, mode: Mode, m: tuple[float, float]) -> list[Any]:
+def _fuzzy(sql: Engine, name: str, mode: Mode, m: tuple[float, float]) -> list[Any]:
     """The two similarity levels below exact, for names and addresses."""
     return [
-        _m(cll.CustomLevel(_similar(name, mode, 0.8, 0.92), "Very similar"), m[0]),
-        _m(cll.CustomLevel(_similar(name, mode, 0.6, 0.8), "Similar"), m[1]),
+        _m(cll.CustomLevel(_similar(sql, name, mode, 0.8, 0.92), "Very similar"), m[0]),
+        _m(cll.CustomLevel(_similar(sql, name, mode, 0.6, 0.8), "Similar"), m[1]),
     ]
 
 
@@ -81,15 +62,14 @@ def _comparison(name: str, levels: list[Any]) -> Any:
     return cl.CustomComparison(output_column_name=name, comparison_levels=[_null(name), *levels])
 
 
-def _comparisons(features: set[str], mode: Mode) -> list[Any]:
+def _comparisons(features: set[str], mode: Mode, sql: Engine) -> list[Any]:
     """The comparisons, each level with a starting m probability (a prior from how UK
     records of one person differ): EM refines them when linking; dedupe keeps them."""
     out: list[Any] = []
     if "nhs" in features:
         out.append(_comparison("nhs", [
             _m(cll.ExactMatchLevel("nhs"), 0.96),
-            _m(cll.CustomLevel("len(list_intersect(nhs_var_l, nhs_var_r)) >= 1",
-                               "One digit different"), 0.03),
+            _m(cll.CustomLevel(sql.overlap("nhs_var"), "One digit different"), 0.03),
             _rarely(0.01),
         ]))  # fmt: skip
     if "dob" in features:
@@ -97,7 +77,7 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
             _m(cll.ExactMatchLevel("dob").configure(tf_adjustment_column="dob"), 0.9),
             _m(cll.CustomLevel("dob_l = dob_swap_r OR dob_swap_l = dob_r",
                                "Day and month swapped"), 0.03),
-            _m(cll.CustomLevel(one_edit("dob_var"),
+            _m(cll.CustomLevel(sql.one_edit("dob_var"),
                                "One digit different or two swapped"), 0.03),
             _m(cll.CustomLevel("md_l = md_r", "Same day and month, another year"), 0.02),
             _m(cll.CustomLevel("yob_l = yob_r", "Same year"), 0.03),
@@ -110,17 +90,16 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
             _m(cll.ExactMatchLevel(part).configure(tf_adjustment_column=part), 0.8),
         ]
         if part == "given" and "given_nick" in features:
-            levels.append(_m(cll.CustomLevel(
-                "len(list_intersect(given_nick_l, given_nick_r)) >= 1", "Nickname of each other"
-            ), 0.06))  # fmt: skip
+            levels.append(_m(cll.CustomLevel(sql.overlap("given_nick"),
+                                             "Nickname of each other"), 0.06))  # fmt: skip
         if f"{part}_var" in features:
-            levels.append(_m(cll.CustomLevel(one_edit(f"{part}_var"),
+            levels.append(_m(cll.CustomLevel(sql.one_edit(f"{part}_var"),
                                              "One letter apart or two swapped"), 0.04))  # fmt: skip
-        levels += _fuzzy(part, mode, (0.05, 0.03))
+        levels += _fuzzy(sql, part, mode, (0.05, 0.03))
         if other in features:
             levels.append(_m(cll.CustomLevel(f"{part}_l = {other}_r",
                                              f"Swapped with {other} name"), 0.02))  # fmt: skip
-            levels.append(_m(cll.CustomLevel(_crossed(part, other, mode),
+            levels.append(_m(cll.CustomLevel(_crossed(sql, part, other, mode),
                                              f"Similar to {other} name"), 0.01))  # fmt: skip
         # A given name is changed far less often than a family name (marriage).
         levels.append(_m(cll.ElseLevel(), 0.01) if part == "given" else _m(cll.ElseLevel(), 0.1))
@@ -128,7 +107,7 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
     # Postcode and address are one piece of evidence (where someone lives), not two:
     # counted apart, a household's twins would score as one person twice over.
     if "postcode" in features or "address" in features:
-        out.append(_residence(features, mode))
+        out.append(_residence(features, mode, sql))
     # Identifiers a person keeps but does not share: agreement is strong evidence, and
     # disagreement tells twins apart (same birthday, surname and address).
     for name, same, differ in (
@@ -142,7 +121,7 @@ def _comparisons(features: set[str], mode: Mode) -> list[Any]:
     return out
 
 
-def _residence(features: set[str], mode: Mode) -> Any:
+def _residence(features: set[str], mode: Mode, sql: Engine) -> Any:
     """Where someone lives, from the address and postcode together.
 
     An address only fairly similar is common between strangers (bigrams such as ``st``
@@ -152,32 +131,32 @@ def _residence(features: set[str], mode: Mode) -> Any:
     typo = "postcode_var" in features
     same_postcode = "postcode_l = postcode_r"
     if typo:
-        same_postcode += f" OR {one_edit('postcode_var')}"
+        same_postcode += f" OR {sql.one_edit('postcode_var')}"
     levels: list[Any] = []
     if address:
         levels.append(_m(cll.ExactMatchLevel("address"), 0.45))
-        very = _similar("address", mode, 0.8, 0.92)
+        very = _similar(sql, "address", mode, 0.8, 0.92)
         if postcode:
             both = f"{very} AND ({same_postcode})"
             levels.append(_m(cll.CustomLevel(both, "Address very similar, postcode too"), 0.15))
         levels.append(_m(cll.CustomLevel(very, "Address very similar"), 0.05))
         if postcode:
             levels.append(_m(cll.CustomLevel(
-                f"{_similar('address', mode, 0.6, 0.8)} AND ({same_postcode})",
+                f"{_similar(sql, 'address', mode, 0.6, 0.8)} AND ({same_postcode})",
                 "Address similar, postcode too"), 0.03))  # fmt: skip
     if postcode:
         levels.append(
             _m(cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"), 0.1)
         )
         if typo:
-            levels.append(_m(cll.CustomLevel(one_edit("postcode_var"),
+            levels.append(_m(cll.CustomLevel(sql.one_edit("postcode_var"),
                                              "Postcode one character apart"), 0.02))  # fmt: skip
         levels += [
             _m(cll.CustomLevel("sector_l = sector_r", "Same sector"), 0.03),
             _m(cll.CustomLevel("district_l = district_r", "Same district"), 0.03),
         ]
     if address:
-        levels.append(_m(cll.CustomLevel(_similar("address", mode, 0.6, 0.8),
+        levels.append(_m(cll.CustomLevel(_similar(sql, "address", mode, 0.6, 0.8),
                                          "Address similar"), 0.04))  # fmt: skip
     levels.append(_m(cll.ElseLevel(), 0.15))
     null = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in ("postcode", "address")
@@ -218,16 +197,18 @@ LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
 def settings(
     features: set[str],
     mode: Mode,
+    sql: Engine,
     link_type: LinkType = "link_only",
     prior: float = 1e-4,
     explain: bool = False,
 ) -> SettingsCreator:
-    """Splink settings; ``explain`` keeps what the report's waterfall chart needs."""
+    """Splink settings, with SQL spelt for ``sql``'s backend; ``explain`` keeps what the
+    report's waterfall chart needs."""
     return SettingsCreator(
         link_type=link_type,
         probability_two_random_records_match=prior,
         unique_id_column_name="ref",
-        comparisons=_comparisons(features, mode),
+        comparisons=_comparisons(features, mode, sql),
         blocking_rules_to_generate_predictions=blocking_rules(features),
         retain_matching_columns=explain,
         retain_intermediate_calculation_columns=explain,

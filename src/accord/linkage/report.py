@@ -24,11 +24,18 @@ REVIEW_PAIRS = 200
 
 
 def write_report(
-    conn: duckdb.DuckDBPyConnection, linker: Any, scored: Any, options: LinkOptions, out: Path
+    conn: duckdb.DuckDBPyConnection,
+    linker: Any,
+    scored: Any,
+    table: str,
+    options: LinkOptions,
+    out: Path,
 ) -> dict[str, Any]:
-    """Write the charts, ``summary.json`` and ``review.parquet`` into ``out``."""
+    """Write the charts, ``summary.json`` and ``review.parquet`` into ``out``.
+
+    ``scored`` is Splink's table of scored pairs; ``table``, the same on ``conn``.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    table = scored.physical_name
     charts = {
         "match_weights.html": linker.visualisations.match_weights_chart(),
         "m_u_parameters.html": linker.visualisations.m_u_parameters_chart(),

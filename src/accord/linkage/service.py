@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from accord.linkage.encoding import encode, new_secret
+from accord.linkage.engines import Engine, open_engine
 from accord.linkage.errors import LinkageError
 from accord.linkage.matching import cluster, match
 from accord.linkage.models import Encoded, LinkOptions, Mode, References
@@ -111,14 +112,16 @@ def _provide(
 
 @contextmanager
 def _linking_party(
-    work: Path, settings: Settings
-) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path]]:
-    """The linking party: its own directory and connection, and only the encodings."""
+    work: Path, settings: Settings, engine: str
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, Engine, Path]]:
+    """The linking party: its own directory, connection and engine, and only the encodings."""
     folder = work / "linker"
     folder.mkdir()
     conn = duckdb_session(settings, folder / "spill")
+    spark = {"master": settings.spark_master, "driver_memory": settings.spark_driver_memory}
     try:
-        yield conn, folder
+        with open_engine(engine, conn, folder, **spark) as backend:
+            yield conn, backend, folder
     finally:
         conn.close()
 
@@ -141,12 +144,14 @@ def link(
     settings: Settings | None = None,
     as_of: date | None = None,
     ids: Path | None = None,
+    engine: str = "duckdb",
     progress: LinkProgress = _noop,
 ) -> LinkReport:
     """Link the records of ``left`` and ``right``; write the pairs to ``out`` as CSV.
 
     With ``ids`` (a directory), each side's ``record_id,linkage_id`` is kept there as
     ``left.csv`` and ``right.csv``; a re-run with the same directory keeps people's ids.
+    ``engine`` names where the linking party's model runs (``engines.ENGINES``).
     """
     started = time.perf_counter()
     settings = settings or Settings()
@@ -167,8 +172,9 @@ def link(
         )  # fmt: skip
         progress("match", 0, None)
         asked = replace(options or LinkOptions(), linkage_ids=ids is not None)
-        with _linking_party(work, settings) as (conn, linker_dir):
-            matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", asked)
+        with _linking_party(work, settings, engine) as (conn, backend, linker_dir):
+            matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", asked,
+                            backend)  # fmt: skip
         progress("resolve", 0, None)
         with duckdb.connect() as conn:
             write_pairs(conn, matched, left_refs, right_refs, out)
@@ -215,6 +221,7 @@ def dedupe(
     options: LinkOptions | None = None,
     settings: Settings | None = None,
     as_of: date | None = None,
+    engine: str = "duckdb",
     progress: LinkProgress = _noop,
 ) -> DedupeReport:
     """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV."""
@@ -229,8 +236,9 @@ def dedupe(
             settings=settings, as_of=as_of, progress=progress,
         )  # fmt: skip
         progress("match", 0, None)
-        with _linking_party(work, settings) as (conn, linker_dir):
-            clustered = cluster(conn, encoded, linker_dir / "clusters.parquet", options)
+        with _linking_party(work, settings, engine) as (conn, backend, linker_dir):
+            clustered = cluster(conn, encoded, linker_dir / "clusters.parquet", options,
+                                backend)  # fmt: skip
         with duckdb.connect() as conn:
             write_clusters(conn, clustered, refs, out)
     finally:

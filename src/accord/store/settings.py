@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     chunk_rows: int = Field(
         default=50_000, ge=100, description="Rows per chunk when a reader streams rows."
     )
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master for `--engine spark` linkage; default: a local session.",
+    )
+    spark_driver_memory: str = Field(
+        default="4g", description="Memory of the Spark driver for `--engine spark` linkage."
+    )
 
     @classmethod
     def for_workspace(cls, root: Path) -> Settings:
