@@ -65,6 +65,10 @@ EDIT_VARIANTS = 2 * EDIT_SPAN - 1
 """Places in every list of typo variants: one masked character each, then one swap each."""
 
 
+NHS_DIGITS = 10
+"""Places in an NHS number's list of variants: each digit masked in turn."""
+
+
 def _one_edit(text: str) -> str:
     """SQL for a value's variants one keying slip away, by position: each character
     masked in turn, then each two neighbours written in sorted order. Two values one
@@ -90,7 +94,7 @@ FEATURES: tuple[Feature, ...] = (
     # A mistyped digit usually breaks the check digit, so those numbers take part here.
     Feature("nhs_var", "CASE WHEN coalesce(nhs_number_issue, 'check_digit') = 'check_digit' "
             "THEN nhs_number END", "nhs_number", "list",
-            variants=lambda v: f"list_transform(range(1, 11), "
+            variants=lambda v: f"list_transform(range(1, {NHS_DIGITS + 1}), "
                                f"lambda i: left({v}, i - 1) || '_' || substr({v}, i + 1))"),
     Feature("dob", f"strftime({_DOB}, '%Y-%m-%d')", _DOB),
     # The date with day and month swapped, where that is a date and a different one.

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from splink import DuckDBAPI
 
-from accord.linkage.encoding import EDIT_VARIANTS
+from accord.linkage.encoding import EDIT_VARIANTS, NHS_DIGITS
 from accord.linkage.errors import LinkageError
 from accord.linkage.models import Encoded
 from accord.people import ident, lit
@@ -39,14 +39,13 @@ DICE_MACRO = (
     "2.0 * bit_count(a & b) / nullif(bit_count(a) + bit_count(b), 0)"
 )
 """Dice coefficient of two Bloom filters (BIT), on the DuckDB engine's connection."""
-ONE_EDIT_MACRO = (
-    "CREATE OR REPLACE MACRO accord_one_edit(a, b) AS ("
-    + " OR ".join(f"a[{i}] = b[{i}]" for i in range(1, EDIT_VARIANTS + 1))
-    + ")"
-)
-"""Whether two lists of typo variants agree at any position: compared place by place, not
-as sets (a list intersection costs a hundred times more, and u is estimated from many
-random pairs); a macro, so that Splink parses a short expression."""
+
+
+def _one_edit_macro(places: int) -> str:
+    """Whether two lists of ``places`` typo variants agree at any place; a macro, so that
+    Splink parses a short expression."""
+    same = " OR ".join(f"a[{i}] = b[{i}]" for i in range(1, places + 1))
+    return f"CREATE OR REPLACE MACRO accord_one_edit_{places}(a, b) AS ({same})"
 
 
 class Engine(ABC):
@@ -76,9 +75,11 @@ class Engine(ABC):
         """Whether the lists ``{name}_l`` and ``{name}_r`` share an element."""
 
     @abstractmethod
-    def one_edit(self, name: str) -> str:
+    def one_edit(self, name: str, places: int = EDIT_VARIANTS) -> str:
         """Whether the lists of typo variants ``{name}_l`` and ``{name}_r`` (each of
-        ``EDIT_VARIANTS`` places, see ``encoding``) are equal at any one place."""
+        ``places`` places, see ``encoding``) are equal at any one place: compared place
+        by place, not as sets (a list intersection costs six times more, and u is
+        estimated from a million random pairs)."""
 
     @abstractmethod
     def similarity(self, name: str, other: str | None = None) -> str:
@@ -120,15 +121,16 @@ class DuckDBEngine(Engine):
     def overlap(self, name: str) -> str:
         return f"len(list_intersect({name}_l, {name}_r)) >= 1"
 
-    def one_edit(self, name: str) -> str:
-        return f"accord_one_edit({name}_l, {name}_r)"
+    def one_edit(self, name: str, places: int = EDIT_VARIANTS) -> str:
+        return f"accord_one_edit_{places}({name}_l, {name}_r)"
 
     def similarity(self, name: str, other: str | None = None) -> str:
         return f"jaro_winkler_similarity({name}_l, {other or name}_r)"
 
     def load(self, sides: dict[str, Encoded], features: set[str]) -> tuple[Any, list[Any]]:
         self.conn.execute(DICE_MACRO)
-        self.conn.execute(ONE_EDIT_MACRO)
+        for places in (EDIT_VARIANTS, NHS_DIGITS):
+            self.conn.execute(_one_edit_macro(places))
         # Filters arrive as bytes: back to bits for the Dice macro.
         keep = ", ".join(
             f"{ident(f)}::BIT AS {ident(f)}" if f.endswith("_bf") else ident(f)
@@ -186,10 +188,10 @@ class SparkEngine(Engine):
     def overlap(self, name: str) -> str:
         return f"arrays_overlap({name}_l, {name}_r)"
 
-    def one_edit(self, name: str) -> str:
+    def one_edit(self, name: str, places: int = EDIT_VARIANTS) -> str:
         # Spark's arrays count from 0; every list has all its places (NULL past a value's
         # end), so no index is out of bounds, which ANSI mode would reject.
-        same = " OR ".join(f"{name}_l[{i}] = {name}_r[{i}]" for i in range(EDIT_VARIANTS))
+        same = " OR ".join(f"{name}_l[{i}] = {name}_r[{i}]" for i in range(places))
         return f"({same})"
 
     def similarity(self, name: str, other: str | None = None) -> str:

@@ -36,7 +36,6 @@ _U_PAIRS_PER_RECORD = 10
 much per pair as scoring a candidate, and for ten thousand records a million random
 pairs took longer than the whole of the rest of the match."""
 _U_MIN_PAIRS = 100_000
-_U_CHUNK_PAIRS = 250_000
 
 
 _PREDICTED = 0.01
@@ -229,11 +228,10 @@ def _scored(
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     records = sum(e.rows for e in sides.values())
     pairs = max(_U_MIN_PAIRS, min(_U_SAMPLE_PAIRS, _U_PAIRS_PER_RECORD * records))
-    # Chunks of about 250,000 pairs: Splink's default of ten (after a probe) stops early
-    # only once every level is seen 100 times, which a rare level never is, and ten small
-    # chunks cost more than a few; one chunk of a million pairs is slower again.
+    # One chunk: every sampled pair counts (Splink stops chunking once each level has a
+    # hundred pairs, which leaves rare levels rough), and a cluster runs one job, not ten.
     linker.training.estimate_u_using_random_sampling(
-        max_pairs=pairs, seed=options.seed, num_chunks=max(1, round(pairs / _U_CHUNK_PAIRS))
+        max_pairs=pairs, seed=options.seed, num_chunks=1
     )
     # EM needs true matches to learn from: between two organisations there are many;
     # within one source there may be none, and EM would learn twins as matches. Dedupe

@@ -14,6 +14,7 @@ import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink import comparison_library as cl
 
+from accord.linkage.encoding import NHS_DIGITS
 from accord.linkage.engines import Engine
 from accord.linkage.models import Mode
 
@@ -69,7 +70,9 @@ def _comparisons(features: set[str], mode: Mode, sql: Engine) -> list[Any]:
     if "nhs" in features:
         out.append(_comparison("nhs", [
             _m(cll.ExactMatchLevel("nhs"), 0.96),
-            _m(cll.CustomLevel(sql.overlap("nhs_var"), "One digit different"), 0.03),
+            # A masked digit's place is in its variant: lists agree place by place.
+            _m(cll.CustomLevel(sql.one_edit("nhs_var", NHS_DIGITS), "One digit different"),
+               0.03),
             _rarely(0.01),
         ]))  # fmt: skip
     if "dob" in features:
@@ -137,12 +140,13 @@ def _residence(features: set[str], mode: Mode, sql: Engine) -> Any:
         levels.append(_m(cll.ExactMatchLevel("address"), 0.45))
         very = _similar(sql, "address", mode, 0.8, 0.92)
         if postcode:
-            both = f"{very} AND ({same_postcode})"
+            # The postcode first: most candidate pairs fail it, and then no Dice is computed.
+            both = f"({same_postcode}) AND {very}"
             levels.append(_m(cll.CustomLevel(both, "Address very similar, postcode too"), 0.15))
         levels.append(_m(cll.CustomLevel(very, "Address very similar"), 0.05))
         if postcode:
             levels.append(_m(cll.CustomLevel(
-                f"{_similar(sql, 'address', mode, 0.6, 0.8)} AND ({same_postcode})",
+                f"({same_postcode}) AND {_similar(sql, 'address', mode, 0.6, 0.8)}",
                 "Address similar, postcode too"), 0.03))  # fmt: skip
     if postcode:
         levels.append(
@@ -174,8 +178,8 @@ def blocking_rules(features: set[str]) -> list[Any]:
     """
     candidates: Sequence[tuple[str, ...]] = (
         ("nhs",), ("dob",), ("postcode",), ("given", "family", "yob"),
-        ("dob_swap", "family"), ("given", "family", "district"), ("address",),
-        ("postcode_var", "family"), ("postcode_var", "given"), ("dob_var", "family"),
+        ("given", "family", "district"), ("address",),
+        ("postcode_var", "family"), ("postcode_var", "given"),
     )  # fmt: skip
     return [
         block_on(*rule, arrays_to_explode=[c for c in rule if c.endswith("_var")] or None)
