@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets as secrets_module
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,11 @@ from accord.people import ident, lit
 
 TOKEN_HEX = 32
 """Hex characters kept of each HMAC: 128 bits."""
+VARIANT_HEX = 12
+"""...and of each typo variant's: 48 bits. Variants are only compared place by place
+within a candidate pair (a chance collision costs a pair one level of evidence, not a
+match), and a string of at most 12 bytes is held inline by DuckDB: compared and hashed
+as fast as a number, where full-length ones made every comparison slower."""
 
 
 @dataclass(frozen=True)
@@ -40,28 +46,72 @@ class Feature:
     key: str = ""
     """Features compared with each other share a key (a date and its day/month swap;
     given and family names, which may be swapped); by default each has its own."""
+    variants: Callable[[str], str] | None = None
+    """For a list of variants of one value: SQL making the list from the SQL of the
+    value (``sql``). Tokens are then made once per distinct value, not per record."""
+
+    def value(self, text: str | None = None) -> str:
+        """SQL of the feature in the clear, over ``text`` (by default, ``sql``)."""
+        text = text or f"({self.sql})"
+        return self.variants(text) if self.variants else text
 
 
 _DOB = "date_of_birth"
+
+
+EDIT_SPAN = 8
+"""Characters of a value that typo variants cover (a UK postcode with its space; a date)."""
+EDIT_VARIANTS = 2 * EDIT_SPAN - 1
+"""Places in every list of typo variants: one masked character each, then one swap each."""
+
+
+NHS_DIGITS = 10
+"""Places in an NHS number's list of variants: each digit masked in turn."""
+
+
+def _one_edit(text: str) -> str:
+    """SQL for a value's variants one keying slip away, by position: each character
+    masked in turn, then each two neighbours written in sorted order. Two values one
+    substitution or one transposition apart have an equal variant at the same position
+    (``Engine.one_edit``), though their tokens are otherwise unrelated. Positions past the
+    value's end are NULL, so every list has ``EDIT_VARIANTS`` places."""
+    masked = "CASE WHEN i <= length(v) THEN left(v, i - 1) || '_' || substr(v, i + 1) END"
+    pair = "substr(v, i, 1), substr(v, i + 1, 1)"
+    swapped = (
+        f"CASE WHEN i < length(v) THEN left(v, i - 1) || '~' || least({pair}) "
+        f"|| greatest({pair}) || substr(v, i + 2) END"
+    )
+    return (
+        f"CASE WHEN {text} IS NOT NULL THEN list_transform([{text}], lambda v: list_concat("
+        f"list_transform(range(1, {EDIT_SPAN + 1}), lambda i: {masked}), "
+        f"list_transform(range(1, {EDIT_SPAN}), lambda i: {swapped})))[1] END"
+    )
+
+
 FEATURES: tuple[Feature, ...] = (
     Feature("nhs", "CASE WHEN nhs_number_issue IS NULL THEN nhs_number END", "nhs_number"),
     # One digit masked in turn: numbers one substitution apart share exactly one variant.
     # A mistyped digit usually breaks the check digit, so those numbers take part here.
     Feature("nhs_var", "CASE WHEN coalesce(nhs_number_issue, 'check_digit') = 'check_digit' "
-            "THEN list_transform(range(1, 11), "
-            "lambda i: left(nhs_number, i - 1) || '_' || substr(nhs_number, i + 1)) END",
-            "nhs_number", "list"),
+            "THEN nhs_number END", "nhs_number", "list",
+            variants=lambda v: f"list_transform(range(1, {NHS_DIGITS + 1}), "
+                               f"lambda i: left({v}, i - 1) || '_' || substr({v}, i + 1))"),
     Feature("dob", f"strftime({_DOB}, '%Y-%m-%d')", _DOB),
     # The date with day and month swapped, where that is a date and a different one.
     Feature("dob_swap", f"CASE WHEN day({_DOB}) <= 12 AND day({_DOB}) <> month({_DOB}) "
             f"THEN strftime(make_date(year({_DOB}), day({_DOB}), month({_DOB})), '%Y-%m-%d') END",
             _DOB, key="dob"),
+    Feature("dob_var", f"strftime({_DOB}, '%Y%m%d')", _DOB, "list", variants=_one_edit),
     Feature("yob", f"year({_DOB})::VARCHAR", _DOB),
     Feature("md", f"strftime({_DOB}, '%m-%d')", _DOB),
     Feature("given", "given_name", "given_name", key="name"),
     Feature("given_nick", "given_name_canonical", "given_name", "list", key="name"),
     Feature("family", "family_name", "family_name", key="name"),
+    # Short names one letter apart share few bigrams: their filters look unrelated.
+    Feature("given_var", "given_name", "given_name", "list", variants=_one_edit),
+    Feature("family_var", "family_name", "family_name", "list", variants=_one_edit),
     Feature("postcode", "postcode", "postcode"),
+    Feature("postcode_var", "postcode", "postcode", "list", variants=_one_edit),
     Feature("sector", "postcode_sector", "postcode"),
     Feature("district", "postcode_district", "postcode"),
     Feature("address", "address", "address"),
@@ -74,6 +124,9 @@ BLOOM = {"given": 512, "family": 512, "address": 1024}
 """Bloom-filter fields and their length in bits."""
 BLOOM_HASHES = {"given": 15, "family": 15, "address": 10}
 """Bits set per bigram: about a fifth to a third of each filter ends up set."""
+BLOOM_KEYS = {"given": "name", "family": "name", "address": "address"}
+"""Given and family names share a key, as their tokens do, so that a name recorded in the
+other field (with a typo, too) is still found similar."""
 
 
 def new_secret() -> bytes:
@@ -85,10 +138,10 @@ def _key(secret: bytes, purpose: str) -> bytes:
     return hmac.new(secret, b"accord-linkage/" + purpose.encode(), hashlib.sha256).digest()
 
 
-def _hmac_sql(expr: str, name: str) -> str:
+def _hmac_sql(expr: str, name: str, hex_chars: int = TOKEN_HEX) -> str:
     """HMAC-SHA256 of ``expr`` (text) with the pads bound as ``$i_name`` and ``$o_name``."""
     inner = f"unhex(sha256($i_{name} || encode({expr})))"
-    return f"left(sha256($o_{name} || {inner}), {TOKEN_HEX})"
+    return f"left(sha256($o_{name} || {inner}), {hex_chars})"
 
 
 def _pads(key: bytes) -> tuple[bytes, bytes]:
@@ -149,20 +202,10 @@ def encode(
         ref = "record_id || '/' || source_row::VARCHAR"
     cols = [f"{ref} AS ref"]
     if mode is Mode.PRIVATE:
-        # The clear values the Bloom filters are made from: dropped before anything leaves.
-        cols += [f"{f.sql} AS {ident('_clear_' + f.name)}" for f in features if f.name in BLOOM]
-    for f in features:
-        if mode is Mode.PLAINTEXT:
-            cols.append(f"{f.sql} AS {ident(f.name)}")
-            continue
-        assert secret is not None
-        key = f.key or f.name
-        params[f"i_{f.name}"], params[f"o_{f.name}"] = _pads(_key(secret, f"token/{key}"))
-        if f.kind == "list":
-            token = _hmac_sql("x", f.name)
-            cols.append(f"list_transform({f.sql}, lambda x: {token}) AS {ident(f.name)}")
-        else:
-            cols.append(f"{_hmac_sql(f'({f.sql})', f.name)} AS {ident(f.name)}")
+        # The clear values, tokenised below and dropped before anything leaves.
+        cols += [f"{f.sql} AS {ident('_clear_' + f.name)}" for f in features]
+    else:
+        cols += [f"{f.value()} AS {ident(f.name)}" for f in features]
     out_dir.mkdir(parents=True, exist_ok=True)
     encoded_path = out_dir / f"{party}.encoded.parquet"
     refs_path = out_dir / f"{party}.refs.parquet"
@@ -175,35 +218,69 @@ def encode(
         )
         prior = "(SELECT p.linkage_id FROM _prior p WHERE p.record_id = s.record_id)"
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE _enc AS SELECT record_id, {', '.join(cols)}, "
-        f"{prior} AS prior_id FROM {snap} s",
+        f"CREATE OR REPLACE TEMP TABLE _enc AS SELECT row_number() OVER () AS _row, "
+        f"record_id, {', '.join(cols)}, {prior} AS prior_id FROM {snap} s",
         params,
     )
     names = [f.name for f in features]
+    keep = [f"_enc.{ident(n)}" for n in names]
     if mode is Mode.PRIVATE:
         assert secret is not None
+        keep = _tokens(conn, secret, features)
         for name, bits in BLOOM.items():
             if name in names:
                 _bloom(conn, secret, name, bits)
                 names.append(f"{name}_bf")
+                # Filters leave as bytes (a 1,024-bit filter is 128 of them; as BIT,
+                # Parquet would spell it out in 1,024 characters).
+                keep.append(f"_enc.{ident(name + '_bf')}::BLOB AS {ident(name + '_bf')}")
         # The clear values stay with the provider: only tokens and filters go out.
     conn.execute(
         f"COPY (SELECT ref, record_id FROM _enc) TO {lit(str(refs_path))} (FORMAT parquet)"
     )
-    # Filters leave as bytes (a 1,024-bit filter is 128 of them; as BIT, Parquet would
-    # spell it out in 1,024 characters).
-    keep = ", ".join(
-        f"{ident(n)}::BLOB AS {ident(n)}" if n.endswith("_bf") else ident(n) for n in names
+    joins = "".join(
+        f" LEFT JOIN _tok_{f.name} ON _tok_{f.name}.v = _enc.{ident('_clear_' + f.name)}"
+        for f in features
+        if mode is Mode.PRIVATE
     )
     conn.execute(
-        f"COPY (SELECT ref, prior_id, {keep} FROM _enc) TO {lit(str(encoded_path))} "
-        "(FORMAT parquet, COMPRESSION uncompressed)"
+        f"COPY (SELECT ref, prior_id, {', '.join(keep)} FROM _enc{joins} ORDER BY _row) "
+        f"TO {lit(str(encoded_path))} (FORMAT parquet, COMPRESSION uncompressed)"
     )
     rows = conn.execute("SELECT count(*) FROM _enc").fetchall()[0][0]
     conn.execute("DROP TABLE _enc")
+    for f in features:
+        conn.execute(f"DROP TABLE IF EXISTS _tok_{f.name}")
     encoded = Encoded(encoded_path, party, run, mode, tuple(names), int(rows))
     encoded.write_manifest()
     return encoded, References(refs_path, party, run)
+
+
+def _tokens(conn: duckdb.DuckDBPyConnection, secret: bytes, features: list[Feature]) -> list[str]:
+    """Make table ``_tok_{name}`` (clear value ``v``, token ``t``) for each feature, and
+    return the columns that take the tokens out of them.
+
+    HMACs are made once per distinct value: dates of birth, names and postcodes repeat
+    (a date is shared by dozens of people in a million), and a value's typo variants
+    cost fifteen HMACs each.
+    """
+    out = []
+    for f in features:
+        key = f.key or f.name
+        params = dict(zip(("i", "o"), _pads(_key(secret, f"token/{key}")), strict=True))
+        if f.kind == "list":
+            width = VARIANT_HEX if f.variants else TOKEN_HEX
+            token = f"list_transform({f.value('v')}, lambda x: {_hmac_sql('x', '', width)})"
+        else:
+            token = _hmac_sql("v", "")
+        clear = ident("_clear_" + f.name)
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE _tok_{f.name} AS SELECT v, {token} AS t "
+            f"FROM (SELECT DISTINCT {clear} AS v FROM _enc WHERE {clear} IS NOT NULL)",
+            {f"{k}_": pad for k, pad in params.items()},
+        )
+        out.append(f"_tok_{f.name}.t AS {ident(f.name)}")
+    return out
 
 
 def _bloom(conn: duckdb.DuckDBPyConnection, secret: bytes, name: str, bits: int) -> None:
@@ -222,7 +299,7 @@ def _bloom(conn: duckdb.DuckDBPyConnection, secret: bytes, name: str, bits: int)
     grams = [r[0] for r in conn.execute(
         f"SELECT DISTINCT unnest({grams_sql}) FROM _bf_values"
     ).fetchall()]  # fmt: skip
-    key = _key(secret, f"bloom/{name}")
+    key = _key(secret, f"bloom/{BLOOM_KEYS[name]}")
     hashes = BLOOM_HASHES[name]
     patterns = []
     for gram in grams:

@@ -12,6 +12,7 @@ the linking party's DuckDB connection and are decided there.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +31,18 @@ from accord.linkage.report import amend_summary, write_report
 from accord.people import lit
 
 _U_SAMPLE_PAIRS = 1_000_000
-"""Random pairs sampled to estimate u probabilities (seeded, so a re-run agrees)."""
+"""Random pairs sampled to estimate u probabilities (seeded, so a re-run agrees)..."""
+_U_PAIRS_PER_RECORD = 10
+"""...or fewer for small inputs: ten per record, at least 100,000. Sampling costs as
+much per pair as scoring a candidate, and for ten thousand records a million random
+pairs took longer than the whole of the rest of the match."""
+_U_MIN_PAIRS = 100_000
+
+
+_PREDICTED = 0.01
+"""Pairs kept from prediction: down to this match probability, before the prior's step."""
+_SCORED = 0.5
+"""Pairs counted as candidates: at least this match probability."""
 
 
 def match(
@@ -52,9 +64,18 @@ def match(
             f"{left.path} and {right.path} were not encoded for the same run and mode"
         )
     features = set(left.features) & set(right.features)
+    # Scored down to a low probability: the prior's step (``_prior_shift``) may raise it.
     linker, scored = _scored(engine, {"left": left, "right": right}, features, "link_only",
-                             options)  # fmt: skip
+                             options, _PREDICTED)  # fmt: skip
     table = engine.collect(scored)
+    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
+    shift = _prior_shift(conn, table, prior, left.rows * right.rows)
+    weight = f"(match_weight + {shift!r})"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _shifted AS SELECT * REPLACE ({weight} AS match_weight, "
+        f"1 / (1 + pow(2, -{weight})) AS match_probability) FROM {table}"
+    )
+    table = "_shifted"
     threshold, scored_labels = options.threshold, 0
     if options.labels is not None:
         tuned = labels.tuned_threshold(conn, table, options.labels, options.threshold,
@@ -63,7 +84,9 @@ def match(
     if options.report is not None:
         write_report(conn, linker, scored, table, replace(options, threshold=threshold),
                      options.report)  # fmt: skip
-    candidates = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    candidates = conn.execute(
+        f"SELECT count(*) FROM {table} WHERE match_probability >= {_SCORED}"
+    ).fetchall()[0][0]
     decided = labels.decided_sql(table, threshold, options.labels)
     if options.one_to_one:
         decided = _one_to_one(conn, decided)
@@ -83,6 +106,25 @@ def match(
                       estimated_blocking_recall=caught_json.get("estimate"),
                       blocking_rules_recall=caught_json.get("rules"))  # fmt: skip
     return Matched(out, int(pairs), int(candidates), ids, threshold, scored_labels, caught)
+
+
+def _prior_shift(conn: duckdb.DuckDBPyConnection, table: str, prior: float, pairs: int) -> float:
+    """Bits to add to every match weight so that the prior agrees with the pairs found.
+
+    The prior (the chance that two random records match) comes from pairs agreeing on
+    strong rules, assuming the rules find 80% of matches; where records are noisier
+    they find fewer and the prior is too low, every weight with it. One step of
+    expectation maximisation puts it right: the prior becomes the share of all pairs
+    that the model, scored once, finds to match (at most one per record).
+    """
+    found = conn.execute(
+        "SELECT least(count(DISTINCT ref_l), count(DISTINCT ref_r)) "
+        f"FROM {table} WHERE match_probability >= 0.5"
+    ).fetchall()[0][0]
+    if not found or pairs <= found:
+        return 0.0
+    estimate = found / pairs
+    return math.log2(estimate / (1 - estimate)) - math.log2(prior / (1 - prior))
 
 
 def _linkage_ids(
@@ -177,6 +219,7 @@ def _scored(
     features: set[str],
     link_type: model.LinkType,
     options: LinkOptions,
+    floor: float = _SCORED,
 ) -> tuple[Linker, Any]:
     """Load the encodings, train the model without labels, score the candidate pairs."""
     if not features - {"sex"}:
@@ -194,10 +237,12 @@ def _scored(
     if rules and _agreeing(engine, list(sides), rules):
         deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    records = sum(e.rows for e in sides.values())
+    pairs = max(_U_MIN_PAIRS, min(_U_SAMPLE_PAIRS, _U_PAIRS_PER_RECORD * records))
     # One chunk: every sampled pair counts (Splink stops chunking once each level has a
     # hundred pairs, which leaves rare levels rough), and a cluster runs one job, not ten.
     linker.training.estimate_u_using_random_sampling(
-        max_pairs=_U_SAMPLE_PAIRS, seed=options.seed, num_chunks=1
+        max_pairs=pairs, seed=options.seed, num_chunks=1
     )
     # EM needs true matches to learn from: between two organisations there are many;
     # within one source there may be none, and EM would learn twins as matches. Dedupe
@@ -210,7 +255,7 @@ def _scored(
             # No pair agrees on this rule's fields (with a wrong secret, none agrees on
             # anything): nothing to learn here, and nothing for the rule to bring in.
             continue
-    scored = linker.inference.predict(threshold_match_probability=min(0.5, options.threshold))
+    scored = linker.inference.predict(threshold_match_probability=min(floor, options.threshold))
     return linker, scored
 
 

@@ -13,6 +13,7 @@ import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink import comparison_library as cl
 
+from accord.linkage.encoding import EDIT_VARIANTS, NHS_DIGITS
 from accord.linkage.engines import Engine
 from accord.linkage.models import Mode
 
@@ -21,6 +22,13 @@ def _similar(sql: Engine, name: str, mode: Mode, private: float, plain: float) -
     if mode is Mode.PRIVATE:
         return f"{sql.dice(name)} >= {private}"
     return f"{sql.similarity(name)} >= {plain}"
+
+
+def _crossed(sql: Engine, part: str, other: str, mode: Mode) -> str:
+    """``part`` on one side very similar to ``other`` on the other: swapped and mistyped."""
+    if mode is Mode.PRIVATE:
+        return f"{sql.dice(part, other)} >= 0.8"
+    return f"{sql.similarity(part, other)} >= 0.92"
 
 
 def _null(name: str) -> Any:
@@ -61,7 +69,9 @@ def _comparisons(features: set[str], mode: Mode, sql: Engine) -> list[Any]:
     if "nhs" in features:
         out.append(_comparison("nhs", [
             _m(cll.ExactMatchLevel("nhs"), 0.96),
-            _m(cll.CustomLevel(sql.overlap("nhs_var"), "One digit different"), 0.03),
+            # A masked digit's place is in its variant: lists agree place by place.
+            _m(cll.CustomLevel(sql.one_edit("nhs_var", NHS_DIGITS), "One digit different"),
+               0.03),
             _rarely(0.01),
         ]))  # fmt: skip
     if "dob" in features:
@@ -69,6 +79,8 @@ def _comparisons(features: set[str], mode: Mode, sql: Engine) -> list[Any]:
             _m(cll.ExactMatchLevel("dob").configure(tf_adjustment_column="dob"), 0.9),
             _m(cll.CustomLevel("dob_l = dob_swap_r OR dob_swap_l = dob_r",
                                "Day and month swapped"), 0.03),
+            _m(cll.CustomLevel(sql.one_edit("dob_var"),
+                               "One digit different or two swapped"), 0.03),
             _m(cll.CustomLevel("md_l = md_r", "Same day and month, another year"), 0.02),
             _m(cll.CustomLevel("yob_l = yob_r", "Same year"), 0.03),
             _m(cll.ElseLevel(), 0.02),
@@ -82,12 +94,17 @@ def _comparisons(features: set[str], mode: Mode, sql: Engine) -> list[Any]:
         if part == "given" and "given_nick" in features:
             levels.append(_m(cll.CustomLevel(sql.overlap("given_nick"),
                                              "Nickname of each other"), 0.06))  # fmt: skip
+        if f"{part}_var" in features:
+            levels.append(_m(cll.CustomLevel(sql.one_edit(f"{part}_var"),
+                                             "One letter apart or two swapped"), 0.04))  # fmt: skip
         levels += _fuzzy(sql, part, mode, (0.05, 0.03))
         if other in features:
             levels.append(_m(cll.CustomLevel(f"{part}_l = {other}_r",
                                              f"Swapped with {other} name"), 0.02))  # fmt: skip
+            levels.append(_m(cll.CustomLevel(_crossed(sql, part, other, mode),
+                                             f"Similar to {other} name"), 0.01))  # fmt: skip
         # A given name is changed far less often than a family name (marriage).
-        levels.append(_rarely(0.01) if part == "given" else _m(cll.ElseLevel(), 0.1))
+        levels.append(_m(cll.ElseLevel(), 0.01) if part == "given" else _m(cll.ElseLevel(), 0.1))
         out.append(_comparison(part, levels))
     # Postcode and address are one piece of evidence (where someone lives), not two:
     # counted apart, a household's twins would score as one person twice over.
@@ -107,18 +124,41 @@ def _comparisons(features: set[str], mode: Mode, sql: Engine) -> list[Any]:
 
 
 def _residence(features: set[str], mode: Mode, sql: Engine) -> Any:
+    """Where someone lives, from the address and postcode together.
+
+    An address only fairly similar is common between strangers (bigrams such as ``st``
+    and ``road`` are everywhere); with the postcode agreeing too it is good evidence.
+    """
+    address, postcode = "address" in features, "postcode" in features
+    typo = "postcode_var" in features
+    same_postcode = "postcode_l = postcode_r"
+    if typo:
+        same_postcode += f" OR {sql.one_edit('postcode_var')}"
     levels: list[Any] = []
-    if "address" in features:
+    if address:
         levels.append(_m(cll.ExactMatchLevel("address"), 0.45))
-        levels.append(_m(cll.CustomLevel(_similar(sql, "address", mode, 0.8, 0.92),
-                                         "Address very similar"), 0.2))  # fmt: skip
-    if "postcode" in features:
+        very = _similar(sql, "address", mode, 0.8, 0.92)
+        if postcode:
+            # The postcode first: most candidate pairs fail it, and then no Dice is computed.
+            both = f"({same_postcode}) AND {very}"
+            levels.append(_m(cll.CustomLevel(both, "Address very similar, postcode too"), 0.15))
+        levels.append(_m(cll.CustomLevel(very, "Address very similar"), 0.05))
+        if postcode:
+            levels.append(_m(cll.CustomLevel(
+                f"({same_postcode}) AND {_similar(sql, 'address', mode, 0.6, 0.8)}",
+                "Address similar, postcode too"), 0.03))  # fmt: skip
+    if postcode:
+        levels.append(
+            _m(cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"), 0.1)
+        )
+        if typo:
+            levels.append(_m(cll.CustomLevel(sql.one_edit("postcode_var"),
+                                             "Postcode one character apart"), 0.02))  # fmt: skip
         levels += [
-            _m(cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"), 0.1),
             _m(cll.CustomLevel("sector_l = sector_r", "Same sector"), 0.03),
             _m(cll.CustomLevel("district_l = district_r", "Same district"), 0.03),
         ]
-    if "address" in features:
+    if address:
         levels.append(_m(cll.CustomLevel(_similar(sql, "address", mode, 0.6, 0.8),
                                          "Address similar"), 0.04))  # fmt: skip
     levels.append(_m(cll.ElseLevel(), 0.15))
@@ -147,19 +187,32 @@ def blocking_keys(features: set[str]) -> list[BlockingKey]:
     keys = [
         _same("nhs"), _same("dob"), _same("postcode"), _same("given", "family", "yob"),
         (("dob", "dob_swap"), ("family", "family")), (("dob_swap", "dob"), ("family", "family")),
-        _same("given", "family", "district"),
+        _same("given", "family", "district"), _same("address"),
+        _same("postcode_var", "family"), _same("postcode_var", "given"),
     ]  # fmt: skip
     return [key for key in keys if {c for pair in key for c in pair} <= features]
 
 
-def blocking_rules(features: set[str]) -> list[Any]:
-    """:func:`blocking_keys` as Splink rules."""
+def blocking_rules(features: set[str], sql: Engine) -> list[Any]:
+    """:func:`blocking_keys` as Splink rules.
+
+    A rule on typo variants (a list per record) becomes one rule per place in the list
+    (the same variant at the same place): exploding the lists instead makes Splink
+    group every candidate pair of every rule to drop duplicates, which at a million
+    people does not fit in memory.
+    """
     rules: list[Any] = []
     for key in blocking_keys(features):
-        if all(left == right for left, right in key):
+        lists = [left for left, _ in key if left.endswith("_var")]
+        if all(left == right for left, right in key) and not lists:
             rules.append(block_on(*(left for left, _ in key)))
-        else:
-            rules.append(" AND ".join(f"l.{left} = r.{right}" for left, right in key))
+            continue
+        for place in range(EDIT_VARIANTS if lists else 1):
+            rules.append(" AND ".join(
+                f"{sql.item('l.' + left, place)} = {sql.item('r.' + right, place)}"
+                if left in lists else f"l.{left} = r.{right}"
+                for left, right in key
+            ))  # fmt: skip
     return rules
 
 
@@ -188,7 +241,7 @@ def settings(
         probability_two_random_records_match=prior,
         unique_id_column_name="ref",
         comparisons=_comparisons(features, mode, sql),
-        blocking_rules_to_generate_predictions=blocking_rules(features),
+        blocking_rules_to_generate_predictions=blocking_rules(features, sql),
         retain_matching_columns=explain,
         retain_intermediate_calculation_columns=explain,
     )
