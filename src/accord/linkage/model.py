@@ -183,12 +183,15 @@ def blocking_keys(features: set[str]) -> list[BlockingKey]:
     A date of birth or a full postcode alone keeps blocks small (a few dozen people a
     day, a few households a postcode) and finds pairs whose names were both mistyped.
     A date with day and month swapped meets the other side's date (the two share a key).
+    A postcode one character apart with the same family name finds movers' and typists'
+    pairs the others miss (the same with the given name cost a third more time at scale
+    for a tenth of a point of F1 on FEBRL4).
     """
     keys = [
         _same("nhs"), _same("dob"), _same("postcode"), _same("given", "family", "yob"),
         (("dob", "dob_swap"), ("family", "family")), (("dob_swap", "dob"), ("family", "family")),
         _same("given", "family", "district"), _same("address"),
-        _same("postcode_var", "family"), _same("postcode_var", "given"),
+        _same("postcode_var", "family"),
     ]  # fmt: skip
     return [key for key in keys if {c for pair in key for c in pair} <= features]
 
