@@ -10,8 +10,11 @@ from accord.store.errors import DatabaseError, NotAWorkspace, StoreError, Worksp
 from accord.store.files import publish, sha256_file
 from accord.store.settings import WORKSPACE_FILE, Settings
 from accord.store.tables import (
+    catalog_metadata,
     datasets,
     field_stats,
+    lineage_datasets,
+    lineage_events,
     metadata,
     opt_outs,
     pseudonym_keys,
@@ -40,12 +43,15 @@ __all__ = [
     "StoreError",
     "Workspace",
     "WorkspaceExists",
+    "catalog_metadata",
     "create_engine",
     "datasets",
     "duckdb_connect",
     "duckdb_session",
     "field_stats",
     "init_workspace",
+    "lineage_datasets",
+    "lineage_events",
     "mask_url",
     "metadata",
     "migrate",
