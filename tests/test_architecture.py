@@ -18,7 +18,8 @@ ALLOWED: dict[str, set[str]] = {
     "linkage": {"people", "sources", "store"},
     "privacy": {"people", "store"},
     "quality": {"people", "sources", "store"},
-    "cli": {"people", "sources", "store", "scenarios", "linkage", "privacy", "quality"},
+    "catalog": {"people", "sources", "quality", "store"},
+    "cli": {"people", "sources", "store", "scenarios", "linkage", "privacy", "quality", "catalog"},
 }
 
 
