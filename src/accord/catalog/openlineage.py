@@ -7,6 +7,7 @@ passes are kept as given.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from accord.catalog.types import RunId
 PRODUCER = f"https://accord.example/accord/{__version__}"
 SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 VERSION_FACET = "https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json"
+CUSTOM_FACET = "https://accord.example/schemas/facets/CustomFacet.json"
 
 
 def facet(schema_url: str, **values: Any) -> dict[str, Any]:
@@ -24,8 +26,17 @@ def facet(schema_url: str, **values: Any) -> dict[str, Any]:
     return {"_producer": PRODUCER, "_schemaURL": schema_url, **values}
 
 
+def facets_json(facets: Mapping[str, Any]) -> dict[str, Any]:
+    """Facets as the spec has them: objects carrying ``_producer`` and ``_schemaURL``."""
+    found = {}
+    for name, value in facets.items():
+        body = value if isinstance(value, dict) else {"value": value}
+        found[name] = {"_producer": PRODUCER, "_schemaURL": CUSTOM_FACET, **body}
+    return found
+
+
 def dataset_json(ref: DatasetRef) -> dict[str, Any]:
-    facets = dict(ref.facets)
+    facets = facets_json(ref.facets)
     if ref.version is not None:
         facets["version"] = facet(VERSION_FACET, datasetVersion=ref.version)
     return {"namespace": ref.namespace, "name": ref.name, "facets": facets}
@@ -36,9 +47,9 @@ def to_json(event: RunEvent) -> dict[str, Any]:
     return {
         "eventType": event.event_type.value,
         "eventTime": event.event_time.isoformat(),
-        "run": {"runId": event.run_id, "facets": dict(event.run_facets)},
+        "run": {"runId": event.run_id, "facets": facets_json(event.run_facets)},
         "job": {"namespace": event.job.namespace, "name": event.job.name,
-                "facets": dict(event.job.facets)},
+                "facets": facets_json(event.job.facets)},
         "inputs": [dataset_json(i) for i in event.inputs],
         "outputs": [dataset_json(o) for o in event.outputs],
         "producer": PRODUCER,
