@@ -68,6 +68,7 @@ def two_step(workspace: Workspace) -> tuple[DatasetRef, DatasetRef, DatasetRef, 
     d = DatasetRef("accord://council", "admission-risk-extract", "sha256:" + "d" * 64)
     record_derivation(workspace.engine, Job(here, "linkage.link"), [a, b], [c],
                       started_at=T0, ended_at=T1, facets={"mode": {"mode": "private"}})  # fmt: skip
+    agreement = {"id": "DSA-2026-007", "purpose": "direct care"}
     record_derivation(workspace.engine, Job(here, "exchange.share"), [c], [d], ended_at=T2,
-                      facets={"agreement": {"id": "DSA-2026-007", "purpose": "direct care"}})  # fmt: skip
+                      facets={"agreement": agreement})  # fmt: skip
     return a, b, c, d

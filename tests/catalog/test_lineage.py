@@ -34,14 +34,17 @@ def test_the_lineage_of_a_two_step_derivation_reads_back(workspace: Workspace) -
     assert found.inputs_of(d) == (c,)
     assert found.inputs_of(c) == (a, b)
     share, link = found.producer(d), found.producer(c)
-    assert share is not None and link is not None
-    assert share.event_type is EventType.COMPLETE and share.event_time == T2
+    assert share is not None
+    assert link is not None
+    assert share.event_type is EventType.COMPLETE
+    assert share.event_time == T2
     assert share.run_facets["agreement"]["id"] == "DSA-2026-007"
     assert (link.started_at, link.event_time) == (T0, T1)
     assert link.job.namespace == node_namespace(workspace) == "accord://test-node"
     # Each snapshot was made by its ingest, from the source file, with the mapping used.
     ingest = found.producer(a)
-    assert ingest is not None and ingest.job.name == "ingest"
+    assert ingest is not None
+    assert ingest.job.name == "ingest"
     (source,) = ingest.inputs
     assert source.namespace == "file://test-node"
     assert source.name.endswith("sources/gp.csv")
@@ -49,7 +52,8 @@ def test_the_lineage_of_a_two_step_derivation_reads_back(workspace: Workspace) -
     assert facet["mapping"]["fields"]["record_id"] == {"column": "id", "format": None,
                                                        "codes": None}  # fmt: skip
     assert (facet["kind"], facet["rowsRead"]) == ("csv", 3)
-    assert a.version is not None and len(a.version) == 64
+    assert a.version is not None
+    assert len(a.version) == 64
 
 
 def test_ingest_runs_read_the_same_every_time(workspace: Workspace) -> None:
@@ -69,7 +73,8 @@ def test_each_snapshot_version_has_its_own_ingest(workspace: Workspace) -> None:
     assert found.producer(one) != found.producer(two)
     # An unversioned reference means the newest version.
     latest = found.producer(DatasetRef(one.namespace, "gp"))
-    assert latest is not None and latest.outputs[0].version == two.version
+    assert latest is not None
+    assert latest.outputs[0].version == two.version
 
 
 def test_a_failed_run_made_nothing(workspace: Workspace) -> None:

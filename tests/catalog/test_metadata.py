@@ -61,8 +61,14 @@ def test_missing_keys_are_each_named() -> None:
     with pytest.raises(MetadataError) as caught:
         parse_metadata({"title": "T"}, "d.yaml")
     lines = str(caught.value).splitlines()
-    for key in ("description", "owner", "collection_method", "update_frequency", "legal_basis",
-                "special_category"):
+    for key in (
+        "description",
+        "owner",
+        "collection_method",
+        "update_frequency",
+        "legal_basis",
+        "special_category",
+    ):
         assert f"d.yaml: {key}: required" in lines
 
 
@@ -85,8 +91,8 @@ def test_described_datasets_read_back_with_versions_and_quality(workspace: Works
     describe(workspace, "gp", metadata)
     found = entry(workspace, "gp")
     assert found.metadata == metadata
-    assert [(v.version, v.rows, v.quarantined_rows) for v in found.versions] == [(1, 6, 0),
-                                                                                (2, 3, 0)]  # fmt: skip
+    counts = [(v.version, v.rows, v.quarantined_rows) for v in found.versions]
+    assert counts == [(1, 6, 0), (2, 3, 0)]
     assert [v.kitemark for v in found.versions] == [None, assessed.kitemark]
     assert found.versions[1].scores == assessed.scores
     assert found.versions[0].scores == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
+from accord.cli.catalog import catalog
 from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
@@ -54,3 +55,4 @@ for command in (
     app.command()(command)
 app.command("protect")(protect_table)
 app.add_typer(optout, name="optout")
+app.add_typer(catalog, name="catalog")

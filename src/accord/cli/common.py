@@ -27,6 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from accord.catalog import CatalogError
 from accord.linkage import LinkageError
 from accord.people import PeopleError
 from accord.privacy import PrivacyError
@@ -63,6 +64,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     LinkageError,
     PrivacyError,
     QualityError,
+    CatalogError,
 )
 
 
