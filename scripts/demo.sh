@@ -51,6 +51,27 @@ for org in gp hospital council; do
 done
 
 echo
+echo "== 3c. The GP dataset described for the catalogue, exported as DCAT and a Data Package"
+cat > "$OUT/registered-patients.yaml" <<'YAML'
+title: Registered patients
+description: Everyone registered with the practice, one record per registration.
+owner:
+  organisation: Demo GP practice
+  contact: {name: Practice data team, email: data@gp.example.nhs.uk}
+fields: {nhs_number: "The patient's NHS number, as recorded at registration."}
+collection_method: Entered by reception staff at registration.
+update_frequency: monthly
+legal_basis: UK GDPR Art 6(1)(e) and Art 9(2)(h)
+special_category: true
+YAML
+accord catalog describe registered-patients --from "$OUT/registered-patients.yaml" \
+  --workspace "$OUT/nodes/gp"
+for format in dcat datapackage; do
+  accord catalog export registered-patients --format "$format" \
+    --out "$OUT/catalog/registered-patients.$format.json" --workspace "$OUT/nodes/gp"
+done
+
+echo
 echo "== 4. Privacy-preserving linkage of the GP and hospital extracts"
 echo "   (the providers share a secret; the linking party sees only keyed encodings)"
 head -c 32 /dev/urandom > "$OUT/linkage.secret"
@@ -93,5 +114,6 @@ accord protect "$OUT/patients-by-area.csv" --by area --by age_band --count patie
 
 echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
-echo "quality reports in $OUT/quality (docs/quality.md), linked pairs in"
+echo "quality reports in $OUT/quality (docs/quality.md), catalogue exports in $OUT/catalog"
+echo "(docs/catalog.md), linked pairs in"
 echo "$OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md)."

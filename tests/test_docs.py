@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from accord.catalog import DatasetMetadata, formats
 from accord.cli.reference import splice
 from accord.people import OUTPUT_COLUMNS
 from accord.quality import LEVELS, Dimension, check_types
@@ -62,3 +63,17 @@ def test_the_kitemark_criteria_in_the_docs_are_the_computed_ones() -> None:
     for level in LEVELS:
         dimensions = ", ".join(d.value for d in Dimension if d in level.dimensions)
         assert f"| {level.kitemark.label} | {level.minimum:g} | {dimensions} |" in text
+
+
+@pytest.mark.parametrize("name", list(formats()))
+def test_every_export_format_is_documented(name: str) -> None:
+    text = (DOCS / "catalog.md").read_text(encoding="utf-8")
+    row = next((line for line in text.splitlines() if line.startswith(f"| `{name}` |")), "")
+    assert row, f"no row for export format {name} in docs/catalog.md"
+    assert f"| {formats()[name].standard.split(' (')[0]}" in row
+
+
+@pytest.mark.parametrize("key", sorted(DatasetMetadata.model_fields))
+def test_every_description_key_is_documented(key: str) -> None:
+    text = (DOCS / "catalog.md").read_text(encoding="utf-8")
+    assert any(line.startswith(f"| `{key}` |") for line in text.splitlines())
