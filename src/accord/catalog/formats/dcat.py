@@ -121,8 +121,8 @@ def _distribution(entry: Entry, d: DatasetMetadata, v: Version) -> dict[str, Any
         "@id": f"{entry.iri}:v{v.version}", "@type": "dcat:Distribution",
         "dct:identifier": f"sha256:{v.content_hash}",
         "dct:title": f"{d.title}, version {v.version}",
-        "dct:description": f"Snapshot as of {v.as_of}: {v.rows} records read from a "
-                           f"{v.source_kind} source, {v.quarantined_rows} rows quarantined.",
+        "dct:description": f"Snapshot as of {v.as_of}: {v.rows} records kept of "
+        f"{v.read_rows} read from a {v.source_kind} source ({v.quarantined_rows} quarantined).",
         "dcat:mediaType": {"@id": PARQUET}, "dct:issued": _date(v.created_at.date()),
         "dct:license": _licence(d), "dct:accessRights": d.access_rights,
         "spdx:checksum": {"@type": "spdx:Checksum",
