@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from accord.catalog import DatasetMetadata, formats
+from accord.catalog import DatasetMetadata, formats, parse_metadata
 from accord.cli.reference import splice
 from accord.people import OUTPUT_COLUMNS
 from accord.quality import LEVELS, Dimension, check_types
@@ -77,3 +78,10 @@ def test_every_export_format_is_documented(name: str) -> None:
 def test_every_description_key_is_documented(key: str) -> None:
     text = (DOCS / "catalog.md").read_text(encoding="utf-8")
     assert any(line.startswith(f"| `{key}` |") for line in text.splitlines())
+
+
+def test_the_description_example_in_the_docs_is_valid() -> None:
+    text = (DOCS / "catalog.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    described = parse_metadata(yaml.safe_load(example), "docs/catalog.md")
+    assert described.fields["record_id"].title == "Registration number"
