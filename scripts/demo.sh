@@ -54,7 +54,28 @@ for org in gp hospital council; do
 done
 
 echo
-echo "== 5. Privacy-preserving linkage of the GP and hospital extracts"
+echo "== 5. The GP dataset described for the catalogue, exported as DCAT and a Data Package"
+cat > "$OUT/registered-patients.yaml" <<'YAML'
+title: Registered patients
+description: Everyone registered with the practice, one record per registration.
+owner:
+  organisation: Demo GP practice
+  contact: {name: Practice data team, email: data@gp.example.nhs.uk}
+fields: {nhs_number: "The patient's NHS number, as recorded at registration."}
+collection_method: Entered by reception staff at registration.
+update_frequency: monthly
+legal_basis: UK GDPR Art 6(1)(e) and Art 9(2)(h)
+special_category: true
+YAML
+accord catalog describe registered-patients --from "$OUT/registered-patients.yaml" \
+  --workspace "$OUT/nodes/gp"
+for format in dcat datapackage; do
+  accord catalog export registered-patients --format "$format" \
+    --out "$OUT/catalog/registered-patients.$format.json" --workspace "$OUT/nodes/gp"
+done
+
+echo
+echo "== 6. Privacy-preserving linkage of the GP and hospital extracts"
 echo "   (the providers share a secret; the linking party sees only keyed encodings)"
 head -c 32 /dev/urandom > "$OUT/linkage.secret"
 accord link "$OUT/extracts/gp.csv" "$OUT/extracts/hospital.xlsx" \
@@ -67,7 +88,7 @@ accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
   --left gp --right hospital
 
 echo
-echo "== 6. A data sharing agreement for the GP + hospital admission-risk work"
+echo "== 7. A data sharing agreement for the GP + hospital admission-risk work"
 AGR="$OUT/agreements/admission-risk.yaml"
 KEYS=(--key "gp=$OUT/nodes/gp/keys/node.pub" --key "hospital=$OUT/nodes/hospital/keys/node.pub")
 echo "   The GP's information governance lead drafts it from the worked example and checks it:"
@@ -95,7 +116,7 @@ accord agreement export gp-hospital-admission-risk --format odrl \
   --out "$OUT/agreements/admission-risk.odrl.jsonld" --workspace "$OUT/nodes/gp"
 
 echo
-echo "== 7. Opt-outs at the GP node, and a table of counts made safe to publish"
+echo "== 8. Opt-outs at the GP node, and a table of counts made safe to publish"
 python - "$OUT" <<'PY'
 import csv, sys
 from collections import Counter
@@ -123,7 +144,7 @@ accord protect "$OUT/patients-by-area.csv" --by area --by age_band --count patie
   --preset hes --out "$OUT/patients-by-area.safe.csv"
 
 echo
-echo "== 8. The audit log: each use of personal data, in a tamper-evident Merkle log"
+echo "== 9. The audit log: each use of personal data, in a tamper-evident Merkle log"
 echo "   (ingest and sharing record their events through the audit API; see the script)"
 CHOSEN=$(python scripts/demo_audit.py "$OUT")
 read -r NHS DOB ENTRIES <<< "$CHOSEN"
@@ -137,14 +158,14 @@ accord audit export --from 0 --to 4 --out "$OUT/auditor/gp-entries.json" --works
 accord audit check "$OUT/auditor/gp-entries.json" --key "$(cat "$OUT/auditor/gp.key")"
 
 echo
-echo "== 9. A subject access request: what happened to one person's data (newest first)"
+echo "== 10. A subject access request: what happened to one person's data (newest first)"
 accord audit person --nhs-number "$NHS" --date-of-birth "$DOB" \
   --dataset registered-patients --sar "$OUT/subject-access.json" --workspace "$OUT/nodes/gp"
 echo "   (one more share to this person is deferred for a safeguarding review: it is in"
 echo "   the log and its proofs already, and joins this view on its date)"
 
 echo
-echo "== 10. Every node's audit log verifies"
+echo "== 11. Every node's audit log verifies"
 printf '   %-9s' "gp:"
 accord audit verify --checkpoints "$OUT/auditor/checkpoints" --workspace "$OUT/nodes/gp"
 for org in hospital council; do
@@ -154,7 +175,8 @@ done
 
 echo
 echo "Demo finished: workspaces in $OUT/nodes, extracts and truth in $OUT/extracts,"
-echo "quality reports in $OUT/quality (docs/quality.md), linked pairs in"
-echo "$OUT/gp-hospital-pairs.csv (how linkage works: docs/linkage.md), the signed agreement,"
-echo "its public register and ODRL in $OUT/agreements (docs/agreements.md), the subject"
-echo "access response in $OUT/subject-access.json (docs/audit.md)."
+echo "quality reports in $OUT/quality (docs/quality.md), catalogue exports in $OUT/catalog"
+echo "(docs/catalog.md), linked pairs in $OUT/gp-hospital-pairs.csv (how linkage works:"
+echo "docs/linkage.md), the signed agreement, its public register and ODRL in"
+echo "$OUT/agreements (docs/agreements.md), the subject access response in"
+echo "$OUT/subject-access.json (docs/audit.md)."

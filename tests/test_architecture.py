@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "privacy": {"people", "store"},
     "quality": {"people", "sources", "store"},
     "agreements": {"store"},
+    "catalog": {"people", "sources", "quality", "store"},
     "cli": {
         "people",
         "sources",
@@ -30,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
         "quality",
         "audit",
         "agreements",
+        "catalog",
     },
 }
 

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from accord.agreements import Agreement, Code, ObligationKind, json_schema
 from accord.audit import EVENT_TYPES
+from accord.catalog import DatasetMetadata, formats, parse_metadata
 from accord.cli.reference import splice
 from accord.people import OUTPUT_COLUMNS
 from accord.quality import LEVELS, Dimension, check_types
@@ -94,3 +96,24 @@ def test_every_obligation_is_documented(kind: str) -> None:
 def test_every_agreement_field_is_documented(name: str) -> None:
     text = (DOCS / "agreements.md").read_text(encoding="utf-8")
     assert f"`{name}`" in text
+
+
+@pytest.mark.parametrize("name", list(formats()))
+def test_every_export_format_is_documented(name: str) -> None:
+    text = (DOCS / "catalog.md").read_text(encoding="utf-8")
+    row = next((line for line in text.splitlines() if line.startswith(f"| `{name}` |")), "")
+    assert row, f"no row for export format {name} in docs/catalog.md"
+    assert f"| {formats()[name].standard.split(' (')[0]}" in row
+
+
+@pytest.mark.parametrize("key", sorted(DatasetMetadata.model_fields))
+def test_every_description_key_is_documented(key: str) -> None:
+    text = (DOCS / "catalog.md").read_text(encoding="utf-8")
+    assert any(line.startswith(f"| `{key}` |") for line in text.splitlines())
+
+
+def test_the_description_example_in_the_docs_is_valid() -> None:
+    text = (DOCS / "catalog.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    described = parse_metadata(yaml.safe_load(example), "docs/catalog.md")
+    assert described.fields["record_id"].title == "Registration number"

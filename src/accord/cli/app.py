@@ -7,6 +7,7 @@ import typer
 from accord import __version__
 from accord.cli.agreement import agreement
 from accord.cli.audit import audit_app
+from accord.cli.catalog import catalog
 from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
@@ -58,3 +59,4 @@ app.command("protect")(protect_table)
 app.add_typer(optout, name="optout")
 app.add_typer(audit_app, name="audit")
 app.add_typer(agreement)
+app.add_typer(catalog, name="catalog")

@@ -29,6 +29,7 @@ from rich.progress import (
 
 from accord.agreements import AgreementError
 from accord.audit import AuditError
+from accord.catalog import CatalogError
 from accord.linkage import LinkageError
 from accord.people import PeopleError
 from accord.privacy import PrivacyError
@@ -67,6 +68,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     QualityError,
     AuditError,
     AgreementError,
+    CatalogError,
 )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     Date,
@@ -256,3 +257,39 @@ agreement_events = Table(
     Column("detail", Text, nullable=True),
 )
 """Every lifecycle step of an agreement version, in order: the status history."""
+
+
+catalog_metadata = Table(
+    "catalog_metadata",
+    metadata,
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
+    Column("document", JSON, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+"""A dataset's catalogue description (the catalog context's ``DatasetMetadata``, as JSON)."""
+
+lineage_events = Table(
+    "lineage_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(36), nullable=False, index=True),
+    Column("event_type", String(10), nullable=False),
+    Column("event_time", UTCDateTime(), nullable=False),
+    Column("job_namespace", String(200), nullable=False),
+    Column("job_name", String(200), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+"""OpenLineage-style run events of derivations and shares, each whole in ``document``."""
+
+lineage_datasets = Table(
+    "lineage_datasets",
+    metadata,
+    Column("event_id", Integer, ForeignKey("lineage_events.id"), primary_key=True),
+    Column("role", String(6), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("namespace", String(200), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("version", String(200), nullable=True),
+    Index("ix_lineage_datasets_namespace_name", "namespace", "name"),
+)
+"""The inputs and outputs (``role``) of each event, to walk lineage in SQL."""

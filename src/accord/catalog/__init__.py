@@ -1,0 +1,78 @@
+"""The catalogue: what each dataset is, where it came from, what was done to it.
+
+Public face: descriptions (:class:`DatasetMetadata`, :func:`load_metadata`,
+:func:`parse_metadata`, :func:`describe`); the catalogue (:func:`catalogue` and its
+:class:`Listed` lines, :func:`entry` with :class:`Entry` and :class:`Version`);
+provenance as OpenLineage-style run events (:class:`RunEvent`, :class:`Job`,
+:class:`DatasetRef`, :class:`EventType`, :func:`record_event`, :func:`record_derivation`,
+:func:`snapshot_ref`, :func:`node_namespace`, :func:`lineage` and its :class:`Lineage`);
+exports (:func:`export`, the registry :class:`ExportFormat`, :func:`register_format`,
+:func:`formats`, :func:`get_format`); the error tree under :class:`CatalogError`.
+Inside: ``metadata`` (description files), ``lineage`` (events and the upstream walk),
+``openlineage`` (the events' JSON), ``repository``, ``service``, and ``formats/`` (the
+registry and one module per built-in format).
+"""
+
+from accord.catalog.errors import (
+    CatalogError,
+    LineageError,
+    MetadataError,
+    NotDescribed,
+    UnknownFormat,
+)
+from accord.catalog.formats import ExportFormat, formats, get_format, register_format
+from accord.catalog.lineage import (
+    lineage,
+    node_namespace,
+    record_derivation,
+    record_event,
+    snapshot_ref,
+)
+from accord.catalog.metadata import load_metadata, parse_metadata
+from accord.catalog.models import (
+    DatasetMetadata,
+    DatasetRef,
+    Entry,
+    EventType,
+    Job,
+    Lineage,
+    RunEvent,
+    Version,
+)
+from accord.catalog.openlineage import to_json as openlineage_json
+from accord.catalog.service import Listed, catalogue, describe, entry, export
+from accord.catalog.types import RunId
+
+__all__ = [
+    "CatalogError",
+    "DatasetMetadata",
+    "DatasetRef",
+    "Entry",
+    "EventType",
+    "ExportFormat",
+    "Job",
+    "Lineage",
+    "LineageError",
+    "Listed",
+    "MetadataError",
+    "NotDescribed",
+    "RunEvent",
+    "RunId",
+    "UnknownFormat",
+    "Version",
+    "catalogue",
+    "describe",
+    "entry",
+    "export",
+    "formats",
+    "get_format",
+    "lineage",
+    "load_metadata",
+    "node_namespace",
+    "openlineage_json",
+    "parse_metadata",
+    "record_derivation",
+    "record_event",
+    "register_format",
+    "snapshot_ref",
+]

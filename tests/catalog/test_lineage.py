@@ -1,0 +1,112 @@
+"""Provenance on both stores: ingest runs from snapshots, derivations recorded and walked back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import pytest
+
+from accord.catalog import (
+    DatasetRef,
+    EventType,
+    Job,
+    LineageError,
+    RunEvent,
+    RunId,
+    lineage,
+    node_namespace,
+    record_derivation,
+    record_event,
+    snapshot_ref,
+)
+from accord.store import Workspace
+from tests.catalog.support import T0, T1, T2, two_step
+from tests.quality.support import CLEAN, ingest_rows
+
+
+def test_the_lineage_of_a_two_step_derivation_reads_back(workspace: Workspace) -> None:
+    a, b, c, d = two_step(workspace)
+    found = lineage(workspace, [d])
+    assert found.subjects == (d,)
+    assert [r.job.name for r in found.runs] == ["ingest", "ingest", "linkage.link",
+                                                "exchange.share"]  # fmt: skip
+    assert found.inputs_of(d) == (c,)
+    assert found.inputs_of(c) == (a, b)
+    share, link = found.producer(d), found.producer(c)
+    assert share is not None
+    assert link is not None
+    assert share.event_type is EventType.COMPLETE
+    assert share.event_time == T2
+    assert share.run_facets["agreement"]["id"] == "DSA-2026-007"
+    assert (link.started_at, link.event_time) == (T0, T1)
+    assert link.job.namespace == node_namespace(workspace) == "accord://test-node"
+    # Each snapshot was made by its ingest, from the source file, with the mapping used.
+    ingest = found.producer(a)
+    assert ingest is not None
+    assert ingest.job.name == "ingest"
+    (source,) = ingest.inputs
+    assert source.namespace == "file://test-node"
+    assert source.name.endswith("sources/gp.csv")
+    facet = ingest.job.facets["accordSource"]
+    assert facet["mapping"]["fields"]["record_id"] == {"column": "id", "format": None,
+                                                       "codes": None}  # fmt: skip
+    assert (facet["kind"], facet["rowsRead"]) == ("csv", 3)
+    assert a.version is not None
+    assert len(a.version) == 64
+
+
+def test_ingest_runs_read_the_same_every_time(workspace: Workspace) -> None:
+    ingest_rows(workspace, CLEAN, "gp")
+    ref = snapshot_ref(workspace, "gp")
+    first, again = lineage(workspace, [ref]), lineage(workspace, [ref])
+    assert first.runs == again.runs
+    assert uuid.UUID(first.runs[0].run_id).version == 5
+
+
+def test_each_snapshot_version_has_its_own_ingest(workspace: Workspace) -> None:
+    ingest_rows(workspace, CLEAN, "gp")
+    ingest_rows(workspace, CLEAN[:2], "gp")
+    one, two = snapshot_ref(workspace, "gp", 1), snapshot_ref(workspace, "gp", 2)
+    found = lineage(workspace, [one, two])
+    assert len(found.runs) == 2
+    assert found.producer(one) != found.producer(two)
+    # An unversioned reference means the newest version.
+    latest = found.producer(DatasetRef(one.namespace, "gp"))
+    assert latest is not None
+    assert latest.outputs[0].version == two.version
+
+
+def test_a_failed_run_made_nothing(workspace: Workspace) -> None:
+    a, _, c, _ = two_step(workspace)
+    broken = DatasetRef(c.namespace, "broken-pairs")
+    run = RunId(str(uuid.uuid4()))
+    job = Job(c.namespace, "linkage.link")
+    record_event(workspace.engine, RunEvent(EventType.START, T0, run, job, (a,), (broken,)))
+    record_event(workspace.engine, RunEvent(EventType.FAIL, T1, run, job, (a,), ()))
+    assert lineage(workspace, [broken]).runs == ()
+
+
+def test_an_unversioned_output_resolves_to_its_newest_run(workspace: Workspace) -> None:
+    a, _, _, _ = two_step(workspace)
+    out = DatasetRef("accord://test-node", "daily-extract")
+    job = Job(out.namespace, "exchange.share")
+    record_derivation(workspace.engine, job, [a], [out], ended_at=T1)
+    newest = record_derivation(workspace.engine, job, [a], [out], ended_at=T2)
+    found = lineage(workspace, [out])
+    assert [r.run_id for r in found.runs if r.job.name == "exchange.share"] == [newest]
+
+
+def test_malformed_events_are_refused(sqlite_workspace: Workspace) -> None:
+    job = Job("accord://n", "x")
+    with pytest.raises(LineageError, match="not a UUID"):
+        record_event(sqlite_workspace.engine,
+                     RunEvent(EventType.COMPLETE, T0, RunId("run-1"), job))  # fmt: skip
+    with pytest.raises(LineageError, match="timezone-aware"):
+        record_event(sqlite_workspace.engine, RunEvent(
+            EventType.COMPLETE, datetime(2026, 1, 1), RunId(str(uuid.uuid4())), job))  # fmt: skip
+    with pytest.raises(LineageError, match="must name what it made"):
+        record_derivation(sqlite_workspace.engine, job, [DatasetRef("a", "b")], [])
+    with pytest.raises(LineageError, match="needs a namespace and a name"):
+        record_derivation(sqlite_workspace.engine, job, [], [DatasetRef("", "b")])
+    assert lineage(sqlite_workspace, [DatasetRef("a", "b")]).runs == ()
