@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from accord.agreements.errors import AgreementInvalid
 from accord.agreements.models import Agreement
+from accord.store import UnreadableDocument, read_yaml
 
 
 def parse(data: Any, source: str = "agreement") -> Agreement:
@@ -52,13 +53,10 @@ def _short(value: Any) -> str:
 def load(path: Path) -> Agreement:
     """The agreement in the YAML (or JSON) file at ``path``."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AgreementInvalid([("(file)", f"cannot read: {exc.strerror}")], str(path)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise AgreementInvalid([(where, f"not valid YAML: {exc}")], str(path)) from exc
+        data = read_yaml(path, "agreement")
+    except UnreadableDocument as exc:
+        raise AgreementInvalid([("(file)", str(exc).removeprefix(f"{path}: "))],
+                               str(path)) from exc  # fmt: skip
     return parse(data, str(path))
 
 

@@ -21,26 +21,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from accord.catalog.errors import MetadataError
 from accord.catalog.models import DatasetMetadata
+from accord.store import UnreadableDocument, read_yaml
 
 
 def load_metadata(path: Path) -> DatasetMetadata:
     """Read and validate a description file; refuse it with the file and the key named."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MetadataError(f"{path}: cannot read description: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        raise MetadataError(f"{path}: not valid YAML{at}: {problem}") from exc
+        data = read_yaml(path, "description")
+    except UnreadableDocument as exc:
+        raise MetadataError(str(exc)) from exc
     return parse_metadata(data, str(path))
 
 

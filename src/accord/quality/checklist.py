@@ -23,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from accord.people import CANONICAL_FIELDS
@@ -31,6 +30,7 @@ from accord.quality.checks import Check, check_types
 from accord.quality.checks.consistency import PostcodeTown, SharedNhsNumber, TitleSex
 from accord.quality.checks.uniqueness import STRONG_KEYS, DuplicatePersons
 from accord.quality.errors import ChecklistError
+from accord.store import UnreadableDocument, read_yaml
 
 SCHEMA_ID = "https://accord.example/schemas/checklist.schema.json"
 VALIDATED = ("date_of_birth", "sex", "nhs_number", "ni_number", "postcode", "phone", "email")
@@ -72,16 +72,9 @@ def checklist_schema() -> dict[str, Any]:
 def load_checklist(path: Path) -> Checklist:
     """Read and validate a checklist file; refuse it with the file and the key named."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ChecklistError(f"{path}: cannot read checklist: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        raise ChecklistError(f"{path}: not valid YAML{at}: {problem}") from exc
+        data = read_yaml(path, "checklist")
+    except UnreadableDocument as exc:
+        raise ChecklistError(str(exc)) from exc
     return parse_checklist(data, str(path), path.resolve().parent)
 
 

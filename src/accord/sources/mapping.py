@@ -6,24 +6,20 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from accord.people import InvalidOption, check_date_format
 from accord.sources.errors import MappingError
 from accord.sources.models import Mapping
+from accord.store import UnreadableDocument, read_yaml
 
 
 def load_mapping(path: Path) -> Mapping:
     """Read and validate a mapping file; refuse it with the file and key named."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MappingError(f"{path}: cannot read mapping file: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from exc
+        data = read_yaml(path, "mapping file")
+    except UnreadableDocument as exc:
+        raise MappingError(str(exc)) from exc
     return parse_mapping(data, str(path))
 
 

@@ -7,7 +7,7 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 
 from accord.store.database import create_engine, mask_url, migrate
 from accord.store.errors import DatabaseError, NotAWorkspace, StoreError, WorkspaceExists
-from accord.store.files import publish, sha256_file
+from accord.store.files import UnreadableDocument, publish, read_yaml, sha256_file
 from accord.store.settings import WORKSPACE_FILE, Settings
 from accord.store.tables import (
     agreement_events,
@@ -49,6 +49,7 @@ __all__ = [
     "NotAWorkspace",
     "Settings",
     "StoreError",
+    "UnreadableDocument",
     "Workspace",
     "WorkspaceExists",
     "agreement_events",
@@ -79,6 +80,7 @@ __all__ = [
     "quality_checks",
     "quality_scores",
     "quarantine",
+    "read_yaml",
     "sha256_file",
     "snapshots",
     "write_private",

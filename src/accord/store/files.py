@@ -6,6 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
+import yaml
+
 _BLOCK = 1 << 20
 
 
@@ -34,3 +36,28 @@ def publish(tmp: Path, directory: Path, suffix: str) -> tuple[str, Path, bool]:
     tmp.replace(final)
     final.chmod(0o444)
     return digest, final, True
+
+
+class UnreadableDocument(ValueError):
+    """A YAML document that cannot be read or parsed; the message names the file and,
+    where YAML says, the line and column. Loaders re-raise it as their own error."""
+
+
+def read_yaml(path: Path, what: str) -> object:
+    """The YAML document at ``path`` (a mapping, a checklist, an agreement …), parsed.
+
+    ``what`` names the document in the message of :class:`UnreadableDocument`.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UnreadableDocument(f"{path}: cannot read {what}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UnreadableDocument(f"{path}: {what} is not UTF-8 text ({exc.reason})") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise UnreadableDocument(f"{path}: not valid YAML{at}: {problem}") from exc
