@@ -1,6 +1,6 @@
 # Accord: every job a developer or CI runs, from a clean clone on a fresh machine.
 #   make demo   - create .venv, install, run the whole demo on the embedded default store
-#   make test   - install system packages (PostgreSQL), create .venv, lint, typecheck, test
+#   make test   - install system packages (PostgreSQL, Java), create .venv, lint, typecheck, test
 #   make lint | typecheck | bench | lock | clean
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -20,12 +20,18 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 # PostgreSQL runs in the test suite (started by the suite itself, on a throwaway data
-# directory and port); install it only when its binaries are missing.
+# directory and port), and so does a local Spark session, which needs Java; install
+# them only when they are missing.
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  echo "Installing PostgreSQL (needed by the test suite)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null; \
+	fi
+	@if ! command -v java >/dev/null 2>&1; then \
+	  echo "Installing Java (Spark, for the linkage engine test)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; \
 	fi
 
 lint: venv
