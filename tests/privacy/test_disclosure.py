@@ -58,6 +58,10 @@ def extract() -> duckdb.DuckDBPyConnection:
         {"n": NUMBERS},
     )
     conn.execute("INSERT INTO extract VALUES (NULL, 'G200', 1, 'SW1A 1AA', 'L200')")
+    # One number as a person types it: the register must still find it.
+    conn.execute("UPDATE extract SET nhs_number = substr(nhs_number, 1, 3) || ' ' || "
+                 "substr(nhs_number, 4, 3) || ' ' || substr(nhs_number, 7) "
+                 "WHERE record_id = 'G1'")  # fmt: skip
     return conn
 
 
@@ -161,7 +165,7 @@ def test_pseudonyms_differ_between_agreements_and_only_the_controller_reidentifi
 
     back = reidentify(extract, "extract", "nhs_number", sorted(a), PLANNING.agreement_id,
                       secret, [1])  # fmt: skip
-    assert set(back.values()) == set(NUMBERS)
+    assert {v.replace(" ", "") for v in back.values()} == set(NUMBERS)
     # Another node's secret re-identifies nobody.
     assert not reidentify(extract, "extract", "nhs_number", sorted(a), PLANNING.agreement_id,
                           bytes(32), [1])  # fmt: skip
