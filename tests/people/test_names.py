@@ -5,11 +5,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
+import duckdb
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accord.people import StandardisedRecord
+from accord.people import StandardisedRecord, prepare
 from accord.people.names import PARTICLES, SUFFIXES, TITLES
 from tests.people.support import bulk, each, examples, many, standardiser
 
@@ -359,3 +360,17 @@ def test_any_full_name_splits_in_two_or_is_flagged(raws: list[str]) -> None:
             assert rec.given_name is None or rec.family_name is None, raw
         if rec.middle_names is not None:
             assert rec.given_name is not None, raw
+
+
+def test_names_that_sound_alike_share_a_phonetic_code() -> None:
+    conn = prepare(duckdb.connect())
+    prepare(conn)  # a second time changes nothing
+    rows = conn.execute(
+        "SELECT accord_phonetic(n) FROM (VALUES ('catherine'), ('kathryn'), ('smith'), "
+        "('smyth'), ('jones'), (NULL), ('---')) t(n)"
+    ).fetchall()
+    codes = [r[0] for r in rows]
+    assert codes[0] == codes[1]
+    assert codes[2] == codes[3]
+    assert codes[4] not in (codes[0], codes[2])
+    assert codes[5:] == [None, None]

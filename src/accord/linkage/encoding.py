@@ -22,7 +22,7 @@ import duckdb
 
 from accord.linkage.errors import NothingToCompare
 from accord.linkage.models import Encoded, Mode, References
-from accord.people import ident, lit
+from accord.people import ident, lit, prepare
 
 TOKEN_HEX = 32
 """Hex characters kept of each HMAC: 128 bits."""
@@ -47,8 +47,9 @@ class Feature:
     """Features compared with each other share a key (a date and its day/month swap;
     given and family names, which may be swapped); by default each has its own."""
     variants: Callable[[str], str] | None = None
-    """For a list of variants of one value: SQL making the list from the SQL of the
-    value (``sql``). Tokens are then made once per distinct value, not per record."""
+    """SQL making the feature from the SQL of the value (``sql``): a list of variants,
+    or one code (phonetic). Tokens are then made once per distinct value, not per
+    record."""
 
     def value(self, text: str | None = None) -> str:
         """SQL of the feature in the clear, over ``text`` (by default, ``sql``)."""
@@ -88,6 +89,10 @@ def _one_edit(text: str) -> str:
     )
 
 
+def _phonetic(text: str) -> str:
+    return f"accord_phonetic({text})"  # people.prepare registers it
+
+
 FEATURES: tuple[Feature, ...] = (
     Feature("nhs", "CASE WHEN nhs_number_issue IS NULL THEN nhs_number END", "nhs_number"),
     # One digit masked in turn: numbers one substitution apart share exactly one variant.
@@ -107,6 +112,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("given", "given_name", "given_name", key="name"),
     Feature("given_nick", "given_name_canonical", "given_name", "list", key="name"),
     Feature("family", "family_name", "family_name", key="name"),
+    # Names that sound alike (Metaphone: catherine and kathryn), made once per name.
+    Feature("given_phon", "given_name", "given_name", variants=_phonetic),
+    Feature("family_phon", "family_name", "family_name", variants=_phonetic),
     # Short names one letter apart share few bigrams: their filters look unrelated.
     Feature("given_var", "given_name", "given_name", "list", variants=_one_edit),
     Feature("family_var", "family_name", "family_name", "list", variants=_one_edit),
@@ -187,6 +195,7 @@ def encode(
     if mode is Mode.PRIVATE and not secret:
         raise ValueError("private mode needs the providers' shared secret")
     present = present_columns(conn, snapshot)
+    prepare(conn)  # the phonetic codes are a function of the people context
     features = [f for f in FEATURES if f.needs in present]
     if not features:
         raise NothingToCompare(f"{snapshot}: no field that linkage compares has a value")
@@ -272,7 +281,7 @@ def _tokens(conn: duckdb.DuckDBPyConnection, secret: bytes, features: list[Featu
             width = VARIANT_HEX if f.variants else TOKEN_HEX
             token = f"list_transform({f.value('v')}, lambda x: {_hmac_sql('x', '', width)})"
         else:
-            token = _hmac_sql("v", "")
+            token = _hmac_sql(f.value("v"), "")
         clear = ident("_clear_" + f.name)
         conn.execute(
             f"CREATE OR REPLACE TEMP TABLE _tok_{f.name} AS SELECT v, {token} AS t "

@@ -97,6 +97,9 @@ def _comparisons(features: set[str], mode: Mode, sql: Engine) -> list[Any]:
         if f"{part}_var" in features:
             levels.append(_m(cll.CustomLevel(sql.one_edit(f"{part}_var"),
                                              "One letter apart or two swapped"), 0.04))  # fmt: skip
+        if f"{part}_phon" in features:
+            levels.append(_m(cll.CustomLevel(f"{part}_phon_l = {part}_phon_r",
+                                             "Sounds alike"), 0.03))  # fmt: skip
         levels += _fuzzy(sql, part, mode, (0.05, 0.03))
         if other in features:
             levels.append(_m(cll.CustomLevel(f"{part}_l = {other}_r",

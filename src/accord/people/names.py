@@ -432,3 +432,17 @@ def canonical_nicknames(values: pa.Array) -> pa.Array:
     if names.type != values.type:
         names = names.cast(values.type)
     return lists.take(pc.index_in(values, value_set=names))
+
+
+def phonetic_codes(values: pa.Array) -> pa.Array:
+    """DuckDB function body: each name's Metaphone code (``catherine`` and ``kathryn``
+    are both ``K0RN``), null for a null or a name with no letters it codes.
+
+    Metaphone rather than Soundex: it keeps the first letter's sound, not its spelling,
+    so a K and a C that sound alike agree. Computed by ``jellyfish``; callers make one
+    call per distinct name, not per record.
+    """
+    import jellyfish
+
+    codes = [None if v is None else (jellyfish.metaphone(v) or None) for v in values.to_pylist()]
+    return text_array(codes)

@@ -28,7 +28,7 @@ from accord.people.models import (
     StandardisationOptions,
     StandardisedRecord,
 )
-from accord.people.names import canonical_nicknames, plan_names
+from accord.people.names import canonical_nicknames, phonetic_codes, plan_names
 from accord.people.plan import FINAL, FieldPlan
 from accord.people.postcodes import plan_postcode
 from accord.people.sql import blank_to_null, ident
@@ -42,15 +42,22 @@ def _nfkc(values: pa.Array) -> pa.Array:
 def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Give a DuckDB connection the functions the standardisation SQL uses.
 
-    Each takes a column of text as Arrow. The phone and nickname functions give NULL for
-    a number that is not valid and a name not listed, which DuckDB's default null
-    handling would reject, hence ``SPECIAL``.
+    Each takes a column of text as Arrow. The phone, nickname and phonetic functions give
+    NULL for a number that is not valid, a name not listed or one with nothing to code,
+    which DuckDB's default null handling would reject, hence ``SPECIAL``. A connection
+    prepared before is left as it is.
     """
+    present = {r[0] for r in conn.execute(
+        "SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'accord_%'"
+    ).fetchall()}  # fmt: skip
     for name, body, returns, nulls in (
         ("accord_nfkc", _nfkc, "VARCHAR", FunctionNullHandling.DEFAULT),
         ("accord_phone_e164", international_e164, "VARCHAR", FunctionNullHandling.SPECIAL),
         ("accord_nicknames", canonical_nicknames, "VARCHAR[]", FunctionNullHandling.SPECIAL),
+        ("accord_phonetic", phonetic_codes, "VARCHAR", FunctionNullHandling.SPECIAL),
     ):
+        if name in present:
+            continue
         conn.create_function(name, body, ["VARCHAR"], returns, type=PythonUDFType.ARROW,
                              null_handling=nulls, side_effects=False)  # fmt: skip
     return conn
