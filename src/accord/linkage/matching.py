@@ -39,6 +39,11 @@ pairs took longer than the whole of the rest of the match."""
 _U_MIN_PAIRS = 100_000
 
 
+_EM_MAX_PAIRS = 2_000_000
+"""Pairs each EM session learns from at most: a sample of records (hashed, so a re-run
+agrees) past that. At a million people, blocking on date of birth alone gives some
+13,000,000 pairs, and m probabilities are as well estimated from two million."""
+
 _PREDICTED = 0.01
 """Pairs kept from prediction: down to this match probability, before the prior's step."""
 _SCORED = 0.5
@@ -250,7 +255,9 @@ def _scored(
     training = model.training_rules(features) if link_type != "dedupe_only" else []
     for rule in training:
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), max_pairs=_EM_MAX_PAIRS
+            )
         except EMTrainingException:
             # No pair agrees on this rule's fields (with a wrong secret, none agrees on
             # anything): nothing to learn here, and nothing for the rule to bring in.
