@@ -108,4 +108,4 @@ def test_blank_labels_are_skipped_and_the_report_gives_blocking_recall(
     _link(population, tmp_path, new_secret(), options=LinkOptions(report=report))
     summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
     assert 0.9 <= summary["estimated_blocking_recall"] <= 1
-    assert "l.dob = r.dob" in summary["blocking_rules_recall"]
+    assert "l.dob = r.dob AND l.sex = r.sex" in summary["blocking_rules_recall"]
