@@ -20,9 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 from accord.catalog.errors import LineageError
 from accord.catalog.models import DatasetRef, EventType, Job, Lineage, RunEvent
 from accord.catalog.openlineage import facet
-from accord.catalog.repository import StoredSnapshot, runs_producing, save_event, stored_snapshots
+from accord.catalog.repository import runs_producing, save_event
 from accord.catalog.types import RunId
-from accord.sources import get_snapshot
+from accord.sources import SnapshotInfo, get_snapshot, snapshot_history
 from accord.store import Workspace
 
 INGEST_JOB = "ingest"
@@ -88,7 +88,7 @@ def record_derivation(
     return rid
 
 
-def ingest_run(namespace: str, snap: StoredSnapshot) -> RunEvent:
+def ingest_run(namespace: str, snap: SnapshotInfo) -> RunEvent:
     """The ingest of a snapshot as a completed run: source file in, snapshot out."""
     run_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{namespace}/{snap.dataset}/{snap.content_hash}")
     source = _source_ref(namespace, snap)
@@ -96,8 +96,8 @@ def ingest_run(namespace: str, snap: StoredSnapshot) -> RunEvent:
         "outputStatistics": facet(ROWS_FACET, rowCount=snap.rows),
     })  # fmt: skip
     job_facets = {"accordSource": facet(SOURCE_FACET, kind=snap.source_kind, source=snap.source,
-                                        mapping=snap.mapping, asOf=snap.as_of.isoformat(),
-                                        rowsRead=snap.read_rows,
+                                        mapping=snap.mapping_document(),
+                                        asOf=snap.as_of.isoformat(), rowsRead=snap.read_rows,
                                         rowsQuarantined=snap.quarantined_rows)}  # fmt: skip
     return RunEvent(
         EventType.COMPLETE, snap.created_at, RunId(str(run_id)),
@@ -105,10 +105,10 @@ def ingest_run(namespace: str, snap: StoredSnapshot) -> RunEvent:
     )  # fmt: skip
 
 
-def _source_ref(namespace: str, snap: StoredSnapshot) -> DatasetRef:
+def _source_ref(namespace: str, snap: SnapshotInfo) -> DatasetRef:
     """The legacy source as OpenLineage names it: a file on the node, or a database's query."""
     if snap.source_kind == "sql":
-        query = (snap.mapping.get("source") or {}).get("query") or "(query)"
+        query = (snap.mapping_document().get("source") or {}).get("query") or "(query)"
         return DatasetRef(snap.source, str(query))
     return DatasetRef(f"file://{namespace.removeprefix('accord://')}", snap.source)
 
@@ -136,7 +136,7 @@ def lineage(workspace: Workspace, subjects: Iterable[DatasetRef]) -> Lineage:
 def _producers(conn: Connection, namespace: str, ref: DatasetRef) -> list[RunEvent]:
     """The runs that made ``ref``: its ingest if it is a snapshot, else recorded runs."""
     if ref.namespace == namespace:
-        snaps = stored_snapshots(conn, ref.name, ref.version)
+        snaps = snapshot_history(conn, ref.name, ref.version)
         if snaps:
             return [ingest_run(namespace, snaps[-1])]
     completed = [r for r in (_merge(events) for events in runs_producing(conn, ref)) if r]

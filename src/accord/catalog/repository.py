@@ -7,11 +7,8 @@ run event, so sources need not know the catalogue exists.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -19,25 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from accord.catalog.models import DatasetMetadata, DatasetRef, RunEvent
 from accord.catalog.openlineage import from_json, to_json
 from accord.sources import UnknownDataset
-from accord.store import catalog_metadata, datasets, lineage_datasets, lineage_events, snapshots
-
-
-@dataclass(frozen=True)
-class StoredSnapshot:
-    """What sources stored about a snapshot, mapping included."""
-
-    dataset: str
-    version: int
-    content_hash: str
-    path: str
-    rows: int
-    read_rows: int
-    quarantined_rows: int
-    source: str
-    source_kind: str
-    mapping: dict[str, Any]
-    as_of: date
-    created_at: datetime
+from accord.store import catalog_metadata, datasets, lineage_datasets, lineage_events
 
 
 def save_metadata(engine: Engine, dataset: str, described: DatasetMetadata) -> None:
@@ -72,38 +51,6 @@ def described(engine: Engine) -> set[str]:
     )
     with engine.connect() as conn:
         return set(conn.execute(query).scalars())
-
-
-def stored_snapshots(
-    conn: Connection, dataset: str, version: str | None = None
-) -> list[StoredSnapshot]:
-    """Every snapshot of ``dataset`` (or the one with content hash ``version``), oldest first."""
-    query = (
-        sa.select(snapshots, datasets.c.name)
-        .join(datasets, datasets.c.id == snapshots.c.dataset_id)
-        .where(datasets.c.name == dataset)
-        .order_by(snapshots.c.version)
-    )
-    if version is not None:
-        query = query.where(snapshots.c.content_hash == version)
-    return [_stored(r) for r in conn.execute(query)]
-
-
-def _stored(r: sa.Row[Any]) -> StoredSnapshot:
-    return StoredSnapshot(
-        dataset=r.name, version=r.version, content_hash=r.content_hash, path=r.path,
-        rows=r.rows, read_rows=r.read_rows, quarantined_rows=r.quarantined_rows,
-        source=r.source, source_kind=r.source_kind, mapping=_mapping(r.mapping),
-        as_of=r.as_of, created_at=r.created_at,
-    )  # fmt: skip
-
-
-def _mapping(text: str) -> dict[str, Any]:
-    try:
-        found = json.loads(text)
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
 
 
 def save_event(engine: Engine, event: RunEvent) -> None:

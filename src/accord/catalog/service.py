@@ -14,16 +14,20 @@ from accord.catalog.formats import get_format
 from accord.catalog.lineage import lineage, node_namespace
 from accord.catalog.models import Column, DatasetMetadata, DatasetRef, Entry, Version
 from accord.catalog.repository import (
-    StoredSnapshot,
     described,
     load_metadata,
     recorded_outputs,
     save_metadata,
-    stored_snapshots,
 )
 from accord.people import ident, lit
 from accord.quality import Kitemark, assessments
-from accord.sources import UnknownDataset, get_snapshot, latest_snapshots
+from accord.sources import (
+    SnapshotInfo,
+    UnknownDataset,
+    get_snapshot,
+    latest_snapshots,
+    snapshot_history,
+)
 from accord.store import Workspace, duckdb_connect
 
 
@@ -81,7 +85,7 @@ def entry(workspace: Workspace, name: str, *, columns: bool = False) -> Entry:
     in DuckDB, for the formats that describe the data's shape.
     """
     with workspace.engine.connect() as conn:
-        snaps = stored_snapshots(conn, name)
+        snaps = snapshot_history(conn, name)
     derived = recorded_outputs(workspace.engine, name)
     if not snaps and not derived:
         raise UnknownDataset(
@@ -106,7 +110,7 @@ def export(workspace: Workspace, name: str, format_name: str) -> str:
 
 
 def _versions(
-    workspace: Workspace, snaps: list[StoredSnapshot], with_columns: bool
+    workspace: Workspace, snaps: list[SnapshotInfo], with_columns: bool
 ) -> tuple[Version, ...]:
     quality = (
         {a.version: a for a in assessments(workspace.engine, snaps[0].dataset)} if snaps else {}

@@ -22,6 +22,7 @@ from accord.cli.common import (
     WorkspaceOption,
     emit_json,
     handle_errors,
+    one_of,
     out,
     workspace_at,
 )
@@ -30,12 +31,6 @@ catalog = typer.Typer(help="The catalogue: descriptions, versions, quality and p
                       no_args_is_help=True)  # fmt: skip
 
 DatasetArgument = Annotated[str, typer.Argument(help="The dataset.")]
-
-
-def _format(name: str) -> str:
-    if name not in formats():
-        raise typer.BadParameter(f"{name!r}: choose one of {', '.join(formats())}")
-    return name
 
 
 @catalog.command("list")
@@ -153,7 +148,7 @@ def export_dataset(
         typer.Option(
             "--format",
             "-f",
-            callback=_format,
+            callback=one_of(formats),
             help="dcat (JSON-LD), datapackage (datapackage.json), prov (PROV-JSON) or "
             "openlineage (run events).",
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -85,6 +85,19 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(2) from exc
 
     return wrapper
+
+
+def one_of(choices: Callable[[], Iterable[str]]) -> Callable[[str], str]:
+    """An option callback refusing a name not in a registry (read when the option is
+    parsed, so what a plugin registered counts)."""
+
+    def check(name: str) -> str:
+        known = list(choices())  # in the order the registry lists them
+        if name not in known:
+            raise typer.BadParameter(f"{name!r}: choose one of {', '.join(known)}")
+        return name
+
+    return check
 
 
 def workspace_at(path: Path) -> Workspace:

@@ -12,6 +12,7 @@ from accord.cli.common import (
     as_of_date,
     emit_json,
     handle_errors,
+    one_of,
     out,
     progress_bar,
 )
@@ -19,17 +20,10 @@ from accord.linkage import ENGINES, LinkOptions, LinkReport, Mode, read_secret
 from accord.linkage import dedupe as dedupe_source
 from accord.linkage import link as link_sources
 
-
-def _engine(name: str) -> str:
-    if name not in ENGINES:
-        raise typer.BadParameter(f"{name!r}: choose one of {', '.join(sorted(ENGINES))}")
-    return name
-
-
 EngineOption = Annotated[
     str,
     typer.Option(
-        callback=_engine,
+        callback=one_of(lambda: ENGINES),
         help="Where the model runs: duckdb (embedded) or spark (a local Spark session, or "
         "the cluster named by the spark_master setting).",
     ),

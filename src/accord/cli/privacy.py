@@ -15,6 +15,7 @@ from accord.cli.common import (
     WorkspaceOption,
     emit_json,
     handle_errors,
+    one_of,
     out,
     workspace_at,
 )
@@ -37,17 +38,14 @@ optout = typer.Typer(help="The node's opt-out registers, consulted at every disc
 NhsNumber = Annotated[str, typer.Argument(help="The person's NHS number.")]
 
 
-def _scheme(name: str) -> str:
-    if name not in SCHEMES:
-        raise typer.BadParameter(f"{name!r}: choose one of {', '.join(sorted(SCHEMES))}")
-    return name
-
-
 SchemeOption = Annotated[
     str,
-    typer.Option(callback=_scheme, help="national (the national data opt-out pattern) or "
-                 "objection (Article 21 objections upheld)."),
-]  # fmt: skip
+    typer.Option(
+        callback=one_of(lambda: SCHEMES),
+        help="national (the national data opt-out pattern) or objection (Article 21 "
+        "objections upheld).",
+    ),
+]
 
 
 @optout.command("register")
@@ -99,19 +97,16 @@ def count(workspace: WorkspaceOption = Path(), json_output: JsonOption = False) 
         out.print(f"{scheme}: {n:,}")
 
 
-def _preset(name: str) -> str:
-    if name not in PRESETS:
-        raise typer.BadParameter(f"{name!r}: choose one of {', '.join(sorted(PRESETS))}")
-    return name
-
-
 TableArgument = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, help="A CSV file of counts, a row per cell.")
 ]
 ByOption = Annotated[list[str], typer.Option("--by", help="A dimension column (repeat).")]
 PresetOption = Annotated[
     str,
-    typer.Option(callback=_preset, help="hes: 1-7 hidden, others rounded to 5; tre: 1-9 hidden."),
+    typer.Option(
+        callback=one_of(lambda: PRESETS),
+        help="hes: 1-7 hidden, others rounded to 5; tre: 1-9 hidden.",
+    ),
 ]
 OutOption = Annotated[
     Path | None,

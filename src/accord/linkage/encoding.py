@@ -22,7 +22,7 @@ import duckdb
 
 from accord.linkage.errors import NothingToCompare
 from accord.linkage.models import Encoded, Mode, References
-from accord.people import ident, lit, prepare
+from accord.people import hmac_params, hmac_sql, ident, lit, prepare
 
 TOKEN_HEX = 32
 """Hex characters kept of each HMAC: 128 bits."""
@@ -146,17 +146,6 @@ def _key(secret: bytes, purpose: str) -> bytes:
     return hmac.new(secret, b"accord-linkage/" + purpose.encode(), hashlib.sha256).digest()
 
 
-def _hmac_sql(expr: str, name: str, hex_chars: int = TOKEN_HEX) -> str:
-    """HMAC-SHA256 of ``expr`` (text) with the pads bound as ``$i_name`` and ``$o_name``."""
-    inner = f"unhex(sha256($i_{name} || encode({expr})))"
-    return f"left(sha256($o_{name} || {inner}), {hex_chars})"
-
-
-def _pads(key: bytes) -> tuple[bytes, bytes]:
-    block = key.ljust(64, b"\0")
-    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
-
-
 def present_columns(conn: duckdb.DuckDBPyConnection, snapshot: Path) -> set[str]:
     """The standardised columns of ``snapshot`` holding at least one value."""
     cols = [
@@ -204,9 +193,9 @@ def encode(
     if mode is Mode.PRIVATE:
         assert secret is not None
         ref_key = _key(secret, f"ref/{run}/{party}")
-        params["i_ref"], params["o_ref"] = _pads(ref_key)
+        params |= hmac_params(ref_key, "ref")
         # Keyed to the run and the record's row, so duplicate record ids stay distinct.
-        ref = _hmac_sql("record_id || '/' || source_row::VARCHAR", "ref")
+        ref = hmac_sql("record_id || '/' || source_row::VARCHAR", "ref", TOKEN_HEX)
     else:
         ref = "record_id || '/' || source_row::VARCHAR"
     cols = [f"{ref} AS ref"]
@@ -276,17 +265,17 @@ def _tokens(conn: duckdb.DuckDBPyConnection, secret: bytes, features: list[Featu
     out = []
     for f in features:
         key = f.key or f.name
-        params = dict(zip(("i", "o"), _pads(_key(secret, f"token/{key}")), strict=True))
+        params = hmac_params(_key(secret, f"token/{key}"), "t")
         if f.kind == "list":
             width = VARIANT_HEX if f.variants else TOKEN_HEX
-            token = f"list_transform({f.value('v')}, lambda x: {_hmac_sql('x', '', width)})"
+            token = f"list_transform({f.value('v')}, lambda x: {hmac_sql('x', 't', width)})"
         else:
-            token = _hmac_sql(f.value("v"), "")
+            token = hmac_sql(f.value("v"), "t", TOKEN_HEX)
         clear = ident("_clear_" + f.name)
         conn.execute(
             f"CREATE OR REPLACE TEMP TABLE _tok_{f.name} AS SELECT v, {token} AS t "
             f"FROM (SELECT DISTINCT {clear} AS v FROM _enc WHERE {clear} IS NOT NULL)",
-            {f"{k}_": pad for k, pad in params.items()},
+            params,
         )
         out.append(f"_tok_{f.name}.t AS {ident(f.name)}")
     return out

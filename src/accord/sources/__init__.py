@@ -4,7 +4,7 @@ Public face: :func:`ingest` and its :class:`IngestReport`; :func:`standardise` (
 to a standardised Parquet file, published nowhere, for work outside a workspace);
 :func:`load_mapping` and the :class:`Mapping` model; the reader registry
 (:class:`Reader`, :func:`register_reader`, :func:`reader_for`); snapshot queries
-(:func:`latest_snapshots`, :func:`get_snapshot`, :func:`quarantined`,
+(:func:`latest_snapshots`, :func:`get_snapshot`, :func:`snapshot_history`, :func:`quarantined`,
 :func:`statistics`); :func:`export_snapshot`; the error tree under :class:`SourceError`.
 Readers live in ``readers/``, one module per format.
 """
@@ -35,6 +35,7 @@ from accord.sources.repository import (
     get_snapshot,
     latest_snapshots,
     quarantined,
+    snapshot_history,
     statistics,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "reader_for",
     "readers",
     "register_reader",
+    "snapshot_history",
     "standardise",
     "statistics",
 ]

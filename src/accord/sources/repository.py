@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -46,6 +48,16 @@ class SnapshotInfo:
     source_kind: str
     as_of: date
     created_at: datetime
+    mapping: str = "{}"
+    """The mapping it was read with, as the JSON the store keeps."""
+
+    def mapping_document(self) -> dict[str, Any]:
+        """:attr:`mapping` parsed (an empty mapping if the stored text is not one)."""
+        try:
+            found = json.loads(self.mapping)
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ def save_snapshot(
         id=snapshot_id, dataset=new.dataset, version=version, content_hash=new.content_hash,
         path=new.path, rows=new.rows, read_rows=new.read_rows,
         quarantined_rows=new.quarantined_rows, source=new.source, source_kind=new.source_kind,
-        as_of=new.as_of, created_at=now,
+        as_of=new.as_of, created_at=now, mapping=new.mapping,
     )  # fmt: skip
 
 
@@ -133,6 +145,7 @@ def _info(row: sa.Row[tuple[object, ...]]) -> SnapshotInfo:
         path=m["path"], rows=m["rows"], read_rows=m["read_rows"],
         quarantined_rows=m["quarantined_rows"], source=m["source"],
         source_kind=m["source_kind"], as_of=m["as_of"], created_at=m["created_at"],
+        mapping=m["mapping"],
     )  # fmt: skip
 
 
@@ -140,6 +153,17 @@ def _snapshot_select() -> sa.Select[tuple[object, ...]]:
     return sa.select(snapshots, datasets.c.name).join(
         datasets, datasets.c.id == snapshots.c.dataset_id
     )
+
+
+def snapshot_history(
+    conn: Connection, dataset: str, content_hash: str | None = None
+) -> list[SnapshotInfo]:
+    """Every snapshot of ``dataset`` (or the one with ``content_hash``), oldest first, read
+    on the caller's connection (so a caller can read them with other tables at once)."""
+    query = _snapshot_select().where(datasets.c.name == dataset).order_by(snapshots.c.version)
+    if content_hash is not None:
+        query = query.where(snapshots.c.content_hash == content_hash)
+    return [_info(r) for r in conn.execute(query)]
 
 
 def latest_snapshots(engine: Engine) -> list[SnapshotInfo]:
