@@ -17,6 +17,9 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@# Bytecode once, at install: where PYTHONDONTWRITEBYTECODE is set (as on our CI
+	@# machines) every process would otherwise compile pandas, Splink and the rest anew.
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
 	touch $(STAMP)
 
 # PostgreSQL runs in the test suite (started by the suite itself, on a throwaway data

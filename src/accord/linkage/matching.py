@@ -1,12 +1,13 @@
 """The linking party's side: match two providers' encodings, knowing nothing else.
 
 Splink (on the engine chosen: DuckDB by default, see ``engines``) estimates the model
-without labels: the chance that two random
-records match from rules no true pair is likely to fail, u from random pairs (seeded),
-m by expectation maximisation over a few blocking rules; it then scores every pair the
-prediction rules bring together. Decisions are the pairs at or above the threshold,
-one-to-one by default (best first). Whichever engine scored them, the pairs come back to
-the linking party's DuckDB connection and are decided there.
+without labels: u from random pairs (seeded), m by expectation maximisation over a few
+blocking rules, the chance that two random records match from the pairs that strong
+rules find and the share of true pairs the learnt m say they find; the true pairs among
+the random ones are then taken out of u and of the term frequencies (``calibrate``). It
+then scores every pair the prediction rules bring together. Decisions are the pairs at
+or above the threshold, one-to-one by default (best first). Whichever engine scored
+them, the pairs come back to the linking party's DuckDB connection and are decided there.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from splink import Linker, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.exceptions import EMTrainingException
 
-from accord.linkage import labels, model, recall
+from accord.linkage import calibrate, labels, model, recall
 from accord.linkage.engines import DuckDBEngine, Engine
 from accord.linkage.errors import BadEncoding, NothingToCompare
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched
 from accord.linkage.report import amend_summary, write_report
-from accord.people import lit
+from accord.people import ident, lit
 
 _U_SAMPLE_PAIRS = 1_000_000
 """Random pairs sampled to estimate u probabilities (seeded, so a re-run agrees)..."""
@@ -81,6 +82,8 @@ def match(
         f"1 / (1 + pow(2, -{weight})) AS match_probability) FROM {table}"
     )
     table = "_shifted"
+    if options.one_to_one:
+        table = _one_match_each(conn, table, left.rows, right.rows)
     threshold, scored_labels = options.threshold, 0
     if options.labels is not None:
         tuned = labels.tuned_threshold(conn, table, options.labels, options.threshold,
@@ -130,6 +133,42 @@ def _prior_shift(conn: duckdb.DuckDBPyConnection, table: str, prior: float, pair
         return 0.0
     estimate = found / pairs
     return math.log2(estimate / (1 - estimate)) - math.log2(prior / (1 - prior))
+
+
+def _one_match_each(conn: duckdb.DuckDBPyConnection, table: str, left: int, right: int) -> str:
+    """Each pair's probability given the other candidates of both its records.
+
+    Scored alone, a pair's chance is its odds against those of any two records. Linked
+    one to one, a record has at most one match on the other side, and some share of
+    records have one (``M / N`` by the pairs found, ``M``): for a left record, either
+    it has no match (``1 - M / N_left``) or its match is one of its candidates, each as
+    likely as its odds (``2 ** match_weight``), so
+
+        P(l and r match) = odds(l, r) / (1 - M / N_left + sum of odds(l, r') over r')
+
+    and the same from the right record; a pair keeps the lower of the two. A record
+    with one good candidate where nearly every record has a match is more surely
+    linked than the pair alone says; one with two candidates as good, less.
+    """
+    (found,), *_ = conn.execute(
+        "SELECT least(count(DISTINCT ref_l), count(DISTINCT ref_r)) "
+        f"FROM {table} WHERE match_probability >= 0.5"
+    ).fetchall()
+    # However many are found, at least half a record on each side has no match.
+    unmatched_l = max(1 - found / max(left, 1), 0.5 / max(left, 1))
+    unmatched_r = max(1 - found / max(right, 1), 0.5 / max(right, 1))
+    odds = "pow(2, match_weight)"
+    posterior = (
+        f"least({odds} / ({unmatched_l!r} + sum({odds}) OVER (PARTITION BY ref_l)), "
+        f"{odds} / ({unmatched_r!r} + sum({odds}) OVER (PARTITION BY ref_r)))"
+    )
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _posterior AS SELECT * REPLACE (p AS match_probability, "
+        "log2(p / greatest(1 - p, 1e-300)) AS match_weight) "
+        f"FROM (SELECT *, {posterior} AS p FROM {table})"
+    )
+    conn.execute("ALTER TABLE _posterior DROP COLUMN p")
+    return "_posterior"
 
 
 def _linkage_ids(
@@ -239,9 +278,7 @@ def _scored(
                     log_level=logging.ERROR)  # fmt: skip
     strong: tuple[tuple[str, ...], ...] = (("nhs", "dob"), ("given", "family", "dob"), ("nhs",))
     rules = [r for r in strong if set(r) <= features]
-    if rules and _agreeing(engine, list(sides), rules):
-        deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    agreeing = bool(rules) and _agreeing(engine, list(sides), rules)
     records = sum(e.rows for e in sides.values())
     pairs = max(_U_MIN_PAIRS, min(_U_SAMPLE_PAIRS, _U_PAIRS_PER_RECORD * records))
     # One chunk: every sampled pair counts (Splink stops chunking once each level has a
@@ -262,8 +299,51 @@ def _scored(
             # No pair agrees on this rule's fields (with a wrong secret, none agrees on
             # anything): nothing to learn here, and nothing for the rule to bring in.
             continue
+    if agreeing:
+        # The prior from the pairs the strong rules find, over the share of true pairs
+        # the learnt model says they find; then u without the true pairs in its sample.
+        deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
+        counts = _counts(sides, features)
+        found = calibrate.rules_recall(linker, rules, _recorded(sides, counts))
+        try:
+            linker.training.estimate_probability_two_random_records_match(deterministic, found)
+        except ValueError:  # the rules found more pairs than that share allows: take all
+            linker.training.estimate_probability_two_random_records_match(deterministic, 1.0)
+        calibrate.remove_matches_from_u(linker, pairs)
+        if link_type == "link_only":
+            left, right = sides.values()
+            calibrate.strangers_term_frequencies(
+                linker, {f: sum(c) for f, c in counts.items()}, left.rows * right.rows
+            )
     scored = linker.inference.predict(threshold_match_probability=min(floor, options.threshold))
     return linker, scored
+
+
+def _counts(sides: dict[str, Encoded], fields: set[str]) -> dict[str, list[int]]:
+    """Per field present: how many records of each side have it (a source twice, in a
+    dedupe)."""
+    present = sorted(f for f in fields if all(f in e.features for e in sides.values()))
+    both = list(sides.values()) * (2 if len(sides) == 1 else 1)
+    counts: dict[str, list[int]] = {f: [] for f in present}
+    if not present:
+        return counts
+    with duckdb.connect() as conn:
+        for side in both:
+            row = conn.execute(
+                "SELECT "
+                + ", ".join(f"count({ident(f)})" for f in present)
+                + f" FROM read_parquet({lit(str(side.path))})"
+            ).fetchall()[0]
+            for field, count in zip(present, row, strict=True):
+                counts[field].append(int(count))
+    return counts
+
+
+def _recorded(sides: dict[str, Encoded], counts: dict[str, list[int]]) -> dict[str, float]:
+    """Per field: the chance that a pair has it recorded on both sides."""
+    rows = [e.rows for e in sides.values()] * (2 if len(sides) == 1 else 1)
+    return {f: math.prod(c / max(r, 1) for c, r in zip(n, rows, strict=True))
+            for f, n in counts.items()}  # fmt: skip
 
 
 def _agreeing(engine: Engine, sides: list[str], rules: list[tuple[str, ...]]) -> bool:

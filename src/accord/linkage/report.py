@@ -20,7 +20,10 @@ from accord.linkage.models import LinkOptions, Mode
 from accord.people import lit
 
 REVIEW_PAIRS = 200
-"""At most this many pairs near the threshold are offered for clerical review."""
+"""At most this many pairs near the threshold are offered for clerical review..."""
+REVIEW_FROM, REVIEW_TO = 0.05, 0.999
+"""...from those the model is unsure of: on both sides of the threshold, for a record
+with two candidates as good has each below one half."""
 
 
 def write_report(
@@ -42,7 +45,7 @@ def write_report(
         "match_weight_histogram.html": linker.visualisations.match_weights_histogram(scored),
     }
     near = (
-        f"SELECT * FROM {table} WHERE match_probability BETWEEN 0.5 AND 0.999 "
+        f"SELECT * FROM {table} WHERE match_probability BETWEEN {REVIEW_FROM} AND {REVIEW_TO} "
         f"ORDER BY abs(match_probability - {float(options.threshold)}), ref_l, ref_r"
     )
     sample = _records(conn, f"{near} LIMIT 10")

@@ -12,6 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -173,14 +174,18 @@ def link(
     try:
         if ids is not None:
             ids.mkdir(parents=True, exist_ok=True)
-        left_done, left_enc, left_refs = _provide(
-            work, "left", left, left_mapping, run=run, mode=mode, secret=secret,
-            settings=settings, as_of=as_of, progress=progress, prior_ids=_prior(ids, "left"),
-        )  # fmt: skip
-        right_done, right_enc, right_refs = _provide(
-            work, "right", right, right_mapping, run=run, mode=mode, secret=secret,
-            settings=settings, as_of=as_of, progress=progress, prior_ids=_prior(ids, "right"),
-        )  # fmt: skip
+        # The providers are two organisations: each does its part at the same time.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-provider") as pool:
+            parts = [
+                pool.submit(_provide, work, party, source, mapping, run=run, mode=mode,
+                            secret=secret, settings=settings, as_of=as_of, progress=progress,
+                            prior_ids=_prior(ids, party))
+                for party, source, mapping in (("left", left, left_mapping),
+                                               ("right", right, right_mapping))
+            ]  # fmt: skip
+            (left_done, left_enc, left_refs), (right_done, right_enc, right_refs) = (
+                part.result() for part in parts
+            )
         progress("match", 0, None)
         asked = replace(options or LinkOptions(), linkage_ids=ids is not None)
         if labelled is not None:

@@ -8,6 +8,7 @@ follow in a fixed order, CSV last because it takes any path without a URL scheme
 
 from __future__ import annotations
 
+import threading
 from importlib import import_module
 from pathlib import Path
 
@@ -25,6 +26,7 @@ BUILTIN_READERS = (
 
 _readers: list[type[Reader]] = []
 _builtins_loaded = False
+_loading = threading.Lock()
 
 
 def register_reader(cls: type[Reader]) -> type[Reader]:
@@ -37,10 +39,11 @@ def register_reader(cls: type[Reader]) -> type[Reader]:
 def readers() -> list[type[Reader]]:
     """Every registered reader in the order they are asked (see the module docstring)."""
     global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        for module in BUILTIN_READERS:
-            import_module(module)
+    with _loading:  # two providers may ask at once: neither may see a half-filled registry
+        if not _builtins_loaded:
+            for module in BUILTIN_READERS:
+                import_module(module)
+            _builtins_loaded = True
     # Importing a built-in module early (a test, a plugin) must not change who is asked first.
     rank = {module: i for i, module in enumerate(BUILTIN_READERS)}
     third_party = [c for c in _readers if c.__module__ not in rank]
