@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import math
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,7 +12,6 @@ import splink.comparison_level_library as cll
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink import comparison_library as cl
 
-from accord.linkage import LinkOptions, link
 from accord.linkage.calibrate import (
     UNSEEN_PAIRS,
     remove_matches_from_u,
@@ -23,7 +19,6 @@ from accord.linkage.calibrate import (
     strangers_term_frequencies,
 )
 from accord.linkage.matching import _one_match_each
-from tests.linkage.conftest import AS_OF, Population, scores
 
 PRIOR = 0.01
 
@@ -117,23 +112,6 @@ def test_term_frequencies_count_strangers_not_the_record_nor_its_match() -> None
     dob = math.log2(0.9 / 0.02)  # dob has no term frequencies: its own u
     prior = math.log2(PRIOR / (1 - PRIOR))
     assert bob["match_weight"] == pytest.approx(prior + math.log2(0.9 / after["bob"]) + dob)
-
-
-def test_the_model_estimates_the_share_it_links_from_its_own_probabilities(
-    population: Population, tmp_path: Path
-) -> None:
-    """Calibrated probabilities: the report's estimates agree with the truth."""
-    folder, report = population.folder, tmp_path / "report"
-    options = LinkOptions(report=report)
-    result = link(str(folder / "gp.csv"), str(folder / "hospital.xlsx"),
-                  folder / "gp.mapping.yaml", folder / "hospital.mapping.yaml",
-                  tmp_path / "pairs.csv", options=options, as_of=AS_OF)  # fmt: skip
-    summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
-    with result.out.open(encoding="utf-8", newline="") as fh:
-        found = {(r["left_id"], r["right_id"]) for r in csv.DictReader(fh)}
-    precision, recall, _ = scores(found, population.true_pairs)
-    assert summary["estimated_precision"] == pytest.approx(precision, abs=0.02)
-    assert summary["estimated_recall"] == pytest.approx(recall, abs=0.02)
 
 
 def test_one_to_one_weighs_a_pair_against_the_other_candidates_of_its_records() -> None:
