@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -123,13 +124,21 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[str, int, int | None
         disable=quiet or not err.is_terminal,
     )
     tasks: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def owner(phase: str) -> str | None:
+        """``left`` of ``left read``: phases of one party (the two providers of a link
+        work at the same time) follow each other; a phase of no party follows all."""
+        return phase.split(" ", 1)[0] if " " in phase else None
 
     def update(phase: str, done: int, total: int | None) -> None:
-        if phase not in tasks:
-            for other in tasks.values():
-                progress.update(other, completed=progress.tasks[other].total or 0)
-            tasks[phase] = progress.add_task(phase, total=total)
-        progress.update(tasks[phase], completed=done, total=total)
+        with lock:
+            if phase not in tasks:
+                for name, other in tasks.items():
+                    if owner(phase) in (None, owner(name)):
+                        progress.update(other, completed=progress.tasks[other].total or 0)
+                tasks[phase] = progress.add_task(phase, total=total)
+            progress.update(tasks[phase], completed=done, total=total)
 
     with progress:
         yield update

@@ -1,4 +1,4 @@
-"""Putting a trained model's estimates right before it scores: the prior and u.
+"""Putting a trained model's estimates right before it scores: prior, u, frequencies.
 
 Splink estimates u (how often two records that are *not* the same person land in a
 level) from random pairs, and some random pairs are the same person: one in
@@ -26,7 +26,7 @@ UNSEEN_PAIRS = 0.5
 sample (the add-one-half rule), not zero: its evidence is strong but finite."""
 
 
-def exact_m(linker: Any, field: str) -> float:
+def _exact_m(linker: Any, field: str) -> float:
     """The learnt chance that a true pair records ``field`` equal (given both recorded)."""
     comparison = _comparison(linker, field)
     level = next(level for level in comparison.comparison_levels if not level.is_null_level)
@@ -44,7 +44,7 @@ def rules_recall(
     the rules comes by inclusion and exclusion.
     """
     rules = [tuple(rule) for rule in rules]
-    agree = {f: recorded[f] * exact_m(linker, f) for rule in rules for f in rule}
+    agree = {f: recorded[f] * _exact_m(linker, f) for rule in rules for f in rule}
     total = 0.0
     for size in range(1, len(rules) + 1):
         for chosen in combinations(rules, size):
@@ -75,11 +75,6 @@ def remove_matches_from_u(linker: Any, sampled_pairs: int) -> None:
             elif m is not None:
                 u = float(level.u_probability)
                 level.u_probability = max((u - prior * float(m)) / (1 - prior), floor)
-
-
-def _comparison(linker: Any, field: str) -> Any:
-    settings = linker._settings_obj
-    return settings._get_comparison_by_output_column_name(field)
 
 
 def strangers_term_frequencies(linker: Any, records: Mapping[str, int], pairs: int) -> None:
@@ -117,3 +112,8 @@ def strangers_term_frequencies(linker: Any, records: Mapping[str, int], pairs: i
             output_type="splink_df",
         )
         linker.table_management.register_term_frequency_lookup(corrected, name)
+
+
+def _comparison(linker: Any, field: str) -> Any:
+    settings = linker._settings_obj
+    return settings._get_comparison_by_output_column_name(field)
