@@ -30,8 +30,21 @@ def disclosed(person: PersonKey, n: int = 0, hidden_until: date | None = None) -
     )
 
 
+def nhs_number(i: int) -> str:
+    """A valid NHS number made from ``i`` (its first nine digits, then the check digit),
+    or "" where no check digit fits."""
+    base = f"{i:09d}"
+    check = 11 - sum(int(d) * (10 - k) for k, d in enumerate(base)) % 11
+    return "" if check == 10 else base + str(check % 11)
+
+
+def nhs_numbers(n: int) -> list[str]:
+    """``n`` different valid NHS numbers."""
+    return [x for x in (nhs_number(i) for i in range(n + n // 10 + 2)) if x][:n]
+
+
 def people(ws: Workspace, n: int) -> list[PersonKey]:
-    return [person_key(ws, f"{i:010d}") for i in range(n)]
+    return [person_key(ws, number) for number in nhs_numbers(n)]
 
 
 def drop_triggers(ws: Workspace) -> None:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from accord import audit
 from accord.store import Workspace, open_workspace
+from tests.audit.support import nhs_numbers
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -26,8 +27,9 @@ CHILD = textwrap.dedent(
     from accord.store import open_workspace
 
     ws = open_workspace(Path(sys.argv[1]))
+    numbers = sys.argv[2].split(",")
     def person(n):
-        return audit.person_key(ws, f"{n:010d}")
+        return audit.person_key(ws, numbers[n])
     def event(n):
         return audit.RecordsDisclosed(
             person=person(n), agreement="a", recipient="r", recipient_role="analyst",
@@ -53,7 +55,8 @@ def test_a_killed_append_leaves_a_log_that_verifies_with_every_committed_event(
     workspace: Workspace,
 ) -> None:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(workspace.root)], env=env,
+    numbers = ",".join(nhs_numbers(160))
+    done = subprocess.run([sys.executable, "-c", CHILD, str(workspace.root), numbers], env=env,
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == -signal.SIGKILL, done.stderr
     ws = open_workspace(workspace.root)

@@ -67,6 +67,9 @@ def test_a_good_id_token_verifies_a_person(keys: tuple[Any, Any, dict[str, Any]]
     [
         ({"iss": "https://evil.example"}, "issuer"),
         ({"aud": "someone-else"}, "audience"),
+        ({"aud": [CLIENT, "another-client"]}, "azp"),
+        ({"aud": [CLIENT, "another-client"], "azp": "another-client"}, "azp"),
+        ({"azp": "another-client"}, "azp"),
         ({"exp": NOW - 3600}, "expired"),
         ({"nonce": "replayed"}, "nonce"),
         ({"iat": NOW + 3600}, "future"),
@@ -78,6 +81,13 @@ def test_bad_claims_are_refused(
     token = _token(keys[0], "RS256", "r1", **claims)
     with pytest.raises(IdentityNotVerified, match=why):
         _provider(keys[2]).verify({"id_token": token, "nonce": "n-1"})
+
+
+def test_a_token_for_several_audiences_names_this_client_as_its_party(
+    keys: tuple[Any, Any, dict[str, Any]],
+) -> None:
+    token = _token(keys[0], "RS256", "r1", aud=[CLIENT, "another-client"], azp=CLIENT)
+    assert _provider(keys[2]).verify({"id_token": token, "nonce": "n-1"}).nhs_number
 
 
 def test_forged_or_unknown_signatures_are_refused(keys: tuple[Any, Any, dict[str, Any]]) -> None:

@@ -71,3 +71,10 @@ def test_subject_access_response(workspace: Workspace) -> None:
 def test_a_person_key_needs_an_nhs_number(sqlite_workspace: Workspace) -> None:
     with pytest.raises(IdentityNotVerified):
         audit.person_key(sqlite_workspace, "Jane Smith")
+
+
+def test_a_mistyped_nhs_number_is_refused_not_keyed_as_another_person(
+    sqlite_workspace: Workspace,
+) -> None:
+    with pytest.raises(IdentityNotVerified, match="check digit"):
+        audit.person_key(sqlite_workspace, "943 476 5918")  # 9434765919 with its last digit slipped

@@ -2,11 +2,12 @@
 
 :class:`OidcProvider` is for production (GOV.UK One Login, NHS login): it checks an
 OpenID Connect ID token's signature against the provider's JWKS (RS256, ES256 or EdDSA),
-its issuer, audience, expiry and nonce, and reads the NHS number and date of birth
-from its claims. Fetching the discovery document and the JWKS over HTTPS (and caching
-them by ``kid``) is the deployment's job and is not done here: the JWKS is given.
-:class:`LocalProvider` is for development, the demo and tests: NHS number and date of
-birth, checked by a callable the caller supplies (the CLI checks a dataset's snapshot).
+its issuer, audience and authorised party, expiry and nonce, and reads the NHS number
+and date of birth from its claims. Fetching the discovery document and the JWKS over
+HTTPS (and caching them by ``kid``) is the deployment's job and is not done here: the
+JWKS is given. :class:`LocalProvider` is for development, the demo and tests: NHS number
+and date of birth, checked by a callable the caller supplies (the CLI checks a
+dataset's snapshot).
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ class OidcProvider:
                               date_of_birth=date.fromisoformat(born) if born else None)  # fmt: skip
 
     def claims(self, token: str, nonce: str) -> dict[str, Any]:
-        """The token's claims once signature, issuer, audience, expiry and nonce hold."""
+        """The token's claims once signature, issuer, audience (and authorised party),
+        expiry and nonce hold."""
         try:
             head64, body64, sig64 = token.split(".")
             header, claims = json.loads(_b64url(head64)), json.loads(_b64url(body64))
@@ -117,6 +119,16 @@ class OidcProvider:
         problems = [
             (claims.get("iss") != self.issuer, f"issuer is not {self.issuer}"),
             (self.client_id not in audiences, f"audience does not include {self.client_id}"),
+            # OpenID Connect Core 3.1.3.7: with several audiences, the party it was issued
+            # to must be named, and where it is named it must be this client.
+            (
+                len(audiences) > 1 and "azp" not in claims,
+                "several audiences and no authorised party (azp)",
+            ),
+            (
+                "azp" in claims and claims["azp"] != self.client_id,
+                f"the authorised party (azp) is not {self.client_id}",
+            ),
             (not isinstance(claims.get("exp"), int | float), "no expiry"),
             (float(claims.get("exp") or 0) + leeway < now, "the token has expired"),
             (float(claims.get("iat") or 0) - leeway > now, "the token was issued in the future"),

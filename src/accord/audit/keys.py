@@ -14,6 +14,7 @@ import re
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from stdnum.gb import nhs
 
 from accord.audit.errors import AuditError, IdentityNotVerified
 from accord.audit.types import PersonKey
@@ -47,6 +48,8 @@ def person_key(ws: Workspace, nhs_number: str) -> PersonKey:
     digits = re.sub(r"[\s-]", "", nhs_number)
     if not re.fullmatch(r"\d{10}", digits):
         raise IdentityNotVerified(f"{nhs_number!r} is not an NHS number (10 digits)")
+    if not nhs.is_valid(digits):  # a mistyped number would be another person's key
+        raise IdentityNotVerified(f"{nhs_number!r} fails the NHS number's check digit")
     secret = (ws.root / "keys" / PRIVACY_SECRET).read_bytes()
     key = hmac.new(secret, PERSON_LABEL, hashlib.sha256).digest()
     return PersonKey(hmac.new(key, digits.encode(), hashlib.sha256).hexdigest())
