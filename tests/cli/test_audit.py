@@ -43,6 +43,19 @@ def test_verify_passes_then_names_the_entry_an_operator_changed(
     assert "entry 2 was changed" in stdout + stderr
 
 
+def test_verify_records_its_pass_unless_told_to_write_nothing(
+    sqlite_workspace: Workspace,
+) -> None:
+    ws, root = sqlite_workspace, str(sqlite_workspace.root)
+    audit.record(ws, *(disclosed(p, n) for n, p in enumerate(people(ws, 3))))
+    sizes = []
+    for flags in (["--no-record"], [], ["--no-record"]):
+        code, stdout, _ = run("audit", "verify", *flags, "-w", root, "--json")
+        assert code == 0
+        sizes.append(json.loads(stdout)["size"])
+    assert sizes == [3, 3, 4]  # only the second run appended its log.verified entry
+
+
 def test_export_then_check_offline(sqlite_workspace: Workspace, tmp_path: Path) -> None:
     ws, root = sqlite_workspace, str(sqlite_workspace.root)
     audit.record(ws, *(disclosed(p) for p in people(ws, 5)))

@@ -37,10 +37,16 @@ CheckpointsOption = Annotated[
 @handle_errors
 def verify(
     checkpoints: CheckpointsOption = None,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Write nothing, not even the log.verified "
+                           "entry: for an auditor with read-only access.")
+    ] = False,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Recompute the log and check every checkpoint; exit 1 naming the first bad entry."""
+    """Recompute the log and check every checkpoint; exit 1 naming the first bad entry.
+
+    A pass is recorded in the log itself (``log.verified``) unless ``--no-record``."""
     saved = sorted(p for p in checkpoints.iterdir() if p.is_file()) if checkpoints else []
     with workspace_at(workspace) as ws:
         try:
@@ -50,8 +56,10 @@ def verify(
                 emit_json({"passed": False, "entry": exc.entry, "problem": str(exc)})
             err.print(f"[bold red]audit log FAILED verification:[/] {exc}", highlight=False)
             raise typer.Exit(1) from exc
-        audit.record(ws, audit.LogVerified(size=done.size, root=done.root.hex(),
-                                           checkpoints=done.checkpoints, passed=True))  # fmt: skip
+        if not no_record:
+            passed = audit.LogVerified(size=done.size, root=done.root.hex(),
+                                       checkpoints=done.checkpoints, passed=True)  # fmt: skip
+            audit.record(ws, passed)
     if json_output:
         emit_json({"passed": True, "size": done.size, "root": done.root.hex(),
                    "checkpoints": done.checkpoints, "saved_checkpoints": done.saved})  # fmt: skip
