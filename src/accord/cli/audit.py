@@ -46,7 +46,7 @@ def verify(
 ) -> None:
     """Recompute the log and check every checkpoint; exit 1 naming the first bad entry.
 
-    A pass is recorded in the log itself (``log.verified``) unless ``--no-record``."""
+    A pass is recorded in the log itself (a log.verified entry) unless --no-record."""
     saved = sorted(p for p in checkpoints.iterdir() if p.is_file()) if checkpoints else []
     with workspace_at(workspace) as ws:
         try:
