@@ -132,3 +132,15 @@ def _rebuild_nodes(ws: Workspace) -> None:
     for level, idx, h in rows:
         sql(ws, "INSERT INTO audit_nodes (level, idx, hash) VALUES (:l, :i, :h)",
             l=level, i=idx, h=h)  # fmt: skip
+
+
+def test_verify_reads_one_snapshot_while_entries_are_appended(logged: Workspace) -> None:
+    from accord.audit.verify import one_snapshot
+
+    count = sa.text("SELECT count(*) FROM audit_entries")
+    with logged.engine.connect() as conn:
+        one_snapshot(conn)
+        before = conn.execute(count).scalar_one()
+        audit.record(logged, *(disclosed(p, 99) for p in people(logged, 3)))  # another writer
+        assert conn.execute(count).scalar_one() == before == 20
+    assert audit.verify(logged).size == 23

@@ -48,8 +48,7 @@ def verify(ws: Workspace, saved: Iterable[str] = ()) -> Verified:
     name, key = origin(ws), public_key(ws)
     saved_points = [open_note(note, name, key) for note in saved]
     with ws.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":  # one snapshot, whatever appends meanwhile
-            conn.execution_options(isolation_level="REPEATABLE READ")
+        one_snapshot(conn)
         stored = _stored_checkpoints(conn, name, key)
         expected = _expectations(stored, saved_points)
         frontier = _rebuild(conn, expected)
@@ -70,6 +69,16 @@ def verify(ws: Workspace, saved: Iterable[str] = ()) -> Verified:
         _consistent(conn, [*stored, *saved_points])
     return Verified(size=size, root=frontier.root(), checkpoints=len(stored),
                     saved=len(saved_points))  # fmt: skip
+
+
+def one_snapshot(conn: Connection) -> None:
+    """Make every read on ``conn`` see the store as it was at the first, whatever is
+    appended meanwhile: repeatable read on PostgreSQL; on SQLite (whose driver starts a
+    transaction only before a write) an explicit read transaction, one WAL snapshot."""
+    if conn.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="REPEATABLE READ")
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
 
 
 def _stored_checkpoints(conn: Connection, name: str, key: Any) -> list[Checkpoint]:
