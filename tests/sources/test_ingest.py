@@ -7,8 +7,10 @@ import json
 import stat
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from importlib import import_module
 from pathlib import Path
@@ -449,3 +451,31 @@ def test_an_ingest_never_imports_pandas(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_identical_ingests_at_the_same_moment_each_get_a_version(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    data = "id,first,last\n1,Ann,Smith\n2,Bob,Jones\n"
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+        write(folder / "people.csv", data)
+        mapping(folder, NAMES)
+    start = threading.Barrier(2)
+
+    def one(folder: Path) -> IngestReport:
+        start.wait()
+        source, rules = folder / "people.csv", folder / "source.mapping.yaml"
+        return ingest(workspace, str(source), rules, "people", as_of=AS_OF)
+
+    reports = []
+    for _ in range(3):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            reports += list(pool.map(one, folders))
+    versions = sorted(r.snapshot.version for r in reports)
+    assert versions == [1, 2, 3, 4, 5, 6]
+    assert len({r.snapshot.path for r in reports}) == 1
+    assert (workspace.root / reports[0].snapshot.path).is_file()
+    assert store_counts(workspace)["snapshots"] == 6
+    assert audit.verify(workspace).size == 6  # one dataset.ingested for each

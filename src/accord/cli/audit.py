@@ -33,14 +33,14 @@ CheckpointsOption = Annotated[
 ]  # fmt: skip
 
 
+NO_RECORD_HELP = "Write nothing, not even the log.verified entry: for a read-only auditor."
+
+
 @audit_app.command("verify")
 @handle_errors
 def verify(
     checkpoints: CheckpointsOption = None,
-    no_record: Annotated[
-        bool, typer.Option("--no-record", help="Write nothing, not even the log.verified "
-                           "entry: for an auditor with read-only access.")
-    ] = False,
+    no_record: Annotated[bool, typer.Option("--no-record", help=NO_RECORD_HELP)] = False,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:

@@ -41,7 +41,7 @@ from accord.sources.mapping import check_columns, load_mapping
 from accord.sources.models import Mapping
 from accord.sources.readers.base import Quarantined, clip
 from accord.sources.registry import reader_for
-from accord.sources.repository import NewSnapshot, SnapshotInfo, save_snapshot
+from accord.sources.repository import NewSnapshot, SnapshotInfo, path_in_use, save_snapshot
 from accord.store import Workspace, duckdb_connect, publish
 
 IngestProgress = Callable[[str, int, int | None], None]
@@ -451,12 +451,23 @@ def _publish(
             audited,
         )
     except BaseException:
-        if created:
+        # Undo the file this ingest made, unless another ingest of the same content
+        # stored a snapshot of it meanwhile.
+        if created and not _kept_by_another(workspace, relative):
             final.chmod(0o644)
             final.unlink(missing_ok=True)
         raise
     audit.flush(workspace)
     return snapshot
+
+
+def _kept_by_another(workspace: Workspace, relative: str) -> bool:
+    """Whether a stored snapshot names the file; when the store cannot say, keep it (a
+    stray file is harmless, a snapshot without its file is not)."""
+    try:
+        return path_in_use(workspace.engine, relative)
+    except Exception:  # the save's own error is the one to raise
+        return True
 
 
 __all__ = [

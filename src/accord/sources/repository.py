@@ -81,7 +81,35 @@ def save_snapshot(
     """Store a snapshot, its quarantine and its statistics in one transaction.
 
     ``also(conn, version)`` runs in that transaction before it commits (the audit event).
+    Two ingests of one dataset at the same moment can both take the next version (or
+    both create the dataset): the one that loses the race tries again, with the next.
     """
+    for attempt in range(_SAVE_ATTEMPTS):
+        try:
+            return _save_snapshot(engine, new, rejected, stats, also)
+        except sa.exc.IntegrityError:
+            if attempt == _SAVE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+_SAVE_ATTEMPTS = 5
+
+
+def path_in_use(engine: Engine, path: str) -> bool:
+    """Whether a stored snapshot names the file at ``path`` (relative to the workspace)."""
+    named = sa.select(snapshots.c.id).where(snapshots.c.path == path).limit(1)
+    with engine.connect() as conn:
+        return conn.execute(named).first() is not None
+
+
+def _save_snapshot(
+    engine: Engine,
+    new: NewSnapshot,
+    rejected: Sequence[tuple[str, Quarantined]],
+    stats: Sequence[tuple[str, str, int]],
+    also: Callable[[Connection, int], None] | None,
+) -> SnapshotInfo:
     now = datetime.now(UTC)
     with engine.begin() as conn:
         dataset_id = _dataset_id(conn, new.dataset, now)
