@@ -71,6 +71,10 @@ class QuarantineEntry:
     raw: str | None
 
 
+_SAVE_ATTEMPTS = 5
+"""Tries at storing a snapshot when other ingests of the dataset keep taking the version."""
+
+
 def save_snapshot(
     engine: Engine,
     new: NewSnapshot,
@@ -91,9 +95,6 @@ def save_snapshot(
             if attempt == _SAVE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
-
-
-_SAVE_ATTEMPTS = 5
 
 
 def path_in_use(engine: Engine, path: str) -> bool:
