@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from accord import audit
-from accord.store import open_workspace
+from accord.store import Workspace, open_workspace
 
 AGREEMENT = "gp-hospital-admission-risk"
 NODES = {"gp": "registered-patients", "hospital": "admissions", "council": "residents"}
@@ -37,14 +37,24 @@ def disclosure(person: audit.PersonKey, hidden: bool = False) -> audit.RecordsDi
     )  # fmt: skip
 
 
+def _key(ws: Workspace, nhs_number: str) -> audit.PersonKey | None:
+    try:
+        return audit.person_key(ws, nhs_number)
+    except audit.IdentityNotVerified:
+        return None
+
+
 def main(out: Path) -> None:
     with (out / "gp-standardised.csv").open(encoding="utf-8") as fh:
         gp = {r["record_id"]: r for r in csv.DictReader(fh)}
     with (out / "gp-hospital-pairs.csv").open(encoding="utf-8") as fh:
         linked = [gp[r["left_id"]] for r in csv.DictReader(fh) if r["left_id"] in gp]
-    linked = [r for r in linked if len(r["nhs_number"]) == 10 and r["date_of_birth"]]
     with open_workspace(out / "nodes" / "gp") as ws:
-        people = [audit.person_key(ws, r["nhs_number"]) for r in linked]
+        # A person's view is keyed by a valid NHS number: a record whose number is
+        # missing or mistyped (the scenario mistypes some) cannot be shown to anyone.
+        keyed = [(r, _key(ws, r["nhs_number"])) for r in linked if r["date_of_birth"]]
+        linked = [r for r, key in keyed if key is not None]
+        people = [key for _, key in keyed if key is not None]
         with audit.transaction(ws) as tx:
             tx.record(
                 audit.LinkageRun(left="registered-patients", right="admissions",
