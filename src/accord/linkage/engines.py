@@ -41,7 +41,7 @@ DICE_MACRO = (
 """Dice coefficient of two Bloom filters (BIT), on the DuckDB engine's connection."""
 
 
-def _one_edit_macro(places: int) -> str:
+def one_edit_macro(places: int) -> str:
     """Whether two lists of ``places`` typo variants agree at any place; a macro, so that
     Splink parses a short expression."""
     same = " OR ".join(f"a[{i}] = b[{i}]" for i in range(1, places + 1))
@@ -137,7 +137,7 @@ class DuckDBEngine(Engine):
     def load(self, sides: dict[str, Encoded], features: set[str]) -> tuple[Any, list[Any]]:
         self.conn.execute(DICE_MACRO)
         for places in (EDIT_VARIANTS, NHS_DIGITS):
-            self.conn.execute(_one_edit_macro(places))
+            self.conn.execute(one_edit_macro(places))
         # Filters arrive as bytes: back to bits for the Dice macro.
         keep = ", ".join(
             f"{ident(f)}::BIT AS {ident(f)}" if f.endswith("_bf") else ident(f)

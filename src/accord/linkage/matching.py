@@ -24,7 +24,7 @@ from splink import Linker, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.exceptions import EMTrainingException
 
-from accord.linkage import calibrate, labels, model, recall
+from accord.linkage import calibrate, labels, model, recall, twins
 from accord.linkage.engines import DuckDBEngine, Engine
 from accord.linkage.errors import BadEncoding, NothingToCompare
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched
@@ -81,7 +81,7 @@ def match(
         f"CREATE OR REPLACE TEMP TABLE _shifted AS SELECT * REPLACE ({weight} AS match_weight, "
         f"1 / (1 + pow(2, -{weight})) AS match_probability) FROM {table}"
     )
-    table = "_shifted"
+    table = twins.household_check(conn, "_shifted", left, right)
     if options.one_to_one:
         table = _one_match_each(conn, table, left.rows, right.rows)
     threshold, scored_labels = options.threshold, 0
