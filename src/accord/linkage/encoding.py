@@ -99,8 +99,9 @@ FEATURES: tuple[Feature, ...] = (
     # A mistyped digit usually breaks the check digit, so those numbers take part here.
     Feature("nhs_var", "CASE WHEN coalesce(nhs_number_issue, 'check_digit') = 'check_digit' "
             "THEN nhs_number END", "nhs_number", "list",
-            variants=lambda v: f"list_transform(range(1, {NHS_DIGITS + 1}), "
-                               f"lambda i: left({v}, i - 1) || '_' || substr({v}, i + 1))"),
+            variants=lambda v: f"CASE WHEN {v} IS NOT NULL THEN list_transform(range(1, "
+                               f"{NHS_DIGITS + 1}), lambda i: left({v}, i - 1) || '_' || "
+                               f"substr({v}, i + 1)) END"),
     Feature("dob", f"strftime({_DOB}, '%Y-%m-%d')", _DOB),
     # The date with day and month swapped, where that is a date and a different one.
     Feature("dob_swap", f"CASE WHEN day({_DOB}) <= 12 AND day({_DOB}) <> month({_DOB}) "

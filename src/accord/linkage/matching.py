@@ -235,26 +235,46 @@ def cluster(
 ) -> Clustered:
     """Group the references of one source that are the same person (dedupe).
 
-    Clusters join every pair at or above the threshold (connected components); each
-    cluster is named by its smallest reference.
+    Clusters join every pair at or above the threshold (connected components), after the
+    twins check; each cluster is named by its smallest reference.
     """
     options = options or LinkOptions()
     engine = engine or DuckDBEngine(conn, out.parent)
-    linker, scored = _scored(engine, {"source": encoded}, set(encoded.features),
-                             "dedupe_only", options)  # fmt: skip
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        scored, threshold_match_probability=options.threshold
-    )
-    table = engine.collect(clusters)
-    conn.execute(
-        f"COPY (SELECT ref, min(ref) OVER (PARTITION BY cluster_id) AS cluster_ref "
-        f"FROM {table} ORDER BY ref) TO {lit(str(out))} (FORMAT parquet)"
-    )
-    (records, groups), *_ = conn.execute(
-        f"SELECT count(*), count(DISTINCT cluster_ref) FROM read_parquet({lit(str(out))})"
+    _linker, scored = _scored(engine, {"source": encoded}, set(encoded.features),
+                              "dedupe_only", options)  # fmt: skip
+    table = twins.household_check(conn, engine.collect(scored), encoded, encoded)
+    joined = conn.execute(
+        f"SELECT ref_l, ref_r FROM {table} WHERE match_probability >= {options.threshold!r}"
     ).fetchall()
     engine.release()
-    return Clustered(out, int(records), int(groups))
+    refs = [r for (r,) in conn.execute(
+        f"SELECT ref FROM read_parquet({lit(str(encoded.path))}) ORDER BY ref"
+    ).fetchall()]  # fmt: skip
+    named = _components(refs, joined)
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _clusters AS "
+        "SELECT unnest($r) AS ref, unnest($c) AS cluster_ref",
+        {"r": refs, "c": [named[r] for r in refs]},
+    )
+    conn.execute(f"COPY (SELECT * FROM _clusters ORDER BY ref) TO {lit(str(out))} (FORMAT parquet)")
+    return Clustered(out, len(refs), len(set(named.values())))
+
+
+def _components(refs: list[str], pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Each reference's connected component, named by its smallest reference."""
+    parent = {r: r for r in refs}
+
+    def root(r: str) -> str:
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {r: root(r) for r in refs}
 
 
 def _scored(
