@@ -163,11 +163,10 @@ def _one_match_each(conn: duckdb.DuckDBPyConnection, table: str, left: int, righ
         f"{odds} / ({unmatched_r!r} + sum({odds}) OVER (PARTITION BY ref_r)))"
     )
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE _posterior AS SELECT * REPLACE (p AS match_probability, "
-        "log2(p / greatest(1 - p, 1e-300)) AS match_weight) "
+        "CREATE OR REPLACE TEMP TABLE _posterior AS SELECT * EXCLUDE (p) REPLACE ("
+        "p AS match_probability, log2(p / greatest(1 - p, 1e-300)) AS match_weight) "
         f"FROM (SELECT *, {posterior} AS p FROM {table})"
     )
-    conn.execute("ALTER TABLE _posterior DROP COLUMN p")
     return "_posterior"
 
 
@@ -324,7 +323,7 @@ def _scored(
         # the learnt model says they find; then u without the true pairs in its sample.
         deterministic: list[str | BlockingRuleCreator] = [block_on(*r) for r in rules]
         counts = _counts(sides, features)
-        found = calibrate.rules_recall(linker, rules, _recorded(sides, counts))
+        found = calibrate.rules_recall(linker, rules, _recorded(_pair_sides(sides), counts))
         try:
             linker.training.estimate_probability_two_random_records_match(deterministic, found)
         except ValueError:  # the rules found more pairs than that share allows: take all
@@ -339,16 +338,19 @@ def _scored(
     return linker, scored
 
 
+def _pair_sides(sides: dict[str, Encoded]) -> list[Encoded]:
+    """The two sides a pair's records come from: a dedupe's source twice."""
+    return list(sides.values()) * (2 if len(sides) == 1 else 1)
+
+
 def _counts(sides: dict[str, Encoded], fields: set[str]) -> dict[str, list[int]]:
-    """Per field present: how many records of each side have it (a source twice, in a
-    dedupe)."""
+    """Per field present: how many records of each of a pair's sides have it."""
     present = sorted(f for f in fields if all(f in e.features for e in sides.values()))
-    both = list(sides.values()) * (2 if len(sides) == 1 else 1)
     counts: dict[str, list[int]] = {f: [] for f in present}
     if not present:
         return counts
     with duckdb.connect() as conn:
-        for side in both:
+        for side in sides.values():
             row = conn.execute(
                 "SELECT "
                 + ", ".join(f"count({ident(f)})" for f in present)
@@ -356,13 +358,13 @@ def _counts(sides: dict[str, Encoded], fields: set[str]) -> dict[str, list[int]]
             ).fetchall()[0]
             for field, count in zip(present, row, strict=True):
                 counts[field].append(int(count))
-    return counts
+    twice = 2 if len(sides) == 1 else 1  # a dedupe's pairs have the source on both sides
+    return {f: n * twice for f, n in counts.items()}
 
 
-def _recorded(sides: dict[str, Encoded], counts: dict[str, list[int]]) -> dict[str, float]:
-    """Per field: the chance that a pair has it recorded on both sides."""
-    rows = [e.rows for e in sides.values()] * (2 if len(sides) == 1 else 1)
-    return {f: math.prod(c / max(r, 1) for c, r in zip(n, rows, strict=True))
+def _recorded(sides: list[Encoded], counts: dict[str, list[int]]) -> dict[str, float]:
+    """Per field: the chance that a pair has it recorded on both its sides."""
+    return {f: math.prod(c / max(e.rows, 1) for c, e in zip(n, sides, strict=True))
             for f, n in counts.items()}  # fmt: skip
 
 
