@@ -59,6 +59,10 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")
 ]
 
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace an output file that already exists.")
+]
+
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     PeopleError,
     SourceError,

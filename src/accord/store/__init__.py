@@ -6,8 +6,17 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 """
 
 from accord.store.database import create_engine, mask_url, migrate
-from accord.store.errors import DatabaseError, NotAWorkspace, StoreError, WorkspaceExists
+from accord.store.errors import (
+    DatabaseError,
+    InvalidName,
+    NotAWorkspace,
+    StoreError,
+    UnsafeOutput,
+    WorkspaceExists,
+)
 from accord.store.files import UnreadableDocument, publish, read_yaml, sha256_file
+from accord.store.names import MAX_NAME, NAME_PATTERN, check_name
+from accord.store.outputs import check_output
 from accord.store.settings import WORKSPACE_FILE, Settings
 from accord.store.tables import (
     agreement_events,
@@ -43,13 +52,17 @@ from accord.store.workspace import (
 )
 
 __all__ = [
+    "MAX_NAME",
+    "NAME_PATTERN",
     "PRIVACY_SECRET",
     "WORKSPACE_FILE",
     "DatabaseError",
+    "InvalidName",
     "NotAWorkspace",
     "Settings",
     "StoreError",
     "UnreadableDocument",
+    "UnsafeOutput",
     "Workspace",
     "WorkspaceExists",
     "agreement_events",
@@ -61,6 +74,8 @@ __all__ = [
     "audit_outbox",
     "audit_people",
     "catalog_metadata",
+    "check_name",
+    "check_output",
     "create_engine",
     "datasets",
     "duckdb_connect",

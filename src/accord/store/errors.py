@@ -15,3 +15,12 @@ class WorkspaceExists(StoreError):
 
 class DatabaseError(StoreError):
     """The SQL store could not be reached or refused an operation."""
+
+
+class InvalidName(StoreError, ValueError):
+    """A name (dataset, node, agreement, organisation …) breaks the identifier pattern."""
+
+
+class UnsafeOutput(StoreError):
+    """An output path a command may not write: a workspace's own file, an existing file
+    without ``--force``, or a folder that does not exist."""
