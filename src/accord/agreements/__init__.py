@@ -10,6 +10,7 @@ exports (:func:`odrl`, the register, the Article 30 record); the errors under
 :class:`AgreementError`. See docs/agreements.md.
 """
 
+from accord.agreements.conditions import OPERATORS, RowCondition, describe
 from accord.agreements.documents import load, parse, save, to_yaml
 from accord.agreements.errors import (
     AgreementError,
@@ -29,19 +30,31 @@ from accord.agreements.export import (
     write_article30,
     write_register,
 )
+from accord.agreements.lawful import (
+    Article6,
+    Article9,
+    CriminalOffence,
+    LawEnforcement,
+    LawEnforcementPurpose,
+    LawfulBasis,
+    Regime,
+    ScheduleEight,
+    ScheduleOne,
+    Section35,
+    SensitiveCondition,
+    SensitiveProcessing,
+    regime_of,
+)
 from accord.agreements.lifecycle import Action, amend, effective_status
 from accord.agreements.models import (
     RECEIVING_ROLES,
     Agreement,
-    Article6,
-    Article9,
     Contact,
     DataField,
     Dataset,
     Dates,
     Gateway,
     Kitemark,
-    LawfulBasis,
     Limits,
     NationalDataOptOut,
     Party,
@@ -49,12 +62,12 @@ from accord.agreements.models import (
     Purpose,
     Retention,
     Role,
-    ScheduleOne,
     Signature,
     Status,
     Treatment,
 )
 from accord.agreements.policy import (
+    Basis,
     Code,
     Decision,
     Obligation,
@@ -98,6 +111,7 @@ from accord.agreements.signing import (
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
 
 __all__ = [
+    "OPERATORS",
     "RECEIVING_ROLES",
     "Action",
     "Agreement",
@@ -108,8 +122,10 @@ __all__ = [
     "AgreementNotFound",
     "Article6",
     "Article9",
+    "Basis",
     "Code",
     "Contact",
+    "CriminalOffence",
     "DataField",
     "Dataset",
     "DatasetName",
@@ -120,6 +136,8 @@ __all__ = [
     "KeyId",
     "KeyUnusable",
     "Kitemark",
+    "LawEnforcement",
+    "LawEnforcementPurpose",
     "LawfulBasis",
     "Limits",
     "NationalDataOptOut",
@@ -132,10 +150,16 @@ __all__ = [
     "Purpose",
     "PurposeCode",
     "Reason",
+    "Regime",
     "Request",
     "Retention",
     "Role",
+    "RowCondition",
+    "ScheduleEight",
     "ScheduleOne",
+    "Section35",
+    "SensitiveCondition",
+    "SensitiveProcessing",
     "Signature",
     "SignatureCheck",
     "SignatureError",
@@ -151,6 +175,7 @@ __all__ = [
     "amend_agreement",
     "article30_rows",
     "canonical",
+    "describe",
     "digest",
     "effective_status",
     "example_text",
@@ -173,6 +198,7 @@ __all__ = [
     "policy_index",
     "public_key_text",
     "record",
+    "regime_of",
     "register_rows",
     "revoke",
     "save",
