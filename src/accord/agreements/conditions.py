@@ -17,10 +17,22 @@ enforces the conditions in the disclosure's own query (docs/privacy.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 MAX_VALUES = 1000
@@ -35,11 +47,27 @@ class _Condition(BaseModel):
     field: str = Field(pattern=SLUG, description="A field of the dataset.")
 
 
+def _expecting(words: str) -> Any:
+    """A validator reporting a bad value once, in words, rather than once per type tried."""
+
+    def check(
+        _cls: type, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise ValueError(f"{info.data.get('operator')} needs {words}") from None
+
+    checker: Callable[..., Any] = check
+    return field_validator("value", mode="wrap")(checker)
+
+
 class Equals(_Condition):
     """The field equals the value (a flag, a whole number or a text)."""
 
     operator: Literal["equals"]
     value: StrictBool | StrictInt | Word
+    _value = _expecting("a flag (true or false), a whole number or a text")
 
 
 class OneOf(_Condition):
@@ -47,6 +75,7 @@ class OneOf(_Condition):
 
     operator: Literal["in", "not_in"]
     value: list[StrictInt] | list[Word] = Field(min_length=1, max_length=MAX_VALUES)
+    _value = _expecting(f"a list of 1 to {MAX_VALUES} texts, or of whole numbers, not mixed")
 
 
 class StartsWith(_Condition):
@@ -54,6 +83,7 @@ class StartsWith(_Condition):
 
     operator: Literal["starts_with"]
     value: list[Word] = Field(min_length=1, max_length=MAX_VALUES)
+    _value = _expecting(f"a list of 1 to {MAX_VALUES} texts")
 
 
 class DateBound(_Condition):
@@ -61,6 +91,7 @@ class DateBound(_Condition):
 
     operator: Literal["before", "on_or_after"]
     value: date
+    _value = _expecting("a date (YYYY-MM-DD)")
 
 
 class NumberBound(_Condition):
@@ -68,6 +99,7 @@ class NumberBound(_Condition):
 
     operator: Literal["at_least", "at_most"]
     value: StrictInt | StrictFloat
+    _value = _expecting("a number")
 
 
 RowCondition = Annotated[
