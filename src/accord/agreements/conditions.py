@@ -51,7 +51,10 @@ def _expecting(words: str) -> Any:
     """A validator reporting a bad value once, in words, rather than once per type tried."""
 
     def check(
-        _cls: type, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+        cls: type,  # noqa: ARG001 (pydantic passes the model class first)
+        value: Any,
+        handler: ValidatorFunctionWrapHandler,
+        info: ValidationInfo,
     ) -> Any:
         try:
             return handler(value)
