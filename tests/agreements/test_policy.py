@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.agreements import (
     RECEIVING_ROLES,
     Agreement,
+    Article6,
+    Basis,
     Kitemark,
     ObligationKind,
     PolicyIndex,
+    Regime,
     Request,
+    Section35,
     Status,
     Usage,
     activate,
@@ -279,3 +285,42 @@ def test_no_request_outside_an_agreement_is_ever_permitted(
             assert decision.reasons
             assert decision.fields == ()
             assert decision.obligations == ()
+
+
+# --- row conditions and the lawful basis ride on the permit --------------------------------
+
+POLICE = parse(yaml.safe_load((Path(__file__).parent / "data" / "families-police.yaml")
+                              .read_text("utf-8")))  # fmt: skip
+POLICE_INDEX = PolicyIndex.build([(POLICE, Status.ACTIVE)])
+TO_POLICE = Request(requester="police", purpose="crime-prevention", dataset="families",
+                    fields=("record_id", "health_needs"), kitemark=Kitemark.BRONZE,
+                    on=IN_DATE)  # fmt: skip
+
+
+def test_row_conditions_are_an_obligation_on_the_permit() -> None:
+    decision = POLICE_INDEX.decide(TO_POLICE)
+    assert decision.permit
+    [rows] = [o for o in decision.obligations if o.kind is ObligationKind.RESTRICT_ROWS]
+    assert rows.fields == ("in_programme", "postcode_district", "date_of_birth")
+    assert rows.conditions == tuple(POLICE.datasets[0].row_conditions)
+    # A dataset without conditions carries none.
+    assert ObligationKind.RESTRICT_ROWS not in {o.kind for o in INDEX.decide(GOOD).obligations}
+
+
+@pytest.mark.parametrize(
+    ("requester", "purpose", "dataset", "regime", "basis"),
+    [
+        ("police", "crime-prevention", "families", Regime.LAW_ENFORCEMENT, Section35.TASK),
+        ("police", "family-support", "families", Regime.GENERAL, Article6.PUBLIC_TASK),
+        ("council", "crime-prevention", "incidents", Regime.GENERAL, Article6.PUBLIC_TASK),
+        ("council", "family-support", "incidents", Regime.GENERAL, Article6.PUBLIC_TASK),
+    ],
+)
+def test_the_permit_names_the_basis_of_the_recipients_processing(
+    requester: str, purpose: str, dataset: str, regime: Regime, basis: Article6 | Section35
+) -> None:
+    decision = POLICE_INDEX.decide(replace(TO_POLICE, requester=requester, purpose=purpose,
+                                           dataset=dataset, fields=("record_id",)))  # fmt: skip
+    assert decision.permit, decision.reasons
+    assert decision.basis == Basis(regime, basis)
+    assert INDEX.decide(GOOD).basis == Basis(Regime.GENERAL, Article6.PUBLIC_TASK)
