@@ -12,11 +12,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accord import privacy
 from accord.agreements import (
     RECEIVING_ROLES,
     Agreement,
@@ -324,3 +326,34 @@ def test_the_permit_names_the_basis_of_the_recipients_processing(
     assert decision.permit, decision.reasons
     assert decision.basis == Basis(regime, basis)
     assert INDEX.decide(GOOD).basis == Basis(Regime.GENERAL, Article6.PUBLIC_TASK)
+
+
+def test_a_permit_becomes_privacys_disclosure_and_row_filters(tmp_path: Path) -> None:
+    """What the exchange will do: the permit's basis and row conditions, in privacy's terms."""
+    decision = POLICE_INDEX.decide(TO_POLICE)
+    assert decision.basis is not None
+    [rows] = [o for o in decision.obligations if o.kind is ObligationKind.RESTRICT_ROWS]
+    filters = tuple(
+        privacy.RowFilter(c.field, privacy.RowOperator(c.operator),
+                          tuple(c.value) if isinstance(c.value, list) else c.value)
+        for c in rows.conditions
+    )  # fmt: skip
+    basis = {Section35.CONSENT: privacy.LawfulBasis.LAW_ENFORCEMENT_CONSENT,
+             Section35.TASK: privacy.LawfulBasis.LAW_ENFORCEMENT_TASK}[decision.basis.basis]  # type: ignore[index]  # fmt: skip
+    facts = privacy.Disclosure(POLICE.id, basis, TO_POLICE.purpose, privacy.Output.IDENTIFIABLE)
+    conn = duckdb.connect()
+    conn.execute("CREATE TABLE families (record_id VARCHAR, nhs_number VARCHAR, "
+                 "in_programme BOOLEAN, postcode_district VARCHAR, date_of_birth DATE, "
+                 "health_needs VARCHAR)")  # fmt: skip
+    conn.execute("INSERT INTO families VALUES ('in', '9434765919', true, 'RV2', '2012-05-01', 'a'),"
+                 "('not-in-programme', '9434765919', false, 'RV2', '2012-05-01', 'b'),"
+                 "('elsewhere', '9434765919', true, 'XX9', '2012-05-01', 'c'),"
+                 "('adult', '9434765919', true, 'RV1', '1990-05-01', 'd')")  # fmt: skip
+    registers = privacy.Registers({"national": ["9434765919"], "objection": ["9434765919"]},
+                                  bytes(32))  # fmt: skip
+    kept = privacy.Minimisation(decision.fields, rows=filters)
+    done = privacy.disclose(conn, "families", tmp_path / "out.parquet", facts, kept, registers)
+    # Neither register reaches a law enforcement disclosure; the conditions keep one row.
+    assert [r.applies for r in done.rulings] == [False, False]
+    assert (done.rows_out, done.outside_conditions) == (1, 3)
+    assert conn.execute(f"SELECT * FROM '{tmp_path / 'out.parquet'}'").fetchall() == [("in", "a")]
