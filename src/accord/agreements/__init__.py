@@ -6,7 +6,8 @@ Public face: the model (:class:`Agreement` and its parts and enumerations) with
 (:func:`record`, :func:`activate`, :func:`suspend`, :func:`revoke`, :func:`expire`,
 :func:`amend_agreement`, :func:`get`, :func:`list_agreements`, :func:`history`); the policy
 decision (:class:`PolicyIndex`, :class:`Request`, :class:`Decision`, :func:`policy_index`);
-exports (:func:`odrl`, the register, the Article 30 record); the errors under
+exports (:func:`odrl`, the register, the Article 30 record); a readable rendering for
+the people who sign (:func:`render_html`, :func:`render_pdf`); the errors under
 :class:`AgreementError`. See docs/agreements.md.
 """
 
@@ -66,6 +67,7 @@ from accord.agreements.models import (
     Status,
     Treatment,
 )
+from accord.agreements.pdf import render_pdf
 from accord.agreements.policy import (
     Basis,
     Code,
@@ -77,6 +79,7 @@ from accord.agreements.policy import (
     Request,
     Usage,
 )
+from accord.agreements.render import render_html
 from accord.agreements.repository import Event, StoredAgreement
 from accord.agreements.schema import example_text, json_schema
 from accord.agreements.service import (
@@ -200,6 +203,8 @@ __all__ = [
     "record",
     "regime_of",
     "register_rows",
+    "render_html",
+    "render_pdf",
     "revoke",
     "save",
     "sign",

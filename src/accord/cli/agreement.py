@@ -37,6 +37,8 @@ from accord.agreements import (
     policy_index,
     record,
     register_rows,
+    render_html,
+    render_pdf,
     revoke,
     save,
     sign_in_workspace,
@@ -47,15 +49,18 @@ from accord.agreements import (
     write_register,
 )
 from accord.cli.common import (
+    ForceOption,
     JsonOption,
     WorkspaceOption,
     as_of_date,
     emit_json,
     err,
     handle_errors,
+    one_of,
     out,
     workspace_at,
 )
+from accord.store import check_output
 
 agreement = typer.Typer(
     name="agreement",
@@ -413,3 +418,31 @@ def _render_decision(d: Decision, json_output: bool) -> None:
             if o.kind.value == "retain":
                 detail = f"delete within {o.value} days"
             out.print(f"  obligation {o.kind.value}{f': {detail}' if detail else ''}", markup=False)
+
+
+@agreement.command("render")
+@handle_errors
+def render(
+    agreement_ref: Annotated[
+        str, typer.Argument(metavar="ID_OR_FILE", help="A stored agreement's id, or a file.")
+    ],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
+    fmt: Annotated[
+        str, typer.Option("--format", callback=one_of(lambda: ("html", "pdf")), help="html or pdf.")
+    ] = "html",
+    force: ForceOption = False,
+    version: VersionOption = None,
+    workspace: WorkspaceOption = Path(),
+) -> None:
+    """Write a readable copy of an agreement, for the people who sign it (HTML or PDF)."""
+    target = check_output(out_file, force=force)
+    status = None
+    if Path(agreement_ref).is_file():
+        a = load(Path(agreement_ref))
+    else:
+        with workspace_at(workspace) as ws:
+            stored = get(ws.engine, agreement_ref, version)
+        a, status = stored.agreement, stored.status_on(date.today()).value
+    data = render_pdf(a, status) if fmt == "pdf" else render_html(a, status).encode("utf-8")
+    target.write_bytes(data)
+    err.print(f"wrote {out_file}", markup=False, highlight=False)
