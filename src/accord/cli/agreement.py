@@ -24,6 +24,7 @@ from accord.agreements import (
     activate,
     amend_agreement,
     article30_rows,
+    describe,
     example_text,
     get,
     history,
@@ -405,7 +406,12 @@ def _render_decision(d: Decision, json_output: bool) -> None:
                    "reasons": [{"code": r.code.value, "message": r.message} for r in d.reasons],
                    "fields": list(d.fields),
                    "obligations": [{"kind": o.kind.value, "fields": list(o.fields),
-                                    "value": o.value} for o in d.obligations]})  # fmt: skip
+                                    "value": o.value,
+                                    "conditions": [c.model_dump(mode="json")
+                                                   for c in o.conditions]}
+                                   for o in d.obligations],
+                   "basis": d.basis and {"regime": d.basis.regime.value,
+                                         "basis": d.basis.basis.value}})  # fmt: skip
         return
     verdict = "[bold green]PERMIT[/]" if d.permit else "[bold red]DENY[/]"
     out.print(verdict)
@@ -413,10 +419,14 @@ def _render_decision(d: Decision, json_output: bool) -> None:
         out.print(f"  {r.code.value}: {r.message}", markup=False)
     if d.permit:
         out.print(f"  fields: {', '.join(d.fields)}", markup=False)
+        if d.basis is not None:
+            out.print(f"  basis: {d.basis.regime.value} {d.basis.basis.value}", markup=False)
         for o in d.obligations:
             detail = ", ".join(o.fields) if o.fields else ("" if o.value is None else str(o.value))
             if o.kind.value == "retain":
                 detail = f"delete within {o.value} days"
+            if o.conditions:
+                detail = "; ".join(describe(c) for c in o.conditions)
             out.print(f"  obligation {o.kind.value}{f': {detail}' if detail else ''}", markup=False)
 
 
