@@ -7,6 +7,7 @@ one agreement allows every part of it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from accord import privacy
 from accord.agreements import (
@@ -39,6 +41,7 @@ from accord.agreements import (
     revoke,
     suspend,
 )
+from accord.cli import app
 from accord.store import Workspace
 from tests.agreements.support import IN_DATE, example, example_data, org_keys, public, signed_by_all
 
@@ -357,3 +360,26 @@ def test_a_permit_becomes_privacys_disclosure_and_row_filters(tmp_path: Path) ->
     assert [r.applies for r in done.rulings] == [False, False]
     assert (done.rows_out, done.outside_conditions) == (1, 3)
     assert conn.execute(f"SELECT * FROM '{tmp_path / 'out.parquet'}'").fetchall() == [("in", "a")]
+
+
+def test_decide_shows_the_row_conditions_and_the_basis(workspace: Workspace) -> None:
+    keys = org_keys("council", "police")
+    record(workspace.engine, signed_by_all(POLICE, keys))
+    activate(workspace.engine, POLICE.id, public(keys))
+    result = CliRunner().invoke(app, [
+        "agreement", "decide", "-w", str(workspace.root), "--requester", "police",
+        "--purpose", "crime-prevention", "--dataset", "families", "--fields", "record_id",
+        "--kitemark", "bronze", "--on", IN_DATE.isoformat(), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["basis"] == {"regime": "law_enforcement",
+                                 "basis": "b_competent_authority_task"}  # fmt: skip
+    [rows] = [o for o in decision["obligations"] if o["kind"] == "restrict_rows"]
+    assert rows["conditions"][1] == {"field": "postcode_district", "operator": "in",
+                                     "value": ["RV1", "RV2", "RV3"]}  # fmt: skip
+    text = CliRunner().invoke(app, [
+        "agreement", "decide", "-w", str(workspace.root), "--requester", "police",
+        "--purpose", "crime-prevention", "--dataset", "families", "--fields", "record_id",
+        "--kitemark", "bronze", "--on", IN_DATE.isoformat()]).stdout  # fmt: skip
+    assert "obligation restrict_rows: in_programme is true; postcode_district is one of" in text
+    assert "basis: law_enforcement b_competent_authority_task" in text
