@@ -39,18 +39,24 @@ def render_pdf(agreement: Agreement, status: str | None = None) -> bytes:
 
 def draw(doc: Document) -> bytes:
     """Lay ``doc`` out on A4 pages."""
-    page = _Pages(format="A4")
-    page.set_title(doc.title)
-    page.set_lang("en-GB")
-    page.set_creator("Accord")
-    page.set_margins(15, 15, 15)
-    page.set_auto_page_break(True, margin=18)
+    # fontTools reads the font lazily, so the files must stay in place until the output.
     with (
         resources.as_file(_FONTS / "DejaVuSans.ttf") as regular,
         resources.as_file(_FONTS / "DejaVuSans-Bold.ttf") as bold,
     ):
+        page = _Pages(format="A4")
+        page.set_title(doc.title)
+        page.set_lang("en-GB")
+        page.set_creator("Accord")
+        page.set_margins(15, 15, 15)
+        page.set_auto_page_break(True, margin=18)
         page.add_font(FONT, "", regular)
         page.add_font(FONT, "B", bold)
+        _sections(page, doc)
+        return bytes(page.output())
+
+
+def _sections(page: FPDF, doc: Document) -> None:
     glyphs = set(page.fonts[FONT.lower()].cmap)  # type: ignore[union-attr]
     page.add_page()
     _heading(page, _drawable(doc.title, glyphs), 16)
@@ -67,7 +73,6 @@ def draw(doc: Document) -> bytes:
                 _heading(page, _drawable(block.text, glyphs), 11)
             else:
                 _paragraph(page, _drawable(block.text, glyphs))
-    return bytes(page.output())
 
 
 def _drawable(text: str, glyphs: set[int]) -> str:
