@@ -128,14 +128,8 @@ def when(moment: datetime) -> str:
 def document(agreement: Agreement, status: str | None = None) -> Document:
     """The agreement as plain-English sections (the same for HTML and PDF)."""
     a = agreement
-    about = [("Agreement", a.id), ("Version", str(a.version)), ("Title", a.title)]
-    if status:
-        about.append(("Status", status))
-    about.append(("Content digest (SHA-256)", digest(a)))
     sections = [
-        Section("About this agreement", [Facts(tuple(about)), Text(
-            "Each party signs this content. Any change, however small, gives a different "
-            "digest and breaks every signature.")]),
+        _about(a, status),
         _parties(a),
         Section("Purposes", [Table(("Code", "Purpose"),
                                    tuple((p.code, p.description) for p in a.purposes))]),
@@ -143,14 +137,38 @@ def document(agreement: Agreement, status: str | None = None) -> Document:
         Section("Data shared", [b for d in a.datasets for b in _dataset(d)]),
         _lawful_basis(a),
         _gateway(a),
+        *_terms(a),
+        _security(a),
+        _limits(a),
+        *_dates_and_rights(a),
+        _signatures(a),
+    ]  # fmt: skip
+    return Document(a.title, f"Data sharing agreement {a.id}, version {a.version}", sections)
+
+
+def _about(a: Agreement, status: str | None) -> Section:
+    about = [("Agreement", a.id), ("Version", str(a.version)), ("Title", a.title)]
+    if status:
+        about.append(("Status", status))
+    about.append(("Content digest (SHA-256)", digest(a)))
+    return Section("About this agreement", [Facts(tuple(about)), Text(
+        "Each party signs this content. Any change, however small, gives a different "
+        "digest and breaks every signature.")])  # fmt: skip
+
+
+def _terms(a: Agreement) -> list[Section]:
+    return [
         Section("National data opt-out", [Facts((
             ("Applies", "Yes" if a.national_data_opt_out.applies else "No"),
             ("Why", a.national_data_opt_out.explanation)))]),
         Section("Retention and deletion", [Facts((
             ("Kept for", f"{a.retention.period_days} days"),
             ("Deletion", a.retention.deletion)))]),
-        _security(a),
-        _limits(a),
+    ]  # fmt: skip
+
+
+def _dates_and_rights(a: Agreement) -> list[Section]:
+    return [
         Section("Dates", [Facts((("Sharing starts", long_date(a.dates.start)),
                                  ("Review", long_date(a.dates.review)),
                                  ("Expires", long_date(a.dates.expiry))))]),
@@ -161,9 +179,7 @@ def document(agreement: Agreement, status: str | None = None) -> Document:
             ("Complaints", a.individual_rights.complaints)))]),
         Section("International transfers", [Text(t) for t in a.international_transfers]
                 or [Text("None: the data stays in the UK.")]),
-        _signatures(a),
     ]  # fmt: skip
-    return Document(a.title, f"Data sharing agreement {a.id}, version {a.version}", sections)
 
 
 def _parties(a: Agreement) -> Section:
