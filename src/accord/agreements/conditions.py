@@ -34,7 +34,8 @@ from pydantic import (
     field_validator,
 )
 
-SLUG = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+from accord.store import NAME_PATTERN
+
 MAX_VALUES = 1000
 """Values in one ``in``, ``not_in`` or ``starts_with`` list, at most."""
 
@@ -44,7 +45,7 @@ Word = Annotated[str, Field(min_length=1, max_length=200)]
 class _Condition(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    field: str = Field(pattern=SLUG, description="A field of the dataset.")
+    field: str = Field(pattern=NAME_PATTERN, description="A field of the dataset.")
 
 
 def _expecting(words: str) -> Any:

@@ -29,7 +29,6 @@ from accord.agreements.types import OrgId, PurposeCode
 if TYPE_CHECKING:
     from accord.agreements.models import Agreement, Dataset
 
-SLUG = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 Text = Annotated[str, Field(min_length=1, description="Plain words, not empty")]
 Problems = list[tuple[str, str]]
 
