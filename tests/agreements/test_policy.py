@@ -7,21 +7,31 @@ one agreement allows every part of it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from accord import privacy
 from accord.agreements import (
     RECEIVING_ROLES,
     Agreement,
+    Article6,
+    Basis,
     Kitemark,
     ObligationKind,
     PolicyIndex,
+    Regime,
     Request,
+    Section35,
     Status,
     Usage,
     activate,
@@ -31,6 +41,7 @@ from accord.agreements import (
     revoke,
     suspend,
 )
+from accord.cli import app
 from accord.store import Workspace
 from tests.agreements.support import IN_DATE, example, example_data, org_keys, public, signed_by_all
 
@@ -279,3 +290,96 @@ def test_no_request_outside_an_agreement_is_ever_permitted(
             assert decision.reasons
             assert decision.fields == ()
             assert decision.obligations == ()
+
+
+# --- row conditions and the lawful basis ride on the permit --------------------------------
+
+POLICE = parse(yaml.safe_load((Path(__file__).parent / "data" / "families-police.yaml")
+                              .read_text("utf-8")))  # fmt: skip
+POLICE_INDEX = PolicyIndex.build([(POLICE, Status.ACTIVE)])
+TO_POLICE = Request(requester="police", purpose="crime-prevention", dataset="families",
+                    fields=("record_id", "health_needs"), kitemark=Kitemark.BRONZE,
+                    on=IN_DATE)  # fmt: skip
+
+
+def test_row_conditions_are_an_obligation_on_the_permit() -> None:
+    decision = POLICE_INDEX.decide(TO_POLICE)
+    assert decision.permit
+    [rows] = [o for o in decision.obligations if o.kind is ObligationKind.RESTRICT_ROWS]
+    assert rows.fields == ("in_programme", "postcode_district", "date_of_birth")
+    assert rows.conditions == tuple(POLICE.datasets[0].row_conditions)
+    # A dataset without conditions carries none.
+    assert ObligationKind.RESTRICT_ROWS not in {o.kind for o in INDEX.decide(GOOD).obligations}
+
+
+@pytest.mark.parametrize(
+    ("requester", "purpose", "dataset", "regime", "basis"),
+    [
+        ("police", "crime-prevention", "families", Regime.LAW_ENFORCEMENT, Section35.TASK),
+        ("police", "family-support", "families", Regime.GENERAL, Article6.PUBLIC_TASK),
+        ("council", "crime-prevention", "incidents", Regime.GENERAL, Article6.PUBLIC_TASK),
+        ("council", "family-support", "incidents", Regime.GENERAL, Article6.PUBLIC_TASK),
+    ],
+)
+def test_the_permit_names_the_basis_of_the_recipients_processing(
+    requester: str, purpose: str, dataset: str, regime: Regime, basis: Article6 | Section35
+) -> None:
+    decision = POLICE_INDEX.decide(replace(TO_POLICE, requester=requester, purpose=purpose,
+                                           dataset=dataset, fields=("record_id",)))  # fmt: skip
+    assert decision.permit, decision.reasons
+    assert decision.basis == Basis(regime, basis)
+    assert INDEX.decide(GOOD).basis == Basis(Regime.GENERAL, Article6.PUBLIC_TASK)
+
+
+def test_a_permit_becomes_privacys_disclosure_and_row_filters(tmp_path: Path) -> None:
+    """What the exchange will do: the permit's basis and row conditions, in privacy's terms."""
+    decision = POLICE_INDEX.decide(TO_POLICE)
+    assert decision.basis is not None
+    [rows] = [o for o in decision.obligations if o.kind is ObligationKind.RESTRICT_ROWS]
+    filters = tuple(
+        privacy.RowFilter(c.field, privacy.RowOperator(c.operator),
+                          tuple(c.value) if isinstance(c.value, list) else c.value)
+        for c in rows.conditions
+    )  # fmt: skip
+    basis = {Section35.CONSENT: privacy.LawfulBasis.LAW_ENFORCEMENT_CONSENT,
+             Section35.TASK: privacy.LawfulBasis.LAW_ENFORCEMENT_TASK}[decision.basis.basis]  # type: ignore[index]  # fmt: skip
+    facts = privacy.Disclosure(POLICE.id, basis, TO_POLICE.purpose, privacy.Output.IDENTIFIABLE)
+    conn = duckdb.connect()
+    conn.execute("CREATE TABLE families (record_id VARCHAR, nhs_number VARCHAR, "
+                 "in_programme BOOLEAN, postcode_district VARCHAR, date_of_birth DATE, "
+                 "health_needs VARCHAR)")  # fmt: skip
+    conn.execute("INSERT INTO families VALUES ('in', '9434765919', true, 'RV2', '2012-05-01', 'a'),"
+                 "('not-in-programme', '9434765919', false, 'RV2', '2012-05-01', 'b'),"
+                 "('elsewhere', '9434765919', true, 'XX9', '2012-05-01', 'c'),"
+                 "('adult', '9434765919', true, 'RV1', '1990-05-01', 'd')")  # fmt: skip
+    registers = privacy.Registers({"national": ["9434765919"], "objection": ["9434765919"]},
+                                  bytes(32))  # fmt: skip
+    kept = privacy.Minimisation(decision.fields, rows=filters)
+    done = privacy.disclose(conn, "families", tmp_path / "out.parquet", facts, kept, registers)
+    # Neither register reaches a law enforcement disclosure; the conditions keep one row.
+    assert [r.applies for r in done.rulings] == [False, False]
+    assert (done.rows_out, done.outside_conditions) == (1, 3)
+    assert conn.execute(f"SELECT * FROM '{tmp_path / 'out.parquet'}'").fetchall() == [("in", "a")]
+
+
+def test_decide_shows_the_row_conditions_and_the_basis(workspace: Workspace) -> None:
+    keys = org_keys("council", "police")
+    record(workspace.engine, signed_by_all(POLICE, keys))
+    activate(workspace.engine, POLICE.id, public(keys))
+    result = CliRunner().invoke(app, [
+        "agreement", "decide", "-w", str(workspace.root), "--requester", "police",
+        "--purpose", "crime-prevention", "--dataset", "families", "--fields", "record_id",
+        "--kitemark", "bronze", "--on", IN_DATE.isoformat(), "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["basis"] == {"regime": "law_enforcement",
+                                 "basis": "b_competent_authority_task"}  # fmt: skip
+    [rows] = [o for o in decision["obligations"] if o["kind"] == "restrict_rows"]
+    assert rows["conditions"][1] == {"field": "postcode_district", "operator": "in",
+                                     "value": ["RV1", "RV2", "RV3"]}  # fmt: skip
+    text = CliRunner().invoke(app, [
+        "agreement", "decide", "-w", str(workspace.root), "--requester", "police",
+        "--purpose", "crime-prevention", "--dataset", "families", "--fields", "record_id",
+        "--kitemark", "bronze", "--on", IN_DATE.isoformat()]).stdout  # fmt: skip
+    assert "obligation restrict_rows: in_programme is true; postcode_district is one of" in text
+    assert "basis: law_enforcement b_competent_authority_task" in text

@@ -63,3 +63,40 @@ def test_an_unknown_scheme_is_named_and_a_scheme_registers_once() -> None:
     with pytest.raises(ValueError, match="already registered"):
         register_scheme("national", lambda d: (True, "always"))
     assert {"national", "objection"} <= set(SCHEMES)
+
+
+# --- DPA 2018 Part 3 (law enforcement) against each scheme --------------------------------
+
+LAW_ENFORCEMENT = (B.LAW_ENFORCEMENT_CONSENT, B.LAW_ENFORCEMENT_TASK)
+
+
+@pytest.mark.parametrize("basis", list(LawfulBasis))
+@pytest.mark.parametrize("output", list(Output))
+@pytest.mark.parametrize("purpose", ["planning", "direct_care"])
+@pytest.mark.parametrize("applies", [True, False])
+@pytest.mark.parametrize("public_interest", [False, True])
+def test_every_combination_of_facts_against_both_schemes(
+    basis: LawfulBasis, output: Output, purpose: str, applies: bool, public_interest: bool
+) -> None:
+    d = _d(basis, purpose, output, applies, public_interest)
+    national = (output is not Output.AGGREGATE and purpose != "direct_care"
+                and basis not in (B.CONSENT, B.LEGAL_OBLIGATION, *LAW_ENFORCEMENT)
+                and not public_interest and applies)  # fmt: skip
+    objection = output is not Output.AGGREGATE and basis in (B.PUBLIC_TASK,
+                                                              B.LEGITIMATE_INTERESTS)  # fmt: skip
+    assert ruling("national", d).applies is national
+    assert ruling("objection", d).applies is objection
+    assert basis.law_enforcement is (basis in LAW_ENFORCEMENT)
+
+
+@pytest.mark.parametrize(
+    ("basis", "scheme", "words"),
+    [
+        (B.LAW_ENFORCEMENT_TASK, "national", "section 251"),
+        (B.LAW_ENFORCEMENT_CONSENT, "national", "consented"),
+        (B.LAW_ENFORCEMENT_TASK, "objection", "Part 3 gives no right to object"),
+        (B.LAW_ENFORCEMENT_CONSENT, "objection", "Sch 2 para 2"),
+    ],
+)
+def test_law_enforcement_rulings_say_why(basis: LawfulBasis, scheme: str, words: str) -> None:
+    assert words in ruling(scheme, _d(basis)).reason

@@ -6,10 +6,12 @@ Public face: the model (:class:`Agreement` and its parts and enumerations) with
 (:func:`record`, :func:`activate`, :func:`suspend`, :func:`revoke`, :func:`expire`,
 :func:`amend_agreement`, :func:`get`, :func:`list_agreements`, :func:`history`); the policy
 decision (:class:`PolicyIndex`, :class:`Request`, :class:`Decision`, :func:`policy_index`);
-exports (:func:`odrl`, the register, the Article 30 record); the errors under
+exports (:func:`odrl`, the register, the Article 30 record); a readable rendering for
+the people who sign (:func:`render_html`, :func:`render_pdf`); the errors under
 :class:`AgreementError`. See docs/agreements.md.
 """
 
+from accord.agreements.conditions import OPERATORS, RowCondition, describe
 from accord.agreements.documents import load, parse, save, to_yaml
 from accord.agreements.errors import (
     AgreementError,
@@ -29,19 +31,31 @@ from accord.agreements.export import (
     write_article30,
     write_register,
 )
+from accord.agreements.lawful import (
+    Article6,
+    Article9,
+    CriminalOffence,
+    LawEnforcement,
+    LawEnforcementPurpose,
+    LawfulBasis,
+    Regime,
+    ScheduleEight,
+    ScheduleOne,
+    Section35,
+    SensitiveCondition,
+    SensitiveProcessing,
+    regime_of,
+)
 from accord.agreements.lifecycle import Action, amend, effective_status
 from accord.agreements.models import (
     RECEIVING_ROLES,
     Agreement,
-    Article6,
-    Article9,
     Contact,
     DataField,
     Dataset,
     Dates,
     Gateway,
     Kitemark,
-    LawfulBasis,
     Limits,
     NationalDataOptOut,
     Party,
@@ -49,12 +63,13 @@ from accord.agreements.models import (
     Purpose,
     Retention,
     Role,
-    ScheduleOne,
     Signature,
     Status,
     Treatment,
 )
+from accord.agreements.pdf import render_pdf
 from accord.agreements.policy import (
+    Basis,
     Code,
     Decision,
     Obligation,
@@ -64,6 +79,7 @@ from accord.agreements.policy import (
     Request,
     Usage,
 )
+from accord.agreements.render import render_html
 from accord.agreements.repository import Event, StoredAgreement
 from accord.agreements.schema import example_text, json_schema
 from accord.agreements.service import (
@@ -98,6 +114,7 @@ from accord.agreements.signing import (
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
 
 __all__ = [
+    "OPERATORS",
     "RECEIVING_ROLES",
     "Action",
     "Agreement",
@@ -108,8 +125,10 @@ __all__ = [
     "AgreementNotFound",
     "Article6",
     "Article9",
+    "Basis",
     "Code",
     "Contact",
+    "CriminalOffence",
     "DataField",
     "Dataset",
     "DatasetName",
@@ -120,6 +139,8 @@ __all__ = [
     "KeyId",
     "KeyUnusable",
     "Kitemark",
+    "LawEnforcement",
+    "LawEnforcementPurpose",
     "LawfulBasis",
     "Limits",
     "NationalDataOptOut",
@@ -132,10 +153,16 @@ __all__ = [
     "Purpose",
     "PurposeCode",
     "Reason",
+    "Regime",
     "Request",
     "Retention",
     "Role",
+    "RowCondition",
+    "ScheduleEight",
     "ScheduleOne",
+    "Section35",
+    "SensitiveCondition",
+    "SensitiveProcessing",
     "Signature",
     "SignatureCheck",
     "SignatureError",
@@ -151,6 +178,7 @@ __all__ = [
     "amend_agreement",
     "article30_rows",
     "canonical",
+    "describe",
     "digest",
     "effective_status",
     "example_text",
@@ -173,7 +201,10 @@ __all__ = [
     "policy_index",
     "public_key_text",
     "record",
+    "regime_of",
     "register_rows",
+    "render_html",
+    "render_pdf",
     "revoke",
     "save",
     "sign",

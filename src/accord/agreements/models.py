@@ -1,10 +1,11 @@
 """The data sharing agreement: every field of the ICO data sharing code's checklist.
 
-Enumerations first (roles, lawful bases, treatments, kitemark levels, statuses), then the
-parts of an agreement, then :class:`Agreement` itself with the rules that span parts
-(every organisation named is a party, special category data has its Art 9 condition,
-public tasks name their gateway, dates run in order). The JSON Schema published in
-``docs/agreement.schema.json`` is generated from these models.
+Enumerations first (roles, treatments, kitemark levels, statuses), then the parts of an
+agreement, then :class:`Agreement` itself with the rules that span parts (every
+organisation named is a party, row conditions name the dataset's fields, dates run in
+order). The lawful basis and its rules (Art 6, 9 and 10, DPA 2018 Schedule 1, Part 3 with
+Schedule 8) live in ``lawful``, the row condition language in ``conditions``. The JSON
+Schema published in ``docs/agreement.schema.json`` is generated from these models.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from accord.agreements.conditions import RowCondition
+from accord.agreements.lawful import LawfulBasis, law_problems
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
 
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,99}$"
@@ -45,43 +48,6 @@ class ContactRole(StrEnum):
     CALDICOTT_GUARDIAN = "caldicott_guardian"
     INFORMATION_GOVERNANCE_LEAD = "information_governance_lead"
     OPERATIONAL_LEAD = "operational_lead"
-
-
-class Article6(StrEnum):
-    """UK GDPR Art 6(1) lawful basis."""
-
-    CONSENT = "a_consent"
-    CONTRACT = "b_contract"
-    LEGAL_OBLIGATION = "c_legal_obligation"
-    VITAL_INTERESTS = "d_vital_interests"
-    PUBLIC_TASK = "e_public_task"
-    LEGITIMATE_INTERESTS = "f_legitimate_interests"
-
-
-class Article9(StrEnum):
-    """UK GDPR Art 9(2) condition for special category data."""
-
-    EXPLICIT_CONSENT = "a_explicit_consent"
-    EMPLOYMENT_SOCIAL_SECURITY = "b_employment_social_security"
-    VITAL_INTERESTS = "c_vital_interests"
-    NOT_FOR_PROFIT = "d_not_for_profit_bodies"
-    MADE_PUBLIC = "e_made_public"
-    LEGAL_CLAIMS = "f_legal_claims"
-    SUBSTANTIAL_PUBLIC_INTEREST = "g_substantial_public_interest"
-    HEALTH_SOCIAL_CARE = "h_health_social_care"
-    PUBLIC_HEALTH = "i_public_health"
-    ARCHIVING_RESEARCH_STATISTICS = "j_archiving_research_statistics"
-
-
-# DPA 2018 s10: these Art 9 conditions need a Schedule 1 Part 1 condition, (g) a Part 2 one.
-SCHEDULE_1_PART: dict[Article9, int] = {
-    Article9.EMPLOYMENT_SOCIAL_SECURITY: 1,
-    Article9.HEALTH_SOCIAL_CARE: 1,
-    Article9.PUBLIC_HEALTH: 1,
-    Article9.ARCHIVING_RESEARCH_STATISTICS: 1,
-    Article9.SUBSTANTIAL_PUBLIC_INTEREST: 2,
-}
-SCHEDULE_1_PARAGRAPHS = {1: range(1, 5), 2: range(6, 29)}
 
 
 class Treatment(StrEnum):
@@ -171,6 +137,10 @@ class DataField(_Part):
     special_category: bool = Field(
         default=False, description="Health, ethnicity and the other Art 9 categories."
     )
+    criminal_offence: bool = Field(
+        default=False,
+        description="Offences, allegations, proceedings, convictions (UK GDPR Art 10, s11(2)).",
+    )
     description: str | None = None
 
 
@@ -189,23 +159,10 @@ class Dataset(_Part):
         default=None, pattern=SLUG, description="Small-number suppression preset (privacy)."
     )
     minimum_kitemark: Kitemark = Field(description="The dataset's kitemark must be at least this.")
-
-
-class ScheduleOne(_Part):
-    """A DPA 2018 Schedule 1 condition."""
-
-    part: int = Field(ge=1, le=2)
-    paragraph: int = Field(ge=1, le=28)
-    name: Text
-
-
-class LawfulBasis(_Part):
-    """UK GDPR Art 6 basis, and for special category data Art 9 and DPA 2018 Sch 1."""
-
-    article_6: Article6
-    article_9: Article9 | None = None
-    schedule_1: ScheduleOne | None = None
-    explanation: Text
+    row_conditions: list[RowCondition] = Field(
+        default_factory=list,
+        description="Only rows meeting every condition may leave (docs/agreements.md).",
+    )
 
 
 class Gateway(_Part):
@@ -301,7 +258,7 @@ class Agreement(_Part):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        problems = [*_party_problems(self), *_dataset_problems(self), *_law_problems(self)]
+        problems = [*_party_problems(self), *_dataset_problems(self), *law_problems(self)]
         problems += _date_problems(self.dates)
         if problems:
             # pydantic reports the first line; AgreementInvalid splits them again.
@@ -314,6 +271,10 @@ class Agreement(_Part):
     @property
     def special_category(self) -> bool:
         return any(f.special_category for d in self.datasets for f in d.fields)
+
+    @property
+    def criminal_offence(self) -> bool:
+        return any(f.criminal_offence for d in self.datasets for f in d.fields)
 
     def content(self) -> dict[str, Any]:
         """What every party signs: the whole agreement except its signatures."""
@@ -365,41 +326,14 @@ def _dataset_problems(a: Agreement) -> list[tuple[str, str]]:
         for j, q in enumerate(d.quasi_identifiers):
             if q not in names:
                 problems.append((f"{where}.quasi_identifiers.{j}", f"{q!r} is not a field here"))
+        for j, c in enumerate(d.row_conditions):
+            if c.field not in names:
+                problems.append((f"{where}.row_conditions.{j}.field",
+                                 f"{c.field!r} is not a field of dataset {d.name!r}"))  # fmt: skip
         aggregate = any(f.treatment is Treatment.AGGREGATE for f in d.fields)
         if aggregate and d.suppression is None:
             problems.append((f"{where}.suppression",
                              "aggregate-only fields need a suppression preset"))  # fmt: skip
-    return problems
-
-
-def _law_problems(a: Agreement) -> list[tuple[str, str]]:
-    problems, basis = [], a.lawful_basis
-    if a.special_category and basis.article_9 is None:
-        problems.append(("lawful_basis.article_9",
-                         "special category fields need an Art 9 condition"))  # fmt: skip
-    if basis.article_9 is not None:
-        part = SCHEDULE_1_PART.get(basis.article_9)
-        sch1 = basis.schedule_1
-        if part is not None and sch1 is None:
-            problems.append(("lawful_basis.schedule_1",
-                             f"Art 9 condition {basis.article_9.value} needs a DPA 2018 "
-                             f"Schedule 1 Part {part} condition (DPA 2018 s10)"))  # fmt: skip
-        elif part is not None and sch1 is not None and sch1.part != part:
-            problems.append(("lawful_basis.schedule_1.part",
-                             f"Art 9 condition {basis.article_9.value} needs Part {part}, "
-                             f"not Part {sch1.part}"))  # fmt: skip
-    if basis.schedule_1 is not None:
-        sch1 = basis.schedule_1
-        if sch1.paragraph not in SCHEDULE_1_PARAGRAPHS[sch1.part]:
-            allowed = SCHEDULE_1_PARAGRAPHS[sch1.part]
-            problems.append(("lawful_basis.schedule_1.paragraph",
-                             f"Schedule 1 Part {sch1.part} has paragraphs {allowed.start}-"
-                             f"{allowed.stop - 1}, not {sch1.paragraph}"))  # fmt: skip
-    needs_law = (Article6.PUBLIC_TASK, Article6.LEGAL_OBLIGATION)
-    if basis.article_6 in needs_law and a.gateway is None:
-        problems.append(("gateway",
-                         f"Art 6 basis {basis.article_6.value} rests on a power in law: "
-                         "name the statutory gateway"))  # fmt: skip
     return problems
 
 

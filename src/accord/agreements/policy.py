@@ -7,7 +7,11 @@ when one agreement passes every check: the requester is a party in a receiving r
 a recipient of the dataset, the agreement is active and in date, it names the purpose,
 covers the dataset and every field, the dataset's kitemark is at or above the minimum and
 no limit is exceeded. A denial carries every failed check of the agreement that came
-closest, each as a stable code and a message.
+closest, each as a stable code and a message. A permit carries the fields allowed, the
+obligations (pseudonymise, aggregate only, suppress, opt-outs, row conditions, retention)
+and the lawful basis the recipient's processing rests on (:class:`Basis`: the UK GDPR, or
+DPA 2018 Part 3 for a competent authority's law enforcement purpose), which the exchange
+turns into privacy's ``Disclosure``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
+from accord.agreements.conditions import RowCondition
+from accord.agreements.lawful import Article6, Regime, Section35, regime_of
 from accord.agreements.models import (
     RECEIVING_ROLES,
     Agreement,
@@ -51,6 +57,7 @@ class ObligationKind(StrEnum):
     AGGREGATE_ONLY = "aggregate_only"
     SUPPRESS_SMALL_NUMBERS = "suppress_small_numbers"
     APPLY_NATIONAL_DATA_OPT_OUT = "apply_national_data_opt_out"
+    RESTRICT_ROWS = "restrict_rows"
     RETAIN = "retain"
 
 
@@ -96,11 +103,26 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Obligation:
-    """A duty attached to a permit; ``value`` is the preset or the number of days."""
+    """A duty attached to a permit; ``value`` is the preset or the number of days;
+    ``conditions`` the row conditions every disclosed row must meet (``restrict_rows``,
+    whose ``fields`` are the fields they read)."""
 
     kind: ObligationKind
     fields: tuple[str, ...] = ()
     value: str | int | None = None
+    conditions: tuple[RowCondition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """The lawful basis a permitted request's processing rests on.
+
+    ``regime`` is the UK GDPR (``basis`` an Art 6(1) basis) or DPA 2018 Part 3 when a
+    competent authority asks for a law enforcement purpose (``basis`` a s35(2) basis).
+    """
+
+    regime: Regime
+    basis: Article6 | Section35
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +135,7 @@ class Decision:
     obligations: tuple[Obligation, ...] = ()
     agreement_id: str | None = None
     version: int | None = None
+    basis: Basis | None = None
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -129,6 +152,7 @@ class _Data:
     minimum: Kitemark
     minimum_rank: int
     suppression: str | None
+    conditions: tuple[RowCondition, ...]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -146,6 +170,7 @@ class _Compiled:
     max_rows_per_period: int | None
     period: str
     standing: tuple[Obligation, ...]
+    bases: Mapping[tuple[str, str], Basis]
 
 
 def _compile(agreement: Agreement, status: Status) -> _Compiled:
@@ -158,7 +183,7 @@ def _compile(agreement: Agreement, status: Status) -> _Compiled:
                                     if f.treatment is Treatment.PSEUDONYMISED),
             aggregate=frozenset(f.name for f in d.fields if f.treatment is Treatment.AGGREGATE),
             minimum=d.minimum_kitemark, minimum_rank=d.minimum_kitemark.rank,
-            suppression=d.suppression,
+            suppression=d.suppression, conditions=tuple(d.row_conditions),
         )  # fmt: skip
     standing = [Obligation(ObligationKind.RETAIN, value=agreement.retention.period_days)]
     if agreement.national_data_opt_out.applies:
@@ -173,8 +198,24 @@ def _compile(agreement: Agreement, status: Status) -> _Compiled:
         max_rows_per_request=limits.max_rows_per_request,
         max_requests_per_period=limits.max_requests_per_period,
         max_rows_per_period=limits.max_rows_per_period, period=limits.period.value,
-        standing=tuple(standing),
+        standing=tuple(standing), bases=MappingProxyType(_bases(agreement)),
     )  # fmt: skip
+
+
+def _bases(agreement: Agreement) -> dict[tuple[str, str], Basis]:
+    """The basis of each (party, purpose): Part 3 for a competent authority's law
+    enforcement purpose, else the UK GDPR (validation makes sure each exists)."""
+    found: dict[tuple[str, str], Basis] = {}
+    basis = agreement.lawful_basis
+    law = basis.law_enforcement
+    for party in agreement.parties:
+        for purpose in agreement.purposes:
+            if regime_of(agreement, party.org, purpose.code) is Regime.LAW_ENFORCEMENT:
+                assert law is not None
+                found[party.org, purpose.code] = Basis(Regime.LAW_ENFORCEMENT, law.section_35)
+            elif basis.article_6 is not None:
+                found[party.org, purpose.code] = Basis(Regime.GENERAL, basis.article_6)
+    return found
 
 
 def _deny(code: Code, message: str) -> Decision:
@@ -324,6 +365,11 @@ def _permit(c: _Compiled, data: _Data, r: Request, label: str) -> Decision:
     if data.suppression is not None:
         obligations.append(Obligation(ObligationKind.SUPPRESS_SMALL_NUMBERS, (),
                                       data.suppression))  # fmt: skip
+    if data.conditions:
+        read = tuple(dict.fromkeys(cond.field for cond in data.conditions))
+        obligations.append(Obligation(ObligationKind.RESTRICT_ROWS, read,
+                                      conditions=data.conditions))  # fmt: skip
     reason = Reason(Code.PERMITTED, f"{label} allows {r.requester!r} {r.dataset!r} "
                     f"for {r.purpose!r}")  # fmt: skip
-    return Decision(True, (reason,), fields, (*obligations, *c.standing), c.id, c.version)
+    return Decision(True, (reason,), fields, (*obligations, *c.standing), c.id, c.version,
+                    c.bases.get((r.requester, r.purpose)))  # fmt: skip

@@ -24,6 +24,7 @@ from accord.agreements import (
     activate,
     amend_agreement,
     article30_rows,
+    describe,
     example_text,
     get,
     history,
@@ -37,6 +38,8 @@ from accord.agreements import (
     policy_index,
     record,
     register_rows,
+    render_html,
+    render_pdf,
     revoke,
     save,
     sign_in_workspace,
@@ -47,15 +50,18 @@ from accord.agreements import (
     write_register,
 )
 from accord.cli.common import (
+    ForceOption,
     JsonOption,
     WorkspaceOption,
     as_of_date,
     emit_json,
     err,
     handle_errors,
+    one_of,
     out,
     workspace_at,
 )
+from accord.store import check_output
 
 agreement = typer.Typer(
     name="agreement",
@@ -400,7 +406,12 @@ def _render_decision(d: Decision, json_output: bool) -> None:
                    "reasons": [{"code": r.code.value, "message": r.message} for r in d.reasons],
                    "fields": list(d.fields),
                    "obligations": [{"kind": o.kind.value, "fields": list(o.fields),
-                                    "value": o.value} for o in d.obligations]})  # fmt: skip
+                                    "value": o.value,
+                                    "conditions": [c.model_dump(mode="json")
+                                                   for c in o.conditions]}
+                                   for o in d.obligations],
+                   "basis": d.basis and {"regime": d.basis.regime.value,
+                                         "basis": d.basis.basis.value}})  # fmt: skip
         return
     verdict = "[bold green]PERMIT[/]" if d.permit else "[bold red]DENY[/]"
     out.print(verdict)
@@ -408,8 +419,40 @@ def _render_decision(d: Decision, json_output: bool) -> None:
         out.print(f"  {r.code.value}: {r.message}", markup=False)
     if d.permit:
         out.print(f"  fields: {', '.join(d.fields)}", markup=False)
+        if d.basis is not None:
+            out.print(f"  basis: {d.basis.regime.value} {d.basis.basis.value}", markup=False)
         for o in d.obligations:
             detail = ", ".join(o.fields) if o.fields else ("" if o.value is None else str(o.value))
             if o.kind.value == "retain":
                 detail = f"delete within {o.value} days"
+            if o.conditions:
+                detail = "; ".join(describe(c) for c in o.conditions)
             out.print(f"  obligation {o.kind.value}{f': {detail}' if detail else ''}", markup=False)
+
+
+@agreement.command("render")
+@handle_errors
+def render(
+    agreement_ref: Annotated[
+        str, typer.Argument(metavar="ID_OR_FILE", help="A stored agreement's id, or a file.")
+    ],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
+    fmt: Annotated[
+        str, typer.Option("--format", callback=one_of(lambda: ("html", "pdf")), help="html or pdf.")
+    ] = "html",
+    force: ForceOption = False,
+    version: VersionOption = None,
+    workspace: WorkspaceOption = Path(),
+) -> None:
+    """Write a readable copy of an agreement, for the people who sign it (HTML or PDF)."""
+    target = check_output(out_file, force=force)
+    status = None
+    if Path(agreement_ref).is_file():
+        a = load(Path(agreement_ref))
+    else:
+        with workspace_at(workspace) as ws:
+            stored = get(ws.engine, agreement_ref, version)
+        a, status = stored.agreement, stored.status_on(date.today()).value
+    data = render_pdf(a, status) if fmt == "pdf" else render_html(a, status).encode("utf-8")
+    target.write_bytes(data)
+    err.print(f"wrote {out_file}", markup=False, highlight=False)

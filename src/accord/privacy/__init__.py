@@ -30,6 +30,8 @@ from accord.privacy.models import (
     Minimisation,
     OptOutRuling,
     Output,
+    RowFilter,
+    RowOperator,
     Treatment,
 )
 from accord.privacy.optouts import SCHEMES, register_scheme, ruling
@@ -60,6 +62,8 @@ __all__ = [
     "Protected",
     "Published",
     "Registers",
+    "RowFilter",
+    "RowOperator",
     "Treatment",
     "UnknownScheme",
     "current_key_version",

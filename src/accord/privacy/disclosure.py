@@ -1,8 +1,9 @@
 """The point of disclosure: opt-outs applied, fields minimised, identifiers pseudonymised.
 
-One DuckDB query does all three over the extract, so a million rows need no Python
-loop: each row's subject (its standardised NHS number, by default) is anti-joined with
-the register of each scheme that applies (unsealed in memory for the query); only the
+One DuckDB query does it all over the extract, so a million rows need no Python loop:
+only rows meeting the agreement's row conditions are kept (values bound as parameters);
+each row's subject (its standardised NHS number, by default) is anti-joined with the
+register of each scheme that applies (unsealed in memory for the query); only the
 allowed fields are selected; identifiers are replaced as the minimisation says (a
 pseudonym keyed to the agreement and key version, the record's linkage id, or
 nothing). Rows whose subject is missing cannot be checked against a register, so where
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -21,7 +23,14 @@ import duckdb
 from accord.people import hmac_params, hmac_sql, ident, lit
 from accord.privacy import keys, optouts
 from accord.privacy.errors import BadExtract
-from accord.privacy.models import Disclosed, Disclosure, Minimisation, Treatment
+from accord.privacy.models import (
+    Disclosed,
+    Disclosure,
+    Minimisation,
+    RowFilter,
+    RowOperator,
+    Treatment,
+)
 
 
 @dataclass(frozen=True)
@@ -51,44 +60,49 @@ def disclose(
     the agreement's current pseudonymisation key, needed if an identifier is
     pseudonymised.
     """
-    columns = _columns(conn, extract)
-    _check(columns, minimisation, subject)
+    types = _column_types(conn, extract)
+    _check(list(types), minimisation, subject)
+    scope, scope_params = _scope(minimisation.rows, types)
+    select, params = _projection(minimisation, disclosure, key_version, registers.secret)
     rulings = tuple(optouts.ruling(s, disclosure) for s in sorted(registers.subjects))
     applying = [r.scheme for r in rulings if r.applies]
-    params: dict[str, object] = {}
-    joins, checks = [], []
-    for i, scheme in enumerate(applying):
-        table = f"_optout_{i}"
-        # A table from a list parameter: registering an Arrow table would import pandas.
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                     "SELECT unnest($s::VARCHAR[]) AS subject",
-                     {"s": registers.subjects[scheme]})  # fmt: skip
-        # Compared digits to digits: an extract that kept the spaces of "943 476 5919"
-        # must not slip past the register.
-        digits = f"regexp_replace(e.{ident(subject)}, '[^0-9]', '', 'g')"
-        joins.append(f"ANTI JOIN {table} ON {table}.subject = {digits}")
-        checks.append(table)
-    where = f"WHERE {ident(subject)} IS NOT NULL" if applying else ""
-    select, pseudonymised = _projection(minimisation, disclosure, key_version, registers.secret)
-    params |= pseudonymised
-    kept = f"SELECT * FROM {extract} e {' '.join(joins)} {where}"
+    # Compared digits to digits: an extract that kept the spaces of "943 476 5919" must not
+    # slip past the register.
+    digits = f"regexp_replace(e.{ident(subject)}, '[^0-9]', '', 'g')"
+    tables = [_register(conn, i, registers.subjects[scheme]) for i, scheme in enumerate(applying)]
+    joins = " ".join(f"ANTI JOIN {t} ON {t}.subject = {digits}" for t in tables)
+    known = f" AND e.{ident(subject)} IS NOT NULL" if applying else ""
+    kept = f"SELECT e.* FROM {extract} e {joins} WHERE ({scope}){known}"
     try:
         conn.execute(f"COPY (SELECT {select} FROM ({kept})) TO {lit(str(out))} (FORMAT parquet)",
-                     params)  # fmt: skip
-        rows_in = conn.execute(f"SELECT count(*) FROM {extract}").fetchall()[0][0]
-        rows_out = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()
-        unknown = (conn.execute(f"SELECT count(*) FROM {extract} WHERE {ident(subject)} IS NULL")
-                   .fetchall()[0][0] if applying else 0)  # fmt: skip
+                     params | scope_params)  # fmt: skip
+        rows_in, in_scope, unknown = conn.execute(
+            f"SELECT count(*), count(*) FILTER ({scope}), "
+            f"count(*) FILTER (({scope}) AND e.{ident(subject)} IS NULL) FROM {extract} e",
+            scope_params,
+        ).fetchall()[0]
+        written = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()
     finally:
-        for table in checks:
+        for table in tables:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-    written = int(rows_out[0][0])
-    return Disclosed(int(rows_in), written, int(rows_in) - written - int(unknown), int(unknown),
-                     rulings, key_version if pseudonymised else None)  # fmt: skip
+    rows_out, unchecked = int(written[0][0]), int(unknown) if applying else 0
+    return Disclosed(int(rows_in), rows_out, int(in_scope) - rows_out - unchecked, unchecked,
+                     rulings, key_version if params else None,
+                     int(rows_in) - int(in_scope))  # fmt: skip
 
 
-def _columns(conn: duckdb.DuckDBPyConnection, extract: str) -> list[str]:
-    return [str(r[0]) for r in conn.execute(f"DESCRIBE SELECT * FROM {extract}").fetchall()]
+def _register(conn: duckdb.DuckDBPyConnection, i: int, subjects: list[str]) -> str:
+    """A temporary table of one register's subjects, to anti-join the extract with."""
+    table = f"_optout_{i}"
+    # A table from a list parameter: registering an Arrow table would import pandas.
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                 "SELECT unnest($s::VARCHAR[]) AS subject", {"s": subjects})  # fmt: skip
+    return table
+
+
+def _column_types(conn: duckdb.DuckDBPyConnection, extract: str) -> dict[str, str]:
+    rows = conn.execute(f"DESCRIBE SELECT * FROM {extract}").fetchall()
+    return {str(r[0]): str(r[1]).upper() for r in rows}
 
 
 def _check(columns: list[str], minimisation: Minimisation, subject: str) -> None:
@@ -97,6 +111,10 @@ def _check(columns: list[str], minimisation: Minimisation, subject: str) -> None
         missing += [] if "linkage_id" in columns else ["linkage_id"]
     if missing:
         raise BadExtract(f"the extract has no column {', '.join(dict.fromkeys(missing))}")
+    filtered = [f.field for f in minimisation.rows if f.field not in columns]
+    if filtered:
+        raise BadExtract(f"the extract has no column {', '.join(dict.fromkeys(filtered))}, "
+                         "which a row condition of the agreement reads")  # fmt: skip
     strays = set(minimisation.identifiers) - set(minimisation.fields)
     if strays:
         raise BadExtract(f"identifiers not among the allowed fields: {', '.join(sorted(strays))}")
@@ -124,6 +142,62 @@ def _projection(
     if not parts:
         raise BadExtract("no field is allowed to leave: nothing to disclose")
     return ", ".join(parts), params
+
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")  # fmt: skip
+_COMPARE = {RowOperator.BEFORE: "<", RowOperator.ON_OR_AFTER: ">=", RowOperator.AT_LEAST: ">=",
+            RowOperator.AT_MOST: "<="}  # fmt: skip
+
+
+def _scope(filters: tuple[RowFilter, ...], types: dict[str, str]) -> tuple[str, dict[str, object]]:
+    """The rows that may leave, as one SQL condition over ``e``, and its parameters.
+
+    Every value is a parameter, never text in the SQL; a blank field meets no condition.
+    """
+    if not filters:
+        return "TRUE", {}
+    parts: list[str] = []
+    params: dict[str, object] = {}
+    for i, f in enumerate(filters):
+        column = _typed(f, f"e.{ident(f.field)}", types[f.field])
+        name = f"rows_{i}"
+        if f.operator is RowOperator.STARTS_WITH:
+            assert isinstance(f.value, tuple)
+            names = [f"{name}_{j}" for j in range(len(f.value))]
+            params |= dict(zip(names, f.value, strict=True))
+            test = " OR ".join(f"starts_with({column}, ${n})" for n in names)
+        elif f.operator in (RowOperator.IN, RowOperator.NOT_IN):
+            params[name] = list(f.value) if isinstance(f.value, tuple) else [f.value]
+            negate = "NOT " if f.operator is RowOperator.NOT_IN else ""
+            test = f"{negate}list_contains(${name}, {column})"
+        else:
+            params[name] = f.value
+            test = f"{column} {_COMPARE.get(f.operator, '=')} ${name}"
+        parts.append(f"coalesce(({test}), false)")
+    return " AND ".join(parts), params
+
+
+def _typed(f: RowFilter, column: str, kind: str) -> str:
+    """The column as the filter's value compares: refused where it cannot be."""
+    sample = f.value[0] if isinstance(f.value, tuple) else f.value
+    numeric = kind.startswith(_NUMERIC)
+    if isinstance(sample, str):
+        return f"CAST({column} AS VARCHAR)"
+    if isinstance(sample, bool):
+        wanted, cast = kind == "BOOLEAN", "BOOLEAN"
+    elif isinstance(sample, date):
+        if kind.startswith("TIMESTAMP"):
+            return f"CAST({column} AS DATE)"
+        wanted, cast = kind == "DATE", "DATE"
+    else:
+        wanted, cast = numeric, "BIGINT" if isinstance(sample, int) else "DOUBLE"
+    if wanted:
+        return column
+    if kind == "VARCHAR":
+        return f"TRY_CAST({column} AS {cast})"
+    raise BadExtract(f"row condition on {f.field}: {f.operator.value} compares a "
+                     f"{type(sample).__name__} but the extract's {f.field} is {kind}")  # fmt: skip
 
 
 def pseudonym(secret: bytes, agreement_id: str, version: int, value: str) -> str:

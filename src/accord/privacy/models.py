@@ -1,13 +1,25 @@
-"""What the privacy context works with: the facts of one disclosure, and its outcomes."""
+"""What the privacy context works with: the facts of one disclosure, and its outcomes.
+
+The facts (:class:`Disclosure` with its :class:`LawfulBasis` and :class:`Output`), what
+may leave (:class:`Minimisation`, its identifier :class:`Treatment` and its
+:class:`RowFilter` conditions), then the outcomes (:class:`Disclosed`, :class:`OptOutRuling`,
+:class:`KAnonymity`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
+
+MAX_VALUES = 1000
+"""Values one row filter may list, at most."""
 
 
 class LawfulBasis(StrEnum):
-    """UK GDPR Article 6(1), by the names the agreements use."""
+    """The basis of the processing a disclosure serves, by the names the agreements use:
+    UK GDPR Article 6(1), or DPA 2018 Part 3 s35(2) for a competent authority's law
+    enforcement purpose."""
 
     CONSENT = "consent"
     CONTRACT = "contract"
@@ -15,6 +27,15 @@ class LawfulBasis(StrEnum):
     VITAL_INTERESTS = "vital_interests"
     PUBLIC_TASK = "public_task"
     LEGITIMATE_INTERESTS = "legitimate_interests"
+    LAW_ENFORCEMENT_CONSENT = "law_enforcement_consent"
+    """DPA 2018 s35(2)(a): law enforcement processing with the person's consent."""
+    LAW_ENFORCEMENT_TASK = "law_enforcement_task"
+    """DPA 2018 s35(2)(b): necessary for a task of a competent authority."""
+
+    @property
+    def law_enforcement(self) -> bool:
+        """Whether the processing is under DPA 2018 Part 3, not the UK GDPR."""
+        return self in (LawfulBasis.LAW_ENFORCEMENT_CONSENT, LawfulBasis.LAW_ENFORCEMENT_TASK)
 
 
 class Output(StrEnum):
@@ -63,13 +84,73 @@ class OptOutRuling:
     reason: str
 
 
+class RowOperator(StrEnum):
+    """How a row filter compares a field with its value (the agreements' operators)."""
+
+    EQUALS = "equals"
+    IN = "in"
+    NOT_IN = "not_in"
+    STARTS_WITH = "starts_with"
+    BEFORE = "before"
+    ON_OR_AFTER = "on_or_after"
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+
+
+Scalar = bool | int | float | str | date
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """A condition every disclosed row must meet; a row whose field is blank meets none.
+
+    ``value`` is typed by the operator: ``equals`` a flag, whole number or text; ``in``
+    and ``not_in`` a tuple of texts or of whole numbers; ``starts_with`` a tuple of texts;
+    ``before`` and ``on_or_after`` a date; ``at_least`` and ``at_most`` a number.
+    """
+
+    field: str
+    operator: RowOperator
+    value: Scalar | tuple[Scalar, ...]
+
+    def __post_init__(self) -> None:
+        problem = _filter_problem(self.operator, self.value)
+        if problem:
+            raise ValueError(f"row filter on {self.field!r}: {self.operator.value} {problem}")
+
+
+def _filter_problem(op: RowOperator, value: object) -> str | None:
+    if op in (RowOperator.IN, RowOperator.NOT_IN, RowOperator.STARTS_WITH):
+        if not isinstance(value, tuple) or not 0 < len(value) <= MAX_VALUES:
+            return f"needs a tuple of 1 to {MAX_VALUES} values"
+        kinds = (str,) if op is RowOperator.STARTS_WITH else (str, int)
+        if (
+            len({type(v) for v in value}) != 1
+            or not isinstance(value[0], kinds)
+            or (isinstance(value[0], bool))
+        ):
+            return "needs values all text" + ("" if op is RowOperator.STARTS_WITH
+                                              else " or all whole numbers")  # fmt: skip
+        return None
+    if op in (RowOperator.BEFORE, RowOperator.ON_OR_AFTER):
+        return None if isinstance(value, date) else "needs a date"
+    if op in (RowOperator.AT_LEAST, RowOperator.AT_MOST):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if number else "needs a number"
+    return None if isinstance(value, bool | int | str) else "needs a flag, whole number or text"
+
+
 @dataclass(frozen=True)
 class Minimisation:
-    """The fields a decision allows, and what happens to the identifiers among them."""
+    """The fields a decision allows, what happens to the identifiers among them, and the
+    rows that may leave (every filter met)."""
 
     fields: tuple[str, ...]
     """Columns that may leave, in this order (identifiers among them are treated)."""
     identifiers: dict[str, Treatment] = field(default_factory=dict)
+    rows: tuple[RowFilter, ...] = ()
+    """Conditions on the rows, from the agreement's row conditions; read from the extract
+    even when their fields do not leave."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +166,8 @@ class Disclosed:
     rulings: tuple[OptOutRuling, ...]
     key_version: int | None
     """The pseudonymisation key version used, if any identifier was pseudonymised."""
+    outside_conditions: int = 0
+    """Rows withheld because they do not meet the minimisation's row filters."""
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,13 @@ Built-ins:
   confidential information used beyond individual care, and not where the person
   consented, the law requires the disclosure, there is an overriding public interest,
   or the output is anonymised (aggregate); nor where the agreement records that it
-  does not apply (data that is not confidential patient information).
+  does not apply (data that is not confidential patient information); nor to a
+  disclosure for a law enforcement purpose (DPA 2018 Part 3), which never rests on the
+  section 251 support the opt-out is a condition of.
 - ``objection``: objections a controller has upheld under UK GDPR Article 21, which
-  reach processing on public task or legitimate interests only.
+  reach processing on public task or legitimate interests only: not consent, contract,
+  legal obligation or vital interests, and not law enforcement processing (DPA 2018
+  Part 3 has no right to object).
 """
 
 from __future__ import annotations
@@ -54,8 +58,12 @@ def _national(d: Disclosure) -> tuple[bool, str]:
         return False, "anonymised (aggregate) output is exempt"
     if d.purpose == "direct_care":
         return False, "individual care is exempt"
-    if d.lawful_basis is LawfulBasis.CONSENT:
+    if d.lawful_basis in (LawfulBasis.CONSENT, LawfulBasis.LAW_ENFORCEMENT_CONSENT):
         return False, "the person consented"
+    if d.lawful_basis.law_enforcement:
+        return False, ("a law enforcement disclosure (DPA 2018 Part 3) rests on a legal "
+                       "requirement or an overriding public interest, not on the section 251 "
+                       "support the opt-out is a condition of")  # fmt: skip
     if d.lawful_basis is LawfulBasis.LEGAL_OBLIGATION:
         return False, "the law requires the disclosure"
     if d.overriding_public_interest:
@@ -68,6 +76,10 @@ def _national(d: Disclosure) -> tuple[bool, str]:
 def _objection(d: Disclosure) -> tuple[bool, str]:
     if d.output is Output.AGGREGATE:
         return False, "anonymised (aggregate) output is exempt"
+    if d.lawful_basis.law_enforcement:
+        return False, ("DPA 2018 Part 3 gives no right to object (its rights are ss44-48), "
+                       "and Art 21 gives way where it would prejudice the prevention or "
+                       "detection of crime (DPA 2018 Sch 2 para 2)")  # fmt: skip
     if d.lawful_basis in (LawfulBasis.PUBLIC_TASK, LawfulBasis.LEGITIMATE_INTERESTS):
         return True, f"Article 21 objections reach processing on {d.lawful_basis.value}"
     return False, f"Article 21 objections do not reach processing on {d.lawful_basis.value}"
