@@ -32,13 +32,13 @@ from accord.agreements import (
     suspend,
 )
 from accord.store import Workspace
-from tests.agreements.support import IN_DATE, example, example_data, org_keys, public, signed_by_all
+from tests.agreements.support import IN_DATE, example, example_data, org_keys, signed_by_all, trust
 
 EXAMPLE = example()
 ID = EXAMPLE.id
 INDEX = PolicyIndex.build([(EXAMPLE, Status.ACTIVE)])
 GOOD = Request(requester="hospital", purpose="admission-risk-stratification",
-               dataset="registered-patients", fields=("nhs_number", "sex", "long_term_conditions"),
+               dataset="registered-patients", fields=("nhs_number", "sex", "postcode_district"),
                kitemark=Kitemark.GOLD, on=IN_DATE, rows=5_000)  # fmt: skip
 
 
@@ -56,10 +56,10 @@ def test_a_request_inside_the_agreement_is_permitted_with_obligations() -> None:
 
 def test_aggregate_fields_carry_the_suppression_preset() -> None:
     decision = INDEX.decide(replace(GOOD, requester="gp", dataset="admissions",
-                                    fields=("admissions_by_district",)))  # fmt: skip
+                                    fields=("admissions",)))  # fmt: skip
     kinds = {o.kind: o for o in decision.obligations}
-    assert kinds[ObligationKind.AGGREGATE_ONLY].fields == ("admissions_by_district",)
-    assert kinds[ObligationKind.SUPPRESS_SMALL_NUMBERS].value == "nhs-small-numbers"
+    assert kinds[ObligationKind.AGGREGATE_ONLY].fields == ("admissions",)
+    assert kinds[ObligationKind.SUPPRESS_SMALL_NUMBERS].value == "hes"
 
 
 def _with_processor() -> Agreement:
@@ -126,15 +126,16 @@ def test_the_active_version_decides_over_a_newer_draft() -> None:
 
 def test_decisions_from_the_store_follow_the_lifecycle(workspace: Workspace) -> None:
     keys = org_keys("gp", "hospital")
-    record(workspace.engine, signed_by_all(EXAMPLE, keys))
-    assert policy_index(workspace.engine).decide(GOOD).codes == ("not_active",)
-    activate(workspace.engine, ID, public(keys))
-    assert policy_index(workspace.engine).decide(GOOD).permit
-    suspend(workspace.engine, ID, "incident")
-    assert policy_index(workspace.engine).decide(GOOD).codes == ("not_active",)
-    activate(workspace.engine, ID, public(keys))
-    revoke(workspace.engine, ID, "ended")
-    assert policy_index(workspace.engine).decide(GOOD).codes == ("not_active",)
+    trust(workspace, keys)
+    record(workspace, signed_by_all(EXAMPLE, keys))
+    assert policy_index(workspace).decide(GOOD).codes == ("not_active",)
+    activate(workspace, ID, on=IN_DATE)
+    assert policy_index(workspace).decide(GOOD).permit
+    suspend(workspace, ID, "incident")
+    assert policy_index(workspace).decide(GOOD).codes == ("not_active",)
+    activate(workspace, ID, on=IN_DATE)
+    revoke(workspace, ID, "ended")
+    assert policy_index(workspace).decide(GOOD).codes == ("not_active",)
 
 
 # --- deny by default, whatever the combination ------------------------------------------
