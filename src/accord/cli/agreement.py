@@ -129,6 +129,7 @@ def new(
     amend: Annotated[
         str | None, typer.Option(help="Start the next version of this stored agreement instead.")
     ] = None,
+    role: RoleOption = DEFAULT_ROLE,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """Write a draft agreement to FILE: the worked example to edit, or the next version."""
@@ -136,7 +137,7 @@ def new(
         raise typer.BadParameter(f"{file} exists; choose another file name")
     if amend is not None:
         with workspace_at(workspace) as ws:
-            stored = amend_agreement(ws, amend)
+            stored = amend_agreement(ws, amend, by_role=role)
         save(stored.agreement, file)
         err.print(f"{amend} v{stored.agreement.version}: a draft for every party to sign again")
         return
