@@ -47,11 +47,11 @@ from accord.store import Workspace, check_name
 Keys = Mapping[str, Ed25519PublicKey]
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _label(agreement: Agreement) -> str:
+def label_of(agreement: Agreement) -> str:
     return f"{agreement.id} v{agreement.version}"
 
 
@@ -75,7 +75,7 @@ def refuse_unverified(agreement: Agreement, keys: Keys, act: str) -> None:
     """:class:`SignatureInvalid` unless every signature present verifies with ``keys``."""
     bad = [c for c in verify(agreement, keys).checks if c.status not in ("valid", "missing")]
     if bad:
-        raise SignatureInvalid(f"cannot {act} {_label(agreement)}, nothing was stored: "
+        raise SignatureInvalid(f"cannot {act} {label_of(agreement)}, nothing was stored: "
                                + "; ".join(_problem(c) for c in bad))  # fmt: skip
 
 
@@ -93,7 +93,7 @@ def record_in(tx: audit.AuditTransaction, agreement: Agreement, by_role: str) ->
     if stored is None:
         _check_next_version(conn, agreement)
         status = status_after_signing(agreement)
-        repo.insert(conn, agreement, status, "record", _now())
+        repo.insert(conn, agreement, status, "record", utc_now())
         tx.record(_recorded(agreement, status, by, by_role, ""),
                   *_signed(agreement, agreement.signatures, by_role))  # fmt: skip
     elif stored.digest == digest(agreement):
@@ -102,12 +102,12 @@ def record_in(tx: audit.AuditTransaction, agreement: Agreement, by_role: str) ->
             tx.record(*_signed(agreement, added, by_role))
     elif stored.status is Status.DRAFT:
         status = status_after_signing(agreement)
-        repo.update(conn, stored, agreement, status, "edit", _now())
+        repo.update(conn, stored, agreement, status, "edit", utc_now())
         tx.record(_recorded(agreement, status, by, by_role, "the draft's content replaced"),
                   *_signed(agreement, agreement.signatures, by_role))  # fmt: skip
     else:
         raise AgreementImmutable(
-            f"{_label(agreement)} is {stored.status.value} here and this file's content "
+            f"{label_of(agreement)} is {stored.status.value} here and this file's content "
             "differs from it; to change a signed agreement make a new version: "
             f"accord agreement new FILE --amend {agreement.id}"
         )
@@ -160,7 +160,7 @@ def _merge_signatures(
     status = stored.status
     if status in (Status.DRAFT, Status.SIGNED):
         status = status_after_signing(updated)
-    repo.update(conn, stored, updated, status, "sign", _now())
+    repo.update(conn, stored, updated, status, "sign", utc_now())
     return added
 
 
@@ -243,7 +243,7 @@ def amend_agreement(ws: Workspace, agreement_id: str, *, by_role: str = "") -> S
         current = pick(tx.conn, agreement_id, None)
         draft = amend(current.agreement)
         _check_next_version(tx.conn, draft)
-        repo.insert(tx.conn, draft, Status.DRAFT, "amend", _now())
+        repo.insert(tx.conn, draft, Status.DRAFT, "amend", utc_now())
         tx.record(audit.AgreementAmended(
             agreement=draft.id, version=draft.version, by=own_org(ws), by_role=by_role,
             reason=f"from v{current.agreement.version}"))  # fmt: skip

@@ -23,12 +23,12 @@ from accord.agreements.peers import known_keys, own_org
 from accord.agreements.repository import StoredAgreement
 from accord.agreements.service import (
     Keys,
-    _label,
-    _now,
     get,
+    label_of,
     pick,
     record_in,
     refuse_unverified,
+    utc_now,
 )
 from accord.agreements.signing import digest, verify
 from accord.store import Workspace
@@ -56,30 +56,43 @@ def activate(
         content = agreement
     else:
         stored = get(ws, agreement, version)
-        next_status(stored.status, Action.ACTIVATE, _label(stored.agreement))
+        next_status(stored.status, Action.ACTIVATE, label_of(stored.agreement))
         content = stored.agreement
     _precheck(ws, content, on or date.today())
     with audit.transaction(ws) as tx:
         if isinstance(agreement, Agreement):
             record_in(tx, agreement, by_role)
-        target = pick(tx.conn, content.id, content.version)
-        if target.digest != digest(content):
-            raise TransitionRefused(f"{_label(content)} changed while it was being checked; "
-                                    "try again")  # fmt: skip
-        status = next_status(target.status, Action.ACTIVATE, _label(content))
-        _refuse_unsigned(target.agreement, keys)
+        target = _unchanged(tx.conn, content, keys)
+        status = next_status(target.status, Action.ACTIVATE, label_of(content))
         superseded = _supersede(tx.conn, target)
-        repo.update(tx.conn, target, target.agreement, status, "activate", _now())
-        by = own_org(ws)
-        tx.record(*(audit.AgreementSuperseded(agreement=s.agreement.id, version=s.agreement.version,
-                                              by=by, by_role=by_role,
-                                              reason=f"by v{content.version}")
-                    for s in superseded),
-                  audit.AgreementActivated(agreement=content.id, version=content.version, by=by,
-                                           by_role=by_role,
-                                           reason="resumed" if target.status is Status.SUSPENDED
-                                           else ""))  # fmt: skip
+        repo.update(tx.conn, target, target.agreement, status, "activate", utc_now())
+        tx.record(*_activation_events(own_org(ws), target, superseded, by_role))
         return pick(tx.conn, content.id, content.version)
+
+
+def _unchanged(conn: Connection, content: Agreement, keys: Keys) -> StoredAgreement:
+    """The stored version checked before the transaction, every signature verified."""
+    target = pick(conn, content.id, content.version)
+    if target.digest != digest(content):
+        raise TransitionRefused(f"{label_of(content)} changed while it was being checked; "
+                                "try again")  # fmt: skip
+    _refuse_unsigned(target.agreement, keys)
+    return target
+
+
+def _activation_events(
+    by: str, target: StoredAgreement, superseded: list[StoredAgreement], by_role: str
+) -> list[audit.Event]:
+    a = target.agreement
+    events: list[audit.Event] = [
+        audit.AgreementSuperseded(agreement=s.agreement.id, version=s.agreement.version, by=by,
+                                  by_role=by_role, reason=f"by v{a.version}")
+        for s in superseded
+    ]  # fmt: skip
+    resumed = "resumed" if target.status is Status.SUSPENDED else ""
+    events.append(audit.AgreementActivated(agreement=a.id, version=a.version, by=by,
+                                           by_role=by_role, reason=resumed))  # fmt: skip
+    return events
 
 
 def _precheck(ws: Workspace, content: Agreement, on: date) -> None:
@@ -87,7 +100,7 @@ def _precheck(ws: Workspace, content: Agreement, on: date) -> None:
     (which checks the status and every signature again on the row it changes)."""
     if on >= content.dates.expiry:
         raise TransitionRefused(
-            f"cannot activate {_label(content)}: it expired on {content.dates.expiry}; amend "
+            f"cannot activate {label_of(content)}: it expired on {content.dates.expiry}; amend "
             f"it with new dates (accord agreement new FILE --amend {content.id}) and every "
             "party signs again"
         )
@@ -97,14 +110,14 @@ def _precheck(ws: Workspace, content: Agreement, on: date) -> None:
 def _refuse_unsigned(content: Agreement, keys: Keys) -> None:
     checked = verify(content, keys)
     if not checked.ok:
-        raise SignatureInvalid(f"cannot activate {_label(content)}: "
+        raise SignatureInvalid(f"cannot activate {label_of(content)}: "
                                + "; ".join(checked.problems()))  # fmt: skip
 
 
 def _supersede(conn: Connection, target: StoredAgreement) -> list[StoredAgreement]:
     """Mark the live versions before ``target`` superseded; refuse when a later one is live."""
     held = repo.versions(conn, target.agreement.id)
-    label, number = _label(target.agreement), target.agreement.version
+    label, number = label_of(target.agreement), target.agreement.version
     for other in held:
         if other.agreement.version > number and other.status in (Status.ACTIVE,
                                                                  Status.SUSPENDED):  # fmt: skip
@@ -112,7 +125,7 @@ def _supersede(conn: Connection, target: StoredAgreement) -> list[StoredAgreemen
                                     f"is {other.status.value}")  # fmt: skip
     older = [o for o in held if o.agreement.version < number and o.status in _LIVE]
     for other in older:
-        repo.update(conn, other, other.agreement, Status.SUPERSEDED, "supersede", _now(),
+        repo.update(conn, other, other.agreement, Status.SUPERSEDED, "supersede", utc_now(),
                     f"by v{number}")  # fmt: skip
     return older
 
@@ -134,11 +147,11 @@ def _step(
 ) -> StoredAgreement:
     with audit.transaction(ws) as tx:
         target = pick(tx.conn, agreement_id, version)
-        label = _label(target.agreement)
+        label = label_of(target.agreement)
         if target.status not in TRANSITIONS[action][0] and version is None:
             _point_at_the_live_version(tx.conn, target, action)
         status = next_status(target.status, action, label)
-        repo.update(tx.conn, target, target.agreement, status, action.value, _now(), reason)
+        repo.update(tx.conn, target, target.agreement, status, action.value, utc_now(), reason)
         event = _EVENTS[action](
             agreement=agreement_id,
             version=target.agreement.version,
@@ -158,7 +171,7 @@ def _point_at_the_live_version(conn: Connection, target: StoredAgreement, action
     if older:
         v = older[-1].agreement.version
         raise TransitionRefused(
-            f"cannot {action.value} {_label(target.agreement)}: it is "
+            f"cannot {action.value} {label_of(target.agreement)}: it is "
             f"{target.status.value}, the current version; v{v} is {older[-1].status.value}: "
             f"name it with --version {v}"
         )
@@ -190,7 +203,7 @@ def expire(
     target = get(ws, agreement_id, version)
     if day < target.agreement.dates.expiry:
         raise TransitionRefused(
-            f"cannot expire {_label(target.agreement)}: it runs until "
+            f"cannot expire {label_of(target.agreement)}: it runs until "
             f"{target.agreement.dates.expiry}; to end it early, revoke it"
         )
     return _step(ws, agreement_id, Action.EXPIRE, f"expiry date {target.agreement.dates.expiry}",
