@@ -3,7 +3,8 @@
 Data: 1,000 agreements made from the worked example (``accord agreement new``), each
 between two of 200 organisations, with one to three datasets of six to twelve fields
 and one or two purposes; every one signed by both parties' Ed25519 keys and activated
-in a fresh workspace on the embedded store (SQLite); 5% are then suspended. The
+in a fresh workspace on the embedded store (SQLite), whose peer registry holds the 200
+organisations' keys (each step recorded in the audit log); 5% are then suspended. The
 decision index is loaded from the store once, then 200,000 pre-built requests are
 decided on one core (Python is single-threaded here): about 70% fit an agreement and
 30% are denied for a realistic spread of reasons (purpose, an extra field, a low
@@ -39,6 +40,7 @@ from accord.agreements import (
     Request,
     Usage,
     activate,
+    add_peer,
     example_text,
     parse,
     policy_index,
@@ -121,18 +123,19 @@ def requests(agreements: list[Agreement], n: int, rng: random.Random) -> list[Re
 def build_store(root: Path, count: int, rng: random.Random) -> Any:
     orgs = [f"org-{i:03d}" for i in range(200)]
     keys = {org: Ed25519PrivateKey.generate() for org in orgs}
-    public = {org: key.public_key() for org, key in keys.items()}
     ws = init_workspace(root / "node", "bench")
+    for org, key in keys.items():  # the node's peer registry: every party's key
+        add_peer(ws, org, key.public_key(), added_by="benchmark")
     agreements = []
     for i in range(count):
         a = make_agreement(i, rng, orgs)
         for party in a.parties:
             a = sign(a, party.org, keys[party.org])
-        record(ws.engine, a)
-        activate(ws.engine, a.id, {p.org: public[p.org] for p in a.parties})
+        record(ws, a)
+        activate(ws, a.id, on=ON)
         agreements.append(a)
     for a in rng.sample(agreements, count // 20):
-        suspend(ws.engine, a.id, "benchmark")
+        suspend(ws, a.id, "benchmark")
     return ws, agreements
 
 
@@ -149,7 +152,7 @@ def main() -> None:
         ws, agreements = build_store(Path(tmp), args.agreements, rng)
         stored_s = time.perf_counter() - start
         start = time.perf_counter()
-        index = policy_index(ws.engine)
+        index = policy_index(ws)
         load_s = time.perf_counter() - start
         ws.close()
     batch = requests(agreements, args.requests, rng)

@@ -90,30 +90,39 @@ accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
 echo
 echo "== 7. A data sharing agreement for the GP + hospital admission-risk work"
 AGR="$OUT/agreements/admission-risk.yaml"
-KEYS=(--key "gp=$OUT/nodes/gp/keys/node.pub" --key "hospital=$OUT/nodes/hospital/keys/node.pub")
-echo "   The GP's information governance lead drafts it from the worked example and checks it:"
+GP="$OUT/nodes/gp"
+HOSPITAL="$OUT/nodes/hospital"
+echo "   Each node trusts the other's public key once (its peer registry; recorded in its log):"
+accord peer add hospital --key "$HOSPITAL/keys/node.pub" --workspace "$GP" \
+  --reason "admission-risk agreement with the trust"
+accord peer add gp --key "$GP/keys/node.pub" --workspace "$HOSPITAL" \
+  --reason "admission-risk agreement with the practice"
+echo "   The GP's information governance lead drafts it from the worked example and checks it,"
+echo "   against the model, the privacy presets and the dataset the GP provides:"
 accord agreement new "$AGR"
-accord agreement validate "$AGR"
-echo "   Each organisation signs it with its node's key (Ed25519 over RFC 8785 JSON):"
-accord agreement sign "$AGR" --workspace "$OUT/nodes/gp"
-accord agreement sign "$AGR" --workspace "$OUT/nodes/hospital"
+accord agreement validate "$AGR" --workspace "$GP"
+echo "   Each organisation signs it with its node's key (Ed25519 over RFC 8785 JSON); each node"
+echo "   keeps only signatures that verify with the keys it knows:"
+accord agreement sign "$AGR" --workspace "$GP" --as-role "caldicott guardian"
+accord agreement sign "$AGR" --workspace "$HOSPITAL" --as-role "senior information risk owner"
 echo "   Anyone can verify it offline with the two public keys:"
-accord agreement verify "$AGR" "${KEYS[@]}"
-echo "   Both nodes activate it:"
-accord agreement activate "$AGR" --workspace "$OUT/nodes/gp" "${KEYS[@]}"
-accord agreement activate "$AGR" --workspace "$OUT/nodes/hospital" "${KEYS[@]}"
-echo "   The hospital asks the GP for pseudonymised patients to score (a Silver dataset):"
-accord agreement decide --workspace "$OUT/nodes/gp" --requester hospital \
+accord agreement verify "$AGR" --key "gp=$GP/keys/node.pub" --key "hospital=$HOSPITAL/keys/node.pub"
+echo "   Both nodes activate it: the GP from the file, the hospital by id (it holds both signatures):"
+accord agreement activate "$AGR" --workspace "$GP"
+accord agreement activate gp-hospital-admission-risk --workspace "$HOSPITAL"
+echo "   The hospital asks the GP for pseudonymised patients to score; the GP node reads the"
+echo "   dataset's kitemark from its own assessment (step 4) and records the decision:"
+accord agreement decide --workspace "$GP" --requester hospital \
   --purpose admission-risk-stratification --dataset registered-patients \
-  --fields nhs_number,date_of_birth,sex,long_term_conditions --kitemark silver --rows 4200
+  --fields nhs_number,date_of_birth,sex,postcode_district --rows 4200
 echo "   ... and then for ethnicity too, for another purpose (denied, with the reasons):"
-accord agreement decide --workspace "$OUT/nodes/gp" --requester hospital \
+accord agreement decide --workspace "$GP" --requester hospital \
   --purpose service-planning --dataset registered-patients \
-  --fields nhs_number,ethnicity --kitemark silver --rows 4200 || true
+  --fields nhs_number,ethnicity --rows 4200 || true
 accord agreement register --format html --out "$OUT/agreements/register.html" \
-  --workspace "$OUT/nodes/gp"
+  --workspace "$GP"
 accord agreement export gp-hospital-admission-risk --format odrl \
-  --out "$OUT/agreements/admission-risk.odrl.jsonld" --workspace "$OUT/nodes/gp"
+  --out "$OUT/agreements/admission-risk.odrl.jsonld" --workspace "$GP"
 
 echo
 echo "== 8. Opt-outs at the GP node, and a table of counts made safe to publish"

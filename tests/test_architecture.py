@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "linkage": {"people", "sources", "store"},
     "privacy": {"people", "store"},
     "quality": {"people", "sources", "store"},
-    "agreements": {"store"},
+    "agreements": {"store", "audit", "sources", "quality", "privacy"},
     "catalog": {"people", "sources", "quality", "store"},
     "cli": {
         "people",

@@ -73,7 +73,7 @@ def test_article30_record_per_controller() -> None:
         "Riverside Medical Practice", "Riverside Hospitals NHS Foundation Trust"]  # fmt: skip
     gp = rows[0]
     assert gp["data_protection_officer"] == "Tom Bell <dpo@riverside-practice.nhs.uk>"
-    assert "registered-patients.long_term_conditions" in gp["special_category_data"]
+    assert "admissions.ward" in gp["special_category_data"]
     assert gp["recipients"] == "Riverside Hospitals NHS Foundation Trust"
     assert gp["retention"].startswith("365 days")
     assert article30_rows([stored(Status.ACTIVE)], org="hospital")[0]["controller"].endswith(

@@ -41,7 +41,7 @@ def test_the_worked_example_is_valid_and_exposes_what_privacy_needs() -> None:
     patients = a.datasets[0]
     assert {f.name: f.treatment for f in patients.fields}["nhs_number"] is Treatment.PSEUDONYMISED
     assert patients.quasi_identifiers == ["date_of_birth", "sex", "postcode_district"]
-    assert a.datasets[1].suppression == "nhs-small-numbers"
+    assert a.datasets[1].suppression == "hes"
 
 
 def test_yaml_round_trip_keeps_the_content(tmp_path: Path) -> None:

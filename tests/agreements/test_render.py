@@ -43,7 +43,7 @@ from accord.agreements.render import (
 )
 from accord.cli import app
 from accord.store import Workspace
-from tests.agreements.support import example, org_keys, signed_by_all
+from tests.agreements.support import example, org_keys, signed_by_all, trust
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -198,7 +198,9 @@ def test_render_from_a_file_refuses_to_overwrite_without_force(tmp_path: Path) -
 def test_render_a_stored_agreement_by_id_with_its_status(workspace: Workspace,
                                                         tmp_path: Path) -> None:  # fmt: skip
     a = example()
-    record(workspace.engine, signed_by_all(a, org_keys("gp", "hospital")))
+    keys = org_keys("gp", "hospital")
+    trust(workspace, keys)
+    record(workspace, signed_by_all(a, keys))
     out = tmp_path / "a.html"
     code, stderr = run("agreement", "render", a.id, "-o", str(out), "-w", str(workspace.root))
     assert code == 0, stderr

@@ -1,146 +1,201 @@
-"""The lifecycle on a node's store, SQLite and PostgreSQL: every step and every refusal."""
+"""Versions on a node's store, SQLite and PostgreSQL: recording, signing, amending, reading.
+
+A signature is verified with its party's known key before it is stored, or nothing is;
+each act is in the audit log, staged in the transaction that made it.
+"""
 
 from __future__ import annotations
+
+import base64
+from pathlib import Path
 
 import pytest
 
 from accord.agreements import (
     AgreementImmutable,
+    AgreementInvalid,
     AgreementNotFound,
+    SignatureError,
     SignatureInvalid,
     Status,
-    TransitionRefused,
     activate,
     amend_agreement,
-    expire,
-    expire_due,
     get,
     history,
     list_agreements,
     record,
-    revoke,
     sign,
     sign_in_workspace,
-    suspend,
 )
-from accord.store import Workspace
-from tests.agreements.support import example, org_keys, public, signed_by_all
+from accord.store import InvalidName, Workspace
+from tests.agreements.support import (
+    example,
+    logged,
+    logged_types,
+    org_keys,
+    provider,
+    signed_by_all,
+    trust,
+)
 
 KEYS = org_keys("gp", "hospital")
 ID = "gp-hospital-admission-risk"
 
 
-def active(workspace: Workspace) -> None:
-    record(workspace.engine, signed_by_all(example(), KEYS))
-    activate(workspace.engine, ID, public(KEYS))
+def stored_count(ws: Workspace) -> int:
+    return len(list_agreements(ws))
 
 
-def test_draft_then_signed_by_every_party_then_active(workspace: Workspace) -> None:
-    engine = workspace.engine
-    assert record(engine, example()).status is Status.DRAFT
-    assert record(engine, sign(example(), "gp", KEYS["gp"])).status is Status.DRAFT
+def test_draft_then_signed_by_every_party(workspace: Workspace) -> None:
+    trust(workspace, KEYS)
+    assert record(workspace, example()).status is Status.DRAFT
+    assert record(workspace, sign(example(), "gp", KEYS["gp"])).status is Status.DRAFT
     # The hospital signs its own copy of the file: the store merges the signatures.
-    stored = record(engine, sign(example(), "hospital", KEYS["hospital"]))
+    stored = record(workspace, sign(example(), "hospital", KEYS["hospital"]))
     assert stored.status is Status.SIGNED
     assert {s.org for s in stored.agreement.signatures} == {"gp", "hospital"}
-    assert activate(engine, ID, public(KEYS)).status is Status.ACTIVE
-    steps = [(e.action, e.to_status) for e in history(engine, ID)]
-    assert steps == [("record", "draft"), ("sign", "draft"), ("sign", "signed"),
-                     ("activate", "active")]  # fmt: skip
+    steps = [(e.action, e.to_status) for e in history(workspace, ID)]
+    assert steps == [("record", "draft"), ("sign", "draft"), ("sign", "signed")]
 
 
-def test_a_draft_cannot_be_activated_suspended_or_revoked(workspace: Workspace) -> None:
-    record(workspace.engine, sign(example(), "gp", KEYS["gp"]))
-    with pytest.raises(TransitionRefused, match="it is draft; every party must sign"):
-        activate(workspace.engine, ID, public(KEYS))
-    with pytest.raises(TransitionRefused):
-        suspend(workspace.engine, ID, "breach")
-    with pytest.raises(TransitionRefused):
-        revoke(workspace.engine, ID, "no longer needed")
+def test_each_act_is_in_the_log_with_who_and_which_version(workspace: Workspace) -> None:
+    trust(workspace, KEYS)
+    record(workspace, sign(example(), "gp", KEYS["gp"]), by_role="caldicott guardian")
+    record(workspace, sign(example(), "hospital", KEYS["hospital"]))
+    entries = [(k, e) for k, e in logged(workspace) if k.startswith("agreement.")]
+    assert [k for k, _ in entries] == ["agreement.recorded", "agreement.signed",
+                                       "agreement.signed"]  # fmt: skip
+    recorded, gp, hospital = (e for _, e in entries)
+    assert (recorded["agreement"], recorded["version"], recorded["status"]) == (ID, 1, "draft")
+    assert recorded["by"] == "test-node"
+    assert recorded["digest"] == get(workspace, ID).digest
+    assert (gp["by"], gp["by_role"], hospital["by"]) == ("gp", "caldicott guardian", "hospital")
+    # Recording the same file again changes nothing and records nothing.
+    before = len(logged(workspace))
+    record(workspace, sign(example(), "hospital", KEYS["hospital"]).model_copy(
+        update={"signatures": get(workspace, ID).agreement.signatures}))  # fmt: skip
+    assert len(logged(workspace)) == before
 
 
-def test_activation_verifies_every_signature(workspace: Workspace) -> None:
-    forged = sign(signed_by_all(example(), KEYS), "hospital", org_keys("hospital")["hospital"])
-    record(workspace.engine, forged)
-    with pytest.raises(SignatureInvalid, match="hospital: signed with key"):
-        activate(workspace.engine, ID, public(KEYS))
-    assert get(workspace.engine, ID).status is Status.SIGNED
+def _altered(signature: str) -> str:
+    """The signature with one byte of the raw Ed25519 signature changed."""
+    raw = bytearray(base64.urlsafe_b64decode(signature + "=="))
+    raw[10] ^= 0x01
+    return base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode("ascii")
 
 
-def test_suspend_and_resume_then_revoke_for_good(workspace: Workspace) -> None:
-    active(workspace)
-    engine = workspace.engine
-    assert suspend(engine, ID, "security incident under review").status is Status.SUSPENDED
-    with pytest.raises(TransitionRefused):
-        suspend(engine, ID, "again")
-    assert activate(engine, ID, public(KEYS)).status is Status.ACTIVE
-    assert revoke(engine, ID, "purpose achieved").status is Status.REVOKED
-    for step in (lambda: activate(engine, ID, public(KEYS)), lambda: suspend(engine, ID, "x"),
-                 lambda: revoke(engine, ID, "x"), lambda: expire(engine, ID)):  # fmt: skip
-        with pytest.raises(TransitionRefused, match="revoked"):
-            step()
-    assert history(engine, ID)[-1].detail == "purpose achieved"
+def test_a_forged_signature_is_refused_and_nothing_is_stored(workspace: Workspace) -> None:
+    trust(workspace, KEYS)
+    signed = signed_by_all(example(), KEYS)
+    hospital = signed.signatures[1]
+    forged = signed.model_copy(update={"signatures": [
+        signed.signatures[0],
+        hospital.model_copy(update={"signature": _altered(hospital.signature)})]})  # fmt: skip
+    with pytest.raises(SignatureInvalid, match="hospital: signature does not match"):
+        record(workspace, forged)
+    assert stored_count(workspace) == 0
+    assert logged_types(workspace) == ["peer.added", "peer.added"]
+    # Nor is it added to a version already held.
+    record(workspace, example())
+    with pytest.raises(SignatureInvalid, match="nothing was stored"):
+        record(workspace, forged)
+    assert get(workspace, ID).agreement.signatures == []
+    assert get(workspace, ID).status is Status.DRAFT
 
 
-def test_expiry_recorded_and_final(workspace: Workspace) -> None:
-    active(workspace)
-    stored = get(workspace.engine, ID)
-    assert stored.status_on(stored.agreement.dates.expiry) is Status.EXPIRED
-    assert expire_due(workspace.engine, stored.agreement.dates.start) == []
-    [expired] = expire_due(workspace.engine, stored.agreement.dates.expiry)
-    assert expired.status is Status.EXPIRED
-    with pytest.raises(TransitionRefused, match="expired; amend it"):
-        activate(workspace.engine, ID, public(KEYS))
-
-
-def test_signed_can_be_revoked_before_activation(workspace: Workspace) -> None:
-    record(workspace.engine, signed_by_all(example(), KEYS))
-    assert revoke(workspace.engine, ID, "withdrawn").status is Status.REVOKED
+def test_a_signature_by_an_unknown_key_is_refused(workspace: Workspace) -> None:
+    trust(workspace, {"gp": KEYS["gp"]})
+    with pytest.raises(SignatureInvalid, match=r"knows no key for 'hospital'.*accord peer add"):
+        record(workspace, signed_by_all(example(), KEYS))
+    impostor = sign(example(), "gp", org_keys("gp")["gp"])
+    with pytest.raises(SignatureInvalid, match="gp: signed with key"):
+        record(workspace, impostor)
+    assert stored_count(workspace) == 0
 
 
 def test_signed_content_cannot_change_but_a_draft_can(workspace: Workspace) -> None:
-    engine = workspace.engine
-    record(engine, sign(example(), "gp", KEYS["gp"]))
-    edited = record(engine, example(title="A clearer title"))
+    trust(workspace, KEYS)
+    record(workspace, sign(example(), "gp", KEYS["gp"]))
+    edited = record(workspace, example(title="A clearer title"))
     assert edited.agreement.title == "A clearer title"
     assert edited.agreement.signatures == []  # the gp signed other content
-    record(engine, signed_by_all(example(title="A clearer title"), KEYS))
+    record(workspace, signed_by_all(example(title="A clearer title"), KEYS))
     with pytest.raises(AgreementImmutable, match="--amend"):
-        record(engine, example(title="Changed after signing"))
-
-
-def test_an_amendment_is_signed_again_and_supersedes_on_activation(workspace: Workspace) -> None:
-    active(workspace)
-    engine = workspace.engine
-    draft = amend_agreement(engine, ID)
-    assert (draft.agreement.version, draft.status) == (2, Status.DRAFT)
-    assert draft.agreement.signatures == []
-    # While the amendment is unsigned the first version stays in force.
-    assert get(engine, ID).agreement.version == 1
-    with pytest.raises(TransitionRefused):
-        activate(engine, ID, public(KEYS), version=2)
-    v2 = draft.agreement.model_copy(update={"benefits": ["Fewer admissions", "Less searching"]})
-    record(engine, signed_by_all(v2, KEYS))
-    assert activate(engine, ID, public(KEYS)).agreement.version == 2
-    assert get(engine, ID, version=1).status is Status.SUPERSEDED
-    assert [s.agreement.version for s in list_agreements(engine)] == [2]
+        record(workspace, example(title="Changed after signing"))
+    assert [e["reason"] for k, e in logged(workspace) if k == "agreement.recorded"] == [
+        "", "the draft's content replaced"]  # fmt: skip
 
 
 def test_versions_must_follow_on(workspace: Workspace) -> None:
-    active(workspace)
+    trust(workspace, KEYS)
+    record(workspace, signed_by_all(example(), KEYS))
     with pytest.raises(AgreementImmutable, match="must be v2, not v5"):
-        record(workspace.engine, example(version=5))
+        record(workspace, example(version=5))
+
+
+def test_an_amendment_becomes_the_current_version(workspace: Workspace) -> None:
+    trust(workspace, KEYS)
+    record(workspace, signed_by_all(example(), KEYS))
+    activate(workspace, ID)
+    draft = amend_agreement(workspace, ID, by_role="information governance lead")
+    assert (draft.agreement.version, draft.status) == (2, Status.DRAFT)
+    assert draft.agreement.signatures == []
+    # One rule: the current version is the latest, here the unsigned amendment.
+    assert get(workspace, ID).agreement.version == 2
+    assert [s.agreement.version for s in list_agreements(workspace)] == [2]
+    assert [s.agreement.version for s in list_agreements(workspace, signed=True)] == [1]
+    amended = [e for k, e in logged(workspace) if k == "agreement.amended"]
+    assert amended == [{"agreement": ID, "version": 2, "by": "test-node",
+                        "by_role": "information governance lead", "reason": "from v1"}]  # fmt: skip
+    with pytest.raises(AgreementImmutable, match="still a draft"):
+        amend_agreement(workspace, ID)
 
 
 def test_unknown_agreement_or_version(workspace: Workspace) -> None:
     with pytest.raises(AgreementNotFound, match="accord agreement list"):
-        get(workspace.engine, "nope")
-    active(workspace)
+        get(workspace, "nope")
+    with pytest.raises(InvalidName, match="agreement id"):
+        get(workspace, "../../etc")
+    record(workspace, example())
     with pytest.raises(AgreementNotFound, match="has no version 3"):
-        get(workspace.engine, ID, version=3)
+        get(workspace, ID, version=3)
 
 
-def test_sign_with_the_node_key(workspace: Workspace) -> None:
-    signed, stored = sign_in_workspace(workspace, example(), as_org="gp")
+def test_sign_with_the_node_key(tmp_path: Path, store_url: str) -> None:
+    gp = provider(tmp_path, "gp", store_url)
+    signed, stored = sign_in_workspace(gp, example(), by_role="caldicott guardian")
     assert stored.status is Status.DRAFT
-    assert signed.signatures[0].org == "gp"
+    assert [s.org for s in signed.signatures] == ["gp"]
+    [event] = [e for k, e in logged(gp) if k == "agreement.signed"]
+    assert (event["by"], event["by_role"]) == ("gp", "caldicott guardian")
+    gp.close()
+
+
+def test_sign_as_a_party_whose_key_this_node_does_not_hold_is_refused(
+    tmp_path: Path, store_url: str
+) -> None:
+    gp = provider(tmp_path, "gp", store_url)
+    with pytest.raises(SignatureError, match=r"cannot sign for 'hospital'.*no key is known"):
+        sign_in_workspace(gp, example(), as_org="hospital")
+    trust(gp, {"hospital": KEYS["hospital"]})
+    with pytest.raises(SignatureError, match=r"cannot sign for 'hospital'.*known key is"):
+        sign_in_workspace(gp, example(), as_org="hospital")
+    assert stored_count(gp) == 0
+    gp.close()
+
+
+def test_signing_checks_the_datasets_this_node_provides(tmp_path: Path, store_url: str) -> None:
+    gp = provider(tmp_path, "gp", store_url)
+    data = example().model_dump(mode="json", exclude_defaults=True)
+    data["datasets"][0]["fields"].append({"name": "long_term_conditions",
+                                          "treatment": "identifying"})  # fmt: skip
+    with pytest.raises(AgreementInvalid) as caught:
+        sign_in_workspace(gp, example(datasets=data["datasets"]))
+    [(where, problem)] = caught.value.problems
+    assert where == "datasets.0.fields.5.name"
+    assert problem.startswith("'long_term_conditions' is not a column of registered-patients v1 "
+                              "(its columns: record_id, ")  # fmt: skip
+    assert "postcode_district" in problem
+    assert "_raw" not in problem
+    assert stored_count(gp) == 0
+    gp.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from accord.agreements import (
     SignatureError,
     canonical,
     load_keys,
+    load_public_key,
     parse,
     public_key_text,
     sign,
@@ -148,3 +150,34 @@ def test_keys_file_takes_pem_text_base64_or_a_path(tmp_path: Path) -> None:
     keys.write_text("gp: not-a-key\n", encoding="utf-8")
     with pytest.raises(KeyUnusable, match="gp: not an Ed25519 public key"):
         load_keys(keys)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("gp: a\ngp: b\n", "keys.yaml"),  # read by the one YAML loader, which names the file
+        ("[gp, hospital]\n", "expected a mapping of organisation id"),
+        ("GP/../x: abc\n", "organisation id 'GP/../x'"),
+        ("gp: 12\n", "gp: expected PEM text, base64 or a file path"),
+        (f"gp: {'x' * 5000}\n", "gp: not an Ed25519 public key"),
+        ("gp: [unclosed\n", "keys.yaml: not valid YAML"),
+    ],
+)
+def test_a_bad_keys_file_is_one_clear_error(tmp_path: Path, text: str, says: str) -> None:
+    keys = tmp_path / "keys.yaml"
+    keys.write_text(text, encoding="utf-8")
+    with pytest.raises(KeyUnusable, match=re.escape(says)):
+        load_keys(keys)
+
+
+def test_a_public_key_file_is_read_with_a_bound(tmp_path: Path) -> None:
+    big = tmp_path / "big.pub"
+    big.write_bytes(b"A" * 100_000)
+    with pytest.raises(KeyUnusable, match="larger than 16,384 bytes"):
+        load_public_key(big)
+    binary = tmp_path / "binary.pub"
+    binary.write_bytes(b"\xff\xfe" * 10)
+    with pytest.raises(KeyUnusable, match="not ASCII text"):
+        load_public_key(binary)
+    with pytest.raises(KeyUnusable, match="cannot read the public key"):
+        load_public_key(tmp_path / "missing.pub")

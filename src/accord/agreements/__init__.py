@@ -1,17 +1,27 @@
 """Data sharing agreements: the signed, machine-checkable objects all sharing runs under.
 
-Public face: the model (:class:`Agreement` and its parts and enumerations) with
-:func:`parse` / :func:`load` / :func:`save` for YAML files; signatures (:func:`sign`,
-:func:`verify`, :func:`canonical`, key loading); the lifecycle over a node's store
-(:func:`record`, :func:`activate`, :func:`suspend`, :func:`revoke`, :func:`expire`,
-:func:`amend_agreement`, :func:`get`, :func:`list_agreements`, :func:`history`); the policy
-decision (:class:`PolicyIndex`, :class:`Request`, :class:`Decision`, :func:`policy_index`);
-exports (:func:`odrl`, the register, the Article 30 record); a readable rendering for
-the people who sign (:func:`render_html`, :func:`render_pdf`); the errors under
-:class:`AgreementError`. See docs/agreements.md.
+Public face: the model (:class:`Agreement` and its parts and enumerations, the lawful
+basis and row conditions) with :func:`parse` / :func:`load` / :func:`save` for YAML
+files; signatures (:func:`sign`, :func:`verify`, :func:`canonical`, key loading); the
+peer key registry (:class:`Peer`, :func:`peers`, :func:`known_keys`, :func:`add_peer`,
+:func:`remove_peer`); the versions on a node (:func:`record`, :func:`sign_in_workspace`,
+:func:`amend_agreement`, :func:`get`, :func:`list_agreements`, :func:`history`) and the
+lifecycle steps (:func:`activate`, :func:`suspend`, :func:`revoke`, :func:`expire`,
+:func:`expire_due`), each recorded in the audit log; checks against the node's datasets
+and the privacy presets (:func:`dataset_problems`, :func:`preset_problems`); the policy
+decision (:class:`PolicyIndex`, :class:`Request`, :class:`Decision`, :func:`policy_index`)
+and the node's recorded :func:`decide` with :func:`kitemark_of`; exports (:func:`odrl`,
+the register, the Article 30 record); a readable rendering for the people who sign
+(:func:`render_html`, :func:`render_pdf`); the errors under :class:`AgreementError`.
+Inside: ``models``, ``lawful``, ``conditions``, ``documents``, ``signing``, ``peers``,
+``service`` (versions), ``steps`` (lifecycle over the store), ``lifecycle`` (the pure
+table), ``checks``, ``policy``, ``decisions``, ``export``, ``render``/``pdf``,
+``repository``. See docs/agreements.md.
 """
 
+from accord.agreements.checks import dataset_problems, preset_problems
 from accord.agreements.conditions import OPERATORS, RowCondition, describe
+from accord.agreements.decisions import decide, kitemark_of
 from accord.agreements.documents import load, parse, save, to_yaml
 from accord.agreements.errors import (
     AgreementError,
@@ -19,6 +29,8 @@ from accord.agreements.errors import (
     AgreementInvalid,
     AgreementNotFound,
     KeyUnusable,
+    PeerRefused,
+    PeerUnknown,
     SignatureError,
     SignatureInvalid,
     TransitionRefused,
@@ -68,6 +80,7 @@ from accord.agreements.models import (
     Treatment,
 )
 from accord.agreements.pdf import render_pdf
+from accord.agreements.peers import Peer, add_peer, known_keys, own_org, peers, remove_peer
 from accord.agreements.policy import (
     Basis,
     Code,
@@ -83,10 +96,7 @@ from accord.agreements.render import render_html
 from accord.agreements.repository import Event, StoredAgreement
 from accord.agreements.schema import example_text, json_schema
 from accord.agreements.service import (
-    activate,
     amend_agreement,
-    expire,
-    expire_due,
     get,
     history,
     list_agreements,
@@ -94,9 +104,7 @@ from accord.agreements.service import (
     node_public_key,
     policy_index,
     record,
-    revoke,
     sign_in_workspace,
-    suspend,
 )
 from accord.agreements.signing import (
     SignatureCheck,
@@ -111,6 +119,7 @@ from accord.agreements.signing import (
     sign,
     verify,
 )
+from accord.agreements.steps import activate, expire, expire_due, revoke, suspend
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
 
 __all__ = [
@@ -148,6 +157,9 @@ __all__ = [
     "ObligationKind",
     "OrgId",
     "Party",
+    "Peer",
+    "PeerRefused",
+    "PeerUnknown",
     "Period",
     "PolicyIndex",
     "Purpose",
@@ -174,10 +186,13 @@ __all__ = [
     "Usage",
     "Verification",
     "activate",
+    "add_peer",
     "amend",
     "amend_agreement",
     "article30_rows",
     "canonical",
+    "dataset_problems",
+    "decide",
     "describe",
     "digest",
     "effective_status",
@@ -188,6 +203,8 @@ __all__ = [
     "history",
     "json_schema",
     "key_id",
+    "kitemark_of",
+    "known_keys",
     "legal_basis_text",
     "list_agreements",
     "load",
@@ -197,12 +214,16 @@ __all__ = [
     "node_key",
     "node_public_key",
     "odrl",
+    "own_org",
     "parse",
+    "peers",
     "policy_index",
+    "preset_problems",
     "public_key_text",
     "record",
     "regime_of",
     "register_rows",
+    "remove_peer",
     "render_html",
     "render_pdf",
     "revoke",

@@ -38,3 +38,12 @@ class SignatureInvalid(SignatureError):
 
 class KeyUnusable(SignatureError):
     """A public or private key is missing or unreadable."""
+
+
+class PeerRefused(AgreementError):
+    """A partner's key cannot be added: it is this node's own organisation, or it already
+    has another key here."""
+
+
+class PeerUnknown(AgreementError):
+    """No key for that organisation is in this node's peer registry."""

@@ -4,8 +4,8 @@
 and makes it ``active``; an active one can be ``suspend``-ed (and activated again),
 ``revoke``-d or ``expire``-d, and is ``superseded`` when an amendment (the next version,
 signed again by every party) is activated. Revoked, expired and superseded are final.
-An active or suspended version past its expiry date counts as expired even before
-anyone records it (:func:`effective_status`).
+A signed, active or suspended version past its expiry date counts as expired even
+before anyone records it (:func:`effective_status`), and cannot be activated.
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ def status_after_signing(agreement: Agreement) -> Status:
 
 
 def effective_status(status: Status, dates: Dates, on: date) -> Status:
-    """The status on ``on``: active or suspended past the expiry date counts as expired."""
-    if status in (Status.ACTIVE, Status.SUSPENDED) and on >= dates.expiry:
+    """The status on ``on``: signed, active or suspended past the expiry date counts as
+    expired (a signed version can no longer be activated then)."""
+    if status in (Status.SIGNED, Status.ACTIVE, Status.SUSPENDED) and on >= dates.expiry:
         return Status.EXPIRED
     return status
 

@@ -1,4 +1,4 @@
-"""Agreement versions and their status history in the SQL store."""
+"""Agreement versions and their status history, and the peer key registry, in the SQL store."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from accord.agreements.lifecycle import effective_status
 from accord.agreements.models import Agreement, Status
 from accord.agreements.signing import digest
-from accord.store import agreement_events, agreements
+from accord.store import agreement_events, agreements, peers
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,12 @@ def versions(conn: Connection, agreement_id: str) -> list[StoredAgreement]:
     return [_stored(r) for r in rows]
 
 
-def every_version(engine: Engine) -> list[StoredAgreement]:
+def every_version(conn: Connection) -> list[StoredAgreement]:
     """Every version of every agreement, by id then version."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(agreements).order_by(agreements.c.agreement_id, agreements.c.version)
-        )
-        return [_stored(r) for r in rows]
+    rows = conn.execute(
+        sa.select(agreements).order_by(agreements.c.agreement_id, agreements.c.version)
+    )
+    return [_stored(r) for r in rows]
 
 
 def _values(agreement: Agreement, status: Status, now: datetime) -> dict[str, object]:
@@ -133,7 +132,7 @@ def _event(
     )  # fmt: skip
 
 
-def events(engine: Engine, agreement_id: str) -> list[Event]:
+def events(conn: Connection, agreement_id: str) -> list[Event]:
     """The status history of every version of one agreement, in order."""
     query = (
         sa.select(agreements.c.version, agreement_events)
@@ -141,8 +140,38 @@ def events(engine: Engine, agreement_id: str) -> list[Event]:
         .where(agreements.c.agreement_id == agreement_id)
         .order_by(agreement_events.c.id)
     )
-    with engine.connect() as conn:
-        return [
-            Event(r.version, r.at, r.action, r.from_status, r.to_status, r.detail)
-            for r in conn.execute(query)
-        ]
+    return [
+        Event(r.version, r.at, r.action, r.from_status, r.to_status, r.detail)
+        for r in conn.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    """A partner's key as the registry holds it (``public_key``: base64 of the raw bytes)."""
+
+    org: str
+    public_key: str
+    key_id: str
+    added_by: str
+    added_at: datetime
+
+
+def peer_rows(conn: Connection) -> list[PeerRow]:
+    rows = conn.execute(sa.select(peers).order_by(peers.c.org))
+    return [PeerRow(r.org, r.public_key, r.key_id, r.added_by, r.added_at) for r in rows]
+
+
+def find_peer(conn: Connection, org: str) -> PeerRow | None:
+    r = conn.execute(sa.select(peers).where(peers.c.org == org)).first()
+    return None if r is None else PeerRow(r.org, r.public_key, r.key_id, r.added_by, r.added_at)
+
+
+def put_peer(conn: Connection, row: PeerRow, replace: bool) -> None:
+    if replace:
+        conn.execute(peers.delete().where(peers.c.org == row.org))
+    conn.execute(peers.insert(), row.__dict__)
+
+
+def delete_peer(conn: Connection, org: str) -> None:
+    conn.execute(peers.delete().where(peers.c.org == org))

@@ -1,67 +1,136 @@
-"""Use cases over a node's store: record, sign, activate, suspend, revoke, amend, index.
+"""Agreement versions on a node: record, sign, amend, read, and the decision index.
 
-Each step runs in one transaction and appends to the version's status history. Which
-version a step acts on, when none is named: the current one (active or suspended, else
-the newest).
+Every function takes the node's :class:`~accord.store.Workspace`. A step that changes
+anything runs in one transaction that also stages its audit events (``audit`` appends
+them once it commits), and appends to the version's status history. Every signature
+is verified with the key this node knows for its party (``peers``) before anything is
+stored, so a stored signature is a verified one and ``signed`` means verified.
+
+The current version of an agreement, wherever one is not named (show, activate,
+suspend, revoke, decide): the latest version held here. The lifecycle steps over the
+store (activate, suspend, revoke, expire) are in ``steps``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
+from accord import audit
 from accord.agreements import repository as repo
+from accord.agreements.checks import refuse_misfits
 from accord.agreements.errors import (
     AgreementImmutable,
     AgreementNotFound,
+    SignatureError,
     SignatureInvalid,
-    TransitionRefused,
 )
-from accord.agreements.lifecycle import Action, amend, next_status, status_after_signing
-from accord.agreements.models import Agreement, Status
+from accord.agreements.lifecycle import amend, status_after_signing
+from accord.agreements.models import Agreement, Signature, Status
+from accord.agreements.peers import known_keys, own_org
 from accord.agreements.policy import PolicyIndex
 from accord.agreements.repository import Event, StoredAgreement
 from accord.agreements.signing import (
+    SignatureCheck,
     digest,
+    key_id,
     load_private_key,
     load_public_key,
     sign,
     verify,
 )
-from accord.store import Workspace
+from accord.store import Workspace, check_name
+
+Keys = Mapping[str, Ed25519PublicKey]
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def record(engine: Engine, agreement: Agreement) -> StoredAgreement:
-    """Keep ``agreement`` in the store: a new version, or signatures added to a stored one.
+def label_of(agreement: Agreement) -> str:
+    return f"{agreement.id} v{agreement.version}"
 
-    A draft's content may still change (signatures over older content are dropped); a
-    signed or later version's may not: amend it instead.
+
+def record(ws: Workspace, agreement: Agreement, *, by_role: str = "") -> StoredAgreement:
+    """Keep ``agreement`` here: a new version, or signatures added to a stored one.
+
+    Every signature it carries must verify with its party's known key first, or nothing
+    is stored. A draft's content may still change (signatures over older content are
+    dropped); a signed or later version's may not: amend it instead.
     """
-    with engine.begin() as conn:
-        stored = repo.find(conn, agreement.id, agreement.version)
-        if stored is None:
-            _check_next_version(conn, agreement)
-            repo.insert(conn, agreement, status_after_signing(agreement), "record", _now())
-        elif stored.digest == digest(agreement):
-            _merge_signatures(conn, stored, agreement)
-        elif stored.status is Status.DRAFT:
-            repo.update(conn, stored, agreement, status_after_signing(agreement), "edit", _now())
-        else:
-            raise AgreementImmutable(
-                f"{agreement.id} v{agreement.version} is {stored.status.value} here and this "
-                "file's content differs from it; to change a signed agreement make a new "
-                f"version: accord agreement new FILE --amend {agreement.id}"
-            )
-        found = repo.find(conn, agreement.id, agreement.version)
+    keys = known_keys(ws)
+    refuse_unverified(agreement, keys, "keep")
+    with audit.transaction(ws) as tx:
+        record_in(tx, agreement, by_role)
+        found = repo.find(tx.conn, agreement.id, agreement.version)
     assert found is not None
     return found
+
+
+def refuse_unverified(agreement: Agreement, keys: Keys, act: str) -> None:
+    """:class:`SignatureInvalid` unless every signature present verifies with ``keys``."""
+    bad = [c for c in verify(agreement, keys).checks if c.status not in ("valid", "missing")]
+    if bad:
+        raise SignatureInvalid(f"cannot {act} {label_of(agreement)}, nothing was stored: "
+                               + "; ".join(_problem(c) for c in bad))  # fmt: skip
+
+
+def _problem(check: SignatureCheck) -> str:
+    if check.status == "no_key":
+        return (f"{check.org}: this node knows no key for {check.org!r}; add it first "
+                f"('accord peer add {check.org} --key FILE')")  # fmt: skip
+    return f"{check.org}: {check.message}"
+
+
+def record_in(tx: audit.AuditTransaction, agreement: Agreement, by_role: str) -> None:
+    """:func:`record`'s change, in ``tx``; its signatures are verified already."""
+    conn, by = tx.conn, own_org(tx.ws)
+    stored = repo.find(conn, agreement.id, agreement.version)
+    if stored is None:
+        _check_next_version(conn, agreement)
+        status = status_after_signing(agreement)
+        repo.insert(conn, agreement, status, "record", utc_now())
+        tx.record(_recorded(agreement, status, by, by_role, ""),
+                  *_signed(agreement, agreement.signatures, by_role))  # fmt: skip
+    elif stored.digest == digest(agreement):
+        added = _merge_signatures(conn, stored, agreement)
+        if added:
+            tx.record(*_signed(agreement, added, by_role))
+    elif stored.status is Status.DRAFT:
+        status = status_after_signing(agreement)
+        repo.update(conn, stored, agreement, status, "edit", utc_now())
+        tx.record(_recorded(agreement, status, by, by_role, "the draft's content replaced"),
+                  *_signed(agreement, agreement.signatures, by_role))  # fmt: skip
+    else:
+        raise AgreementImmutable(
+            f"{label_of(agreement)} is {stored.status.value} here and this file's content "
+            "differs from it; to change a signed agreement make a new version: "
+            f"accord agreement new FILE --amend {agreement.id}"
+        )
+
+
+def _recorded(
+    agreement: Agreement, status: Status, by: str, by_role: str, reason: str
+) -> audit.AgreementRecorded:
+    return audit.AgreementRecorded(
+        agreement=agreement.id, version=agreement.version, by=by, by_role=by_role,
+        reason=reason, digest=digest(agreement), status=status.value,
+    )  # fmt: skip
+
+
+def _signed(
+    agreement: Agreement, signatures: Sequence[Signature], by_role: str
+) -> list[audit.AgreementSigned]:
+    # ``by`` is the party whose (verified) signature this node now holds.
+    return [
+        audit.AgreementSigned(agreement=agreement.id, version=agreement.version, by=s.org,
+                              by_role=by_role, reason=f"key {s.key_id}")
+        for s in signatures
+    ]  # fmt: skip
 
 
 def _check_next_version(conn: Connection, agreement: Agreement) -> None:
@@ -78,16 +147,21 @@ def _check_next_version(conn: Connection, agreement: Agreement) -> None:
         )
 
 
-def _merge_signatures(conn: Connection, stored: StoredAgreement, incoming: Agreement) -> None:
-    merged = {s.org: s for s in stored.agreement.signatures}
-    merged.update({s.org: s for s in incoming.signatures})
-    if merged == {s.org: s for s in stored.agreement.signatures}:
-        return
+def _merge_signatures(
+    conn: Connection, stored: StoredAgreement, incoming: Agreement
+) -> list[Signature]:
+    """Add ``incoming``'s new signatures to the stored version; the ones added."""
+    held = {s.org: s for s in stored.agreement.signatures}
+    added = [s for s in incoming.signatures if held.get(s.org) != s]
+    if not added:
+        return []
+    merged = {**held, **{s.org: s for s in added}}
     updated = stored.agreement.model_copy(update={"signatures": list(merged.values())})
     status = stored.status
     if status in (Status.DRAFT, Status.SIGNED):
         status = status_after_signing(updated)
-    repo.update(conn, stored, updated, status, "sign", _now())
+    repo.update(conn, stored, updated, status, "sign", utc_now())
+    return added
 
 
 def node_key(workspace: Workspace) -> Ed25519PrivateKey:
@@ -100,28 +174,41 @@ def node_public_key(workspace: Workspace) -> Ed25519PublicKey:
 
 
 def sign_in_workspace(
-    workspace: Workspace, agreement: Agreement, as_org: str | None = None
+    ws: Workspace, agreement: Agreement, as_org: str | None = None, *, by_role: str = ""
 ) -> tuple[Agreement, StoredAgreement]:
-    """Sign as the node's organisation (its name, or ``as_org``) and record the result."""
-    org = as_org or workspace.settings.node_name
-    signed = sign(agreement, org, node_key(workspace))
-    return signed, record(workspace.engine, signed)
+    """Sign as this node's organisation (or ``as_org``, when this node's key is the key
+    known for it), after checking the datasets it provides, and record the result."""
+    org = check_name(as_org, "--as") if as_org is not None else own_org(ws)
+    key = node_key(ws)
+    known = known_keys(ws).get(org)
+    if known is None or key_id(known) != key_id(key.public_key()):
+        whose = "no key is known here" if known is None else f"its known key is {key_id(known)}"
+        raise SignatureError(
+            f"this node cannot sign for {org!r}: it holds {own_org(ws)}'s key "
+            f"({key_id(key.public_key())}) and for {org!r} {whose}; sign from {org}'s own "
+            "workspace"
+        )
+    refuse_misfits(ws, agreement, org, "sign")
+    signed = sign(agreement, org, key)
+    return signed, record(ws, signed, by_role=by_role)
 
 
-def get(engine: Engine, agreement_id: str, version: int | None = None) -> StoredAgreement:
-    """One version: the one named, else the current one."""
-    with engine.connect() as conn:
-        return _pick(conn, agreement_id, version)
+def get(ws: Workspace, agreement_id: str, version: int | None = None) -> StoredAgreement:
+    """One version: the one named, else the current (latest) one."""
+    with ws.engine.connect() as conn:
+        return pick(conn, agreement_id, version)
 
 
-def _pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgreement:
+def pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgreement:
+    """The version named, else the latest; :class:`AgreementNotFound` saying what is held."""
+    check_name(agreement_id, "agreement id")
     held = repo.versions(conn, agreement_id)
     if not held:
         raise AgreementNotFound(
             f"no agreement {agreement_id!r} in this workspace; see 'accord agreement list'"
         )
     if version is None:
-        return _current(held)
+        return held[-1]
     for stored in held:
         if stored.agreement.version == version:
             return stored
@@ -129,107 +216,42 @@ def _pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgr
     raise AgreementNotFound(f"{agreement_id} has no version {version} here (it has {have})")
 
 
-def _current(held: list[StoredAgreement]) -> StoredAgreement:
-    live = [s for s in held if s.status in (Status.ACTIVE, Status.SUSPENDED)]
-    return live[-1] if live else held[-1]
+def list_agreements(ws: Workspace, *, signed: bool = False) -> list[StoredAgreement]:
+    """The current (latest) version of every agreement, by id.
 
-
-def list_agreements(engine: Engine) -> list[StoredAgreement]:
-    """The current version of every agreement, by id."""
-    by_id: dict[str, list[StoredAgreement]] = {}
-    for stored in repo.every_version(engine):
-        by_id.setdefault(stored.agreement.id, []).append(stored)
-    return [_current(held) for held in by_id.values()]
-
-
-def history(engine: Engine, agreement_id: str) -> list[Event]:
-    get(engine, agreement_id)
-    return repo.events(engine, agreement_id)
-
-
-def activate(
-    engine: Engine,
-    agreement_id: str,
-    keys: Mapping[str, Ed25519PublicKey],
-    version: int | None = None,
-) -> StoredAgreement:
-    """Make a version active once every party's signature verifies with ``keys``.
-
-    Resumes a suspended version; activating an amendment supersedes the versions before it.
+    ``signed``: the latest version of each that every party signed (drafts left out),
+    for the public register and the record of processing, which list what was agreed.
     """
-    with engine.begin() as conn:
-        held = repo.versions(conn, agreement_id)
-        target = _pick(conn, agreement_id, version if version is not None else (
-            held[-1].agreement.version if held else None))  # fmt: skip
-        label = f"{agreement_id} v{target.agreement.version}"
-        status = next_status(target.status, Action.ACTIVATE, label)
-        checked = verify(target.agreement, keys)
-        if not checked.ok:
-            raise SignatureInvalid(f"cannot activate {label}: " + "; ".join(checked.problems()))
-        for other in held:
-            if other.agreement.version > target.agreement.version and other.status in (
-                Status.ACTIVE, Status.SUSPENDED):  # fmt: skip
-                raise TransitionRefused(f"cannot activate {label}: v{other.agreement.version} "
-                                        f"is {other.status.value}")  # fmt: skip
-        now = _now()
-        for other in held:
-            if other.agreement.version < target.agreement.version and other.status in (
-                Status.SIGNED, Status.ACTIVE, Status.SUSPENDED):  # fmt: skip
-                repo.update(conn, other, other.agreement, Status.SUPERSEDED, "supersede", now,
-                            f"by v{target.agreement.version}")  # fmt: skip
-        repo.update(conn, target, target.agreement, status, "activate", now)
-        return _pick(conn, agreement_id, target.agreement.version)
+    by_id: dict[str, StoredAgreement] = {}
+    with ws.engine.connect() as conn:
+        for stored in repo.every_version(conn):
+            if not (signed and stored.status is Status.DRAFT):
+                by_id[stored.agreement.id] = stored
+    return list(by_id.values())
 
 
-def _step(
-    engine: Engine, agreement_id: str, action: Action, reason: str | None, version: int | None
-) -> StoredAgreement:
-    with engine.begin() as conn:
-        target = _pick(conn, agreement_id, version)
-        label = f"{agreement_id} v{target.agreement.version}"
-        status = next_status(target.status, action, label)
-        repo.update(conn, target, target.agreement, status, action.value, _now(), reason)
-        return _pick(conn, agreement_id, target.agreement.version)
+def history(ws: Workspace, agreement_id: str) -> list[Event]:
+    """Every lifecycle step of every version of one agreement, in order."""
+    with ws.engine.connect() as conn:
+        pick(conn, agreement_id, None)
+        return repo.events(conn, agreement_id)
 
 
-def suspend(
-    engine: Engine, agreement_id: str, reason: str, version: int | None = None
-) -> StoredAgreement:
-    """Stop sharing for now (a breach, a review): decisions deny until activated again."""
-    return _step(engine, agreement_id, Action.SUSPEND, reason, version)
-
-
-def revoke(
-    engine: Engine, agreement_id: str, reason: str, version: int | None = None
-) -> StoredAgreement:
-    """End the agreement for good."""
-    return _step(engine, agreement_id, Action.REVOKE, reason, version)
-
-
-def expire(engine: Engine, agreement_id: str, version: int | None = None) -> StoredAgreement:
-    """Record that the agreement has ended on its expiry date."""
-    return _step(engine, agreement_id, Action.EXPIRE, None, version)
-
-
-def expire_due(engine: Engine, on: date) -> list[StoredAgreement]:
-    """Record expiry of every active or suspended version past its expiry date."""
-    due = [
-        s
-        for s in list_agreements(engine)
-        if s.status in (Status.ACTIVE, Status.SUSPENDED) and on >= s.agreement.dates.expiry
-    ]
-    return [expire(engine, s.agreement.id, s.agreement.version) for s in due]  # fmt: skip
-
-
-def amend_agreement(engine: Engine, agreement_id: str) -> StoredAgreement:
+def amend_agreement(ws: Workspace, agreement_id: str, *, by_role: str = "") -> StoredAgreement:
     """Start the next version from the current one, unsigned: every party signs again."""
-    with engine.connect() as conn:
-        current = _pick(conn, agreement_id, None)
-        latest = repo.versions(conn, agreement_id)[-1].agreement.version
-    draft = amend(current.agreement).model_copy(update={"version": latest + 1})
-    return record(engine, draft)
+    with audit.transaction(ws) as tx:
+        current = pick(tx.conn, agreement_id, None)
+        draft = amend(current.agreement)
+        _check_next_version(tx.conn, draft)
+        repo.insert(tx.conn, draft, Status.DRAFT, "amend", utc_now())
+        tx.record(audit.AgreementAmended(
+            agreement=draft.id, version=draft.version, by=own_org(ws), by_role=by_role,
+            reason=f"from v{current.agreement.version}"))  # fmt: skip
+        found = repo.find(tx.conn, draft.id, draft.version)
+    assert found is not None
+    return found
 
 
-def policy_index(engine: Engine) -> PolicyIndex:
-    """The decision index of this node's agreements (current version of each)."""
-    return PolicyIndex.build((s.agreement, s.status) for s in list_agreements(engine))
+def policy_index(ws: Workspace) -> PolicyIndex:
+    """The decision index of this node's agreements (the current version of each)."""
+    return PolicyIndex.build((s.agreement, s.status) for s in list_agreements(ws))

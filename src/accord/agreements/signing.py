@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import rfc8785
-import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from accord.agreements.errors import KeyUnusable, SignatureError
 from accord.agreements.models import Agreement, Signature
 from accord.agreements.types import KeyId, OrgId
+from accord.store import InvalidName, UnreadableDocument, check_name, read_yaml
 
 SIGNATURE_CONTEXT = "accord-agreement-signature/1"
 
@@ -173,30 +173,55 @@ def parse_public_key(text: str, where: str) -> Ed25519PublicKey:
     return key
 
 
+_KEY_FILE_LIMIT = 16_384
+"""Bytes read from a public key file at most: a PEM key is a few hundred."""
+
+
 def load_public_key(path: Path) -> Ed25519PublicKey:
+    """The Ed25519 public key in the file at ``path`` (PEM, or base64 of the raw bytes)."""
     try:
-        text = path.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeyUnusable(f"cannot read the public key {path}: {exc}") from exc
+        with path.open("rb") as fh:
+            data = fh.read(_KEY_FILE_LIMIT + 1)
+    except OSError as exc:
+        raise KeyUnusable(f"cannot read the public key {path}: {exc.strerror}") from exc
+    if len(data) > _KEY_FILE_LIMIT:
+        raise KeyUnusable(f"{path}: not a public key (larger than {_KEY_FILE_LIMIT:,} bytes)")
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise KeyUnusable(f"{path}: not a public key (not ASCII text)") from exc
     return parse_public_key(text, str(path))
 
 
 def load_keys(path: Path) -> dict[str, Ed25519PublicKey]:
     """A YAML file of ``org: public key`` (PEM text, base64, or a path to a .pub file)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise KeyUnusable(f"cannot read the keys file {path}: {exc}") from exc
+        data = read_yaml(path, "keys file")
+    except UnreadableDocument as exc:
+        raise KeyUnusable(str(exc)) from exc
     if not isinstance(data, dict):
         raise KeyUnusable(f"{path}: expected a mapping of organisation id to public key")
     keys = {}
     for org, value in data.items():
+        try:
+            check_name(org, "organisation id")
+        except InvalidName as exc:
+            raise KeyUnusable(f"{path}: {exc}") from exc
         where = f"{path}: {org}"
         if not isinstance(value, str):
             raise KeyUnusable(f"{where}: expected PEM text, base64 or a file path")
-        candidate = (path.parent / value).resolve() if "\n" not in value else None
-        if candidate is not None and candidate.is_file():
+        if _names_a_file(path.parent, value):
+            candidate = (path.parent / value).resolve()
             keys[str(org)] = load_public_key(candidate)
         else:
             keys[str(org)] = parse_public_key(value, where)
     return keys
+
+
+def _names_a_file(folder: Path, value: str) -> bool:
+    if "\n" in value:
+        return False
+    try:
+        return (folder / value).is_file()
+    except (OSError, ValueError):  # too long a name, a NUL: key text, not a path
+        return False

@@ -110,6 +110,8 @@ class _AgreementEvent(Event):
     agreement: str
     by: str = ""
     reason: str = ""
+    version: int = 0
+    by_role: str = ""
 
 
 @register_event
@@ -155,6 +157,9 @@ class DisclosureDecided(Event):
     purpose: str
     permitted: bool
     reasons: tuple[str, ...] = ()
+    version: int = 0
+    dataset: str = ""
+    requested_fields: tuple[str, ...] = ()
 
 
 @register_event
@@ -244,3 +249,65 @@ class LogVerified(Event):
     root: str
     checkpoints: int
     passed: bool
+
+
+# --- Agreements on a node: the acts the agreements context records beyond the four above.
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementRecorded(_AgreementEvent):
+    """A version of a data sharing agreement was recorded here, or a draft's content replaced."""
+
+    name: ClassVar[str] = "agreement.recorded"
+    digest: str = ""
+    status: str = ""
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementAmended(_AgreementEvent):
+    """The next version of an agreement was started from the current one, unsigned."""
+
+    name: ClassVar[str] = "agreement.amended"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementSuperseded(_AgreementEvent):
+    """An agreement version was replaced by a later version coming into force."""
+
+    name: ClassVar[str] = "agreement.superseded"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementExpired(_AgreementEvent):
+    """A data sharing agreement reached its expiry date and ended."""
+
+    name: ClassVar[str] = "agreement.expired"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PeerKeyAdded(Event):
+    """A partner organisation's public key was trusted for its signatures."""
+
+    name: ClassVar[str] = "peer.added"
+    org: str
+    key_id: str
+    by_role: str = ""
+    reason: str = ""
+    replaced_key_id: str = ""
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PeerKeyRemoved(Event):
+    """A partner organisation's public key was no longer trusted."""
+
+    name: ClassVar[str] = "peer.removed"
+    org: str
+    key_id: str
+    by_role: str = ""
+    reason: str = ""

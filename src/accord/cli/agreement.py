@@ -1,4 +1,8 @@
-"""``accord agreement ...``: draft, check, sign, verify and run data sharing agreements."""
+"""``accord agreement ...``: draft, check, sign, verify and run data sharing agreements.
+
+Every command calls the agreements face; the governance acts (sign, activate, suspend,
+revoke, amend, decide) are recorded in the audit log by the library functions they call.
+"""
 
 from __future__ import annotations
 
@@ -16,27 +20,27 @@ from accord.agreements import (
     Agreement,
     AgreementInvalid,
     Decision,
-    Kitemark,
-    Request,
     StoredAgreement,
     Usage,
     Verification,
     activate,
     amend_agreement,
     article30_rows,
+    dataset_problems,
+    decide,
     describe,
     example_text,
     get,
     history,
+    known_keys,
     list_agreements,
     load,
     load_keys,
     load_public_key,
-    node_public_key,
     odrl,
+    own_org,
     parse,
-    policy_index,
-    record,
+    preset_problems,
     register_rows,
     render_html,
     render_pdf,
@@ -61,7 +65,7 @@ from accord.cli.common import (
     out,
     workspace_at,
 )
-from accord.store import check_output
+from accord.store import WORKSPACE_FILE, check_name, check_output
 
 agreement = typer.Typer(
     name="agreement",
@@ -72,7 +76,8 @@ agreement = typer.Typer(
 FileArgument = Annotated[Path, typer.Argument(help="The agreement's YAML file.", dir_okay=False)]
 IdArgument = Annotated[str, typer.Argument(help="The agreement's id.")]
 VersionOption = Annotated[
-    int | None, typer.Option("--version", help="A version (default: the current one).")
+    int | None,
+    typer.Option("--version", help="A version (default: the current one, the latest held here)."),
 ]
 KeysOption = Annotated[
     Path | None,
@@ -82,7 +87,18 @@ KeyOption = Annotated[
     list[str] | None,
     typer.Option("--key", help="ORG=FILE: an organisation's public key file (repeatable)."),
 ]
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why, for the history.")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why, for the history and the log.")]
+RoleOption = Annotated[
+    str, typer.Option("--as-role", help="Your role (never your name), recorded in the log.")
+]
+DEFAULT_ROLE = "information governance lead"
+OptionalWorkspace = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace", "-w", envvar="ACCORD_WORKSPACE", file_okay=False,
+        help="A node workspace whose keys (its own and its peers') and datasets to check with.",
+    ),
+]  # fmt: skip
 OutOption = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write here instead of to stdout.")
 ]
@@ -94,7 +110,7 @@ def _keys(keys_file: Path | None, key: list[str] | None) -> dict[str, Ed25519Pub
         org, sep, path = item.partition("=")
         if not sep:
             raise typer.BadParameter(f"--key {item!r} is not ORG=FILE")
-        found[org] = load_public_key(Path(path))
+        found[check_name(org, "--key organisation")] = load_public_key(Path(path))
     return found
 
 
@@ -118,6 +134,7 @@ def new(
     amend: Annotated[
         str | None, typer.Option(help="Start the next version of this stored agreement instead.")
     ] = None,
+    role: RoleOption = DEFAULT_ROLE,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """Write a draft agreement to FILE: the worked example to edit, or the next version."""
@@ -125,7 +142,7 @@ def new(
         raise typer.BadParameter(f"{file} exists; choose another file name")
     if amend is not None:
         with workspace_at(workspace) as ws:
-            stored = amend_agreement(ws.engine, amend)
+            stored = amend_agreement(ws, amend, by_role=role)
         save(stored.agreement, file)
         err.print(f"{amend} v{stored.agreement.version}: a draft for every party to sign again")
         return
@@ -141,10 +158,22 @@ def new(
 
 @agreement.command("validate")
 @handle_errors
-def validate(file: FileArgument, json_output: JsonOption = False) -> None:
-    """Check FILE against the model; every problem names its field."""
+def validate(
+    file: FileArgument, workspace: OptionalWorkspace = None, json_output: JsonOption = False
+) -> None:
+    """Check FILE against the model and the privacy presets; every problem names its field.
+
+    With --workspace, also check the datasets that node provides: each exists there and
+    every field named is a column of its newest snapshot.
+    """
     try:
         a = load(file)
+        problems = preset_problems(a)
+        if workspace is not None:
+            with workspace_at(workspace) as ws:
+                problems += dataset_problems(ws, a, own_org(ws))
+        if problems:
+            raise AgreementInvalid(problems, str(file))
     except AgreementInvalid as exc:
         if json_output:
             emit_json({"valid": False, "problems": [{"field": f, "problem": p}
@@ -163,14 +192,21 @@ def validate(file: FileArgument, json_output: JsonOption = False) -> None:
 def sign_command(
     file: FileArgument,
     as_org: Annotated[
-        str | None, typer.Option("--as", help="The party to sign for (default: the node name).")
+        str | None,
+        typer.Option("--as", help="The party to sign for (default: this node's organisation)."),
     ] = None,
+    role: RoleOption = DEFAULT_ROLE,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Sign FILE with this node's organisation key, write the signature into it and keep it."""
+    """Sign FILE with this node's organisation key, write the signature into it and keep it.
+
+    Refused unless every signature already in FILE verifies with its party's key known
+    here ('accord peer list'), and unless the datasets this node provides fit the
+    agreement (they exist, with every field named).
+    """
     with workspace_at(workspace) as ws:
-        signed, stored = sign_in_workspace(ws, load(file), as_org)
+        signed, stored = sign_in_workspace(ws, load(file), as_org, by_role=role)
     save(signed, file)
     if json_output:
         emit_json({"agreement": signed.id, "version": signed.version,
@@ -197,13 +233,29 @@ def verify_command(
     file: FileArgument,
     keys: KeysOption = None,
     key: KeyOption = None,
+    workspace: OptionalWorkspace = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check every party's signature on FILE offline, with the parties' public keys.
+    """Check every party's signature on FILE with the parties' public keys.
 
-    Exits 1 when any signature is missing or does not verify.
+    The keys are those a workspace knows (--workspace, or the current folder when it is
+    one: its own and its peers'), overridden by any given with --key or --keys, which
+    alone verify a file offline, with no workspace. Exits 1 when any signature is
+    missing or does not verify.
     """
-    result = verify(load(file), _keys(keys, key))
+    public: dict[str, Ed25519PublicKey] = {}
+    if workspace is None and not (keys or key) and Path(WORKSPACE_FILE).is_file():
+        workspace = Path()
+    if workspace is not None:
+        with workspace_at(workspace) as ws:
+            public = known_keys(ws)
+    public.update(_keys(keys, key))
+    if not public:
+        raise typer.BadParameter(
+            "give the parties' public keys (--key ORG=FILE, --keys FILE) or a workspace "
+            "that knows them (--workspace)"
+        )
+    result = verify(load(file), public)
     _render_verification(result, json_output)
     if not result.ok:
         raise typer.Exit(1)
@@ -216,21 +268,37 @@ def activate_command(
         str, typer.Argument(metavar="ID_OR_FILE", help="A stored agreement's id, or a file.")
     ],
     version: VersionOption = None,
-    keys: KeysOption = None,
-    key: KeyOption = None,
+    role: RoleOption = DEFAULT_ROLE,
+    keys: Annotated[Path | None, typer.Option("--keys", hidden=True)] = None,
+    key: Annotated[list[str] | None, typer.Option("--key", hidden=True)] = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Activate an agreement once every party's signature verifies (a file is kept first)."""
+    """Activate an agreement once every party's signature verifies with the key this node
+    knows for it ('accord peer list'), it is in date, and the datasets this node provides
+    fit it. A file is kept and activated at once: when activation is refused, neither
+    happens."""
+    if keys or key:
+        raise typer.BadParameter(
+            "activate needs no --key or --keys: it checks each signature with the key this "
+            "node knows for the party ('accord peer list'); add a partner's key once with "
+            "'accord peer add ORG --key FILE'"
+        )
     with workspace_at(workspace) as ws:
-        public = _keys(keys, key)
-        public.setdefault(ws.settings.node_name, node_public_key(ws))
-        agreement_id = agreement_ref
-        if Path(agreement_ref).is_file():
-            kept = record(ws.engine, load(Path(agreement_ref)))
-            agreement_id, version = kept.agreement.id, kept.agreement.version
-        stored = activate(ws.engine, agreement_id, public, version)
+        target: str | Agreement = agreement_ref
+        if _is_file(agreement_ref):
+            if version is not None:
+                raise typer.BadParameter("--version names a stored version; a file is its own")
+            target = load(Path(agreement_ref))
+        stored = activate(ws, target, version, by_role=role)
     _render_status(stored, json_output)
+
+
+def _is_file(ref: str) -> bool:
+    try:
+        return Path(ref).is_file()
+    except (OSError, ValueError):  # too long for a path, or a NUL: an id (refused as one)
+        return False
 
 
 def _render_status(stored: StoredAgreement, json_output: bool) -> None:
@@ -247,12 +315,13 @@ def suspend_command(
     agreement_id: IdArgument,
     reason: ReasonOption,
     version: VersionOption = None,
+    role: RoleOption = DEFAULT_ROLE,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
     """Suspend an active agreement: every request is denied until it is activated again."""
     with workspace_at(workspace) as ws:
-        _render_status(suspend(ws.engine, agreement_id, reason, version), json_output)
+        _render_status(suspend(ws, agreement_id, reason, version, by_role=role), json_output)
 
 
 @agreement.command("revoke")
@@ -261,12 +330,13 @@ def revoke_command(
     agreement_id: IdArgument,
     reason: ReasonOption,
     version: VersionOption = None,
+    role: RoleOption = DEFAULT_ROLE,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
     """Revoke an agreement for good."""
     with workspace_at(workspace) as ws:
-        _render_status(revoke(ws.engine, agreement_id, reason, version), json_output)
+        _render_status(revoke(ws, agreement_id, reason, version, by_role=role), json_output)
 
 
 @agreement.command("show")
@@ -279,8 +349,8 @@ def show(
 ) -> None:
     """Show a stored agreement, its status and its history."""
     with workspace_at(workspace) as ws:
-        stored = get(ws.engine, agreement_id, version)
-        events = history(ws.engine, agreement_id)
+        stored = get(ws, agreement_id, version)
+        events = history(ws, agreement_id)
     today = date.today()
     if json_output:
         emit_json({"status": stored.status_on(today).value, "digest": stored.digest,
@@ -298,9 +368,9 @@ def show(
 @agreement.command("list")
 @handle_errors
 def list_command(workspace: WorkspaceOption = Path(), json_output: JsonOption = False) -> None:
-    """List the agreements in this workspace (the current version of each)."""
+    """List the agreements in this workspace (the current version of each: the latest)."""
     with workspace_at(workspace) as ws:
-        held = list_agreements(ws.engine)
+        held = list_agreements(ws)
     today = date.today()
     if json_output:
         emit_json({"agreements": [
@@ -333,7 +403,7 @@ def register(
     if fmt not in ("csv", "json", "html"):
         raise typer.BadParameter(f"--format {fmt!r}: use csv, json or html")
     with workspace_at(workspace) as ws:
-        rows = register_rows(list_agreements(ws.engine), date.today())
+        rows = register_rows(list_agreements(ws, signed=True), date.today())
     _write(write_register(rows, fmt), out_file)
 
 
@@ -356,45 +426,51 @@ def export(
     """Export an agreement as ODRL 2.2 or YAML, or the Article 30 record of processing."""
     with workspace_at(workspace) as ws:
         if fmt.startswith("article30"):
-            rows = article30_rows(list_agreements(ws.engine), org)
+            rows = article30_rows(list_agreements(ws, signed=True), org)
             _write(write_article30(rows, "csv" if fmt == "article30-csv" else "json"), out_file)
             return
         if fmt not in ("odrl", "yaml"):
             raise typer.BadParameter(f"--format {fmt!r}: use odrl, yaml, article30, article30-csv")
         if agreement_id is None:
             raise typer.BadParameter(f"--format {fmt} needs the agreement's id")
-        a: Agreement = get(ws.engine, agreement_id, version).agreement
+        a: Agreement = get(ws, agreement_id, version).agreement
     text = to_yaml(a) if fmt == "yaml" else json.dumps(odrl(a), indent=2, ensure_ascii=False)
     _write(text if text.endswith("\n") else text + "\n", out_file)
 
 
 @agreement.command("decide")
 @handle_errors
-def decide(
+def decide_command(
     requester: Annotated[str, typer.Option(help="The organisation asking.")],
     purpose: Annotated[str, typer.Option(help="The purpose code.")],
     dataset: Annotated[str, typer.Option(help="The dataset asked for.")],
     fields: Annotated[str, typer.Option(help="Comma-separated fields asked for.")],
-    kitemark: Annotated[Kitemark, typer.Option(help="The dataset's current kitemark.")],
     rows: Annotated[int, typer.Option(min=0, help="Rows the answer would hold.")] = 0,
     requests_used: Annotated[int, typer.Option(min=0, help="Requests made this period.")] = 0,
     rows_used: Annotated[int, typer.Option(min=0, help="Rows received this period.")] = 0,
     agreement_id: Annotated[
         str | None, typer.Option("--agreement", help="Only under this agreement.")
     ] = None,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="Under this version of --agreement (default: the latest)."),
+    ] = None,
     on: Annotated[str | None, typer.Option(help="The day (default: today).")] = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Decide one request against this node's agreements. Exits 1 when it is denied."""
-    request = Request(
-        requester=requester, purpose=purpose, dataset=dataset,
-        fields=tuple(f.strip() for f in fields.split(",") if f.strip()), kitemark=kitemark,
-        on=as_of_date(on) or date.today(), rows=rows,
-        usage=Usage(requests_used, rows_used), agreement_id=agreement_id,
-    )  # fmt: skip
+    """Decide one request for this node's data against its agreements, and record the
+    decision in the log. The dataset's kitemark is this node's latest assessment of its
+    newest snapshot. Exits 1 when it is denied."""
+    if version is not None and agreement_id is None:
+        raise typer.BadParameter("--version needs --agreement: it names a version of one")
     with workspace_at(workspace) as ws:
-        decision = policy_index(ws.engine).decide(request)
+        decision = decide(
+            ws, requester=requester, purpose=purpose, dataset=dataset,
+            fields=[f.strip() for f in fields.split(",") if f.strip()], rows=rows,
+            usage=Usage(requests_used, rows_used), agreement_id=agreement_id, version=version,
+            on=as_of_date(on),
+        )  # fmt: skip
     _render_decision(decision, json_output)
     if not decision.permit:
         raise typer.Exit(1)
@@ -451,7 +527,7 @@ def render(
         a = load(Path(agreement_ref))
     else:
         with workspace_at(workspace) as ws:
-            stored = get(ws.engine, agreement_ref, version)
+            stored = get(ws, agreement_ref, version)
         a, status = stored.agreement, stored.status_on(date.today()).value
     data = render_pdf(a, status) if fmt == "pdf" else render_html(a, status).encode("utf-8")
     target.write_bytes(data)

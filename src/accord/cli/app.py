@@ -12,6 +12,7 @@ from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
 from accord.cli.link import dedupe, link
+from accord.cli.peer import peer
 from accord.cli.privacy import optout, protect_table
 from accord.cli.quality import quality
 from accord.cli.workspace import init
@@ -59,4 +60,5 @@ app.command("protect")(protect_table)
 app.add_typer(optout, name="optout")
 app.add_typer(audit_app, name="audit")
 app.add_typer(agreement)
+app.add_typer(peer, name="peer")
 app.add_typer(catalog, name="catalog")

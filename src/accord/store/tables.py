@@ -258,6 +258,18 @@ agreement_events = Table(
 )
 """Every lifecycle step of an agreement version, in order: the status history."""
 
+peers = Table(
+    "peers",
+    metadata,
+    Column("org", String(100), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+)
+"""Partner organisations' Ed25519 public keys (base64 of the 32 raw bytes), trusted for
+their signatures on agreements: who added each and when (docs/agreements.md)."""
+
 
 catalog_metadata = Table(
     "catalog_metadata",
