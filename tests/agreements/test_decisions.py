@@ -123,13 +123,13 @@ def test_decisions_follow_the_current_version(gp: Workspace) -> None:
     assert "not_active" in ask(gp).codes
     activate(gp, ID, on=IN_DATE)
     amend_agreement(gp, ID)
-    # The latest version is current: an unsigned amendment is not in force.
+    # An amendment in drafting is not in force: the signed version goes on deciding.
     after = ask(gp)
-    assert (after.version, "not_active" in after.codes) == (2, True)
+    assert (after.version, "not_active" in after.codes) == (1, False)
     # Under a version named, with its agreement.
-    named = ask(gp, agreement_id=ID, version=1)
-    assert named.version == 1
-    assert "not_active" not in named.codes
+    named = ask(gp, agreement_id=ID, version=2)
+    assert named.version == 2
+    assert "not_active" in named.codes
     with pytest.raises(AgreementError, match="name the agreement too"):
         ask(gp, version=1)
     assert len(policy_index(gp)) == 1

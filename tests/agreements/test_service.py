@@ -133,22 +133,24 @@ def test_versions_must_follow_on(workspace: Workspace) -> None:
         record(workspace, example(version=5))
 
 
-def test_an_amendment_becomes_the_current_version(workspace: Workspace) -> None:
+def test_an_amendment_becomes_current_once_every_party_signed_it(workspace: Workspace) -> None:
     trust(workspace, KEYS)
     record(workspace, signed_by_all(example(), KEYS))
     activate(workspace, ID)
     draft = amend_agreement(workspace, ID, by_role="information governance lead")
     assert (draft.agreement.version, draft.status) == (2, Status.DRAFT)
     assert draft.agreement.signatures == []
-    # One rule: the current version is the latest, here the unsigned amendment.
-    assert get(workspace, ID).agreement.version == 2
-    assert [s.agreement.version for s in list_agreements(workspace)] == [2]
+    # One rule: the current version is the latest every party signed; the draft is not.
+    assert get(workspace, ID).agreement.version == 1
+    assert [s.agreement.version for s in list_agreements(workspace)] == [1]
     assert [s.agreement.version for s in list_agreements(workspace, signed=True)] == [1]
     amended = [e for k, e in logged(workspace) if k == "agreement.amended"]
     assert amended == [{"agreement": ID, "version": 2, "by": "test-node",
                         "by_role": "information governance lead", "reason": "from v1"}]  # fmt: skip
     with pytest.raises(AgreementImmutable, match="still a draft"):
         amend_agreement(workspace, ID)
+    record(workspace, signed_by_all(draft.agreement, KEYS))
+    assert get(workspace, ID).agreement.version == 2
 
 
 def test_unknown_agreement_or_version(workspace: Workspace) -> None:

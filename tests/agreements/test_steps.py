@@ -167,20 +167,24 @@ def test_signed_can_be_revoked_before_activation(workspace: Workspace) -> None:
     assert revoke(workspace, ID, "withdrawn").status is Status.REVOKED
 
 
-def test_one_current_version_the_latest(workspace: Workspace) -> None:
+def test_one_current_version_the_latest_signed(workspace: Workspace) -> None:
     signed(workspace)
     activate(workspace, ID, on=IN_DATE)
     amend_agreement(workspace, ID)
-    # The latest version (the unsigned amendment) is the current one for every step; the
-    # refusal points at the version that could take it.
-    with pytest.raises(TransitionRefused, match=r"v2: it is draft, the current version; v1 is "
+    # A draft amendment is work in progress: the version every party signed stays current
+    # for every step (and for decisions) until the amendment is signed.
+    assert get(workspace, ID).agreement.version == 1
+    assert get(workspace, ID, version=2).status is Status.DRAFT
+    assert suspend(workspace, ID, "incident").agreement.version == 1
+    assert activate(workspace, ID, on=IN_DATE).agreement.version == 1  # resumed
+    v2 = get(workspace, ID, version=2).agreement.model_copy(
+        update={"benefits": ["Fewer admissions"]})  # fmt: skip
+    record(workspace, signed_by_all(v2, KEYS))
+    # Signed by every party, v2 is current; a step it cannot take points at the live one.
+    assert get(workspace, ID).agreement.version == 2
+    with pytest.raises(TransitionRefused, match=r"v2: it is signed, the current version; v1 is "
                        r"active: name it with --version 1"):  # fmt: skip
         suspend(workspace, ID, "incident")
-    with pytest.raises(TransitionRefused, match="it is draft"):
-        activate(workspace, ID, on=IN_DATE)
-    assert suspend(workspace, ID, "incident", version=1).status is Status.SUSPENDED
-    v2 = get(workspace, ID).agreement.model_copy(update={"benefits": ["Fewer admissions"]})
-    record(workspace, signed_by_all(v2, KEYS))
     assert activate(workspace, ID, on=IN_DATE).agreement.version == 2
     assert get(workspace, ID, version=1).status is Status.SUPERSEDED
     [event] = [e for k, e in logged(workspace) if k == "agreement.superseded"]

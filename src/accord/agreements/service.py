@@ -7,8 +7,11 @@ is verified with the key this node knows for its party (``peers``) before anythi
 stored, so a stored signature is a verified one and ``signed`` means verified.
 
 The current version of an agreement, wherever one is not named (show, activate,
-suspend, revoke, decide): the latest version held here. The lifecycle steps over the
-store (activate, suspend, revoke, expire) are in ``steps``.
+suspend, revoke, decide): the latest version every party has signed held here (an
+amendment still being drafted is work in progress, not the agreement; the version in
+force goes on deciding until the amendment is signed), else, for an agreement nobody has
+signed yet, its draft. The lifecycle steps over the store (activate, suspend, revoke,
+expire) are in ``steps``.
 """
 
 from __future__ import annotations
@@ -135,15 +138,15 @@ def _signed(
 
 def _check_next_version(conn: Connection, agreement: Agreement) -> None:
     held = repo.versions(conn, agreement.id)
-    if held and agreement.version != held[-1].agreement.version + 1:
-        raise AgreementImmutable(
-            f"{agreement.id} is at v{held[-1].agreement.version} here; a new version must be "
-            f"v{held[-1].agreement.version + 1}, not v{agreement.version}"
-        )
     if held and held[-1].status is Status.DRAFT:
         raise AgreementImmutable(
             f"{agreement.id} v{held[-1].agreement.version} is still a draft here; "
             "finish or edit it before starting another version"
+        )
+    if held and agreement.version != held[-1].agreement.version + 1:
+        raise AgreementImmutable(
+            f"{agreement.id} is at v{held[-1].agreement.version} here; a new version must be "
+            f"v{held[-1].agreement.version + 1}, not v{agreement.version}"
         )
 
 
@@ -194,13 +197,14 @@ def sign_in_workspace(
 
 
 def get(ws: Workspace, agreement_id: str, version: int | None = None) -> StoredAgreement:
-    """One version: the one named, else the current (latest) one."""
+    """One version: the one named, else the current one (see the module's docstring)."""
     with ws.engine.connect() as conn:
         return pick(conn, agreement_id, version)
 
 
 def pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgreement:
-    """The version named, else the latest; :class:`AgreementNotFound` saying what is held."""
+    """The version named, else the current one; :class:`AgreementNotFound` saying what is
+    held."""
     check_name(agreement_id, "agreement id")
     held = repo.versions(conn, agreement_id)
     if not held:
@@ -208,7 +212,7 @@ def pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgre
             f"no agreement {agreement_id!r} in this workspace; see 'accord agreement list'"
         )
     if version is None:
-        return held[-1]
+        return current(held)
     for stored in held:
         if stored.agreement.version == version:
             return stored
@@ -216,18 +220,25 @@ def pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgre
     raise AgreementNotFound(f"{agreement_id} has no version {version} here (it has {have})")
 
 
-def list_agreements(ws: Workspace, *, signed: bool = False) -> list[StoredAgreement]:
-    """The current (latest) version of every agreement, by id.
+def current(held: Sequence[StoredAgreement]) -> StoredAgreement:
+    """Of one agreement's versions (oldest first), the current one: the latest that every
+    party signed, else (nobody has signed any yet) the latest draft."""
+    agreed = [s for s in held if s.status is not Status.DRAFT]
+    return (agreed or list(held))[-1]
 
-    ``signed``: the latest version of each that every party signed (drafts left out),
-    for the public register and the record of processing, which list what was agreed.
+
+def list_agreements(ws: Workspace, *, signed: bool = False) -> list[StoredAgreement]:
+    """The current version of every agreement, by id.
+
+    ``signed``: agreements nobody has finished signing are left out, for the public
+    register and the record of processing, which list what was agreed.
     """
-    by_id: dict[str, StoredAgreement] = {}
+    by_id: dict[str, list[StoredAgreement]] = {}
     with ws.engine.connect() as conn:
         for stored in repo.every_version(conn):
-            if not (signed and stored.status is Status.DRAFT):
-                by_id[stored.agreement.id] = stored
-    return list(by_id.values())
+            by_id.setdefault(stored.agreement.id, []).append(stored)
+    chosen = [current(held) for held in by_id.values()]
+    return [s for s in chosen if not (signed and s.status is Status.DRAFT)]
 
 
 def history(ws: Workspace, agreement_id: str) -> list[Event]:
@@ -240,13 +251,13 @@ def history(ws: Workspace, agreement_id: str) -> list[Event]:
 def amend_agreement(ws: Workspace, agreement_id: str, *, by_role: str = "") -> StoredAgreement:
     """Start the next version from the current one, unsigned: every party signs again."""
     with audit.transaction(ws) as tx:
-        current = pick(tx.conn, agreement_id, None)
-        draft = amend(current.agreement)
+        base = pick(tx.conn, agreement_id, None)
+        draft = amend(base.agreement)
         _check_next_version(tx.conn, draft)
         repo.insert(tx.conn, draft, Status.DRAFT, "amend", utc_now())
         tx.record(audit.AgreementAmended(
             agreement=draft.id, version=draft.version, by=own_org(ws), by_role=by_role,
-            reason=f"from v{current.agreement.version}"))  # fmt: skip
+            reason=f"from v{base.agreement.version}"))  # fmt: skip
         found = repo.find(tx.conn, draft.id, draft.version)
     assert found is not None
     return found
