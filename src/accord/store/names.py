@@ -32,6 +32,11 @@ def check_name(value: object, what: str) -> str:
     raise InvalidName(f"{what} {_excerpt(value)} {_problem(value)}; {RULE}")
 
 
+def is_name(value: object) -> bool:
+    """Whether ``value`` is a valid name (for code that must tell, not refuse)."""
+    return isinstance(value, str) and _NAME.fullmatch(value) is not None
+
+
 RULE = (
     f"a name is 1-{MAX_NAME} characters: lower-case letters a-z, digits, '.', '_' or '-', "
     "starting with a letter or digit"
