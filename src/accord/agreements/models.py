@@ -18,8 +18,10 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
+from accord.store import NAME_PATTERN
 
-SLUG = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+SLUG = NAME_PATTERN
+"""Ids, organisations, purposes, datasets and fields: the one identifier pattern."""
 Slug = Annotated[str, Field(pattern=SLUG, description="Lower case letters, digits, . _ -")]
 Text = Annotated[str, Field(min_length=1, description="Plain words, not empty")]
 

@@ -31,7 +31,7 @@ from accord.agreements.signing import (
     sign,
     verify,
 )
-from accord.store import Workspace
+from accord.store import Workspace, check_name
 
 
 def _now() -> datetime:
@@ -103,7 +103,7 @@ def sign_in_workspace(
     workspace: Workspace, agreement: Agreement, as_org: str | None = None
 ) -> tuple[Agreement, StoredAgreement]:
     """Sign as the node's organisation (its name, or ``as_org``) and record the result."""
-    org = as_org or workspace.settings.node_name
+    org = check_name(workspace.settings.node_name if as_org is None else as_org, "organisation id")
     signed = sign(agreement, org, node_key(workspace))
     return signed, record(workspace.engine, signed)
 
@@ -115,6 +115,7 @@ def get(engine: Engine, agreement_id: str, version: int | None = None) -> Stored
 
 
 def _pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgreement:
+    check_name(agreement_id, "agreement id")
     held = repo.versions(conn, agreement_id)
     if not held:
         raise AgreementNotFound(
@@ -157,6 +158,7 @@ def activate(
 
     Resumes a suspended version; activating an amendment supersedes the versions before it.
     """
+    check_name(agreement_id, "agreement id")
     with engine.begin() as conn:
         held = repo.versions(conn, agreement_id)
         target = _pick(conn, agreement_id, version if version is not None else (

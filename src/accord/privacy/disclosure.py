@@ -22,6 +22,7 @@ from accord.people import hmac_params, hmac_sql, ident, lit
 from accord.privacy import keys, optouts
 from accord.privacy.errors import BadExtract
 from accord.privacy.models import Disclosed, Disclosure, Minimisation, Treatment
+from accord.store import check_name
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def _projection(
 
 def pseudonym(secret: bytes, agreement_id: str, version: int, value: str) -> str:
     """The pseudonym of one ``value`` under an agreement's key (as :func:`disclose` makes)."""
+    check_name(agreement_id, "agreement id")
     key = keys.derive(secret, "pseudonym", agreement_id, str(version))
     digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
     return keys.pseudonym_prefix(version) + digest
@@ -147,6 +149,7 @@ def reidentify(
     Only the controller can: it recomputes the pseudonyms of its own records under each
     live key version and matches them. Pseudonyms of retired versions stay unknown.
     """
+    check_name(agreement_id, "agreement id")
     found: dict[str, str] = {}
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _wanted AS SELECT unnest($p::VARCHAR[]) AS pseudonym",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from accord.store import check_name
+
 
 class LawfulBasis(StrEnum):
     """UK GDPR Article 6(1), by the names the agreements use."""
@@ -52,6 +54,10 @@ class Disclosure:
     """What the agreement says; the rules may still exempt the disclosure."""
     overriding_public_interest: bool = False
     """An exemption the agreement records (e.g. a communicable disease emergency)."""
+
+    def __post_init__(self) -> None:
+        check_name(self.agreement_id, "disclosure agreement id")
+        check_name(self.purpose, "disclosure purpose")
 
 
 @dataclass(frozen=True)
