@@ -129,7 +129,7 @@ def _versions(
             as_of=s.as_of, created_at=s.created_at, columns=cols, unique_record_id=unique,
             kitemark=assessed.kitemark if assessed else None,
             scores=assessed.scores if assessed else {},
-            assessed_at=assessed.assessed_at if assessed else None,
+            assessed_at=assessed.assessed_at if assessed else None, attributes=s.attributes(),
         ))  # fmt: skip
     return tuple(versions)
 

@@ -106,6 +106,11 @@ def show(
         table.add_row(str(v.version), str(v.as_of), f"{v.rows:,}", f"{v.quarantined_rows:,}",
                       v.kitemark.label if v.kitemark else "", v.content_hash[:12])  # fmt: skip
     out.print(table)
+    renamed = found.versions[-1].attributes if found.versions else {}
+    if renamed:
+        out.print("attributes (as named here <- the source's column): " + ", ".join(
+            f"{name} <- {original}" for name, original in renamed.items()
+        ), markup=False, highlight=False)  # fmt: skip
     for run in found.lineage.runs:
         made = ", ".join(o.label for o in run.outputs)
         used = ", ".join(i.label for i in run.inputs) or "nothing recorded"
@@ -124,7 +129,8 @@ def _document(found: Entry) -> dict[str, Any]:
              "rows": v.rows, "rows_read": v.read_rows, "quarantined": v.quarantined_rows,
              "source": v.source, "created_at": v.created_at.isoformat(),
              "kitemark": v.kitemark.value if v.kitemark else None,
-             "scores": {d.value: s for d, s in v.scores.items()}}
+             "scores": {d.value: s for d, s in v.scores.items()},
+             "attributes": dict(v.attributes)}
             for v in found.versions
         ],
         "lineage": [

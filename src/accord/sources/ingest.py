@@ -244,7 +244,8 @@ def _canonical_view(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     """``canon``: the mapped source columns renamed as person fields, addresses joined."""
     cols = ["__row AS source_row"]
     cols += [f"{_field_sql(mapping, name)} AS {ident(name)}" for name in mapping.fields]
-    cols += [ident(a) for a in mapping.attributes]
+    # Attributes under their canonical names; the source's spelling stays in the mapping.
+    cols += [f"{ident(c)} AS {ident(a)}" for a, c in mapping.attributes.items()]
     conn.execute(f"CREATE VIEW canon AS SELECT {', '.join(cols)} FROM raw")
 
 

@@ -59,6 +59,16 @@ class SnapshotInfo:
             return {}
         return found if isinstance(found, dict) else {}
 
+    def attributes(self) -> dict[str, str]:
+        """The carried columns: their name in the snapshot -> the source's own spelling.
+
+        Snapshots from before canonical names listed them, under the source's spelling.
+        """
+        found = self.mapping_document().get("attributes") or {}
+        if isinstance(found, list):
+            return {str(a): str(a) for a in found}
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
 
 @dataclass(frozen=True)
 class QuarantineEntry:

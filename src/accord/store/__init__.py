@@ -19,7 +19,7 @@ from accord.store.errors import (
 )
 from accord.store.files import UnreadableDocument, publish, read_yaml, sha256_file
 from accord.store.health import CHECKS, Health, Problem, check_workspace
-from accord.store.names import MAX_NAME, NAME_PATTERN, check_name, is_name
+from accord.store.names import MAX_NAME, NAME_PATTERN, NAME_RULE, check_name, is_name
 from accord.store.outputs import check_output, private_output, write_output
 from accord.store.permissions import (
     PRIVATE_DIR,
@@ -68,6 +68,7 @@ __all__ = [
     "CHECKS",
     "MAX_NAME",
     "NAME_PATTERN",
+    "NAME_RULE",
     "PRIVACY_SECRET",
     "PRIVATE_DIR",
     "PRIVATE_FILE",

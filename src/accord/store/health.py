@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from accord.store.database import create_engine, mask_url
 from accord.store.errors import NotAWorkspace, StoreError
-from accord.store.names import RULE, is_name
+from accord.store.names import NAME_RULE, is_name
 from accord.store.permissions import PRIVATE_FILE, Loose, loose_modes, sqlite_file
 from accord.store.settings import WORKSPACE_FILE, Settings
 
@@ -100,7 +100,7 @@ def _settings(root: Path) -> tuple[Settings | None, list[Problem]]:
     if not is_name(settings.node_name):
         return settings, [Problem("settings", str(path),
                                   f"node_name {settings.node_name[:40]!r} is not a valid name",
-                                  f"{fix}; {RULE}")]  # fmt: skip
+                                  f"{fix}; {NAME_RULE}")]  # fmt: skip
     return settings, []
 
 

@@ -29,7 +29,7 @@ def check_name(value: object, what: str) -> str:
         raise InvalidName(f"{what}: expected a name, got {type(value).__name__}")
     if _NAME.fullmatch(value):
         return value
-    raise InvalidName(f"{what} {_excerpt(value)} {_problem(value)}; {RULE}")
+    raise InvalidName(f"{what} {_excerpt(value)} {_problem(value)}; {NAME_RULE}")
 
 
 def is_name(value: object) -> bool:
@@ -37,7 +37,7 @@ def is_name(value: object) -> bool:
     return isinstance(value, str) and _NAME.fullmatch(value) is not None
 
 
-RULE = (
+NAME_RULE = (
     f"a name is 1-{MAX_NAME} characters: lower-case letters a-z, digits, '.', '_' or '-', "
     "starting with a letter or digit"
 )
