@@ -18,6 +18,7 @@ from accord.catalog import (
     load_metadata,
 )
 from accord.cli.common import (
+    ForceOption,
     JsonOption,
     WorkspaceOption,
     emit_json,
@@ -26,6 +27,7 @@ from accord.cli.common import (
     out,
     workspace_at,
 )
+from accord.store import check_output, write_output
 
 catalog = typer.Typer(help="The catalogue: descriptions, versions, quality and provenance.",
                       no_args_is_help=True)  # fmt: skip
@@ -162,14 +164,16 @@ def export_dataset(
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of to stdout.")
     ] = None,
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """Export a dataset's catalogue entry on an open standard (see docs/catalog.md)."""
+    if out_file is not None:
+        check_output(out_file, force=force)
     with workspace_at(workspace) as ws:
         text = export(ws, dataset, format_name)
     if out_file is None:
         typer.echo(text, nl=False)
         return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(text, encoding="utf-8")
+    write_output(out_file, text)
     out.print(f"Wrote the {format_name} export of {dataset} to {out_file}")
