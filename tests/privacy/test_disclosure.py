@@ -30,7 +30,7 @@ from accord.privacy import (
     rotate_key,
     withdraw_opt_out,
 )
-from accord.store import Workspace
+from accord.store import UnsafeOutput, Workspace
 
 
 def nhs_number(n: int) -> str:
@@ -193,3 +193,19 @@ def test_a_disclosure_never_imports_pandas() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "1 False"
+
+
+def test_an_extract_is_owner_only_and_never_a_workspace_s_own_file(
+    workspace: Workspace, extract: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    secret = read_secret(workspace.root / "keys")
+    version = current_key_version(workspace.engine, PLANNING.agreement_id)
+    registers = load_registers(workspace.engine, secret)
+    out = tmp_path / "extract.parquet"
+    disclose(extract, "extract", out, PLANNING, PSEUDONYMISED, registers, key_version=version)
+    assert out.stat().st_mode & 0o777 == 0o600
+    key = workspace.root / "keys" / "node.key"
+    kept = key.read_bytes()
+    with pytest.raises(UnsafeOutput, match="workspace's own files"):
+        disclose(extract, "extract", key, PLANNING, PSEUDONYMISED, registers, key_version=version)
+    assert key.read_bytes() == kept

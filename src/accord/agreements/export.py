@@ -22,6 +22,7 @@ from typing import Any
 
 from accord.agreements.models import Agreement, Article6, Role, Status, Treatment
 from accord.agreements.repository import StoredAgreement
+from accord.store import check_name
 
 ODRL_CONTEXT = "http://www.w3.org/ns/odrl.jsonld"
 ACCORD_NS = "urn:accord:odrl:"
@@ -183,6 +184,8 @@ def article30_rows(
     stored: Iterable[StoredAgreement], org: str | None = None
 ) -> list[dict[str, str]]:
     """Art 30(1) records: per controller (or only ``org``) and signed agreement."""
+    if org is not None:
+        check_name(org, "organisation id")
     rows = []
     for s in stored:
         if s.status is Status.DRAFT:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import JsonOption, emit_json, handle_errors, out
-from accord.store import check_name, init_workspace, is_name, mask_url
+from accord.store import InvalidName, check_name, init_workspace, is_name, mask_url
 
 
 @handle_errors
@@ -28,10 +28,9 @@ def init(
     DIRECTORY must be new or empty; a failed init leaves nothing behind."""
     name = node_name if node_name is not None else directory.resolve().name
     if node_name is None and not is_name(name):
-        raise typer.BadParameter(
-            f"the folder's name {name!r} is not a valid node name; pass --node-name "
-            "(lower-case letters, digits, '.', '_' or '-')",
-            param_hint="'--node-name'",
+        raise InvalidName(
+            f"the folder's name {name[:40]!r} is not a valid node name; pass --node-name "
+            "(lower-case letters a-z, digits, '.', '_' or '-')"
         )
     ws = init_workspace(directory, check_name(name, "--node-name"), store_url)
     if json_output:

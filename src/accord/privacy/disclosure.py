@@ -22,7 +22,7 @@ from accord.people import hmac_params, hmac_sql, ident, lit
 from accord.privacy import keys, optouts
 from accord.privacy.errors import BadExtract
 from accord.privacy.models import Disclosed, Disclosure, Minimisation, Treatment
-from accord.store import check_name
+from accord.store import check_name, check_output, make_private
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,9 @@ def disclose(
 
     ``extract`` is a relation (``read_parquet('…')``, a table name); ``key_version`` is
     the agreement's current pseudonymisation key, needed if an identifier is
-    pseudonymised.
+    pseudonymised. ``out`` is its owner's alone, and never a workspace's own file.
     """
+    check_output(out, force=True)
     columns = _columns(conn, extract)
     _check(columns, minimisation, subject)
     rulings = tuple(optouts.ruling(s, disclosure) for s in sorted(registers.subjects))
@@ -76,6 +77,7 @@ def disclose(
     try:
         conn.execute(f"COPY (SELECT {select} FROM ({kept})) TO {lit(str(out))} (FORMAT parquet)",
                      params)  # fmt: skip
+        make_private(out)
         rows_in = conn.execute(f"SELECT count(*) FROM {extract}").fetchall()[0][0]
         rows_out = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()
         unknown = (conn.execute(f"SELECT count(*) FROM {extract} WHERE {ident(subject)} IS NULL")
