@@ -139,6 +139,25 @@ def test_an_empty_folder_becomes_the_workspace_in_place(tmp_path: Path) -> None:
     assert not [p for p in empty.iterdir() if p.name.startswith(".")]
 
 
+def test_what_a_killed_init_left_does_not_stop_the_next(tmp_path: Path) -> None:
+    stale = tmp_path / "gp" / ".accord-init-0123456789ab" / "keys"
+    stale.mkdir(parents=True)
+    init_workspace(tmp_path / "gp", "gp")
+    assert not stale.parent.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through a read-only folder")
+def test_a_read_only_folder_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        with pytest.raises(InitRefused, match="cannot create the folder"):
+            init_workspace(locked / "nodes" / "gp", "gp")
+        assert _tree(locked) == []
+    finally:
+        locked.chmod(0o700)
+
+
 def test_init_inside_a_workspace_s_own_files_is_refused(sqlite_workspace: Workspace) -> None:
     with pytest.raises(InitRefused, match="own files"):
         init_workspace(sqlite_workspace.root / "keys" / "other", "gp")

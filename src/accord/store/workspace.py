@@ -110,7 +110,7 @@ def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> 
     root = root.expanduser().resolve()
     _refuse_target(root)
     made = _make_folders(root)
-    staging = root / f".accord-init-{uuid4().hex[:12]}"
+    staging = root / f"{_STAGING}{uuid4().hex[:12]}"
     try:
         private_dir(staging)
         _build(staging, node_name, store_url)
@@ -129,6 +129,7 @@ def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> 
             _remove_empty(made)
 
 
+_STAGING = ".accord-init-"
 _PARTS = ("keys", "data", *STORE_FILES)
 """What a workspace adds to its folder besides ``accord.toml``."""
 
@@ -150,11 +151,16 @@ def _refuse_target(root: Path) -> None:
         )
     if root.exists() and not root.is_dir():
         raise InitRefused(f"{root}: is a file; give a new or empty folder")
-    if root.is_dir() and any(root.iterdir()):
+    if not root.is_dir():
+        return
+    found = list(root.iterdir())
+    if any(not p.name.startswith(_STAGING) for p in found):
         raise InitRefused(
             f"{root}: the folder is not empty and is not an Accord workspace; "
             "give a new or empty folder"
         )
+    for stale in found:  # what an init that was killed left: never a workspace
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _make_folders(root: Path) -> list[Path]:
