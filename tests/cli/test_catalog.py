@@ -46,6 +46,7 @@ def test_describe_show_list_and_export(tmp_path: Path) -> None:
     text = _run("catalog", "show", "gp", "-w", node)
     assert "Registered patients (gp), Leeds Road Surgery" in text
     out = tmp_path / "out" / "dcat.jsonld"
+    out.parent.mkdir()  # an output's folder must exist: it is checked before the work
     assert f"to {out}" in _run("catalog", "export", "gp", "--format", "dcat", "--out", str(out),
                                "-w", node)  # fmt: skip
     assert json.loads(out.read_text(encoding="utf-8"))["dct:title"] == "Registered patients"

@@ -73,6 +73,7 @@ def test_quarantine_and_export(extracts: Path, tmp_path: Path) -> None:
     assert [(r["row"], r["column"]) for r in rows] == [(3, None), (4, "id")]
     assert "too many columns" in rows[0]["reason"]
     out_file = tmp_path / "out" / "bad.csv"
+    out_file.parent.mkdir()  # an output's folder must exist: it is checked before the work
     code, _, _ = run("export", "bad", "--out", str(out_file), "-w", str(node))
     assert code == 0
     with out_file.open(encoding="utf-8") as fh:
