@@ -45,6 +45,7 @@ echo "== 4. Data quality of every ingested dataset: kitemark, dimension scores, 
 printf 'include_defaults: true\nchecks:\n  - {type: timeliness, update_frequency: monthly}\n' \
   > "$OUT/checklist.yaml"
 for org in gp hospital council; do
+  mkdir -p "$OUT/quality/$org"
   for dataset in $(accord datasets --json --workspace "$OUT/nodes/$org" \
       | python -c 'import json, sys; print(*(d["dataset"] for d in json.load(sys.stdin)["datasets"]))'); do
     echo "-- $org: $dataset"
@@ -69,6 +70,7 @@ special_category: true
 YAML
 accord catalog describe registered-patients --from "$OUT/registered-patients.yaml" \
   --workspace "$OUT/nodes/gp"
+mkdir -p "$OUT/catalog"
 for format in dcat datapackage; do
   accord catalog export registered-patients --format "$format" \
     --out "$OUT/catalog/registered-patients.$format.json" --workspace "$OUT/nodes/gp"
@@ -89,6 +91,7 @@ accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
 
 echo
 echo "== 7. A data sharing agreement for the GP + hospital admission-risk work"
+mkdir -p "$OUT/agreements"
 AGR="$OUT/agreements/admission-risk.yaml"
 GP="$OUT/nodes/gp"
 HOSPITAL="$OUT/nodes/hospital"

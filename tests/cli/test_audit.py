@@ -69,7 +69,7 @@ def test_export_then_check_offline(sqlite_workspace: Workspace, tmp_path: Path) 
     assert code == 0
     assert "3 entries verified" in stdout
     code, _, stderr = run("audit", "export", "--from", "3", "--to", "9", "-o", str(exported),
-                          "-w", root)  # fmt: skip
+                          "--force", "-w", root)  # fmt: skip
     assert code == 2
     assert "not all in the log" in stderr
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from accord.cli import app
+from accord.sources import ingest
 from accord.store import init_workspace
 from tests.catalog.support import DESCRIPTION
 from tests.quality.support import CLEAN, ingest_rows
@@ -45,6 +46,7 @@ def test_describe_show_list_and_export(tmp_path: Path) -> None:
     text = _run("catalog", "show", "gp", "-w", node)
     assert "Registered patients (gp), Leeds Road Surgery" in text
     out = tmp_path / "out" / "dcat.jsonld"
+    out.parent.mkdir()  # an output's folder must exist: it is checked before the work
     assert f"to {out}" in _run("catalog", "export", "gp", "--format", "dcat", "--out", str(out),
                                "-w", node)  # fmt: skip
     assert json.loads(out.read_text(encoding="utf-8"))["dct:title"] == "Registered patients"
@@ -74,3 +76,18 @@ def test_export_refuses_an_unknown_format_and_an_undescribed_dcat(tmp_path: Path
     result = runner.invoke(app, ["catalog", "show", "nothing", "-w", node])
     assert result.exit_code == 2
     assert "no dataset 'nothing'" in result.stderr
+
+
+def test_show_names_each_attribute_s_source_spelling(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "node", "test-node")
+    src = tmp_path / "gp.csv"
+    src.write_text("id,first,last,RegisteredDate\n1,Ann,Smith,2024-01-02\n", encoding="utf-8")
+    mapping = tmp_path / "gp.yaml"
+    mapping.write_text("fields: {record_id: id, given_name: first, family_name: last}\n"
+                       "attributes: [RegisteredDate]\n", encoding="utf-8")  # fmt: skip
+    ingest(ws, str(src), mapping, "gp")
+    ws.close()
+    shown = json.loads(_run("catalog", "show", "gp", "-w", str(ws.root), "--json"))
+    assert shown["versions"][0]["attributes"] == {"registered_date": "RegisteredDate"}
+    text = _run("catalog", "show", "gp", "-w", str(ws.root))
+    assert "registered_date <- RegisteredDate" in text

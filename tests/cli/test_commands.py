@@ -73,6 +73,7 @@ def test_quarantine_and_export(extracts: Path, tmp_path: Path) -> None:
     assert [(r["row"], r["column"]) for r in rows] == [(3, None), (4, "id")]
     assert "too many columns" in rows[0]["reason"]
     out_file = tmp_path / "out" / "bad.csv"
+    out_file.parent.mkdir()  # an output's folder must exist: it is checked before the work
     code, _, _ = run("export", "bad", "--out", str(out_file), "-w", str(node))
     assert code == 0
     with out_file.open(encoding="utf-8") as fh:
@@ -122,6 +123,7 @@ def test_link_writes_the_pairs_and_reports_as_json(extracts: Path, tmp_path: Pat
         "--left-mapping", str(extracts / "gp.mapping.yaml"),
         "--right-mapping", str(extracts / "hospital.mapping.yaml"),
         "--out", str(out), "--as-of", "2026-11-22", "--json",
+        "--ids", str(tmp_path / "ids"), "--report", str(tmp_path / "report"),
     )  # fmt: skip
 
     assert code == 0, stderr
@@ -133,6 +135,11 @@ def test_link_writes_the_pairs_and_reports_as_json(extracts: Path, tmp_path: Pat
     assert list(rows[0]) == ["left_id", "right_id", "match_probability"]
     assert len(rows) == report["pairs"]
     assert all(r["left_id"].startswith("G") and float(r["match_probability"]) >= 0.9 for r in rows)
+    # They name people's records: their owner's alone.
+    written = [out, *(tmp_path / "ids").iterdir(), *(tmp_path / "report").iterdir()]
+    assert {p.name for p in written} >= {"pairs.csv", "left.csv", "right.csv", "index.html"}
+    assert {p.stat().st_mode & 0o777 for p in written} == {0o600}
+    assert {(tmp_path / d).stat().st_mode & 0o777 for d in ("ids", "report")} == {0o700}
 
 
 @pytest.mark.parametrize(
@@ -146,6 +153,8 @@ def test_link_writes_the_pairs_and_reports_as_json(extracts: Path, tmp_path: Pat
                       "--engine", "hadoop"], "choose one of duckdb, spark", id="engine"),
         pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{hospital}",
                       "--labels", "{labels}"], "row 2, column label", id="bad labels"),
+        pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{wrong}"],
+                     "column 'Nowhere' is not in", id="one provider fails"),
     ],
 )  # fmt: skip
 def test_link_refuses_bad_input_clearly(
@@ -155,15 +164,20 @@ def test_link_refuses_bad_input_clearly(
     short.write_text("too short\n", encoding="utf-8")
     labels = tmp_path / "review.csv"
     labels.write_text("left_id,right_id,label\nG1,H1,perhaps\n", encoding="utf-8")
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text((extracts / "hospital.mapping.yaml").read_text(encoding="utf-8")
+                     .replace("Surname", "Nowhere"), encoding="utf-8")  # fmt: skip
     names = {"gp": extracts / "gp.mapping.yaml", "hospital": extracts / "hospital.mapping.yaml",
-             "short": short, "labels": labels}  # fmt: skip
+             "short": short, "labels": labels, "wrong": wrong}  # fmt: skip
     filled = [a.format(**names) for a in args]
     code, stdout, stderr = run("link", str(extracts / "gp.csv"), str(extracts / "hospital.xlsx"),
-                               "--out", str(tmp_path / "p.csv"), *filled)  # fmt: skip
+                               "--out", str(tmp_path / "p.csv"), "--ids", str(tmp_path / "ids"),
+                               "--report", str(tmp_path / "report"), *filled)  # fmt: skip
 
     assert code == 2
     assert message in stdout + stderr
-    assert not (tmp_path / "p.csv").exists()
+    # A failed link leaves nothing: no pairs, no ids folder, no half report.
+    assert not {"p.csv", "ids", "report"} & {p.name for p in tmp_path.iterdir()}
 
 
 def test_evaluate_scores_pairs_against_the_truth(extracts: Path, tmp_path: Path) -> None:

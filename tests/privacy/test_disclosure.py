@@ -36,7 +36,7 @@ from accord.privacy import (
     rotate_key,
     withdraw_opt_out,
 )
-from accord.store import Workspace
+from accord.store import UnsafeOutput, Workspace
 
 
 def nhs_number(n: int) -> str:
@@ -356,3 +356,19 @@ def test_opt_outs_count_only_rows_inside_the_conditions(
     assert done.outside_conditions == 201 - inside
     assert (done.rows_out, done.opted_out, done.unchecked) == (
         inside - opted_in_scope, opted_in_scope, 0)  # fmt: skip
+
+
+def test_an_extract_is_owner_only_and_never_a_workspace_s_own_file(
+    workspace: Workspace, extract: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    secret = read_secret(workspace.root / "keys")
+    version = current_key_version(workspace.engine, PLANNING.agreement_id)
+    registers = load_registers(workspace.engine, secret)
+    out = tmp_path / "extract.parquet"
+    disclose(extract, "extract", out, PLANNING, PSEUDONYMISED, registers, key_version=version)
+    assert out.stat().st_mode & 0o777 == 0o600
+    key = workspace.root / "keys" / "node.key"
+    kept = key.read_bytes()
+    with pytest.raises(UnsafeOutput, match="workspace's own files"):
+        disclose(extract, "extract", key, PLANNING, PSEUDONYMISED, registers, key_version=version)
+    assert key.read_bytes() == kept

@@ -11,7 +11,7 @@ import pytest
 
 from accord.people import CANONICAL_FIELDS, OUTPUT_COLUMNS
 from accord.sources import SnapshotInfo, SourceError, export_snapshot, ingest
-from accord.store import Workspace
+from accord.store import UnsafeOutput, Workspace
 from tests.sources.support import mapping, write
 
 MAPPING = """\
@@ -48,6 +48,7 @@ def test_csv_has_canonical_fields_in_order_then_attributes(
     workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
 ) -> None:
     out = tmp_path / "out" / "ward.csv"
+    out.parent.mkdir()
 
     count = export_snapshot(workspace, snapshot, out)
 
@@ -125,13 +126,14 @@ def test_a_failure_after_writing_leaves_no_partial_file(
     workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "exports" / "ward.parquet"
+    out.parent.mkdir()
 
     def full_disk(self: Path, target: Path) -> Path:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Path, "replace", full_disk)
 
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(UnsafeOutput, match=r"ward.parquet: cannot write it \(No space left"):
         export_snapshot(workspace, snapshot, out)
 
     assert list(out.parent.iterdir()) == []
@@ -147,3 +149,16 @@ def test_an_export_replaces_an_older_one_whole(
 
     assert out.read_bytes()[:4] == b"PAR1"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_an_export_is_owner_only_and_never_a_workspace_s_own_file(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "ward.csv.out.csv"
+    export_snapshot(workspace, snapshot, out)
+    assert out.stat().st_mode & 0o777 == 0o600
+    settings = workspace.root / "accord.toml"
+    kept = settings.read_bytes()
+    with pytest.raises(UnsafeOutput, match="workspace's own files"):
+        export_snapshot(workspace, snapshot, workspace.root / "data" / "x.csv")
+    assert settings.read_bytes() == kept

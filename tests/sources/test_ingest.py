@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import sqlalchemy as sa
 
 from accord import audit
 from accord.scenarios import generate
@@ -25,6 +26,7 @@ from accord.sources import (
     IngestReport,
     MappingError,
     SourceUnreadable,
+    export_snapshot,
     get_snapshot,
     ingest,
     latest_snapshots,
@@ -32,7 +34,7 @@ from accord.sources import (
     statistics,
 )
 from accord.sources.readers.jsonl import JsonLinesReader
-from accord.store import Workspace, open_workspace
+from accord.store import Workspace, open_workspace, snapshots
 from tests.sources.support import NAMES, leftovers, mapping, snapshot_rows, store_counts, write
 
 AS_OF = date(2025, 1, 1)
@@ -341,8 +343,43 @@ def test_a_failed_ingest_keeps_a_file_it_did_not_create(
 def test_snapshot_files_are_read_only(workspace: Workspace, tmp_path: Path) -> None:
     snap = run(workspace, tmp_path, "id,first,last\n1,Ann,Smith\n").snapshot
 
-    mode = stat.S_IMODE((workspace.root / snap.path).stat().st_mode)
-    assert mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) == 0
+    # Read-only, and its owner's alone: it holds personal data.
+    assert stat.S_IMODE((workspace.root / snap.path).stat().st_mode) == 0o400
+
+
+def test_attributes_are_stored_under_canonical_names_the_source_spelling_kept(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    data = "id,first,last,RegisteredDate,Ward Name\n1,Ann,Smith,2024-01-02,Elm\n"
+    text = NAMES + "attributes: [RegisteredDate, {ward: Ward Name}]\n"
+    snap = run(workspace, tmp_path, data, text).snapshot
+
+    assert snapshot_rows(workspace, snap, "registered_date", "ward") == [("2024-01-02", "Elm")]
+    assert snap.attributes() == {"registered_date": "RegisteredDate", "ward": "Ward Name"}
+    assert get_snapshot(workspace.engine, "people").attributes() == snap.attributes()
+
+
+def test_a_snapshot_from_before_canonical_names_still_reads(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    # What older versions stored: the attribute under the source's spelling, listed.
+    snap = run(workspace, tmp_path, "id,first,last,Ward\n1,Ann,Smith,Elm\n",
+               NAMES + "attributes: [Ward]\n").snapshot  # fmt: skip
+    old = workspace.root / snap.path
+    with duckdb.connect() as conn:
+        conn.execute(f"COPY (SELECT * RENAME (ward AS \"Ward\") FROM read_parquet('{old}')) "
+                     f"TO '{tmp_path / 'old.parquet'}' (FORMAT parquet)")  # fmt: skip
+    stored = json.loads(snap.mapping) | {"attributes": ["Ward"]}
+    old.chmod(0o600)
+    (tmp_path / "old.parquet").replace(old)
+    with workspace.engine.begin() as conn:
+        conn.execute(sa.update(snapshots).values(mapping=json.dumps(stored)))
+    found = get_snapshot(workspace.engine, "people")
+
+    assert found.attributes() == {"Ward": "Ward"}
+    out = tmp_path / "export.csv"
+    assert export_snapshot(workspace, found, out) == 1
+    assert out.read_text().splitlines()[0].endswith(",Ward")
 
 
 def test_snapshot_files_hold_rows_in_source_order(workspace: Workspace, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from accord.sources import MappingError, ingest, load_mapping
-from accord.store import Workspace
+from accord.store import Workspace, is_name
 from tests.sources.support import NAMES, leftovers, mapping, store_counts, write
 
 SPLIT_NAME = """\
@@ -59,7 +59,52 @@ def test_the_documented_form_with_name_parts_loads(tmp_path: Path) -> None:
     assert loaded.fields["given_name"].columns == ["Forename"]
     assert loaded.fields["family_name"].columns == ["Surname"]
     assert loaded.date_format is None  # "infer"
-    assert loaded.attributes == ["ward", "admission_date"]
+    assert loaded.attributes == {"ward": "ward", "admission_date": "admission_date"}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ("[RegisteredDate, Ward]", {"registered_date": "RegisteredDate", "ward": "Ward"}),
+        ("['Date admitted', 'Né le', NHS_No]",
+         {"date_admitted": "Date admitted", "ne_le": "Né le", "nhs_no": "NHS_No"}),
+        ("[{registered: RegisteredDate}, Ward]",
+         {"registered": "RegisteredDate", "ward": "Ward"}),
+        ("{registered: RegisteredDate, ward_name: Ward}",
+         {"registered": "RegisteredDate", "ward_name": "Ward"}),
+        ("[{date_jp: 日付}]", {"date_jp": "日付"}),
+    ],
+)  # fmt: skip
+def test_attributes_get_canonical_names_agreements_can_use(
+    tmp_path: Path, attributes: str, expected: dict[str, str]
+) -> None:
+    loaded = load_mapping(mapping(tmp_path, NAMES + f"attributes: {attributes}\n"))
+    assert loaded.attributes == expected
+    assert all(is_name(name) for name in loaded.attributes)
+    assert loaded.source_columns()[-len(expected) :] == list(expected.values())
+
+
+@pytest.mark.parametrize(
+    ("attributes", "says"),
+    [
+        ("[Ward, ward]",
+         "'Ward' and 'ward' would both be 'ward'; name one with {other_name: 'ward'}"),
+        ("[AdmissionDate, admission_date]", "would both be 'admission_date'"),
+        ("[日付]", "column '日付' has no safe name of its own; give it one: {some_name: '日付'}"),
+        ("[{Registered Date: x}]", "'Registered Date' is not a safe name"),
+        ("{../x: Ward}", "'../x' is not a safe name"),
+        ("[Postcode]", "['postcode'] clash with standard column names"),
+        ("[{a: Ward}, {b: Ward}]", "['Ward'] listed more than once"),
+    ],
+)  # fmt: skip
+def test_attribute_names_that_collide_or_are_unsafe_are_refused_by_name(
+    tmp_path: Path, attributes: str, says: str
+) -> None:
+    path = mapping(tmp_path, NAMES + f"attributes: {attributes}\n")
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    assert f"{path}: attributes: " in str(caught.value)
+    assert says in str(caught.value)
 
 
 # (what is wrong, the mapping, the key the message must name)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from accord.agreements.errors import AgreementInvalid
 from accord.agreements.models import Agreement
-from accord.store import UnreadableDocument, read_yaml
+from accord.store import UnreadableDocument, check_output, read_yaml
 
 
 def parse(data: Any, source: str = "agreement") -> Agreement:
@@ -69,7 +69,9 @@ def to_yaml(agreement: Agreement) -> str:
 
 
 def save(agreement: Agreement, path: Path) -> None:
-    """Write the agreement to ``path`` as YAML (replacing the file atomically)."""
+    """Write the agreement to ``path`` as YAML (replacing the file atomically); never over
+    a workspace's own files."""
+    check_output(path, force=True)
     partial = path.with_name(path.name + ".partial")
     partial.write_text(to_yaml(agreement), encoding="utf-8")
     partial.replace(path)

@@ -34,6 +34,7 @@ from accord.agreements.lawful import (
 )
 from accord.agreements.models import Agreement, Dataset, Role, Status, Treatment
 from accord.agreements.repository import StoredAgreement
+from accord.store import check_name
 
 ODRL_CONTEXT = "http://www.w3.org/ns/odrl.jsonld"
 ACCORD_NS = "urn:accord:odrl:"
@@ -279,6 +280,8 @@ def article30_rows(
     and where a Schedule 1 or Part 3 condition needs an appropriate policy document the
     record names it (DPA 2018 Sch 1 para 41, s42(4)).
     """
+    if org is not None:
+        check_name(org, "organisation id")
     rows = []
     for s in stored:
         if s.status is Status.DRAFT:

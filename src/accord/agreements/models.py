@@ -21,8 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from accord.agreements.conditions import RowCondition
 from accord.agreements.lawful import LawfulBasis, law_problems
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
+from accord.store import NAME_PATTERN
 
-SLUG = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+SLUG = NAME_PATTERN
+"""Ids, organisations, purposes, datasets and fields: the one identifier pattern."""
 Slug = Annotated[str, Field(pattern=SLUG, description="Lower case letters, digits, . _ -")]
 Text = Annotated[str, Field(min_length=1, description="Plain words, not empty")]
 

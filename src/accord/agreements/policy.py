@@ -32,6 +32,7 @@ from accord.agreements.models import (
     Status,
     Treatment,
 )
+from accord.store import check_name
 
 
 class Code(StrEnum):
@@ -88,6 +89,16 @@ class Request:
     usage: Usage = Usage()
     agreement_id: str | None = None
     provider: str | None = None
+
+    def __post_init__(self) -> None:
+        # Names from a caller (a CLI option, a partner node's request) are checked here,
+        # so a decision, and the log entry that records it, never holds a hostile one.
+        for what in ("requester", "purpose", "dataset", "agreement_id", "provider"):
+            value = getattr(self, what)
+            if value is not None:
+                check_name(value, f"request {what}")
+        for name in self.fields:
+            check_name(name, "request field")
 
 
 @dataclass(frozen=True, slots=True)

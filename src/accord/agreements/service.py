@@ -181,7 +181,7 @@ def sign_in_workspace(
 ) -> tuple[Agreement, StoredAgreement]:
     """Sign as this node's organisation (or ``as_org``, when this node's key is the key
     known for it), after checking the datasets it provides, and record the result."""
-    org = check_name(as_org, "--as") if as_org is not None else own_org(ws)
+    org = check_name(as_org, "organisation id") if as_org is not None else own_org(ws)
     key = node_key(ws)
     known = known_keys(ws).get(org)
     if known is None or key_id(known) != key_id(key.public_key()):

@@ -23,7 +23,7 @@ from accord.catalog.openlineage import facet
 from accord.catalog.repository import runs_producing, save_event
 from accord.catalog.types import RunId
 from accord.sources import SnapshotInfo, get_snapshot, snapshot_history
-from accord.store import Workspace
+from accord.store import Workspace, is_name
 
 INGEST_JOB = "ingest"
 SOURCE_FACET = "https://accord.example/schemas/facets/SourceJobFacet.json"
@@ -135,7 +135,7 @@ def lineage(workspace: Workspace, subjects: Iterable[DatasetRef]) -> Lineage:
 
 def _producers(conn: Connection, namespace: str, ref: DatasetRef) -> list[RunEvent]:
     """The runs that made ``ref``: its ingest if it is a snapshot, else recorded runs."""
-    if ref.namespace == namespace:
+    if ref.namespace == namespace and is_name(ref.name):
         snaps = snapshot_history(conn, ref.name, ref.version)
         if snaps:
             return [ingest_run(namespace, snaps[-1])]

@@ -146,6 +146,8 @@ class Version:
     kitemark: Kitemark | None = None
     scores: Mapping[Dimension, float] = field(default_factory=dict)
     assessed_at: datetime | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    """Carried source columns: the name in the snapshot -> the source's own spelling."""
 
 
 class EventType(StrEnum):

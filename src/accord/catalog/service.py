@@ -28,7 +28,7 @@ from accord.sources import (
     latest_snapshots,
     snapshot_history,
 )
-from accord.store import Workspace, duckdb_connect
+from accord.store import Workspace, check_name, duckdb_connect
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ def describe(
     workspace: Workspace, dataset: str, metadata: DatasetMetadata, where: str = "description"
 ) -> None:
     """Store ``metadata`` as ``dataset``'s description, refusing columns the data lacks."""
+    check_name(dataset, "dataset name")
     snap = get_snapshot(workspace.engine, dataset)
     columns = {c.name for c in _columns(workspace, [snap.path])[snap.path][0]}
     unknown = [f for f in metadata.fields if f not in columns]
@@ -84,6 +85,7 @@ def entry(workspace: Workspace, name: str, *, columns: bool = False) -> Entry:
     ``columns`` reads each snapshot file's columns (and whether ``record_id`` is unique)
     in DuckDB, for the formats that describe the data's shape.
     """
+    check_name(name, "dataset name")
     with workspace.engine.connect() as conn:
         snaps = snapshot_history(conn, name)
     derived = recorded_outputs(workspace.engine, name)
@@ -127,7 +129,7 @@ def _versions(
             as_of=s.as_of, created_at=s.created_at, columns=cols, unique_record_id=unique,
             kitemark=assessed.kitemark if assessed else None,
             scores=assessed.scores if assessed else {},
-            assessed_at=assessed.assessed_at if assessed else None,
+            assessed_at=assessed.assessed_at if assessed else None, attributes=s.attributes(),
         ))  # fmt: skip
     return tuple(versions)
 

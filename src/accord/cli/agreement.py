@@ -65,7 +65,7 @@ from accord.cli.common import (
     out,
     workspace_at,
 )
-from accord.store import WORKSPACE_FILE, check_name, check_output
+from accord.store import WORKSPACE_FILE, check_name, check_output, write_output
 
 agreement = typer.Typer(
     name="agreement",
@@ -118,9 +118,8 @@ def _write(text: str, target: Path | None) -> None:
     if target is None:
         typer.echo(text, nl=False)
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    err.print(f"wrote {target}")
+    write_output(target, text)
+    err.print(f"wrote {target}", markup=False, highlight=False)
 
 
 @agreement.command("new")
@@ -135,11 +134,11 @@ def new(
         str | None, typer.Option(help="Start the next version of this stored agreement instead.")
     ] = None,
     role: RoleOption = DEFAULT_ROLE,
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """Write a draft agreement to FILE: the worked example to edit, or the next version."""
-    if file.exists():
-        raise typer.BadParameter(f"{file} exists; choose another file name")
+    check_output(file, force=force)
     if amend is not None:
         with workspace_at(workspace) as ws:
             stored = amend_agreement(ws, amend, by_role=role)
@@ -151,8 +150,7 @@ def new(
     if agreement_id or title:
         data.update({k: v for k, v in (("id", agreement_id), ("title", title)) if v})
         text = to_yaml(parse(data, str(file)))
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(text, encoding="utf-8")
+    write_output(file, text)
     err.print(f"wrote {file}: edit it, then 'accord agreement validate {file}'")
 
 
@@ -205,6 +203,7 @@ def sign_command(
     here ('accord peer list'), and unless the datasets this node provides fit the
     agreement (they exist, with every field named).
     """
+    check_output(file, force=True)  # rewritten in place, so never a workspace's own file
     with workspace_at(workspace) as ws:
         signed, stored = sign_in_workspace(ws, load(file), as_org, by_role=role)
     save(signed, file)
@@ -397,9 +396,12 @@ def list_command(workspace: WorkspaceOption = Path(), json_output: JsonOption = 
 def register(
     fmt: Annotated[str, typer.Option("--format", help="csv, json or html.")] = "html",
     out_file: OutOption = None,
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """The public register of this node's signed agreements (organisations, purpose, law)."""
+    if out_file is not None:
+        check_output(out_file, force=force)
     if fmt not in ("csv", "json", "html"):
         raise typer.BadParameter(f"--format {fmt!r}: use csv, json or html")
     with workspace_at(workspace) as ws:
@@ -421,9 +423,12 @@ def export(
     ] = None,
     version: VersionOption = None,
     out_file: OutOption = None,
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """Export an agreement as ODRL 2.2 or YAML, or the Article 30 record of processing."""
+    if out_file is not None:
+        check_output(out_file, force=force)
     with workspace_at(workspace) as ws:
         if fmt.startswith("article30"):
             rows = article30_rows(list_agreements(ws, signed=True), org)

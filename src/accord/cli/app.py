@@ -9,6 +9,7 @@ from accord.cli.agreement import agreement
 from accord.cli.audit import audit_app
 from accord.cli.catalog import catalog
 from accord.cli.datasets import datasets, export, quarantine
+from accord.cli.doctor import doctor
 from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
 from accord.cli.link import dedupe, link
@@ -45,6 +46,7 @@ def _root(
 
 for command in (
     init,
+    doctor,
     ingest,
     datasets,
     quarantine,

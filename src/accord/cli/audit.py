@@ -11,6 +11,7 @@ import typer
 
 from accord import audit
 from accord.cli.common import (
+    ForceOption,
     JsonOption,
     WorkspaceOption,
     emit_json,
@@ -21,7 +22,7 @@ from accord.cli.common import (
 )
 from accord.people import lit
 from accord.sources import get_snapshot
-from accord.store import Workspace, duckdb_connect
+from accord.store import Workspace, check_output, duckdb_connect, write_output
 
 audit_app = typer.Typer(help="The tamper-evident audit log and the citizen's view of it.",
                         no_args_is_help=True)  # fmt: skip
@@ -74,13 +75,16 @@ def checkpoint(
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Save it to this file.")
     ] = None,
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """Print the newest signed checkpoint (an auditor saves it to check the log later)."""
+    if out_file is not None:
+        check_output(out_file, force=force)
     with workspace_at(workspace) as ws:
         note = audit.latest_checkpoint(ws)
     if out_file is not None:
-        out_file.write_text(note, encoding="utf-8")
+        write_output(out_file, note)
     else:
         typer.echo(note, nl=False)
 
@@ -99,12 +103,14 @@ def export(
     start: Annotated[int, typer.Option("--from", min=0, help="The first entry.")],
     end: Annotated[int, typer.Option("--to", min=0, help="The last entry (included).")],
     out_file: Annotated[Path, typer.Option("--out", "-o", help="The JSON file to write.")],
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """Write entries with inclusion proofs and the signed checkpoint, to verify offline."""
+    check_output(out_file, force=force)
     with workspace_at(workspace) as ws:
         document = audit.export(ws, start, end + 1)
-    out_file.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_output(out_file, json.dumps(document, indent=1, ensure_ascii=False))
     err.print(f"{len(document['entries']):,} entries with proofs written to {out_file}")
 
 
@@ -152,10 +158,13 @@ def person(
     page: Annotated[int, typer.Option("--page", min=1, help="Page of 20, newest first.")] = 1,
     sar: Annotated[Path | None, typer.Option("--sar", help="Write the whole subject access "
                                              "response (Art 15) as JSON.")] = None,
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:  # fmt: skip
     """What happened to one person's data, for a subject access request (itself audited)."""
+    if sar is not None:
+        check_output(sar, force=force)
     with workspace_at(workspace) as ws:
         verified = _known_in(ws, dataset).verify(
             {"nhs_number": nhs_number, "date_of_birth": date_of_birth})  # fmt: skip
@@ -164,7 +173,7 @@ def person(
         shown = audit.uses(ws, who, page=page)
         if sar is not None:
             response = audit.subject_access(ws, who).as_dict()
-            sar.write_text(json.dumps(response, indent=1, ensure_ascii=False), encoding="utf-8")
+            write_output(sar, json.dumps(response, indent=1, ensure_ascii=False))
     if json_output:
         emit_json({"page": page, "uses": [u.as_dict() for u in shown]})
         return

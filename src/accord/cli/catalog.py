@@ -18,6 +18,7 @@ from accord.catalog import (
     load_metadata,
 )
 from accord.cli.common import (
+    ForceOption,
     JsonOption,
     WorkspaceOption,
     emit_json,
@@ -26,6 +27,7 @@ from accord.cli.common import (
     out,
     workspace_at,
 )
+from accord.store import check_output, write_output
 
 catalog = typer.Typer(help="The catalogue: descriptions, versions, quality and provenance.",
                       no_args_is_help=True)  # fmt: skip
@@ -106,6 +108,11 @@ def show(
         table.add_row(str(v.version), str(v.as_of), f"{v.rows:,}", f"{v.quarantined_rows:,}",
                       v.kitemark.label if v.kitemark else "", v.content_hash[:12])  # fmt: skip
     out.print(table)
+    renamed = found.versions[-1].attributes if found.versions else {}
+    if renamed:
+        out.print("attributes (as named here <- the source's column): " + ", ".join(
+            f"{name} <- {original}" for name, original in renamed.items()
+        ), markup=False, highlight=False)  # fmt: skip
     for run in found.lineage.runs:
         made = ", ".join(o.label for o in run.outputs)
         used = ", ".join(i.label for i in run.inputs) or "nothing recorded"
@@ -124,7 +131,8 @@ def _document(found: Entry) -> dict[str, Any]:
              "rows": v.rows, "rows_read": v.read_rows, "quarantined": v.quarantined_rows,
              "source": v.source, "created_at": v.created_at.isoformat(),
              "kitemark": v.kitemark.value if v.kitemark else None,
-             "scores": {d.value: s for d, s in v.scores.items()}}
+             "scores": {d.value: s for d, s in v.scores.items()},
+             "attributes": dict(v.attributes)}
             for v in found.versions
         ],
         "lineage": [
@@ -156,14 +164,16 @@ def export_dataset(
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of to stdout.")
     ] = None,
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
 ) -> None:
     """Export a dataset's catalogue entry on an open standard (see docs/catalog.md)."""
+    if out_file is not None:
+        check_output(out_file, force=force)
     with workspace_at(workspace) as ws:
         text = export(ws, dataset, format_name)
     if out_file is None:
         typer.echo(text, nl=False)
         return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(text, encoding="utf-8")
+    write_output(out_file, text)
     out.print(f"Wrote the {format_name} export of {dataset} to {out_file}")

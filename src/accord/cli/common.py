@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -37,7 +38,7 @@ from accord.privacy import PrivacyError
 from accord.quality import QualityError
 from accord.scenarios import ScenarioError
 from accord.sources import SourceError
-from accord.store import StoreError, Workspace, open_workspace
+from accord.store import LooseModes, StoreError, Workspace, open_workspace
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -106,7 +107,13 @@ def one_of(choices: Callable[[], Iterable[str]]) -> Callable[[str], str]:
 
 
 def workspace_at(path: Path) -> Workspace:
-    return open_workspace(path)
+    """The workspace at ``path``; a warning about loose file modes goes to stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LooseModes)
+        workspace = open_workspace(path)
+    for warning in caught:
+        err.print(f"warning: {warning.message}", markup=False, highlight=False)
+    return workspace
 
 
 def emit_json(document: Any) -> None:

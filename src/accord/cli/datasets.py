@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.common import (
+    ForceOption,
     JsonOption,
     WorkspaceOption,
     emit_json,
@@ -17,6 +18,7 @@ from accord.cli.common import (
     workspace_at,
 )
 from accord.sources import export_snapshot, get_snapshot, latest_snapshots, quarantined
+from accord.store import check_output
 
 VersionOption = Annotated[
     int | None, typer.Option("--version", "-v", help="A snapshot version (default: the newest).")
@@ -87,10 +89,12 @@ def export(
     all_columns: Annotated[
         bool, typer.Option(help="Every stored column: raw values, issues, postcode parts.")
     ] = False,
+    force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
     """Write a snapshot's standardised records, one column per canonical field."""
+    check_output(output, force=force)
     with workspace_at(workspace) as ws:
         snap = get_snapshot(ws.engine, dataset, version)
         rows = export_snapshot(ws, snap, output, all_columns=all_columns)

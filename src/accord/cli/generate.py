@@ -11,6 +11,7 @@ import typer
 from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
 from accord.scenarios import SCENARIOS, score_pairs
 from accord.scenarios import generate as generate_scenario
+from accord.store import check_output
 
 
 @handle_errors
@@ -24,6 +25,7 @@ def generate(
     json_output: JsonOption = False,
 ) -> None:
     """Generate a synthetic population and each organisation's extract, with the truth."""
+    check_output(output, directory=True)
     with progress_bar(quiet=json_output) as update:
         result = generate_scenario(
             scenario, people, output, seed=seed, progress=lambda p, d, t: update(p, d, t)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import (
+    ForceOption,
     JsonOption,
     as_of_date,
     emit_json,
@@ -19,6 +20,7 @@ from accord.cli.common import (
 from accord.linkage import ENGINES, LinkOptions, LinkReport, Mode, read_secret
 from accord.linkage import dedupe as dedupe_source
 from accord.linkage import link as link_sources
+from accord.store import check_output
 
 EngineOption = Annotated[
     str,
@@ -99,9 +101,15 @@ def link(
             "here (left.csv, right.csv); a re-run with it keeps people's ids.",
         ),
     ] = None,
+    force: ForceOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Link LEFT and RIGHT: write the pairs of records that are the same person."""
+    # Checked before a long run, not at its end.
+    check_output(out_file, force=force)
+    for folder in (report_dir, ids):
+        if folder is not None:
+            check_output(folder, directory=True)
     lmap = left_mapping or mapping
     rmap = right_mapping or mapping
     if lmap is None or rmap is None:
@@ -160,9 +168,11 @@ def dedupe(
         typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
     ] = None,
     engine: EngineOption = "duckdb",
+    force: ForceOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Group the records of SOURCE that are the same person; write one cluster id each."""
+    check_output(out_file, force=force)
     if mode is Mode.PLAINTEXT and secret_file is not None:
         raise typer.BadParameter("--secret-file applies to --mode private only")
     secret = read_secret(secret_file) if secret_file else None

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.common import (
+    ForceOption,
     JsonOption,
     WorkspaceOption,
     emit_json,
@@ -23,7 +24,6 @@ from accord.people import lit
 from accord.privacy import (
     PRESETS,
     SCHEMES,
-    BadTable,
     Protected,
     load_registers,
     protect,
@@ -31,6 +31,7 @@ from accord.privacy import (
     register_opt_out,
     withdraw_opt_out,
 )
+from accord.store import check_output, private_output
 
 optout = typer.Typer(help="The node's opt-out registers, consulted at every disclosure.",
                      no_args_is_help=True)  # fmt: skip
@@ -121,9 +122,12 @@ def protect_table(
     count_column: Annotated[str, typer.Option("--count", help="The column of counts.")] = "count",
     preset: PresetOption = "hes",
     out_file: OutOption = None,
+    force: ForceOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Make a table of counts safe to publish: suppress, suppress again, round."""
+    if out_file is not None:
+        check_output(out_file, force=force)
     with duckdb.connect() as conn:
         conn.execute(f"CREATE TABLE counts AS SELECT * FROM read_csv({lit(str(table))}, "
                      "header=true)")  # fmt: skip
@@ -151,12 +155,9 @@ def _row(key: tuple[object, ...], n: int | None, hidden: str | None,
 
 
 def _write(result: Protected, count_column: str, path: Path) -> None:
-    try:
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([*result.dimensions, count_column])
-            for p in (*result.cells, *result.totals):
-                writer.writerow([*("(all)" if v is None else v for v in p.key),
-                                 "*" if p.count is None else p.count])  # fmt: skip
-    except OSError as exc:
-        raise BadTable(f"{path}: cannot write ({exc.strerror})") from exc
+    with private_output(path) as partial, partial.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*result.dimensions, count_column])
+        for p in (*result.cells, *result.totals):
+            writer.writerow([*("(all)" if v is None else v for v in p.key),
+                             "*" if p.count is None else p.count])  # fmt: skip

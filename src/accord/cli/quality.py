@@ -17,6 +17,7 @@ from accord.cli.common import (
     workspace_at,
 )
 from accord.quality import Assessment, Dimension, assess, assessments, load_checklist, write_report
+from accord.store import check_output
 
 
 @handle_errors
@@ -40,6 +41,8 @@ def quality(
     json_output: JsonOption = False,
 ) -> None:
     """Run quality checks over a dataset's snapshot; print its kitemark and dimension scores."""
+    if report is not None:
+        check_output(report, directory=True)
     chosen = load_checklist(checklist) if checklist else None
     with workspace_at(workspace) as ws:
         result = assess(ws, dataset, chosen, version=version,

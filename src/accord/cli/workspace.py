@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import JsonOption, emit_json, handle_errors, out
-from accord.store import init_workspace, mask_url
+from accord.store import InvalidName, check_name, init_workspace, is_name, mask_url
 
 
 @handle_errors
@@ -23,12 +23,20 @@ def init(
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Create a node workspace: settings, SQL store, data directories and node keys."""
-    ws = init_workspace(directory, node_name or directory.resolve().name, store_url)
+    """Create a node workspace: settings, SQL store, data directories and node keys.
+
+    DIRECTORY must be new or empty; a failed init leaves nothing behind."""
+    name = node_name if node_name is not None else directory.resolve().name
+    if node_name is None and not is_name(name):
+        raise InvalidName(
+            f"the folder's name {name[:40]!r} is not a valid node name; pass --node-name "
+            "(lower-case letters a-z, digits, '.', '_' or '-')"
+        )
+    ws = init_workspace(directory, check_name(name, "--node-name"), store_url)
     if json_output:
         emit_json({"workspace": str(ws.root), "node_name": ws.settings.node_name,
                    "store": mask_url(ws.store_url)})  # fmt: skip
         return
     out.print(f"Created workspace [bold]{ws.root}[/] for node [bold]{ws.settings.node_name}[/]")
     out.print(f"  store: {mask_url(ws.store_url)}")
-    out.print(f"  node key: {ws.root / 'keys' / 'node.key'} (private, mode 600)")
+    out.print(f"  node key: {ws.root / 'keys' / 'node.key'} (owner-only, mode 600)")

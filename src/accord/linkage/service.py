@@ -34,7 +34,7 @@ from accord.linkage.resolve import (
     write_review,
 )
 from accord.sources import Standardised, standardise
-from accord.store import Settings, duckdb_session
+from accord.store import PRIVATE_DIR, Settings, check_output, duckdb_session, private_output
 
 LinkProgress = Callable[[str, int, int | None], None]
 MIN_SECRET_BYTES = 16
@@ -163,17 +163,21 @@ def link(
     ``left.csv`` and ``right.csv``; a re-run with the same directory keeps people's ids.
     ``engine`` names where the linking party's model runs (``engines.ENGINES``).
     ``labels`` is a reviewed ``review.csv`` (``left_id,right_id,label``) from a run before.
+    Every output is written in the run's scratch and delivered at the end (see
+    :func:`_deliver`): a run that fails writes nothing.
     """
     started = time.perf_counter()
     settings = settings or Settings()
+    report_dir = options.report if options else None
+    _check_outputs(out, ids, report_dir)
     labelled = clerical.read(labels) if labels is not None else None  # fail before work
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()  # both providers are this process: a secret for this run only
     run = uuid.uuid4().hex
     work = Path(tempfile.mkdtemp(prefix="accord-link-"))
     try:
-        if ids is not None:
-            ids.mkdir(parents=True, exist_ok=True)
+        staged = work / "outputs"
+        staged.mkdir()
         # The providers are two organisations: each does its part at the same time.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-provider") as pool:
             parts = [
@@ -187,7 +191,8 @@ def link(
                 part.result() for part in parts
             )
         progress("match", 0, None)
-        asked = replace(options or LinkOptions(), linkage_ids=ids is not None)
+        asked = replace(options or LinkOptions(), linkage_ids=ids is not None,
+                        report=staged / "report" if report_dir else None)  # fmt: skip
         if labelled is not None:
             by_ref = work / "labels.parquet"
             with duckdb.connect() as conn:
@@ -197,20 +202,41 @@ def link(
             matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", asked,
                             backend)  # fmt: skip
         progress("resolve", 0, None)
+        deliveries = {staged / "pairs.csv": out}
         with duckdb.connect() as conn:
-            write_pairs(conn, matched, left_refs, right_refs, out)
+            write_pairs(conn, matched, left_refs, right_refs, staged / "pairs.csv")
             if ids is not None:
-                write_linkage_ids(conn, matched, left_refs, "left", ids / "left.csv")
-                write_linkage_ids(conn, matched, right_refs, "right", ids / "right.csv")
-            if options is not None and options.report is not None:
-                write_review(conn, options.report, left_refs, right_refs)
-                write_index(options.report, mode)
+                for side, refs in (("left", left_refs), ("right", right_refs)):
+                    write_linkage_ids(conn, matched, refs, side, staged / f"{side}.csv")
+                    deliveries[staged / f"{side}.csv"] = ids / f"{side}.csv"
+            if report_dir is not None and asked.report is not None:
+                write_review(conn, asked.report, left_refs, right_refs)
+                write_index(asked.report, mode)
+                deliveries |= {f: report_dir / f.name for f in sorted(asked.report.iterdir())}
+        _deliver(deliveries)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report = options.report if options else None
     return LinkReport(mode, left_done, right_done, matched.candidates, matched.pairs, out,
-                      time.perf_counter() - started, report, matched.threshold, matched.labels,
-                      matched.blocking_recall)  # fmt: skip
+                      time.perf_counter() - started, report_dir, matched.threshold,
+                      matched.labels, matched.blocking_recall)  # fmt: skip
+
+
+def _check_outputs(out: Path, *folders: Path | None) -> None:
+    """Before any work: no output over a workspace's own files, every parent folder there."""
+    check_output(out, force=True)
+    for folder in folders:
+        if folder is not None:
+            check_output(folder, directory=True)
+
+
+def _deliver(files: dict[Path, Path]) -> None:
+    """Move finished outputs from the run's scratch to where they were asked for, each
+    whole and owner-only (they name people's records). Folders are made only now, so a
+    run that fails leaves none behind."""
+    for staged, target in files.items():
+        target.parent.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        with private_output(target) as partial:
+            shutil.copyfile(staged, partial)
 
 
 @dataclass(frozen=True)
@@ -249,6 +275,7 @@ def dedupe(
     """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV."""
     started = time.perf_counter()
     settings = settings or Settings()
+    _check_outputs(out)
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()
     work = Path(tempfile.mkdtemp(prefix="accord-dedupe-"))
@@ -262,7 +289,8 @@ def dedupe(
             clustered = cluster(conn, encoded, linker_dir / "clusters.parquet", options,
                                 backend)  # fmt: skip
         with duckdb.connect() as conn:
-            write_clusters(conn, clustered, refs, out)
+            write_clusters(conn, clustered, refs, work / "clusters.csv")
+        _deliver({work / "clusters.csv": out})
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return DedupeReport(mode, done, clustered.clusters, out, time.perf_counter() - started)

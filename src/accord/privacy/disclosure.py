@@ -31,6 +31,7 @@ from accord.privacy.models import (
     RowOperator,
     Treatment,
 )
+from accord.store import check_name, check_output, make_private
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ def disclose(
 
     ``extract`` is a relation (``read_parquet('…')``, a table name); ``key_version`` is
     the agreement's current pseudonymisation key, needed if an identifier is
-    pseudonymised.
+    pseudonymised. ``out`` is its owner's alone, and never a workspace's own file.
     """
+    check_output(out, force=True)
     types = _column_types(conn, extract)
     _check(list(types), minimisation, subject)
     scope, scope_params = _scope(minimisation.rows, types)
@@ -76,6 +78,7 @@ def disclose(
     try:
         conn.execute(f"COPY (SELECT {select} FROM ({kept})) TO {lit(str(out))} (FORMAT parquet)",
                      params | scope_params)  # fmt: skip
+        make_private(out)
         rows_in, in_scope, unknown = conn.execute(
             f"SELECT count(*), count(*) FILTER ({scope}), "
             f"count(*) FILTER (({scope}) AND e.{ident(subject)} IS NULL) FROM {extract} e",
@@ -202,6 +205,7 @@ def _typed(f: RowFilter, column: str, kind: str) -> str:
 
 def pseudonym(secret: bytes, agreement_id: str, version: int, value: str) -> str:
     """The pseudonym of one ``value`` under an agreement's key (as :func:`disclose` makes)."""
+    check_name(agreement_id, "agreement id")
     key = keys.derive(secret, "pseudonym", agreement_id, str(version))
     digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
     return keys.pseudonym_prefix(version) + digest
@@ -221,6 +225,7 @@ def reidentify(
     Only the controller can: it recomputes the pseudonyms of its own records under each
     live key version and matches them. Pseudonyms of retired versions stay unknown.
     """
+    check_name(agreement_id, "agreement id")
     found: dict[str, str] = {}
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _wanted AS SELECT unnest($p::VARCHAR[]) AS pseudonym",

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from accord.store import check_name
+
 MAX_VALUES = 1000
 """Values one row filter may list, at most."""
 
@@ -73,6 +75,10 @@ class Disclosure:
     """What the agreement says; the rules may still exempt the disclosure."""
     overriding_public_interest: bool = False
     """An exemption the agreement records (e.g. a communicable disease emergency)."""
+
+    def __post_init__(self) -> None:
+        check_name(self.agreement_id, "disclosure agreement id")
+        check_name(self.purpose, "disclosure purpose")
 
 
 @dataclass(frozen=True)

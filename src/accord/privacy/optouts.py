@@ -28,6 +28,7 @@ from collections.abc import Callable
 
 from accord.privacy.errors import UnknownScheme
 from accord.privacy.models import Disclosure, LawfulBasis, OptOutRuling, Output
+from accord.store import check_name
 
 Rule = Callable[[Disclosure], tuple[bool, str]]
 SCHEMES: dict[str, Rule] = {}
@@ -36,6 +37,7 @@ SCHEMES: dict[str, Rule] = {}
 
 def register_scheme(name: str, rule: Rule) -> None:
     """Declare an opt-out scheme (its register is kept under ``name``)."""
+    check_name(name, "opt-out scheme name")
     if name in SCHEMES:
         raise ValueError(f"opt-out scheme {name!r} is already registered")
     SCHEMES[name] = rule

@@ -15,7 +15,7 @@ from stdnum.gb import nhs
 from accord.privacy import keys, optouts
 from accord.privacy.disclosure import Registers
 from accord.privacy.errors import KeyNotFound, PrivacyError
-from accord.store import opt_outs, pseudonym_keys
+from accord.store import check_name, opt_outs, pseudonym_keys
 
 
 def _number(nhs_number: str) -> str:
@@ -45,6 +45,7 @@ def _unseal(secret: bytes, scheme: str, sealed: bytes) -> str:
 
 
 def _known(scheme: str) -> None:
+    check_name(scheme, "opt-out scheme")
     if scheme not in optouts.SCHEMES:
         raise PrivacyError(
             f"no opt-out scheme {scheme!r}: known ones are {', '.join(sorted(optouts.SCHEMES))}"
@@ -107,6 +108,7 @@ def load_registers(engine: Engine, secret: bytes) -> Registers:
 
 def live_versions(engine: Engine, agreement_id: str) -> list[int]:
     """The agreement's key versions not retired, oldest first."""
+    check_name(agreement_id, "agreement id")
     with engine.connect() as conn:
         return list(
             conn.execute(
@@ -128,6 +130,7 @@ def current_key_version(engine: Engine, agreement_id: str) -> int:
 
 def rotate_key(engine: Engine, agreement_id: str) -> int:
     """Start a new key version; earlier ones stay live for re-identification."""
+    check_name(agreement_id, "agreement id")
     with engine.begin() as conn:
         latest = conn.execute(
             sa.select(sa.func.max(pseudonym_keys.c.version)).where(
@@ -142,6 +145,7 @@ def rotate_key(engine: Engine, agreement_id: str) -> int:
 
 def retire_key(engine: Engine, agreement_id: str, version: int) -> None:
     """Retire a version: its pseudonyms can no longer be re-identified here."""
+    check_name(agreement_id, "agreement id")
     with engine.begin() as conn:
         done = conn.execute(
             pseudonym_keys.update()

@@ -18,6 +18,7 @@ from typing import Any
 from accord.quality.charts import bar_chart, line_chart
 from accord.quality.kitemark import LEVELS
 from accord.quality.models import Assessment, CheckResult, Dimension
+from accord.store import PRIVATE_DIR, check_output, write_output
 
 _STYLE = """
 body{font-family:Arial,sans-serif;margin:2em;color:#0b0c0c;max-width:1100px}
@@ -32,12 +33,18 @@ padding:4px 10px;text-align:left;font-size:14px}td.n{text-align:right}
 def write_report(
     assessment: Assessment, history: Sequence[Assessment], directory: Path
 ) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.html`` into ``directory``; returns their paths."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write ``report.json`` and ``report.html`` into ``directory``; returns their paths.
+
+    The folder (made if its parent exists) may not be a workspace's own; the files, which
+    hold sample rows of personal data, are readable by their owner only.
+    """
+    check_output(directory, directory=True)
     json_path, html_path = directory / "report.json", directory / "report.html"
     document = report_json(assessment, history)
-    json_path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
-    html_path.write_text(report_html(assessment, history), encoding="utf-8")
+    html = report_html(assessment, history)
+    directory.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    write_output(json_path, json.dumps(document, indent=2, default=str) + "\n")
+    write_output(html_path, html)
     return json_path, html_path
 
 

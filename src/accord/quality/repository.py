@@ -8,7 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from accord.quality.models import Assessment, CheckResult, Dimension, Kitemark
-from accord.store import datasets, quality_assessments, quality_checks, quality_scores, snapshots
+from accord.store import (
+    check_name,
+    datasets,
+    quality_assessments,
+    quality_checks,
+    quality_scores,
+    snapshots,
+)
 
 
 def save_assessment(
@@ -40,6 +47,7 @@ def save_assessment(
 
 def assessments(engine: Engine, dataset: str) -> list[Assessment]:
     """The newest stored assessment of each snapshot of ``dataset``, oldest snapshot first."""
+    check_name(dataset, "dataset name")
     query = (
         sa.select(quality_assessments, snapshots.c.version, snapshots.c.content_hash,
                   snapshots.c.as_of)

@@ -42,7 +42,7 @@ from accord.sources.models import Mapping
 from accord.sources.readers.base import Quarantined, clip
 from accord.sources.registry import reader_for
 from accord.sources.repository import NewSnapshot, SnapshotInfo, path_in_use, save_snapshot
-from accord.store import Workspace, duckdb_connect, publish
+from accord.store import Workspace, check_name, duckdb_connect, publish
 
 IngestProgress = Callable[[str, int, int | None], None]
 """Called with (phase, done, total or None) as an ingest advances."""
@@ -171,6 +171,7 @@ def ingest(
     progress: IngestProgress = _noop,
 ) -> IngestReport:
     """Ingest ``source`` as a new snapshot of ``dataset``; see the module docstring."""
+    check_name(dataset, "dataset name")
     started = time.perf_counter()
     with workspace.scratch() as scratch:
         # In memory, spilling to the workspace's scratch beyond the memory limit: a
@@ -243,7 +244,8 @@ def _canonical_view(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     """``canon``: the mapped source columns renamed as person fields, addresses joined."""
     cols = ["__row AS source_row"]
     cols += [f"{_field_sql(mapping, name)} AS {ident(name)}" for name in mapping.fields]
-    cols += [ident(a) for a in mapping.attributes]
+    # Attributes under their canonical names; the source's spelling stays in the mapping.
+    cols += [f"{ident(c)} AS {ident(a)}" for a, c in mapping.attributes.items()]
     conn.execute(f"CREATE VIEW canon AS SELECT {', '.join(cols)} FROM raw")
 
 

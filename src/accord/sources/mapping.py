@@ -66,7 +66,7 @@ def check_columns(mapping: Mapping, columns: Sequence[str], where: str, source: 
         for col in spec.columns:
             if col not in available:
                 problems.append(f"{where}: fields.{name}: column {col!r} is not in {source}")
-    for col in mapping.attributes:
+    for col in mapping.attributes.values():
         if col not in available:
             problems.append(f"{where}: attributes: column {col!r} is not in {source}")
     if problems:

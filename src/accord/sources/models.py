@@ -8,21 +8,73 @@ fields:
   date_of_birth: {column: birth_date, format: "%d/%m/%Y"}   # or format: infer
   sex: {column: sex_code, codes: {"1": male, "2": female}}
   address: [AddressLine1, AddressLine2]           # several columns joined
-attributes: [ward, admission_date]                # carried along, not identifiers
+attributes: [Ward, AdmissionDate, {admitted_from: "Source of admission"}]
 required: [record_id]                             # optional; a row without these is quarantined
 ```
+
+Attributes are carried into the snapshot under a safe canonical name that agreements and
+checklists can name: the column's own name in snake case (``AdmissionDate`` ->
+``admission_date``), or the one given as ``{canonical: Original}``. The original spelling
+stays in the snapshot's stored mapping.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_snake
 
 from accord.people import INPUT_FIELDS, NAME_FIELDS, OUTPUT_COLUMNS, Sex
+from accord.store import NAME_PATTERN, NAME_RULE, is_name
 
 ColumnName = Annotated[str, Field(min_length=1, max_length=256)]
+AttributeName = Annotated[str, Field(pattern=NAME_PATTERN)]
+"""An attribute's canonical name in a snapshot: the one identifier pattern."""
+
+
+def canonical_column(original: str) -> str:
+    """The snake-case name a source column is carried under (``RegisteredDate`` ->
+    ``registered_date``, ``Date of birth`` -> ``date_of_birth``, ``Né`` -> ``ne``); ""
+    when nothing of it is left (``日付``)."""
+    folded = unicodedata.normalize("NFKD", original).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", to_snake(folded.strip()).lower()).strip("_")
+
+
+def _attribute_pairs(value: object) -> object:
+    """``attributes:`` as ``{canonical: original}``, from a list of columns (each a name or
+    a one-key ``{canonical: Original}``) or a mapping; refuses two columns under one name."""
+    if isinstance(value, dict):
+        value = [{k: v} for k, v in value.items()]
+    if not isinstance(value, list):
+        return value
+    pairs: dict[str, object] = {}
+    for item in value:
+        if isinstance(item, dict) and len(item) == 1:
+            [(canonical, original)] = item.items()
+            if not is_name(canonical):
+                raise ValueError(
+                    f"attributes: {str(canonical)[:60]!r} is not a safe name; {NAME_RULE}"
+                )
+        elif isinstance(item, str):
+            canonical, original = canonical_column(item), item
+            if not is_name(canonical):
+                raise ValueError(
+                    f"attributes: column {item[:60]!r} has no safe name of its own; "
+                    f"give it one: {{some_name: {item[:60]!r}}}"
+                )
+        else:
+            return value  # pydantic names what is wrong with it
+        if canonical in pairs:
+            raise ValueError(
+                f"attributes: {pairs[canonical]!r} and {original!r} would both be "
+                f"{canonical!r}; name one with {{other_name: {original!r}}}"
+            )
+        pairs[canonical] = original
+    return pairs
 
 
 class SourceOptions(BaseModel):
@@ -77,8 +129,14 @@ class Mapping(BaseModel):
 
     source: SourceOptions = SourceOptions()
     fields: dict[str, FieldSpec]
-    attributes: list[ColumnName] = []
+    attributes: dict[AttributeName, ColumnName] = {}
+    """Carried columns: canonical name -> the source's column (see the module docstring)."""
     required: list[str] = ["record_id"]
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _attribute_names(cls, value: object) -> object:
+        return _attribute_pairs(value)
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -116,12 +174,15 @@ class Mapping(BaseModel):
         for name in self.required:
             if name not in self.fields:
                 raise ValueError(f"required: {name!r} is not mapped under fields")
-        # DuckDB folds identifier case, so "Postcode" would collide with "postcode".
-        taken = {c.lower() for c in OUTPUT_COLUMNS} | {"source_row"}
-        clash = sorted(a for a in self.attributes if a.lower() in taken)
+        taken = {*OUTPUT_COLUMNS, "source_row"}
+        clash = sorted(a for a in self.attributes if a in taken)
         if clash:
-            raise ValueError(f"attributes: {clash} clash with standard column names")
-        twice = sorted({a for a in self.attributes if self.attributes.count(a) > 1})
+            raise ValueError(
+                f"attributes: {clash} clash with standard column names; "
+                "name them apart with {other_name: Original}"
+            )
+        originals = list(self.attributes.values())
+        twice = sorted({a for a in originals if originals.count(a) > 1})
         if twice:
             raise ValueError(f"attributes: {twice} listed more than once")
         return self
@@ -141,7 +202,8 @@ class Mapping(BaseModel):
 
     def source_columns(self) -> list[str]:
         """Every source column the mapping reads, in mapping order, without repeats."""
-        cols = [c for spec in self.fields.values() for c in spec.columns] + self.attributes
+        cols = [c for spec in self.fields.values() for c in spec.columns]
+        cols += self.attributes.values()
         return list(dict.fromkeys(cols))
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from accord.sources.errors import UnknownDataset
 from accord.sources.readers.base import Quarantined
-from accord.store import datasets, field_stats, quarantine, snapshots
+from accord.store import check_name, datasets, field_stats, quarantine, snapshots
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,16 @@ class SnapshotInfo:
         except ValueError:
             return {}
         return found if isinstance(found, dict) else {}
+
+    def attributes(self) -> dict[str, str]:
+        """The carried columns: their name in the snapshot -> the source's own spelling.
+
+        Snapshots from before canonical names listed them, under the source's spelling.
+        """
+        found = self.mapping_document().get("attributes") or {}
+        if isinstance(found, list):
+            return {str(a): str(a) for a in found}
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,7 @@ def snapshot_history(
 ) -> list[SnapshotInfo]:
     """Every snapshot of ``dataset`` (or the one with ``content_hash``), oldest first, read
     on the caller's connection (so a caller can read them with other tables at once)."""
+    check_name(dataset, "dataset name")
     query = _snapshot_select().where(datasets.c.name == dataset).order_by(snapshots.c.version)
     if content_hash is not None:
         query = query.where(snapshots.c.content_hash == content_hash)
@@ -218,6 +229,7 @@ def latest_snapshots(engine: Engine) -> list[SnapshotInfo]:
 
 def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> SnapshotInfo:
     """A dataset's snapshot (the newest unless ``version`` is given)."""
+    check_name(dataset, "dataset name")
     query = _snapshot_select().where(datasets.c.name == dataset)
     if version is None:
         query = query.order_by(snapshots.c.version.desc()).limit(1)

@@ -2,12 +2,15 @@
 
 Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_workspace`,
 :class:`Settings`, the schema (:data:`metadata` and its tables), :func:`migrate`,
-:func:`publish` for immutable files, and the error tree under :class:`StoreError`.
+:func:`publish` for immutable files, the identifier pattern (:func:`check_name`), output
+paths (:func:`check_output`, :func:`write_output`), file modes (:func:`loose_modes`), and
+the error tree under :class:`StoreError`.
 """
 
 from accord.store.database import create_engine, mask_url, migrate
 from accord.store.errors import (
     DatabaseError,
+    InitRefused,
     InvalidName,
     NotAWorkspace,
     StoreError,
@@ -15,8 +18,18 @@ from accord.store.errors import (
     WorkspaceExists,
 )
 from accord.store.files import UnreadableDocument, publish, read_yaml, sha256_file
-from accord.store.names import MAX_NAME, NAME_PATTERN, check_name
-from accord.store.outputs import check_output
+from accord.store.health import CHECKS, Health, Problem, check_workspace
+from accord.store.names import MAX_NAME, NAME_PATTERN, NAME_RULE, check_name, is_name
+from accord.store.outputs import check_output, private_output, write_output
+from accord.store.permissions import (
+    PRIVATE_DIR,
+    PRIVATE_FILE,
+    SNAPSHOT_FILE,
+    Loose,
+    LooseModes,
+    loose_modes,
+    make_private,
+)
 from accord.store.settings import WORKSPACE_FILE, Settings
 from accord.store.tables import (
     agreement_events,
@@ -53,13 +66,23 @@ from accord.store.workspace import (
 )
 
 __all__ = [
+    "CHECKS",
     "MAX_NAME",
     "NAME_PATTERN",
+    "NAME_RULE",
     "PRIVACY_SECRET",
+    "PRIVATE_DIR",
+    "PRIVATE_FILE",
+    "SNAPSHOT_FILE",
     "WORKSPACE_FILE",
     "DatabaseError",
+    "Health",
+    "InitRefused",
     "InvalidName",
+    "Loose",
+    "LooseModes",
     "NotAWorkspace",
+    "Problem",
     "Settings",
     "StoreError",
     "UnreadableDocument",
@@ -77,20 +100,25 @@ __all__ = [
     "catalog_metadata",
     "check_name",
     "check_output",
+    "check_workspace",
     "create_engine",
     "datasets",
     "duckdb_connect",
     "duckdb_session",
     "field_stats",
     "init_workspace",
+    "is_name",
     "lineage_datasets",
     "lineage_events",
+    "loose_modes",
+    "make_private",
     "mask_url",
     "metadata",
     "migrate",
     "open_workspace",
     "opt_outs",
     "peers",
+    "private_output",
     "pseudonym_keys",
     "publish",
     "quality_assessments",
@@ -100,5 +128,6 @@ __all__ = [
     "read_yaml",
     "sha256_file",
     "snapshots",
+    "write_output",
     "write_private",
 ]

@@ -9,7 +9,12 @@ class NotAWorkspace(StoreError):
     """The directory has no ``accord.toml``: ``accord init`` has not been run there."""
 
 
-class WorkspaceExists(StoreError):
+class InitRefused(StoreError):
+    """``accord init`` cannot make a workspace there: a file, a folder that is not empty,
+    or a place inside another workspace's own files. Nothing was created."""
+
+
+class WorkspaceExists(InitRefused):
     """``accord init`` was asked to create a workspace where one already is."""
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from accord.store.permissions import SNAPSHOT_FILE
+
 _BLOCK = 1 << 20
 
 
@@ -33,8 +35,9 @@ def publish(tmp: Path, directory: Path, suffix: str) -> tuple[str, Path, bool]:
     if final.exists():
         tmp.unlink()
         return digest, final, False
+    # Read-only and the owner's alone: a snapshot holds personal data and never changes.
+    tmp.chmod(SNAPSHOT_FILE)
     tmp.replace(final)
-    final.chmod(0o444)
     return digest, final, True
 
 

@@ -29,10 +29,15 @@ def check_name(value: object, what: str) -> str:
         raise InvalidName(f"{what}: expected a name, got {type(value).__name__}")
     if _NAME.fullmatch(value):
         return value
-    raise InvalidName(f"{what} {_excerpt(value)} {_problem(value)}; {RULE}")
+    raise InvalidName(f"{what} {_excerpt(value)} {_problem(value)}; {NAME_RULE}")
 
 
-RULE = (
+def is_name(value: object) -> bool:
+    """Whether ``value`` is a valid name (for code that must tell, not refuse)."""
+    return isinstance(value, str) and _NAME.fullmatch(value) is not None
+
+
+NAME_RULE = (
     f"a name is 1-{MAX_NAME} characters: lower-case letters a-z, digits, '.', '_' or '-', "
     "starting with a letter or digit"
 )

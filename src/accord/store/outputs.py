@@ -4,17 +4,24 @@ Checked before any work starts, so a long linkage run does not fail at its last 
 the parent folder must exist, an existing file is replaced only when the caller says so
 (``force``), and nothing may be written over a workspace's own files (its keys, its
 settings, its SQLite store, its snapshots), whichever workspace they belong to.
+:func:`write_output` then writes the file whole or not at all, owner-only (outputs hold
+personal data); :func:`private_output` does the same for a file another engine writes.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from uuid import uuid4
 
 from accord.store.errors import UnsafeOutput
+from accord.store.permissions import PRIVATE_FILE, STORE_FILES, make_private
 from accord.store.settings import WORKSPACE_FILE
 
 # A workspace's own files and folders, relative to its root: never an output.
-PROTECTED = (WORKSPACE_FILE, "keys", "accord.db", "accord.db-wal", "accord.db-shm", "data")
+PROTECTED = (WORKSPACE_FILE, "keys", *STORE_FILES, "data")
 
 
 def check_output(path: Path, *, force: bool = False, directory: bool = False) -> Path:
@@ -40,13 +47,58 @@ def check_output(path: Path, *, force: bool = False, directory: bool = False) ->
 
 
 def _refuse_workspace_files(given: Path, target: Path) -> None:
+    owned = workspace_part(target)
+    if owned is None:
+        return
+    root, part = owned
+    if part is None:
+        raise UnsafeOutput(f"{given}: is a workspace folder; write somewhere else")
+    raise UnsafeOutput(
+        f"{given}: is inside the workspace's own files ({root / part}); write somewhere else"
+    )
+
+
+def workspace_part(target: Path) -> tuple[Path, str | None] | None:
+    """``(workspace root, its own file or folder)`` that the resolved ``target`` is or is
+    inside (the part None for the root itself); None when it touches no workspace's own."""
     for root in (target, *target.parents):
         if (root / WORKSPACE_FILE).is_file():
-            inside = target.relative_to(root)
-            if inside.parts and inside.parts[0] in PROTECTED:
-                raise UnsafeOutput(
-                    f"{given}: is inside the workspace's own files ({root / inside.parts[0]}); "
-                    "write somewhere else"
-                )
-            if not inside.parts:
-                raise UnsafeOutput(f"{given}: is a workspace folder; write somewhere else")
+            inside = target.relative_to(root).parts
+            if not inside:
+                return root, None
+            if inside[0] in PROTECTED:
+                return root, inside[0]
+    return None
+
+
+def write_output(path: Path, data: str | bytes) -> None:
+    """Write ``path`` (checked by :func:`check_output`) whole or not at all, owner-only."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with private_output(path) as partial:
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+        except OSError as exc:
+            raise _unwritable(path, exc) from exc
+
+
+@contextmanager
+def private_output(path: Path) -> Iterator[Path]:
+    """A scratch name beside ``path`` to write to (by any means, DuckDB's COPY too); on
+    success it becomes ``path``, owner-only; on failure it is removed."""
+    partial = path.with_name(f".{path.name}.{uuid4().hex}.partial")
+    try:
+        yield partial
+        make_private(partial)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise _unwritable(path, exc) from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _unwritable(path: Path, exc: OSError) -> UnsafeOutput:
+    return UnsafeOutput(f"{path}: cannot write it ({exc.strerror or exc})")

@@ -6,15 +6,19 @@ Layout::
     accord.db                the SQLite store, unless store_url points elsewhere
     data/snapshots/<sha256>.parquet   immutable snapshot files, named by content
     data/tmp/                scratch for work in progress; emptied on every open
-    keys/node.key, node.pub  the node's Ed25519 identity, made at init (0600)
-    keys/privacy.key         the node's privacy secret (32 random bytes), made at init (0600)
+    keys/node.key, node.pub  the node's Ed25519 identity, made at init
+    keys/privacy.key         the node's privacy secret (32 random bytes), made at init
+
+Everything is its owner's alone (docs/security.md): folders 0700, files 0600, snapshots
+0400, whatever the umask; ``open_workspace`` warns when that no longer holds.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import secrets
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +32,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
 from accord.store.database import create_engine, migrate
-from accord.store.errors import NotAWorkspace, WorkspaceExists
+from accord.store.errors import InitRefused, NotAWorkspace, WorkspaceExists
+from accord.store.names import check_name
+from accord.store.outputs import workspace_part
+from accord.store.permissions import (
+    PRIVATE_DIR,
+    STORE_FILES,
+    LooseModes,
+    create_private_file,
+    loose_modes,
+    private_dir,
+    sqlite_file,
+)
 from accord.store.settings import WORKSPACE_FILE, Settings
 
 
@@ -71,7 +86,7 @@ class Workspace:
     def scratch(self) -> Iterator[Path]:
         """A private scratch directory, removed afterwards whatever happens."""
         path = self.tmp_dir / uuid4().hex
-        path.mkdir(parents=True)
+        path.mkdir(mode=PRIVATE_DIR, parents=True)
         try:
             yield path
         finally:
@@ -83,27 +98,124 @@ PRIVACY_SECRET = "privacy.key"  # noqa: S105 - a file name
 
 
 def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> Workspace:
-    """Create a workspace at ``root``: settings, directories, node keys and the schema."""
-    root = root.resolve()
+    """Create a workspace at ``root``: settings, directories, node keys and the schema.
+
+    All or nothing: the workspace is built in a hidden folder inside ``root`` and its
+    store migrated; only then are its parts moved into place, ``accord.toml`` (which
+    makes the folder a workspace) last. A bad store URL, a full disk or a refused folder
+    leaves nothing behind: no workspace, and no folder that ``init`` made. ``root`` must
+    be new or an empty folder.
+    """
+    check_name(node_name, "node name")
+    root = root.expanduser().resolve()
+    _refuse_target(root)
+    made = _make_folders(root)
+    staging = root / f"{_STAGING}{uuid4().hex[:12]}"
+    try:
+        private_dir(staging)
+        _build(staging, node_name, store_url)
+        root.chmod(PRIVATE_DIR)
+        for made_part in sorted(staging.iterdir(), key=lambda p: p.name == WORKSPACE_FILE):
+            made_part.rename(root / made_part.name)
+        staging.rmdir()
+        return open_workspace(root)
+    except OSError as exc:
+        raise InitRefused(f"{root}: cannot create the workspace ({exc.strerror or exc})") from exc
+    finally:
+        if not (root / WORKSPACE_FILE).is_file():
+            shutil.rmtree(staging, ignore_errors=True)
+            for part in _PARTS:
+                _remove(root / part)
+            _remove_empty(made)
+
+
+_STAGING = ".accord-init-"
+_PARTS = ("keys", "data", *STORE_FILES)
+"""What a workspace adds to its folder besides ``accord.toml``."""
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _refuse_target(root: Path) -> None:
     if (root / WORKSPACE_FILE).exists():
         raise WorkspaceExists(f"{root} is already an Accord workspace")
-    for sub in ("data/snapshots", "data/tmp", "keys"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
+    owned = workspace_part(root)
+    if owned is not None:
+        raise InitRefused(
+            f"{root}: is inside the workspace {owned[0]}'s own files; choose another folder"
+        )
+    if root.exists() and not root.is_dir():
+        raise InitRefused(f"{root}: is a file; give a new or empty folder")
+    if not root.is_dir():
+        return
+    found = list(root.iterdir())
+    if any(not p.name.startswith(_STAGING) for p in found):
+        raise InitRefused(
+            f"{root}: the folder is not empty and is not an Accord workspace; "
+            "give a new or empty folder"
+        )
+    for stale in found:  # what an init that was killed left: never a workspace
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _make_folders(root: Path) -> list[Path]:
+    """Create ``root`` and its missing ancestors; the ones made, outermost first."""
+    missing = [p for p in (root, *root.parents) if not p.exists()]
+    try:
+        root.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InitRefused(f"{root}: cannot create the folder ({exc.strerror})") from exc
+    return missing[::-1]
+
+
+def _remove_empty(made: list[Path]) -> None:
+    for folder in reversed(made):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _build(root: Path, node_name: str, store_url: str | None) -> None:
+    """The whole workspace at ``root`` (a fresh owner-only folder), its schema migrated."""
+    for sub in ("data", "data/snapshots", "data/tmp", "keys"):
+        private_dir(root / sub)
     lines = [f"node_name = {_toml_string(node_name)}"]
     if store_url:
         lines.append(f"store_url = {_toml_string(store_url)}")
-    (root / WORKSPACE_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    create_private_file(root / WORKSPACE_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
     _write_node_key(root / "keys")
     # The node's privacy secret: opt-out registers and pseudonym keys derive from it.
-    write_private(root / "keys" / PRIVACY_SECRET, secrets.token_bytes(32))
-    workspace = open_workspace(root)
-    migrate(workspace.engine)
-    workspace.close()
-    return workspace
+    create_private_file(root / "keys" / PRIVACY_SECRET, secrets.token_bytes(32))
+    workspace = Workspace(root=root, settings=Settings.for_workspace(root))
+    # SQLite makes its -wal and -shm files with the database file's mode.
+    database = sqlite_file(workspace.store_url)
+    made = None
+    if database is not None and database.parent.is_dir() and not database.exists():
+        made = database
+        create_private_file(made, b"")
+    try:
+        migrate(workspace.engine)
+    except BaseException:
+        if made is not None:  # the file is this init's own: take it away with the rest
+            for suffix in ("", "-wal", "-shm"):
+                made.with_name(made.name + suffix).unlink(missing_ok=True)
+        raise
+    finally:
+        workspace.close()
 
 
 def open_workspace(root: Path) -> Workspace:
-    """Open the workspace at ``root``, clearing scratch left by an interrupted run."""
+    """Open the workspace at ``root``, clearing scratch left by an interrupted run.
+
+    Warns (:class:`LooseModes`) when others may read or change its keys, settings, store
+    or data; ``accord doctor`` says how to fix each.
+    """
     root = root.resolve()
     if not (root / WORKSPACE_FILE).is_file():
         raise NotAWorkspace(
@@ -112,6 +224,15 @@ def open_workspace(root: Path) -> Workspace:
         )
     workspace = Workspace(root=root, settings=Settings.for_workspace(root))
     _clear(workspace.tmp_dir)
+    loose = loose_modes(root)
+    if loose:
+        shown = "; ".join(str(item) for item in loose[:3])
+        more = f" and {len(loose) - 3} more" if len(loose) > 3 else ""
+        warnings.warn(
+            LooseModes(f"{root}: other users may read or change it: {shown}{more}; "
+                       "run 'accord doctor' for the fix"),
+            stacklevel=2,
+        )  # fmt: skip
     return workspace
 
 
@@ -123,34 +244,32 @@ def _clear(tmp: Path) -> None:
                 shutil.rmtree(child, ignore_errors=True)
             else:
                 child.unlink(missing_ok=True)
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
 
 
 def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    # A JSON string is a valid TOML basic string: control characters escaped, not raw.
+    return json.dumps(value)
 
 
 def write_private(path: Path, data: bytes) -> None:
     """A new file readable by its owner only (keys); never replaces one."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    create_private_file(path, data)
 
 
 def _write_node_key(keys: Path) -> None:
-    """The node's Ed25519 identity key, private part readable by the owner only."""
+    """The node's Ed25519 identity key; both halves owner-only, like the folder."""
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    write_private(keys / "node.key", private)
+    create_private_file(keys / "node.key", private)
     public = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    (keys / "node.pub").write_bytes(public)
+    create_private_file(keys / "node.pub", public)
 
 
 def duckdb_connect(workspace: Workspace, database: Path | None = None) -> duckdb.DuckDBPyConnection:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 from accord.catalog.errors import UnknownFormat
 from accord.catalog.models import Entry
+from accord.store import check_name
 
 BUILTIN_FORMATS = (
     "accord.catalog.formats.dcat",
@@ -54,8 +55,9 @@ _builtins_loaded = False
 def register_format(cls: F) -> F:
     """Class decorator: make an export format available under its ``name``."""
     name = getattr(cls, "name", None)
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str):
         raise TypeError(f"{cls.__name__}: declare name: ClassVar[str] = 'slug'")
+    check_name(name, f"{cls.__name__}: export format name")
     known = _formats.get(name)
     if known is not None and known.__qualname__ != cls.__qualname__:
         raise ValueError(f"export format {name!r} is already registered by {known.__qualname__}")
@@ -76,6 +78,7 @@ def formats() -> dict[str, type[ExportFormat]]:
 
 def get_format(name: str) -> ExportFormat:
     """An instance of the format registered as ``name``."""
+    check_name(name, "export format")
     found = formats().get(name)
     if found is None:
         raise UnknownFormat(f"no export format {name!r}; known: {', '.join(formats())}")

@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import TypeVar
 
 from accord.quality.checks.base import Check
+from accord.store import check_name
 
 BUILTIN_CHECKS = (
     "accord.quality.checks.completeness",
@@ -30,8 +31,9 @@ def register_check(cls: C) -> C:
     """Class decorator: make a check type available to checklists under its slug."""
     fields = cls.__pydantic_fields__
     slug = fields["type"].default if "type" in fields else None
-    if not isinstance(slug, str) or not slug:
+    if not isinstance(slug, str):
         raise TypeError(f"{cls.__name__}: declare type: Literal['slug'] = 'slug'")
+    check_name(slug, f"{cls.__name__}: check type")
     if not isinstance(getattr(cls, "dimension", None), str):
         raise TypeError(f"{cls.__name__}: declare dimension: ClassVar[Dimension]")
     known = _checks.get(slug)
