@@ -6,7 +6,8 @@ workspace's limit, spilling to scratch beyond it); quarantine rows that cannot b
 or lack a required field; run the people standardisation query straight into a Parquet
 file; name the file by its SHA-256; and only then record the snapshot, its quarantine and
 its statistics in one SQL transaction. Any failure before that commit leaves no file and
-no row behind.
+no row behind. A field whose values mostly fail standardisation (``failures``) stops the
+ingest before anything is published.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -37,6 +38,15 @@ from accord.people import (
     prepare,
 )
 from accord.sources.errors import MappingError, SourceError
+from accord.sources.failures import (
+    FAILED,
+    VALUES,
+    check_accepted,
+    check_failures,
+    failed_condition,
+    issue_column,
+    unusable_reason,
+)
 from accord.sources.mapping import check_columns, load_mapping
 from accord.sources.models import Mapping
 from accord.sources.readers.base import Quarantined, clip
@@ -63,10 +73,19 @@ class FieldReport:
     standardised: int
     quarantined: int
     issues: dict[str, int] = dataclass_field(default_factory=dict)
+    failed: int = 0
+    """Non-blank values that failed (``failures``), counting those quarantined for it."""
+    values: int = 0
+    """Non-blank values in all, counting those quarantined because they failed."""
 
     @property
     def flagged(self) -> int:
         return sum(self.issues.values())
+
+    @property
+    def failure_rate(self) -> float:
+        """The share of the field's non-blank values that failed."""
+        return self.failed / self.values if self.values else 0.0
 
 
 @dataclass(frozen=True)
@@ -76,17 +95,21 @@ class IngestReport:
     snapshot: SnapshotInfo
     fields: list[FieldReport]
     seconds: float
+    notes: tuple[str, ...] = ()
+    """What a person should know about how the source was read (a misnamed file)."""
 
     def to_json(self) -> dict[str, object]:
         s = self.snapshot
         return {
             "dataset": s.dataset, "version": s.version, "snapshot": s.content_hash,
             "path": s.path, "source": s.source, "source_kind": s.source_kind,
+            "notes": list(self.notes),
             "rows_read": s.read_rows, "rows": s.rows, "quarantined": s.quarantined_rows,
             "as_of": s.as_of.isoformat(), "seconds": round(self.seconds, 3),
             "fields": {
                 f.field: {"read": f.read, "standardised": f.standardised,
                           "flagged": f.flagged, "quarantined": f.quarantined,
+                          "failed": f.failed, "failure_rate": round(f.failure_rate, 4),
                           "issues": f.issues}
                 for f in self.fields
             },
@@ -110,6 +133,8 @@ class Standardised:
     source_kind: str
     mapping: Mapping
     as_of: date
+    notes: tuple[str, ...] = ()
+    """The reader's notes (a file whose content contradicts its name)."""
 
     @property
     def quarantined_rows(self) -> int:
@@ -153,11 +178,12 @@ def standardise(
     rejected += _missing_required(conn, mapping)
     with _tracked(conn, "standardise", progress):
         _write(conn, standardiser, mapping, out)
-    rejected += _unstandardised_required(conn, mapping, out)
+    unusable = _unstandardised_required(conn, mapping, out)
+    rejected += [q for _, q in unusable]
     return Standardised(
         path=out, rows=_count(conn, out), read_rows=loaded.rows_read, rejected=rejected,
-        stats=_statistics(conn, out, mapping, rejected), source=reader.describe(),
-        source_kind=reader.kind, mapping=mapping, as_of=options.as_of,
+        stats=_statistics(conn, out, mapping, rejected, unusable), source=reader.describe(),
+        source_kind=reader.kind, mapping=mapping, as_of=options.as_of, notes=tuple(reader.notes),
     )  # fmt: skip
 
 
@@ -169,9 +195,24 @@ def ingest(
     *,
     as_of: date | None = None,
     progress: IngestProgress = _noop,
+    max_failure_rate: float | None = None,
+    accept_issues: Collection[str] = (),
 ) -> IngestReport:
-    """Ingest ``source`` as a new snapshot of ``dataset``; see the module docstring."""
+    """Ingest ``source`` as a new snapshot of ``dataset``; see the module docstring.
+
+    A field whose share of failing values is over ``max_failure_rate`` (default: the
+    ``ingest_max_failure_rate`` setting) refuses the ingest unless it is named in
+    ``accept_issues``.
+    """
     started = time.perf_counter()
+    limit = (
+        workspace.settings.ingest_max_failure_rate
+        if max_failure_rate is None
+        else (max_failure_rate)
+    )
+    if not 0 <= limit <= 1:
+        raise SourceError(f"the maximum failure rate is a share from 0 to 1, not {limit}")
+    check_accepted(load_mapping(mapping_path), accept_issues, str(mapping_path))
     with workspace.scratch() as scratch:
         # In memory, spilling to the workspace's scratch beyond the memory limit: a
         # database file would write every raw row to disk once more.
@@ -180,6 +221,10 @@ def ingest(
             done = standardise(
                 source, mapping_path, scratch / "snapshot.parquet", conn=conn, scratch=scratch,
                 chunk_rows=workspace.settings.chunk_rows, as_of=as_of, progress=progress,
+            )  # fmt: skip
+            check_failures(
+                conn, done.path, done.mapping, str(mapping_path), _measures(done.mapping),
+                done.stats, done.rejected, max_rate=limit, accepted=accept_issues,
             )  # fmt: skip
         finally:
             conn.close()
@@ -190,7 +235,7 @@ def ingest(
             source_kind=done.source_kind, mapping=json.dumps(done.mapping.model_dump(mode="json")),
             as_of=done.as_of,
         ), [(done.source, q) for q in done.rejected], done.stats)  # fmt: skip
-    return IngestReport(snapshot, done.fields, time.perf_counter() - started)
+    return IngestReport(snapshot, done.fields, time.perf_counter() - started, done.notes)
 
 
 @contextmanager
@@ -302,8 +347,8 @@ def _write(
 
 def _unstandardised_required(
     conn: duckdb.DuckDBPyConnection, mapping: Mapping, out: Path
-) -> list[Quarantined]:
-    """Rows whose required field was present but could not be standardised.
+) -> list[tuple[str, Quarantined]]:
+    """Rows whose required field was present but could not be standardised, by field.
 
     Rare, so the snapshot is rewritten only when there are some.
     """
@@ -327,9 +372,8 @@ def _unstandardised_required(
     )
     kept.replace(out)
     return [
-        Quarantined(int(row), mapping.fields[name].columns[0],
-                    f"required field {name} could not be standardised ({why or 'no value'})",
-                    clip(value))
+        (name, Quarantined(int(row), mapping.fields[name].columns[0],
+                           unusable_reason(name, why), clip(value)))
         for row, name, why, value in rows
     ]  # fmt: skip
 
@@ -368,9 +412,11 @@ def _measures(mapping: Mapping) -> dict[str, tuple[str, str]]:
 
 
 def _statistics(
-    conn: duckdb.DuckDBPyConnection, out: Path, mapping: Mapping, rejected: list[Quarantined]
-) -> list[tuple[str, str, int]]:
-    """``(field, issue, count)``: values read, standardised, flagged per issue, quarantined.
+    conn: duckdb.DuckDBPyConnection, out: Path, mapping: Mapping, rejected: list[Quarantined],
+    unusable: list[tuple[str, Quarantined]],
+) -> list[tuple[str, str, int]]:  # fmt: skip
+    """``(field, issue, count)``: values read, standardised, flagged per issue, quarantined,
+    failed (``failures``: ``unusable`` are the required values quarantined for failing).
 
     One scan of the snapshot. A value with a standard form was present, so the costly
     test for a blank raw value runs only on the others.
@@ -380,12 +426,13 @@ def _statistics(
     labels: list[tuple[str, str]] = []
     counts: list[str] = []
     for name, (read, std) in measures.items():
-        labels += [(name, PRESENT), (name, STANDARD)]
+        labels += [(name, PRESENT), (name, STANDARD), (name, FAILED)]
         raw = ident(read) + "::VARCHAR"
         counts += [
             f"count_if(CASE WHEN {ident(std)} IS NOT NULL THEN true WHEN {raw} IS NULL "
             f"THEN false ELSE {blank_to_null(raw)} IS NOT NULL END)",
             f"count({ident(std)})",
+            f"count_if({failed_condition(read, std, issue_column(name))})",
         ]
     issues = [
         ("full_name" if name == "name" else name, column)
@@ -403,7 +450,25 @@ def _statistics(
     for q in rejected:
         name = by_column.get(q.column or "", "(row)")
         per_field[name] = per_field.get(name, 0) + 1
-    return stats + [(name, QUARANTINED, n) for name, n in sorted(per_field.items())]
+    stats += [(name, QUARANTINED, n) for name, n in sorted(per_field.items())]
+    return _with_unusable(stats, unusable)
+
+
+def _with_unusable(
+    stats: list[tuple[str, str, int]], unusable: list[tuple[str, Quarantined]]
+) -> list[tuple[str, str, int]]:
+    """Add the values quarantined for failing to the failures, and count every value."""
+    lost: dict[str, int] = {}
+    for name, _ in unusable:
+        lost[name] = lost.get(name, 0) + 1
+    out: list[tuple[str, str, int]] = []
+    for name, issue, n in stats:
+        if issue == FAILED:
+            n += lost.get(name, 0)
+        out.append((name, issue, n))
+        if issue == PRESENT:
+            out.append((name, VALUES, n + lost.get(name, 0)))
+    return out
 
 
 def _field_reports(stats: list[tuple[str, str, int]]) -> list[FieldReport]:
@@ -418,6 +483,7 @@ def _field_reports(stats: list[tuple[str, str, int]]) -> list[FieldReport]:
         reports.append(FieldReport(
             field=name, read=counts.get(PRESENT, 0), standardised=counts.get(STANDARD, 0),
             quarantined=counts.get(QUARANTINED, 0), issues=issues,
+            failed=counts.get(FAILED, 0), values=counts.get(VALUES, 0),
         ))  # fmt: skip
     return reports
 
