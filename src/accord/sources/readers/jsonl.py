@@ -29,10 +29,16 @@ class JsonLinesReader(Reader):
 
     kind: ClassVar[str] = "jsonl"
     options_allowed: ClassVar[frozenset[str]] = frozenset({"encoding"})
+    suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson", ".jsonl.txt")
 
     @classmethod
     def accepts(cls, source: str) -> bool:
-        return source.lower().endswith((".jsonl", ".ndjson", ".jsonl.txt"))
+        return source.lower().endswith(cls.suffixes)
+
+    @classmethod
+    def recognises(cls, head: bytes, _path: Path) -> bool:
+        """Text whose first non-blank character opens a JSON object: no CSV header does."""
+        return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
     def _path(self) -> Path:
         path = Path(self.source)
