@@ -17,7 +17,7 @@ from accord.store.errors import (
 from accord.store.files import UnreadableDocument, publish, read_yaml, sha256_file
 from accord.store.names import MAX_NAME, NAME_PATTERN, check_name
 from accord.store.outputs import check_output
-from accord.store.settings import WORKSPACE_FILE, Settings
+from accord.store.settings import WORKSPACE_FILE, Settings, new_log_origin
 from accord.store.tables import (
     agreement_events,
     agreements,
@@ -87,6 +87,7 @@ __all__ = [
     "mask_url",
     "metadata",
     "migrate",
+    "new_log_origin",
     "open_workspace",
     "opt_outs",
     "pseudonym_keys",

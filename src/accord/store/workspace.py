@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 
 from accord.store.database import create_engine, migrate
 from accord.store.errors import NotAWorkspace, WorkspaceExists
-from accord.store.settings import WORKSPACE_FILE, Settings
+from accord.store.settings import WORKSPACE_FILE, Settings, check_log_origin, new_log_origin
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,13 @@ PRIVACY_SECRET = "privacy.key"  # noqa: S105 - a file name
 """The node's privacy secret in ``keys/``: the privacy context derives its keys from it."""
 
 
-def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> Workspace:
-    """Create a workspace at ``root``: settings, directories, node keys and the schema."""
+def init_workspace(
+    root: Path, node_name: str, store_url: str | None = None, log_origin: str | None = None
+) -> Workspace:
+    """Create a workspace at ``root``: settings, directories, node keys and the schema.
+
+    ``log_origin`` names the audit log in its checkpoints (default: a new unique one).
+    """
     root = root.resolve()
     if (root / WORKSPACE_FILE).exists():
         raise WorkspaceExists(f"{root} is already an Accord workspace")
@@ -92,6 +97,8 @@ def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> 
     lines = [f"node_name = {_toml_string(node_name)}"]
     if store_url:
         lines.append(f"store_url = {_toml_string(store_url)}")
+    origin = check_log_origin(log_origin) if log_origin else new_log_origin(node_name)
+    lines.append(f"log_origin = {_toml_string(origin)}")
     (root / WORKSPACE_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     _write_node_key(root / "keys")
     # The node's privacy secret: opt-out registers and pseudonym keys derive from it.
