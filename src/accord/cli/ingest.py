@@ -83,7 +83,10 @@ def render(report: IngestReport) -> None:
     headings = ("field", "read", "standardised", "flagged", "failed", "quarantined", "issues")
     for heading in headings:
         justify = "left" if heading in ("field", "issues") else "right"
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+        # Only the issues may wrap: a field's name and its counts are read whole.
+        wraps = heading == "issues"
+        table.add_column(heading, justify=justify, no_wrap=not wraps,  # type: ignore[arg-type]
+                         overflow="fold" if wraps else "ellipsis")  # fmt: skip
     for f in report.fields:
         issues = ", ".join(f"{k} {v:,}" for k, v in sorted(f.issues.items()))
         failed = f"{f.failure_rate:.1%}" if f.values else "-"

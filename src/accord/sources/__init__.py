@@ -10,6 +10,7 @@ Readers live in ``readers/``, one module per format.
 """
 
 from accord.sources.errors import (
+    FieldsMostlyFailed,
     MappingError,
     SourceError,
     SourceUnreadable,
@@ -42,6 +43,7 @@ from accord.sources.repository import (
 __all__ = [
     "FieldReport",
     "FieldSpec",
+    "FieldsMostlyFailed",
     "IngestProgress",
     "IngestReport",
     "Loaded",

@@ -8,10 +8,10 @@ path without a URL scheme.
 
 A file's content decides before its name (:func:`reader_for`): an extract named
 ``.csv`` that starts with Parquet's magic bytes is read as Parquet, and the mismatch is
-noted on the reader for the report. Text content is the exception: a file that is only
-"some text" keeps the text format its name gives (a ``.jsonl`` whose first line is
-broken is still JSON lines), while one starting with a JSON object is JSON lines
-whatever its name.
+noted on the reader for the report. Text that is only "some text" keeps the text
+format its name gives where it may be that format (a ``.jsonl`` whose first line is
+broken but others are objects is still JSON lines; one with no object is CSV), while
+text starting with a JSON object is JSON lines whatever its name.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def _choose(source: str) -> tuple[type[Reader], str | None]:
             kinds = ", ".join(sorted({c.kind for c in readers()}))
             raise UnsupportedSource(f"{source}: no reader for this source (readers: {kinds})")
         return by_name, None
-    if by_name is not None and by_content.any_text and not by_name.binary:
-        return by_name, None  # only "some text": the text format the name gives
+    if by_name is not None and by_content.any_text and by_name.resembles(head or b"", path):
+        return by_name, None  # only "some text", and it may be what the name says
     note = None
     if by_name is not None and _named_as(by_name, path):
         note = (

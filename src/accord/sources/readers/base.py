@@ -88,6 +88,12 @@ class Reader(ABC):
         in this format, whatever its name; ``path`` is there to look further."""
         return False
 
+    @classmethod
+    def resembles(cls, head: bytes, path: Path) -> bool:
+        """Whether text that :meth:`recognises` does not claim may still be this format
+        (a JSON-lines file whose first line is broken): then its name may say so."""
+        return cls.recognises(head, path)
+
     @abstractmethod
     def columns(self) -> list[str]:
         """The source's column names, reading no more than its header."""
