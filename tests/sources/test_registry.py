@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -171,11 +172,21 @@ def test_a_file_is_read_as_its_content_says_and_a_wrong_name_noted(
     assert reader.columns() == ["id", "first"]
 
 
-def test_an_old_binary_workbook_is_known_by_its_magic_bytes(tmp_path: Path) -> None:
-    source = tmp_path / "legacy.csv"
-    source.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504)
+def test_old_and_open_workbooks_are_known_by_their_content(tmp_path: Path) -> None:
+    xls = tmp_path / "legacy.csv"
+    xls.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504)
+    ods = tmp_path / "council.txt"
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    other = tmp_path / "bundle.csv"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("people.csv", "id\n1\n")
 
-    assert reader_for(str(source), SourceOptions(), tmp_path, 100).kind == "excel"
+    assert reader_for(str(xls), SourceOptions(), tmp_path, 100).kind == "excel"
+    assert reader_for(str(ods), SourceOptions(), tmp_path, 100).kind == "excel"
+    # A zip that holds no workbook is no workbook: binary, so its name decides.
+    assert reader_for(str(other), SourceOptions(), tmp_path, 100).kind == "csv"
 
 
 def test_json_lines_whose_first_line_is_broken_keep_their_name(tmp_path: Path) -> None:

@@ -27,7 +27,11 @@ from accord.sources import ingest as ingest_source
 @handle_errors
 def ingest(
     source: Annotated[
-        str, typer.Argument(help="A file (CSV, Excel, JSON lines, SQLite) or a SQLAlchemy URL.")
+        str,
+        typer.Argument(
+            help="A file (CSV, Excel, JSON lines, Parquet, Arrow IPC, SQLite: known by its "
+            "content) or a SQLAlchemy URL."
+        ),
     ],
     mapping: Annotated[
         Path, typer.Option("--mapping", "-m", help="The YAML mapping of columns to fields.")
