@@ -19,7 +19,6 @@ from accord.sources.errors import (
 )
 from accord.sources.export import export_snapshot
 from accord.sources.ingest import (
-    FieldReport,
     IngestProgress,
     IngestReport,
     Standardised,
@@ -39,6 +38,7 @@ from accord.sources.repository import (
     snapshot_history,
     statistics,
 )
+from accord.sources.statistics import FieldReport
 
 __all__ = [
     "FieldReport",

@@ -6,8 +6,8 @@ workspace's limit, spilling to scratch beyond it); quarantine rows that cannot b
 or lack a required field; run the people standardisation query straight into a Parquet
 file; name the file by its SHA-256; and only then record the snapshot, its quarantine and
 its statistics in one SQL transaction. Any failure before that commit leaves no file and
-no row behind. A field whose values mostly fail standardisation (``failures``) stops the
-ingest before anything is published.
+no row behind. Per-field statistics are counted in ``statistics``; a field whose values
+mostly fail standardisation (``failures``) stops the ingest before anything is published.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import date
 from pathlib import Path
 
@@ -38,54 +37,17 @@ from accord.people import (
     prepare,
 )
 from accord.sources.errors import MappingError, SourceError
-from accord.sources.failures import (
-    FAILED,
-    VALUES,
-    check_accepted,
-    check_failures,
-    failed_condition,
-    issue_column,
-    unusable_reason,
-)
+from accord.sources.failures import check_accepted, check_failures, unusable_reason
 from accord.sources.mapping import check_columns, load_mapping
 from accord.sources.models import Mapping
 from accord.sources.readers.base import Quarantined, clip
 from accord.sources.registry import reader_for
 from accord.sources.repository import NewSnapshot, SnapshotInfo, path_in_use, save_snapshot
+from accord.sources.statistics import FieldReport, field_reports, measures_of, statistics_of
 from accord.store import Workspace, duckdb_connect, publish
 
 IngestProgress = Callable[[str, int, int | None], None]
 """Called with (phase, done, total or None) as an ingest advances."""
-
-PRESENT, STANDARD, QUARANTINED = "(present)", "(standard)", "(quarantined)"
-REPORTED_FIELDS = (
-    "record_id", "full_name", "given_name", "middle_names", "family_name", "date_of_birth",
-    "sex", "nhs_number", "ni_number", "postcode", "address", "phone", "email",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FieldReport:
-    """How one canonical field fared in an ingest."""
-
-    field: str
-    read: int
-    standardised: int
-    quarantined: int
-    issues: dict[str, int] = dataclass_field(default_factory=dict)
-    failed: int = 0
-    """Non-blank values that failed (``failures``), counting those quarantined for it."""
-    values: int = 0
-    """Non-blank values in all, counting those quarantined because they failed."""
-
-    @property
-    def flagged(self) -> int:
-        return sum(self.issues.values())
-
-    @property
-    def failure_rate(self) -> float:
-        """The share of the field's non-blank values that failed."""
-        return self.failed / self.values if self.values else 0.0
 
 
 @dataclass(frozen=True)
@@ -142,7 +104,7 @@ class Standardised:
 
     @property
     def fields(self) -> list[FieldReport]:
-        return _field_reports(self.stats)
+        return field_reports(self.stats)
 
 
 def standardise(
@@ -182,7 +144,7 @@ def standardise(
     rejected += [q for _, q in unusable]
     return Standardised(
         path=out, rows=_count(conn, out), read_rows=loaded.rows_read, rejected=rejected,
-        stats=_statistics(conn, out, mapping, rejected, unusable), source=reader.describe(),
+        stats=statistics_of(conn, out, mapping, rejected, unusable), source=reader.describe(),
         source_kind=reader.kind, mapping=mapping, as_of=options.as_of, notes=tuple(reader.notes),
     )  # fmt: skip
 
@@ -205,11 +167,9 @@ def ingest(
     ``accept_issues``.
     """
     started = time.perf_counter()
-    limit = (
-        workspace.settings.ingest_max_failure_rate
-        if max_failure_rate is None
-        else (max_failure_rate)
-    )
+    limit = max_failure_rate
+    if limit is None:
+        limit = workspace.settings.ingest_max_failure_rate
     if not 0 <= limit <= 1:
         raise SourceError(f"the maximum failure rate is a share from 0 to 1, not {limit}")
     check_accepted(load_mapping(mapping_path), accept_issues, str(mapping_path))
@@ -223,7 +183,7 @@ def ingest(
                 chunk_rows=workspace.settings.chunk_rows, as_of=as_of, progress=progress,
             )  # fmt: skip
             check_failures(
-                conn, done.path, done.mapping, str(mapping_path), _measures(done.mapping),
+                conn, done.path, done.mapping, str(mapping_path), measures_of(done.mapping),
                 done.stats, done.rejected, max_rate=limit, accepted=accept_issues,
             )  # fmt: skip
         finally:
@@ -392,100 +352,6 @@ def _raw_column(name: str) -> str:
 def _count(conn: duckdb.DuckDBPyConnection, out: Path) -> int:
     row = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchone()
     return int(row[0]) if row else 0
-
-
-def _measures(mapping: Mapping) -> dict[str, tuple[str, str]]:
-    """Per reported field: (expression counted as read, expression counted as standardised)."""
-    mapped = set(mapping.fields)
-    split = "full_name" in mapped
-    measures: dict[str, tuple[str, str]] = {}
-    for name in REPORTED_FIELDS:
-        if name == "record_id":
-            measures[name] = ("record_id", "record_id")
-        elif name == "full_name" and split:
-            measures[name] = ("full_name_raw", "family_name")
-        elif name in NAME_FIELDS and split:
-            measures[name] = (name, name)
-        elif name in mapped:
-            measures[name] = (f"{name}_raw", name)
-    return measures
-
-
-def _statistics(
-    conn: duckdb.DuckDBPyConnection, out: Path, mapping: Mapping, rejected: list[Quarantined],
-    unusable: list[tuple[str, Quarantined]],
-) -> list[tuple[str, str, int]]:  # fmt: skip
-    """``(field, issue, count)``: values read, standardised, flagged per issue, quarantined,
-    failed (``failures``: ``unusable`` are the required values quarantined for failing).
-
-    One scan of the snapshot. A value with a standard form was present, so the costly
-    test for a blank raw value runs only on the others.
-    """
-    snap = f"read_parquet({lit(str(out))})"
-    measures = _measures(mapping)
-    labels: list[tuple[str, str]] = []
-    counts: list[str] = []
-    for name, (read, std) in measures.items():
-        labels += [(name, PRESENT), (name, STANDARD), (name, FAILED)]
-        raw = ident(read) + "::VARCHAR"
-        counts += [
-            f"count_if(CASE WHEN {ident(std)} IS NOT NULL THEN true WHEN {raw} IS NULL "
-            f"THEN false ELSE {blank_to_null(raw)} IS NOT NULL END)",
-            f"count({ident(std)})",
-            f"count_if({failed_condition(read, std, issue_column(name))})",
-        ]
-    issues = [
-        ("full_name" if name == "name" else name, column)
-        for name, column in ISSUE_COLUMNS.items()
-        if ("full_name" if name == "name" else name) in measures
-    ]
-    counts += [f"histogram({ident(column)})" for _, column in issues]
-    found = conn.execute(f"SELECT {', '.join(counts)} FROM {snap}").fetchall()[0]
-    # count_if of no rows is NULL.
-    stats = [(f, i, int(n or 0)) for (f, i), n in zip(labels, found, strict=False)]
-    for (name, _), histogram in zip(issues, found[len(labels) :], strict=True):
-        stats += [(name, str(issue), int(n)) for issue, n in sorted((histogram or {}).items())]
-    by_column = {c: n for n, spec in mapping.fields.items() for c in spec.columns}
-    per_field: dict[str, int] = {}
-    for q in rejected:
-        name = by_column.get(q.column or "", "(row)")
-        per_field[name] = per_field.get(name, 0) + 1
-    stats += [(name, QUARANTINED, n) for name, n in sorted(per_field.items())]
-    return _with_unusable(stats, unusable)
-
-
-def _with_unusable(
-    stats: list[tuple[str, str, int]], unusable: list[tuple[str, Quarantined]]
-) -> list[tuple[str, str, int]]:
-    """Add the values quarantined for failing to the failures, and count every value."""
-    lost: dict[str, int] = {}
-    for name, _ in unusable:
-        lost[name] = lost.get(name, 0) + 1
-    out: list[tuple[str, str, int]] = []
-    for name, issue, n in stats:
-        if issue == FAILED:
-            n += lost.get(name, 0)
-        out.append((name, issue, n))
-        if issue == PRESENT:
-            out.append((name, VALUES, n + lost.get(name, 0)))
-    return out
-
-
-def _field_reports(stats: list[tuple[str, str, int]]) -> list[FieldReport]:
-    by_field: dict[str, dict[str, int]] = {}
-    for name, issue, n in stats:
-        by_field.setdefault(name, {})[issue] = n
-    order = {f: i for i, f in enumerate((*REPORTED_FIELDS, "(row)"))}
-    reports = []
-    for name in sorted(by_field, key=lambda f: order.get(f, len(order))):
-        counts = by_field[name]
-        issues = {k: v for k, v in counts.items() if not k.startswith("(")}
-        reports.append(FieldReport(
-            field=name, read=counts.get(PRESENT, 0), standardised=counts.get(STANDARD, 0),
-            quarantined=counts.get(QUARANTINED, 0), issues=issues,
-            failed=counts.get(FAILED, 0), values=counts.get(VALUES, 0),
-        ))  # fmt: skip
-    return reports
 
 
 def _publish(
