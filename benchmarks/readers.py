@@ -47,7 +47,9 @@ def typed_copies(csv: Path) -> tuple[Path, Path]:
     text = pa_csv.read_csv(
         csv,
         read_options=pa_csv.ReadOptions(encoding="cp1252"),
-        parse_options=pa_csv.ParseOptions(invalid_row_handler=lambda _row: "skip"),
+        parse_options=pa_csv.ParseOptions(
+            newlines_in_values=True, invalid_row_handler=lambda _row: "skip"
+        ),
         convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string())),
     )
     with duckdb.connect() as conn:

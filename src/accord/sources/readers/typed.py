@@ -1,10 +1,11 @@
-"""Typed columnar files (Parquet, Arrow IPC): batches streamed into DuckDB, typed values
+"""Typed columnar files (Parquet, Arrow IPC): rows streamed into DuckDB, typed values
 turned into the text the standardisers read, by SQL.
 
 A subclass says how to read the file's schema (its footer or first message, never a
-row) and how to stream its record batches, only the columns the mapping asks for. The
-batches go to DuckDB as one Arrow stream, each numbered as it passes (the row's position
-in the file, first row = 1), and a single query turns every typed value into text the
+row) and where DuckDB reads the rows from, only the columns the mapping asks for: its
+own reader where it has one (Parquet, on every thread), else the file's record batches
+as one Arrow stream, each numbered as it passes. Row numbers are the row's position in
+the file, first row = 1. A single query turns every typed value into text the
 way :func:`~accord.sources.cells.cell_text` does for Excel and SQL: dates as ISO dates,
 whole floats without ``.0`` (an NHS number stored as a double stays itself), midnight
 timestamps as dates, nested values as JSON, blank text as nothing. No row becomes a
@@ -62,13 +63,31 @@ class TypedReader(Reader):
     def _schema(self) -> pa.Schema:
         """The file's schema, read without reading a row."""
 
-    @abstractmethod
     def _batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
-        """The file's rows, in order, as batches of at most ``chunk_rows`` with ``columns``."""
+        """The file's rows, in order, as batches of at most ``chunk_rows`` with ``columns``
+        (for the default :meth:`_scan`)."""
+        raise NotImplementedError
 
     def _rows(self) -> int | None:
         """How many rows the file holds, when its metadata says so cheaply."""
         return None
+
+    def _scan(self, conn: duckdb.DuckDBPyConnection, columns: list[str], progress: Progress) -> str:
+        """SQL DuckDB reads the rows from: ``__row`` and ``columns``, in the file's order.
+
+        By default the batches of :meth:`_batches`, numbered as they pass, as an Arrow
+        stream registered on ``conn`` (until :meth:`_release`).
+        """
+        schema = self._schema()
+        fields = [_readable(schema.field(c)) for c in columns]
+        numbered = pa.schema([pa.field("__row", pa.int64()), *fields])
+        stream = pa.RecordBatchReader.from_batches(numbered, self._numbered(columns, progress))
+        conn.register(_STREAM, stream)
+        return _STREAM
+
+    def _release(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """Undo what :meth:`_scan` set up on ``conn`` (unregistering no stream is harmless)."""
+        conn.unregister(_STREAM)
 
     def columns(self) -> list[str]:
         names = list(self._schema().names)
@@ -81,24 +100,19 @@ class TypedReader(Reader):
         self, conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
         progress: Progress,
     ) -> Loaded:  # fmt: skip
-        schema = self._schema()
         wanted = list(columns)
-        fields = [_readable(schema.field(c)) for c in wanted]
-        numbered = pa.schema([pa.field("__row", pa.int64()), *fields])
-        stream = pa.RecordBatchReader.from_batches(numbered, self._numbered(wanted, progress))
-        conn.register(_STREAM, stream)
         try:
+            scan = self._scan(conn, wanted, progress)
             types = {
-                r[0]: str(r[1])
-                for r in conn.execute(f"DESCRIBE SELECT * FROM {_STREAM}").fetchall()
+                r[0]: str(r[1]) for r in conn.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
             }
-            conn.execute(_load_sql(wanted, types))
+            conn.execute(_load_sql(wanted, types, scan))
         except (duckdb.Error, pa.ArrowException, OSError) as exc:
             raise SourceUnreadable(
                 f"{self.source}: not a readable {self.label} file: {_first_line(exc)}"
             ) from exc
         finally:
-            conn.unregister(_STREAM)
+            self._release(conn)
         cols = ", ".join(ident(c) for c in wanted)
         conn.execute(
             f"CREATE VIEW {ident(table)} AS SELECT __row, {cols} FROM {_TABLE} WHERE __why IS NULL"
@@ -176,8 +190,8 @@ def _why(column: str, kind: str) -> str | None:
     return f"CASE {' '.join(arms)} END"
 
 
-def _load_sql(columns: list[str], types: dict[str, str]) -> str:
-    """One scan of the stream into :data:`_TABLE`: text, and why a row cannot be used."""
+def _load_sql(columns: list[str], types: dict[str, str], scan: str) -> str:
+    """One scan of ``scan`` into :data:`_TABLE`: text, and why a row cannot be used."""
     texts = [f"{_text(c, types[c])} AS {ident(c)}" for c in columns]
     whys = [(c, w) for c in columns if (w := _why(c, types[c])) is not None]
     why = f"coalesce({', '.join(w for _, w in whys)})" if whys else "NULL::VARCHAR"
@@ -189,7 +203,7 @@ def _load_sql(columns: list[str], types: dict[str, str]) -> str:
     return (
         f"CREATE TABLE {_TABLE} AS SELECT *, CASE WHEN __why IS NOT NULL THEN "
         f"to_json({shown})::VARCHAR END AS __raw FROM (SELECT __row, {', '.join(texts)}, "
-        f"{why} AS __why, {blame} AS __column FROM {_STREAM})"
+        f"{why} AS __why, {blame} AS __column FROM {scan})"
     )
 
 
