@@ -25,6 +25,9 @@ def test_the_report_holds_charts_estimates_and_pairs_to_review(
     assert result.report == report
     summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
     assert summary["pairs_over_threshold"] >= result.pairs
+    # One figure for the pairs scored, in the run's report and the linking party's.
+    assert summary["pairs_scored"] == result.scored == result.to_json()["pairs_scored"]
+    assert f"<td>{result.scored}</td>" in (report / "index.html").read_text(encoding="utf-8")
     # The model's own estimates (calibrated probabilities) agree with the truth.
     with result.out.open(encoding="utf-8", newline="") as fh:
         found = {(r["left_id"], r["right_id"]) for r in csv.DictReader(fh)}

@@ -6,7 +6,9 @@ import csv
 import shutil
 from pathlib import Path
 
-from accord.linkage import link
+import duckdb
+
+from accord.linkage import LinkOptions, link
 from accord.linkage.twins import same_person
 from tests.audit.support import nhs_number
 from tests.linkage.conftest import AS_OF, Population
@@ -64,3 +66,59 @@ def test_a_twin_is_not_linked_in_place_of_the_other(population: Population, tmp_
     assert len(twins) == len(TWIN_NAMES)
     assert not set(twins.items()) & pairs
     assert len(pairs) > 0.9 * (len(population.true_pairs) - len(twins))
+
+
+def _other_valid_numbers(population: Population, tmp: Path, count: int) -> dict[str, str]:
+    """Copy the extracts, giving ``count`` GP records that have their person's hospital
+    record another valid NHS number (a twin's, say, recorded under the same name): the
+    pair then agrees on everything but the number. Returns GP id to hospital id."""
+    folder = population.folder
+    for name in ("hospital.xlsx", "gp.mapping.yaml", "hospital.mapping.yaml"):
+        shutil.copy(folder / name, tmp / name)
+    with duckdb.connect() as conn:
+        valid = {r for (r,) in conn.execute(
+            "SELECT record_id FROM read_parquet(?) WHERE nhs_number IS NOT NULL "
+            "AND nhs_number_issue IS NULL", [str(population.hospital.path)],
+        ).fetchall()}  # fmt: skip
+    # Only where the hospital holds a valid number too: else there is nothing to differ.
+    hospital_of = {g: h for g, h in population.true_pairs if h in valid}
+    with (folder / "gp.csv").open(encoding="cp1252", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    numbers = (n for n in (nhs_number(800_000_000 + i) for i in range(100)) if n)
+    changed: dict[str, str] = {}
+    for row in rows:
+        if len(changed) < count and row["PatientID"] in hospital_of and row["NHSNumber"]:
+            row["NHSNumber"] = next(numbers)
+            changed[row["PatientID"]] = hospital_of[row["PatientID"]]
+    with (tmp / "gp.csv").open("w", encoding="cp1252", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return changed
+
+
+def _linked(tmp: Path, options: LinkOptions | None = None) -> tuple[set[tuple[str, str]], int]:
+    out = tmp / "pairs.csv"
+    report = link(str(tmp / "gp.csv"), str(tmp / "hospital.xlsx"), tmp / "gp.mapping.yaml",
+                  tmp / "hospital.mapping.yaml", out, options=options, as_of=AS_OF)  # fmt: skip
+    with out.open(encoding="utf-8", newline="") as fh:
+        return {(r["left_id"], r["right_id"]) for r in csv.DictReader(fh)}, report.kept_apart
+
+
+def test_link_never_pairs_two_different_valid_nhs_numbers(
+    population: Population, tmp_path: Path
+) -> None:
+    changed = set(_other_valid_numbers(population, tmp_path, 20).items())
+
+    pairs, kept_apart = _linked(tmp_path)
+
+    assert not changed & pairs
+    assert len(pairs) > 0.9 * (len(population.true_pairs) - len(changed))
+    # The model weighs a different number heavily on its own; the rule takes the pairs
+    # that everything else still carried over the threshold.
+    assert kept_apart >= 1
+
+    # Unless the sources reuse numbers: then the rest of the record decides.
+    reused, none_apart = _linked(tmp_path, LinkOptions(nhs_numbers_reused=True))
+    assert changed & reused
+    assert none_apart == 0

@@ -192,8 +192,13 @@ def test_field_statistics_count_exactly(workspace: Workspace, tmp_path: Path) ->
     assert ("record_id", "(quarantined)", 1) in stored
     assert report.to_json()["fields"]["sex"] == {  # type: ignore[index]
         "read": 4, "standardised": 3, "flagged": 1, "quarantined": 0,
-        "issues": {"unknown_code": 1},
+        "failed": 1, "failure_rate": 0.25, "issues": {"unknown_code": 1},
     }  # fmt: skip
+    # A value fails when it has no standard form or an issue that says it is wrong.
+    failed = {f.field: (f.failed, f.values) for f in report.fields}
+    assert failed["date_of_birth"] == (1, 3)
+    assert failed["postcode"] == (0, 2)
+    assert ("sex", "(failed)", 1) in stored
 
 
 def test_a_header_only_file_gives_an_empty_snapshot(workspace: Workspace, tmp_path: Path) -> None:

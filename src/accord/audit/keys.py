@@ -1,7 +1,7 @@
 """What the log needs from the node's keys: its signing key and the person pseudonym key.
 
 Checkpoints are signed with the node's Ed25519 identity (``keys/node.key``), under the
-key name that is also the log's origin. The citizen index keys people by an HMAC of
+key name that is also the log's origin (:func:`origin`). The citizen index keys people by an HMAC of
 their NHS number under a key derived (label ``accord-audit/person``) from the node's
 privacy secret: stable on this node, meaningless anywhere else, never a name.
 """
@@ -24,7 +24,14 @@ PERSON_LABEL = b"accord-audit/person"
 
 
 def origin(ws: Workspace) -> str:
-    """The log's origin line and key name: ``accord/<node name>/audit``."""
+    """The log's origin line and key name: the ``log_origin`` setting, made unique at init.
+
+    A workspace made before the setting existed keeps the origin its checkpoints were
+    signed under, ``accord/<node name>/audit`` (every signed note holds its origin, so a
+    new one would leave the old checkpoints unverifiable).
+    """
+    if ws.settings.log_origin:
+        return ws.settings.log_origin
     node = re.sub(r"[\s+]+", "-", ws.settings.node_name.strip()) or "node"
     return f"accord/{node}/audit"
 

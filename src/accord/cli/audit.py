@@ -91,10 +91,17 @@ def checkpoint(
 
 @audit_app.command("key")
 @handle_errors
-def key(workspace: WorkspaceOption = Path()) -> None:
-    """Print the node's verifier key for its checkpoints (name+id+key, as C2SP notes use)."""
+def key(workspace: WorkspaceOption = Path(), json_output: JsonOption = False) -> None:
+    """Print the node's verifier key for its checkpoints (name+id+key, as C2SP notes use);
+    the name is the log's origin, which the checkpoints carry too."""
     with workspace_at(workspace) as ws:
-        typer.echo(audit.node_verifier_key(ws))
+        verifier = audit.node_verifier_key(ws)
+    origin, _ = audit.parse_verifier_key(verifier)
+    if json_output:
+        emit_json({"origin": origin, "verifier_key": verifier})
+        return
+    err.print(f"origin: {origin}", markup=False, highlight=False)
+    typer.echo(verifier)
 
 
 @audit_app.command("export")

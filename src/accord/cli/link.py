@@ -12,6 +12,7 @@ from accord.cli.common import (
     JsonOption,
     as_of_date,
     emit_json,
+    err,
     handle_errors,
     one_of,
     out,
@@ -22,6 +23,14 @@ from accord.linkage import dedupe as dedupe_source
 from accord.linkage import link as link_sources
 from accord.store import check_output
 
+ReusedOption = Annotated[
+    bool,
+    typer.Option(
+        "--nhs-numbers-reused",
+        help="The sources give one valid NHS number to several people: let records whose "
+        "valid NHS numbers differ be linked (by default they never are).",
+    ),
+]
 EngineOption = Annotated[
     str,
     typer.Option(
@@ -69,6 +78,7 @@ def link(
         bool, typer.Option("--many-to-many", help="Let a record link to several others.")
     ] = False,
     engine: EngineOption = "duckdb",
+    nhs_numbers_reused: ReusedOption = False,
     labels: Annotated[
         Path | None,
         typer.Option(
@@ -117,7 +127,8 @@ def link(
     if mode is Mode.PLAINTEXT and secret_file is not None:
         raise typer.BadParameter("--secret-file applies to --mode private only")
     secret = read_secret(secret_file) if secret_file else None
-    options = LinkOptions(threshold=threshold, one_to_one=not many_to_many, report=report_dir)
+    options = LinkOptions(threshold=threshold, one_to_one=not many_to_many, report=report_dir,
+                          nhs_numbers_reused=nhs_numbers_reused)  # fmt: skip
     with progress_bar(quiet=json_output) as update:
         report = link_sources(left, right, lmap, rmap, out_file, mode=mode, secret=secret,
                               options=options, as_of=as_of_date(as_of), ids=ids,
@@ -131,9 +142,15 @@ def link(
 def render(report: LinkReport) -> None:
     for name, side in (("left", report.left), ("right", report.right)):
         out.print(f"{name}: {side.source}: {side.rows:,} records "
-                  f"({side.quarantined_rows:,} quarantined)")  # fmt: skip
-    out.print(f"{report.mode.value} mode: {report.candidates:,} candidate pairs scored, "
-              f"{report.pairs:,} linked -> {report.out} ({report.seconds:.1f} s)")  # fmt: skip
+                  f"({side.quarantined_rows:,} quarantined)", markup=False)  # fmt: skip
+        for note in side.notes:
+            err.print(f"note: {note}", markup=False, highlight=False)
+    out.print(f"{report.mode.value} mode: {report.scored:,} pairs scored, "
+              f"{report.pairs:,} linked -> {report.out} ({report.seconds:.1f} s)",
+              markup=False)  # fmt: skip
+    if report.kept_apart:
+        out.print(f"{report.kept_apart:,} pairs over the threshold kept apart: different "
+                  "valid NHS numbers")  # fmt: skip
     if report.labels:
         out.print(f"labels: {report.labels:,} labelled pairs scored; threshold "
                   f"{report.threshold:g}")  # fmt: skip
@@ -169,6 +186,7 @@ def dedupe(
     ] = None,
     engine: EngineOption = "duckdb",
     force: ForceOption = False,
+    nhs_numbers_reused: ReusedOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Group the records of SOURCE that are the same person; write one cluster id each."""
@@ -178,13 +196,21 @@ def dedupe(
     secret = read_secret(secret_file) if secret_file else None
     with progress_bar(quiet=json_output) as update:
         report = dedupe_source(source, mapping, out_file, mode=mode, secret=secret,
-                               options=LinkOptions(threshold=threshold), as_of=as_of_date(as_of),
+                               options=LinkOptions(threshold=threshold,
+                                                   nhs_numbers_reused=nhs_numbers_reused),
+                               as_of=as_of_date(as_of),
                                engine=engine, progress=update)  # fmt: skip
     if json_output:
         emit_json(report.to_json())
         return
     s = report.source
-    out.print(f"{s.source}: {s.rows:,} records ({s.quarantined_rows:,} quarantined)")
-    out.print(f"{report.mode.value} mode: {report.clusters:,} people, "
-              f"{s.rows - report.clusters:,} duplicate records -> {report.out} "
-              f"({report.seconds:.1f} s)")  # fmt: skip
+    for note in s.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
+    out.print(f"{s.source}: {s.rows:,} records ({s.quarantined_rows:,} quarantined)",
+              markup=False)  # fmt: skip
+    out.print(f"{report.mode.value} mode: {report.scored:,} pairs scored, {report.clusters:,} "
+              f"people, {s.rows - report.clusters:,} duplicate records -> {report.out} "
+              f"({report.seconds:.1f} s)", markup=False)  # fmt: skip
+    if report.kept_apart:
+        out.print(f"{report.kept_apart:,} joins refused: they would have put different valid "
+                  "NHS numbers in one person")  # fmt: skip

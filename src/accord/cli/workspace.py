@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import JsonOption, emit_json, handle_errors, out
-from accord.store import InvalidName, check_name, init_workspace, is_name, mask_url
+from accord.store import InvalidName, check_name, init_workspace, is_name, mask_url, new_log_origin
 
 
 @handle_errors
@@ -21,6 +21,13 @@ def init(
         str | None,
         typer.Option(help="SQLAlchemy URL of the SQL store (default: SQLite in the workspace)."),
     ] = None,
+    federation: Annotated[
+        str | None,
+        typer.Option(
+            help="The federation's domain, e.g. accord.example.nhs.uk: the audit log's origin "
+            "becomes DOMAIN/NODE-NAME/audit (default: a unique accord.invalid/... origin)."
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Create a node workspace: settings, SQL store, data directories and node keys.
@@ -32,11 +39,13 @@ def init(
             f"the folder's name {name[:40]!r} is not a valid node name; pass --node-name "
             "(lower-case letters a-z, digits, '.', '_' or '-')"
         )
-    ws = init_workspace(directory, check_name(name, "--node-name"), store_url)
+    origin = new_log_origin(check_name(name, "--node-name"), federation)
+    ws = init_workspace(directory, name, store_url, log_origin=origin)
     if json_output:
         emit_json({"workspace": str(ws.root), "node_name": ws.settings.node_name,
-                   "store": mask_url(ws.store_url)})  # fmt: skip
+                   "store": mask_url(ws.store_url), "log_origin": origin})  # fmt: skip
         return
     out.print(f"Created workspace [bold]{ws.root}[/] for node [bold]{ws.settings.node_name}[/]")
     out.print(f"  store: {mask_url(ws.store_url)}")
+    out.print(f"  audit log origin: {origin}", markup=False)
     out.print(f"  node key: {ws.root / 'keys' / 'node.key'} (owner-only, mode 600)")

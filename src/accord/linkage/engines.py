@@ -104,6 +104,10 @@ class Engine(ABC):
     def collect(self, scored: Any) -> str:
         """The scored pairs as a table on :attr:`conn`; its name."""
 
+    @abstractmethod
+    def count(self, frame: Any) -> int:
+        """The rows of a table Splink made (a ``SplinkDataFrame``), where it is."""
+
     def release(self) -> None:
         """Drop the tables Splink made for one model, once its pairs are collected."""
         if self._db is not None:
@@ -157,6 +161,11 @@ class DuckDBEngine(Engine):
 
     def collect(self, scored: Any) -> str:
         return str(scored.physical_name)
+
+    def count(self, frame: Any) -> int:
+        return int(
+            self.conn.execute(f"SELECT count(*) FROM {frame.physical_name}").fetchall()[0][0]
+        )
 
 
 class SparkEngine(Engine):
@@ -233,6 +242,9 @@ class SparkEngine(Engine):
         self.conn.execute("CREATE OR REPLACE TEMP TABLE _scored AS SELECT * FROM _spark_scored")
         self.conn.unregister("_spark_scored")
         return "_scored"
+
+    def count(self, frame: Any) -> int:
+        return int(frame.as_spark_dataframe().count())
 
     def close(self) -> None:
         self.spark.stop()

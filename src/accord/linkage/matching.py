@@ -24,7 +24,7 @@ from splink import Linker, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.exceptions import EMTrainingException
 
-from accord.linkage import calibrate, labels, model, recall, twins
+from accord.linkage import calibrate, constraints, labels, model, recall, twins
 from accord.linkage.engines import DuckDBEngine, Engine
 from accord.linkage.errors import BadEncoding, NothingToCompare
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched
@@ -47,8 +47,9 @@ agrees) past that. At a million people, blocking on date of birth alone gives so
 
 _PREDICTED = 0.01
 """Pairs kept from prediction: down to this match probability, before the prior's step."""
-_SCORED = 0.5
-"""Pairs counted as candidates: at least this match probability."""
+_KEPT = 0.5
+"""Pairs kept from a dedupe's prediction: at least this match probability (the
+threshold, if lower, wins)."""
 
 
 def match(
@@ -71,8 +72,8 @@ def match(
         )
     features = set(left.features) & set(right.features)
     # Scored down to a low probability: the prior's step (``_prior_shift``) may raise it.
-    linker, scored = _scored(engine, {"left": left, "right": right}, features, "link_only",
-                             options, _PREDICTED)  # fmt: skip
+    linker, scored, scored_pairs = _scored(engine, {"left": left, "right": right}, features,
+                                           "link_only", options, _PREDICTED)  # fmt: skip
     table = engine.collect(scored)
     prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
     shift = _prior_shift(conn, table, prior, left.rows * right.rows)
@@ -82,6 +83,10 @@ def match(
         f"1 / (1 + pow(2, -{weight})) AS match_probability) FROM {table}"
     )
     table = twins.household_check(conn, "_shifted", left, right)
+    kept_apart = 0
+    if not options.nhs_numbers_reused:
+        table, kept_apart = constraints.drop_conflicts(conn, table, left, right,
+                                                       options.threshold)  # fmt: skip
     if options.one_to_one:
         table = _one_match_each(conn, table, left.rows, right.rows)
     threshold, scored_labels = options.threshold, 0
@@ -91,10 +96,7 @@ def match(
         threshold, scored_labels = tuned.threshold, tuned.scored_labels
     if options.report is not None:
         write_report(conn, linker, scored, table, replace(options, threshold=threshold),
-                     options.report)  # fmt: skip
-    candidates = conn.execute(
-        f"SELECT count(*) FROM {table} WHERE match_probability >= {_SCORED}"
-    ).fetchall()[0][0]
+                     options.report, scored_pairs, kept_apart)  # fmt: skip
     decided = labels.decided_sql(table, threshold, options.labels)
     if options.one_to_one:
         decided = _one_to_one(conn, decided)
@@ -113,7 +115,8 @@ def match(
         amend_summary(options.report, labels_scored=scored_labels,
                       estimated_blocking_recall=caught_json.get("estimate"),
                       blocking_rules_recall=caught_json.get("rules"))  # fmt: skip
-    return Matched(out, int(pairs), int(candidates), ids, threshold, scored_labels, caught)
+    return Matched(out, int(pairs), scored_pairs, ids, threshold, scored_labels, caught,
+                   kept_apart)  # fmt: skip
 
 
 def _prior_shift(conn: duckdb.DuckDBPyConnection, table: str, prior: float, pairs: int) -> float:
@@ -234,46 +237,33 @@ def cluster(
 ) -> Clustered:
     """Group the references of one source that are the same person (dedupe).
 
-    Clusters join every pair at or above the threshold (connected components), after the
-    twins check; each cluster is named by its smallest reference.
+    Clusters join the pairs at or above the threshold, after the twins check, best first
+    (connected components), except where a join would put two different valid NHS
+    numbers in one cluster (``constraints``); each cluster is named by its smallest
+    reference.
     """
     options = options or LinkOptions()
     engine = engine or DuckDBEngine(conn, out.parent)
-    _linker, scored = _scored(engine, {"source": encoded}, set(encoded.features),
-                              "dedupe_only", options)  # fmt: skip
+    _linker, scored, scored_pairs = _scored(engine, {"source": encoded}, set(encoded.features),
+                                            "dedupe_only", options)  # fmt: skip
     table = twins.household_check(conn, engine.collect(scored), encoded, encoded)
     joined = conn.execute(
-        f"SELECT ref_l, ref_r FROM {table} WHERE match_probability >= {options.threshold!r}"
+        f"SELECT ref_l, ref_r FROM {table} WHERE match_probability >= {options.threshold!r} "
+        "ORDER BY match_probability DESC, ref_l, ref_r"
     ).fetchall()
     engine.release()
     refs = [r for (r,) in conn.execute(
         f"SELECT ref FROM read_parquet({lit(str(encoded.path))}) ORDER BY ref"
     ).fetchall()]  # fmt: skip
-    named = _components(refs, joined)
+    numbers = {} if options.nhs_numbers_reused else constraints.labels(conn, encoded)
+    named, kept_apart = constraints.components(refs, joined, numbers)
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _clusters AS "
         "SELECT unnest($r) AS ref, unnest($c) AS cluster_ref",
         {"r": refs, "c": [named[r] for r in refs]},
     )
     conn.execute(f"COPY (SELECT * FROM _clusters ORDER BY ref) TO {lit(str(out))} (FORMAT parquet)")
-    return Clustered(out, len(refs), len(set(named.values())))
-
-
-def _components(refs: list[str], pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Each reference's connected component, named by its smallest reference."""
-    parent = {r: r for r in refs}
-
-    def root(r: str) -> str:
-        while parent[r] != r:
-            parent[r] = parent[parent[r]]
-            r = parent[r]
-        return r
-
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {r: root(r) for r in refs}
+    return Clustered(out, len(refs), len(set(named.values())), scored_pairs, kept_apart)
 
 
 def _scored(
@@ -282,9 +272,13 @@ def _scored(
     features: set[str],
     link_type: model.LinkType,
     options: LinkOptions,
-    floor: float = _SCORED,
-) -> tuple[Linker, Any]:
-    """Load the encodings, train the model without labels, score the candidate pairs."""
+    floor: float = _KEPT,
+) -> tuple[Linker, Any, int]:
+    """Load the encodings, train the model without labels, score the candidate pairs.
+
+    Returns the model, the scored pairs at or over ``floor`` (or the threshold) and how
+    many pairs were scored in all: the one count of pairs scored that every report gives.
+    """
     if not features - {"sex"}:
         raise NothingToCompare("no identifying field to compare on both sides")
     _db, frames = engine.load(sides, features)
@@ -334,8 +328,12 @@ def _scored(
             calibrate.strangers_term_frequencies(
                 linker, {f: sum(c) for f, c in counts.items()}, left.rows * right.rows
             )
+    # The candidate pairs first, to count them: predict scores this same table.
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    scored_pairs = engine.count(blocked)
     scored = linker.inference.predict(threshold_match_probability=min(floor, options.threshold))
-    return linker, scored
+    blocked.drop_table_from_database_and_remove_from_cache()
+    return linker, scored, scored_pairs
 
 
 def _pair_sides(sides: dict[str, Encoded]) -> list[Encoded]:

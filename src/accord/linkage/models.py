@@ -36,6 +36,9 @@ class LinkOptions:
     labels: Path | None = None
     """Clerical labels by reference (``labels.to_refs``): they move the threshold and
     are decided as labelled."""
+    nhs_numbers_reused: bool = False
+    """The sources give one valid NHS number to several people: two records whose valid
+    numbers differ may then be one person (``constraints``)."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,9 @@ class Matched:
     path: Path
     """Parquet: ``left_ref, right_ref, match_probability, match_weight``."""
     pairs: int
-    candidates: int
-    """Pairs scored (after blocking), of which ``pairs`` were decided to match."""
+    scored: int
+    """Pairs scored: every candidate pair the blocking rules brought together, each given
+    a probability by the model, of which ``pairs`` were decided to match."""
     ids: Path | None = None
     """With ``LinkOptions.linkage_ids``, Parquet: ``side, ref, linkage_id`` for every
     reference of both sides: a pair shares one id; a record keeps its earlier id wherever
@@ -115,6 +119,8 @@ class Matched:
     labels: int = 0
     """Labelled pairs the model scored, of those given (``LinkOptions.labels``)."""
     blocking_recall: BlockingRecall | None = None
+    kept_apart: int = 0
+    """Pairs at or over the threshold dropped because their valid NHS numbers differ."""
 
 
 @dataclass(frozen=True)
@@ -125,3 +131,7 @@ class Clustered:
     """Parquet: ``ref, cluster_ref`` (the smallest reference of the cluster)."""
     records: int
     clusters: int
+    scored: int = 0
+    """Pairs scored, as for ``Matched.scored``."""
+    kept_apart: int = 0
+    """Joins refused because they would put two different valid NHS numbers in a cluster."""

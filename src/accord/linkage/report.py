@@ -33,10 +33,14 @@ def write_report(
     table: str,
     options: LinkOptions,
     out: Path,
+    scored_pairs: int,
+    kept_apart: int = 0,
 ) -> dict[str, Any]:
     """Write the charts, ``summary.json`` and ``review.parquet`` into ``out``.
 
-    ``scored`` is Splink's table of scored pairs; ``table``, the same on ``conn``.
+    ``scored`` is Splink's table of the scored pairs it kept; ``table``, the same on
+    ``conn``; ``scored_pairs``, every pair scored (``Matched.scored``); ``kept_apart``,
+    the pairs over the threshold that different valid NHS numbers kept apart.
     """
     out.mkdir(parents=True, exist_ok=True)
     charts = {
@@ -62,15 +66,16 @@ def write_report(
         "(FORMAT parquet)"
     )
     threshold = float(options.threshold)
-    (scored_pairs, decided, expected, total), *_ = conn.execute(
-        f"SELECT count(*), count_if(match_probability >= {threshold}), "
+    (decided, expected, total), *_ = conn.execute(
+        f"SELECT count_if(match_probability >= {threshold}), "
         f"coalesce(sum(match_probability) FILTER (match_probability >= {threshold}), 0), "
         f"coalesce(sum(match_probability) FILTER (match_probability >= 0.5), 0) FROM {table}"
     ).fetchall()
     summary = {
         "threshold": threshold,
-        "pairs_scored": int(scored_pairs),
+        "pairs_scored": scored_pairs,
         "pairs_over_threshold": int(decided),
+        "pairs_kept_apart_by_nhs_number": kept_apart,
         "estimated_precision": round(expected / decided, 4) if decided else None,
         "estimated_recall": round(expected / total, 4) if total else None,
         "charts": sorted(charts),
@@ -109,6 +114,8 @@ def write_index(out: Path, mode: Mode) -> None:
         for key, label in (
             ("pairs_scored", "Pairs scored"),
             ("pairs_over_threshold", "Pairs at or over the threshold (before one-to-one)"),
+            ("pairs_kept_apart_by_nhs_number",
+             "Pairs over the threshold kept apart: different valid NHS numbers"),
             ("threshold", "Threshold (match probability)"),
             ("estimated_precision", "Estimated precision (model)"),
             ("estimated_recall", "Estimated recall (model)"),

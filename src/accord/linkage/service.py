@@ -47,7 +47,8 @@ class LinkReport:
     mode: Mode
     left: Standardised
     right: Standardised
-    candidates: int
+    scored: int
+    """Pairs scored (``Matched.scored``): the figure the report gives too."""
     pairs: int
     out: Path
     seconds: float
@@ -56,16 +57,19 @@ class LinkReport:
     labels: int = 0
     """Labelled pairs the model scored (they moved the threshold if there were enough)."""
     blocking_recall: BlockingRecall | None = None
+    kept_apart: int = 0
+    """Pairs over the threshold dropped: different valid NHS numbers (``constraints``)."""
 
     def to_json(self) -> dict[str, object]:
         def side(s: Standardised) -> dict[str, object]:
             return {"source": s.source, "rows_read": s.read_rows, "records": s.rows,
-                    "quarantined": s.quarantined_rows}  # fmt: skip
+                    "quarantined": s.quarantined_rows, "notes": list(s.notes)}  # fmt: skip
 
         caught = self.blocking_recall
         return {
             "mode": self.mode.value, "left": side(self.left), "right": side(self.right),
-            "candidate_pairs": self.candidates, "pairs": self.pairs, "out": str(self.out),
+            "pairs_scored": self.scored, "pairs": self.pairs, "out": str(self.out),
+            "pairs_kept_apart_by_nhs_number": self.kept_apart,
             "threshold": self.threshold, "labels_scored": self.labels,
             "blocking_recall": caught.to_json() if caught else None,
             "report": str(self.report / "index.html") if self.report else None,
@@ -216,9 +220,9 @@ def link(
         _deliver(deliveries)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return LinkReport(mode, left_done, right_done, matched.candidates, matched.pairs, out,
+    return LinkReport(mode, left_done, right_done, matched.scored, matched.pairs, out,
                       time.perf_counter() - started, report_dir, matched.threshold,
-                      matched.labels, matched.blocking_recall)  # fmt: skip
+                      matched.labels, matched.blocking_recall, matched.kept_apart)  # fmt: skip
 
 
 def _check_outputs(out: Path, *folders: Path | None) -> None:
@@ -248,6 +252,10 @@ class DedupeReport:
     clusters: int
     out: Path
     seconds: float
+    scored: int = 0
+    """Pairs scored, as in ``LinkReport``."""
+    kept_apart: int = 0
+    """Joins refused: they would have put two different valid NHS numbers in a cluster."""
 
     def to_json(self) -> dict[str, object]:
         s = self.source
@@ -255,6 +263,8 @@ class DedupeReport:
             "mode": self.mode.value, "source": s.source, "rows_read": s.read_rows,
             "records": s.rows, "quarantined": s.quarantined_rows, "clusters": self.clusters,
             "duplicates": s.rows - self.clusters, "out": str(self.out),
+            "pairs_scored": self.scored, "joins_kept_apart_by_nhs_number": self.kept_apart,
+            "notes": list(s.notes),
             "seconds": round(self.seconds, 3),
         }  # fmt: skip
 
@@ -293,4 +303,5 @@ def dedupe(
         _deliver({work / "clusters.csv": out})
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return DedupeReport(mode, done, clustered.clusters, out, time.perf_counter() - started)
+    return DedupeReport(mode, done, clustered.clusters, out, time.perf_counter() - started,
+                        clustered.scored, clustered.kept_apart)  # fmt: skip

@@ -10,6 +10,7 @@ Readers live in ``readers/``, one module per format.
 """
 
 from accord.sources.errors import (
+    FieldsMostlyFailed,
     MappingError,
     SourceError,
     SourceUnreadable,
@@ -18,7 +19,6 @@ from accord.sources.errors import (
 )
 from accord.sources.export import export_snapshot
 from accord.sources.ingest import (
-    FieldReport,
     IngestProgress,
     IngestReport,
     Standardised,
@@ -38,10 +38,12 @@ from accord.sources.repository import (
     snapshot_history,
     statistics,
 )
+from accord.sources.statistics import FieldReport
 
 __all__ = [
     "FieldReport",
     "FieldSpec",
+    "FieldsMostlyFailed",
     "IngestProgress",
     "IngestReport",
     "Loaded",

@@ -19,3 +19,8 @@ class SourceUnreadable(SourceError):
 
 class UnknownDataset(SourceError):
     """No dataset of that name has been ingested in this workspace."""
+
+
+class FieldsMostlyFailed(SourceError):
+    """Most of a field's values fail standardisation (a wrong mapping, most often): the
+    ingest was refused before anything was stored."""

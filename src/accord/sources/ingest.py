@@ -6,7 +6,8 @@ workspace's limit, spilling to scratch beyond it); quarantine rows that cannot b
 or lack a required field; run the people standardisation query straight into a Parquet
 file; name the file by its SHA-256; and only then record the snapshot, its quarantine and
 its statistics in one SQL transaction. Any failure before that commit leaves no file and
-no row behind.
+no row behind. Per-field statistics are counted in ``statistics``; a field whose values
+mostly fail standardisation (``failures``) stops the ingest before anything is published.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import date
 from pathlib import Path
 
@@ -37,36 +37,17 @@ from accord.people import (
     prepare,
 )
 from accord.sources.errors import MappingError, SourceError
+from accord.sources.failures import check_accepted, check_failures, unusable_reason
 from accord.sources.mapping import check_columns, load_mapping
 from accord.sources.models import Mapping
 from accord.sources.readers.base import Quarantined, clip
 from accord.sources.registry import reader_for
 from accord.sources.repository import NewSnapshot, SnapshotInfo, path_in_use, save_snapshot
+from accord.sources.statistics import FieldReport, field_reports, measures_of, statistics_of
 from accord.store import Workspace, check_name, duckdb_connect, publish
 
 IngestProgress = Callable[[str, int, int | None], None]
 """Called with (phase, done, total or None) as an ingest advances."""
-
-PRESENT, STANDARD, QUARANTINED = "(present)", "(standard)", "(quarantined)"
-REPORTED_FIELDS = (
-    "record_id", "full_name", "given_name", "middle_names", "family_name", "date_of_birth",
-    "sex", "nhs_number", "ni_number", "postcode", "address", "phone", "email",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FieldReport:
-    """How one canonical field fared in an ingest."""
-
-    field: str
-    read: int
-    standardised: int
-    quarantined: int
-    issues: dict[str, int] = dataclass_field(default_factory=dict)
-
-    @property
-    def flagged(self) -> int:
-        return sum(self.issues.values())
 
 
 @dataclass(frozen=True)
@@ -76,17 +57,21 @@ class IngestReport:
     snapshot: SnapshotInfo
     fields: list[FieldReport]
     seconds: float
+    notes: tuple[str, ...] = ()
+    """What a person should know about how the source was read (a misnamed file)."""
 
     def to_json(self) -> dict[str, object]:
         s = self.snapshot
         return {
             "dataset": s.dataset, "version": s.version, "snapshot": s.content_hash,
             "path": s.path, "source": s.source, "source_kind": s.source_kind,
+            "notes": list(self.notes),
             "rows_read": s.read_rows, "rows": s.rows, "quarantined": s.quarantined_rows,
             "as_of": s.as_of.isoformat(), "seconds": round(self.seconds, 3),
             "fields": {
                 f.field: {"read": f.read, "standardised": f.standardised,
                           "flagged": f.flagged, "quarantined": f.quarantined,
+                          "failed": f.failed, "failure_rate": round(f.failure_rate, 4),
                           "issues": f.issues}
                 for f in self.fields
             },
@@ -110,6 +95,8 @@ class Standardised:
     source_kind: str
     mapping: Mapping
     as_of: date
+    notes: tuple[str, ...] = ()
+    """The reader's notes (a file whose content contradicts its name)."""
 
     @property
     def quarantined_rows(self) -> int:
@@ -117,7 +104,7 @@ class Standardised:
 
     @property
     def fields(self) -> list[FieldReport]:
-        return _field_reports(self.stats)
+        return field_reports(self.stats)
 
 
 def standardise(
@@ -153,11 +140,12 @@ def standardise(
     rejected += _missing_required(conn, mapping)
     with _tracked(conn, "standardise", progress):
         _write(conn, standardiser, mapping, out)
-    rejected += _unstandardised_required(conn, mapping, out)
+    unusable = _unstandardised_required(conn, mapping, out)
+    rejected += [q for _, q in unusable]
     return Standardised(
         path=out, rows=_count(conn, out), read_rows=loaded.rows_read, rejected=rejected,
-        stats=_statistics(conn, out, mapping, rejected), source=reader.describe(),
-        source_kind=reader.kind, mapping=mapping, as_of=options.as_of,
+        stats=statistics_of(conn, out, mapping, rejected, unusable), source=reader.describe(),
+        source_kind=reader.kind, mapping=mapping, as_of=options.as_of, notes=tuple(reader.notes),
     )  # fmt: skip
 
 
@@ -169,10 +157,23 @@ def ingest(
     *,
     as_of: date | None = None,
     progress: IngestProgress = _noop,
+    max_failure_rate: float | None = None,
+    accept_issues: Collection[str] = (),
 ) -> IngestReport:
-    """Ingest ``source`` as a new snapshot of ``dataset``; see the module docstring."""
+    """Ingest ``source`` as a new snapshot of ``dataset``; see the module docstring.
+
+    A field whose share of failing values is over ``max_failure_rate`` (default: the
+    ``ingest_max_failure_rate`` setting) refuses the ingest unless it is named in
+    ``accept_issues``.
+    """
     check_name(dataset, "dataset name")
     started = time.perf_counter()
+    limit = max_failure_rate
+    if limit is None:
+        limit = workspace.settings.ingest_max_failure_rate
+    if not 0 <= limit <= 1:
+        raise SourceError(f"the maximum failure rate is a share from 0 to 1, not {limit}")
+    check_accepted(load_mapping(mapping_path), accept_issues, str(mapping_path))
     with workspace.scratch() as scratch:
         # In memory, spilling to the workspace's scratch beyond the memory limit: a
         # database file would write every raw row to disk once more.
@@ -181,6 +182,10 @@ def ingest(
             done = standardise(
                 source, mapping_path, scratch / "snapshot.parquet", conn=conn, scratch=scratch,
                 chunk_rows=workspace.settings.chunk_rows, as_of=as_of, progress=progress,
+            )  # fmt: skip
+            check_failures(
+                conn, done.path, done.mapping, str(mapping_path), measures_of(done.mapping),
+                done.stats, done.rejected, max_rate=limit, accepted=accept_issues,
             )  # fmt: skip
         finally:
             conn.close()
@@ -191,7 +196,7 @@ def ingest(
             source_kind=done.source_kind, mapping=json.dumps(done.mapping.model_dump(mode="json")),
             as_of=done.as_of,
         ), [(done.source, q) for q in done.rejected], done.stats)  # fmt: skip
-    return IngestReport(snapshot, done.fields, time.perf_counter() - started)
+    return IngestReport(snapshot, done.fields, time.perf_counter() - started, done.notes)
 
 
 @contextmanager
@@ -304,8 +309,8 @@ def _write(
 
 def _unstandardised_required(
     conn: duckdb.DuckDBPyConnection, mapping: Mapping, out: Path
-) -> list[Quarantined]:
-    """Rows whose required field was present but could not be standardised.
+) -> list[tuple[str, Quarantined]]:
+    """Rows whose required field was present but could not be standardised, by field.
 
     Rare, so the snapshot is rewritten only when there are some.
     """
@@ -329,9 +334,8 @@ def _unstandardised_required(
     )
     kept.replace(out)
     return [
-        Quarantined(int(row), mapping.fields[name].columns[0],
-                    f"required field {name} could not be standardised ({why or 'no value'})",
-                    clip(value))
+        (name, Quarantined(int(row), mapping.fields[name].columns[0],
+                           unusable_reason(name, why), clip(value)))
         for row, name, why, value in rows
     ]  # fmt: skip
 
@@ -350,78 +354,6 @@ def _raw_column(name: str) -> str:
 def _count(conn: duckdb.DuckDBPyConnection, out: Path) -> int:
     row = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchone()
     return int(row[0]) if row else 0
-
-
-def _measures(mapping: Mapping) -> dict[str, tuple[str, str]]:
-    """Per reported field: (expression counted as read, expression counted as standardised)."""
-    mapped = set(mapping.fields)
-    split = "full_name" in mapped
-    measures: dict[str, tuple[str, str]] = {}
-    for name in REPORTED_FIELDS:
-        if name == "record_id":
-            measures[name] = ("record_id", "record_id")
-        elif name == "full_name" and split:
-            measures[name] = ("full_name_raw", "family_name")
-        elif name in NAME_FIELDS and split:
-            measures[name] = (name, name)
-        elif name in mapped:
-            measures[name] = (f"{name}_raw", name)
-    return measures
-
-
-def _statistics(
-    conn: duckdb.DuckDBPyConnection, out: Path, mapping: Mapping, rejected: list[Quarantined]
-) -> list[tuple[str, str, int]]:
-    """``(field, issue, count)``: values read, standardised, flagged per issue, quarantined.
-
-    One scan of the snapshot. A value with a standard form was present, so the costly
-    test for a blank raw value runs only on the others.
-    """
-    snap = f"read_parquet({lit(str(out))})"
-    measures = _measures(mapping)
-    labels: list[tuple[str, str]] = []
-    counts: list[str] = []
-    for name, (read, std) in measures.items():
-        labels += [(name, PRESENT), (name, STANDARD)]
-        raw = ident(read) + "::VARCHAR"
-        counts += [
-            f"count_if(CASE WHEN {ident(std)} IS NOT NULL THEN true WHEN {raw} IS NULL "
-            f"THEN false ELSE {blank_to_null(raw)} IS NOT NULL END)",
-            f"count({ident(std)})",
-        ]
-    issues = [
-        ("full_name" if name == "name" else name, column)
-        for name, column in ISSUE_COLUMNS.items()
-        if ("full_name" if name == "name" else name) in measures
-    ]
-    counts += [f"histogram({ident(column)})" for _, column in issues]
-    found = conn.execute(f"SELECT {', '.join(counts)} FROM {snap}").fetchall()[0]
-    # count_if of no rows is NULL.
-    stats = [(f, i, int(n or 0)) for (f, i), n in zip(labels, found, strict=False)]
-    for (name, _), histogram in zip(issues, found[len(labels) :], strict=True):
-        stats += [(name, str(issue), int(n)) for issue, n in sorted((histogram or {}).items())]
-    by_column = {c: n for n, spec in mapping.fields.items() for c in spec.columns}
-    per_field: dict[str, int] = {}
-    for q in rejected:
-        name = by_column.get(q.column or "", "(row)")
-        per_field[name] = per_field.get(name, 0) + 1
-    return stats + [(name, QUARANTINED, n) for name, n in sorted(per_field.items())]
-
-
-def _field_reports(stats: list[tuple[str, str, int]]) -> list[FieldReport]:
-    by_field: dict[str, dict[str, int]] = {}
-    for name, issue, n in stats:
-        by_field.setdefault(name, {})[issue] = n
-    order = {f: i for i, f in enumerate((*REPORTED_FIELDS, "(row)"))}
-    reports = []
-    for name in sorted(by_field, key=lambda f: order.get(f, len(order))):
-        counts = by_field[name]
-        issues = {k: v for k, v in counts.items() if not k.startswith("(")}
-        reports.append(FieldReport(
-            field=name, read=counts.get(PRESENT, 0), standardised=counts.get(STANDARD, 0),
-            quarantined=counts.get(QUARANTINED, 0), issues=issues,
-        ))  # fmt: skip
-    return reports
 
 
 def _publish(

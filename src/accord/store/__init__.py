@@ -30,7 +30,7 @@ from accord.store.permissions import (
     loose_modes,
     make_private,
 )
-from accord.store.settings import WORKSPACE_FILE, Settings
+from accord.store.settings import WORKSPACE_FILE, Settings, new_log_origin
 from accord.store.tables import (
     agreement_events,
     agreements,
@@ -115,6 +115,7 @@ __all__ = [
     "mask_url",
     "metadata",
     "migrate",
+    "new_log_origin",
     "open_workspace",
     "opt_outs",
     "peers",

@@ -6,13 +6,20 @@ over the defaults, so CI can point a workspace at PostgreSQL without editing it.
 
 from __future__ import annotations
 
+import re
+import secrets
 import tomllib
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from accord.store.errors import InvalidName
+
 WORKSPACE_FILE = "accord.toml"
+ORIGIN_PATTERN = r"^[!-*,-~]{1,255}$"
+"""A checkpoint origin: printable ASCII without spaces or ``+`` (C2SP signed-note key names)."""
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 class Settings(BaseSettings):
@@ -41,6 +48,19 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field(
         default="4g", description="Memory of the Spark driver for `--engine spark` linkage."
     )
+    ingest_max_failure_rate: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Share of a field's values that may fail standardisation before an "
+        "ingest is refused.",
+    )
+    log_origin: str | None = Field(
+        default=None,
+        pattern=ORIGIN_PATTERN,
+        description="The audit log's checkpoint origin (and key name), set at init; "
+        "unset in workspaces made before it existed, which keep accord/<node_name>/audit.",
+    )
 
     @classmethod
     def for_workspace(cls, root: Path) -> Settings:
@@ -50,3 +70,31 @@ class Settings(BaseSettings):
             from_file = tomllib.load(fh)
         from_env = cls().model_dump(exclude_unset=True)
         return cls.model_validate({**from_file, **from_env})
+
+
+def check_log_origin(origin: str) -> str:
+    """``origin`` if it can name a log in a signed note; else :class:`InvalidName`."""
+    if not re.fullmatch(ORIGIN_PATTERN, origin):
+        raise InvalidName(
+            f"log origin {origin[:80]!r}: 1-255 printable ASCII characters without spaces "
+            "or '+', e.g. accord.example.nhs.uk/gp-leeds/audit"
+        )
+    return origin
+
+
+def new_log_origin(node_name: str, federation: str | None = None) -> str:
+    """A globally unique, URL-like origin for a new node's audit log (C2SP advises a
+    schema-less URL): ``<federation domain>/<node>/audit``, where the federation's domain
+    and the node's name (its organisation id) are unique together; without a federation,
+    a random part under the reserved ``.invalid`` domain keeps it unique all the same.
+    """
+    node = re.sub(r"[^a-z0-9._-]+", "-", node_name.strip().lower()).strip("-") or "node"
+    if federation is None:
+        return f"accord.invalid/{node}/{secrets.token_hex(8)}/audit"
+    domain = federation.strip().lower().rstrip(".")
+    if not _DOMAIN.match(domain):
+        raise InvalidName(
+            f"federation {federation[:80]!r} is not a domain name (lower-case labels "
+            "separated by dots, e.g. accord.example.nhs.uk)"
+        )
+    return f"{domain}/{node}/audit"

@@ -44,7 +44,7 @@ from accord.store.permissions import (
     private_dir,
     sqlite_file,
 )
-from accord.store.settings import WORKSPACE_FILE, Settings
+from accord.store.settings import WORKSPACE_FILE, Settings, check_log_origin, new_log_origin
 
 
 @dataclass(frozen=True)
@@ -97,23 +97,27 @@ PRIVACY_SECRET = "privacy.key"  # noqa: S105 - a file name
 """The node's privacy secret in ``keys/``: the privacy context derives its keys from it."""
 
 
-def init_workspace(root: Path, node_name: str, store_url: str | None = None) -> Workspace:
+def init_workspace(
+    root: Path, node_name: str, store_url: str | None = None, log_origin: str | None = None
+) -> Workspace:
     """Create a workspace at ``root``: settings, directories, node keys and the schema.
 
     All or nothing: the workspace is built in a hidden folder inside ``root`` and its
     store migrated; only then are its parts moved into place, ``accord.toml`` (which
     makes the folder a workspace) last. A bad store URL, a full disk or a refused folder
     leaves nothing behind: no workspace, and no folder that ``init`` made. ``root`` must
-    be new or an empty folder.
+    be new or an empty folder. ``log_origin`` names the audit log in its checkpoints
+    (default: a new unique one).
     """
     check_name(node_name, "node name")
+    origin = check_log_origin(log_origin) if log_origin else new_log_origin(node_name)
     root = root.expanduser().resolve()
     _refuse_target(root)
     made = _make_folders(root)
     staging = root / f"{_STAGING}{uuid4().hex[:12]}"
     try:
         private_dir(staging)
-        _build(staging, node_name, store_url)
+        _build(staging, node_name, store_url, origin)
         root.chmod(PRIVATE_DIR)
         for made_part in sorted(staging.iterdir(), key=lambda p: p.name == WORKSPACE_FILE):
             made_part.rename(root / made_part.name)
@@ -181,13 +185,14 @@ def _remove_empty(made: list[Path]) -> None:
             return
 
 
-def _build(root: Path, node_name: str, store_url: str | None) -> None:
+def _build(root: Path, node_name: str, store_url: str | None, origin: str) -> None:
     """The whole workspace at ``root`` (a fresh owner-only folder), its schema migrated."""
     for sub in ("data", "data/snapshots", "data/tmp", "keys"):
         private_dir(root / sub)
     lines = [f"node_name = {_toml_string(node_name)}"]
     if store_url:
         lines.append(f"store_url = {_toml_string(store_url)}")
+    lines.append(f"log_origin = {_toml_string(origin)}")
     create_private_file(root / WORKSPACE_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
     _write_node_key(root / "keys")
     # The node's privacy secret: opt-out registers and pseudonym keys derive from it.

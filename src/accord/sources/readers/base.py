@@ -52,12 +52,21 @@ class Reader(ABC):
 
     kind: ClassVar[str]
     options_allowed: ClassVar[frozenset[str]] = frozenset()
+    suffixes: ClassVar[tuple[str, ...]] = ()
+    """Endings of the file names that say a file is in this format (lower case)."""
+    binary: ClassVar[bool] = False
+    """Whether the format is binary: a text file named as one is not one."""
+    any_text: ClassVar[bool] = False
+    """Whether :meth:`recognises` takes any text: then a file's name may still give
+    another text format."""
 
     def __init__(self, source: str, options: SourceOptions, scratch: Path, chunk_rows: int):
         self.source = source
         self.options = options
         self.scratch = scratch
         self.chunk_rows = chunk_rows
+        self.notes: list[str] = []
+        """What a person should know about how the source was read (a misnamed file)."""
         given = {k for k, v in options.model_dump().items() if v is not None}
         extra = given - self.options_allowed
         if extra:
@@ -71,7 +80,19 @@ class Reader(ABC):
     @classmethod
     @abstractmethod
     def accepts(cls, source: str) -> bool:
-        """Whether this reader handles ``source`` (a path or a URL)."""
+        """Whether this reader handles ``source`` (a path or a URL), by its name."""
+
+    @classmethod
+    def recognises(cls, head: bytes, path: Path) -> bool:  # noqa: ARG003 - a default
+        """Whether a file starting with ``head`` (its first bytes: a magic number, say) is
+        in this format, whatever its name; ``path`` is there to look further."""
+        return False
+
+    @classmethod
+    def resembles(cls, head: bytes, path: Path) -> bool:
+        """Whether text that :meth:`recognises` does not claim may still be this format
+        (a JSON-lines file whose first line is broken): then its name may say so."""
+        return cls.recognises(head, path)
 
     @abstractmethod
     def columns(self) -> list[str]:

@@ -223,10 +223,19 @@ class CsvReader(Reader):
 
     kind: ClassVar[str] = "csv"
     options_allowed: ClassVar[frozenset[str]] = frozenset({"encoding", "delimiter", "quote"})
+    suffixes: ClassVar[tuple[str, ...]] = (".csv", ".tsv", ".txt", ".tab", ".psv")
+    any_text: ClassVar[bool] = True
 
     @classmethod
     def accepts(cls, source: str) -> bool:
         return "://" not in source
+
+    @classmethod
+    def recognises(cls, head: bytes, _path: Path) -> bool:
+        """Any text: no NUL byte, unless a UTF-16 or UTF-32 byte-order mark explains it."""
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return True
+        return bool(head) and b"\x00" not in head
 
     def _path(self) -> Path:
         path = Path(self.source)

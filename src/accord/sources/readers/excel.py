@@ -8,6 +8,7 @@ Row numbers are the sheet's own, as Excel shows them; blank rows above the heade
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator, Sequence
 from itertools import chain
 from pathlib import Path
@@ -21,6 +22,9 @@ from accord.sources.errors import MappingError, SourceUnreadable
 from accord.sources.readers.base import ChunkWriter, Loaded, Progress, Reader
 from accord.sources.registry import register_reader
 
+_OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+_ODS = b"application/vnd.oasis.opendocument.spreadsheet"
+
 
 @register_reader
 class ExcelReader(Reader):
@@ -28,10 +32,29 @@ class ExcelReader(Reader):
 
     kind: ClassVar[str] = "excel"
     options_allowed: ClassVar[frozenset[str]] = frozenset({"sheet"})
+    suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+    binary: ClassVar[bool] = True
 
     @classmethod
     def accepts(cls, source: str) -> bool:
-        return source.lower().endswith((".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"))
+        return source.lower().endswith(cls.suffixes)
+
+    @classmethod
+    def recognises(cls, head: bytes, path: Path) -> bool:
+        """An old binary workbook (an OLE2 file), or a zip holding a workbook: Office
+        Open XML (``xl/workbook.xml``, ``.bin``) or OpenDocument (its ``mimetype``)."""
+        if head.startswith(_OLE2):
+            return True
+        if not head.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            with zipfile.ZipFile(path) as archive:  # reads the directory at the end only
+                names = set(archive.namelist())
+                if names & {"xl/workbook.xml", "xl/workbook.bin"}:
+                    return True
+                return "mimetype" in names and archive.read("mimetype").startswith(_ODS)
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return False
 
     def _sheet(self) -> Any:
         path = Path(self.source)

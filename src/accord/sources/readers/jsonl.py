@@ -29,10 +29,23 @@ class JsonLinesReader(Reader):
 
     kind: ClassVar[str] = "jsonl"
     options_allowed: ClassVar[frozenset[str]] = frozenset({"encoding"})
+    suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson", ".jsonl.txt")
 
     @classmethod
     def accepts(cls, source: str) -> bool:
-        return source.lower().endswith((".jsonl", ".ndjson", ".jsonl.txt"))
+        return source.lower().endswith(cls.suffixes)
+
+    @classmethod
+    def recognises(cls, head: bytes, _path: Path) -> bool:
+        """Text whose first non-blank character opens a JSON object: no CSV header does."""
+        return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+    @classmethod
+    def resembles(cls, head: bytes, _path: Path) -> bool:
+        """Some line opens a JSON object, though the first may be broken."""
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            head = head.decode("utf-16", errors="ignore").encode()
+        return any(line.lstrip(b"\xef\xbb\xbf \t\r").startswith(b"{") for line in head.split(b"\n"))
 
     def _path(self) -> Path:
         path = Path(self.source)

@@ -29,10 +29,16 @@ class SqlReader(Reader):
 
     kind: ClassVar[str] = "sql"
     options_allowed: ClassVar[frozenset[str]] = frozenset({"query"})
+    suffixes: ClassVar[tuple[str, ...]] = _SQLITE_SUFFIXES
+    binary: ClassVar[bool] = True
 
     @classmethod
     def accepts(cls, source: str) -> bool:
         return "://" in source or source.lower().endswith(_SQLITE_SUFFIXES)
+
+    @classmethod
+    def recognises(cls, head: bytes, _path: Path) -> bool:
+        return head.startswith(b"SQLite format 3\x00")
 
     def _url(self) -> str:
         if "://" not in self.source:
