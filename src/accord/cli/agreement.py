@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +47,7 @@ from accord.agreements import (
     write_register,
 )
 from accord.cli.common import (
+    DATE_FORMATS,
     JsonOption,
     WorkspaceOption,
     as_of_date,
@@ -376,7 +377,10 @@ def decide(
     agreement_id: Annotated[
         str | None, typer.Option("--agreement", help="Only under this agreement.")
     ] = None,
-    on: Annotated[str | None, typer.Option(help="The day (default: today).")] = None,
+    on: Annotated[
+        datetime | None,
+        typer.Option(formats=DATE_FORMATS, help="The day, YYYY-MM-DD (default: today)."),
+    ] = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.common import (
+    AsOfOption,
     JsonOption,
     WorkspaceOption,
     as_of_date,
@@ -31,10 +32,7 @@ def ingest(
         Path, typer.Option("--mapping", "-m", help="The YAML mapping of columns to fields.")
     ],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="The dataset's name.")],
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
-    ] = None,
+    as_of: AsOfOption = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:

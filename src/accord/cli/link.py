@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import (
+    AsOfOption,
     JsonOption,
     as_of_date,
     emit_json,
@@ -77,10 +78,7 @@ def link(
             "moves to agree best with them.",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
-    ] = None,
+    as_of: AsOfOption = None,
     report_dir: Annotated[
         Path | None,
         typer.Option(
@@ -155,10 +153,7 @@ def dedupe(
     threshold: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Match probability that joins two records.")
     ] = 0.9,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
-    ] = None,
+    as_of: AsOfOption = None,
     engine: EngineOption = "duckdb",
     json_output: JsonOption = False,
 ) -> None:

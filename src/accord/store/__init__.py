@@ -2,19 +2,30 @@
 
 Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_workspace`,
 :class:`Settings`, the schema (:data:`metadata` and its tables), :func:`migrate`,
-:func:`publish` for immutable files, and the error tree under :class:`StoreError`.
+:func:`publish` for immutable files, :func:`read_yaml` / :func:`read_json` /
+:func:`read_text` for the documents people write (bounded), and the error tree under
+:class:`StoreError`.
 """
 
 from accord.store.database import create_engine, mask_url, migrate
 from accord.store.errors import (
     DatabaseError,
     InvalidName,
+    InvalidSettings,
     NotAWorkspace,
     StoreError,
     UnsafeOutput,
     WorkspaceExists,
 )
-from accord.store.files import UnreadableDocument, publish, read_yaml, sha256_file
+from accord.store.files import (
+    UnreadableDocument,
+    excerpt,
+    publish,
+    read_json,
+    read_text,
+    read_yaml,
+    sha256_file,
+)
 from accord.store.names import MAX_NAME, NAME_PATTERN, check_name
 from accord.store.outputs import check_output
 from accord.store.settings import WORKSPACE_FILE, Settings
@@ -58,6 +69,7 @@ __all__ = [
     "WORKSPACE_FILE",
     "DatabaseError",
     "InvalidName",
+    "InvalidSettings",
     "NotAWorkspace",
     "Settings",
     "StoreError",
@@ -80,6 +92,7 @@ __all__ = [
     "datasets",
     "duckdb_connect",
     "duckdb_session",
+    "excerpt",
     "field_stats",
     "init_workspace",
     "lineage_datasets",
@@ -95,6 +108,8 @@ __all__ = [
     "quality_checks",
     "quality_scores",
     "quarantine",
+    "read_json",
+    "read_text",
     "read_yaml",
     "sha256_file",
     "snapshots",

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
 from accord.store.database import create_engine, migrate
-from accord.store.errors import NotAWorkspace, WorkspaceExists
+from accord.store.errors import InvalidSettings, NotAWorkspace, WorkspaceExists
 from accord.store.settings import WORKSPACE_FILE, Settings
 
 
@@ -167,7 +167,15 @@ def duckdb_session(
     :func:`duckdb_connect`.
     """
     conn = duckdb.connect(str(database) if database else ":memory:")
-    conn.execute(f"SET memory_limit = {_sql_text(settings.duckdb_memory_limit)}")
+    try:
+        conn.execute(f"SET memory_limit = {_sql_text(settings.duckdb_memory_limit)}")
+    except duckdb.Error as exc:
+        conn.close()
+        message = str(exc).split("\n", 1)[0].split(": ", 1)[-1]
+        raise InvalidSettings(
+            f"duckdb_memory_limit {settings.duckdb_memory_limit!r} (accord.toml or "
+            f"ACCORD_DUCKDB_MEMORY_LIMIT): {message}"
+        ) from None
     conn.execute(f"SET temp_directory = {_sql_text(str(spill_dir))}")
     # The default, stated because ingest relies on it: rows leave a query without ORDER BY
     # in the order they entered, whatever the threads did.
