@@ -11,6 +11,7 @@ import typer
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.table import Table
+from rich.text import Text
 
 from accord.agreements import (
     Agreement,
@@ -149,8 +150,8 @@ def validate(file: FileArgument, json_output: JsonOption = False) -> None:
     if json_output:
         emit_json({"valid": True, "agreement": a.id, "version": a.version})
         return
-    out.print(f"[green]valid[/]: {a.id} v{a.version}, {len(a.parties)} parties, "
-              f"{len(a.datasets)} datasets, {len(a.signatures)} signatures")  # fmt: skip
+    out.print(Text.assemble(("valid", "green"), f": {a.id} v{a.version}, {len(a.parties)} "
+              f"parties, {len(a.datasets)} datasets, {len(a.signatures)} signatures"))  # fmt: skip
 
 
 @agreement.command("sign")
@@ -183,7 +184,7 @@ def _render_verification(result: Verification, json_output: bool) -> None:
         return
     for c in result.checks:
         colour = "green" if c.status == "valid" else "red"
-        out.print(f"[{colour}]{c.status:>11}[/] {c.org}: {c.message}")
+        out.print(Text.assemble((f"{c.status:>11}", colour), f" {c.org}: {c.message}"))
 
 
 @agreement.command("verify")
@@ -233,7 +234,7 @@ def _render_status(stored: StoredAgreement, json_output: bool) -> None:
     if json_output:
         emit_json({"agreement": a.id, "version": a.version, "status": stored.status.value})
         return
-    out.print(f"{a.id} v{a.version}: [bold]{stored.status.value}[/]")
+    out.print(Text.assemble(f"{a.id} v{a.version}: ", (stored.status.value, "bold")))
 
 
 @agreement.command("suspend")
@@ -282,8 +283,8 @@ def show(
                    "agreement": stored.agreement.model_dump(mode="json", exclude_none=True),
                    "history": [e.__dict__ for e in events]})  # fmt: skip
         return
-    out.print(f"[bold]{stored.agreement.id}[/] v{stored.agreement.version}: "
-              f"{stored.status_on(today).value} (content {stored.digest[:16]})")  # fmt: skip
+    out.print(Text.assemble((stored.agreement.id, "bold"), f" v{stored.agreement.version}: "
+              f"{stored.status_on(today).value} (content {stored.digest[:16]})"))  # fmt: skip
     out.print(to_yaml(stored.agreement), highlight=False, markup=False)
     for e in events:
         out.print(f"  {e.at:%Y-%m-%d %H:%M} v{e.version} {e.action}: {e.from_status or '-'} -> "
@@ -406,7 +407,7 @@ def _render_decision(d: Decision, json_output: bool) -> None:
                    "obligations": [{"kind": o.kind.value, "fields": list(o.fields),
                                     "value": o.value} for o in d.obligations]})  # fmt: skip
         return
-    verdict = "[bold green]PERMIT[/]" if d.permit else "[bold red]DENY[/]"
+    verdict = Text("PERMIT", "bold green") if d.permit else Text("DENY", "bold red")
     out.print(verdict)
     for r in d.reasons:
         out.print(f"  {r.code.value}: {r.message}", markup=False)

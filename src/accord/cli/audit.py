@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from accord import audit
 from accord.cli.common import (
@@ -54,7 +55,8 @@ def verify(
         except audit.LogInconsistent as exc:
             if json_output:
                 emit_json({"passed": False, "entry": exc.entry, "problem": str(exc)})
-            err.print(f"[bold red]audit log FAILED verification:[/] {exc}", highlight=False)
+            err.print(Text.assemble(("audit log FAILED verification:", "bold red"), f" {exc}"),
+                      highlight=False)  # fmt: skip
             raise typer.Exit(1) from exc
         if not no_record:
             passed = audit.LogVerified(size=done.size, root=done.root.hex(),
@@ -169,7 +171,7 @@ def person(
         emit_json({"page": page, "uses": [u.as_dict() for u in shown]})
         return
     for u in shown:
-        out.print(f"[bold]{u.at:%Y-%m-%d %H:%M} UTC  {u.what}[/]", highlight=False)
+        out.print(Text(f"{u.at:%Y-%m-%d %H:%M} UTC  {u.what}", "bold"), highlight=False)
         org = f"{u.organisation} ({u.role})" if u.organisation else u.role
         law = f"{u.legal_basis}; {u.gateway}" if u.legal_basis else ""
         lines = {"by": org, "dataset": u.dataset, "purpose": u.purpose, "law": law,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accord.cli.common import (
     JsonOption,
@@ -68,7 +69,8 @@ def quarantine(
                    "rows": [{"file": q.source_file, "row": q.row_number, "column": q.column,
                              "reason": q.reason, "raw": q.raw} for q in rows]})  # fmt: skip
         return
-    out.print(f"[bold]{dataset}[/] v{snap.version}: {snap.quarantined_rows:,} rows quarantined")
+    held = f" v{snap.version}: {snap.quarantined_rows:,} rows quarantined"
+    out.print(Text.assemble((dataset, "bold"), held))
     table = Table(show_edge=False, pad_edge=False)
     for heading in ("row", "column", "reason", "raw"):
         table.add_column(heading)

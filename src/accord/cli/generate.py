@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
 from accord.scenarios import SCENARIOS, score_pairs
@@ -33,7 +34,8 @@ def generate(
                    "out": str(result.out), "records": dict(result.records),
                    "files": [str(f) for f in result.files]})  # fmt: skip
         return
-    out.print(f"Generated {result.people:,} people for [bold]{scenario}[/] in {result.out}")
+    out.print(Text.assemble(f"Generated {result.people:,} people for ", (scenario, "bold"),
+                            f" in {result.out}"))  # fmt: skip
     for org, count in result.records.items():
         out.print(f"  {org}: {count:,} records")
 

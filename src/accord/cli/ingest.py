@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accord.cli.common import (
     AsOfOption,
@@ -49,11 +50,12 @@ def ingest(
 def render(report: IngestReport) -> None:
     """What was read, standardised, flagged and quarantined, per field."""
     s = report.snapshot
-    out.print(
-        f"[bold]{s.dataset}[/] v{s.version}: read {s.read_rows:,} rows from {s.source} "
+    out.print(Text.assemble(
+        (s.dataset, "bold"),
+        f" v{s.version}: read {s.read_rows:,} rows from {s.source} "
         f"({s.source_kind}); {s.rows:,} records stored, {s.quarantined_rows:,} rows quarantined "
-        f"in {report.seconds:.1f}s"
-    )
+        f"in {report.seconds:.1f}s",
+    ))  # fmt: skip
     table = Table(title=None, show_edge=False, pad_edge=False)
     for heading in ("field", "read", "standardised", "flagged", "quarantined", "issues"):
         justify = "left" if heading in ("field", "issues") else "right"

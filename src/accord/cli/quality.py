@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accord.cli.common import (
     JsonOption,
@@ -55,7 +56,11 @@ def quality(
 
 def render(result: Assessment, html: Path | None) -> None:
     out.print(
-        f"[bold]{result.dataset}[/] v{result.version}: kitemark [bold]{result.kitemark.label}[/]"
+        Text.assemble(
+            (result.dataset, "bold"),
+            f" v{result.version}: kitemark ",
+            (result.kitemark.label, "bold"),
+        )
     )
     scores = Table(show_edge=False, pad_edge=False)
     for d in Dimension:
