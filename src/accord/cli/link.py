@@ -12,6 +12,7 @@ from accord.cli.common import (
     JsonOption,
     as_of_date,
     emit_json,
+    err,
     handle_errors,
     one_of,
     out,
@@ -119,6 +120,8 @@ def link(
 
 
 def render(report: LinkReport) -> None:
+    for warning in report.warnings:
+        err.print(f"warning: {warning}", highlight=False)
     for name, side in (("left", report.left), ("right", report.right)):
         out.print(f"{name}: {side.source}: {side.rows:,} records "
                   f"({side.quarantined_rows:,} quarantined)")  # fmt: skip

@@ -56,6 +56,8 @@ class LinkReport:
     labels: int = 0
     """Labelled pairs the model scored (they moved the threshold if there were enough)."""
     blocking_recall: BlockingRecall | None = None
+    warnings: tuple[str, ...] = ()
+    """What the caller should know but did not stop the link (labels naming no record)."""
 
     def to_json(self) -> dict[str, object]:
         def side(s: Standardised) -> dict[str, object]:
@@ -69,7 +71,7 @@ class LinkReport:
             "threshold": self.threshold, "labels_scored": self.labels,
             "blocking_recall": caught.to_json() if caught else None,
             "report": str(self.report / "index.html") if self.report else None,
-            "seconds": round(self.seconds, 3),
+            "warnings": list(self.warnings), "seconds": round(self.seconds, 3),
         }  # fmt: skip
 
 
@@ -113,7 +115,8 @@ def _provide(
         )  # fmt: skip
         progress(f"{party} encode", 0, None)
         encoded, refs = encode(conn, done.path, provider / "out", party=party, run=run,
-                               mode=mode, secret=secret, prior_ids=prior_ids)  # fmt: skip
+                               mode=mode, secret=secret, prior_ids=prior_ids,
+                               source=source)  # fmt: skip
     finally:
         conn.close()
     return done, encoded, refs
@@ -170,6 +173,7 @@ def link(
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()  # both providers are this process: a secret for this run only
     run = uuid.uuid4().hex
+    warnings: tuple[str, ...] = ()
     work = Path(tempfile.mkdtemp(prefix="accord-link-"))
     try:
         if ids is not None:
@@ -191,7 +195,11 @@ def link(
         if labelled is not None:
             by_ref = work / "labels.parquet"
             with duckdb.connect() as conn:
-                clerical.to_refs(conn, labelled, left_refs, right_refs, by_ref)
+                found = clerical.to_refs(conn, labelled, left_refs, right_refs, by_ref)
+            problem = found.problem(labels, left, right) if labels is not None else None
+            if problem is not None and not found.kept:
+                raise clerical.BadLabels(problem)
+            warnings += (problem,) if problem else ()
             asked = replace(asked, labels=by_ref)
         with _linking_party(work, settings, engine) as (conn, backend, linker_dir):
             matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", asked,
@@ -210,7 +218,7 @@ def link(
     report = options.report if options else None
     return LinkReport(mode, left_done, right_done, matched.candidates, matched.pairs, out,
                       time.perf_counter() - started, report, matched.threshold, matched.labels,
-                      matched.blocking_recall)  # fmt: skip
+                      matched.blocking_recall, warnings)  # fmt: skip
 
 
 @dataclass(frozen=True)
