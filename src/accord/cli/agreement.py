@@ -49,6 +49,8 @@ from accord.agreements import (
 )
 from accord.cli.common import (
     DATE_FORMATS,
+    MAX_VERSION,
+    MAX_WHOLE,
     JsonOption,
     WorkspaceOption,
     as_of_date,
@@ -68,7 +70,8 @@ agreement = typer.Typer(
 FileArgument = Annotated[Path, typer.Argument(help="The agreement's YAML file.", dir_okay=False)]
 IdArgument = Annotated[str, typer.Argument(help="The agreement's id.")]
 VersionOption = Annotated[
-    int | None, typer.Option("--version", help="A version (default: the current one).")
+    int | None,
+    typer.Option("--version", min=1, max=MAX_VERSION, help="A version (default: the current one)."),
 ]
 KeysOption = Annotated[
     Path | None,
@@ -372,9 +375,15 @@ def decide(
     dataset: Annotated[str, typer.Option(help="The dataset asked for.")],
     fields: Annotated[str, typer.Option(help="Comma-separated fields asked for.")],
     kitemark: Annotated[Kitemark, typer.Option(help="The dataset's current kitemark.")],
-    rows: Annotated[int, typer.Option(min=0, help="Rows the answer would hold.")] = 0,
-    requests_used: Annotated[int, typer.Option(min=0, help="Requests made this period.")] = 0,
-    rows_used: Annotated[int, typer.Option(min=0, help="Rows received this period.")] = 0,
+    rows: Annotated[
+        int, typer.Option(min=0, max=MAX_WHOLE, help="Rows the answer would hold.")
+    ] = 0,
+    requests_used: Annotated[
+        int, typer.Option(min=0, max=MAX_WHOLE, help="Requests made this period.")
+    ] = 0,
+    rows_used: Annotated[
+        int, typer.Option(min=0, max=MAX_WHOLE, help="Rows received this period.")
+    ] = 0,
     agreement_id: Annotated[
         str | None, typer.Option("--agreement", help="Only under this agreement.")
     ] = None,

@@ -74,6 +74,13 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")
 ]
 
+MAX_VERSION = 2**31 - 1
+"""The highest version a ``--version`` option takes: the store keeps versions as 32-bit
+integers, and a larger number would reach the database as an error, not a miss."""
+MAX_WHOLE = 2**53 - 1
+"""The largest whole number any other option takes: JSON carries it exactly and SQL's
+BIGINT holds it (an entry number, a page, a row count)."""
+
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace an output file that already exists.")
 ]

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from accord.cli.common import (
+    MAX_VERSION,
     JsonOption,
     WorkspaceOption,
     emit_json,
@@ -20,7 +21,10 @@ from accord.cli.common import (
 from accord.sources import export_snapshot, get_snapshot, latest_snapshots, quarantined
 
 VersionOption = Annotated[
-    int | None, typer.Option("--version", "-v", help="A snapshot version (default: the newest).")
+    int | None,
+    typer.Option(
+        "--version", "-v", min=1, max=MAX_VERSION, help="A snapshot version (default: the newest)."
+    ),
 ]
 
 
@@ -56,7 +60,9 @@ def datasets(workspace: WorkspaceOption = Path(), json_output: JsonOption = Fals
 def quarantine(
     dataset: Annotated[str, typer.Argument(help="The dataset.")],
     version: VersionOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many rows.")] = 100,
+    limit: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Show at most this many rows.")
+    ] = 100,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:

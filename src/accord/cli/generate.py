@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
+from accord.cli.common import MAX_WHOLE, JsonOption, emit_json, handle_errors, out, progress_bar
 from accord.scenarios import SCENARIOS, score_pairs
 from accord.scenarios import generate as generate_scenario
 
@@ -17,11 +17,15 @@ from accord.scenarios import generate as generate_scenario
 @handle_errors
 def generate(
     scenario: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCENARIOS)}.")],
-    people: Annotated[int, typer.Option(min=0, help="How many people to generate.")] = 1000,
+    people: Annotated[
+        int, typer.Option(min=0, max=10_000_000, help="How many people to generate.")
+    ] = 1000,
     output: Annotated[
         Path, typer.Option("--out", "-o", help="Directory to write the extracts into.")
     ] = Path("scenario"),
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same files.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_WHOLE, help="Random seed: the same seed, the same files.")
+    ] = 0,
     json_output: JsonOption = False,
 ) -> None:
     """Generate a synthetic population and each organisation's extract, with the truth."""
