@@ -34,7 +34,7 @@ from accord.linkage.resolve import (
     write_review,
 )
 from accord.sources import Standardised, standardise
-from accord.store import Settings, duckdb_session
+from accord.store import Settings, check_output, duckdb_session
 
 LinkProgress = Callable[[str, int, int | None], None]
 MIN_SECRET_BYTES = 16
@@ -168,6 +168,8 @@ def link(
     ``labels`` is a reviewed ``review.csv`` (``left_id,right_id,label``) from a run before.
     """
     started = time.perf_counter()
+    # Fail before the work, not after it: an output the run could not write.
+    check_output(out, force=True)
     settings = settings or Settings()
     labelled = clerical.read(labels) if labels is not None else None  # fail before work
     if mode is Mode.PRIVATE and secret is None:
@@ -256,6 +258,7 @@ def dedupe(
 ) -> DedupeReport:
     """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV."""
     started = time.perf_counter()
+    check_output(out, force=True)  # before the work, as link does
     settings = settings or Settings()
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()

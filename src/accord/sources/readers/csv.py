@@ -240,6 +240,8 @@ class CsvReader(Reader):
 
     def _path(self) -> Path:
         path = Path(self.source)
+        if path.is_dir():
+            raise SourceUnreadable(f"{path}: is a folder; give the source's file")
         if not path.is_file():
             raise SourceUnreadable(f"{path}: no such file")
         if path.stat().st_size == 0:
