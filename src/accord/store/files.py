@@ -155,16 +155,19 @@ def read_text(path: Path, what: str, limit: int) -> str:
     """The UTF-8 text of the file at ``path``, at most ``limit`` bytes; else
     :class:`UnreadableDocument` naming the file and what is wrong (``what`` names the
     document: "checklist", "audit export")."""
+    data = bytearray()
     try:
         with path.open("rb") as fh:
-            data = fh.read(limit + 1)
+            # In blocks: read(limit) would set aside the whole limit at once.
+            while block := fh.read(min(_BLOCK, limit + 1 - len(data))):
+                data += block
+                if len(data) > limit:
+                    raise UnreadableDocument(f"{path}: {what} is larger than {_size(limit)}, "
+                                             "the most Accord reads for one")  # fmt: skip
     except OSError as exc:
         raise UnreadableDocument(f"{path}: cannot read {what}: {exc.strerror}") from exc
-    if len(data) > limit:
-        raise UnreadableDocument(f"{path}: {what} is larger than {_size(limit)}, the most "
-                                 "Accord reads for one")  # fmt: skip
     try:
-        return data.decode("utf-8-sig")
+        return bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnreadableDocument(
             f"{path}: {what} is not UTF-8 text (byte {exc.start}: {exc.reason})"
@@ -188,8 +191,9 @@ def read_yaml(path: Path, what: str) -> object:
     also gives the line and column.
     """
     text = read_text(path, what, MAX_YAML_BYTES)
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters here already
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -199,7 +203,8 @@ def read_yaml(path: Path, what: str) -> object:
             raise UnreadableDocument(f"{path}: refused{at}: the {what} {problem}") from exc
         raise UnreadableDocument(f"{path}: not valid YAML{at}: {problem}") from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 MAX_JSON_BYTES = 1 << 30
