@@ -171,6 +171,9 @@ def _files(files: Path) -> None:
         "  family_name: last\n  nhs_number: nhs\n  date_of_birth: dob\n",
     )
     _write(files, "ids-only.yaml", "fields:\n  record_id: id\n")
+    _write(files, "query.yaml", "source:\n  query: SELECT * FROM nope\nfields:\n  record_id: id\n")
+    _write(files, "not-a-database.sqlite", b"\x00\xff\xfe not SQLite")
+    _write(files, "not-a-workbook.xlsx", b"\x00\xff\xfe not a zip")
     _write(files, "binary.bin", b"\x00\xff\xfe\x00\x89PNG\r\n\x1a\n" + bytes(range(256)))
     _write(files, "truncated.json", '{"format": "accord-audit-export/1", "entries": [{"ind')
     _write(files, "list.json", "[1, 2, 3]\n")
@@ -392,6 +395,13 @@ SPECIFIC: dict[str, list[Bad]] = {
                                  "--as-of", "22/11/2026", *W), ("--as-of", "22/11/2026")),
         Bad("source-binary", ("ingest", "{binary_bin}", "-m", "{people_yaml}", "-d", "p", *W),
             ("binary.bin",)),
+        Bad("source-not-a-database", ("ingest", "{not_a_database_sqlite}", "-m", "{query_yaml}",
+                                      "-d", "p", *W),
+            ("not-a-database.sqlite", "file is not a database"), hidden=("sqlalche.me",)),
+        Bad("query-names-no-table", ("ingest", "{people_csv}", "-m", "{query_yaml}", "-d", "p",
+                                     *W), ("query",)),
+        Bad("source-not-a-workbook", ("ingest", "{not_a_workbook_xlsx}", "-m", "{people_yaml}",
+                                      "-d", "p", *W), ("not-a-workbook.xlsx", "workbook")),
     ],
     "datasets": [
         Bad("extra-argument", ("datasets", "extra", *W), ("unexpected extra argument", "extra")),
@@ -418,6 +428,8 @@ SPECIFIC: dict[str, list[Bad]] = {
         Bad("version-huge", ("quality", "patients", "--version", HUGE, *W), ("--version",)),
         Bad("unknown-dataset", ("quality", "nope", *W), ("'nope'",)),
         *_yaml_bombs("quality", "patients", "--checklist", after=W),
+        Bad("report-is-a-file", ("quality", "patients", "--report", "{binary_bin}", *W),
+            ("binary.bin",)),
         Bad("reference-column-missing",
             ("quality", "patients", "--checklist", "{bad_reference_yaml}", *W),
             ("bad-reference.yaml", "checks[0].column", "'nhs_no'", "people.csv", "it has"),
@@ -454,6 +466,10 @@ SPECIFIC: dict[str, list[Bad]] = {
             ("people.csv", "no field that linkage compares"), hidden=("accord-link-",)),
         Bad("as-of-not-a-date", ("link", *LINK, "-o", OUT, "--as-of", "yesterday"),
             ("--as-of", "yesterday")),
+        Bad("report-is-a-file", ("link", *LINK, "-o", OUT, "--report", "{binary_bin}"),
+            ("--report", "binary.bin")),
+        Bad("ids-is-a-file", ("link", *LINK, "-o", OUT, "--ids", "{binary_bin}"),
+            ("--ids", "binary.bin")),
         Bad("unknown-engine", ("link", *LINK, "-o", OUT, "--engine", "abacus"),
             ("abacus", "duckdb")),
     ],

@@ -76,6 +76,20 @@ def test_every_command_has_bad_input_cases() -> None:
     assert len(CASES) >= 150
 
 
+def test_every_whole_number_option_has_a_range() -> None:
+    """A number too big for the store or the machine is refused by click, naming the
+    option, before any work (``--limit 99999999999999999999999``)."""
+    unbounded = [
+        (path, param.opts)
+        for path, command in commands().items()
+        for param in command.params
+        if getattr(param, "type_descriptor", None) is not None
+        and param.type_descriptor.annotation in (int, float)
+        and (param.min is None or param.max is None)
+    ]
+    assert not unbounded
+
+
 def assert_clear_error(result: Any, case: Bad, output: str) -> None:
     """The checks every case must pass, on the runner's result or a process's."""
     assert "Traceback" not in output, output
