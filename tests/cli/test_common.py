@@ -126,3 +126,15 @@ def test_quarantined_values_print_as_they_are(sqlite_workspace: Workspace, tmp_p
 
     assert code == 0
     assert "2,[red]Bob,extra[/red]" in stdout
+
+
+def test_no_command_prints_rich_markup() -> None:
+    """The consoles print text as it is, so a markup tag in a command would be printed
+    literally (and an interpolated value could never be eaten): style with rich Text."""
+    tag = re.compile(r"\[/?(bold|dim|italic|underline|red|green|yellow|blue|cyan|magenta)\b.*?\]")
+    offenders = []
+    for path in sorted((ROOT / "src" / "accord" / "cli").glob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if tag.search(line) or "markup=True" in line:
+                offenders.append(f"{path.name}:{number}: {line.strip()}")
+    assert not offenders
