@@ -145,9 +145,8 @@ def fail(exc: Exception) -> int:
 def _lines(exc: Exception) -> list[str]:
     if isinstance(exc, OSError) and not isinstance(exc, EXPECTED_ERRORS):
         # The standard library's own errors: name the file and say what the system said.
-        where = exc.filename if exc.filename is not None else None
         problem = exc.strerror or str(exc)
-        return [f"{where}: {problem}" if where is not None else problem]
+        return [problem if exc.filename is None else f"{exc.filename}: {problem}"]
     return str(exc).splitlines() or [type(exc).__name__]
 
 
