@@ -144,3 +144,37 @@ def test_verify_reads_one_snapshot_while_entries_are_appended(logged: Workspace)
         audit.record(logged, *(disclosed(p, 99) for p in people(logged, 3)))  # another writer
         assert conn.execute(count).scalar_one() == before == 20
     assert audit.verify(logged).size == 23
+
+
+def test_a_saved_checkpoint_that_is_not_one_cannot_be_checked(logged: Workspace) -> None:
+    note = audit.latest_checkpoint(logged)
+    other_log = note.replace(note.split("\n", 1)[0], "example.org/other/audit", 1)
+
+    for text, problem in (("not a note", "not a signed checkpoint"),
+                          (other_log, "the checkpoint of another log")):  # fmt: skip
+        with pytest.raises(audit.BadCheckpoint, match=f"^saved/1.checkpoint: {problem}"):
+            audit.verify(logged, [text], sources=["saved/1.checkpoint"])
+
+
+def test_a_saved_checkpoint_the_node_did_not_sign_is_a_failure(logged: Workspace) -> None:
+    note = audit.latest_checkpoint(logged)
+    head, _, signature = note.rstrip("\n").rpartition(" ")
+    changed = signature[:-8] + ("A" if signature[-8] != "A" else "B") + signature[-7:]
+
+    with pytest.raises(LogInconsistent, match=r"^saved checkpoint 1: the signature by .* does "
+                       r"not verify with this node's key"):  # fmt: skip
+        audit.verify(logged, [f"{head} {changed}\n"])
+
+
+def test_an_export_that_cannot_be_checked_is_not_a_failed_check(logged: Workspace) -> None:
+    document = audit.export(logged, 2, 4)
+    key = audit.node_verifier_key(logged)
+    for broken in ({**document, "format": "other"}, {**document, "entries": "none"},
+                   {**document, "entries": [{"entry": "x"}]}):  # fmt: skip
+        with pytest.raises(audit.UnreadableExport):
+            audit.verify_export(broken, key)
+    wrong_key = audit.node_verifier_key(logged).replace(logged.settings.node_name, "x", 1)
+    with pytest.raises(audit.AuditError):
+        audit.verify_export(document, wrong_key)
+    forged = {**document, "checkpoint": document["checkpoint"].replace("\n\n", "\n\n— x y\n")}
+    assert audit.verify_export(forged, key).size == 20  # a foreign signature line is ignored

@@ -27,6 +27,11 @@ def test_opt_outs_are_registered_withdrawn_and_counted(sqlite_workspace: Workspa
     code, stdout, stderr = run("optout", "register", "9434765918", "-w", ws)
     assert code == 2
     assert "not a valid NHS number" in stdout + stderr
+    for dummy, problem in (("0000000000", "placeholder"), ("999 000 0018", "for testing")):
+        code, _, stderr = run("optout", "register", dummy, "-w", ws)
+        assert code == 2
+        assert "not a valid NHS number" in stderr
+        assert problem in stderr
     code, stdout, stderr = run("optout", "register", "9434765919", "--scheme", "local", "-w", ws)
     assert code == 2
     assert "choose one of national, objection" in stdout + stderr

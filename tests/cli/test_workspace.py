@@ -15,7 +15,7 @@ def test_init_with_a_bad_store_url_leaves_nothing_and_can_be_run_again(tmp_path:
     code, _, stderr = run("init", str(target), "--store-url", "postgresql+psycopg://x@/y"
                           "?host=/nonexistent&port=1")  # fmt: skip
     assert code == 2
-    assert stderr.startswith("error: cannot migrate")
+    assert stderr.startswith("error: cannot reach the SQL store")
     assert list(tmp_path.iterdir()) == []
     code, stdout, stderr = run("init", str(target), "--json")
     assert code == 0, stderr

@@ -109,3 +109,41 @@ def test_blank_labels_are_skipped_and_the_report_gives_blocking_recall(
     summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
     assert 0.9 <= summary["estimated_blocking_recall"] <= 1
     assert "l.dob = r.dob AND l.sex = r.sex" in summary["blocking_rules_recall"]
+
+
+def _labels_file(path: Path, pairs: list[tuple[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["left_id", "right_id", "label"])
+        writer.writerows([(a, b, "1") for a, b in pairs])
+    return path
+
+
+def test_labels_naming_no_record_of_the_sources_are_refused_with_counts(
+    population: Population, tmp_path: Path
+) -> None:
+    labels = _labels_file(tmp_path / "other.csv", [("X1", "Y1"), ("X2", "Y2"), ("X3", "Y3")])
+
+    with pytest.raises(BadLabels, match=r"other\.csv: none of its 3 labelled pairs names a "
+                       r"record of both sources \(3 left ids are no record of .*gp\.csv, 3 "
+                       r"right ids no record of .*hospital\.xlsx\)"):  # fmt: skip
+        _link(population, tmp_path, new_secret(), labels=labels)
+
+
+def test_labels_naming_some_unknown_records_are_counted_in_a_warning(
+    population: Population, tmp_path: Path
+) -> None:
+    known = sorted(population.true_pairs)[:2]
+    labels = _labels_file(tmp_path / "labels.csv", [*known, ("X1", known[0][1])])
+    folder, out = population.folder, tmp_path / "pairs.csv"
+
+    report = link(str(folder / "gp.csv"), str(folder / "hospital.xlsx"),
+                  folder / "gp.mapping.yaml", folder / "hospital.mapping.yaml", out,
+                  secret=new_secret(), as_of=AS_OF, labels=labels)  # fmt: skip
+
+    assert report.warnings == (
+        f"{labels}: 1 of 3 labelled pairs were ignored, naming records the sources do not "
+        f"have (1 left ids are no record of {folder / 'gp.csv'}, 0 right ids no record of "
+        f"{folder / 'hospital.xlsx'})",
+    )
+    assert report.to_json()["warnings"] == list(report.warnings)

@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.gb import nhs
 
-from accord.people import SEX_VALUES, StandardisationOptions, StandardisedRecord, Standardiser
+from accord.people import (
+    SEX_VALUES,
+    StandardisationOptions,
+    StandardisedRecord,
+    Standardiser,
+    nhs_number_problem,
+)
 from accord.people.sql import WHITESPACE
 from tests.people.support import AS_OF, bulk, each, examples, many
 
@@ -25,6 +31,8 @@ NHS_NUMBERS = [
     ("0000000000", "0000000000", "placeholder"),
     ("9999999999", "9999999999", "placeholder"),
     ("1111111111", "1111111111", "placeholder"),
+    ("999 000 0018", "9990000018", "test_range"),
+    ("9991234567", "9991234567", "test_range"),
     ("943476591", "943476591", "format"),
     ("94347659190", "94347659190", "format"),
     ("943476591A", "943476591A", "format"),
@@ -90,9 +98,29 @@ def test_nhs_check_digit_agrees_with_stdnum(raws: list[str]) -> None:
         assert rec.nhs_number == digits
         if digits == digits[0] * 10:
             assert rec.nhs_number_issue == "placeholder"
+        elif digits.startswith("999"):
+            assert rec.nhs_number_issue == "test_range"
         else:
             assert (rec.nhs_number_issue is None) == nhs.is_valid(raw), raw
             assert rec.nhs_number_issue in {None, "check_digit"}
+        # One number typed by a person is judged by the same rules as the column.
+        assert (nhs_number_problem(raw) is None) == (rec.nhs_number_issue is None), raw
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("943 476 5919", None),
+        ("0000000000", "placeholder"),
+        ("999 000 0018", "kept for testing"),
+        ("9434765918", "check digit"),
+        ("943476591", "not ten digits"),
+        ("٩٤٣٤٧٦٥٩١٩", "not ten digits"),  # Arabic-Indic digits are not an NHS number
+    ],
+)
+def test_a_typed_nhs_number_is_judged_by_the_column_rules(typed: str, problem: str | None) -> None:
+    found = nhs_number_problem(typed)
+    assert found is None if problem is None else problem in (found or "")
 
 
 @examples(20)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.privacy import PRESETS, BadTable, Protected, k_anonymity, protect
+from accord.privacy import PRESETS, BadTable, Protected, k_anonymity, protect, protect_csv
 
 
 def _table(conn: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, int]]) -> str:
@@ -102,6 +104,42 @@ def test_bad_tables_are_refused_by_name() -> None:
     conn.execute("INSERT INTO t VALUES ('R1', -1)")
     with pytest.raises(BadTable, match="negative count"):
         protect(conn, "t", ["region"], "n", PRESETS["hes"])
+
+
+@pytest.mark.parametrize(
+    ("count", "problem"),
+    [
+        ("2.5", r"line 3, column n: '2.5' is not a whole number"),
+        ("-3", r"line 3, column n: '-3' is a negative count"),
+        ("three", r"line 3, column n: 'three' is not a number"),
+        ("", r"line 3, column n: is blank"),
+    ],
+)
+def test_counts_that_are_not_whole_numbers_are_refused_by_line(
+    tmp_path: Path, count: str, problem: str
+) -> None:
+    table = tmp_path / "counts.csv"
+    table.write_text(f"area,n\nA,10\nB,{count}\nC,12.0\n", encoding="utf-8")
+
+    with pytest.raises(BadTable, match=problem):
+        protect_csv(table, ["area"], "n", PRESETS["tre"])
+
+
+def test_a_whole_count_written_as_a_decimal_is_read() -> None:
+    conn = duckdb.connect()
+    conn.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('A', 12.0), ('B', 30.00)) v(a, n)")
+
+    result = protect(conn, "t", ["a"], "n", PRESETS["tre"])
+
+    assert [c.count for c in result.cells] == [12, 30]
+
+
+def test_a_file_that_is_not_a_csv_is_refused_by_name(tmp_path: Path) -> None:
+    table = tmp_path / "counts.csv"
+    table.write_bytes(b"\x00\xff\xfe\x00 not text")
+
+    with pytest.raises(BadTable, match=r"counts\.csv: cannot be read as a CSV table of counts"):
+        protect_csv(table, ["area"], "n", PRESETS["tre"])
 
 
 def test_k_anonymity_finds_the_groups_too_small() -> None:

@@ -88,6 +88,26 @@ def test_checks_that_do_not_fit_the_snapshot_are_refused_before_any_runs(dirty: 
     ]
 
 
+def test_a_reference_column_or_file_that_does_not_fit_is_refused_by_key(
+    dirty: Workspace,
+) -> None:
+    (dirty.root / "directory.csv").write_text("pcds,lat\nLS1 4AP,0\n", encoding="utf-8")
+    (dirty.root / "binary.parquet").write_bytes(b"\x00\xff not parquet")
+    text = (
+        "checks:\n - {type: in_reference, field: postcode, reference: directory.csv, "
+        "column: postcode}\n"
+        " - {type: in_reference, field: postcode, reference: binary.parquet, column: pcds}\n"
+    )
+    with pytest.raises(ChecklistError) as caught:
+        run(dirty, text)
+    first, second = str(caught.value).splitlines()
+    assert first == (f"test.yaml: checks[0].column: no column 'postcode' in "
+                     f"{dirty.root / 'directory.csv'} (it has pcds, lat)")  # fmt: skip
+    assert second.startswith(f"test.yaml: checks[1].reference: cannot read "
+                             f"{dirty.root / 'binary.parquet'} (")  # fmt: skip
+    assert "Binder" not in str(caught.value)
+
+
 def test_include_defaults_runs_the_defaults_first(dirty: Workspace) -> None:
     found = run(dirty, "include_defaults: true\nchecks: [{type: timeliness, max_age_days: 9}]")
     assert counts(found)[-1] == ("timeliness", None, 1, 0)

@@ -3,7 +3,7 @@
 Public face: the events (:class:`Event` and the built-in types, :data:`EVENT_TYPES`,
 :func:`register_event`); :func:`record` (the one entry point), :func:`transaction` and
 :func:`flush`; proofs and exports (:func:`inclusion`, :func:`consistency`,
-:func:`export`, :func:`verify_export`, :func:`latest_checkpoint`,
+:func:`export`, :func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`,
 :func:`node_verifier_key`); :func:`verify`; the citizen view (:func:`person_key`,
 :func:`uses`, :func:`subject_access`); identity providers; the Merkle and checkpoint
 primitives an auditor needs offline; the errors under :class:`AuditError`. Inside:
@@ -20,6 +20,7 @@ from accord.audit.errors import (
     LogInconsistent,
     ProofError,
     UnknownEventType,
+    UnreadableExport,
 )
 from accord.audit.events import (
     EVENT_TYPES,
@@ -63,6 +64,7 @@ from accord.audit.proofs import (
     inclusion,
     latest_checkpoint,
     node_verifier_key,
+    read_export,
     verify_export,
 )
 from accord.audit.types import EntryIndex, PersonKey
@@ -106,6 +108,7 @@ __all__ = [
     "Reidentified",
     "SubjectAccess",
     "UnknownEventType",
+    "UnreadableExport",
     "Use",
     "Verified",
     "VerifiedPerson",
@@ -119,6 +122,7 @@ __all__ = [
     "open_note",
     "parse_verifier_key",
     "person_key",
+    "read_export",
     "record",
     "register_event",
     "subject_access",

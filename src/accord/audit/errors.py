@@ -28,7 +28,12 @@ class LogInconsistent(AuditError):
 
 
 class BadExport(AuditError):
-    """An exported set of entries that does not verify offline."""
+    """An exported set of entries that does not verify offline: checked and found wrong."""
+
+
+class UnreadableExport(AuditError):
+    """A file that is not an audit export one can check (not JSON, not the format, a
+    part missing): nothing was checked."""
 
 
 class IdentityNotVerified(AuditError):

@@ -3,7 +3,8 @@
 An export is one JSON document: the node's verifier key, the signed checkpoint the
 proofs lead to, and each entry's exact text with its inclusion proof under that
 checkpoint. :func:`verify_export` needs only the document and a verifier key the
-checker trusts (the one in the document is used only when none is given).
+checker trusts (the one in the document is used only when none is given);
+:func:`read_export` reads one from a file, refusing what is not one.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from pathlib import Path
 from typing import Any
 
 from accord.audit import repository as repo
 from accord.audit.checkpoint import Checkpoint, open_note, parse_verifier_key, verifier_key
-from accord.audit.errors import AuditError, BadExport, ProofError
+from accord.audit.errors import AuditError, BadCheckpoint, BadExport, ProofError, UnreadableExport
 from accord.audit.keys import origin, public_key
 from accord.audit.merkle import consistency_proof, inclusion_proof, leaf_hash, verify_inclusion
-from accord.store import Workspace
+from accord.store import UnreadableDocument, Workspace, read_json
 
 EXPORT_FORMAT = "accord-audit-export/1"
 
@@ -66,20 +68,56 @@ def export(ws: Workspace, start: int, end: int) -> dict[str, Any]:
             "checkpoint": note, "entries": items}  # fmt: skip
 
 
+MAX_EXPORT_BYTES = 1 << 30
+"""The largest export :func:`read_export` reads (it is read whole)."""
+
+
+def read_export(path: Path) -> dict[str, Any]:
+    """The export in the JSON file at ``path``; :class:`UnreadableExport` naming the file
+    when it is not one (binary, truncated, another format)."""
+    try:
+        document = read_json(path, "audit export", MAX_EXPORT_BYTES)
+    except UnreadableDocument as exc:
+        raise UnreadableExport(str(exc)) from None
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise UnreadableExport(f"{path}: not an Accord audit export ({EXPORT_FORMAT})")
+    return document
+
+
 def verify_export(document: dict[str, Any], trusted_key: str | None = None) -> Checkpoint:
-    """Check every entry of an export against its signed checkpoint; the checkpoint."""
+    """Check every entry of an export against its signed checkpoint; the checkpoint.
+
+    :class:`BadExport` when something checked is wrong (a signature, a proof, an entry);
+    :class:`UnreadableExport` when the document lacks what a check needs.
+    """
     if document.get("format") != EXPORT_FORMAT:
-        raise BadExport(f"not an Accord audit export ({EXPORT_FORMAT})")
-    name, key = parse_verifier_key(trusted_key or document["verifier_key"])
-    point = open_note(document["checkpoint"], name, key)
-    for item in document["entries"]:
-        index, text = item["index"], item["entry"]
-        try:
-            claimed = json.loads(text)["index"]
-            proof = [base64.b64decode(p, validate=True) for p in item["proof"]]
-            verify_inclusion(index, point.size, leaf_hash(text.encode()), proof, point.root)
-        except (ValueError, KeyError, TypeError, binascii.Error, ProofError) as exc:
-            raise BadExport(f"entry {index} does not verify: {exc}") from exc
-        if claimed != index:
-            raise BadExport(f"entry {index} says it is entry {claimed}")
+        raise UnreadableExport(f"not an Accord audit export ({EXPORT_FORMAT})")
+    shown, note, entries = (document.get(k) for k in ("verifier_key", "checkpoint", "entries"))
+    if not isinstance(note, str) or not isinstance(entries, list):
+        raise UnreadableExport("the export has no checkpoint text or no list of entries")
+    if trusted_key is None and not isinstance(shown, str):
+        raise UnreadableExport("the export holds no verifier key: pass the one you trust")
+    name, key = parse_verifier_key(trusted_key or str(shown))
+    try:
+        point = open_note(note, name, key)
+    except BadCheckpoint as exc:
+        raise BadExport(f"its checkpoint: {exc}") from exc
+    for position, item in enumerate(entries):
+        _verify_entry(position, item, point)
     return point
+
+
+def _verify_entry(position: int, item: object, point: Checkpoint) -> None:
+    if not isinstance(item, dict) or not isinstance(item.get("index"), int):
+        raise UnreadableExport(f"entries[{position}] has no index")
+    index, text = item["index"], item.get("entry")
+    try:
+        if not isinstance(text, str):
+            raise TypeError("no entry text")
+        claimed = json.loads(text)["index"]
+        proof = [base64.b64decode(p, validate=True) for p in item["proof"]]
+        verify_inclusion(index, point.size, leaf_hash(text.encode()), proof, point.root)
+    except (ValueError, KeyError, TypeError, binascii.Error, ProofError) as exc:
+        raise BadExport(f"entry {index} does not verify: {exc}") from exc
+    if claimed != index:
+        raise BadExport(f"entry {index} says it is entry {claimed}")

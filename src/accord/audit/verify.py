@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from accord.audit import repository as repo
-from accord.audit.checkpoint import Checkpoint, open_note
-from accord.audit.errors import AuditError, LogInconsistent, ProofError
+from accord.audit.checkpoint import Checkpoint, open_note, parse
+from accord.audit.errors import AuditError, BadCheckpoint, LogInconsistent, ProofError
 from accord.audit.keys import origin, public_key
 from accord.audit.merkle import Frontier, consistency_proof, leaf_hash, verify_consistency
 from accord.store import Workspace
@@ -43,10 +43,19 @@ class _Expected:
     since: int  # the size of the previous checkpoint: the entries in question start here
 
 
-def verify(ws: Workspace, saved: Iterable[str] = ()) -> Verified:
-    """Check the log; raises :class:`LogInconsistent` naming the first entry that disagrees."""
+def verify(ws: Workspace, saved: Iterable[str] = (), *, sources: Sequence[str] = ()) -> Verified:
+    """Check the log; raises :class:`LogInconsistent` naming the first entry that disagrees.
+
+    ``saved`` are checkpoint notes an auditor kept; ``sources`` names them in messages
+    (their files). One that is not a checkpoint of this log cannot be checked
+    (:class:`BadCheckpoint`); one of this log not signed by the node's key is a failure
+    (:class:`LogInconsistent`): the key was changed, or the note was.
+    """
     name, key = origin(ws), public_key(ws)
-    saved_points = [open_note(note, name, key) for note in saved]
+    notes = list(saved)
+    names = [sources[i] if i < len(sources) else f"saved checkpoint {i + 1}"
+             for i in range(len(notes))]  # fmt: skip
+    saved_points = [_saved(n, where, name, key) for n, where in zip(notes, names, strict=True)]
     with ws.engine.connect() as conn:
         one_snapshot(conn)
         stored = _stored_checkpoints(conn, name, key)
@@ -69,6 +78,24 @@ def verify(ws: Workspace, saved: Iterable[str] = ()) -> Verified:
         _consistent(conn, [*stored, *saved_points])
     return Verified(size=size, root=frontier.root(), checkpoints=len(stored),
                     saved=len(saved_points))  # fmt: skip
+
+
+def _saved(note: str, where: str, name: str, key: Any) -> Checkpoint:
+    text, blank, _ = note.partition("\n\n")
+    try:
+        if not blank:
+            raise BadCheckpoint("no blank line between text and signatures")
+        body = parse(text + "\n")
+    except BadCheckpoint as exc:
+        raise BadCheckpoint(f"{where}: not a signed checkpoint ({exc})") from None
+    if body.origin != name:
+        raise BadCheckpoint(f"{where}: the checkpoint of another log ({body.origin!r}; this "
+                            f"node's is {name!r})")  # fmt: skip
+    try:
+        return open_note(note, name, key)
+    except BadCheckpoint as exc:
+        raise LogInconsistent(f"{where}: {exc} with this node's key (the node's key was "
+                              "changed, or the checkpoint was)") from exc  # fmt: skip
 
 
 def one_snapshot(conn: Connection) -> None:

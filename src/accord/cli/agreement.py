@@ -7,7 +7,7 @@ revoke, amend, decide) are recorded in the audit log by the library functions th
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +15,7 @@ import typer
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.table import Table
+from rich.text import Text
 
 from accord.agreements import (
     Agreement,
@@ -54,6 +55,9 @@ from accord.agreements import (
     write_register,
 )
 from accord.cli.common import (
+    DATE_FORMATS,
+    MAX_VERSION,
+    MAX_WHOLE,
     ForceOption,
     JsonOption,
     WorkspaceOption,
@@ -77,7 +81,12 @@ FileArgument = Annotated[Path, typer.Argument(help="The agreement's YAML file.",
 IdArgument = Annotated[str, typer.Argument(help="The agreement's id.")]
 VersionOption = Annotated[
     int | None,
-    typer.Option("--version", help="A version (default: the current one, the latest held here)."),
+    typer.Option(
+        "--version",
+        min=1,
+        max=MAX_VERSION,
+        help="A version (default: the current one: the latest every party signed).",
+    ),
 ]
 KeysOption = Annotated[
     Path | None,
@@ -181,8 +190,8 @@ def validate(
     if json_output:
         emit_json({"valid": True, "agreement": a.id, "version": a.version})
         return
-    out.print(f"[green]valid[/]: {a.id} v{a.version}, {len(a.parties)} parties, "
-              f"{len(a.datasets)} datasets, {len(a.signatures)} signatures")  # fmt: skip
+    out.print(Text.assemble(("valid", "green"), f": {a.id} v{a.version}, {len(a.parties)} "
+              f"parties, {len(a.datasets)} datasets, {len(a.signatures)} signatures"))  # fmt: skip
 
 
 @agreement.command("sign")
@@ -223,7 +232,7 @@ def _render_verification(result: Verification, json_output: bool) -> None:
         return
     for c in result.checks:
         colour = "green" if c.status == "valid" else "red"
-        out.print(f"[{colour}]{c.status:>11}[/] {c.org}: {c.message}")
+        out.print(Text.assemble((f"{c.status:>11}", colour), f" {c.org}: {c.message}"))
 
 
 @agreement.command("verify")
@@ -305,7 +314,7 @@ def _render_status(stored: StoredAgreement, json_output: bool) -> None:
     if json_output:
         emit_json({"agreement": a.id, "version": a.version, "status": stored.status.value})
         return
-    out.print(f"{a.id} v{a.version}: [bold]{stored.status.value}[/]")
+    out.print(Text.assemble(f"{a.id} v{a.version}: ", (stored.status.value, "bold")))
 
 
 @agreement.command("suspend")
@@ -356,8 +365,8 @@ def show(
                    "agreement": stored.agreement.model_dump(mode="json", exclude_none=True),
                    "history": [e.__dict__ for e in events]})  # fmt: skip
         return
-    out.print(f"[bold]{stored.agreement.id}[/] v{stored.agreement.version}: "
-              f"{stored.status_on(today).value} (content {stored.digest[:16]})")  # fmt: skip
+    out.print(Text.assemble((stored.agreement.id, "bold"), f" v{stored.agreement.version}: "
+              f"{stored.status_on(today).value} (content {stored.digest[:16]})"))  # fmt: skip
     out.print(to_yaml(stored.agreement), highlight=False, markup=False)
     for e in events:
         out.print(f"  {e.at:%Y-%m-%d %H:%M} v{e.version} {e.action}: {e.from_status or '-'} -> "
@@ -450,17 +459,31 @@ def decide_command(
     purpose: Annotated[str, typer.Option(help="The purpose code.")],
     dataset: Annotated[str, typer.Option(help="The dataset asked for.")],
     fields: Annotated[str, typer.Option(help="Comma-separated fields asked for.")],
-    rows: Annotated[int, typer.Option(min=0, help="Rows the answer would hold.")] = 0,
-    requests_used: Annotated[int, typer.Option(min=0, help="Requests made this period.")] = 0,
-    rows_used: Annotated[int, typer.Option(min=0, help="Rows received this period.")] = 0,
+    rows: Annotated[
+        int, typer.Option(min=0, max=MAX_WHOLE, help="Rows the answer would hold.")
+    ] = 0,
+    requests_used: Annotated[
+        int, typer.Option(min=0, max=MAX_WHOLE, help="Requests made this period.")
+    ] = 0,
+    rows_used: Annotated[
+        int, typer.Option(min=0, max=MAX_WHOLE, help="Rows received this period.")
+    ] = 0,
     agreement_id: Annotated[
         str | None, typer.Option("--agreement", help="Only under this agreement.")
     ] = None,
     version: Annotated[
         int | None,
-        typer.Option("--version", help="Under this version of --agreement (default: the latest)."),
+        typer.Option(
+            "--version",
+            min=1,
+            max=MAX_VERSION,
+            help="Under this version of --agreement (default: the current one).",
+        ),
     ] = None,
-    on: Annotated[str | None, typer.Option(help="The day (default: today).")] = None,
+    on: Annotated[
+        datetime | None,
+        typer.Option(formats=DATE_FORMATS, help="The day, YYYY-MM-DD (default: today)."),
+    ] = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
@@ -494,7 +517,7 @@ def _render_decision(d: Decision, json_output: bool) -> None:
                    "basis": d.basis and {"regime": d.basis.regime.value,
                                          "basis": d.basis.basis.value}})  # fmt: skip
         return
-    verdict = "[bold green]PERMIT[/]" if d.permit else "[bold red]DENY[/]"
+    verdict = Text("PERMIT", "bold green") if d.permit else Text("DENY", "bold red")
     out.print(verdict)
     for r in d.reasons:
         out.print(f"  {r.code.value}: {r.message}", markup=False)

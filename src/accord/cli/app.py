@@ -1,4 +1,8 @@
-"""The ``accord`` command: one Typer app assembled from one module per command group."""
+"""The ``accord`` command: one Typer app assembled from one module per command group.
+
+The root group is :class:`accord.cli.common.Boundary`, so every command, whichever
+module defines it, runs inside the one error boundary.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from accord import __version__
 from accord.cli.agreement import agreement
 from accord.cli.audit import audit_app
 from accord.cli.catalog import catalog
+from accord.cli.common import Boundary
 from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.doctor import doctor
 from accord.cli.generate import evaluate, generate
@@ -27,6 +32,7 @@ def _version(value: bool) -> None:
 
 app = typer.Typer(
     name="accord",
+    cls=Boundary,
     help="Accord: share personal data between public services lawfully, minimally, "
     "verifiably and transparently.",
     no_args_is_help=True,

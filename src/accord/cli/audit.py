@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from accord import audit
 from accord.cli.common import (
+    MAX_WHOLE,
     ForceOption,
     JsonOption,
     WorkspaceOption,
@@ -22,7 +24,7 @@ from accord.cli.common import (
 )
 from accord.people import lit
 from accord.sources import get_snapshot
-from accord.store import Workspace, check_output, duckdb_connect, write_output
+from accord.store import Workspace, check_output, duckdb_connect, read_text, write_output
 
 audit_app = typer.Typer(help="The tamper-evident audit log and the citizen's view of it.",
                         no_args_is_help=True)  # fmt: skip
@@ -34,6 +36,8 @@ CheckpointsOption = Annotated[
 ]  # fmt: skip
 
 
+SAVED_CHECKPOINT_BYTES = 64 << 10
+"""A checkpoint note is a few hundred bytes; a bigger file in the folder is not one."""
 NO_RECORD_HELP = "Write nothing, not even the log.verified entry: for a read-only auditor."
 
 
@@ -49,13 +53,15 @@ def verify(
 
     A pass is recorded in the log itself (a log.verified entry) unless --no-record."""
     saved = sorted(p for p in checkpoints.iterdir() if p.is_file()) if checkpoints else []
+    notes = [read_text(p, "saved checkpoint", SAVED_CHECKPOINT_BYTES) for p in saved]
     with workspace_at(workspace) as ws:
         try:
-            done = audit.verify(ws, [p.read_text(encoding="utf-8") for p in saved])
+            done = audit.verify(ws, notes, sources=[str(p) for p in saved])
         except audit.LogInconsistent as exc:
             if json_output:
                 emit_json({"passed": False, "entry": exc.entry, "problem": str(exc)})
-            err.print(f"[bold red]audit log FAILED verification:[/] {exc}", highlight=False)
+            err.print(Text.assemble(("audit log FAILED verification:", "bold red"), f" {exc}"),
+                      highlight=False)  # fmt: skip
             raise typer.Exit(1) from exc
         if not no_record:
             passed = audit.LogVerified(size=done.size, root=done.root.hex(),
@@ -107,8 +113,10 @@ def key(workspace: WorkspaceOption = Path(), json_output: JsonOption = False) ->
 @audit_app.command("export")
 @handle_errors
 def export(
-    start: Annotated[int, typer.Option("--from", min=0, help="The first entry.")],
-    end: Annotated[int, typer.Option("--to", min=0, help="The last entry (included).")],
+    start: Annotated[int, typer.Option("--from", min=0, max=MAX_WHOLE, help="The first entry.")],
+    end: Annotated[
+        int, typer.Option("--to", min=0, max=MAX_WHOLE, help="The last entry (included).")
+    ],
     out_file: Annotated[Path, typer.Option("--out", "-o", help="The JSON file to write.")],
     force: ForceOption = False,
     workspace: WorkspaceOption = Path(),
@@ -129,8 +137,11 @@ def check(
     key: Annotated[str | None, typer.Option("--key", help="The verifier key you trust "
                                             "(else the one in the file).")] = None,
 ) -> None:  # fmt: skip
-    """Verify an export offline, without the node or its database."""
-    document = json.loads(export_file.read_text(encoding="utf-8"))
+    """Verify an export offline, without the node or its database.
+
+    Exits 1 when an entry, a proof or the checkpoint does not verify; 2 when the file
+    is not an export that can be checked."""
+    document = audit.read_export(export_file)
     point = audit.verify_export(document, key)
     if key is None:
         err.print("warning: checked against the key in the file; pass --key to trust yours")
@@ -162,7 +173,8 @@ def person(
                                          "people (development identity check).")],
     role: Annotated[str, typer.Option("--as-role", help="Your role, recorded in the log.")] = (
         "information governance officer"),
-    page: Annotated[int, typer.Option("--page", min=1, help="Page of 20, newest first.")] = 1,
+    page: Annotated[int, typer.Option("--page", min=1, max=MAX_WHOLE,
+                                      help="Page of 20, newest first.")] = 1,
     sar: Annotated[Path | None, typer.Option("--sar", help="Write the whole subject access "
                                              "response (Art 15) as JSON.")] = None,
     force: ForceOption = False,
@@ -185,7 +197,7 @@ def person(
         emit_json({"page": page, "uses": [u.as_dict() for u in shown]})
         return
     for u in shown:
-        out.print(f"[bold]{u.at:%Y-%m-%d %H:%M} UTC  {u.what}[/]", highlight=False)
+        out.print(Text(f"{u.at:%Y-%m-%d %H:%M} UTC  {u.what}", "bold"), highlight=False)
         org = f"{u.organisation} ({u.role})" if u.organisation else u.role
         law = f"{u.legal_basis}; {u.gateway}" if u.legal_basis else ""
         lines = {"by": org, "dataset": u.dataset, "purpose": u.purpose, "law": law,

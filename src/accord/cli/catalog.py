@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accord.catalog import (
     Entry,
@@ -93,10 +94,14 @@ def show(
     described = found.metadata
     if described is None:
         out.print(
-            f"[bold]{dataset}[/] (not described: accord catalog describe {dataset} --from FILE)"
+            Text.assemble(
+                (dataset, "bold"),
+                f" (not described: accord catalog describe {dataset} --from FILE)",
+            )
         )
     else:
-        out.print(f"[bold]{described.title}[/] ({dataset}), {described.owner.organisation}")
+        out.print(Text.assemble((described.title, "bold"),
+                                f" ({dataset}), {described.owner.organisation}"))  # fmt: skip
         out.print(described.description, highlight=False)
         special = "yes" if described.special_category else "no"
         out.print(f"updated {described.update_frequency}; legal basis: {described.legal_basis};"

@@ -1,20 +1,30 @@
-"""What every command shares: the workspace option, ``--json``, output and errors.
+"""What every command shares: the workspace option, ``--json``, output and the error boundary.
 
 Commands parse arguments, call a context's public API and render the result; they hold
 no logic of their own. Progress and messages go to stderr so that ``--json`` output on
 stdout stays one clean JSON document.
+
+The error boundary (:class:`Boundary`, the root group's ``invoke``) is the one place an
+exception becomes an exit status: a failed check exits 1, an error the user can act on
+exits 2 with ``error:`` lines naming the file, row, field or option, a usage error keeps
+click's message (exit 2), and anything else is a bug: one line and exit 70, the
+traceback only with ``ACCORD_DEBUG=1`` (docs/cli.md). Both consoles print text as it is
+(no Rich markup), so a value such as ``[a-z0-9]`` in a message is never eaten; styled
+words are built with :class:`rich.text.Text`.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import threading
+import traceback
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -28,9 +38,14 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
+
+# Typer vendors click (0.29 on): the base class of its usage errors, to let them pass.
+from typer._click.exceptions import ClickException
+from typer.core import TyperGroup
 
 from accord.agreements import AgreementError
-from accord.audit import AuditError
+from accord.audit import AuditError, BadExport, LogInconsistent, ProofError
 from accord.catalog import CatalogError
 from accord.linkage import LinkageError
 from accord.people import PeopleError
@@ -38,13 +53,13 @@ from accord.privacy import PrivacyError
 from accord.quality import QualityError
 from accord.scenarios import ScenarioError
 from accord.sources import SourceError
-from accord.store import LooseModes, StoreError, Workspace, open_workspace
+from accord.store import LooseModes, StoreError, UnreadableDocument, Workspace, open_workspace
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 WorkspaceOption = Annotated[
     Path,
@@ -60,9 +75,34 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")
 ]
 
+MAX_VERSION = 2**31 - 1
+"""The highest version a ``--version`` option takes: the store keeps versions as 32-bit
+integers, and a larger number would reach the database as an error, not a miss."""
+MAX_WHOLE = 2**53 - 1
+"""The largest whole number any other option takes: JSON carries it exactly and SQL's
+BIGINT holds it (an entry number, a page, a row count)."""
+
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace an output file that already exists.")
 ]
+
+EXIT_FOUND_WRONG = 1
+"""Checked and found wrong: a signature, log or export that fails verification, a denial."""
+EXIT_CANNOT = 2
+"""Could not do it: bad input, a usage error, a refused operation, an unreachable store."""
+EXIT_INTERNAL = 70
+"""A bug in Accord (EX_SOFTWARE in BSD's sysexits.h): never a traceback, one line."""
+DEBUG_VARIABLE = "ACCORD_DEBUG"
+"""Set to 1 to see the traceback of any error the boundary reports."""
+
+FOUND_WRONG: tuple[type[Exception], ...] = (
+    LogInconsistent,
+    ProofError,
+    BadExport,
+)
+"""Errors that report a check's negative answer rather than a failure to check. An
+operation refused for a bad signature (``agreement activate`` or ``sign``) is not a check:
+it could not be done, so it exits 2; ``agreement verify`` answers 1 itself."""
 
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     PeopleError,
@@ -75,20 +115,78 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     AuditError,
     AgreementError,
     CatalogError,
+    UnreadableDocument,
 )
+"""Each context's error tree: the input or the situation is wrong, and the message says how."""
+
+_SHOWN = 300
+"""Characters of an unexpected error's message shown on its one line."""
+
+
+def fail(exc: Exception) -> int:
+    """Report ``exc`` on stderr as the boundary does and return the exit status for it."""
+    if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, (*EXPECTED_ERRORS, OSError)):
+        for line in _lines(exc):
+            err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False)
+        return EXIT_FOUND_WRONG if isinstance(exc, FOUND_WRONG) else EXIT_CANNOT
+    what = " ".join(str(exc).split())
+    what = what if len(what) <= _SHOWN else what[:_SHOWN] + "…"
+    err.print(
+        Text.assemble(
+            ("internal error:", "bold red"),
+            f" {type(exc).__name__}{': ' + what if what else ''} (a bug in Accord, not in "
+            f"your input; run again with {DEBUG_VARIABLE}=1 for the traceback, and report it)",
+        ),
+        highlight=False,
+    )
+    return EXIT_INTERNAL
+
+
+def _lines(exc: Exception) -> list[str]:
+    if isinstance(exc, OSError) and not isinstance(exc, EXPECTED_ERRORS):
+        # The standard library's own errors: name the file and say what the system said.
+        problem = exc.strerror or str(exc)
+        return [problem if exc.filename is None else f"{exc.filename}: {problem}"]
+    return str(exc).splitlines() or [type(exc).__name__]
+
+
+_PASSED = (ClickException, typer.Exit, typer.Abort)
+"""What click and typer raise to end a command: they print and exit by their own rules."""
+
+
+class Boundary(TyperGroup):
+    """The root group: every command runs inside its ``invoke``, so no exception a
+    command raises escapes as a traceback (usage errors stay click's)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _PASSED:
+            raise
+        except Exception as exc:
+            code = fail(exc)
+        # Raised outside the handler, so the exit holds no traceback: its frames would
+        # keep DuckDB's objects alive until the interpreter shuts down.
+        raise typer.Exit(code)
 
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an expected error into one clear message on stderr and exit status 2."""
+    """Turn an error into its message on stderr and its exit status, as the boundary does.
+
+    The boundary around every command already does this; the decorator keeps a command
+    right when it is called on its own (a test's typer app of one command)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except EXPECTED_ERRORS as exc:
-            for line in str(exc).splitlines() or [type(exc).__name__]:
-                err.print(f"[bold red]error:[/] {line}", highlight=False, markup=True)
-            raise typer.Exit(2) from exc
+        except _PASSED:
+            raise
+        except Exception as exc:
+            code = fail(exc)
+        raise typer.Exit(code)
 
     return wrapper
 
@@ -155,11 +253,23 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[str, int, int | None
         yield update
 
 
-def as_of_date(text: str | None) -> date | None:
-    """``--as-of`` as a date; None (today) when not given."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise typer.BadParameter(f"--as-of {text!r} is not a date like 2026-11-22") from exc
+DATE_FORMATS = ["%Y-%m-%d"]
+"""How a day is written on the command line (ISO 8601); click names the option when a
+value does not fit."""
+
+AsOfOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=DATE_FORMATS,
+        help="Reference date for plausibility checks, YYYY-MM-DD (default: today).",
+    ),
+]
+
+
+def as_of_date(value: datetime | date | None) -> date | None:
+    """A day option's value (parsed by click with :data:`DATE_FORMATS`) as a date; None
+    (today) when not given."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accord.cli.common import (
+    MAX_VERSION,
     ForceOption,
     JsonOption,
     WorkspaceOption,
@@ -21,7 +23,10 @@ from accord.sources import export_snapshot, get_snapshot, latest_snapshots, quar
 from accord.store import check_output
 
 VersionOption = Annotated[
-    int | None, typer.Option("--version", "-v", help="A snapshot version (default: the newest).")
+    int | None,
+    typer.Option(
+        "--version", "-v", min=1, max=MAX_VERSION, help="A snapshot version (default: the newest)."
+    ),
 ]
 
 
@@ -57,7 +62,9 @@ def datasets(workspace: WorkspaceOption = Path(), json_output: JsonOption = Fals
 def quarantine(
     dataset: Annotated[str, typer.Argument(help="The dataset.")],
     version: VersionOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many rows.")] = 100,
+    limit: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Show at most this many rows.")
+    ] = 100,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
@@ -70,7 +77,8 @@ def quarantine(
                    "rows": [{"file": q.source_file, "row": q.row_number, "column": q.column,
                              "reason": q.reason, "raw": q.raw} for q in rows]})  # fmt: skip
         return
-    out.print(f"[bold]{dataset}[/] v{snap.version}: {snap.quarantined_rows:,} rows quarantined")
+    held = f" v{snap.version}: {snap.quarantined_rows:,} rows quarantined"
+    out.print(Text.assemble((dataset, "bold"), held))
     table = Table(show_edge=False, pad_edge=False)
     for heading in ("row", "column", "reason", "raw"):
         table.add_column(heading)

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from accord.cli.common import JsonOption, emit_json, handle_errors, out, progress_bar
+from accord.cli.common import MAX_WHOLE, JsonOption, emit_json, handle_errors, out, progress_bar
 from accord.scenarios import SCENARIOS, score_pairs
 from accord.scenarios import generate as generate_scenario
 from accord.store import check_output
@@ -17,11 +18,15 @@ from accord.store import check_output
 @handle_errors
 def generate(
     scenario: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCENARIOS)}.")],
-    people: Annotated[int, typer.Option(min=0, help="How many people to generate.")] = 1000,
+    people: Annotated[
+        int, typer.Option(min=0, max=10_000_000, help="How many people to generate.")
+    ] = 1000,
     output: Annotated[
         Path, typer.Option("--out", "-o", help="Directory to write the extracts into.")
     ] = Path("scenario"),
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same files.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_WHOLE, help="Random seed: the same seed, the same files.")
+    ] = 0,
     json_output: JsonOption = False,
 ) -> None:
     """Generate a synthetic population and each organisation's extract, with the truth."""
@@ -35,7 +40,8 @@ def generate(
                    "out": str(result.out), "records": dict(result.records),
                    "files": [str(f) for f in result.files]})  # fmt: skip
         return
-    out.print(f"Generated {result.people:,} people for [bold]{scenario}[/] in {result.out}")
+    out.print(Text.assemble(f"Generated {result.people:,} people for ", (scenario, "bold"),
+                            f" in {result.out}"))  # fmt: skip
     for org, count in result.records.items():
         out.print(f"  {org}: {count:,} records")
 

@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from accord.cli.common import (
+    AsOfOption,
     JsonOption,
     WorkspaceOption,
     as_of_date,
@@ -37,10 +39,7 @@ def ingest(
         Path, typer.Option("--mapping", "-m", help="The YAML mapping of columns to fields.")
     ],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="The dataset's name.")],
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
-    ] = None,
+    as_of: AsOfOption = None,
     accept_issues: Annotated[
         list[str] | None,
         typer.Option(
@@ -76,11 +75,12 @@ def ingest(
 def render(report: IngestReport) -> None:
     """What was read, standardised, flagged and quarantined, per field."""
     s = report.snapshot
-    out.print(
-        f"[bold]{s.dataset}[/] v{s.version}: read {s.read_rows:,} rows from {s.source} "
+    out.print(Text.assemble(
+        (s.dataset, "bold"),
+        f" v{s.version}: read {s.read_rows:,} rows from {s.source} "
         f"({s.source_kind}); {s.rows:,} records stored, {s.quarantined_rows:,} rows quarantined "
-        f"in {report.seconds:.1f}s"
-    )
+        f"in {report.seconds:.1f}s",
+    ))  # fmt: skip
     for note in report.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     table = Table(title=None, show_edge=False, pad_edge=False)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import (
+    AsOfOption,
     ForceOption,
     JsonOption,
     as_of_date,
@@ -89,10 +90,7 @@ def link(
             "moves to agree best with them.",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
-    ] = None,
+    as_of: AsOfOption = None,
     report_dir: Annotated[
         Path | None,
         typer.Option(
@@ -140,6 +138,8 @@ def link(
 
 
 def render(report: LinkReport) -> None:
+    for warning in report.warnings:
+        err.print(f"warning: {warning}", highlight=False)
     for name, side in (("left", report.left), ("right", report.right)):
         out.print(f"{name}: {side.source}: {side.rows:,} records "
                   f"({side.quarantined_rows:,} quarantined)", markup=False)  # fmt: skip
@@ -180,10 +180,7 @@ def dedupe(
     threshold: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Match probability that joins two records.")
     ] = 0.9,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Reference date for plausibility checks, YYYY-MM-DD (default: today)."),
-    ] = None,
+    as_of: AsOfOption = None,
     engine: EngineOption = "duckdb",
     force: ForceOption = False,
     nhs_numbers_reused: ReusedOption = False,

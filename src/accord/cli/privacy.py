@@ -6,7 +6,6 @@ import csv
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import typer
 from rich.table import Table
 
@@ -20,13 +19,12 @@ from accord.cli.common import (
     out,
     workspace_at,
 )
-from accord.people import lit
 from accord.privacy import (
     PRESETS,
     SCHEMES,
     Protected,
     load_registers,
-    protect,
+    protect_csv,
     read_secret,
     register_opt_out,
     withdraw_opt_out,
@@ -128,10 +126,7 @@ def protect_table(
     """Make a table of counts safe to publish: suppress, suppress again, round."""
     if out_file is not None:
         check_output(out_file, force=force)
-    with duckdb.connect() as conn:
-        conn.execute(f"CREATE TABLE counts AS SELECT * FROM read_csv({lit(str(table))}, "
-                     "header=true)")  # fmt: skip
-        result = protect(conn, "counts", by, count_column, PRESETS[preset])
+    result = protect_csv(table, by, count_column, PRESETS[preset])
     if out_file is not None:
         _write(result, count_column, out_file)
     if json_output:

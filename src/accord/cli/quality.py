@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accord.cli.common import (
+    MAX_VERSION,
     JsonOption,
     WorkspaceOption,
     emit_json,
@@ -28,14 +30,17 @@ def quality(
         typer.Option(help="A YAML checklist (default: the checks for the dataset's fields)."),
     ] = None,
     version: Annotated[
-        int | None, typer.Option("--version", "-v", help="A snapshot version (default: newest).")
+        int | None,
+        typer.Option(
+            "--version", "-v", min=1, max=MAX_VERSION, help="A snapshot version (default: newest)."
+        ),
     ] = None,
     report: Annotated[
         Path | None,
         typer.Option(help="Write report.json and report.html (with sample rows) to this folder."),
     ] = None,
     samples: Annotated[
-        int, typer.Option(min=0, help="Failing rows per check shown in the report.")
+        int, typer.Option(min=0, max=1000, help="Failing rows per check shown in the report.")
     ] = 5,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
@@ -58,7 +63,11 @@ def quality(
 
 def render(result: Assessment, html: Path | None) -> None:
     out.print(
-        f"[bold]{result.dataset}[/] v{result.version}: kitemark [bold]{result.kitemark.label}[/]"
+        Text.assemble(
+            (result.dataset, "bold"),
+            f" v{result.version}: kitemark ",
+            (result.kitemark.label, "bold"),
+        )
     )
     scores = Table(show_edge=False, pad_edge=False)
     for d in Dimension:

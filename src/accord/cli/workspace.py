@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from accord.cli.common import JsonOption, emit_json, handle_errors, out
 from accord.store import InvalidName, check_name, init_workspace, is_name, mask_url, new_log_origin
@@ -45,7 +46,8 @@ def init(
         emit_json({"workspace": str(ws.root), "node_name": ws.settings.node_name,
                    "store": mask_url(ws.store_url), "log_origin": origin})  # fmt: skip
         return
-    out.print(f"Created workspace [bold]{ws.root}[/] for node [bold]{ws.settings.node_name}[/]")
+    out.print(Text.assemble("Created workspace ", (str(ws.root), "bold"), " for node ",
+                            (ws.settings.node_name, "bold")))  # fmt: skip
     out.print(f"  store: {mask_url(ws.store_url)}")
     out.print(f"  audit log origin: {origin}", markup=False)
     out.print(f"  node key: {ws.root / 'keys' / 'node.key'} (owner-only, mode 600)")

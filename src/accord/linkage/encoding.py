@@ -173,6 +173,7 @@ def encode(
     mode: Mode,
     secret: bytes | None,
     prior_ids: Path | None = None,
+    source: str | None = None,
 ) -> tuple[Encoded, References]:
     """Encode the standardised records in ``snapshot`` for the linking party.
 
@@ -180,7 +181,8 @@ def encode(
     party, and ``out_dir/{party}.refs.parquet``, which the provider keeps. With
     ``prior_ids`` (``record_id,linkage_id`` from an earlier run), each record carries its
     earlier linkage id, a pseudonym the linking party already gave it, so that people
-    keep their ids.
+    keep their ids. ``source`` names the records in messages (the file the person gave,
+    not the snapshot, which may be a scratch file).
     """
     if mode is Mode.PRIVATE and not secret:
         raise ValueError("private mode needs the providers' shared secret")
@@ -188,7 +190,8 @@ def encode(
     prepare(conn)  # the phonetic codes are a function of the people context
     features = [f for f in FEATURES if f.needs in present]
     if not features:
-        raise NothingToCompare(f"{snapshot}: no field that linkage compares has a value")
+        raise NothingToCompare(f"{source or snapshot}: no field that linkage compares has a "
+                               "value in any record")  # fmt: skip
     snap = f"read_parquet({lit(str(snapshot))})"
     params: dict[str, object] = {}
     if mode is Mode.PRIVATE:

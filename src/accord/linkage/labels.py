@@ -71,29 +71,64 @@ def read(path: Path) -> list[tuple[str, str, bool]]:
         raise BadLabels(f"{path}: not a UTF-8 CSV file ({exc})") from exc
 
 
+@dataclass(frozen=True)
+class Found:
+    """How many labelled pairs name a record of each source (:func:`to_refs`)."""
+
+    given: int
+    kept: int
+    """Labelled pairs whose two records are both there: the ones that count."""
+    unknown_left: int
+    """Labelled pairs whose left id is no record of the left source."""
+    unknown_right: int
+    """Labelled pairs whose right id is no record of the right source."""
+
+    def problem(self, path: Path, left: str, right: str) -> str | None:
+        """What is wrong with the labels, in words, or None when every pair was found."""
+        if self.kept == self.given:
+            return None
+        missing = (f"{self.unknown_left:,} left ids are no record of {left}, "
+                   f"{self.unknown_right:,} right ids no record of {right}")  # fmt: skip
+        if self.kept == 0:
+            return (f"{path}: none of its {self.given:,} labelled pairs names a record of "
+                    f"both sources ({missing}): is it the review of another link, or are "
+                    "the sources given the other way round?")  # fmt: skip
+        return (f"{path}: {self.given - self.kept:,} of {self.given:,} labelled pairs were "
+                f"ignored, naming records the sources do not have ({missing})")  # fmt: skip
+
+
 def to_refs(
     conn: duckdb.DuckDBPyConnection,
     labels: list[tuple[str, str, bool]],
     left: References,
     right: References,
     out: Path,
-) -> int:
+) -> Found:
     """The providers' part: labelled pairs by this run's references, as Parquet
-    (``left_ref, right_ref, same``). Pairs whose records are gone are dropped; the count
-    kept is returned."""
+    (``left_ref, right_ref, same``). Pairs whose records are gone are dropped and
+    counted: a file of labels that names no record is a mistake to report, not a
+    silent no-op."""
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _labels AS SELECT unnest($l::VARCHAR[]) AS left_id, "
         "unnest($r::VARCHAR[]) AS right_id, unnest($s::BOOLEAN[]) AS same",
         {"l": [x[0] for x in labels], "r": [x[1] for x in labels], "s": [x[2] for x in labels]},
     )
+    lefts, rights = f"read_parquet({lit(str(left.path))})", f"read_parquet({lit(str(right.path))})"
+    unknown = conn.execute(
+        "SELECT count(*) FILTER (WHERE left_id NOT IN (SELECT record_id FROM "
+        f"{lefts} WHERE record_id IS NOT NULL)), count(*) FILTER (WHERE right_id NOT IN "
+        f"(SELECT record_id FROM {rights} WHERE record_id IS NOT NULL)), "
+        "count(*) FILTER (WHERE left_id IN (SELECT record_id FROM "
+        f"{lefts}) AND right_id IN (SELECT record_id FROM {rights})) FROM _labels"
+    ).fetchall()[0]
     conn.execute(
         "COPY (SELECT l.ref AS left_ref, r.ref AS right_ref, bool_and(x.same) AS same "
-        f"FROM _labels x JOIN read_parquet({lit(str(left.path))}) l ON l.record_id = x.left_id "
-        f"JOIN read_parquet({lit(str(right.path))}) r ON r.record_id = x.right_id "
+        f"FROM _labels x JOIN {lefts} l ON l.record_id = x.left_id "
+        f"JOIN {rights} r ON r.record_id = x.right_id "
         f"GROUP BY ALL ORDER BY ALL) TO {lit(str(out))} (FORMAT parquet)"
     )
     conn.execute("DROP TABLE _labels")
-    return int(conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0][0])
+    return Found(len(labels), int(unknown[2]), int(unknown[0]), int(unknown[1]))
 
 
 def tuned_threshold(

@@ -59,6 +59,8 @@ class LinkReport:
     blocking_recall: BlockingRecall | None = None
     kept_apart: int = 0
     """Pairs over the threshold dropped: different valid NHS numbers (``constraints``)."""
+    warnings: tuple[str, ...] = ()
+    """What the caller should know but did not stop the link (labels naming no record)."""
 
     def to_json(self) -> dict[str, object]:
         def side(s: Standardised) -> dict[str, object]:
@@ -73,7 +75,7 @@ class LinkReport:
             "threshold": self.threshold, "labels_scored": self.labels,
             "blocking_recall": caught.to_json() if caught else None,
             "report": str(self.report / "index.html") if self.report else None,
-            "seconds": round(self.seconds, 3),
+            "warnings": list(self.warnings), "seconds": round(self.seconds, 3),
         }  # fmt: skip
 
 
@@ -117,7 +119,8 @@ def _provide(
         )  # fmt: skip
         progress(f"{party} encode", 0, None)
         encoded, refs = encode(conn, done.path, provider / "out", party=party, run=run,
-                               mode=mode, secret=secret, prior_ids=prior_ids)  # fmt: skip
+                               mode=mode, secret=secret, prior_ids=prior_ids,
+                               source=source)  # fmt: skip
     finally:
         conn.close()
     return done, encoded, refs
@@ -171,6 +174,8 @@ def link(
     :func:`_deliver`): a run that fails writes nothing.
     """
     started = time.perf_counter()
+    # Fail before the work, not after it: an output the run could not write.
+    check_output(out, force=True)
     settings = settings or Settings()
     report_dir = options.report if options else None
     _check_outputs(out, ids, report_dir)
@@ -178,6 +183,7 @@ def link(
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()  # both providers are this process: a secret for this run only
     run = uuid.uuid4().hex
+    warnings: tuple[str, ...] = ()
     work = Path(tempfile.mkdtemp(prefix="accord-link-"))
     try:
         staged = work / "outputs"
@@ -200,7 +206,11 @@ def link(
         if labelled is not None:
             by_ref = work / "labels.parquet"
             with duckdb.connect() as conn:
-                clerical.to_refs(conn, labelled, left_refs, right_refs, by_ref)
+                found = clerical.to_refs(conn, labelled, left_refs, right_refs, by_ref)
+            problem = found.problem(labels, left, right) if labels is not None else None
+            if problem is not None and not found.kept:
+                raise clerical.BadLabels(problem)
+            warnings += (problem,) if problem else ()
             asked = replace(asked, labels=by_ref)
         with _linking_party(work, settings, engine) as (conn, backend, linker_dir):
             matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", asked,
@@ -222,7 +232,8 @@ def link(
         shutil.rmtree(work, ignore_errors=True)
     return LinkReport(mode, left_done, right_done, matched.scored, matched.pairs, out,
                       time.perf_counter() - started, report_dir, matched.threshold,
-                      matched.labels, matched.blocking_recall, matched.kept_apart)  # fmt: skip
+                      matched.labels, matched.blocking_recall, matched.kept_apart,
+                      warnings)  # fmt: skip
 
 
 def _check_outputs(out: Path, *folders: Path | None) -> None:
@@ -284,6 +295,7 @@ def dedupe(
 ) -> DedupeReport:
     """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV."""
     started = time.perf_counter()
+    check_output(out, force=True)  # before the work, as link does
     settings = settings or Settings()
     _check_outputs(out)
     if mode is Mode.PRIVATE and secret is None:

@@ -6,10 +6,11 @@ helps linkage find a near match); the ``_issue`` column says what failed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from accord.people.plan import FINAL, FieldPlan
-from accord.people.sql import WHITESPACE_CLASS, blank_to_null, case_map
+from accord.people.sql import WHITESPACE, WHITESPACE_CLASS, blank_to_null, case_map
 from accord.people.types import Sex
 
 # NI prefixes HMRC never issues, on top of the per-letter rules in the pattern.
@@ -28,6 +29,32 @@ DEFAULT_SEX_CODES: dict[str, Sex] = {
     "9": "not_specified", "i": "not_specified", "indeterminate": "not_specified",
     "not specified": "not_specified",
 }  # fmt: skip
+
+
+_PY_SEPARATORS = re.compile(f"[{re.escape(WHITESPACE)}-]+")
+"""The separators of :data:`_SEPARATORS`, for Python's ``re`` (which has no ``\\x{...}``)."""
+NHS_TEST_RANGE = (9_990_000_000, 9_999_999_999)
+"""NHS numbers reserved for testing (999 000 0000 to 999 999 9999): many pass the check
+digit, none is ever issued to a person."""
+
+
+def nhs_number_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a person's NHS number, or None when it can: not ten digits
+    (spaces and hyphens between groups allowed), a placeholder (one digit ten times, such
+    as 0000000000, which passes the check digit), the test range, or a wrong check digit.
+    The same rules as the ``nhs_number_issue`` column, for one number typed by a person."""
+    digits = _PY_SEPARATORS.sub("", value)
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        return "is not ten digits"
+    number = int(digits)
+    if number % 1_111_111_111 == 0:
+        return "is a placeholder (one digit ten times), never a person's number"
+    if NHS_TEST_RANGE[0] <= number <= NHS_TEST_RANGE[1]:
+        return "is in the range 999 000 0000 to 999 999 9999, kept for testing and never issued"
+    check = (11 - sum((10 - i) * int(d) for i, d in enumerate(digits[:9])) % 11) % 11
+    if check == 10 or check != int(digits[9]):
+        return "fails the check digit"
+    return None
 
 
 def nhs_check_digit_ok(number: str) -> str:
@@ -57,6 +84,7 @@ def plan_nhs_number() -> FieldPlan:
             WHEN _nhs_s IS NULL THEN NULL
             WHEN _nhs_v IS NULL THEN 'format'
             WHEN _nhs_v % 1111111111 = 0 THEN 'placeholder'
+            WHEN _nhs_v BETWEEN {NHS_TEST_RANGE[0]} AND {NHS_TEST_RANGE[1]} THEN 'test_range'
             WHEN NOT {nhs_check_digit_ok('_nhs_v')} THEN 'check_digit' END""",
     })  # fmt: skip
     return plan

@@ -6,13 +6,21 @@ minimised and pseudonymised, to a Parquet file), :func:`pseudonym` and
 schemes (:data:`SCHEMES`, :func:`register_scheme`, :func:`ruling`), the register in the
 store (:func:`register_opt_out`, :func:`withdraw_opt_out`, :func:`load_registers`), the
 pseudonymisation keys (:func:`current_key_version`, :func:`rotate_key`,
-:func:`retire_key`), disclosure control (:data:`PRESETS`, :func:`protect`,
+:func:`retire_key`), disclosure control (:data:`PRESETS`, :func:`protect`, :func:`protect_csv`,
 :func:`k_anonymity`), the models and the errors under :class:`PrivacyError`. Inside:
 ``optouts`` (rules), ``keys`` (the node secret and what derives from it),
 ``disclosure``, ``control``, ``repository`` (the store's tables).
 """
 
-from accord.privacy.control import PRESETS, Preset, Protected, Published, k_anonymity, protect
+from accord.privacy.control import (
+    PRESETS,
+    Preset,
+    Protected,
+    Published,
+    k_anonymity,
+    protect,
+    protect_csv,
+)
 from accord.privacy.disclosure import Registers, disclose, pseudonym, reidentify
 from accord.privacy.errors import (
     BadExtract,
@@ -71,6 +79,7 @@ __all__ = [
     "k_anonymity",
     "load_registers",
     "protect",
+    "protect_csv",
     "pseudonym",
     "read_secret",
     "register_opt_out",

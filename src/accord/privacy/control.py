@@ -1,13 +1,15 @@
 """Statistical disclosure control: counts safe to publish, record-level outputs checked.
 
-Aggregate tables (:func:`protect`): small counts are suppressed (primary), then more
-cells are suppressed until no hidden cell can be worked out from the published totals
-(secondary), then every published count is rounded. Totals are the margins of every
-dimension and the grand total, each computed from the true counts and protected by the
-same preset. A line of the table (the cells sharing every dimension but one) whose
-total is published must hide two cells or none: with one hidden, the total gives it
-away. So a line with one hidden cell hides its smallest other non-zero cell too, or, if
-it has no other, its total; this repeats until nothing changes.
+Aggregate tables (:func:`protect`, :func:`protect_csv` for a file): every count must be
+a whole number of zero or more (anything else is refused, by row). Small counts are
+suppressed (primary), then more cells are suppressed until no hidden cell can be worked
+out from the published totals (secondary), then every published count is rounded.
+Totals are the margins of every dimension and the grand total, each computed from the
+true counts and protected by the same preset. A line of the table (the cells sharing
+every dimension but one) whose total is published must hide two cells or none: with
+one hidden, the total gives it away. So a line with one hidden cell hides its smallest
+other non-zero cell too, or, if it has no other, its total; this repeats until nothing
+changes.
 
 Record-level pseudonymised outputs (:func:`k_anonymity`): every combination of the
 agreement's quasi-identifiers must be shared by at least k rows.
@@ -15,15 +17,18 @@ agreement's quasi-identifiers must be shared by at least k rows.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import product
+from pathlib import Path
 
 import duckdb
 
-from accord.people import ident
+from accord.people import ident, lit
 from accord.privacy.errors import BadTable
 from accord.privacy.models import KAnonymity
+from accord.store import excerpt
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,18 @@ def protect(
     dimensions: list[str],
     count: str,
     preset: Preset,
+    *,
+    where: str | None = None,
 ) -> Protected:
-    """Protect the counts in ``table`` (a relation with one row per cell)."""
-    cells = _cells(conn, table, dimensions, count)
+    """Protect the counts in ``table`` (a relation with one row per cell).
+
+    Every count must be a whole number of zero or more (a number held as text is
+    read, ``12.0`` is 12); anything else is refused with its row: a fraction, a
+    negative or a blank count is plausible nonsense, not a count. ``where`` names the
+    table in messages (default: its name); rows are numbered from 1, or as a file's
+    lines when ``where`` is a CSV file (header = 1).
+    """
+    cells = _cells(conn, table, dimensions, count, where or table)
     counts = _with_totals(cells, len(dimensions))
     hidden = {k: "primary" for k, n in counts.items() if 0 < n < preset.suppress_below}
     _secondary(counts, _relations(counts, len(dimensions)), hidden)
@@ -93,25 +107,62 @@ def protect(
     )
 
 
+def protect_csv(path: Path, dimensions: list[str], count: str, preset: Preset) -> Protected:
+    """Protect the counts in the CSV file at ``path`` (a header, then one row per cell)."""
+    with duckdb.connect() as conn:
+        try:
+            conn.execute(f"CREATE TABLE counts AS SELECT * FROM read_csv({lit(str(path))}, "
+                         "header = true, all_varchar = true)")  # fmt: skip
+        except duckdb.Error as exc:
+            reason = " ".join(line.strip() for line in str(exc).strip().splitlines()[:2])
+            raise BadTable(f"{path}: cannot be read as a CSV table of counts ({reason})") from None
+        return protect(conn, "counts", dimensions, count, preset, where=str(path))
+
+
+_WHOLE = r"[0-9]+(\.0*)?"
+"""A count as text: digits, and at most a fraction of zeros (``12.0`` from a float column)."""
+
+
 def _cells(
-    conn: duckdb.DuckDBPyConnection, table: str, dimensions: list[str], count: str
+    conn: duckdb.DuckDBPyConnection, table: str, dimensions: list[str], count: str, where: str
 ) -> dict[Cell, int]:
     if not dimensions:
         raise BadTable("a table to protect needs at least one dimension")
-    names = {str(r[0]) for r in conn.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+    names = [str(r[0]) for r in conn.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()]
     missing = [c for c in (*dimensions, count) if c not in names]
     if missing:
-        raise BadTable(f"{table}: no column {', '.join(missing)}")
+        raise BadTable(f"{where}: no column {', '.join(missing)} (it has "
+                       f"{', '.join(names[:20])}{', …' if len(names) > 20 else ''})")  # fmt: skip
+    _check_counts(conn, table, count, where)
+    value = f"regexp_replace(trim({ident(count)}::VARCHAR), '\\.0*$', '')::HUGEINT"
     rows = conn.execute(
-        f"SELECT {', '.join(ident(d) for d in dimensions)}, sum({ident(count)})::BIGINT "
-        f"FROM {table} GROUP BY ALL"
+        f"SELECT {', '.join(ident(d) for d in dimensions)}, sum({value}) FROM {table} GROUP BY ALL"
     ).fetchall()
     if any(v is None for r in rows for v in r[:-1]):
-        raise BadTable(f"{table}: a dimension is blank in some row; name the group instead")
-    cells = {tuple(r[:-1]): int(r[-1] or 0) for r in rows}
-    if any(n < 0 for n in cells.values()):
-        raise BadTable(f"{table}: column {count} has a negative count")
-    return cells
+        raise BadTable(f"{where}: a dimension is blank in some row; name the group instead")
+    return {tuple(r[:-1]): int(r[-1]) for r in rows}
+
+
+def _check_counts(conn: duckdb.DuckDBPyConnection, table: str, count: str, where: str) -> None:
+    """Refuse the first count that is not a whole number of zero or more, by its row."""
+    bad = conn.execute(
+        f"SELECT n, v FROM (SELECT row_number() OVER () AS n, trim({ident(count)}::VARCHAR) "
+        f"AS v FROM {table}) WHERE v IS NULL OR NOT regexp_full_match(v, '{_WHOLE}') "
+        "ORDER BY n LIMIT 1"
+    ).fetchall()
+    if not bad:
+        return
+    n, v = bad[0]
+    row = f"line {n + 1}" if where.lower().endswith(".csv") else f"row {n}"
+    if v is None or v == "":
+        problem = "is blank; a count is a whole number (0 for none)"
+    elif re.fullmatch(r"-\s*[0-9]+(\.[0-9]*)?", v):
+        problem = f"{excerpt(v)} is a negative count"
+    elif re.fullmatch(r"[0-9]*\.[0-9]+", v):
+        problem = f"{excerpt(v)} is not a whole number: counts of people or events are 0, 1, 2 …"
+    else:
+        problem = f"{excerpt(v)} is not a number"
+    raise BadTable(f"{where}, {row}, column {count}: {problem}")
 
 
 def _with_totals(cells: dict[Cell, int], width: int) -> dict[Cell, int]:

@@ -10,21 +10,21 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.engine import Engine
-from stdnum.gb import nhs
 
+from accord.people import nhs_number_problem
 from accord.privacy import keys, optouts
 from accord.privacy.disclosure import Registers
 from accord.privacy.errors import KeyNotFound, PrivacyError
-from accord.store import check_name, opt_outs, pseudonym_keys
+from accord.store import check_name, excerpt, opt_outs, pseudonym_keys
 
 
 def _number(nhs_number: str) -> str:
-    """The NHS number checked (ten digits, the check digit right): a typo is refused
-    rather than registered for nobody."""
-    number = nhs.compact(nhs_number)
-    if not nhs.is_valid(number):
-        raise PrivacyError(f"{nhs_number!r} is not a valid NHS number (ten digits, check digit)")
-    return str(number)
+    """The NHS number checked (ten digits, the check digit right, not a placeholder or a
+    test number): a typo or a dummy is refused rather than registered for nobody."""
+    problem = nhs_number_problem(nhs_number)
+    if problem is not None:
+        raise PrivacyError(f"{excerpt(nhs_number)} is not a valid NHS number: it {problem}")
+    return "".join(c for c in nhs_number if c.isdigit())  # the ten digits, without separators
 
 
 def subject_hash(secret: bytes, scheme: str, number: str) -> str:

@@ -38,14 +38,19 @@ class PairScores:
 
 def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh, strict=True)
             missing = set(columns) - set(reader.fieldnames or [])
             if missing:
                 raise ScenarioError(f"{path}: no column {', '.join(sorted(missing))}")
             return list(reader)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read it ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        reason = f"byte {exc.start}: {exc.reason}"
+        raise ScenarioError(f"{path}: not a UTF-8 CSV file ({reason})") from None
+    except csv.Error as exc:
+        raise ScenarioError(f"{path}: not a CSV file ({exc})") from None
 
 
 def true_pairs(truth: Path, left: str, right: str) -> set[tuple[str, str]]:
@@ -55,6 +60,13 @@ def true_pairs(truth: Path, left: str, right: str) -> set[tuple[str, str]]:
         people.setdefault(row["person_id"], {}).setdefault(row["organisation"], []).append(
             row["record_id"]
         )
+    known = {org for p in people.values() for org in p}
+    for side, org in (("left", left), ("right", right)):
+        if org not in known:
+            raise ScenarioError(
+                f"{truth}: no record of organisation {org!r} (the {side} side); its "
+                f"organisations are {', '.join(sorted(known)) or 'none'}"
+            )
     return {(a, b) for p in people.values() for a in p.get(left, []) for b in p.get(right, [])}
 
 

@@ -2,9 +2,10 @@
 
 Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_workspace`,
 :class:`Settings`, the schema (:data:`metadata` and its tables), :func:`migrate`,
-:func:`publish` for immutable files, the identifier pattern (:func:`check_name`), output
-paths (:func:`check_output`, :func:`write_output`), file modes (:func:`loose_modes`), and
-the error tree under :class:`StoreError`.
+:func:`publish` for immutable files, :func:`read_yaml` / :func:`read_json` /
+:func:`read_text` for the documents people write (bounded), the identifier pattern
+(:func:`check_name`), output paths (:func:`check_output`, :func:`write_output`), file modes
+(:func:`loose_modes`), and the error tree under :class:`StoreError`.
 """
 
 from accord.store.database import create_engine, mask_url, migrate
@@ -12,13 +13,23 @@ from accord.store.errors import (
     DatabaseError,
     InitRefused,
     InvalidName,
+    InvalidSettings,
     NotAWorkspace,
     StoreError,
     UnsafeOutput,
     WorkspaceExists,
 )
-from accord.store.files import UnreadableDocument, publish, read_yaml, sha256_file
+from accord.store.files import (
+    UnreadableDocument,
+    excerpt,
+    publish,
+    read_json,
+    read_text,
+    read_yaml,
+    sha256_file,
+)
 from accord.store.health import CHECKS, Health, Problem, check_workspace
+from accord.store.layout import WORKSPACE_FILE
 from accord.store.names import MAX_NAME, NAME_PATTERN, NAME_RULE, check_name, is_name
 from accord.store.outputs import check_output, private_output, write_output
 from accord.store.permissions import (
@@ -30,7 +41,7 @@ from accord.store.permissions import (
     loose_modes,
     make_private,
 )
-from accord.store.settings import WORKSPACE_FILE, Settings, new_log_origin
+from accord.store.settings import Settings, new_log_origin
 from accord.store.tables import (
     agreement_events,
     agreements,
@@ -79,6 +90,7 @@ __all__ = [
     "Health",
     "InitRefused",
     "InvalidName",
+    "InvalidSettings",
     "Loose",
     "LooseModes",
     "NotAWorkspace",
@@ -105,6 +117,7 @@ __all__ = [
     "datasets",
     "duckdb_connect",
     "duckdb_session",
+    "excerpt",
     "field_stats",
     "init_workspace",
     "is_name",
@@ -126,6 +139,8 @@ __all__ = [
     "quality_checks",
     "quality_scores",
     "quarantine",
+    "read_json",
+    "read_text",
     "read_yaml",
     "sha256_file",
     "snapshots",

@@ -1,4 +1,10 @@
-"""SQL engines and migrations: the same code on SQLite and PostgreSQL."""
+"""SQL engines and migrations: the same code on SQLite and PostgreSQL.
+
+Every engine made here turns a store it cannot reach (a server that is not running, a
+SQLite file in a folder that does not exist, a connection lost mid-way) into
+:class:`DatabaseError` naming the store's URL without its password, through
+SQLAlchemy's ``handle_error`` hook; other database errors stay what they are.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +26,22 @@ def create_engine(url: str) -> Engine:
         raise DatabaseError(f"cannot use store URL {mask_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    sa.event.listen(engine, "handle_error", _unreachable)
     return engine
+
+
+def _unreachable(context: sa.engine.ExceptionContext) -> None:
+    """Replace a failure to reach the store with one message that names it."""
+    if context.connection is not None and not context.is_disconnect:
+        return  # a statement failed on a working connection: not this hook's business
+    original = context.original_exception
+    url = mask_url(str(context.engine.url)) if context.engine is not None else "(unknown)"
+    reason = str(getattr(original, "orig", None) or original).strip()
+    first = reason.splitlines()[0] if reason else type(original).__name__
+    raise DatabaseError(
+        f"cannot reach the SQL store {url}: {first} (is the "
+        "database server running, and the store_url setting right? see docs/settings.md)"
+    ) from original
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -48,4 +69,5 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except sa.exc.OperationalError as exc:
-        raise DatabaseError(f"cannot migrate {mask_url(str(engine.url))}: {exc.orig}") from exc
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else str(exc)
+        raise DatabaseError(f"cannot migrate {mask_url(str(engine.url))}: {reason}") from exc

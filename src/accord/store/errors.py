@@ -18,6 +18,11 @@ class WorkspaceExists(InitRefused):
     """``accord init`` was asked to create a workspace where one already is."""
 
 
+class InvalidSettings(StoreError):
+    """A setting that cannot be used: ``accord.toml`` is not TOML, names an unknown
+    setting or gives a bad value, or an ``ACCORD_…`` environment variable does."""
+
+
 class DatabaseError(StoreError):
     """The SQL store could not be reached or refused an operation."""
 

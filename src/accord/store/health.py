@@ -26,9 +26,10 @@ from pydantic import ValidationError
 
 from accord.store.database import create_engine, mask_url
 from accord.store.errors import NotAWorkspace, StoreError
+from accord.store.layout import WORKSPACE_FILE
 from accord.store.names import NAME_RULE, is_name
 from accord.store.permissions import PRIVATE_FILE, Loose, loose_modes, sqlite_file
-from accord.store.settings import WORKSPACE_FILE, Settings
+from accord.store.settings import Settings
 
 CHECKS = ("settings", "modes", "keys", "store")
 SECRET_BYTES = 32

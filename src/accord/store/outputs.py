@@ -17,8 +17,8 @@ from pathlib import Path
 from uuid import uuid4
 
 from accord.store.errors import UnsafeOutput
+from accord.store.layout import WORKSPACE_FILE
 from accord.store.permissions import PRIVATE_FILE, STORE_FILES, make_private
-from accord.store.settings import WORKSPACE_FILE
 
 # A workspace's own files and folders, relative to its root: never an output.
 PROTECTED = (WORKSPACE_FILE, "keys", *STORE_FILES, "data")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from accord.store.settings import WORKSPACE_FILE
+from accord.store.layout import WORKSPACE_FILE
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600

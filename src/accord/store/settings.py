@@ -1,7 +1,9 @@
 """Node settings: one ``BaseSettings``, read from the environment and ``accord.toml``.
 
 Environment variables (``ACCORD_STORE_URL`` ...) win over the workspace file, which wins
-over the defaults, so CI can point a workspace at PostgreSQL without editing it.
+over the defaults, so CI can point a workspace at PostgreSQL without editing it. A bad
+value is refused with :class:`InvalidSettings` naming where it came from: the file and
+its key, or the environment variable.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ import re
 import secrets
 import tomllib
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from accord.store.errors import InvalidName
+from accord.store.errors import InvalidName, InvalidSettings
+from accord.store.files import UnreadableDocument, excerpt, read_text
+from accord.store.layout import WORKSPACE_FILE
 
-WORKSPACE_FILE = "accord.toml"
+ENV_PREFIX = "ACCORD_"
+_MAX_SETTINGS_BYTES = 64 << 10
 ORIGIN_PATTERN = r"^[!-*,-~]{1,255}$"
 """A checkpoint origin: printable ASCII without spaces or ``+`` (C2SP signed-note key names)."""
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -25,7 +31,7 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 class Settings(BaseSettings):
     """Settings of one Accord node (documented in docs/settings.md)."""
 
-    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     node_name: str = Field(default="accord-node", description="This node's display name.")
     store_url: str | None = Field(
@@ -36,11 +42,12 @@ class Settings(BaseSettings):
         default="2GB", description="Memory DuckDB may use before it spills work to disk."
     )
     duckdb_threads: int | None = Field(
-        default=None, ge=1, description="Threads DuckDB may use; default: one per core."
+        default=None, ge=1, le=1024, description="Threads DuckDB may use; default: one per core."
     )
     chunk_rows: int = Field(
-        default=50_000, ge=100, description="Rows per chunk when a reader streams rows."
-    )
+        default=50_000, ge=100, le=10_000_000,
+        description="Rows per chunk when a reader streams rows.",
+    )  # fmt: skip
     spark_master: str = Field(
         default="local[*]",
         description="Spark master for `--engine spark` linkage; default: a local session.",
@@ -62,14 +69,54 @@ class Settings(BaseSettings):
         "unset in workspaces made before it existed, which keep accord/<node_name>/audit.",
     )
 
+    def __init__(self, **values: Any) -> None:
+        """The settings from the environment (and ``values``); :class:`InvalidSettings`
+        naming the variable when one is bad."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _Invalid(exc) from None
+
     @classmethod
     def for_workspace(cls, root: Path) -> Settings:
         """Settings of the workspace at ``root``: environment, then ``accord.toml``."""
         path = root / WORKSPACE_FILE
-        with path.open("rb") as fh:
-            from_file = tomllib.load(fh)
+        try:
+            from_file = tomllib.loads(read_text(path, "the settings file", _MAX_SETTINGS_BYTES))
+        except UnreadableDocument as exc:
+            raise InvalidSettings(str(exc)) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidSettings(f"{path}: not valid TOML: {exc} (docs/settings.md)") from None
         from_env = cls().model_dump(exclude_unset=True)
-        return cls.model_validate({**from_file, **from_env})
+        try:
+            # pydantic runs __init__ above, which raises _Invalid with pydantic's errors.
+            return cls.model_validate({**from_file, **from_env})
+        except _Invalid as exc:
+            in_file = set(from_file) - set(from_env)
+            raise InvalidSettings(_explain(exc.validation, in_file, path)) from None
+
+
+class _Invalid(InvalidSettings):
+    """Settings pydantic refused, before it is known which came from a file."""
+
+    def __init__(self, validation: ValidationError) -> None:
+        super().__init__(_explain(validation, set(), ""))
+        self.validation = validation
+
+
+def _explain(exc: ValidationError, in_file: set[str], path: Path | str) -> str:
+    """One line per bad setting, naming the file and key or the environment variable."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else "(settings)"
+        where = (f"{path}: {name}" if name in in_file
+                 else f"environment variable {ENV_PREFIX}{name.upper()}")  # fmt: skip
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{where}: not a setting (see docs/settings.md)")
+            continue
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message} (got {excerpt(error.get('input'))})")
+    return "\n".join(lines)
 
 
 def check_log_origin(origin: str) -> str:

@@ -32,7 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
 from accord.store.database import create_engine, migrate
-from accord.store.errors import InitRefused, NotAWorkspace, WorkspaceExists
+from accord.store.errors import InitRefused, InvalidSettings, NotAWorkspace, WorkspaceExists
+from accord.store.layout import WORKSPACE_FILE
 from accord.store.names import check_name
 from accord.store.outputs import workspace_part
 from accord.store.permissions import (
@@ -44,7 +45,7 @@ from accord.store.permissions import (
     private_dir,
     sqlite_file,
 )
-from accord.store.settings import WORKSPACE_FILE, Settings, check_log_origin, new_log_origin
+from accord.store.settings import Settings, check_log_origin, new_log_origin
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,15 @@ def duckdb_session(
     :func:`duckdb_connect`.
     """
     conn = duckdb.connect(str(database) if database else ":memory:")
-    conn.execute(f"SET memory_limit = {_sql_text(settings.duckdb_memory_limit)}")
+    try:
+        conn.execute(f"SET memory_limit = {_sql_text(settings.duckdb_memory_limit)}")
+    except duckdb.Error as exc:
+        conn.close()
+        message = str(exc).split("\n", 1)[0].split(": ", 1)[-1]
+        raise InvalidSettings(
+            f"duckdb_memory_limit {settings.duckdb_memory_limit!r} (accord.toml or "
+            f"ACCORD_DUCKDB_MEMORY_LIMIT): {message}"
+        ) from None
     conn.execute(f"SET temp_directory = {_sql_text(str(spill_dir))}")
     # The default, stated because ingest relies on it: rows leave a query without ORDER BY
     # in the order they entered, whatever the threads did.

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.sources import SourceUnreadable
+from accord.sources import SourceOptions, SourceUnreadable, reader_for
 from accord.sources.readers.base import MAX_RAW_TEXT
-from accord.sources.readers.csv import MAX_LINE_BYTES
+from accord.sources.readers.csv import MAX_COLUMNS, MAX_HEADER_BYTES, MAX_LINE_BYTES
 from tests.sources.support import read, write
 
 HEADER = b"id,first,last\n"
@@ -256,6 +256,42 @@ def test_duplicate_header_names_are_refused(tmp_path: Path, header: bytes) -> No
     source = write(tmp_path / "people.csv", header + b"1,2,3\n")
 
     with pytest.raises(SourceUnreadable, match=r"names column '(id|first)' twice"):
+        read(source, tmp_path / "s")
+
+
+def test_a_header_longer_than_the_limit_is_refused_not_cut(tmp_path: Path) -> None:
+    # A million columns: a header cut at the limit would end in a partial name (c12 of
+    # c12345) and be reported as naming a column twice.
+    header = ",".join(f"c{i}" for i in range(1_000_000)).encode() + b"\n"
+    assert len(header) > MAX_HEADER_BYTES
+    source = write(tmp_path / "wide.csv", header + b"1\n")
+
+    with pytest.raises(SourceUnreadable, match="header row does not end within the first 1 MiB"):
+        read(source, tmp_path / "s")
+
+
+def test_a_header_just_within_the_limits_is_read_whole(tmp_path: Path) -> None:
+    names = [f"a_column_with_a_very_very_very_very_very_long_name_{i:04d}" for i in range(2000)]
+    header = ",".join(names).encode() + b"\n"
+    assert MAX_HEADER_BYTES // 16 < len(header) < MAX_HEADER_BYTES
+    source = write(tmp_path / "wide.csv", header + b"1\n" * 100_000)
+    reader = reader_for(str(source), SourceOptions(), tmp_path, 100)
+
+    assert reader.columns() == names
+
+
+def test_more_columns_than_a_spreadsheet_are_refused(tmp_path: Path) -> None:
+    header = ",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)).encode() + b"\n"
+    source = write(tmp_path / "wide.csv", header + b"1\n")
+
+    with pytest.raises(SourceUnreadable, match=f"names {MAX_COLUMNS + 1:,} columns"):
+        read(source, tmp_path / "s")
+
+
+def test_a_duplicate_name_says_which_columns(tmp_path: Path) -> None:
+    source = write(tmp_path / "people.csv", b"id,first,id\n1,2,3\n")
+
+    with pytest.raises(SourceUnreadable, match=r"'id' twice \(columns 1 and 3\)"):
         read(source, tmp_path / "s")
 
 

@@ -46,6 +46,18 @@ def test_bad_json_and_non_objects_are_quarantined_by_line(tmp_path: Path) -> Non
     assert result.loaded.rows_read == 7
 
 
+def test_a_line_nested_too_deep_to_parse_is_quarantined(tmp_path: Path) -> None:
+    deep = '{"id": "9", "first": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    source = write(tmp_path / "p.jsonl", lines({"id": "1", "first": "Ann"}, deep))
+
+    result = read(source, tmp_path / "s")
+
+    assert [r["id"] for r in result.rows] == ["1"]
+    assert [(q.row_number, q.reason) for q in result.loaded.rejected] == [
+        (2, "JSON nested too deep to read"),
+    ]  # fmt: skip
+
+
 def test_nested_values_are_kept_as_json_text(tmp_path: Path) -> None:
     source = write(tmp_path / "p.jsonl", lines(
         {"id": 1, "address": {"lines": ["1 High St", "Leeds"]}, "tags": ["a", "é"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
+import duckdb
 from pydantic import Field
 from typing_extensions import override
 
@@ -37,9 +38,27 @@ class InReference(RowCheck):
     @override
     def problems(self, ctx: CheckContext) -> list[str]:
         found = super().problems(ctx)
-        if not (ctx.base_dir / self.reference).is_file():
-            found.append(f"reference: no file {ctx.base_dir / self.reference}")
+        path = ctx.base_dir / self.reference
+        if not path.is_file():
+            return [*found, f"reference: no file {path}"]
+        # The reference's columns are checked here, so a wrong column name is refused
+        # with the checklist's key rather than as an error of the combined query.
+        try:
+            with duckdb.connect() as conn:
+                described = conn.execute(f"DESCRIBE SELECT * FROM {self._source(path)}")
+                names = [str(row[0]) for row in described.fetchall()]
+        except duckdb.Error as exc:
+            reason = str(exc).strip().split("\n", 1)[0]
+            return [*found, f"reference: cannot read {path} ({reason})"]
+        if self.column not in names:
+            shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
+            found.append(f"column: no column {self.column!r} in {path} (it has {shown})")
         return found
+
+    def _source(self, path: Path) -> str:
+        if path.suffix.lower() == ".parquet":
+            return f"read_parquet({lit(str(path))})"
+        return f"read_csv({lit(str(path))}, header = true, all_varchar = true)"
 
     @override
     def counted(self, ctx: CheckContext) -> str:
@@ -49,10 +68,7 @@ class InReference(RowCheck):
 
     @override
     def failing(self, ctx: CheckContext) -> str:
-        path = ctx.base_dir / self.reference
-        reader = "read_parquet" if path.suffix.lower() == ".parquet" else "read_csv"
-        options = "" if reader == "read_parquet" else ", header = true, all_varchar = true"
-        source = f"{reader}({lit(str(path))}{options})"
+        source = self._source(ctx.base_dir / self.reference)
         value, listed = ident(self.field), ident(self.column)
         if self.compare == "compact":
             value, listed = _compact(value), _compact(listed)

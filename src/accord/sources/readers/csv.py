@@ -23,7 +23,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -38,9 +38,19 @@ from accord.people import ident, lit
 from accord.sources.errors import SourceUnreadable
 from accord.sources.readers.base import MAX_RAW_TEXT, Loaded, Progress, Quarantined, Reader, clip
 from accord.sources.registry import register_reader
+from accord.store import excerpt
 
 _BLOCK = 8 << 20
-_SAMPLE = 256 << 10
+MAX_HEADER_BYTES = 1 << 20
+"""The header row (with any blank lines before it) must end within the file's first
+MiB: the header is read whole, never cut, and a file whose first MiB holds no whole
+record is refused as not a CSV this reader can use."""
+MAX_COLUMNS = 4_096
+"""The most columns a header may name: more than PostgreSQL (1,600) or SQLite (2,000)
+let a table have, and DuckDB's set-up time grows fast beyond it (9 s at 4,096 columns,
+3 minutes at 16,384 on our machines)."""
+_SNIFF = 64 << 10
+"""Characters of the file's start the delimiter is sniffed from."""
 # Bytes cp1252 leaves undefined: a file holding them is latin-1, not cp1252.
 _CP1252_HOLES = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
 _BLANK_LINE = re.compile(b"\n\r?\n")
@@ -239,6 +249,8 @@ class CsvReader(Reader):
 
     def _path(self) -> Path:
         path = Path(self.source)
+        if path.is_dir():
+            raise SourceUnreadable(f"{path}: is a folder; give the source's file")
         if not path.is_file():
             raise SourceUnreadable(f"{path}: no such file")
         if path.stat().st_size == 0:
@@ -255,16 +267,22 @@ class CsvReader(Reader):
                 f"{self.source}: unknown encoding {self.options.encoding!r}"
             ) from exc
 
-    def _sample(self, path: Path, encoding: str) -> str:
+    def _sample(self, path: Path, encoding: str) -> tuple[str, bool]:
+        """The text of the file's first :data:`MAX_HEADER_BYTES`, and whether that is
+        all of it."""
         with path.open("rb") as fh:
-            raw = fh.read(_SAMPLE)
-        return codecs.getincrementaldecoder(encoding)(errors="replace").decode(raw)
+            raw = fh.read(MAX_HEADER_BYTES + 1)
+        whole = len(raw) <= MAX_HEADER_BYTES
+        text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(
+            raw[:MAX_HEADER_BYTES], final=whole
+        )
+        return text, whole
 
     def _dialect(self, sample: str) -> tuple[str, str]:
         quote = self.options.quote or '"'
         if self.options.delimiter:
             return self.options.delimiter, quote
-        lines = [line for line in sample.splitlines()[:50] if line.strip()]
+        lines = [line for line in sample[:_SNIFF].splitlines()[:50] if line.strip()]
         try:
             sniffed = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
             return sniffed.delimiter, quote
@@ -272,28 +290,58 @@ class CsvReader(Reader):
             first = lines[0] if lines else ""
             return max(",;\t|", key=first.count), quote
 
-    def _header(self, sample: str, delimiter: str, quote: str) -> tuple[list[str], int, int]:
-        """Header names, the header's record number and the physical lines before it."""
-        rows = csv.reader(io.StringIO(sample), delimiter=delimiter, quotechar=quote)
-        skipped, lines = 0, 0
+    def _header(
+        self, sample: tuple[str, bool], delimiter: str, quote: str
+    ) -> tuple[list[str], int, int]:
+        """Header names, the header's record number and the physical lines before it.
+
+        The header is the first record with a value, read whole from the sample; one
+        that runs past the sample's end (when the file goes on) is refused rather than
+        cut, since a cut header names a column that is not there.
+        """
+        text, whole = sample
+        consumed: list[str] = []
+
+        def lines() -> Iterator[str]:
+            for line in io.StringIO(text, newline=""):
+                consumed.append(line)
+                yield line
+
+        rows = csv.reader(lines(), delimiter=delimiter, quotechar=quote)
+        skipped, before = 0, 0
         try:
             for row in rows:
                 if any(cell.strip() for cell in row):
                     names = [c.strip().lstrip("\ufeff") for c in row]
                     break
-                skipped, lines = skipped + 1, rows.line_num
+                skipped, before = skipped + 1, rows.line_num
             else:
                 raise SourceUnreadable(f"{self.source}: no header row found")
         except csv.Error as exc:
             raise SourceUnreadable(f"{self.source}: cannot read the header row: {exc}") from exc
+        if not whole and not consumed[-1].endswith(("\n", "\r")):
+            raise SourceUnreadable(
+                f"{self.source}: the header row does not end within the first "
+                f"{MAX_HEADER_BYTES >> 20} MiB of the file, the most read for a header "
+                "(docs/sources.md): is this a delimited text file?"
+            )
+        return self._named(names), skipped + 1, before
+
+    def _named(self, names: list[str]) -> list[str]:
+        if len(names) > MAX_COLUMNS:
+            raise SourceUnreadable(f"{self.source}: the header names {len(names):,} columns; "
+                                   f"a source may have at most {MAX_COLUMNS:,}")  # fmt: skip
         seen: set[str] = set()
         for i, name in enumerate(names):
             if not name:
                 names[i] = name = f"column_{i + 1}"
             if name in seen:
-                raise SourceUnreadable(f"{self.source}: header names column {name!r} twice")
+                raise SourceUnreadable(
+                    f"{self.source}: header names column {excerpt(name)} twice "
+                    f"(columns {names.index(name) + 1} and {i + 1})"
+                )
             seen.add(name)
-        return names, skipped + 1, lines
+        return names
 
     def _layout(self, progress: Progress | None = None) -> _Layout:
         """Encoding, dialect and header, made once per reader (columns and load share it).
@@ -310,7 +358,7 @@ class CsvReader(Reader):
                 scan = _scan(path, None, quote.encode(), progress or _ignore)
                 encoding = scan.encoding
             sample = self._sample(path, encoding)
-            delimiter, quote = self._dialect(sample)
+            delimiter, quote = self._dialect(sample[0])
             header, header_row, skip_lines = self._header(sample, delimiter, quote)
             cached = _Layout(encoding, scan, delimiter, quote, header, header_row, skip_lines)
             self._cached_layout = cached

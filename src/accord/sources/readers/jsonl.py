@@ -98,7 +98,7 @@ class JsonLinesReader(Reader):
                 continue
             try:
                 obj = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 continue
             if isinstance(obj, dict):
                 keys.update(dict.fromkeys(obj))
@@ -149,6 +149,9 @@ class JsonLinesReader(Reader):
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             rejected.append(Quarantined(number, None, f"not valid JSON: {exc.msg}", _raw(line)))
+            return None
+        except RecursionError:  # Python's parser gives up near a thousand levels
+            rejected.append(Quarantined(number, None, "JSON nested too deep to read", _raw(line)))
             return None
         if not isinstance(obj, dict):
             kind = type(obj).__name__

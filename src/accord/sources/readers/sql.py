@@ -79,7 +79,7 @@ class SqlReader(Reader):
                 result = conn.execute(sa.text(f"SELECT * FROM ({query}\n) AS q WHERE 1 = 0"))
                 names = list(result.keys())
         except sa.exc.SQLAlchemyError as exc:
-            raise SourceUnreadable(f"{self.describe()}: query failed: {exc}") from exc
+            raise SourceUnreadable(f"{self.describe()}: query failed: {_reason(exc)}") from exc
         finally:
             engine.dispose()
         return self._unique(names)
@@ -119,7 +119,7 @@ class SqlReader(Reader):
                     progress(read, None)
                 db.rollback()
         except sa.exc.SQLAlchemyError as exc:
-            raise SourceUnreadable(f"{self.describe()}: query failed: {exc}") from exc
+            raise SourceUnreadable(f"{self.describe()}: query failed: {_reason(exc)}") from exc
         finally:
             engine.dispose()
         progress(read, read)
@@ -130,3 +130,9 @@ def _sqlite_read_only(path: Path, shown: str) -> str:
     if not path.is_file():
         raise SourceUnreadable(f"{shown}: no such file")
     return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
+
+
+def _reason(exc: sa.exc.SQLAlchemyError) -> str:
+    """The driver's first line: SQLAlchemy adds the statement and a web link below it."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
