@@ -1,10 +1,13 @@
 """The tamper-evident audit log of every use of personal data, and the citizen's view of it.
 
 Public face: the events (:class:`Event` and the built-in types, :data:`EVENT_TYPES`,
-:func:`register_event`); :func:`record` (the one entry point), :func:`transaction` and
-:func:`flush`; proofs and exports (:func:`inclusion`, :func:`consistency`,
-:func:`export`, :func:`verify_export`, :func:`latest_checkpoint`,
-:func:`node_verifier_key`); :func:`verify`; the citizen view (:func:`person_key`,
+:func:`register_event`), :func:`audited` (a function's declaration of the events it
+records) and :func:`staff_act` (the role and reason of a member of staff);
+:func:`record` (the one entry point), :func:`record_each` (one event per person, in
+bulk), :func:`transaction` and :func:`flush`; :func:`entries` (the log read back);
+proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`export`,
+:func:`verify_export`, :func:`latest_checkpoint`, :func:`node_verifier_key`);
+:func:`verify`; the citizen view (:func:`person_key`, :func:`person_secret`,
 :func:`uses`, :func:`subject_access`); identity providers; the Merkle and checkpoint
 primitives an auditor needs offline; the errors under :class:`AuditError`. Inside:
 ``events``, ``log`` (record and append), ``merkle``, ``checkpoint``, ``proofs``,
@@ -18,6 +21,7 @@ from accord.audit.errors import (
     BadExport,
     IdentityNotVerified,
     LogInconsistent,
+    MissingReason,
     ProofError,
     UnknownEventType,
 )
@@ -27,6 +31,7 @@ from accord.audit.events import (
     AgreementRevoked,
     AgreementSigned,
     AgreementSuspended,
+    DatasetDescribed,
     DatasetIngested,
     DisclosureDecided,
     Event,
@@ -36,9 +41,15 @@ from accord.audit.events import (
     OptOutWithdrawn,
     PersonViewed,
     QualityAssessed,
+    QuarantineViewed,
     RecordsDisclosed,
+    RecordsUnkeyed,
     Reidentified,
+    SnapshotExported,
+    audited,
+    declared_events,
     register_event,
+    staff_act,
 )
 from accord.audit.identity import (
     IdentityProvider,
@@ -46,11 +57,11 @@ from accord.audit.identity import (
     OidcProvider,
     VerifiedPerson,
 )
-from accord.audit.keys import person_key
-from accord.audit.log import AuditTransaction, flush, record, transaction
+from accord.audit.keys import person_key, person_secret
+from accord.audit.log import AuditTransaction, entries, flush, record, record_each, transaction
 from accord.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
-from accord.audit.models import SubjectAccess, Use
-from accord.audit.person import subject_access, uses
+from accord.audit.models import Logged, SubjectAccess, Use
+from accord.audit.person import PAGE_SIZE, subject_access, uses
 from accord.audit.proofs import (
     consistency,
     export,
@@ -64,6 +75,7 @@ from accord.audit.verify import Verified, verify
 
 __all__ = [
     "EVENT_TYPES",
+    "PAGE_SIZE",
     "AgreementActivated",
     "AgreementRevoked",
     "AgreementSigned",
@@ -73,6 +85,7 @@ __all__ = [
     "BadCheckpoint",
     "BadExport",
     "Checkpoint",
+    "DatasetDescribed",
     "DatasetIngested",
     "DisclosureDecided",
     "EntryIndex",
@@ -83,6 +96,8 @@ __all__ = [
     "LocalProvider",
     "LogInconsistent",
     "LogVerified",
+    "Logged",
+    "MissingReason",
     "OidcProvider",
     "OptOutRegistered",
     "OptOutWithdrawn",
@@ -90,14 +105,20 @@ __all__ = [
     "PersonViewed",
     "ProofError",
     "QualityAssessed",
+    "QuarantineViewed",
     "RecordsDisclosed",
+    "RecordsUnkeyed",
     "Reidentified",
+    "SnapshotExported",
     "SubjectAccess",
     "UnknownEventType",
     "Use",
     "Verified",
     "VerifiedPerson",
+    "audited",
     "consistency",
+    "declared_events",
+    "entries",
     "export",
     "flush",
     "inclusion",
@@ -107,8 +128,11 @@ __all__ = [
     "open_note",
     "parse_verifier_key",
     "person_key",
+    "person_secret",
     "record",
+    "record_each",
     "register_event",
+    "staff_act",
     "subject_access",
     "transaction",
     "uses",

@@ -8,15 +8,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from accord import audit
 from accord.cli.common import (
     JsonOption,
+    RoleOption,
+    WhyOption,
     WorkspaceOption,
     emit_json,
     err,
     handle_errors,
     out,
+    staff_act,
     workspace_at,
 )
 from accord.people import lit
@@ -147,29 +151,28 @@ def person(
     date_of_birth: Annotated[str, typer.Option("--date-of-birth", help="YYYY-MM-DD.")],
     dataset: Annotated[str, typer.Option("--dataset", help="The dataset that identifies "
                                          "people (development identity check).")],
-    role: Annotated[str, typer.Option("--as-role", help="Your role, recorded in the log.")] = (
-        "information governance officer"),
+    role: RoleOption = None,
+    reason: WhyOption = None,
     page: Annotated[int, typer.Option("--page", min=1, help="Page of 20, newest first.")] = 1,
     sar: Annotated[Path | None, typer.Option("--sar", help="Write the whole subject access "
                                              "response (Art 15) as JSON.")] = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:  # fmt: skip
-    """What happened to one person's data, for a subject access request (itself audited)."""
+    """What happened to one person's data, for a subject access request (itself audited:
+    the lookup is recorded, with your role and reason, once the response is written)."""
+    by_role, why = staff_act(role, reason)
     with workspace_at(workspace) as ws:
         verified = _known_in(ws, dataset).verify(
             {"nhs_number": nhs_number, "date_of_birth": date_of_birth})  # fmt: skip
         who = audit.person_key(ws, verified.nhs_number)
-        audit.record(ws, audit.PersonViewed(person=who, by_role=role))
-        shown = audit.uses(ws, who, page=page)
-        if sar is not None:
-            response = audit.subject_access(ws, who).as_dict()
-            sar.write_text(json.dumps(response, indent=1, ensure_ascii=False), encoding="utf-8")
+        response = audit.subject_access(ws, who, by_role=by_role, reason=why, out=sar)
+    shown = response.uses[(page - 1) * audit.PAGE_SIZE : page * audit.PAGE_SIZE]
     if json_output:
         emit_json({"page": page, "uses": [u.as_dict() for u in shown]})
         return
     for u in shown:
-        out.print(f"[bold]{u.at:%Y-%m-%d %H:%M} UTC  {u.what}[/]", highlight=False)
+        out.print(f"[bold]{u.at:%Y-%m-%d %H:%M} UTC  {escape(u.what)}[/]", highlight=False)
         org = f"{u.organisation} ({u.role})" if u.organisation else u.role
         law = f"{u.legal_basis}; {u.gateway}" if u.legal_basis else ""
         lines = {"by": org, "dataset": u.dataset, "purpose": u.purpose, "law": law,

@@ -3,6 +3,10 @@
 The providers standardise and encode their own records; the linking party matches the
 encodings alone, in a directory of its own; the providers resolve the pairs back to
 their record ids. The exchange will later carry the same calls between nodes.
+
+Run in a node's workspace (``workspace=``), a run records ``linkage.run`` in that node's
+log as its output file is moved into place; without one (two files on a laptop) there
+is no log to record in, and the output is still written whole or not at all.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from accord import audit
 from accord.linkage import labels as clerical
 from accord.linkage.encoding import encode, new_secret
 from accord.linkage.engines import Engine, open_engine
@@ -34,7 +39,7 @@ from accord.linkage.resolve import (
     write_review,
 )
 from accord.sources import Standardised, standardise
-from accord.store import Settings, duckdb_session
+from accord.store import Settings, Workspace, duckdb_session
 
 LinkProgress = Callable[[str, int, int | None], None]
 MIN_SECRET_BYTES = 16
@@ -140,6 +145,7 @@ def _prior(ids: Path | None, side: str) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+@audit.audited(audit.LinkageRun)
 def link(
     left: str,
     right: str,
@@ -147,6 +153,7 @@ def link(
     right_mapping: Path,
     out: Path,
     *,
+    workspace: Workspace | None = None,
     mode: Mode = Mode.PRIVATE,
     secret: bytes | None = None,
     options: LinkOptions | None = None,
@@ -163,9 +170,10 @@ def link(
     ``left.csv`` and ``right.csv``; a re-run with the same directory keeps people's ids.
     ``engine`` names where the linking party's model runs (``engines.ENGINES``).
     ``labels`` is a reviewed ``review.csv`` (``left_id,right_id,label``) from a run before.
+    With ``workspace`` the run uses its settings and is recorded in its log.
     """
     started = time.perf_counter()
-    settings = settings or Settings()
+    settings = settings or (workspace.settings if workspace else Settings())
     labelled = clerical.read(labels) if labels is not None else None  # fail before work
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()  # both providers are this process: a secret for this run only
@@ -198,19 +206,40 @@ def link(
                             backend)  # fmt: skip
         progress("resolve", 0, None)
         with duckdb.connect() as conn:
-            write_pairs(conn, matched, left_refs, right_refs, out)
+            write_pairs(conn, matched, left_refs, right_refs, work / "pairs.csv")
             if ids is not None:
                 write_linkage_ids(conn, matched, left_refs, "left", ids / "left.csv")
                 write_linkage_ids(conn, matched, right_refs, "right", ids / "right.csv")
             if options is not None and options.report is not None:
                 write_review(conn, options.report, left_refs, right_refs)
                 write_index(options.report, mode)
+        run_event = audit.LinkageRun(
+            left=left_done.source, right=right_done.source, mode=mode.value,
+            pairs=matched.pairs, records=left_done.rows + right_done.rows,
+        )  # fmt: skip
+        _publish(workspace, work / "pairs.csv", out, run_event)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = options.report if options else None
     return LinkReport(mode, left_done, right_done, matched.candidates, matched.pairs, out,
                       time.perf_counter() - started, report, matched.threshold, matched.labels,
                       matched.blocking_recall)  # fmt: skip
+
+
+def _publish(workspace: Workspace | None, written: Path, out: Path, run: audit.LinkageRun) -> None:
+    """Move the finished output into place: in a workspace, as the last act of the
+    transaction that records the run."""
+    partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.partial")
+    try:
+        shutil.move(written, partial)  # the work folder may be on another file system
+        if workspace is None:
+            partial.replace(out)
+            return
+        with audit.transaction(workspace) as tx:
+            tx.record(run)
+            tx.publish(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -233,11 +262,13 @@ class DedupeReport:
         }  # fmt: skip
 
 
+@audit.audited(audit.LinkageRun)
 def dedupe(
     source: str,
     mapping: Path,
     out: Path,
     *,
+    workspace: Workspace | None = None,
     mode: Mode = Mode.PLAINTEXT,
     secret: bytes | None = None,
     options: LinkOptions | None = None,
@@ -246,9 +277,12 @@ def dedupe(
     engine: str = "duckdb",
     progress: LinkProgress = _noop,
 ) -> DedupeReport:
-    """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV."""
+    """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV.
+
+    With ``workspace`` the run uses its settings and is recorded in its log.
+    """
     started = time.perf_counter()
-    settings = settings or Settings()
+    settings = settings or (workspace.settings if workspace else Settings())
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()
     work = Path(tempfile.mkdtemp(prefix="accord-dedupe-"))
@@ -262,7 +296,12 @@ def dedupe(
             clustered = cluster(conn, encoded, linker_dir / "clusters.parquet", options,
                                 backend)  # fmt: skip
         with duckdb.connect() as conn:
-            write_clusters(conn, clustered, refs, out)
+            write_clusters(conn, clustered, refs, work / "clusters.csv")
+        run_event = audit.LinkageRun(
+            left=done.source, right=done.source, mode=mode.value, task="dedupe",
+            pairs=done.rows - clustered.clusters, records=done.rows, clusters=clustered.clusters,
+        )  # fmt: skip
+        _publish(workspace, work / "clusters.csv", out, run_event)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return DedupeReport(mode, done, clustered.clusters, out, time.perf_counter() - started)
