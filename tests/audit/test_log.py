@@ -187,15 +187,23 @@ def test_a_file_published_in_a_transaction_appears_only_if_it_commits(
     assert (tmp_path / "one.csv").read_text() == "one"
 
     (tmp_path / "two.partial").write_text("two")
-    with pytest.raises(RuntimeError), audit.transaction(ws) as tx:
-        tx.record(run)
-        tx.publish(tmp_path / "two.partial", tmp_path / "two.csv")
-        raise RuntimeError("the work failed")
-    assert not (tmp_path / "two.csv").exists()
 
-    with pytest.raises(FileNotFoundError), audit.transaction(ws) as tx:
-        tx.record(run)
-        tx.publish(tmp_path / "gone.partial", tmp_path / "one.csv")
+    def work_fails() -> None:
+        with audit.transaction(ws) as tx:
+            tx.record(run)
+            tx.publish(tmp_path / "two.partial", tmp_path / "two.csv")
+            raise RuntimeError("the work failed")
+
+    def move_fails() -> None:
+        with audit.transaction(ws) as tx:
+            tx.record(run)
+            tx.publish(tmp_path / "gone.partial", tmp_path / "one.csv")
+
+    with pytest.raises(RuntimeError):
+        work_fails()
+    assert not (tmp_path / "two.csv").exists()
+    with pytest.raises(FileNotFoundError):
+        move_fails()
     assert (tmp_path / "one.csv").read_text() == "one"  # the file it would replace is kept
     assert [e.event for e in audit.entries(ws)] == [run]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.csv", "two.partial", "ws"]

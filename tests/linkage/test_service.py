@@ -43,7 +43,7 @@ def test_a_dedupe_is_recorded_and_a_run_that_cannot_write_records_nothing(
     out = tmp_path / "clusters.csv"
 
     report = dedupe(str(source), mapping, out, workspace=sqlite_workspace, as_of=AS_OF)
-    with pytest.raises(OSError):
+    with pytest.raises(FileNotFoundError):
         dedupe(str(source), mapping, tmp_path / "missing" / "clusters.csv",
                workspace=sqlite_workspace, as_of=AS_OF)  # fmt: skip
     bare = dedupe(str(source), mapping, tmp_path / "bare.csv", as_of=AS_OF)

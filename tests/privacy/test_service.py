@@ -150,8 +150,8 @@ def test_reidentification_is_recorded_per_person_with_role_and_reason(
         pseudonyms = sorted(str(r[0]) for r in conn.execute(f"SELECT nhs_number FROM '{out}'")
                             .fetchall())  # fmt: skip
 
-    found = reidentify_in(patients, "patients", pseudonyms, PLANNING.agreement_id,
-                          by_role="caldicott guardian", reason="a safeguarding referral")  # fmt: skip
+    guardian = {"by_role": "caldicott guardian", "reason": "a safeguarding referral"}
+    found = reidentify_in(patients, "patients", pseudonyms, PLANNING.agreement_id, **guardian)
 
     assert set(found.values()) == {A, B, C, A[:9] + str((int(A[9]) + 1) % 10), "0000000000"}
     assert Counter(e.person for e in logged(patients, "person.reidentified")) == {  # type: ignore[attr-defined]

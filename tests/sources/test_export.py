@@ -22,6 +22,7 @@ def exports(workspace: Workspace) -> list[audit.Event]:
     """The exports the node's log holds."""
     return [e.event for e in audit.entries(workspace) if e.event.name == "snapshot.exported"]
 
+
 MAPPING = """\
 fields:
   record_id: id

@@ -92,6 +92,7 @@ def staff_act(role: str | None, reason: str | None) -> tuple[str, str]:
             given[option] = typer.prompt(question)
     return str(given["--as-role"]), str(given["--reason"])
 
+
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     PeopleError,
     SourceError,
