@@ -80,7 +80,7 @@ def quarantine(
         return
     out.print(f"[bold]{escape(dataset)}[/] v{snap.version}: {snap.quarantined_rows:,} rows "
               f"quarantined" + (f", the first {len(rows):,} shown" if len(rows) <
-                                snap.quarantined_rows else ""))  # fmt: skip
+                                snap.quarantined_rows else ""), highlight=False)  # fmt: skip
     for q in rows:
         where = f"row {q.row_number}" if q.row_number is not None else "(no row)"
         column = f", column {q.column}" if q.column else ""
