@@ -228,7 +228,7 @@ class RecordsDisclosed(Event):
 @register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LinkageRun(Event):
-    """Two datasets were linked (which, in which mode, how many pairs were decided)."""
+    """Two sources were linked, or one deduplicated (which, in which mode, how many pairs)."""
 
     name: ClassVar[str] = "linkage.run"
     left: str

@@ -51,6 +51,8 @@ def record(ws: Workspace, *events: Event, within: Connection | None = None) -> N
     they are staged and appended now.
     """
     rows = [(checked(e).name, encode(e)) for e in events]
+    if not rows:
+        return
     now = datetime.now(UTC)
     if within is not None:
         repo.stage(within, rows, now)

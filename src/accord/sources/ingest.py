@@ -161,6 +161,7 @@ def standardise(
     )  # fmt: skip
 
 
+@audit.audited(audit.DatasetIngested)
 def ingest(
     workspace: Workspace,
     source: str,
