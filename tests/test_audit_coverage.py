@@ -107,22 +107,12 @@ def linkage_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module")
 def node(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, linkage_files: Path
+    module_store_url: str, tmp_path_factory: pytest.TempPathFactory, linkage_files: Path
 ) -> Iterator[Node]:
     files = tmp_path_factory.mktemp("coverage")
-    url, admin, name = None, None, ""
-    if request.param == "postgresql":
-        server: str = request.getfixturevalue("postgres_server")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
-    ws = init_workspace(files / "ws", "canary-node", store_url=url)
+    ws = init_workspace(files / "ws", "canary-node", store_url=module_store_url)
     source, mapping = _patients(files)
     snap = sources.ingest(ws, source, mapping, "patients").snapshot
     privacy.register_opt_out(ws, "national", OPTED, **STAFF)
@@ -131,10 +121,6 @@ def node(
         yield Node(ws, snap, files, linkage_files)
     finally:
         ws.close()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 PLANNING = privacy.Disclosure(AGREEMENT, privacy.LawfulBasis.PUBLIC_TASK, "planning",
