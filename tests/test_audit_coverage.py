@@ -219,6 +219,7 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
         "people": [audit.person_key(n.ws, OTHERS[1])],
     },
     "audit.subject_access": lambda n: {"out": n.out("sar.json"), **STAFF},
+    "audit.verify": lambda n: {"record": True},
 }
 # Values for parameters by name, when a driver does not give them.
 BY_NAME: dict[str, Callable[[Node], Any]] = {

@@ -21,7 +21,9 @@ from sqlalchemy.engine import Connection
 from accord.audit import repository as repo
 from accord.audit.checkpoint import Checkpoint, open_note
 from accord.audit.errors import AuditError, LogInconsistent, ProofError
+from accord.audit.events import LogVerified, audited
 from accord.audit.keys import origin, public_key
+from accord.audit.log import record as append
 from accord.audit.merkle import Frontier, consistency_proof, leaf_hash, verify_consistency
 from accord.store import Workspace
 
@@ -43,8 +45,13 @@ class _Expected:
     since: int  # the size of the previous checkpoint: the entries in question start here
 
 
-def verify(ws: Workspace, saved: Iterable[str] = ()) -> Verified:
-    """Check the log; raises :class:`LogInconsistent` naming the first entry that disagrees."""
+@audited(LogVerified)
+def verify(ws: Workspace, saved: Iterable[str] = (), *, record: bool = False) -> Verified:
+    """Check the log; raises :class:`LogInconsistent` naming the first entry that disagrees.
+
+    With ``record``, a pass is recorded in the log itself (``log.verified``), after the
+    check and only when it passed; without, nothing is written (a read-only auditor).
+    """
     name, key = origin(ws), public_key(ws)
     saved_points = [open_note(note, name, key) for note in saved]
     with ws.engine.connect() as conn:
@@ -67,8 +74,12 @@ def verify(ws: Workspace, saved: Iterable[str] = ()) -> Verified:
                     f"only {size} (the log was truncated)", entry=size,
                 )  # fmt: skip
         _consistent(conn, [*stored, *saved_points])
-    return Verified(size=size, root=frontier.root(), checkpoints=len(stored),
+    done = Verified(size=size, root=frontier.root(), checkpoints=len(stored),
                     saved=len(saved_points))  # fmt: skip
+    if record:
+        append(ws, LogVerified(size=done.size, root=done.root.hex(),
+                               checkpoints=done.checkpoints, passed=True))  # fmt: skip
+    return done
 
 
 def one_snapshot(conn: Connection) -> None:

@@ -54,16 +54,13 @@ def verify(
     saved = sorted(p for p in checkpoints.iterdir() if p.is_file()) if checkpoints else []
     with workspace_at(workspace) as ws:
         try:
-            done = audit.verify(ws, [p.read_text(encoding="utf-8") for p in saved])
+            done = audit.verify(ws, [p.read_text(encoding="utf-8") for p in saved],
+                                record=not no_record)  # fmt: skip
         except audit.LogInconsistent as exc:
             if json_output:
                 emit_json({"passed": False, "entry": exc.entry, "problem": str(exc)})
             err.print(f"[bold red]audit log FAILED verification:[/] {exc}", highlight=False)
             raise typer.Exit(1) from exc
-        if not no_record:
-            passed = audit.LogVerified(size=done.size, root=done.root.hex(),
-                                       checkpoints=done.checkpoints, passed=True)  # fmt: skip
-            audit.record(ws, passed)
     if json_output:
         emit_json({"passed": True, "size": done.size, "root": done.root.hex(),
                    "checkpoints": done.checkpoints, "saved_checkpoints": done.saved})  # fmt: skip
