@@ -55,8 +55,9 @@ def main(out: Path) -> None:
     shares.mkdir(exist_ok=True)
     with open_workspace(out / "nodes" / "gp") as ws:
         done = [
-            privacy.disclose_in(ws, "registered-patients", shares / name, DISCLOSURE, FIELDS,
-                                share(hidden))  # fmt: skip
+            privacy.disclose_in(
+                ws, "registered-patients", shares / name, DISCLOSURE, FIELDS, share(hidden)
+            )
             for name, hidden in (("to-hospital.parquet", False), ("deferred.parquet", True))
         ]
         # The first patients registered opt-outs in step 8: show one who was shared.
