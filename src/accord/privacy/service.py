@@ -96,13 +96,15 @@ def disclose_in(
     target = check_output(out, force=force)
     snap = get_snapshot(ws.engine, dataset, version)
     pseudonymised = Treatment.PSEUDONYMISE in minimisation.identifiers.values()
-    key_version = current_key_version(ws.engine, disclosure.agreement_id) if pseudonymised else None
     registers = load_registers(ws.engine, keys.read_secret(ws.root / "keys"))
     partial = target.with_name(f".{target.name}.{uuid4().hex}.partial")
     with ws.scratch() as scratch:
         conn = duckdb_connect(ws)
         try:
             _extract(conn, ws, snap, subject, linkage_ids)
+            # The agreement's first key version is made only for a disclosure that can run.
+            key_version = (current_key_version(ws.engine, disclosure.agreement_id)
+                           if pseudonymised else None)  # fmt: skip
             carried = scratch / "disclosed.parquet"
             # The subject rides along as one more allowed field, so the rows keyed are
             # exactly the rows written, whatever the registers and conditions withheld.
