@@ -113,11 +113,11 @@ def node(
 ) -> Iterator[Node]:
     files = tmp_path_factory.mktemp("coverage")
     ws = init_workspace(files / "ws", "canary-node", store_url=module_store_url)
-    source, mapping = _patients(files)
-    snap = sources.ingest(ws, source, mapping, "patients").snapshot
-    privacy.register_opt_out(ws, "national", OPTED, **STAFF)
-    (files / "out").mkdir()
     try:
+        source, mapping = _patients(files)
+        snap = sources.ingest(ws, source, mapping, "patients").snapshot
+        privacy.register_opt_out(ws, "national", OPTED, **STAFF)
+        (files / "out").mkdir()
         yield Node(ws, snap, files, linkage_files)
     finally:
         ws.close()
@@ -268,7 +268,7 @@ REACHING = _reaching()
 def _arguments(
     name: str, function: Callable[..., Any], n: Node, conn: sa.Connection
 ) -> dict[str, Any]:
-    given = DRIVERS[name](n) if name in DRIVERS else {}
+    given = dict(DRIVERS[name](n)) if name in DRIVERS else {}
     hints = typing.get_type_hints(function)
     for parameter in inspect.signature(function).parameters.values():
         if parameter.name in given or parameter.kind in (parameter.VAR_POSITIONAL,
