@@ -115,5 +115,5 @@ def test_a_subject_access_response_that_cannot_be_written_is_not_recorded(
     code, _, stderr = run("audit", "person", "--nhs-number", NHS, "--date-of-birth",
                           "1980-02-29", "--dataset", "patients", "-w", root)  # fmt: skip
     assert code == 2
-    assert "--as-role is required" in stderr
+    assert "--as-role: required" in stderr
     assert [e.event.name for e in audit.entries(ws)] == before == ["dataset.ingested"]

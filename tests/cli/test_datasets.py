@@ -63,10 +63,10 @@ def test_reading_or_exporting_without_a_role_and_reason_is_refused_and_not_recor
     for args in (("quarantine", "bad"), ("export", "bad", "-o", str(tmp_path / "out.csv"))):
         code, _, stderr = run(*args, "-w", str(node), "--as-role", "data steward")
         assert code == 2
-        assert "--reason is required" in stderr
+        assert "--reason: required" in stderr
         code, _, stderr = run(*args, "-w", str(node), "--reason", "why")
         assert code == 2
-        assert "--as-role is required" in stderr
+        assert "--as-role: required" in stderr
     assert not (tmp_path / "out.csv").exists()
     assert logged(node) == []
 

@@ -38,7 +38,7 @@ def test_opt_outs_are_registered_withdrawn_and_counted(sqlite_workspace: Workspa
     assert "choose one of national, objection" in stdout + stderr
     code, stdout, stderr = run("optout", "register", "9434765919", "-w", ws, "--as-role", "clerk")
     assert code == 2
-    assert "--reason is required" in stdout + stderr
+    assert "--reason: required" in stdout + stderr
     assert len(list(audit.entries(sqlite_workspace))) == 3
 
 

@@ -84,8 +84,8 @@ def staff_act(role: str | None, reason: str | None) -> tuple[str, str]:
         if value is None or not value.strip():
             if not sys.stdin.isatty():
                 raise typer.BadParameter(
-                    f"{option} is required: this reads or changes personal data, and the "
-                    "audit log records who (by role) and why",
+                    "required: this reads or changes personal data, and the audit log "
+                    "records who (by role, never a name) and why",
                     param_hint=option,
                 )
             question = "Your role (not your name)" if option == "--as-role" else "Reason"
