@@ -56,6 +56,7 @@ bench: venv
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/linkage.py
 	$(BIN)/python benchmarks/policy.py
+	$(BIN)/python benchmarks/audit.py
 
 lock: venv
 	$(BIN)/python -m pip install --quiet uv

@@ -36,8 +36,12 @@ ingest council "$OUT/extracts/council.sqlite" residents
 
 echo
 echo "== 3. What the GP node quarantined, and its standardised records"
-accord quarantine registered-patients --limit 5 --workspace "$OUT/nodes/gp"
-accord export registered-patients --out "$OUT/gp-standardised.csv" --workspace "$OUT/nodes/gp"
+# Reading raw rows and exporting records are uses of personal data: the GP's data steward
+# says in which role and why, and both land in the node's audit log.
+STEWARD=(--as-role "practice data manager" --reason "checking the first ingest")
+accord quarantine registered-patients --limit 5 "${STEWARD[@]}" --workspace "$OUT/nodes/gp"
+accord export registered-patients --out "$OUT/gp-standardised.csv" "${STEWARD[@]}" \
+  --workspace "$OUT/nodes/gp"
 head -n 4 "$OUT/gp-standardised.csv"
 
 echo
@@ -78,13 +82,14 @@ done
 
 echo
 echo "== 6. Privacy-preserving linkage of the GP and hospital extracts"
-echo "   (the providers share a secret; the linking party sees only keyed encodings)"
+echo "   (the providers share a secret; the linking party sees only keyed encodings;"
+echo "   run for the GP node, the run is recorded in its audit log)"
 head -c 32 /dev/urandom > "$OUT/linkage.secret"
 accord link "$OUT/extracts/gp.csv" "$OUT/extracts/hospital.xlsx" \
   --left-mapping "$OUT/extracts/gp.mapping.yaml" \
   --right-mapping "$OUT/extracts/hospital.mapping.yaml" \
   --mode private --secret-file "$OUT/linkage.secret" --out "$OUT/gp-hospital-pairs.csv" \
-  --ids "$OUT/linkage-ids" --report "$OUT/linkage-report"
+  --ids "$OUT/linkage-ids" --report "$OUT/linkage-report" --workspace "$OUT/nodes/gp"
 echo "   Against the scenario's truth:"
 accord evaluate "$OUT/gp-hospital-pairs.csv" --truth "$OUT/extracts/truth.csv" \
   --left gp --right hospital
@@ -148,7 +153,8 @@ with open(f"{out}/patients-by-area.csv", "w", encoding="utf-8", newline="") as f
     w.writerows([*k, n] for k, n in sorted(counts.items()))
 PY
 while read -r number; do
-  accord optout register "$number" --scheme national --workspace "$OUT/nodes/gp"
+  accord optout register "$number" --scheme national --as-role "practice receptionist" \
+    --reason "the patient asked at the desk" --workspace "$OUT/nodes/gp"
 done < "$OUT/opt-outs.txt"
 accord optout count --workspace "$OUT/nodes/gp"
 echo "   Patients by postcode area and age band (the three largest areas), HES rules:"
@@ -157,7 +163,8 @@ accord protect "$OUT/patients-by-area.csv" --by area --by age_band --count patie
 
 echo
 echo "== 9. The audit log: each use of personal data, in a tamper-evident Merkle log"
-echo "   (ingest and sharing record their events through the audit API; see the script)"
+echo "   (every step above that used personal data recorded itself; now the GP node"
+echo "   shares its patients with the hospital: privacy.disclose_in, see the script)"
 CHOSEN=$(python scripts/demo_audit.py "$OUT")
 read -r NHS DOB ENTRIES <<< "$CHOSEN"
 echo "   The GP node recorded $ENTRIES entries, one per person shared, in signed batches."
@@ -172,7 +179,8 @@ accord audit check "$OUT/auditor/gp-entries.json" --key "$(cat "$OUT/auditor/gp.
 echo
 echo "== 10. A subject access request: what happened to one person's data (newest first)"
 accord audit person --nhs-number "$NHS" --date-of-birth "$DOB" \
-  --dataset registered-patients --sar "$OUT/subject-access.json" --workspace "$OUT/nodes/gp"
+  --dataset registered-patients --sar "$OUT/subject-access.json" --workspace "$OUT/nodes/gp" \
+  --as-role "information governance officer" --reason "subject access request by letter"
 echo "   (one more share to this person is deferred for a safeguarding review: it is in"
 echo "   the log and its proofs already, and joins this view on its date)"
 

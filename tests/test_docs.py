@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -70,9 +71,12 @@ def test_the_kitemark_criteria_in_the_docs_are_the_computed_ones() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EVENT_TYPES))
-def test_every_audit_event_type_is_documented(name: str) -> None:
+def test_every_audit_event_type_is_documented_with_its_fields(name: str) -> None:
     text = (DOCS / "audit.md").read_text(encoding="utf-8")
-    assert f"| `{name}` |" in text
+    row = next((line for line in text.splitlines() if line.startswith(f"| `{name}` |")), "")
+    assert row, f"no row for event type {name} in docs/audit.md"
+    fields = ", ".join(f.name for f in dataclasses.fields(EVENT_TYPES[name]))
+    assert row.endswith(f"| {fields} |"), f"docs/audit.md: {name}'s fields are {fields}"
 
 
 def test_agreement_schema_is_published_and_current() -> None:

@@ -105,9 +105,9 @@ CALLS: dict[str, tuple[str, Call]] = {
     "snapshot_ref": ("dataset name", lambda ws, n, tmp: catalog.snapshot_ref(ws, n)),
     "register_format": ("Hostile: export format name", lambda ws, n, tmp: _register_format(n)),
     "register_opt_out": ("opt-out scheme", lambda ws, n, tmp: privacy.register_opt_out(
-        ws.engine, b"k" * 32, n, GOOD_NHS)),
+        ws, n, GOOD_NHS, by_role="data steward", reason="on the person's behalf")),
     "withdraw_opt_out": ("opt-out scheme", lambda ws, n, tmp: privacy.withdraw_opt_out(
-        ws.engine, b"k" * 32, n, GOOD_NHS)),
+        ws, n, GOOD_NHS, by_role="data steward", reason="on the person's behalf")),
     "register_scheme": ("opt-out scheme name", lambda ws, n, tmp: privacy.register_scheme(
         n, lambda d: (True, ""))),
     "rotate_key": ("agreement id", lambda ws, n, tmp: privacy.rotate_key(ws.engine, n)),

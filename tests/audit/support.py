@@ -39,8 +39,9 @@ def nhs_number(i: int) -> str:
 
 
 def nhs_numbers(n: int) -> list[str]:
-    """``n`` different valid NHS numbers."""
-    return [x for x in (nhs_number(i) for i in range(n + n // 10 + 2)) if x][:n]
+    """``n`` different valid NHS numbers (no placeholder such as 0000000000)."""
+    made = (nhs_number(i) for i in range(1, n + n // 10 + 3))
+    return [x for x in made if x and len(set(x)) > 1][:n]
 
 
 def people(ws: Workspace, n: int) -> list[PersonKey]:

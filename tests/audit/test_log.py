@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -136,3 +137,92 @@ def test_each_flush_continues_the_tree(workspace: Workspace) -> None:
             )
         audit.flush(workspace, batch=2)
     assert audit.verify(workspace).checkpoints == 4
+
+
+def test_record_each_stages_one_event_per_person_exactly_as_record_would(
+    workspace: Workspace,
+) -> None:
+    persons = people(workspace, 25)
+    template = disclosed(persons[0], 3)
+    with audit.transaction(workspace) as tx:
+        assert tx.record_each(template, iter(persons)) == 25
+    audit.record(workspace, *(dataclasses.replace(template, person=p) for p in persons))
+
+    logged = list(audit.entries(workspace))
+    bodies = [json.loads(e.entry)["event"] for e in _rows(workspace)]
+    assert bodies[:25] == bodies[25:]
+    assert [e.event for e in logged[:25]] == [dataclasses.replace(template, person=p)
+                                              for p in persons]  # fmt: skip
+    assert [e.index for e in logged] == list(range(50))
+    assert len(audit.uses(workspace, persons[3])) == 2
+
+
+def test_record_each_refuses_what_is_not_a_person_key_and_stages_nothing(
+    workspace: Workspace,
+) -> None:
+    run = LinkageRun(left="a", right="b", mode="private", pairs=3)
+    with pytest.raises(audit.AuditError, match="not about one person"):
+        audit.record_each(workspace, run, ["ab" * 32])
+    good = people(workspace, 2)
+    with pytest.raises(audit.AuditError, match="is not a person key"):
+        audit.record_each(workspace, disclosed(good[0]), [good[1], "9434765919"])
+    assert _count(workspace, "audit_outbox") == _count(workspace, "audit_entries") == 0
+
+
+def _rows(ws: Workspace) -> list[sa.Row[tuple[object, ...]]]:
+    with ws.engine.connect() as conn:
+        return list(conn.execute(sa.text("SELECT entry FROM audit_entries ORDER BY idx")))
+
+
+def test_a_file_published_in_a_transaction_appears_only_if_it_commits(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    ws = sqlite_workspace
+    run = LinkageRun(left="a", right="b", mode="private", pairs=3)
+    (tmp_path / "one.partial").write_text("one")
+    with audit.transaction(ws) as tx:
+        tx.record(run)
+        tx.publish(tmp_path / "one.partial", tmp_path / "one.csv")
+        assert not (tmp_path / "one.csv").exists()  # moved as the last act only
+    assert (tmp_path / "one.csv").read_text() == "one"
+
+    (tmp_path / "two.partial").write_text("two")
+
+    def work_fails() -> None:
+        with audit.transaction(ws) as tx:
+            tx.record(run)
+            tx.publish(tmp_path / "two.partial", tmp_path / "two.csv")
+            raise RuntimeError("the work failed")
+
+    def move_fails() -> None:
+        with audit.transaction(ws) as tx:
+            tx.record(run)
+            tx.publish(tmp_path / "gone.partial", tmp_path / "one.csv")
+
+    with pytest.raises(RuntimeError):
+        work_fails()
+    assert not (tmp_path / "two.csv").exists()
+    with pytest.raises(FileNotFoundError):
+        move_fails()
+    assert (tmp_path / "one.csv").read_text() == "one"  # the file it would replace is kept
+    assert [e.event for e in audit.entries(ws)] == [run]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.csv", "two.partial", "ws"]
+
+
+def test_staff_acts_need_a_role_and_a_reason_each_one_bounded_line() -> None:
+    assert audit.staff_act(" data steward ", " checking a complaint ") == (
+        "data steward", "checking a complaint",
+    )  # fmt: skip
+    for role, reason in (("", "why"), ("steward", ""), ("  ", "why"), ("a\nb", "why"),
+                         ("steward", "x" * 1001), ("r" * 101, "why")):  # fmt: skip
+        with pytest.raises(audit.MissingReason):
+            audit.staff_act(role, reason)
+
+
+def test_a_declaration_names_the_events_a_function_records() -> None:
+    @audit.audited(LinkageRun, DisclosureDecided)
+    def runs() -> None:
+        """A use that records two kinds of event."""
+
+    assert audit.declared_events(runs) == ("linkage.run", "disclosure.decided")
+    assert audit.declared_events(test_a_declaration_names_the_events_a_function_records) is None

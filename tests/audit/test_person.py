@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from accord import audit
 from accord.audit import IdentityNotVerified, OptOutRegistered, PersonViewed
-from accord.store import Workspace
-from tests.audit.support import NHS, disclosed
+from accord.store import StoreError, Workspace, init_workspace
+from tests.audit.support import NHS, disclosed, sql
 
 
 def test_a_persons_uses_newest_first_and_paged(workspace: Workspace) -> None:
@@ -59,7 +62,7 @@ def test_a_deferred_use_is_logged_now_and_shown_from_its_date(workspace: Workspa
 def test_subject_access_response(workspace: Workspace) -> None:
     me = audit.person_key(workspace, NHS)
     audit.record(workspace, disclosed(me, 1), PersonViewed(person=me, by_role="IG officer"))
-    response = audit.subject_access(workspace, me).as_dict()
+    response = audit.subject_access(workspace, me, by_role="IG officer", reason="SAR 12").as_dict()
     assert response["recipients"] == ["Riverside Hospital Trust (admissions analyst)"]
     assert response["sources"] == ["Riverside GP practice"]
     assert response["retention"] == ["2 years"]
@@ -78,3 +81,89 @@ def test_a_mistyped_nhs_number_is_refused_not_keyed_as_another_person(
 ) -> None:
     with pytest.raises(IdentityNotVerified, match="check digit"):
         audit.person_key(sqlite_workspace, "943 476 5918")  # 9434765919 with its last digit slipped
+
+
+def test_a_placeholder_nhs_number_keys_nobody(sqlite_workspace: Workspace) -> None:
+    with pytest.raises(IdentityNotVerified, match="placeholder"):
+        audit.person_key(sqlite_workspace, "000 000 0000")
+
+
+def test_a_subject_access_lookup_is_recorded_once_its_response_exists(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    me = audit.person_key(workspace, NHS)
+    audit.record(workspace, disclosed(me, 1))
+    sar = tmp_path / "sar.json"
+
+    response = audit.subject_access(workspace, me, by_role="IG officer", reason="SAR 12", out=sar)
+
+    # The response is what the log held when it was made; the lookup itself follows it.
+    assert [u.what for u in response.uses] == ["Your records were shared"]
+    assert json.loads(sar.read_text())["uses"][0]["what"] == "Your records were shared"
+    assert oct(sar.stat().st_mode & 0o777) == "0o600"
+    logged = [e.event for e in audit.entries(workspace)]
+    assert logged[-1] == PersonViewed(person=me, by_role="IG officer", reason="SAR 12")
+    assert audit.uses(workspace, me)[0].what == "Your record was looked up"
+
+
+def test_a_subject_access_response_that_cannot_be_written_records_no_lookup(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    me = audit.person_key(workspace, NHS)
+    audit.record(workspace, disclosed(me, 1))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    existing = folder / "sar.json"
+    existing.write_text("an earlier response")
+
+    for out in (folder / "missing" / "sar.json", existing, folder, workspace.root / "keys" / "x"):
+        with pytest.raises(StoreError):
+            audit.subject_access(workspace, me, by_role="IG officer", reason="SAR", out=out)
+    with pytest.raises(audit.MissingReason, match="reason"):
+        audit.subject_access(workspace, me, by_role="IG officer", reason="")
+
+    assert [e.event.name for e in audit.entries(workspace)] == ["records.disclosed"]
+    assert existing.read_text() == "an earlier response"
+    assert sorted(p.name for p in folder.iterdir()) == ["sar.json"]
+
+
+def test_a_subject_access_lookup_the_store_refuses_writes_no_file(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    ws = sqlite_workspace
+    me = audit.person_key(ws, NHS)
+    sql(ws, "CREATE TRIGGER refuse BEFORE INSERT ON audit_outbox "
+            "BEGIN SELECT RAISE(ABORT, 'the store refuses'); END")  # fmt: skip
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(sa.exc.DatabaseError, match="the store refuses"):
+        audit.subject_access(ws, me, by_role="IG officer", reason="SAR", out=out / "s.json")
+
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.postgres
+def test_a_file_moved_into_place_is_taken_back_when_the_commit_fails(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    ws = init_workspace(tmp_path / "ws", "pg-node", store_url=postgres_url)
+    me = audit.person_key(ws, NHS)
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = out / "sar.json"
+    earlier.write_text("an earlier response")
+    # A check deferred to the commit: it fails after the file was moved into place.
+    sql(ws, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$")  # fmt: skip
+    sql(ws, "CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON audit_outbox "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse()")  # fmt: skip
+    try:
+        with pytest.raises(sa.exc.DatabaseError, match="refused at commit"):
+            audit.subject_access(ws, me, by_role="IG officer", reason="SAR", out=earlier,
+                                 force=True)  # fmt: skip
+        assert [p.name for p in out.iterdir()] == ["sar.json"]
+        assert earlier.read_text() == "an earlier response"
+        assert list(audit.entries(ws)) == []
+    finally:
+        ws.engine.dispose()

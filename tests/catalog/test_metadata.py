@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from accord import audit
 from accord.catalog import (
     DatasetMetadata,
     MetadataError,
@@ -97,9 +98,14 @@ def test_described_datasets_read_back_with_versions_and_quality(workspace: Works
     assert found.versions[1].scores == assessed.scores
     assert found.versions[0].scores == {}
     assert all(v.bytes > 0 for v in found.versions)
-    # Describing again replaces the description.
+    # Describing again replaces the description; the log keeps each one's digest.
     describe(workspace, "gp", metadata.model_copy(update={"title": "Patients"}))
     assert entry(workspace, "gp").metadata == metadata.model_copy(update={"title": "Patients"})
+    described = [e.event for e in audit.entries(workspace) if e.event.name == "dataset.described"]
+    expected = ("gp", 2, metadata.legal_basis, metadata.special_category)
+    assert [(e.dataset, e.version, e.legal_basis, e.special_category)  # type: ignore[attr-defined]
+            for e in described] == [expected, expected]  # fmt: skip
+    assert len({e.digest for e in described}) == 2  # type: ignore[attr-defined]
 
 
 def test_describe_refuses_columns_the_data_lacks(sqlite_workspace: Workspace) -> None:
@@ -108,6 +114,7 @@ def test_describe_refuses_columns_the_data_lacks(sqlite_workspace: Workspace) ->
     data["fields"] = {"nhs_number": "ok", "nhs": "not a column"}
     with pytest.raises(MetadataError, match=r"gp.yaml: fields.nhs: gp v1 has no column 'nhs'"):
         describe(sqlite_workspace, "gp", parse_metadata(data, "gp.yaml"), "gp.yaml")
+    assert [e.event.name for e in audit.entries(sqlite_workspace)] == ["dataset.ingested"]
 
 
 def test_describe_refuses_an_unknown_dataset(sqlite_workspace: Workspace) -> None:

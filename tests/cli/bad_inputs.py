@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from typer.testing import CliRunner
 
 from accord.agreements import example_text
 from accord.cli import app
+from accord.store import open_workspace
+from tests.agreements.support import ingest_example
 
 runner = CliRunner()
 
@@ -92,6 +94,7 @@ class World:
             "other": str(r / "other"),
             "corrupt": str(r / "corrupt"),
             "unreachable": str(r / "unreachable"),
+            "loose": str(r / "loose"),
             "plain_dir": str(r / "plain"),
             "out": str(r / "out"),
             # Fresh for each case, so no case finds what another left behind.
@@ -148,6 +151,13 @@ def build(root: Path, store_url: str) -> World:
         )
     _ok("catalog", "describe", "patients", "--from", str(files / "description.yaml"), "-w", str(ws))
     _audit_files(files, ws, other)
+    _ok("peer", "add", "hospital", "--key", str(other / "keys" / "node.pub"), "-w", str(ws))
+    with open_workspace(ws) as node:  # the example's GP dataset, so the GP may sign it
+        ingest_example(node, "gp")
+    _ok("agreement", "sign", str(files / "agreement.yaml"), "-w", str(ws))
+    # A workspace whose settings file (which may hold a password) others can read.
+    _ok("init", str(root / "loose"), "--node-name", "gp")
+    (root / "loose" / "accord.toml").chmod(0o644)
     # Whole workspaces (keys and all) whose settings were broken, or whose store went down.
     for name, settings in (
         ("corrupt", 'node_name = "gp\nstore_url = 3\n'),
@@ -287,24 +297,37 @@ GOOD: dict[str, tuple[str, ...]] = {
         "patients",
         "--fields",
         "nhs_number",
-        "--kitemark",
-        "gold",
     ),
     "catalog list": (),
     "catalog describe": ("patients", "--from", "{description_yaml}"),
     "catalog show": ("patients",),
     "catalog export": ("patients", "--format", "dcat"),
+    "agreement validate": ("{agreement_yaml}",),
+    "agreement verify": ("{agreement_yaml}",),
+    "agreement render": (AGREEMENT_ID, "--out", "{out}/agreement.html", "--force"),
+    "peer add": ("hospital", "--key", "{other}/keys/node.pub", "--replace"),
+    "peer list": (),
+    "peer remove": ("council", "--reason", "the partnership ended"),
+    "doctor": (),
     "link": ("{people_csv}", "{people_csv}", "-m", "{people_yaml}", "--out", "{out}/pairs.csv"),
     "dedupe": ("{people_csv}", "-m", "{people_yaml}", "--out", "{out}/clusters.csv"),
 }
 """Arguments that work, bar the workspace or setting a generic case breaks."""
 
+STAFF = ("--as-role", "data steward", "--reason", "testing bad input")
+STAFF_COMMANDS = {"quarantine", "export", "audit person", "optout register", "optout withdraw"}
+"""Commands a member of staff runs with a role and a reason (recorded in the log): every
+case gives them, so that what it tests is the other input, but the ones about them."""
+
 
 STORELESS = {"audit key"}
 """Workspace commands that never open the SQL store (the key is a file)."""
+CHECKS_THE_WORKSPACE = {"doctor"}
+"""Commands whose answer about a broken workspace is a finding (exit 1), not a failure."""
 
 
 def _generic(path: str, command: Any) -> Iterator[Bad]:
+    found = 1 if path in CHECKS_THE_WORKSPACE else 2
     words = tuple(path.split())
     yield Bad("unknown-option", (*words, "--no-such-option"), ("--no-such-option",))
     good = GOOD.get(path)
@@ -324,6 +347,7 @@ def _generic(path: str, command: Any) -> Iterator[Bad]:
             "workspace-settings-corrupt",
             (*words, *good, "-w", "{corrupt}"),
             ("corrupt/accord.toml", "not valid TOML", "line 1"),
+            code=found,
         )
         if path not in STORELESS:
             yield Bad(
@@ -331,12 +355,14 @@ def _generic(path: str, command: Any) -> Iterator[Bad]:
                 (*words, *good, "-w", "{unreachable}"),
                 ("cannot reach the SQL store", "127.0.0.1:1"),
                 hidden=(PASSWORD,),
+                code=found,
             )
         yield Bad(
             "bad-setting",
             (*words, *good, "-w", "{ws}"),
             ("ACCORD_CHUNK_ROWS", "many"),
             env={"ACCORD_CHUNK_ROWS": "many"},
+            code=found,
         )
     elif good is not None:  # works outside a workspace but reads the settings
         yield Bad(
@@ -374,7 +400,7 @@ PERSON = ("audit", "person", "--date-of-birth", "1980-02-29")
 # fmt: off
 SPECIFIC: dict[str, list[Bad]] = {
     "init": [
-        Bad("a-file-not-a-folder", ("init", "{binary_bin}"), ("binary.bin", "Not a directory")),
+        Bad("a-file-not-a-folder", ("init", "{binary_bin}"), ("binary.bin", "is a file")),
         Bad("already-a-workspace", ("init", "{ws}"), ("ws", "already an Accord workspace")),
         Bad("store-url-nonsense", ("init", "{new}", "--store-url", "nonsense://x"),
             ("nonsense://x", "cannot use store URL")),
@@ -613,10 +639,15 @@ SPECIFIC: dict[str, list[Bad]] = {
         Bad("missing", ("agreement", "sign", "{missing}", *W), ("/x.csv",)),
     ],
     "agreement verify": [
-        *_yaml_bombs("agreement", "verify")[:3],
+        *_yaml_bombs("agreement", "verify", after=W)[:3],
         Bad("key-not-org-equals-file", ("agreement", "verify", "{agreement_yaml}", "--key", "gp"),
             ("--key", "'gp'", "ORG=FILE")),
-        Bad("unsigned", ("agreement", "verify", "{agreement_yaml}"), ("missing",), code=1),
+        Bad("unsigned", ("agreement", "verify", "{bad_id_agreement_yaml}", *W),
+            ("bad-id-agreement.yaml",)),
+        Bad("signed-by-one-party", ("agreement", "verify", "{agreement_yaml}", *W),
+            ("hospital", "missing"), code=1),
+        Bad("no-keys-and-no-workspace", ("agreement", "verify", "{agreement_yaml}", "-w",
+                                         "{plain_dir}"), ("plain",)),
     ],
     "agreement activate": [
         Bad("unknown-id", ("agreement", "activate", "nope", *W), ("'nope'",)),
@@ -659,15 +690,53 @@ SPECIFIC: dict[str, list[Bad]] = {
     "agreement decide": [
         Bad("on-not-a-date", (*DECIDE, "--on", "tomorrow", *W), ("--on", "tomorrow"),
             hidden=("--as-of",)),
-        Bad("unknown-kitemark", ("agreement", "decide", "--requester", "h", "--purpose", "p",
-                                 "--dataset", "d", "--fields", "f", "--kitemark", "platinum",
-                                 *W), ("--kitemark", "platinum")),
+        Bad("kitemark-is-not-the-caller-s", (*DECIDE, "--kitemark", "gold", *W),
+            ("--kitemark",)),
+        Bad("version-without-agreement", (*DECIDE, "--version", "1", *W),
+            ("--version needs --agreement",)),
         Bad("rows-negative", (*DECIDE, "--rows", "-5", *W), ("--rows",)),
         Bad("rows-huge", (*DECIDE, "--rows", HUGE, *W), ("--rows",)),
         Bad("denied", (*DECIDE, *W), ("DENY",), code=1),
     ],
     "catalog list": [
         Bad("extra-argument", ("catalog", "list", "extra", *W), ("extra",)),
+    ],
+    "agreement render": [
+        Bad("unknown-format", ("agreement", "render", AGREEMENT_ID, "--out", "{out}/a.doc",
+                               "--format", "doc", *W), ("--format", "'doc'", "html, pdf")),
+        Bad("no-out", ("agreement", "render", AGREEMENT_ID, *W), ("--out",)),
+        Bad("unknown-id", ("agreement", "render", "nope", "--out", "{out}/nope.html", *W),
+            ("'nope'",)),
+        Bad("over-the-node-key", ("agreement", "render", AGREEMENT_ID, "--out",
+                                  "{ws}/keys/node.key", "--force", *W),
+            ("node.key", "workspace's own files")),
+        Bad("file-nested-1000-deep", ("agreement", "render", "{deep_yaml}", "--out",
+                                      "{out}/deep.html", *W), ("deep.yaml", "64 levels")),
+    ],
+    "peer add": [
+        Bad("key-is-binary", ("peer", "add", "council", "--key", "{binary_bin}", *W),
+            ("binary.bin",)),
+        Bad("key-missing", ("peer", "add", "council", "--key", "{missing}", *W), ("/x.csv",)),
+        Bad("own-organisation", ("peer", "add", "gp", "--key", "{other}/keys/node.pub", *W),
+            ("'gp'",)),
+        Bad("name-breaks-the-pattern", ("peer", "add", "../Council", "--key",
+                                        "{other}/keys/node.pub", *W), ("'../Council'",)),
+        Bad("another-key-without-replace", ("peer", "add", "hospital", "--key",
+                                            "{corrupt}/keys/node.pub", *W),
+            ("'hospital'", "replace")),
+    ],
+    "peer list": [
+        Bad("extra-argument", ("peer", "list", "extra", *W), ("extra",)),
+    ],
+    "peer remove": [
+        Bad("unknown-peer", ("peer", "remove", "nobody", "--reason", "r", *W), ("'nobody'",)),
+        Bad("no-reason", ("peer", "remove", "hospital", *W), ("--reason",)),
+        Bad("name-breaks-the-pattern", ("peer", "remove", "a\nb", "--reason", "r", *W),
+            ("organisation",)),
+    ],
+    "doctor": [
+        Bad("extra-argument", ("doctor", "extra", *W), ("extra",)),
+        Bad("finds-loose-modes", ("doctor", "-w", "{loose}"), ("chmod",), code=1),
     ],
     "catalog describe": [
         *_yaml_bombs("catalog", "describe", "patients", "--from", after=W),
@@ -687,12 +756,30 @@ SPECIFIC: dict[str, list[Bad]] = {
 """Each command's own bad inputs (the generic ones are added by :func:`cases`)."""
 
 
+def _without_staff(path: str) -> list[Bad]:
+    """A command run by staff, without its role or reason (never asked for: no terminal)."""
+    good = GOOD[path]
+    return [
+        Bad("no-reason", (*path.split(), *good, "--as-role", "steward", *W), ("--reason",)),
+        Bad("no-role", (*path.split(), *good, "--reason", "why", *W), ("--as-role",)),
+        Bad(
+            "blank-reason",
+            (*path.split(), *good, "--as-role", "steward", "--reason", " ", *W),
+            ("--reason",),
+        ),
+    ]
+
+
 def cases() -> list[tuple[str, Bad]]:
     """``(command, case)`` for every command of the app: generic and specific."""
     found = []
     for path, command in commands().items():
         for case in (*_generic(path, command), *SPECIFIC.get(path, [])):
+            if path in STAFF_COMMANDS:
+                case = replace(case, args=(*case.args, *STAFF))
             found.append((path, case))
+        if path in STAFF_COMMANDS:
+            found += [(path, case) for case in _without_staff(path)]
     return found
 
 

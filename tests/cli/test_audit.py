@@ -79,17 +79,41 @@ def test_person_view_is_itself_audited(sqlite_workspace: Workspace, tmp_path: Pa
     _ingest_person(ws, tmp_path)
     audit.record(ws, disclosed(audit.person_key(ws, NHS), 1))
     sar = tmp_path / "sar.json"
-    code, stdout, stderr = run("audit", "person", "--nhs-number", NHS, "--date-of-birth",
-                               "1980-02-29", "--dataset", "patients", "--sar", str(sar),
-                               "-w", root, "--json")  # fmt: skip
+    lookup = ("audit", "person", "--nhs-number", NHS, "--dataset", "patients", "-w", root,
+              "--as-role", "IG officer", "--reason", "SAR 2026/14")  # fmt: skip
+    code, stdout, stderr = run(*lookup, "--date-of-birth", "1980-02-29", "--sar", str(sar),
+                               "--json")  # fmt: skip
     assert code == 0, stderr
     shown = json.loads(stdout)["uses"]
-    assert [u["what"] for u in shown] == ["Your record was looked up", "Your records were shared"]
-    assert "staff" not in shown[1]
+    assert [u["what"] for u in shown] == ["Your records were shared"]
+    assert "staff" not in shown[0]
     assert json.loads(sar.read_text())["recipients"] == [
         "Riverside Hospital Trust (admissions analyst)"
     ]
-    code, _, stderr = run("audit", "person", "--nhs-number", NHS, "--date-of-birth",
-                          "1980-03-01", "--dataset", "patients", "-w", root)  # fmt: skip
+    # The lookup was recorded (who by role, and why) once its response was written.
+    code, stdout, stderr = run(*lookup, "--date-of-birth", "1980-02-29")
+    assert code == 0, stderr
+    assert "Your record was looked up" in stdout
+    assert "SAR 2026/14" in stdout
+    code, _, stderr = run(*lookup, "--date-of-birth", "1980-03-01")
     assert code == 2
     assert "no person with that NHS number" in stderr
+
+
+def test_a_subject_access_response_that_cannot_be_written_is_not_recorded(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    ws, root = sqlite_workspace, str(sqlite_workspace.root)
+    _ingest_person(ws, tmp_path)
+    before = [e.event.name for e in audit.entries(ws)]
+    for sar in (tmp_path / "missing" / "sar.json", ws.root / "keys" / "node.key"):
+        code, _, stderr = run("audit", "person", "--nhs-number", NHS, "--date-of-birth",
+                              "1980-02-29", "--dataset", "patients", "--sar", str(sar), "-w", root,
+                              "--as-role", "IG officer", "--reason", "SAR")  # fmt: skip
+        assert code == 2
+        assert str(sar) in stderr
+    code, _, stderr = run("audit", "person", "--nhs-number", NHS, "--date-of-birth",
+                          "1980-02-29", "--dataset", "patients", "-w", root)  # fmt: skip
+    assert code == 2
+    assert "--as-role: required" in stderr
+    assert [e.event.name for e in audit.entries(ws)] == before == ["dataset.ingested"]

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from accord.cli import app
 
 runner = CliRunner()
+STAFF = ("--as-role", "data steward", "--reason", "checking the ingest")
+"""Who reads personal data, and why: every command that does needs them."""
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -68,13 +70,13 @@ def test_quarantine_and_export(extracts: Path, tmp_path: Path) -> None:
                                "-w", str(node), "--json")  # fmt: skip
     assert code == 0, stderr
     assert json.loads(stdout)["quarantined"] == 2
-    code, stdout, _ = run("quarantine", "bad", "-w", str(node), "--json")
+    code, stdout, _ = run("quarantine", "bad", "-w", str(node), "--json", *STAFF)
     rows = json.loads(stdout)["rows"]
     assert [(r["row"], r["column"]) for r in rows] == [(3, None), (4, "id")]
     assert "too many columns" in rows[0]["reason"]
     out_file = tmp_path / "out" / "bad.csv"
     out_file.parent.mkdir()  # an output's folder must exist: it is checked before the work
-    code, _, _ = run("export", "bad", "--out", str(out_file), "-w", str(node))
+    code, _, _ = run("export", "bad", "--out", str(out_file), "-w", str(node), *STAFF)
     assert code == 0
     with out_file.open(encoding="utf-8") as fh:
         exported = list(csv.DictReader(fh))
@@ -105,7 +107,7 @@ def test_commands_outside_a_workspace_say_how_to_make_one(tmp_path: Path) -> Non
 def test_unknown_dataset_is_a_clear_error(tmp_path: Path) -> None:
     node = tmp_path / "node"
     run("init", str(node))
-    code, _, stderr = run("quarantine", "nothing", "-w", str(node))
+    code, _, stderr = run("quarantine", "nothing", "-w", str(node), *STAFF)
     assert code == 2
     assert "no dataset 'nothing'" in stderr
 

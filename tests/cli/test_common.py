@@ -122,7 +122,8 @@ def test_quarantined_values_print_as_they_are(sqlite_workspace: Workspace, tmp_p
     ws = str(sqlite_workspace.root)
     assert run("ingest", str(source), "-m", str(mapping), "-d", "people", "-w", ws)[0] == 0
 
-    code, stdout, _ = run("quarantine", "people", "-w", ws)
+    code, stdout, _ = run("quarantine", "people", "-w", ws, "--as-role", "data steward",
+                          "--reason", "why the row was refused")  # fmt: skip
 
     assert code == 0
     assert "2,[red]Bob,extra[/red]" in stdout

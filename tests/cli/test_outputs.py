@@ -20,8 +20,9 @@ from tests.cli.test_commands import run
 Command = Callable[[Path, str], list[str]]
 """The arguments of one command, given the workspace and the output path to name."""
 
+STAFF = ("--as-role", "data steward", "--reason", "checking the outputs")
 FILE_OUTPUTS: dict[str, Command] = {
-    "export": lambda ws, o: ["export", "registered-patients", "--out", o, "-w", str(ws)],
+    "export": lambda ws, o: ["export", "registered-patients", "--out", o, "-w", str(ws), *STAFF],
     "catalog export": lambda ws, o: ["catalog", "export", "registered-patients", "-f",
                                      "datapackage", "--out", o, "-w", str(ws)],
     "agreement new": lambda ws, o: ["agreement", "new", o],
@@ -36,7 +37,7 @@ FILE_OUTPUTS: dict[str, Command] = {
                                    "-w", str(ws)],
     "audit person --sar": lambda ws, o: ["audit", "person", "--nhs-number", NHS,
                                          "--date-of-birth", "1980-02-29", "--dataset",
-                                         "registered-patients", "--sar", o, "-w", str(ws)],
+                                         "registered-patients", "--sar", o, "-w", str(ws), *STAFF],
     "link --out": lambda ws, o: ["link", *_sources(ws), "--out", o],
     "dedupe --out": lambda ws, o: ["dedupe", _sources(ws)[0], "--mapping", _sources(ws)[3],
                                    "--out", o],

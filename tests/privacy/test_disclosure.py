@@ -52,6 +52,7 @@ def nhs_number(n: int) -> str:
 
 
 NUMBERS = [nhs_number(i) for i in range(200)]
+STAFF = {"by_role": "information governance officer", "reason": "the person asked by letter"}
 
 
 @pytest.fixture
@@ -83,12 +84,12 @@ def test_opt_outs_take_effect_on_the_next_disclosure(
     before = disclose(extract, "extract", tmp_path / "a.parquet", PLANNING, PSEUDONYMISED,
                       load_registers(workspace.engine, secret), key_version=version)  # fmt: skip
     for number in NUMBERS[:10]:
-        assert register_opt_out(workspace.engine, secret, "national", number)
-    assert not register_opt_out(workspace.engine, secret, "national", NUMBERS[0])
+        assert register_opt_out(workspace, "national", number, **STAFF)
+    assert not register_opt_out(workspace, "national", NUMBERS[0], **STAFF)
     for number in NUMBERS[10:13]:
-        register_opt_out(workspace.engine, secret, "objection", number)
-    assert withdraw_opt_out(workspace.engine, secret, "national", NUMBERS[9])
-    assert not withdraw_opt_out(workspace.engine, secret, "national", NUMBERS[50])
+        register_opt_out(workspace, "objection", number, **STAFF)
+    assert withdraw_opt_out(workspace, "national", NUMBERS[9], **STAFF)
+    assert not withdraw_opt_out(workspace, "national", NUMBERS[50], **STAFF)
 
     after = disclose(extract, "extract", tmp_path / "b.parquet", PLANNING, PSEUDONYMISED,
                      load_registers(workspace.engine, secret), key_version=version)  # fmt: skip
@@ -112,7 +113,7 @@ def test_exempt_disclosures_ignore_the_register(
     workspace: Workspace, extract: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
     secret = read_secret(workspace.root / "keys")
-    register_opt_out(workspace.engine, secret, "national", NUMBERS[0])
+    register_opt_out(workspace, "national", NUMBERS[0], **STAFF)
     care = Disclosure("dsa-care", LawfulBasis.PUBLIC_TASK, "direct_care", Output.IDENTIFIABLE)
     minimal = Minimisation(("nhs_number", "admissions"))
 
@@ -148,7 +149,7 @@ def test_only_allowed_fields_leave_and_identifiers_are_replaced(
         disclose(extract, "extract", out, PLANNING, PSEUDONYMISED,
                  load_registers(sqlite_workspace.engine, secret))  # fmt: skip
     with pytest.raises(PrivacyError, match="not a valid NHS number"):
-        register_opt_out(sqlite_workspace.engine, secret, "national", "1234567890")
+        register_opt_out(sqlite_workspace, "national", "1234567890", **STAFF)
 
 
 def test_pseudonyms_differ_between_agreements_and_only_the_controller_reidentifies(
@@ -346,7 +347,7 @@ def test_opt_outs_count_only_rows_inside_the_conditions(
 ) -> None:
     secret = read_secret(workspace.root / "keys")
     for number in NUMBERS[:10]:
-        register_opt_out(workspace.engine, secret, "national", number)
+        register_opt_out(workspace, "national", number, **STAFF)
     # Records G0..G99 of the 201: admissions 0-6 cycle; keep the rows with 3 or more.
     scoped = Minimisation(("record_id",), rows=(RowFilter("admissions", RowOperator.AT_LEAST, 3),))
     done = disclose(extract, "extract", tmp_path / "a.parquet", PLANNING, scoped,

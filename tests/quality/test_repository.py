@@ -48,7 +48,7 @@ def test_no_assessments_of_an_unassessed_dataset(workspace: Workspace) -> None:
     assert assessments(workspace.engine, "people") == []
 
 
-def test_an_assessment_that_is_not_saved_leaves_no_trace(workspace: Workspace) -> None:
+def test_an_assessment_that_is_not_saved_is_not_stored(workspace: Workspace) -> None:
     ingest_rows(workspace, CLEAN)
     assess(workspace, "people", save=False, today=AS_OF)
-    assert assessments(workspace.engine, "people") == []
+    assert assessments(workspace.engine, "people") == []  # (its run is in the audit log)

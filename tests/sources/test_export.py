@@ -9,10 +9,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from accord import audit
 from accord.people import CANONICAL_FIELDS, OUTPUT_COLUMNS
 from accord.sources import SnapshotInfo, SourceError, export_snapshot, ingest
 from accord.store import UnsafeOutput, Workspace
 from tests.sources.support import mapping, write
+
+STAFF = {"by_role": "data steward", "reason": "ward audit for the safeguarding board"}
+
+
+def exports(workspace: Workspace) -> list[audit.Event]:
+    """The exports the node's log holds."""
+    return [e.event for e in audit.entries(workspace) if e.event.name == "snapshot.exported"]
+
 
 MAPPING = """\
 fields:
@@ -50,7 +59,7 @@ def test_csv_has_canonical_fields_in_order_then_attributes(
     out = tmp_path / "out" / "ward.csv"
     out.parent.mkdir()
 
-    count = export_snapshot(workspace, snapshot, out)
+    count = export_snapshot(workspace, snapshot, out, **STAFF)
 
     header, rows = read_csv(out)
     assert count == 2
@@ -70,7 +79,7 @@ def test_parquet_keeps_types_and_the_same_columns(
 ) -> None:
     out = tmp_path / "ward.parquet"
 
-    assert export_snapshot(workspace, snapshot, out) == 2
+    assert export_snapshot(workspace, snapshot, out, **STAFF) == 2
 
     with duckdb.connect() as conn:
         names = [
@@ -87,7 +96,7 @@ def test_all_columns_adds_raw_values_issues_and_source_row(
 ) -> None:
     out = tmp_path / "everything.csv"
 
-    export_snapshot(workspace, snapshot, out, all_columns=True)
+    export_snapshot(workspace, snapshot, out, all_columns=True, **STAFF)
 
     header, rows = read_csv(out)
     assert header == [*OUTPUT_COLUMNS, "source_row", "ward", "admitted"]
@@ -101,7 +110,7 @@ def test_another_suffix_is_refused(
     workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path, name: str
 ) -> None:
     with pytest.raises(SourceError, match=r"export writes \.csv or \.parquet"):
-        export_snapshot(workspace, snapshot, tmp_path / name)
+        export_snapshot(workspace, snapshot, tmp_path / name, **STAFF)
 
     assert list(tmp_path.glob("ward*")) == [tmp_path / "ward.csv"]  # only the source
 
@@ -116,10 +125,11 @@ def test_an_unreadable_snapshot_is_refused_and_the_old_export_kept(
     (workspace.root / snapshot.path).write_bytes(b"not parquet any more")
 
     with pytest.raises(SourceError, match="cannot export snapshot 'ward' version 1"):
-        export_snapshot(workspace, snapshot, out)
+        export_snapshot(workspace, snapshot, out, **STAFF)
 
     assert out.read_text() == "an older export\n"
     assert [p.name for p in out.parent.iterdir()] == ["ward.csv"]
+    assert exports(workspace) == []
 
 
 def test_a_failure_after_writing_leaves_no_partial_file(
@@ -133,10 +143,11 @@ def test_a_failure_after_writing_leaves_no_partial_file(
 
     monkeypatch.setattr(Path, "replace", full_disk)
 
-    with pytest.raises(UnsafeOutput, match=r"ward.parquet: cannot write it \(No space left"):
-        export_snapshot(workspace, snapshot, out)
+    with pytest.raises(SourceError, match=r"ward.parquet: cannot write it \(No space left"):
+        export_snapshot(workspace, snapshot, out, **STAFF)
 
     assert list(out.parent.iterdir()) == []
+    assert exports(workspace) == []  # the file never appeared: no export is recorded
 
 
 def test_an_export_replaces_an_older_one_whole(
@@ -145,7 +156,7 @@ def test_an_export_replaces_an_older_one_whole(
     out = tmp_path / "ward.parquet"
     out.write_bytes(b"stale")
 
-    export_snapshot(workspace, snapshot, out)
+    export_snapshot(workspace, snapshot, out, **STAFF)
 
     assert out.read_bytes()[:4] == b"PAR1"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
@@ -155,10 +166,33 @@ def test_an_export_is_owner_only_and_never_a_workspace_s_own_file(
     workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
 ) -> None:
     out = tmp_path / "ward.csv.out.csv"
-    export_snapshot(workspace, snapshot, out)
+    export_snapshot(workspace, snapshot, out, **STAFF)
     assert out.stat().st_mode & 0o777 == 0o600
     settings = workspace.root / "accord.toml"
     kept = settings.read_bytes()
     with pytest.raises(UnsafeOutput, match="workspace's own files"):
-        export_snapshot(workspace, snapshot, workspace.root / "data" / "x.csv")
+        export_snapshot(workspace, snapshot, workspace.root / "data" / "x.csv", **STAFF)
     assert settings.read_bytes() == kept
+
+
+def test_an_export_is_recorded_with_the_staff_role_and_reason(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path
+) -> None:
+    export_snapshot(workspace, snapshot, tmp_path / "out.csv", **STAFF)
+    export_snapshot(workspace, snapshot, tmp_path / "all.parquet", all_columns=True, **STAFF)
+
+    assert exports(workspace) == [
+        audit.SnapshotExported(dataset="ward", version=1, rows=2, columns=columns, **STAFF)
+        for columns in ("canonical", "all")
+    ]
+
+
+@pytest.mark.parametrize(("role", "reason"), [("", "why"), ("steward", " "), ("a\nb", "why")])
+def test_an_export_without_a_role_and_reason_is_refused(
+    workspace: Workspace, snapshot: SnapshotInfo, tmp_path: Path, role: str, reason: str
+) -> None:
+    with pytest.raises(audit.MissingReason):
+        export_snapshot(workspace, snapshot, tmp_path / "out.csv", by_role=role, reason=reason)
+
+    assert not (tmp_path / "out.csv").exists()
+    assert exports(workspace) == []

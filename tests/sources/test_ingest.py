@@ -92,7 +92,7 @@ def test_quarantine_rows_are_the_rows_a_person_sees(workspace: Workspace, tmp_pa
 
     report = run(workspace, tmp_path, data)
 
-    entries = quarantined(workspace.engine, report.snapshot.id)
+    entries = quarantined(workspace, report.snapshot, by_role="data steward", reason="test")
     source = str(tmp_path / "people.csv")
     assert [(q.source_file, q.row_number, q.column) for q in entries] == [
         (source, 3, None), (source, 5, "last"), (source, 6, "id"), (source, 8, "first"),
@@ -116,7 +116,7 @@ def test_a_blank_required_field_is_quarantined(
 ) -> None:
     report = run(workspace, tmp_path, f"id,first,last\n1,Ann,Smith\n{blank},Bob,Jones\n")
 
-    (entry,) = quarantined(workspace.engine, report.snapshot.id)
+    (entry,) = quarantined(workspace, report.snapshot, by_role="data steward", reason="test")
     assert (entry.row_number, entry.column) == (3, "id")
     assert entry.reason == "required field record_id is blank"
     assert entry.raw is not None
@@ -133,7 +133,7 @@ def test_required_fields_that_are_blank_or_unusable_are_quarantined(
 
     report = run(workspace, tmp_path, data, text)
 
-    entries = quarantined(workspace.engine, report.snapshot.id)
+    entries = quarantined(workspace, report.snapshot, by_role="data steward", reason="test")
     assert [(q.row_number, q.column, q.reason) for q in entries] == [
         (3, "dob", "required field date_of_birth is blank"),
         (4, "dob", "required field date_of_birth could not be standardised (unparseable)"),
@@ -246,7 +246,7 @@ def test_jsonl_ingests_with_nested_attributes(workspace: Workspace, tmp_path: Pa
     report = run(workspace, tmp_path, data, NAMES + "attributes: [tags]\n", name="p.jsonl")
 
     assert snapshot_rows(workspace, report.snapshot, "record_id", "tags") == [("1", '["a"]')]
-    (entry,) = quarantined(workspace.engine, report.snapshot.id)
+    (entry,) = quarantined(workspace, report.snapshot, by_role="data steward", reason="test")
     assert (entry.row_number, entry.reason) == (2, "not a JSON object but list")
 
 
@@ -383,7 +383,8 @@ def test_a_snapshot_from_before_canonical_names_still_reads(
 
     assert found.attributes() == {"Ward": "Ward"}
     out = tmp_path / "export.csv"
-    assert export_snapshot(workspace, found, out) == 1
+    assert export_snapshot(workspace, found, out, by_role="data steward",
+                           reason="an old snapshot still reads") == 1  # fmt: skip
     assert out.read_text().splitlines()[0].endswith(",Ward")
 
 

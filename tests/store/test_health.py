@@ -53,7 +53,7 @@ def test_a_snapshot_its_owner_could_change_is_named(sqlite_workspace: Workspace)
     ("text", "says"),
     [
         ("node_name = \n", "not valid TOML"),
-        ('node_name = "gp"\ncolour = "blue"\n', "colour: Extra inputs are not permitted"),
+        ('node_name = "gp"\ncolour = "blue"\n', "colour: not a setting"),
         ('node_name = "gp"\nchunk_rows = 1\n', "chunk_rows: Input should be greater than"),
         ('node_name = "GP Practice"\n', "node_name 'GP Practice' is not a valid name"),
     ],

@@ -1,10 +1,13 @@
 """The tamper-evident audit log of every use of personal data, and the citizen's view of it.
 
 Public face: the events (:class:`Event` and the built-in types, :data:`EVENT_TYPES`,
-:func:`register_event`); :func:`record` (the one entry point), :func:`transaction` and
-:func:`flush`; proofs and exports (:func:`inclusion`, :func:`consistency`,
-:func:`export`, :func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`,
-:func:`node_verifier_key`); :func:`verify`; the citizen view (:func:`person_key`,
+:func:`register_event`), :func:`audited` (a function's declaration of the events it
+records) and :func:`staff_act` (the role and reason of a member of staff);
+:func:`record` (the one entry point), :func:`record_each` (one event per person, in
+bulk), :func:`transaction` and :func:`flush`; :func:`entries` (the log read back);
+proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`export`,
+:func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`, :func:`node_verifier_key`);
+:func:`verify`; the citizen view (:func:`person_key`, :func:`person_secret`,
 :func:`uses`, :func:`subject_access`); identity providers; the Merkle and checkpoint
 primitives an auditor needs offline; the errors under :class:`AuditError`. Inside:
 ``events``, ``log`` (record and append), ``merkle``, ``checkpoint``, ``proofs``,
@@ -18,6 +21,7 @@ from accord.audit.errors import (
     BadExport,
     IdentityNotVerified,
     LogInconsistent,
+    MissingReason,
     ProofError,
     UnknownEventType,
     UnreadableExport,
@@ -32,6 +36,7 @@ from accord.audit.events import (
     AgreementSigned,
     AgreementSuperseded,
     AgreementSuspended,
+    DatasetDescribed,
     DatasetIngested,
     DisclosureDecided,
     Event,
@@ -43,9 +48,15 @@ from accord.audit.events import (
     PeerKeyRemoved,
     PersonViewed,
     QualityAssessed,
+    QuarantineViewed,
     RecordsDisclosed,
+    RecordsUnkeyed,
     Reidentified,
+    SnapshotExported,
+    audited,
+    declared_events,
     register_event,
+    staff_act,
 )
 from accord.audit.identity import (
     IdentityProvider,
@@ -53,11 +64,11 @@ from accord.audit.identity import (
     OidcProvider,
     VerifiedPerson,
 )
-from accord.audit.keys import person_key
-from accord.audit.log import AuditTransaction, flush, record, transaction
+from accord.audit.keys import person_key, person_secret
+from accord.audit.log import AuditTransaction, entries, flush, record, record_each, transaction
 from accord.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
-from accord.audit.models import SubjectAccess, Use
-from accord.audit.person import subject_access, uses
+from accord.audit.models import Logged, SubjectAccess, Use
+from accord.audit.person import PAGE_SIZE, subject_access, uses
 from accord.audit.proofs import (
     consistency,
     export,
@@ -72,6 +83,7 @@ from accord.audit.verify import Verified, verify
 
 __all__ = [
     "EVENT_TYPES",
+    "PAGE_SIZE",
     "AgreementActivated",
     "AgreementAmended",
     "AgreementExpired",
@@ -85,6 +97,7 @@ __all__ = [
     "BadCheckpoint",
     "BadExport",
     "Checkpoint",
+    "DatasetDescribed",
     "DatasetIngested",
     "DisclosureDecided",
     "EntryIndex",
@@ -95,6 +108,8 @@ __all__ = [
     "LocalProvider",
     "LogInconsistent",
     "LogVerified",
+    "Logged",
+    "MissingReason",
     "OidcProvider",
     "OptOutRegistered",
     "OptOutWithdrawn",
@@ -104,15 +119,21 @@ __all__ = [
     "PersonViewed",
     "ProofError",
     "QualityAssessed",
+    "QuarantineViewed",
     "RecordsDisclosed",
+    "RecordsUnkeyed",
     "Reidentified",
+    "SnapshotExported",
     "SubjectAccess",
     "UnknownEventType",
     "UnreadableExport",
     "Use",
     "Verified",
     "VerifiedPerson",
+    "audited",
     "consistency",
+    "declared_events",
+    "entries",
     "export",
     "flush",
     "inclusion",
@@ -122,9 +143,12 @@ __all__ = [
     "open_note",
     "parse_verifier_key",
     "person_key",
+    "person_secret",
     "read_export",
     "record",
+    "record_each",
     "register_event",
+    "staff_act",
     "subject_access",
     "transaction",
     "uses",

@@ -38,3 +38,7 @@ class UnreadableExport(AuditError):
 
 class IdentityNotVerified(AuditError):
     """A person's identity could not be verified by the provider."""
+
+
+class MissingReason(AuditError, ValueError):
+    """A staff act on personal data without the staff role or a reason to record."""

@@ -6,17 +6,21 @@ registered classes may be recorded (:func:`checked`); a third party registers it
 with :func:`register_event`, exactly as the built-ins below do.
 
 Events about one person carry ``person`` (a :data:`~accord.audit.types.PersonKey`);
-the log indexes them for that person's view. ``hidden_until`` defers that view.
+the log indexes them for that person's view. ``hidden_until`` defers that view. Acts of
+staff carry ``by_role`` (a role, never a name) and ``reason``, checked by
+:func:`staff_act`. :func:`audited` declares which events a library function records,
+for the test that calls every such function and reads the log back.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 
-from accord.audit.errors import UnknownEventType
+from accord.audit.errors import MissingReason, UnknownEventType
 from accord.audit.types import PersonKey
 
 
@@ -51,6 +55,46 @@ def register_event(cls: E) -> E:
         raise TypeError(f"event name {cls.name!r} is already {known.__name__}")
     EVENT_TYPES[cls.name] = cls
     return cls
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+AUDITED = "__audited__"
+
+
+def audited(*events: type[Event]) -> Callable[[F], F]:
+    """Declare that the decorated function uses personal data (or does a governance act)
+    and records ``events`` itself: a test calls every declared function on a real
+    workspace and reads these events back from the log."""
+    names = tuple(e.name for e in events)
+
+    def declare(function: F) -> F:
+        setattr(function, AUDITED, names)
+        return function
+
+    return declare
+
+
+def declared_events(function: object) -> tuple[str, ...] | None:
+    """The event names :func:`audited` declared on ``function`` (None: not declared)."""
+    found = getattr(function, AUDITED, None)
+    return tuple(found) if isinstance(found, tuple) else None
+
+
+MAX_ROLE = 100
+MAX_REASON = 1_000
+
+
+def staff_act(by_role: str, reason: str) -> tuple[str, str]:
+    """``(by_role, reason)`` trimmed, if a member of staff may act with them: both given,
+    one line each, bounded. A role (``data steward``), never a person's name."""
+    role, why = by_role.strip(), reason.strip()
+    for what, value, limit in (("role", role, MAX_ROLE), ("reason", why, MAX_REASON)):
+        if not value:
+            raise MissingReason(f"a member of staff reading or changing personal data must "
+                                f"give their {what}; it is recorded in the audit log")  # fmt: skip
+        if len(value) > limit or not value.isprintable():
+            raise MissingReason(f"the {what} must be one line of at most {limit} characters")
+    return role, why
 
 
 def checked(event: object) -> Event:
@@ -101,8 +145,11 @@ class QualityAssessed(Event):
     name: ClassVar[str] = "quality.assessed"
     dataset: str
     version: int
-    score: float
     kitemark: str
+    scores: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Each Data Quality Framework dimension's score, 0 to 100."""
+    samples: int = 0
+    """Failing rows kept for a report (person-level rows a steward will read)."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -186,7 +233,7 @@ class RecordsDisclosed(Event):
 @register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LinkageRun(Event):
-    """Two datasets were linked (which, in which mode, how many pairs were decided)."""
+    """Two sources were linked, or one deduplicated (which, in which mode, how many pairs)."""
 
     name: ClassVar[str] = "linkage.run"
     left: str
@@ -194,26 +241,36 @@ class LinkageRun(Event):
     mode: str
     pairs: int
     agreement: str = ""
+    task: str = "link"
+    """``link`` (two sources) or ``dedupe`` (one source: ``right`` is ``left``)."""
+    records: int = 0
+    """Records read from the sources, both sides together."""
+    clusters: int = 0
+    """People found (dedupe only)."""
 
 
 @register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OptOutRegistered(Event):
-    """A person's opt-out was registered under a scheme."""
+    """A person's opt-out was registered under a scheme, by staff on their behalf."""
 
     name: ClassVar[str] = "optout.registered"
     person: PersonKey
     scheme: str
+    by_role: str = ""
+    reason: str = ""
 
 
 @register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OptOutWithdrawn(Event):
-    """A person withdrew their opt-out under a scheme."""
+    """A person withdrew their opt-out under a scheme, recorded by staff on their behalf."""
 
     name: ClassVar[str] = "optout.withdrawn"
     person: PersonKey
     scheme: str
+    by_role: str = ""
+    reason: str = ""
 
 
 @register_event
@@ -237,6 +294,64 @@ class PersonViewed(Event):
     person: PersonKey
     by_role: str
     reason: str = "subject access request"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordsUnkeyed(Event):
+    """Records without a valid NHS number were used (a count: no person's view can show them)."""
+
+    name: ClassVar[str] = "records.unkeyed"
+    use: str
+    """The event type each person with a valid NHS number got for the same use."""
+    rows: int
+    dataset: str
+    agreement: str = ""
+    recipient: str = ""
+    by_role: str = ""
+    reason: str = ""
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SnapshotExported(Event):
+    """Staff wrote a snapshot's person-level records to a file."""
+
+    name: ClassVar[str] = "snapshot.exported"
+    dataset: str
+    version: int
+    rows: int
+    columns: str
+    """``canonical`` (the standardised fields) or ``all`` (raw values and issues too)."""
+    by_role: str
+    reason: str
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class QuarantineViewed(Event):
+    """Staff read the raw rows a snapshot quarantined."""
+
+    name: ClassVar[str] = "quarantine.viewed"
+    dataset: str
+    version: int
+    rows: int
+    by_role: str
+    reason: str
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DatasetDescribed(Event):
+    """A dataset's catalogue description (legal basis, special category) was set or replaced."""
+
+    name: ClassVar[str] = "dataset.described"
+    dataset: str
+    version: int
+    digest: str
+    """SHA-256 of the stored description (canonical JSON)."""
+    legal_basis: str
+    special_category: bool
 
 
 @register_event

@@ -50,13 +50,27 @@ def public_key(ws: Workspace) -> Ed25519PublicKey:
     return key
 
 
+def person_secret(ws: Workspace) -> bytes:
+    """The key person keys are HMACs under: for keying many people at once inside DuckDB
+    (``people.hmac_sql`` over ``people.nhs_number_sql``), which must give exactly what
+    :func:`person_key` gives one at a time. Hold it in memory only."""
+    secret = (ws.root / "keys" / PRIVACY_SECRET).read_bytes()
+    return hmac.new(secret, PERSON_LABEL, hashlib.sha256).digest()
+
+
 def person_key(ws: Workspace, nhs_number: str) -> PersonKey:
-    """The node-local pseudonym the log and the citizen index know a person by."""
+    """The node-local pseudonym the log and the citizen index know a person by.
+
+    The NHS number's ten digits (spaces and hyphens between them are ignored) must pass
+    the check digit and not be a placeholder (one digit ten times): a mistyped number
+    would be another person's key, a placeholder everybody's.
+    """
     digits = re.sub(r"[\s-]", "", nhs_number)
-    if not re.fullmatch(r"\d{10}", digits):
+    if not re.fullmatch(r"[0-9]{10}", digits):
         raise IdentityNotVerified(f"{nhs_number!r} is not an NHS number (10 digits)")
     if not nhs.is_valid(digits):  # a mistyped number would be another person's key
         raise IdentityNotVerified(f"{nhs_number!r} fails the NHS number's check digit")
-    secret = (ws.root / "keys" / PRIVACY_SECRET).read_bytes()
-    key = hmac.new(secret, PERSON_LABEL, hashlib.sha256).digest()
+    if len(set(digits)) == 1:
+        raise IdentityNotVerified(f"{nhs_number!r} is a placeholder, not a person's NHS number")
+    key = person_secret(ws)
     return PersonKey(hmac.new(key, digits.encode(), hashlib.sha256).hexdigest())

@@ -5,27 +5,42 @@ caused them (the outbox table), so they exist exactly when their cause committed
 are *appended* to the Merkle log only afterwards (:func:`flush`), many per transaction,
 each batch ending with a signed checkpoint. A process killed mid-batch leaves its batch
 rolled back and its events staged: the next flush appends them.
+
+A use that writes a file (an export, a disclosure, a subject access response) moves the
+finished file into place as the last act of the transaction that stages its events
+(:meth:`AuditTransaction.publish`): the log never claims a file that was not written,
+and a file is never left behind by a use the log does not hold. A bulk use stages one
+event per person without building an object per person (:meth:`AuditTransaction.record_each`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import islice
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy.engine import Connection
 
 from accord.audit import repository as repo
 from accord.audit.checkpoint import Checkpoint, sign
-from accord.audit.events import Event, checked, encode
+from accord.audit.errors import AuditError
+from accord.audit.events import Event, checked, decode, encode
 from accord.audit.keys import origin, signing_key
 from accord.audit.merkle import Frontier, leaf_hash
+from accord.audit.models import Logged
 from accord.store import Workspace
 
 BATCH = 5_000
+STAGE_CHUNK = 10_000
+_PERSON_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 def record(ws: Workspace, *events: Event, within: Connection | None = None) -> None:
@@ -36,6 +51,8 @@ def record(ws: Workspace, *events: Event, within: Connection | None = None) -> N
     they are staged and appended now.
     """
     rows = [(checked(e).name, encode(e)) for e in events]
+    if not rows:
+        return
     now = datetime.now(UTC)
     if within is not None:
         repo.stage(within, rows, now)
@@ -45,24 +62,126 @@ def record(ws: Workspace, *events: Event, within: Connection | None = None) -> N
     flush(ws)
 
 
+def record_each(
+    ws: Workspace, event: Event, people: Iterable[str], *, within: Connection | None = None
+) -> int:
+    """Record one copy of ``event`` per person in ``people`` (its ``person`` replaced by
+    each key); how many. For bulk uses: the event is encoded once and the copies staged
+    in chunks, so a million people need no million objects. ``within`` as for
+    :func:`record`."""
+    if within is None:
+        with ws.engine.begin() as conn:
+            staged = record_each(ws, event, people, within=conn)
+        flush(ws)
+        return staged
+    checked(event)
+    if "person" not in {f.name for f in dataclasses.fields(event)}:
+        raise AuditError(f"{event.name} is not about one person: it has no person field")
+    marker = "0" * 64
+    template = encode(dataclasses.replace(event, person=marker))  # type: ignore[call-arg]
+    prefix, _, suffix = template.partition(marker)
+
+    def body(key: str) -> str:
+        if template.count(marker) == 1:
+            return prefix + key + suffix
+        return encode(dataclasses.replace(event, person=key))  # type: ignore[call-arg]
+
+    staged, keys = 0, iter(people)
+    while chunk := list(islice(keys, STAGE_CHUNK)):
+        bad = next((k for k in chunk if not _PERSON_KEY.fullmatch(k)), None)
+        if bad is not None:
+            raise AuditError(f"{bad[:80]!r} is not a person key (64 hex digits)")
+        repo.stage(within, [(event.name, body(k)) for k in chunk], datetime.now(UTC))
+        staged += len(chunk)
+    return staged
+
+
+def entries(ws: Workspace, start: int = 0, end: int | None = None) -> Iterator[Logged]:
+    """The log's entries ``start <= index < end`` in order, decoded (read a page at a
+    time): what an auditor, or a test, reads back."""
+    with ws.engine.connect() as conn:
+        for row in repo.entries(conn, start, end):
+            entry = json.loads(row.entry)
+            at = datetime.fromisoformat(entry["recorded_at"].replace("Z", "+00:00"))
+            yield Logged(int(row.idx), at, decode(str(row.type), json.dumps(entry["event"])))
+
+
 @dataclass(frozen=True)
 class AuditTransaction:
     """A transaction whose events reach the log once it commits."""
 
     ws: Workspace
     conn: Connection
+    _moves: list[tuple[Path, Path]] = field(default_factory=list)
 
     def record(self, *events: Event) -> None:
         record(self.ws, *events, within=self.conn)
+
+    def record_each(self, event: Event, people: Iterable[str]) -> int:
+        """:func:`record_each` in this transaction."""
+        return record_each(self.ws, event, people, within=self.conn)
+
+    def publish(self, finished: Path, final: Path) -> None:
+        """Move the finished file ``finished`` to ``final`` as the transaction's last act
+        before it commits (same folder, so the move is a rename): if the move fails the
+        events roll back; if the commit fails the file is taken back."""
+        self._moves.append((finished, final))
 
 
 @contextmanager
 def transaction(ws: Workspace) -> Iterator[AuditTransaction]:
     """``with transaction(ws) as tx:`` do work on ``tx.conn``, ``tx.record(...)`` events;
     on leaving, the work and the staged events commit together, then the log appends."""
-    with ws.engine.begin() as conn:
-        yield AuditTransaction(ws, conn)
+    with ws.engine.connect() as conn:
+        outer = conn.begin()
+        tx = AuditTransaction(ws, conn)
+        try:
+            yield tx
+            moved = _move_into_place(tx._moves)
+        except BaseException:
+            outer.rollback()
+            raise
+        try:
+            outer.commit()
+        except BaseException:
+            moved.undo()
+            raise
+        moved.done()
     flush(ws)
+
+
+@dataclass
+class _Moved:
+    """Files moved into place, and the files they replaced (kept aside until the commit)."""
+
+    placed: list[Path] = field(default_factory=list)
+    aside: list[tuple[Path, Path]] = field(default_factory=list)
+
+    def undo(self) -> None:
+        for path in self.placed:
+            path.unlink(missing_ok=True)
+        for kept, original in self.aside:
+            kept.replace(original)
+
+    def done(self) -> None:
+        for kept, _ in self.aside:
+            kept.unlink(missing_ok=True)
+
+
+def _move_into_place(moves: list[tuple[Path, Path]]) -> _Moved:
+    moved = _Moved()
+    try:
+        for finished, final in moves:
+            if final.exists():  # replaced only with --force; kept until the commit
+                kept = final.with_name(f".{final.name}.{uuid4().hex}.replaced")
+                final.replace(kept)
+                moved.aside.append((kept, final))
+            finished.replace(final)
+            moved.placed.append(final)
+    except BaseException:
+        moved.undo()
+        raise
+    return moved
 
 
 def flush(ws: Workspace, batch: int = BATCH) -> int:

@@ -1,10 +1,22 @@
-"""What the citizen view returns: one use of a person's data, and a subject access response."""
+"""What readers of the log get: a decoded entry, one use of a person's data, a subject access
+response."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from accord.audit.events import Event
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One entry of the log, decoded: its index, when it was recorded, its event."""
+
+    index: int
+    at: datetime
+    event: Event
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,21 @@
 The index maps a node-local pseudonym to log entries; nothing in it or in the log names
 anyone. A deferred entry (``hidden_until`` on a disclosure) is in the log, and under
 its proofs, from the moment it happened; it joins the person's view on that date.
+
+:func:`uses` is the person's own view (the portal shows it once an identity provider
+has verified them): reading one's own record is not a use by anyone else, so it is not
+recorded. :func:`subject_access` is staff looking a person up: it records
+``person.viewed`` with their role and reason, once the response exists (and, when it is
+written to a file, once the file is in place).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from accord.audit import repository as repo
 from accord.audit.events import (
@@ -18,10 +26,13 @@ from accord.audit.events import (
     PersonViewed,
     RecordsDisclosed,
     Reidentified,
+    audited,
+    staff_act,
 )
+from accord.audit.log import record, transaction
 from accord.audit.models import SubjectAccess, Use
 from accord.audit.types import PersonKey
-from accord.store import Workspace
+from accord.store import Workspace, check_output, write_private
 
 PAGE_SIZE = 20
 
@@ -67,12 +78,49 @@ def _use(idx: int, kind: str, entry: dict[str, Any], show_staff: bool) -> Use:
                    agreement=event["agreement"])  # fmt: skip
     if kind in (OptOutRegistered.name, OptOutWithdrawn.name):
         verb = "registered" if kind == OptOutRegistered.name else "withdrawn"
-        return Use(entry=idx, at=at, what=f"Your opt-out ({event['scheme']}) was {verb}")
+        return Use(entry=idx, at=at, what=f"Your opt-out ({event['scheme']}) was {verb}",
+                   role=event.get("by_role", ""), purpose=event.get("reason", ""))  # fmt: skip
     return Use(entry=idx, at=at, what=kind)
 
 
-def subject_access(ws: Workspace, person: PersonKey, today: date | None = None) -> SubjectAccess:
-    """Everything the person may see now, as an Article 15 response."""
+@audited(PersonViewed)
+def subject_access(
+    ws: Workspace,
+    person: PersonKey,
+    *,
+    by_role: str,
+    reason: str,
+    today: date | None = None,
+    out: Path | None = None,
+    force: bool = False,
+) -> SubjectAccess:
+    """Everything the person may see now, as an Article 15 response, looked up by staff
+    (``by_role``, ``reason``: recorded as ``person.viewed``, which the person will see).
+
+    With ``out`` the response is also written there as JSON (an existing file only with
+    ``force``); the lookup is recorded as the file is moved into place, so a response
+    that could not be written is not recorded as given.
+    """
+    role, why = staff_act(by_role, reason)
+    target = check_output(out, force=force) if out is not None else None
+    response = _response(ws, person, today)
+    viewed = PersonViewed(person=person, by_role=role, reason=why)
+    if target is None:
+        record(ws, viewed)
+        return response
+    partial = target.with_name(f".{target.name}.{uuid4().hex}.partial")
+    try:
+        text = json.dumps(response.as_dict(), indent=1, ensure_ascii=False)
+        write_private(partial, text.encode())  # it is personal data: its owner reads it
+        with transaction(ws) as tx:
+            tx.record(viewed)
+            tx.publish(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return response
+
+
+def _response(ws: Workspace, person: PersonKey, today: date | None) -> SubjectAccess:
     every = tuple(uses(ws, person, page_size=None, today=today))
 
     def distinct(values: list[str]) -> tuple[str, ...]:

@@ -21,7 +21,9 @@ from sqlalchemy.engine import Connection
 from accord.audit import repository as repo
 from accord.audit.checkpoint import Checkpoint, open_note, parse
 from accord.audit.errors import AuditError, BadCheckpoint, LogInconsistent, ProofError
+from accord.audit.events import LogVerified, audited
 from accord.audit.keys import origin, public_key
+from accord.audit.log import record as append
 from accord.audit.merkle import Frontier, consistency_proof, leaf_hash, verify_consistency
 from accord.store import Workspace
 
@@ -43,13 +45,22 @@ class _Expected:
     since: int  # the size of the previous checkpoint: the entries in question start here
 
 
-def verify(ws: Workspace, saved: Iterable[str] = (), *, sources: Sequence[str] = ()) -> Verified:
+@audited(LogVerified)
+def verify(
+    ws: Workspace,
+    saved: Iterable[str] = (),
+    *,
+    sources: Sequence[str] = (),
+    record: bool = False,
+) -> Verified:
     """Check the log; raises :class:`LogInconsistent` naming the first entry that disagrees.
 
     ``saved`` are checkpoint notes an auditor kept; ``sources`` names them in messages
     (their files). One that is not a checkpoint of this log cannot be checked
     (:class:`BadCheckpoint`); one of this log not signed by the node's key is a failure
-    (:class:`LogInconsistent`): the key was changed, or the note was.
+    (:class:`LogInconsistent`): the key was changed, or the note was. With ``record``, a
+    pass is recorded in the log itself (``log.verified``), after the check and only when
+    it passed; without, nothing is written (a read-only auditor).
     """
     name, key = origin(ws), public_key(ws)
     notes = list(saved)
@@ -76,8 +87,12 @@ def verify(ws: Workspace, saved: Iterable[str] = (), *, sources: Sequence[str] =
                     f"only {size} (the log was truncated)", entry=size,
                 )  # fmt: skip
         _consistent(conn, [*stored, *saved_points])
-    return Verified(size=size, root=frontier.root(), checkpoints=len(stored),
+    done = Verified(size=size, root=frontier.root(), checkpoints=len(stored),
                     saved=len(saved_points))  # fmt: skip
+    if record:
+        append(ws, LogVerified(size=done.size, root=done.root.hex(),
+                               checkpoints=done.checkpoints, passed=True))  # fmt: skip
+    return done
 
 
 def _saved(note: str, where: str, name: str, key: Any) -> Checkpoint:

@@ -19,18 +19,16 @@ from accord.sources import UnknownDataset
 from accord.store import catalog_metadata, datasets, lineage_datasets, lineage_events
 
 
-def save_metadata(engine: Engine, dataset: str, described: DatasetMetadata) -> None:
-    """Store (or replace) a dataset's description."""
+def save_metadata(conn: sa.Connection, dataset: str, described: DatasetMetadata) -> None:
+    """Store (or replace) a dataset's description, in the caller's transaction (the one
+    that records it)."""
     document = described.model_dump(mode="json", exclude_none=True)
-    with engine.begin() as conn:
-        found = conn.execute(sa.select(datasets.c.id).where(datasets.c.name == dataset)).scalar()
-        if found is None:
-            raise UnknownDataset(
-                f"no dataset {dataset!r} in this workspace (see 'accord datasets')"
-            )
-        conn.execute(catalog_metadata.delete().where(catalog_metadata.c.dataset_id == found))
-        conn.execute(catalog_metadata.insert(), {"dataset_id": found, "document": document,
-                                                 "updated_at": datetime.now(UTC)})  # fmt: skip
+    found = conn.execute(sa.select(datasets.c.id).where(datasets.c.name == dataset)).scalar()
+    if found is None:
+        raise UnknownDataset(f"no dataset {dataset!r} in this workspace (see 'accord datasets')")
+    conn.execute(catalog_metadata.delete().where(catalog_metadata.c.dataset_id == found))
+    conn.execute(catalog_metadata.insert(), {"dataset_id": found, "document": document,
+                                             "updated_at": datetime.now(UTC)})  # fmt: skip
 
 
 def load_metadata(engine: Engine, dataset: str) -> DatasetMetadata | None:

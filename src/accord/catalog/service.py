@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Literal
 
 import duckdb
 
+from accord import audit
 from accord.catalog.errors import MetadataError
 from accord.catalog.formats import get_format
 from accord.catalog.lineage import lineage, node_namespace
@@ -45,10 +48,16 @@ class Listed:
     updated: datetime | None
 
 
+@audit.audited(audit.DatasetDescribed)
 def describe(
     workspace: Workspace, dataset: str, metadata: DatasetMetadata, where: str = "description"
 ) -> None:
-    """Store ``metadata`` as ``dataset``'s description, refusing columns the data lacks."""
+    """Store ``metadata`` as ``dataset``'s description, refusing columns the data lacks.
+
+    A governance act (it states the dataset's legal basis and whether it is special
+    category data, which the public catalogue shows): recorded as ``dataset.described``
+    with a digest of what was stored, since a new description replaces the old.
+    """
     check_name(dataset, "dataset name")
     snap = get_snapshot(workspace.engine, dataset)
     columns = {c.name for c in _columns(workspace, [snap.path])[snap.path][0]}
@@ -57,7 +66,15 @@ def describe(
         raise MetadataError("\n".join(
             f"{where}: fields.{f}: {dataset} v{snap.version} has no column {f!r}" for f in unknown
         ))  # fmt: skip
-    save_metadata(workspace.engine, dataset, metadata)
+    document = metadata.model_dump(mode="json", exclude_none=True)
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    described = audit.DatasetDescribed(
+        dataset=dataset, version=snap.version, digest=hashlib.sha256(text.encode()).hexdigest(),
+        legal_basis=metadata.legal_basis, special_category=metadata.special_category,
+    )  # fmt: skip
+    with audit.transaction(workspace) as tx:
+        save_metadata(tx.conn, dataset, metadata)
+        tx.record(described)
 
 
 def catalogue(workspace: Workspace) -> list[Listed]:

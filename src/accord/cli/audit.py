@@ -15,11 +15,14 @@ from accord.cli.common import (
     MAX_WHOLE,
     ForceOption,
     JsonOption,
+    RoleOption,
+    WhyOption,
     WorkspaceOption,
     emit_json,
     err,
     handle_errors,
     out,
+    staff_act,
     workspace_at,
 )
 from accord.people import lit
@@ -56,17 +59,14 @@ def verify(
     notes = [read_text(p, "saved checkpoint", SAVED_CHECKPOINT_BYTES) for p in saved]
     with workspace_at(workspace) as ws:
         try:
-            done = audit.verify(ws, notes, sources=[str(p) for p in saved])
+            done = audit.verify(ws, notes, sources=[str(p) for p in saved],
+                                record=not no_record)  # fmt: skip
         except audit.LogInconsistent as exc:
             if json_output:
                 emit_json({"passed": False, "entry": exc.entry, "problem": str(exc)})
             err.print(Text.assemble(("audit log FAILED verification:", "bold red"), f" {exc}"),
                       highlight=False)  # fmt: skip
             raise typer.Exit(1) from exc
-        if not no_record:
-            passed = audit.LogVerified(size=done.size, root=done.root.hex(),
-                                       checkpoints=done.checkpoints, passed=True)  # fmt: skip
-            audit.record(ws, passed)
     if json_output:
         emit_json({"passed": True, "size": done.size, "root": done.root.hex(),
                    "checkpoints": done.checkpoints, "saved_checkpoints": done.saved})  # fmt: skip
@@ -171,8 +171,8 @@ def person(
     date_of_birth: Annotated[str, typer.Option("--date-of-birth", help="YYYY-MM-DD.")],
     dataset: Annotated[str, typer.Option("--dataset", help="The dataset that identifies "
                                          "people (development identity check).")],
-    role: Annotated[str, typer.Option("--as-role", help="Your role, recorded in the log.")] = (
-        "information governance officer"),
+    role: RoleOption = None,
+    reason: WhyOption = None,
     page: Annotated[int, typer.Option("--page", min=1, max=MAX_WHOLE,
                                       help="Page of 20, newest first.")] = 1,
     sar: Annotated[Path | None, typer.Option("--sar", help="Write the whole subject access "
@@ -181,18 +181,18 @@ def person(
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:  # fmt: skip
-    """What happened to one person's data, for a subject access request (itself audited)."""
+    """What happened to one person's data, for a subject access request (itself audited:
+    the lookup is recorded, with your role and reason, once the response is written)."""
     if sar is not None:
         check_output(sar, force=force)
+    by_role, why = staff_act(role, reason)
     with workspace_at(workspace) as ws:
         verified = _known_in(ws, dataset).verify(
             {"nhs_number": nhs_number, "date_of_birth": date_of_birth})  # fmt: skip
         who = audit.person_key(ws, verified.nhs_number)
-        audit.record(ws, audit.PersonViewed(person=who, by_role=role))
-        shown = audit.uses(ws, who, page=page)
-        if sar is not None:
-            response = audit.subject_access(ws, who).as_dict()
-            write_output(sar, json.dumps(response, indent=1, ensure_ascii=False))
+        response = audit.subject_access(ws, who, by_role=by_role, reason=why, out=sar,
+                                        force=force)  # fmt: skip
+    shown = response.uses[(page - 1) * audit.PAGE_SIZE : page * audit.PAGE_SIZE]
     if json_output:
         emit_json({"page": page, "uses": [u.as_dict() for u in shown]})
         return

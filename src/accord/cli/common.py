@@ -104,6 +104,36 @@ FOUND_WRONG: tuple[type[Exception], ...] = (
 operation refused for a bad signature (``agreement activate`` or ``sign``) is not a check:
 it could not be done, so it exits 2; ``agreement verify`` answers 1 itself."""
 
+# A member of staff reading or changing personal data says in which role and why; both
+# are recorded in the audit log. Asked for at a terminal, refused when missing otherwise.
+RoleOption = Annotated[
+    str | None,
+    typer.Option("--as-role", help="Your role (e.g. 'data steward'; never your name), for "
+                 "the audit log. Asked for at a terminal if missing."),
+]  # fmt: skip
+WhyOption = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why you need this, for the audit log (the person may "
+                 "read it). Asked for at a terminal if missing."),
+]  # fmt: skip
+
+
+def staff_act(role: str | None, reason: str | None) -> tuple[str, str]:
+    """``--as-role`` and ``--reason``, asked for when missing and stdin is a terminal."""
+    given = {"--as-role": role, "--reason": reason}
+    for option, value in given.items():
+        if value is None or not value.strip():
+            if not sys.stdin.isatty():
+                raise typer.BadParameter(
+                    "required: this reads or changes personal data, and the audit log "
+                    "records who (by role, never a name) and why",
+                    param_hint=option,
+                )
+            question = "Your role (not your name)" if option == "--as-role" else "Reason"
+            given[option] = typer.prompt(question)
+    return str(given["--as-role"]), str(given["--reason"])
+
+
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     PeopleError,
     SourceError,

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -13,10 +14,13 @@ from accord.cli.common import (
     MAX_VERSION,
     ForceOption,
     JsonOption,
+    RoleOption,
+    WhyOption,
     WorkspaceOption,
     emit_json,
     handle_errors,
     out,
+    staff_act,
     workspace_at,
 )
 from accord.sources import export_snapshot, get_snapshot, latest_snapshots, quarantined
@@ -65,28 +69,32 @@ def quarantine(
     limit: Annotated[
         int, typer.Option(min=1, max=1_000_000, help="Show at most this many rows.")
     ] = 100,
+    role: RoleOption = None,
+    reason: WhyOption = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Show the rows of a snapshot that were quarantined, with where and why."""
+    """Show the rows of a snapshot that were quarantined, with where and why, each raw row
+    whole (wrapped). Reading raw rows is recorded in the audit log with your role and reason."""
+    by_role, why = staff_act(role, reason)
     with workspace_at(workspace) as ws:
         snap = get_snapshot(ws.engine, dataset, version)
-        rows = quarantined(ws.engine, snap.id, limit=limit)
+        rows = quarantined(ws, snap, by_role=by_role, reason=why, limit=limit)
     if json_output:
         emit_json({"dataset": dataset, "version": snap.version, "total": snap.quarantined_rows,
                    "rows": [{"file": q.source_file, "row": q.row_number, "column": q.column,
                              "reason": q.reason, "raw": q.raw} for q in rows]})  # fmt: skip
         return
-    held = f" v{snap.version}: {snap.quarantined_rows:,} rows quarantined"
-    out.print(Text.assemble((dataset, "bold"), held))
-    table = Table(show_edge=False, pad_edge=False)
-    for heading in ("row", "column", "reason", "raw"):
-        table.add_column(heading)
+    shown = f", the first {len(rows):,} shown" if len(rows) < snap.quarantined_rows else ""
+    held = f" v{snap.version}: {snap.quarantined_rows:,} rows quarantined{shown}"
+    out.print(Text.assemble((dataset, "bold"), held), highlight=False)
     for q in rows:
-        raw = (q.raw or "").replace("\n", "⏎")
-        table.add_row(str(q.row_number or ""), q.column or "", q.reason,
-                      raw[:60] + ("…" if len(raw) > 60 else ""))  # fmt: skip
-    out.print(table)
+        where = f"row {q.row_number}" if q.row_number is not None else "(no row)"
+        column = f", column {q.column}" if q.column else ""
+        out.print(f"{where}{column}: {q.reason}", markup=False, highlight=False)
+        # The whole raw row, wrapped at the terminal's width (long values folded), never cut.
+        raw = Text((q.raw or "").replace("\n", "⏎"), overflow="fold")
+        out.print(Padding(raw, (0, 0, 0, 4)), soft_wrap=False, highlight=False)
 
 
 @handle_errors
@@ -98,15 +106,20 @@ def export(
         bool, typer.Option(help="Every stored column: raw values, issues, postcode parts.")
     ] = False,
     force: ForceOption = False,
+    role: RoleOption = None,
+    reason: WhyOption = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Write a snapshot's standardised records, one column per canonical field."""
+    """Write a snapshot's standardised records, one column per canonical field. The export
+    is recorded in the audit log with your role and reason."""
     check_output(output, force=force)
+    by_role, why = staff_act(role, reason)
     with workspace_at(workspace) as ws:
         snap = get_snapshot(ws.engine, dataset, version)
-        rows = export_snapshot(ws, snap, output, all_columns=all_columns)
+        rows = export_snapshot(ws, snap, output, by_role=by_role, reason=why,
+                               all_columns=all_columns)  # fmt: skip
     if json_output:
         emit_json({"dataset": dataset, "version": snap.version, "rows": rows, "out": str(output)})
         return
-    out.print(f"Wrote {rows:,} records of {dataset} v{snap.version} to {output}")
+    out.print(f"Wrote {rows:,} records of {dataset} v{snap.version} to {output}", markup=False)

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -94,7 +93,7 @@ def render(report: IngestReport) -> None:
     for f in report.fields:
         issues = ", ".join(f"{k} {v:,}" for k, v in sorted(f.issues.items()))
         failed = f"{f.failure_rate:.1%}" if f.values else "-"
-        table.add_row(escape(f.field), f"{f.read:,}", f"{f.standardised:,}", f"{f.flagged:,}",
-                      failed, f"{f.quarantined:,}", escape(issues))  # fmt: skip
+        table.add_row(f.field, f"{f.read:,}", f"{f.standardised:,}", f"{f.flagged:,}",
+                      failed, f"{f.quarantined:,}", issues)  # fmt: skip
     out.print(table)
     out.print(f"snapshot {s.content_hash[:16]}… at {s.path}")

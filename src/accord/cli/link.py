@@ -1,7 +1,14 @@
-"""``accord link`` and ``accord dedupe``: the same people in two sources, or within one."""
+"""``accord link`` and ``accord dedupe``: the same people in two sources, or within one.
+
+Both work on bare files. Run for a node, they are recorded in its audit log: the node is
+the one ``--workspace`` (or ACCORD_WORKSPACE) names, else the current folder when it is
+a workspace, else none (nothing is recorded: there is no log).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -18,11 +25,12 @@ from accord.cli.common import (
     one_of,
     out,
     progress_bar,
+    workspace_at,
 )
 from accord.linkage import ENGINES, LinkOptions, LinkReport, Mode, read_secret
 from accord.linkage import dedupe as dedupe_source
 from accord.linkage import link as link_sources
-from accord.store import check_output
+from accord.store import WORKSPACE_FILE, Workspace, check_output
 
 ReusedOption = Annotated[
     bool,
@@ -40,6 +48,31 @@ EngineOption = Annotated[
         "the cluster named by the spark_master setting).",
     ),
 ]
+
+NodeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="ACCORD_WORKSPACE",
+        file_okay=False,
+        help="The node whose audit log records this run (default: the current folder, if "
+        "it is a workspace; else the run is not recorded).",
+    ),
+]
+
+
+@contextmanager
+def _node(workspace: Path | None) -> Iterator[Workspace | None]:
+    """The workspace a run is recorded in: the one named, else the current folder if it
+    is one, else none."""
+    if workspace is None and (Path.cwd() / WORKSPACE_FILE).is_file():
+        workspace = Path.cwd()
+    if workspace is None:
+        yield None
+        return
+    with workspace_at(workspace) as ws:
+        yield ws
 
 
 @handle_errors
@@ -110,6 +143,7 @@ def link(
         ),
     ] = None,
     force: ForceOption = False,
+    workspace: NodeOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Link LEFT and RIGHT: write the pairs of records that are the same person."""
@@ -127,9 +161,9 @@ def link(
     secret = read_secret(secret_file) if secret_file else None
     options = LinkOptions(threshold=threshold, one_to_one=not many_to_many, report=report_dir,
                           nhs_numbers_reused=nhs_numbers_reused)  # fmt: skip
-    with progress_bar(quiet=json_output) as update:
-        report = link_sources(left, right, lmap, rmap, out_file, mode=mode, secret=secret,
-                              options=options, as_of=as_of_date(as_of), ids=ids,
+    with _node(workspace) as ws, progress_bar(quiet=json_output) as update:
+        report = link_sources(left, right, lmap, rmap, out_file, workspace=ws, mode=mode,
+                              secret=secret, options=options, as_of=as_of_date(as_of), ids=ids,
                               engine=engine, labels=labels, progress=update)  # fmt: skip
     if json_output:
         emit_json(report.to_json())
@@ -184,6 +218,7 @@ def dedupe(
     engine: EngineOption = "duckdb",
     force: ForceOption = False,
     nhs_numbers_reused: ReusedOption = False,
+    workspace: NodeOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Group the records of SOURCE that are the same person; write one cluster id each."""
@@ -191,8 +226,8 @@ def dedupe(
     if mode is Mode.PLAINTEXT and secret_file is not None:
         raise typer.BadParameter("--secret-file applies to --mode private only")
     secret = read_secret(secret_file) if secret_file else None
-    with progress_bar(quiet=json_output) as update:
-        report = dedupe_source(source, mapping, out_file, mode=mode, secret=secret,
+    with _node(workspace) as ws, progress_bar(quiet=json_output) as update:
+        report = dedupe_source(source, mapping, out_file, workspace=ws, mode=mode, secret=secret,
                                options=LinkOptions(threshold=threshold,
                                                    nhs_numbers_reused=nhs_numbers_reused),
                                as_of=as_of_date(as_of),

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from accord.agreements import Peer, add_peer, load_public_key, peers, remove_peer
@@ -66,7 +65,7 @@ def add(
     if json_output:
         emit_json(_document(added))
         return
-    out.print(f"{escape(added.org)}: key {added.key_id} trusted", highlight=False)
+    out.print(f"{added.org}: key {added.key_id} trusted", highlight=False)
 
 
 @peer.command("list")
@@ -83,7 +82,7 @@ def list_command(workspace: WorkspaceOption = Path(), json_output: JsonOption = 
         table.add_column(heading)
     for p in known:
         when = f"{p.added_at:%Y-%m-%d %H:%M}" if p.added_at else ""
-        table.add_row(escape(p.org), p.key_id, "this node" if p.own else escape(p.added_by), when)
+        table.add_row(p.org, p.key_id, "this node" if p.own else p.added_by, when)
     out.print(table)
 
 
@@ -102,4 +101,4 @@ def remove(
     if json_output:
         emit_json({**_document(removed), "removed": True})
         return
-    out.print(f"{escape(removed.org)}: key {removed.key_id} no longer trusted", highlight=False)
+    out.print(f"{removed.org}: key {removed.key_id} no longer trusted", highlight=False)

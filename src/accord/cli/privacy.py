@@ -12,20 +12,22 @@ from rich.table import Table
 from accord.cli.common import (
     ForceOption,
     JsonOption,
+    RoleOption,
+    WhyOption,
     WorkspaceOption,
     emit_json,
     handle_errors,
     one_of,
     out,
+    staff_act,
     workspace_at,
 )
 from accord.privacy import (
     PRESETS,
     SCHEMES,
     Protected,
-    load_registers,
+    count_opt_outs,
     protect_csv,
-    read_secret,
     register_opt_out,
     withdraw_opt_out,
 )
@@ -52,12 +54,15 @@ SchemeOption = Annotated[
 def register(
     nhs_number: NhsNumber,
     scheme: SchemeOption = "national",
+    role: RoleOption = None,
+    reason: WhyOption = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Record an opt-out: it takes effect on the next disclosure."""
+    """Record an opt-out on the person's behalf: it takes effect on the next disclosure."""
+    by_role, why = staff_act(role, reason)
     with workspace_at(workspace) as ws:
-        added = register_opt_out(ws.engine, read_secret(ws.root / "keys"), scheme, nhs_number)
+        added = register_opt_out(ws, scheme, nhs_number, by_role=by_role, reason=why)
     _said(json_output, scheme, "registered" if added else "already registered")
 
 
@@ -66,12 +71,15 @@ def register(
 def withdraw(
     nhs_number: NhsNumber,
     scheme: SchemeOption = "national",
+    role: RoleOption = None,
+    reason: WhyOption = None,
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Record that a person withdrew their opt-out."""
+    """Record that a person withdrew their opt-out (on their behalf)."""
+    by_role, why = staff_act(role, reason)
     with workspace_at(workspace) as ws:
-        done = withdraw_opt_out(ws.engine, read_secret(ws.root / "keys"), scheme, nhs_number)
+        done = withdraw_opt_out(ws, scheme, nhs_number, by_role=by_role, reason=why)
     _said(json_output, scheme, "withdrawn" if done else "not registered")
 
 
@@ -87,8 +95,7 @@ def _said(json_output: bool, scheme: str, what: str) -> None:
 def count(workspace: WorkspaceOption = Path(), json_output: JsonOption = False) -> None:
     """How many people each register holds (never who)."""
     with workspace_at(workspace) as ws:
-        registers = load_registers(ws.engine, read_secret(ws.root / "keys"))
-    counts = {scheme: len(people) for scheme, people in sorted(registers.subjects.items())}
+        counts = dict(sorted(count_opt_outs(ws.engine).items()))
     if json_output:
         emit_json({"opt_outs": counts})
         return

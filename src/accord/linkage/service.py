@@ -3,10 +3,15 @@
 The providers standardise and encode their own records; the linking party matches the
 encodings alone, in a directory of its own; the providers resolve the pairs back to
 their record ids. The exchange will later carry the same calls between nodes.
+
+Run in a node's workspace (``workspace=``), a run records ``linkage.run`` in that node's
+log as its output file is moved into place; without one (two files on a laptop) there
+is no log to record in, and the output is still written whole or not at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from accord import audit
 from accord.linkage import labels as clerical
 from accord.linkage.encoding import encode, new_secret
 from accord.linkage.engines import Engine, open_engine
@@ -34,7 +40,14 @@ from accord.linkage.resolve import (
     write_review,
 )
 from accord.sources import Standardised, standardise
-from accord.store import PRIVATE_DIR, Settings, check_output, duckdb_session, private_output
+from accord.store import (
+    PRIVATE_DIR,
+    Settings,
+    Workspace,
+    check_output,
+    duckdb_session,
+    make_private,
+)
 
 LinkProgress = Callable[[str, int, int | None], None]
 MIN_SECRET_BYTES = 16
@@ -147,6 +160,7 @@ def _prior(ids: Path | None, side: str) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+@audit.audited(audit.LinkageRun)
 def link(
     left: str,
     right: str,
@@ -154,6 +168,7 @@ def link(
     right_mapping: Path,
     out: Path,
     *,
+    workspace: Workspace | None = None,
     mode: Mode = Mode.PRIVATE,
     secret: bytes | None = None,
     options: LinkOptions | None = None,
@@ -171,13 +186,13 @@ def link(
     ``engine`` names where the linking party's model runs (``engines.ENGINES``).
     ``labels`` is a reviewed ``review.csv`` (``left_id,right_id,label``) from a run before.
     Every output is written in the run's scratch and delivered at the end (see
-    :func:`_deliver`): a run that fails writes nothing.
+    :func:`_deliver`): a run that fails writes nothing. With ``workspace`` the run uses
+    its settings and is recorded in its log, in the transaction that delivers the outputs.
     """
     started = time.perf_counter()
-    # Fail before the work, not after it: an output the run could not write.
-    check_output(out, force=True)
-    settings = settings or Settings()
+    settings = settings or (workspace.settings if workspace else Settings())
     report_dir = options.report if options else None
+    # Fail before the work, not after it: an output the run could not write.
     _check_outputs(out, ids, report_dir)
     labelled = clerical.read(labels) if labels is not None else None  # fail before work
     if mode is Mode.PRIVATE and secret is None:
@@ -227,7 +242,11 @@ def link(
                 write_review(conn, asked.report, left_refs, right_refs)
                 write_index(asked.report, mode)
                 deliveries |= {f: report_dir / f.name for f in sorted(asked.report.iterdir())}
-        _deliver(deliveries)
+        run_event = audit.LinkageRun(
+            left=left_done.source, right=right_done.source, mode=mode.value,
+            pairs=matched.pairs, records=left_done.rows + right_done.rows,
+        )  # fmt: skip
+        _deliver(workspace, deliveries, run_event)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return LinkReport(mode, left_done, right_done, matched.scored, matched.pairs, out,
@@ -244,14 +263,39 @@ def _check_outputs(out: Path, *folders: Path | None) -> None:
             check_output(folder, directory=True)
 
 
-def _deliver(files: dict[Path, Path]) -> None:
+def _deliver(workspace: Workspace | None, files: dict[Path, Path], run: audit.LinkageRun) -> None:
     """Move finished outputs from the run's scratch to where they were asked for, each
-    whole and owner-only (they name people's records). Folders are made only now, so a
-    run that fails leaves none behind."""
-    for staged, target in files.items():
-        target.parent.mkdir(mode=PRIVATE_DIR, exist_ok=True)
-        with private_output(target) as partial:
-            shutil.copyfile(staged, partial)
+    whole and owner-only (they name people's records); in a workspace, as the last act of
+    the transaction that records the run, so the run is in the log exactly when its
+    outputs are in place. Folders are made only now, and taken away again if the
+    delivery fails, so a run that fails leaves none behind."""
+    made: list[Path] = []
+    partials: dict[Path, Path] = {}
+    try:
+        for staged, target in files.items():
+            if not target.parent.exists():
+                target.parent.mkdir(mode=PRIVATE_DIR)
+                made.append(target.parent)
+            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+            shutil.copyfile(staged, partial)  # the scratch may be on another file system
+            make_private(partial)
+            partials[partial] = target
+        if workspace is None:
+            for partial, target in partials.items():
+                partial.replace(target)
+            made.clear()
+            return
+        with audit.transaction(workspace) as tx:
+            tx.record(run)
+            for partial, target in partials.items():
+                tx.publish(partial, target)
+        made.clear()
+    finally:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 @dataclass(frozen=True)
@@ -280,11 +324,13 @@ class DedupeReport:
         }  # fmt: skip
 
 
+@audit.audited(audit.LinkageRun)
 def dedupe(
     source: str,
     mapping: Path,
     out: Path,
     *,
+    workspace: Workspace | None = None,
     mode: Mode = Mode.PLAINTEXT,
     secret: bytes | None = None,
     options: LinkOptions | None = None,
@@ -293,10 +339,12 @@ def dedupe(
     engine: str = "duckdb",
     progress: LinkProgress = _noop,
 ) -> DedupeReport:
-    """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV."""
+    """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV.
+
+    With ``workspace`` the run uses its settings and is recorded in its log.
+    """
     started = time.perf_counter()
-    check_output(out, force=True)  # before the work, as link does
-    settings = settings or Settings()
+    settings = settings or (workspace.settings if workspace else Settings())
     _check_outputs(out)
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()
@@ -312,7 +360,11 @@ def dedupe(
                                 backend)  # fmt: skip
         with duckdb.connect() as conn:
             write_clusters(conn, clustered, refs, work / "clusters.csv")
-        _deliver({work / "clusters.csv": out})
+        run_event = audit.LinkageRun(
+            left=done.source, right=done.source, mode=mode.value, task="dedupe",
+            pairs=done.rows - clustered.clusters, records=done.rows, clusters=clustered.clusters,
+        )  # fmt: skip
+        _deliver(workspace, {work / "clusters.csv": out}, run_event)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return DedupeReport(mode, done, clustered.clusters, out, time.perf_counter() - started,

@@ -5,7 +5,8 @@ Public face: the field vocabulary (:data:`CANONICAL_FIELDS`, :data:`OUTPUT_COLUM
 column) and :func:`connect` / :func:`prepare` for DuckDB connections that run it; the SQL
 helpers (:func:`lit`, :func:`ident`, :func:`blank_to_null`) for contexts that build
 queries over person fields, so "blank" means the same everywhere, and :func:`hmac_sql`
-(keyed hashes of a column inside DuckDB); :func:`nhs_number_problem` (one typed NHS
+(keyed hashes of a column inside DuckDB) with :func:`nhs_number_sql` (a valid NHS
+number's digits, to key people in bulk); :func:`nhs_number_problem` (one typed NHS
 number checked by the rules of the ``nhs_number_issue`` column); :func:`text_array`
 and :func:`int_array` for Arrow columns from Python values without importing pandas.
 Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
@@ -15,7 +16,7 @@ Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
 from accord.people.arrow import int_array, text_array
 from accord.people.dates import check_format as check_date_format
 from accord.people.errors import InvalidOption, PeopleError
-from accord.people.identifiers import NHS_TEST_RANGE, nhs_number_problem
+from accord.people.identifiers import NHS_TEST_RANGE, nhs_number_problem, nhs_number_sql
 from accord.people.models import (
     CANONICAL_FIELDS,
     INPUT_FIELDS,
@@ -53,6 +54,7 @@ __all__ = [
     "int_array",
     "lit",
     "nhs_number_problem",
+    "nhs_number_sql",
     "prepare",
     "text_array",
 ]

@@ -66,6 +66,18 @@ def nhs_check_digit_ok(number: str) -> str:
     return f"(CASE {check} WHEN 11 THEN 0 ELSE {check} END = {number} % 10)"
 
 
+def nhs_number_sql(expr: str) -> str:
+    """SQL: the ten digits of the NHS number in the text ``expr`` (spaces and hyphens
+    between them dropped) when a person can have it: ten digits, the check digit right,
+    not a placeholder (one digit ten times); else NULL. For keying people in bulk
+    exactly as one person is keyed (``accord.audit.person_key``)."""
+    digits = f"regexp_replace({expr}, '{_SEPARATORS}', '', 'g')"
+    n = f"(CASE WHEN regexp_full_match({digits}, '[0-9]{{10}}') THEN {digits}::BIGINT END)"
+    # DuckDB computes each repeated sub-expression once per row.
+    return (f"CASE WHEN {n} % 1111111111 <> 0 AND {nhs_check_digit_ok(n)} "
+            f"THEN lpad({n}::VARCHAR, 10, '0') END")  # fmt: skip
+
+
 def plan_nhs_number() -> FieldPlan:
     plan = FieldPlan()
     # Most NHS numbers arrive as ten bare digits; only the others pay for the replacing.

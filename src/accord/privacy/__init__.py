@@ -1,15 +1,19 @@
 """Privacy at the point of disclosure: opt-outs, minimisation, pseudonyms, safe counts.
 
-Public face: :func:`disclose` (one extract through the opt-out registers that apply,
-minimised and pseudonymised, to a Parquet file), :func:`pseudonym` and
-:func:`reidentify` (the controller's side of agreement-scoped pseudonyms), the opt-out
-schemes (:data:`SCHEMES`, :func:`register_scheme`, :func:`ruling`), the register in the
-store (:func:`register_opt_out`, :func:`withdraw_opt_out`, :func:`load_registers`), the
+Public face: :func:`disclose_in` (a node's disclosure of one of its datasets, each
+person disclosed recorded in its audit log, with :class:`Share` and :class:`Shared`)
+over :func:`disclose` (one extract through the opt-out registers that apply,
+minimised and pseudonymised, to a Parquet file); :func:`reidentify_in` (recorded) over
+:func:`pseudonym` and :func:`reidentify` (the controller's side of agreement-scoped
+pseudonyms); the opt-out schemes (:data:`SCHEMES`, :func:`register_scheme`,
+:func:`ruling`), the register in the store (:func:`register_opt_out` and
+:func:`withdraw_opt_out`, both recorded, :func:`count_opt_outs`, :func:`load_registers`), the
 pseudonymisation keys (:func:`current_key_version`, :func:`rotate_key`,
 :func:`retire_key`), disclosure control (:data:`PRESETS`, :func:`protect`, :func:`protect_csv`,
 :func:`k_anonymity`), the models and the errors under :class:`PrivacyError`. Inside:
 ``optouts`` (rules), ``keys`` (the node secret and what derives from it),
-``disclosure``, ``control``, ``repository`` (the store's tables).
+``disclosure`` (the pure query), ``service`` (on a node, recorded), ``control``,
+``repository`` (the store's tables).
 """
 
 from accord.privacy.control import (
@@ -44,6 +48,7 @@ from accord.privacy.models import (
 )
 from accord.privacy.optouts import SCHEMES, register_scheme, ruling
 from accord.privacy.repository import (
+    count_opt_outs,
     current_key_version,
     load_registers,
     register_opt_out,
@@ -51,6 +56,7 @@ from accord.privacy.repository import (
     rotate_key,
     withdraw_opt_out,
 )
+from accord.privacy.service import Share, Shared, disclose_in, reidentify_in
 
 __all__ = [
     "PRESETS",
@@ -72,10 +78,14 @@ __all__ = [
     "Registers",
     "RowFilter",
     "RowOperator",
+    "Share",
+    "Shared",
     "Treatment",
     "UnknownScheme",
+    "count_opt_outs",
     "current_key_version",
     "disclose",
+    "disclose_in",
     "k_anonymity",
     "load_registers",
     "protect",
@@ -85,6 +95,7 @@ __all__ = [
     "register_opt_out",
     "register_scheme",
     "reidentify",
+    "reidentify_in",
     "retire_key",
     "rotate_key",
     "ruling",

@@ -1,4 +1,9 @@
-"""The privacy context's tables in the SQL store: opt-out registers and key versions."""
+"""The privacy context's tables in the SQL store: opt-out registers and key versions.
+
+Registering and withdrawing an opt-out are acts of staff on a person's behalf: each
+records its event (with the staff role and the reason) in the transaction that changes
+the register, so the register and the log cannot disagree.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,12 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.engine import Engine
 
+from accord import audit
 from accord.people import nhs_number_problem
 from accord.privacy import keys, optouts
 from accord.privacy.disclosure import Registers
 from accord.privacy.errors import KeyNotFound, PrivacyError
-from accord.store import check_name, excerpt, opt_outs, pseudonym_keys
+from accord.store import Workspace, check_name, excerpt, opt_outs, pseudonym_keys
 
 
 def _number(nhs_number: str) -> str:
@@ -52,36 +58,74 @@ def _known(scheme: str) -> None:
         )
 
 
+@audit.audited(audit.OptOutRegistered)
 def register_opt_out(
-    engine: Engine, secret: bytes, scheme: str, nhs_number: str, at: datetime | None = None
+    ws: Workspace,
+    scheme: str,
+    nhs_number: str,
+    *,
+    by_role: str,
+    reason: str,
+    at: datetime | None = None,
 ) -> bool:
-    """Record that the person opted out under ``scheme``; False if they already had."""
+    """Record that the person opted out under ``scheme``, registered by staff
+    (``by_role``) on their behalf for ``reason``; False (and nothing recorded) if they
+    already had."""
     _known(scheme)
+    role, why = audit.staff_act(by_role, reason)
     number = _number(nhs_number)
+    person = audit.person_key(ws, number)
+    secret = keys.read_secret(ws.root / "keys")
     subject = subject_hash(secret, scheme, number)
-    with engine.begin() as conn:
-        if _active(conn, scheme, subject) is not None:
+    with audit.transaction(ws) as tx:
+        if _active(tx.conn, scheme, subject) is not None:
             return False
-        conn.execute(opt_outs.insert().values(
+        tx.conn.execute(opt_outs.insert().values(
             scheme=scheme, subject=subject, sealed=_seal(secret, scheme, number),
             registered_at=at or datetime.now(UTC),
         ))  # fmt: skip
+        tx.record(audit.OptOutRegistered(person=person, scheme=scheme, by_role=role, reason=why))
     return True
 
 
+@audit.audited(audit.OptOutWithdrawn)
 def withdraw_opt_out(
-    engine: Engine, secret: bytes, scheme: str, nhs_number: str, at: datetime | None = None
+    ws: Workspace,
+    scheme: str,
+    nhs_number: str,
+    *,
+    by_role: str,
+    reason: str,
+    at: datetime | None = None,
 ) -> bool:
-    """Record that the person withdrew their opt-out; False if there was none."""
+    """Record that the person withdrew their opt-out (staff acting on their behalf);
+    False (and nothing recorded) if there was none."""
     _known(scheme)
-    subject = subject_hash(secret, scheme, _number(nhs_number))
-    with engine.begin() as conn:
-        row = _active(conn, scheme, subject)
+    role, why = audit.staff_act(by_role, reason)
+    number = _number(nhs_number)
+    person = audit.person_key(ws, number)
+    subject = subject_hash(keys.read_secret(ws.root / "keys"), scheme, number)
+    with audit.transaction(ws) as tx:
+        row = _active(tx.conn, scheme, subject)
         if row is None:
             return False
-        conn.execute(opt_outs.update().where(opt_outs.c.id == row)
-                     .values(withdrawn_at=at or datetime.now(UTC)))  # fmt: skip
+        tx.conn.execute(opt_outs.update().where(opt_outs.c.id == row)
+                        .values(withdrawn_at=at or datetime.now(UTC)))  # fmt: skip
+        tx.record(audit.OptOutWithdrawn(person=person, scheme=scheme, by_role=role, reason=why))
     return True
+
+
+def count_opt_outs(engine: Engine) -> dict[str, int]:
+    """How many people each scheme's register holds now (never who: nothing is unsealed)."""
+    counts = dict.fromkeys(optouts.SCHEMES, 0)
+    query = (
+        sa.select(opt_outs.c.scheme, sa.func.count())
+        .where(opt_outs.c.withdrawn_at.is_(None))
+        .group_by(opt_outs.c.scheme)
+    )
+    with engine.connect() as conn:
+        counts.update({str(scheme): int(n) for scheme, n in conn.execute(query)})
+    return counts
 
 
 def _active(conn: sa.Connection, scheme: str, subject: str) -> int | None:

@@ -19,29 +19,29 @@ from accord.store import (
 
 
 def save_assessment(
-    engine: Engine, snapshot_id: int, checklist: str, assessment: Assessment
+    conn: sa.Connection, snapshot_id: int, checklist: str, assessment: Assessment
 ) -> int:
-    """Store an assessment, its scores and its checks in one transaction; returns its id."""
-    with engine.begin() as conn:
-        assessment_id = int(
-            conn.execute(
-                quality_assessments.insert().returning(quality_assessments.c.id),
-                {"snapshot_id": snapshot_id, "checklist": checklist,
-                 "kitemark": assessment.kitemark.value, "assessed_at": assessment.assessed_at},
-            ).scalar_one()
-        )  # fmt: skip
-        if assessment.scores:
-            conn.execute(quality_scores.insert(), [
-                {"assessment_id": assessment_id, "dimension": d.value, "score": s}
-                for d, s in assessment.scores.items()
-            ])  # fmt: skip
-        if assessment.checks:
-            conn.execute(quality_checks.insert(), [
-                {"assessment_id": assessment_id, "position": n, "type": c.type,
-                 "dimension": c.dimension.value, "field": c.field, "total": c.total,
-                 "failed": c.failed}
-                for n, c in enumerate(assessment.checks)
-            ])  # fmt: skip
+    """Store an assessment, its scores and its checks in the caller's transaction (the
+    one that records it); returns its id."""
+    assessment_id = int(
+        conn.execute(
+            quality_assessments.insert().returning(quality_assessments.c.id),
+            {"snapshot_id": snapshot_id, "checklist": checklist,
+             "kitemark": assessment.kitemark.value, "assessed_at": assessment.assessed_at},
+        ).scalar_one()
+    )  # fmt: skip
+    if assessment.scores:
+        conn.execute(quality_scores.insert(), [
+            {"assessment_id": assessment_id, "dimension": d.value, "score": s}
+            for d, s in assessment.scores.items()
+        ])  # fmt: skip
+    if assessment.checks:
+        conn.execute(quality_checks.insert(), [
+            {"assessment_id": assessment_id, "position": n, "type": c.type,
+             "dimension": c.dimension.value, "field": c.field, "total": c.total,
+             "failed": c.failed}
+            for n, c in enumerate(assessment.checks)
+        ])  # fmt: skip
     return assessment_id
 
 

@@ -1,9 +1,14 @@
-"""Assessing a snapshot: run a checklist inside DuckDB, score it, award the kitemark, store it."""
+"""Assessing a snapshot: run a checklist inside DuckDB, score it, award the kitemark, store it.
+
+An assessment reads every row of a snapshot (and keeps failing rows when samples are
+asked for): it records ``quality.assessed`` in the transaction that stores it.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from accord import audit
 from accord.people import lit
 from accord.quality.checklist import Checklist, default_checks
 from accord.quality.checks import Check, CheckContext, RowCheck
@@ -16,6 +21,7 @@ from accord.sources import SnapshotInfo, get_snapshot, statistics
 from accord.store import Workspace, duckdb_connect
 
 
+@audit.audited(audit.QualityAssessed)
 def assess(
     workspace: Workspace,
     dataset: str,
@@ -30,15 +36,23 @@ def assess(
 
     ``version`` picks a snapshot (default: the newest); ``today`` is the day timeliness is
     judged on; ``samples`` failing rows per check are kept for the report (none by
-    default: they are personal data). The assessment is stored unless ``save`` is False.
+    default: they are personal data). The assessment is stored unless ``save`` is False;
+    it is recorded in the audit log either way.
     """
     snap = get_snapshot(workspace.engine, dataset, version)
     labelled = _checks(workspace, snap, checklist)
     chosen = checklist or Checklist((), base_dir=workspace.root)
     results, kept = _run(workspace, snap, labelled, chosen, today or date.today(), samples)
     assessment = _assessment(snap, results, kept)
-    if save:
-        save_assessment(workspace.engine, snap.id, chosen.where, assessment)
+    assessed = audit.QualityAssessed(
+        dataset=snap.dataset, version=snap.version, kitemark=assessment.kitemark.value,
+        scores={d.value: s for d, s in assessment.scores.items()},
+        samples=sum(len(s.rows) for s in kept.values()),
+    )  # fmt: skip
+    with audit.transaction(workspace) as tx:
+        if save:
+            save_assessment(tx.conn, snap.id, chosen.where, assessment)
+        tx.record(assessed)
     return assessment
 
 

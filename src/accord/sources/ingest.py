@@ -149,6 +149,7 @@ def standardise(
     )  # fmt: skip
 
 
+@audit.audited(audit.DatasetIngested)
 def ingest(
     workspace: Workspace,
     source: str,

@@ -1,4 +1,8 @@
-"""Snapshot metadata, quarantine and field statistics in the SQL store."""
+"""Snapshot metadata, quarantine and field statistics in the SQL store.
+
+Quarantined rows are raw source rows, person-level data: reading them is a member of
+staff's use, recorded (``quarantine.viewed``) in the transaction that reads them.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from accord import audit
 from accord.sources.errors import UnknownDataset
 from accord.sources.readers.base import Quarantined
-from accord.store import check_name, datasets, field_stats, quarantine, snapshots
+from accord.store import Workspace, check_name, datasets, field_stats, quarantine, snapshots
 
 
 @dataclass(frozen=True)
@@ -243,22 +248,34 @@ def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> Sn
     return _info(row)
 
 
+@audit.audited(audit.QuarantineViewed)
 def quarantined(
-    engine: Engine, snapshot_id: int, limit: int | None = None
+    workspace: Workspace,
+    snapshot: SnapshotInfo,
+    *,
+    by_role: str,
+    reason: str,
+    limit: int | None = None,
 ) -> list[QuarantineEntry]:
-    """A snapshot's quarantined rows, in source order."""
+    """A snapshot's quarantined rows, in source order, read by a member of staff
+    (``by_role``, ``reason``: recorded with how many rows they were shown)."""
+    role, why = audit.staff_act(by_role, reason)
     query = (
         sa.select(quarantine)
-        .where(quarantine.c.snapshot_id == snapshot_id)
+        .where(quarantine.c.snapshot_id == snapshot.id)
         .order_by(quarantine.c.row_number, quarantine.c.id)
     )
     if limit is not None:
         query = query.limit(limit)
-    with engine.connect() as conn:
-        return [
+    with audit.transaction(workspace) as tx:
+        rows = [
             QuarantineEntry(r.source_file, r.row_number, r.column_name, r.reason, r.raw)
-            for r in conn.execute(query)
+            for r in tx.conn.execute(query)
         ]
+        if rows:
+            tx.record(audit.QuarantineViewed(dataset=snapshot.dataset, version=snapshot.version,
+                                             rows=len(rows), by_role=role, reason=why))  # fmt: skip
+    return rows
 
 
 def statistics(engine: Engine, snapshot_id: int) -> list[tuple[str, str, int]]:

@@ -10,7 +10,6 @@ answers and its schema is the one this version of Accord builds).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -22,10 +21,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import ValidationError
 
 from accord.store.database import create_engine, mask_url
-from accord.store.errors import NotAWorkspace, StoreError
+from accord.store.errors import DatabaseError, InvalidSettings, NotAWorkspace, StoreError
 from accord.store.layout import WORKSPACE_FILE
 from accord.store.names import NAME_RULE, is_name
 from accord.store.permissions import PRIVATE_FILE, Loose, loose_modes, sqlite_file
@@ -70,7 +68,10 @@ def check_workspace(root: Path) -> Health:
     """Every check over the workspace at ``root`` (:class:`NotAWorkspace` if it is none)."""
     root = root.resolve()
     if not (root / WORKSPACE_FILE).is_file():
-        raise NotAWorkspace(f"{root} is not an Accord workspace (no {WORKSPACE_FILE})")
+        raise NotAWorkspace(
+            f"{root} is not an Accord workspace (no {WORKSPACE_FILE}); run 'accord init "
+            f"{root}' first or pass --workspace"
+        )
     settings, problems = _settings(root)
     store = None
     if settings is not None:
@@ -90,14 +91,9 @@ def _settings(root: Path) -> tuple[Settings | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem("settings", str(path), f"cannot read it ({exc.strerror})",
                               f"chmod {PRIVATE_FILE:o} {path}")]  # fmt: skip
-    except tomllib.TOMLDecodeError as exc:
-        return None, [Problem("settings", str(path), f"not valid TOML: {exc}", fix)]
-    except ValidationError as exc:
-        return None, [
-            Problem("settings", str(path),
-                    f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}", fix)
-            for e in exc.errors()
-        ]  # fmt: skip
+    except InvalidSettings as exc:  # one line a setting, each naming the file or variable
+        return None, [Problem("settings", str(path), line.removeprefix(f"{path}: "), fix)
+                      for line in str(exc).splitlines()]  # fmt: skip
     if not is_name(settings.node_name):
         return settings, [Problem("settings", str(path),
                                   f"node_name {settings.node_name[:40]!r} is not a valid name",
@@ -215,6 +211,8 @@ def _store(url: str) -> list[Problem]:
     try:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
+    except DatabaseError as exc:  # the engine's own wording, the password masked
+        return [Problem("store", shown, f"cannot connect: {exc}", fix)]
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return [Problem("store", shown, f"cannot connect: {reason}", fix)]

@@ -46,11 +46,20 @@ def check_output(path: Path, *, force: bool = False, directory: bool = False) ->
     return target
 
 
+SCRATCH = ("data", "tmp")
+"""A workspace's scratch folder: its own work in progress (a disclosure before it is
+published) may be written there; it is emptied whenever the workspace is opened."""
+
+
 def _refuse_workspace_files(given: Path, target: Path) -> None:
     owned = workspace_part(target)
     if owned is None:
         return
     root, part = owned
+    if target.relative_to(root).parts[: len(SCRATCH)] == SCRATCH and target != root.joinpath(
+        *SCRATCH
+    ):
+        return
     if part is None:
         raise UnsafeOutput(f"{given}: is a workspace folder; write somewhere else")
     raise UnsafeOutput(
