@@ -183,6 +183,7 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
         | {"dataset": "again"}
     ),
     "sources.quarantined": lambda n: STAFF,
+    "sources.holds_person": lambda n: {"born": date(1980, 2, 29)},
     "privacy.register_opt_out": lambda n: {"nhs_number": FRESH, **STAFF},
     "privacy.withdraw_opt_out": lambda n: {"nhs_number": _registered(n, WITHDRAWN), **STAFF},
     "privacy.load_registers": lambda n: {"secret": privacy.read_secret(n.ws.root / "keys")},

@@ -213,3 +213,33 @@ def test_opening_warns_once_about_loose_modes(sqlite_workspace: Workspace) -> No
     assert "accord.toml is mode 644, should be 600" in message
     assert "keys is mode 755, should be 700" in message
     assert "accord doctor" in message
+
+
+def test_a_store_an_older_accord_made_is_brought_up_to_date_on_first_use(
+    tmp_path: Path, store_url: str
+) -> None:
+    made = init_workspace(tmp_path / "old", "old", store_url=store_url)
+    with made.engine.begin() as conn:  # as a workspace from before the peer registry was
+        conn.execute(sa.text("DROP TABLE peers"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0006'"))
+    made.close()
+
+    with open_workspace(tmp_path / "old") as ws, ws.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM peers")).scalar_one() == 0
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == (
+            "0007"
+        )
+
+
+def test_a_database_no_accord_made_is_left_alone(tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign.db"
+    with sa.create_engine(f"sqlite:///{foreign}").begin() as conn:
+        conn.execute(sa.text("CREATE TABLE theirs (x INTEGER)"))
+    ws = init_workspace(tmp_path / "ws", "ws")
+    ws.close()
+    (tmp_path / "ws" / "accord.toml").write_text(
+        f'node_name = "ws"\nstore_url = "sqlite:///{foreign}"\n', encoding="utf-8"
+    )
+    with open_workspace(tmp_path / "ws") as opened, opened.engine.connect() as conn:
+        tables = sa.inspect(conn).get_table_names()
+    assert tables == ["theirs"]

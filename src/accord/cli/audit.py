@@ -25,9 +25,8 @@ from accord.cli.common import (
     staff_act,
     workspace_at,
 )
-from accord.people import lit
-from accord.sources import get_snapshot
-from accord.store import Workspace, check_output, duckdb_connect, read_text, write_output
+from accord.sources import get_snapshot, holds_person
+from accord.store import Workspace, check_output, read_text, write_output
 
 audit_app = typer.Typer(help="The tamper-evident audit log and the citizen's view of it.",
                         no_args_is_help=True)  # fmt: skip
@@ -151,15 +150,10 @@ def check(
 
 def _known_in(ws: Workspace, dataset: str) -> audit.LocalProvider:
     """The development provider: the person must be in the dataset's newest snapshot."""
-    path = ws.root / get_snapshot(ws.engine, dataset).path
+    get_snapshot(ws.engine, dataset)  # an unknown dataset is named before any lookup
 
     def known(nhs_number: str, born: date) -> bool:
-        with duckdb_connect(ws) as conn:
-            found = conn.execute(
-                f"SELECT count(*) FROM read_parquet({lit(str(path))}) "
-                "WHERE nhs_number = ? AND date_of_birth = ?", [nhs_number, born],
-            ).fetchone()  # fmt: skip
-        return bool(found and found[0])
+        return holds_person(ws, dataset, nhs_number, born)
 
     return audit.LocalProvider(known=known)
 

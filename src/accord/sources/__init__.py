@@ -25,6 +25,7 @@ from accord.sources.ingest import (
     ingest,
     standardise,
 )
+from accord.sources.lookup import holds_person
 from accord.sources.mapping import load_mapping, parse_mapping
 from accord.sources.models import FieldSpec, Mapping, SourceOptions
 from accord.sources.readers.base import Loaded, Quarantined, Reader
@@ -61,6 +62,7 @@ __all__ = [
     "UnsupportedSource",
     "export_snapshot",
     "get_snapshot",
+    "holds_person",
     "ingest",
     "latest_snapshots",
     "load_mapping",

@@ -13,6 +13,8 @@ from importlib import resources
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from accord.store.errors import DatabaseError
@@ -60,10 +62,26 @@ def mask_url(url: str) -> str:
         return url
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
+def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("accord.store") / "migrations"))
+    return config
+
+
+def upgrade_if_behind(engine: Engine) -> None:
+    """Migrate a store an older Accord made up to this one's schema (a workspace from
+    before a new table keeps working after an upgrade). A database no Accord made (no
+    revision stamped) is left alone: ``accord doctor`` names it."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current is not None and current != head:
+        migrate(engine)
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (idempotent)."""
+    config = _config()
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection

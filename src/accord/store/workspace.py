@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
-from accord.store.database import create_engine, migrate
+from accord.store.database import create_engine, migrate, upgrade_if_behind
 from accord.store.errors import InitRefused, InvalidSettings, NotAWorkspace, WorkspaceExists
 from accord.store.layout import WORKSPACE_FILE
 from accord.store.names import check_name
@@ -61,7 +61,9 @@ class Workspace:
 
     @cached_property
     def engine(self) -> Engine:
-        return create_engine(self.store_url)
+        engine = create_engine(self.store_url)
+        upgrade_if_behind(engine)
+        return engine
 
     @property
     def snapshot_dir(self) -> Path:
