@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from accord.people import ident, int_array, text_array
-from accord.sources.errors import MappingError
+from accord.sources.errors import MappingError, SourceUnreadable
 from accord.sources.models import SourceOptions
 
 Progress = Callable[[int, int | None], None]
@@ -108,6 +108,17 @@ class Reader(ABC):
     def describe(self) -> str:
         """How provenance records this source (paths as given; no secrets)."""
         return self.source
+
+    def _path(self, empty: str = "the file is empty") -> Path:
+        """The source as a file that exists and holds something, or a clear refusal."""
+        path = Path(self.source)
+        if path.is_dir():
+            raise SourceUnreadable(f"{path}: is a folder; give the source's file")
+        if not path.is_file():
+            raise SourceUnreadable(f"{path}: no such file")
+        if path.stat().st_size == 0:
+            raise SourceUnreadable(f"{path}: {empty}")
+        return path
 
 
 class ChunkWriter:

@@ -247,15 +247,8 @@ class CsvReader(Reader):
             return True
         return bool(head) and b"\x00" not in head
 
-    def _path(self) -> Path:
-        path = Path(self.source)
-        if path.is_dir():
-            raise SourceUnreadable(f"{path}: is a folder; give the source's file")
-        if not path.is_file():
-            raise SourceUnreadable(f"{path}: no such file")
-        if path.stat().st_size == 0:
-            raise SourceUnreadable(f"{path}: the file is empty (not even a header row)")
-        return path
+    def _path(self, empty: str = "the file is empty (not even a header row)") -> Path:
+        return super()._path(empty)
 
     def _encoding(self) -> str | None:
         if self.options.encoding is None:

@@ -47,14 +47,6 @@ class JsonLinesReader(Reader):
             head = head.decode("utf-16", errors="ignore").encode()
         return any(line.lstrip(b"\xef\xbb\xbf \t\r").startswith(b"{") for line in head.split(b"\n"))
 
-    def _path(self) -> Path:
-        path = Path(self.source)
-        if not path.is_file():
-            raise SourceUnreadable(f"{path}: no such file")
-        if path.stat().st_size == 0:
-            raise SourceUnreadable(f"{path}: the file is empty")
-        return path
-
     def _encoding(self) -> str:
         name = self.options.encoding or "utf-8-sig"
         try:

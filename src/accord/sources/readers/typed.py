@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import ClassVar
 
 import duckdb
@@ -50,14 +49,6 @@ class TypedReader(Reader):
     binary: ClassVar[bool] = True
     label: ClassVar[str]
     """The format's name in messages ("Parquet")."""
-
-    def _path(self) -> Path:
-        path = Path(self.source)
-        if not path.is_file():
-            raise SourceUnreadable(f"{path}: no such file")
-        if path.stat().st_size == 0:
-            raise SourceUnreadable(f"{path}: the file is empty")
-        return path
 
     @abstractmethod
     def _schema(self) -> pa.Schema:
