@@ -25,7 +25,7 @@ from accord.agreements import (
 )
 from accord.catalog import CatalogError, export
 from accord.exchange.models import Caller, Catalogue, Offer, OfferedField
-from accord.sources import SourceError
+from accord.sources import UnknownDataset
 from accord.store import Workspace
 
 
@@ -64,7 +64,7 @@ def _offer(ws: Workspace, agreement: Agreement, dataset: Dataset) -> Offer:
 def _dcat(ws: Workspace, name: str) -> dict[str, Any] | None:
     try:
         document: dict[str, Any] = json.loads(export(ws, name, "dcat"))
-    except (CatalogError, SourceError):  # not described, or no snapshot yet
+    except (CatalogError, UnknownDataset):  # not described, or no snapshot yet
         return None
     return document
 
