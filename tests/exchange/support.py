@@ -96,9 +96,16 @@ def node(
     """A node's workspace, added to the authority's next list and pinned to its key."""
     ws = init_workspace(fed.root / spec.org, spec.org, store_url=store_url, node_id=spec.node_id)
     with fed.open() as auth:
-        add_member(auth, node_id=spec.node_id, org=spec.org, name=spec.name,
-                   base_url=f"http://127.0.0.1:{port}", key=node_key(ws).public_key(),
-                   roles=spec.roles, by_role="test")  # fmt: skip
+        add_member(
+            auth,
+            node_id=spec.node_id,
+            org=spec.org,
+            name=spec.name,
+            base_url=f"http://127.0.0.1:{port}",
+            key=node_key(ws).public_key(),
+            roles=spec.roles,
+            by_role="test",
+        )
     given = {"trust_list_url": str(fed.list_path), "trust_list_key": fed.key, **(settings or {})}
     lines = [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in given.items()]
     with (ws.root / "accord.toml").open("a", encoding="utf-8") as fh:
@@ -130,10 +137,24 @@ def running(
 ) -> Iterator[Server]:
     """``accord serve`` for the workspace at ``root`` on ``port``, until the block ends."""
     log = root.parent / f"{root.name}-serve-{port}.log"
-    command = [sys.executable, "-m", "accord.cli", "serve", "-w", str(root), "--port", str(port),
-               "--workers", str(workers), "--stop-after", "600", "--watch-pid", str(os.getpid())]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "accord.cli",
+        "serve",
+        "-w",
+        str(root),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--stop-after",
+        "600",
+        "--watch-pid",
+        str(os.getpid()),
+    ]
     with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     server = Server(root, port, process, log)
     try:
         _wait(server, ready)
@@ -175,8 +196,9 @@ def signed(
 ) -> httpx.Request:
     """A request signed to the profile, as any RFC 9421 client would send it."""
     request = httpx.Request(method, url, content=body or None)
-    sign_request(request, body, node_id=node_id, key=key, created=created or datetime.now(UTC),
-                 nonce=nonce)  # fmt: skip
+    sign_request(
+        request, body, node_id=node_id, key=key, created=created or datetime.now(UTC), nonce=nonce
+    )
     return request
 
 
