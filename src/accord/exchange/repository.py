@@ -72,7 +72,8 @@ def remember_nonce(conn: Connection, key_id: str, nonce: str, expires_at: dateti
         statement = postgresql.insert(exchange_nonces).values(**values).on_conflict_do_nothing()
     else:
         statement = sqlite.insert(exchange_nonces).values(**values).on_conflict_do_nothing()
-    return conn.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: the drivers disagree on rowcount after ON CONFLICT.
+    return conn.execute(statement.returning(exchange_nonces.c.nonce)).first() is not None
 
 
 def prune_nonces(conn: Connection, now: datetime) -> int:
