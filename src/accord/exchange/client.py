@@ -33,9 +33,9 @@ class Client:
 
     def __init__(self, ws: Workspace, *, timeout: float = TIMEOUT) -> None:
         self.ws = ws
+        self.trust_list: TrustList = trust.usable(ws).trust_list
         self.node_id = trust.node_id_of(ws)
         self.key = node_key(ws)
-        self.trust_list: TrustList = trust.usable(ws).trust_list
         trust.own_member(ws, self.trust_list, self.key.public_key())
         self.skew = timedelta(seconds=ws.settings.clock_skew)
         self._http = httpx.Client(timeout=timeout, follow_redirects=False)

@@ -1,6 +1,7 @@
 """``accord serve``: the node's API on uvicorn, one or several worker processes.
 
-Before it listens, the node is checked (a node id, its key, the address free), so a
+Before it listens, the node is checked (its store answers, it has a node id and its
+key, the address is free), so a
 mistake is one clear line, not a server that starts and refuses everything. The server
 stops on SIGINT or SIGTERM, and by itself after ``stop_after`` seconds or once the
 process ``watch_pid`` is gone (a test's or a supervisor's), so a server started for a
@@ -39,6 +40,8 @@ def serve(
 ) -> None:
     """Serve the node at ``root`` until stopped (see the module's docstring)."""
     with open_workspace(root) as ws:
+        with ws.engine.connect():  # the store answers (else the error names it)
+            pass
         trust.node_id_of(ws)
         node_key(ws)
         root = ws.root

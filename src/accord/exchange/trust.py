@@ -151,6 +151,8 @@ def fetch(ws: Workspace, source: str | None = None, *, now: datetime | None = No
     adopt it if newer (recorded), or confirm the one in force. A refused list is
     recorded and raised (:class:`TrustListRefused`); an unreachable source only raised
     (:class:`TrustListUnavailable`): the node keeps the list it has."""
+    with ws.engine.connect() as conn:  # the store answers before anything is fetched
+        repo.head(conn)
     where = source or ws.settings.trust_list_url
     if where is None:
         raise TrustListUnavailable(
