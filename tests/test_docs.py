@@ -12,8 +12,8 @@ import yaml
 from accord.agreements import Agreement, Code, ObligationKind, json_schema
 from accord.audit import EVENT_TYPES
 from accord.catalog import DatasetMetadata, formats, parse_metadata
-from accord.exchange import PROBLEMS, MemberRole
 from accord.cli.reference import splice
+from accord.exchange import PROBLEMS, MemberRole
 from accord.people import OUTPUT_COLUMNS
 from accord.quality import LEVELS, Dimension, check_types
 from accord.sources import readers

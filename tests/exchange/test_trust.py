@@ -31,7 +31,6 @@ from accord.exchange import (
     add_member,
     cached,
     fetch,
-    open_authority,
     prune,
     revoke_member,
     usable,
@@ -55,14 +54,20 @@ def fed(tmp_path: Path) -> Federation:
 
 @pytest.fixture
 def gp(fed: Federation, store_url: str) -> Iterator[Workspace]:
-    ws = node(fed, Spec("gp", "A81001", "Riverside Medical Practice"), port=8101,
-              store_url=store_url, settings={"trust_list_grace": 3600})
+    ws = node(
+        fed,
+        Spec("gp", "A81001", "Riverside Medical Practice"),
+        port=8101,
+        store_url=store_url,
+        settings={"trust_list_grace": 3600},
+    )
     yield ws
     ws.close()
 
 
-def test_the_authority_records_each_act_and_signs_increasing_serials(fed: Federation,
-                                                                     gp: Workspace) -> None:
+def test_the_authority_records_each_act_and_signs_increasing_serials(
+    fed: Federation, gp: Workspace
+) -> None:
     fed.publish(NOW)
     with fed.open() as auth:
         revoke_member(auth, "A81001", reason="test", by_role="federation officer")
@@ -71,8 +76,12 @@ def test_the_authority_records_each_act_and_signs_increasing_serials(fed: Federa
         assert auth.serial == 2
         assert [m.status.value for m in auth.members] == ["revoked"]
         names = [e.event.name for e in audit.entries(auth.ws)]
-    assert names == ["federation.member_added", "trust_list.published",
-                     "federation.member_revoked", "trust_list.published"]
+    assert names == [
+        "federation.member_added",
+        "trust_list.published",
+        "federation.member_revoked",
+        "trust_list.published",
+    ]
     document = json.loads(fed.list_path.read_text())
     assert (document["serial"], document["format"]) == (2, "accord-trust-list/1")
 
@@ -80,17 +89,34 @@ def test_the_authority_records_each_act_and_signs_increasing_serials(fed: Federa
 def test_the_authority_refuses_what_is_not_a_member(fed: Federation, gp: Workspace) -> None:
     with fed.open() as auth:
         with pytest.raises(AuthorityError, match="already a member"):
-            add_member(auth, node_id="A81001", org="gp", name="x", base_url="http://x",
-                       key=node_key(gp).public_key(), roles=(MemberRole.WITNESS,), by_role="t")
+            add_member(
+                auth,
+                node_id="A81001",
+                org="gp",
+                name="x",
+                base_url="http://x",
+                key=node_key(gp).public_key(),
+                roles=(MemberRole.WITNESS,),
+                by_role="t",
+            )
         with pytest.raises(AuthorityError, match="base_url"):
-            add_member(auth, node_id="RX1", org="hospital", name="x", base_url="ftp://x",
-                       key=node_key(gp).public_key(), roles=(MemberRole.WITNESS,), by_role="t")
+            add_member(
+                auth,
+                node_id="RX1",
+                org="hospital",
+                name="x",
+                base_url="ftp://x",
+                key=node_key(gp).public_key(),
+                roles=(MemberRole.WITNESS,),
+                by_role="t",
+            )
         with pytest.raises(AuthorityError, match="RX9 is not a member"):
             revoke_member(auth, "RX9", reason="r", by_role="t")
 
 
-def test_a_node_adopts_a_newer_list_and_confirms_the_same_one(fed: Federation,
-                                                             gp: Workspace) -> None:
+def test_a_node_adopts_a_newer_list_and_confirms_the_same_one(
+    fed: Federation, gp: Workspace
+) -> None:
     fed.publish(NOW - HOUR)
     assert fetch(gp, now=NOW - HOUR).outcome == "adopted"
     assert fetch(gp, now=NOW).outcome == "confirmed"
@@ -107,8 +133,9 @@ def _tampered(fed: Federation) -> None:
     fed.list_path.write_text(json.dumps(document))
 
 
-def test_a_list_the_pinned_key_did_not_sign_is_refused_and_recorded(fed: Federation,
-                                                                    gp: Workspace) -> None:
+def test_a_list_the_pinned_key_did_not_sign_is_refused_and_recorded(
+    fed: Federation, gp: Workspace
+) -> None:
     fed.publish(NOW)
     _tampered(fed)
     with pytest.raises(TrustListRefused, match="does not verify with the pinned authority key"):
@@ -118,12 +145,21 @@ def test_a_list_the_pinned_key_did_not_sign_is_refused_and_recorded(fed: Federat
     assert "does not verify" in str(refused["reason"])
 
 
-def test_another_authority_s_list_is_refused(fed: Federation, gp: Workspace,
-                                             tmp_path: Path) -> None:
+def test_another_authority_s_list_is_refused(
+    fed: Federation, gp: Workspace, tmp_path: Path
+) -> None:
     other = federation(tmp_path / "other")
     with other.open() as auth:
-        add_member(auth, node_id="A81001", org="gp", name="x", base_url="http://x",
-                   key=node_key(gp).public_key(), roles=(MemberRole.WITNESS,), by_role="t")
+        add_member(
+            auth,
+            node_id="A81001",
+            org="gp",
+            name="x",
+            base_url="http://x",
+            key=node_key(gp).public_key(),
+            roles=(MemberRole.WITNESS,),
+            by_role="t",
+        )
     with pytest.raises(TrustListRefused, match="signed by another key"):
         fetch(gp, str(other.publish(NOW)), now=NOW)
 
@@ -133,7 +169,7 @@ def test_an_older_serial_is_a_rollback_and_refused(fed: Federation, gp: Workspac
     fed.publish(NOW)
     fetch(gp, now=NOW)
     fed.list_path.write_text(first)
-    with pytest.raises(TrustListRefused, match="serial 1 is older than serial 2.*rollback"):
+    with pytest.raises(TrustListRefused, match=r"serial 1 is older than serial 2.*rollback"):
         fetch(gp, now=NOW)
     assert cached(gp).trust_list.serial == 2  # type: ignore[union-attr]
     assert _events(gp, "trust_list.refused")[0]["serial"] == 1
@@ -196,8 +232,9 @@ def test_a_list_is_fetched_over_http(fed: Federation, gp: Workspace) -> None:
 def test_two_workers_share_one_replay_cache(fed: Federation, gp: Workspace) -> None:
     fed.publish(NOW - HOUR)
     fetch(gp, now=NOW)
-    request = signed("GET", "http://127.0.0.1:8101/api/v1/catalogue", node_id="A81001",
-                     key=node_key(gp))
+    request = signed(
+        "GET", "http://127.0.0.1:8101/api/v1/catalogue", node_id="A81001", key=node_key(gp)
+    )
     fields = list(request.headers.multi_items())
     first, second = Gate(gp), Gate(gp)  # as two worker processes of one node
     caller = first.admit("GET", "/api/v1/catalogue", "", fields, b"")

@@ -47,6 +47,9 @@ def serve(
         root = ws.root
     _check_free(host, port)
     os.environ["ACCORD_WORKSPACE"] = str(root)
+    # SIGTERM is a request to stop, whenever it comes: before uvicorn handles it (while
+    # the app is still loading) and when uvicorn raises it again once it has stopped.
+    signal.signal(signal.SIGTERM, _stop)
     _watchdog(stop_after, watch_pid)
     uvicorn.run(
         FACTORY,
@@ -58,6 +61,10 @@ def serve(
         timeout_graceful_shutdown=5,
         server_header=False,
     )
+
+
+def _stop(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _check_free(host: str, port: int) -> None:

@@ -4,7 +4,8 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 :class:`Settings`, the schema (:data:`metadata` and its tables), :func:`migrate`,
 :func:`publish` for immutable files, :func:`read_yaml` / :func:`read_json` /
 :func:`read_text` for the documents people write (bounded), the identifier pattern
-(:func:`check_name`) and the node id's (:func:`check_node_id`), output paths (:func:`check_output`, :func:`write_output`), file modes
+(:func:`check_name`) and the node id's (:func:`check_node_id`), output paths
+(:func:`check_output`, :func:`write_output`), file modes
 (:func:`loose_modes`), and the error tree under :class:`StoreError`.
 """
 
@@ -131,8 +132,8 @@ __all__ = [
     "datasets",
     "duckdb_connect",
     "duckdb_session",
-    "exchange_nonces",
     "excerpt",
+    "exchange_nonces",
     "field_stats",
     "init_workspace",
     "is_name",
