@@ -170,7 +170,7 @@ def fetch(ws: Workspace, source: str | None = None, *, now: datetime | None = No
             ws, TrustListRefusal(serial=_serial_of(exc), reason=str(exc)[:1000], source=where[:500])
         )
         raise
-    found = cached(ws, now=when)
+    found = cached(ws)
     assert found is not None
     return Fetched(outcome, found)
 
@@ -262,11 +262,10 @@ def _load(row: repo.ListRow) -> TrustList:
     return TrustList.model_validate(signed)
 
 
-def cached(ws: Workspace, *, now: datetime | None = None) -> Cached | None:
+def cached(ws: Workspace) -> Cached | None:
     """The trust list in force here (None: none adopted yet), with until when it may be
     used. Its signature is checked again: the store is not trusted to hold what was
     verified."""
-    del now
     with ws.engine.connect() as conn:
         row = repo.newest(conn)
     if row is None:
