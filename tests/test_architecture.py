@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "quality": {"people", "sources", "store", "audit"},
     "agreements": {"store", "audit", "sources", "quality", "privacy"},
     "catalog": {"people", "sources", "quality", "store", "audit"},
+    "exchange": {"store", "audit", "agreements", "catalog", "sources"},
     "cli": {
         "people",
         "sources",
@@ -32,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
         "audit",
         "agreements",
         "catalog",
+        "exchange",
     },
 }
 

@@ -13,6 +13,7 @@ from accord.agreements import Agreement, Code, ObligationKind, json_schema
 from accord.audit import EVENT_TYPES
 from accord.catalog import DatasetMetadata, formats, parse_metadata
 from accord.cli.reference import splice
+from accord.exchange import PROBLEMS, MemberRole
 from accord.people import OUTPUT_COLUMNS
 from accord.quality import LEVELS, Dimension, check_types
 from accord.sources import readers
@@ -121,3 +122,14 @@ def test_the_description_example_in_the_docs_is_valid() -> None:
     example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     described = parse_metadata(yaml.safe_load(example), "docs/catalog.md")
     assert described.fields["record_id"].title == "Registration number"
+
+
+@pytest.mark.parametrize("code", sorted(PROBLEMS))
+def test_every_refusal_of_the_api_is_documented(code: str) -> None:
+    text = (DOCS / "exchange.md").read_text(encoding="utf-8")
+    assert f"| `{code}` | {PROBLEMS[code].status} |" in text
+
+
+@pytest.mark.parametrize("role", [r.value for r in MemberRole])
+def test_every_member_role_is_documented(role: str) -> None:
+    assert f"`{role}`" in (DOCS / "exchange.md").read_text(encoding="utf-8")

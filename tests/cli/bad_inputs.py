@@ -91,6 +91,7 @@ class World:
             **saved,
             "root": str(r),
             "ws": str(r / "ws"),
+            "authority": str(r / "authority"),
             "other": str(r / "other"),
             "corrupt": str(r / "corrupt"),
             "unreachable": str(r / "unreachable"),
@@ -155,6 +156,7 @@ def build(root: Path, store_url: str) -> World:
     with open_workspace(ws) as node:  # the example's GP dataset, so the GP may sign it
         ingest_example(node, "gp")
     _ok("agreement", "sign", str(files / "agreement.yaml"), "-w", str(ws))
+    _federation(root, files, ws, other)
     # A workspace whose settings file (which may hold a password) others can read.
     _ok("init", str(root / "loose"), "--node-name", "gp")
     (root / "loose" / "accord.toml").chmod(0o644)
@@ -166,6 +168,24 @@ def build(root: Path, store_url: str) -> World:
         _ok("init", str(root / name), "--node-name", "gp")
         _write(root / name, "accord.toml", settings)
     return World(root, store_url)
+
+
+def _federation(root: Path, files: Path, ws: Path, other: Path) -> None:
+    """An authority with the hospital as a member, its list published in ``files`` (and
+    one altered after signing), pinned and adopted by the GP's workspace."""
+    made = json.loads(_ok("federation", "init", str(root / "authority"), "--federation",
+                          "accord.example.nhs.uk", "--json"))  # fmt: skip
+    _ok("federation", "add", "RX1", "--org", "hospital", "--name", "Riverside Hospitals", "--url",
+        "http://127.0.0.1:8102", "--key", str(other / "keys" / "node.pub"), "--role", "provider",
+        "-a", str(root / "authority"))  # fmt: skip
+    listed = files / "trust-list.json"
+    _ok("federation", "publish", "-a", str(root / "authority"), "-o", str(listed))
+    document = json.loads(listed.read_text(encoding="utf-8"))
+    document["members"][0]["base_url"] = "http://attacker.example"
+    _write(files, "altered-trust-list.json", json.dumps(document))
+    with (ws / "accord.toml").open("a", encoding="utf-8") as fh:
+        fh.write(f'trust_list_key = "{made["trust_list_key"]}"\n')
+    _ok("federation", "fetch", "--from", str(listed), "-w", str(ws))
 
 
 def _files(files: Path) -> None:
@@ -309,6 +329,10 @@ GOOD: dict[str, tuple[str, ...]] = {
     "peer list": (),
     "peer remove": ("council", "--reason", "the partnership ended"),
     "doctor": (),
+    "serve": ("--port", "8799"),
+    "federation fetch": ("--from", "{trust_list_json}"),
+    "federation show": (),
+    "share catalogue": ("RX1",),
     "link": ("{people_csv}", "{people_csv}", "-m", "{people_yaml}", "--out", "{out}/pairs.csv"),
     "dedupe": ("{people_csv}", "-m", "{people_yaml}", "--out", "{out}/clusters.csv"),
 }
@@ -392,6 +416,22 @@ def _yaml_bombs(*before: str, after: tuple[str, ...] = ()) -> list[Bad]:
 
 
 W = ("-w", "{ws}")
+AUTHORITY = ("-a", "{authority}")
+ADD = (
+    "federation",
+    "add",
+    "RX2",
+    "--org",
+    "hospital-two",
+    "--name",
+    "Riverside Hospital 2",
+    "--url",
+    "http://127.0.0.1:8103",
+    "--key",
+    "{other}/keys/node.pub",
+    "--role",
+    "provider",
+)
 OUT = "{out}/result.csv"
 LINK = ("{people_csv}", "{people_csv}", "-m", "{people_yaml}")
 DECIDE = ("agreement", "decide", *GOOD["agreement decide"])
@@ -745,6 +785,98 @@ SPECIFIC: dict[str, list[Bad]] = {
     ],
     "catalog show": [
         Bad("unknown-dataset", ("catalog", "show", "nope", *W), ("nope",)),
+    ],
+    "serve": [
+        Bad("port-out-of-range", ("serve", "--port", "70000", *W), ("--port",)),
+        Bad("workers-zero", ("serve", "--workers", "0", *W), ("--workers",)),
+        Bad("stop-after-zero", ("serve", "--stop-after", "0", *W), ("--stop-after",)),
+        Bad("no-node-id", ("serve", "--port", "8799", *W), ("no node id", "node_id", "A81001")),
+        Bad("node-id-not-a-code", ("serve", *W), ("ACCORD_NODE_ID",),
+            env={"ACCORD_NODE_ID": "a81001"}),
+    ],
+    "federation init": [
+        Bad("not-a-domain", ("federation", "init", "{new}", "--federation", "Not A Domain"),
+            ("'Not A Domain'", "not a domain name")),
+        Bad("already-a-workspace", ("federation", "init", "{ws}", "--federation",
+                                    "accord.example.nhs.uk"), ("already an Accord workspace",)),
+        Bad("a-file", ("federation", "init", "{binary_bin}", "--federation",
+                       "accord.example.nhs.uk"), ("binary.bin", "is a file")),
+        Bad("no-federation", ("federation", "init", "{new}"), ("--federation",)),
+    ],
+    "federation add": [
+        Bad("not-an-authority", (*ADD, "-a", "{ws}"), ("not a federation authority",
+                                                       "federation init")),
+        Bad("node-id-not-a-code", ("federation", "add", "rx2", *ADD[3:], *AUTHORITY),
+            ("'rx2'", "not a node id", "A81001")),
+        Bad("already-a-member", ("federation", "add", "RX1", *ADD[3:], *AUTHORITY),
+            ("RX1", "already a member", "--replace")),
+        Bad("url-not-http", (*ADD, "--url", "ftp://files.example", *AUTHORITY),
+            ("base_url", "ftp://files.example", "http")),
+        Bad("unknown-role", (*ADD, "--role", "king", *AUTHORITY), ("--role", "king")),
+        Bad("key-binary", ("federation", "add", "RX2", "--org", "h2", "--name", "H", "--url",
+                           "http://x", "--key", "{binary_bin}", "--role", "provider",
+                           *AUTHORITY), ("binary.bin",)),
+        Bad("org-breaks-the-pattern", (*ADD, "--org", "../Hospital", *AUTHORITY),
+            ("'../Hospital'",)),
+    ],
+    "federation revoke": [
+        Bad("unknown-member", ("federation", "revoke", "RX9", "--reason", "r", *AUTHORITY),
+            ("RX9 is not a member", "RX1")),
+        Bad("no-reason", ("federation", "revoke", "RX1", *AUTHORITY), ("--reason",)),
+        Bad("blank-reason", ("federation", "revoke", "RX1", "--reason", " ", *AUTHORITY),
+            ("needs a reason",)),
+        Bad("not-an-authority", ("federation", "revoke", "RX1", "--reason", "r", "-a", "{ws}"),
+            ("not a federation authority",)),
+    ],
+    "federation publish": [
+        Bad("out-is-a-folder", ("federation", "publish", "-o", "{plain_dir}", *AUTHORITY),
+            ("plain",)),
+        Bad("out-over-the-node-key", ("federation", "publish", "-o", "{ws}/keys/node.key",
+                                      "--force", *AUTHORITY), ("node.key", "workspace's own")),
+        Bad("out-missing-folder", ("federation", "publish", "-o", "{missing}", *AUTHORITY),
+            ("/x.csv", "does not exist")),
+        Bad("out-exists", ("federation", "publish", "-o", "{trust_list_json}", *AUTHORITY),
+            ("trust-list.json", "--force")),
+        Bad("not-an-authority", ("federation", "publish", "-a", "{ws}"),
+            ("not a federation authority",)),
+    ],
+    "federation fetch": [
+        Bad("from-binary", ("federation", "fetch", "--from", "{binary_bin}", *W),
+            ("binary.bin", "not JSON")),
+        Bad("from-missing", ("federation", "fetch", "--from", "{missing}", *W),
+            ("/x.csv", "cannot read the trust list")),
+        Bad("from-truncated", ("federation", "fetch", "--from", "{truncated_json}", *W),
+            ("truncated.json", "not JSON")),
+        Bad("from-a-list-that-is-not-one", ("federation", "fetch", "--from", "{list_json}", *W),
+            ("list.json", "no signature")),
+        Bad("altered-after-signing", ("federation", "fetch", "--from",
+                                      "{altered_trust_list_json}", *W),
+            ("altered-trust-list.json", "does not verify", "pinned authority key")),
+        Bad("from-a-closed-port", ("federation", "fetch", "--from",
+                                   "http://127.0.0.1:1/trust-list.json", *W),
+            ("http://127.0.0.1:1/trust-list.json", "cannot fetch")),
+        Bad("no-key-pinned", ("federation", "fetch", "--from", "{trust_list_json}", "-w",
+                              "{other}"), ("no trust_list_key", "accord.toml")),
+        Bad("no-source", ("federation", "fetch", *W), ("no trust_list_url", "--from")),
+        Bad("key-not-a-key", ("federation", "fetch", *W), ("ACCORD_TRUST_LIST_KEY",),
+            env={"ACCORD_TRUST_LIST_KEY": "not-a-key"}),
+    ],
+    "federation show": [
+        Bad("extra-argument", ("federation", "show", "extra", *W), ("extra",)),
+        Bad("grace-negative", ("federation", "show", *W), ("ACCORD_TRUST_LIST_GRACE",),
+            env={"ACCORD_TRUST_LIST_GRACE": "-1"}),
+        Bad("key-not-a-key", ("federation", "show", *W), ("ACCORD_TRUST_LIST_KEY",),
+            env={"ACCORD_TRUST_LIST_KEY": "not-a-key"}),
+    ],
+    "share catalogue": [
+        Bad("no-node-id", ("share", "catalogue", "RX1", *W), ("no node id", "node_id")),
+        Bad("not-in-the-trust-list", ("share", "catalogue", "RX1", *W),
+            ("A81001", "is not in the federation's trust list"),
+            env={"ACCORD_NODE_ID": "A81001"}),
+        Bad("another-node-s-id", ("share", "catalogue", "RX1", *W),
+            ("RX1", "not this node's key"), env={"ACCORD_NODE_ID": "RX1"}),
+        Bad("no-trust-list", ("share", "catalogue", "RX1", "-w", "{other}"),
+            ("no trust list has been adopted", "federation fetch")),
     ],
     "catalog export": [
         Bad("unknown-format", ("catalog", "export", "patients", "--format", "rdfxml", *W),

@@ -19,8 +19,9 @@ import pytest
 import typer.main
 
 from accord import audit
-from accord.agreements import add_peer, node_public_key
+from accord.agreements import add_peer, load_public_key, node_public_key
 from accord.cli import app
+from accord.exchange import raw_public_key
 from accord.scenarios import generate
 from accord.store import Workspace, init_workspace, open_workspace
 from tests.agreements.support import ingest_example
@@ -118,6 +119,8 @@ class Records:
     args: Callable[[Node], list[str]]
     code: int = 0
     """The exit status it ends with (``agreement decide`` denies: 1, and records it)."""
+    log: Callable[[Node], Path] | None = None
+    """Whose log the events go to, when not the node's (a federation authority's)."""
 
 
 def _ingest(n: Node) -> list[str]:
@@ -160,6 +163,51 @@ def _peer(n: Node, org: str = "council") -> list[str]:
     return [org, "--key", str(other.root / "keys" / "node.pub"), "-w", n.root]
 
 
+def _authority(n: Node, *, member: bool = False) -> Path:
+    """A new federation authority in the node's files (with one member, if asked)."""
+    folder = n.file("authority").parent / "authority"
+    assert run("federation", "init", str(folder), "--federation", "accord.example.nhs.uk")[0] == 0
+    if member:
+        code, _, stderr = run("federation", "add", "RX1", "--org", "hospital", "--name",
+                              "Riverside Hospitals", "--url", "http://127.0.0.1:8102", "--key",
+                              str(n.partner / "keys" / "node.pub"), "--role", "provider",
+                              "-a", str(folder))  # fmt: skip
+        assert code == 0, stderr
+    return folder
+
+
+AUTHORITIES: dict[str, Path] = {}
+
+
+def _member(n: Node) -> list[str]:
+    AUTHORITIES["add"] = _authority(n)
+    return ["RX1", "--org", "hospital", "--name", "Riverside Hospitals", "--url",
+            "http://127.0.0.1:8102", "--key", str(n.partner / "keys" / "node.pub"),
+            "--role", "provider", "-a", str(AUTHORITIES["add"])]  # fmt: skip
+
+
+def _revoke(n: Node) -> list[str]:
+    AUTHORITIES["revoke"] = _authority(n, member=True)
+    return ["RX1", "--reason", "left", "-a", str(AUTHORITIES["revoke"])]
+
+
+def _publish(n: Node) -> list[str]:
+    AUTHORITIES["publish"] = _authority(n, member=True)
+    return ["-a", str(AUTHORITIES["publish"])]
+
+
+def _fetch(n: Node) -> list[str]:
+    folder = _authority(n, member=True)
+    published = n.file("trust-list.json")
+    code, stdout, stderr = run("federation", "publish", "-a", str(folder), "-o", str(published))
+    assert code == 0, stderr
+    pinned = raw_public_key(load_public_key(folder / "keys" / "authority.pub"))
+    with (n.ws.root / "accord.toml").open("a", encoding="utf-8") as fh:
+        fh.write(f'trust_list_key = "{pinned}"\n')
+    del stdout
+    return ["--from", str(published), "-w", n.root]
+
+
 def _unpeer(n: Node) -> list[str]:
     code, _, stderr = run("peer", "add", *_peer(n, "police"))
     assert code == 0, stderr
@@ -195,6 +243,13 @@ RECORDS: dict[str, Records] = {
     "agreement decide": Records(("disclosure.decided",), _decide, code=1),
     "peer add": Records(("peer.added",), _peer),
     "peer remove": Records(("peer.removed",), _unpeer),
+    "federation add": Records(("federation.member_added",), _member,
+                              log=lambda n: AUTHORITIES["add"]),
+    "federation revoke": Records(("federation.member_revoked",), _revoke,
+                                 log=lambda n: AUTHORITIES["revoke"]),
+    "federation publish": Records(("trust_list.published",), _publish,
+                                  log=lambda n: AUTHORITIES["publish"]),
+    "federation fetch": Records(("trust_list.adopted",), _fetch),
 }
 # fmt: on
 
@@ -222,6 +277,12 @@ NOTHING: dict[str, str] = {
     "catalog list": "lists the catalogue's metadata: no person-level rows",
     "catalog show": "shows one dataset's metadata, versions and lineage: no rows",
     "catalog export": "renders a dataset's metadata on an open standard: no rows",
+    "federation init": "creates an authority's folder, key and empty log: nothing to record",
+    "federation show": "reads the trust list in force; changes nothing",
+    "share catalogue": "asks a peer which datasets it offers (metadata, no person-level "
+    "rows); the peer records any refusal",
+    "serve": "runs the node's API; what it records (each refusal, each trust list "
+    "adopted) is checked between real processes in tests/exchange/test_api.py",
 }
 
 
@@ -263,11 +324,12 @@ def test_a_command_that_uses_personal_data_or_governs_leaves_its_entry(
 ) -> None:
     expected = RECORDS[command]
     args = expected.args(node)
-    with open_workspace(node.ws.root) as ws:
+    where = expected.log(node) if expected.log is not None else node.ws.root
+    with open_workspace(where) as ws:
         before = len(list(audit.entries(ws)))
     code, stdout, stderr = run(*command.split(), *args)
     assert code == expected.code, stdout + stderr
-    with open_workspace(node.ws.root) as ws:
+    with open_workspace(where) as ws:
         recorded = [e.event.name for e in list(audit.entries(ws))[before:]]
     missing = [e for e in expected.events if e not in recorded]
     if missing:

@@ -221,13 +221,15 @@ def test_a_store_an_older_accord_made_is_brought_up_to_date_on_first_use(
     made = init_workspace(tmp_path / "old", "old", store_url=store_url)
     with made.engine.begin() as conn:  # as a workspace from before the peer registry was
         conn.execute(sa.text("DROP TABLE peers"))
+        conn.execute(sa.text("DROP TABLE exchange_nonces"))
+        conn.execute(sa.text("DROP TABLE trust_lists"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0006'"))
     made.close()
 
     with open_workspace(tmp_path / "old") as ws, ws.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM peers")).scalar_one() == 0
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == (
-            "0007"
+            "0009"
         )
 
 

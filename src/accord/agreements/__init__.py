@@ -2,7 +2,9 @@
 
 Public face: the model (:class:`Agreement` and its parts and enumerations, the lawful
 basis and row conditions) with :func:`parse` / :func:`load` / :func:`save` for YAML
-files; signatures (:func:`sign`, :func:`verify`, :func:`canonical`, key loading); the
+files; signatures (:func:`sign`, :func:`verify`, :func:`canonical`, key loading; the
+signed-JSON primitive :func:`sign_json` / :func:`verify_json` the exchange's trust list
+uses too); the
 peer key registry (:class:`Peer`, :func:`peers`, :func:`known_keys`, :func:`add_peer`,
 :func:`remove_peer`); the versions on a node (:func:`record`, :func:`sign_in_workspace`,
 :func:`amend_agreement`, :func:`get`, :func:`list_agreements`, :func:`history`) and the
@@ -110,14 +112,18 @@ from accord.agreements.signing import (
     SignatureCheck,
     Verification,
     canonical,
+    canonical_json,
     digest,
     key_id,
     load_keys,
     load_private_key,
     load_public_key,
+    parse_public_key,
     public_key_text,
     sign,
+    sign_json,
     verify,
+    verify_json,
 )
 from accord.agreements.steps import activate, expire, expire_due, revoke, suspend
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
@@ -191,6 +197,7 @@ __all__ = [
     "amend_agreement",
     "article30_rows",
     "canonical",
+    "canonical_json",
     "dataset_problems",
     "decide",
     "describe",
@@ -216,6 +223,7 @@ __all__ = [
     "odrl",
     "own_org",
     "parse",
+    "parse_public_key",
     "peers",
     "policy_index",
     "preset_problems",
@@ -230,9 +238,11 @@ __all__ = [
     "save",
     "sign",
     "sign_in_workspace",
+    "sign_json",
     "suspend",
     "to_yaml",
     "verify",
+    "verify_json",
     "write_article30",
     "write_register",
 ]

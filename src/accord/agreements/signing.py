@@ -5,6 +5,11 @@ the canonical JSON of ``{"accord", "agreement", "org", "key_id", "signed_at"}``:
 agreement's whole content except the signatures, plus who signed, with which key and
 when, so a change of one byte anywhere breaks at least one signature. Verification needs
 only the document and the parties' public keys: no store, no network.
+
+The primitive under it, :func:`sign_json` / :func:`verify_json` (an Ed25519 signature
+over a JSON document's RFC 8785 canonical form, as unpadded base64url), is the one every
+signed JSON document of Accord uses: agreements here, the federation's trust list in the
+exchange.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
@@ -44,9 +50,31 @@ def digest(agreement: Agreement) -> str:
     return hashlib.sha256(canonical(agreement)).hexdigest()
 
 
-def _payload(agreement: Agreement, org: str, kid: str, signed_at: str) -> bytes:
-    return rfc8785.dumps({"accord": SIGNATURE_CONTEXT, "agreement": agreement.content(),
-                          "org": org, "key_id": kid, "signed_at": signed_at})  # fmt: skip
+def canonical_json(document: Mapping[str, Any]) -> bytes:
+    """The RFC 8785 canonical JSON of ``document``: the bytes a signature covers."""
+    return rfc8785.dumps(document)
+
+
+def sign_json(document: Mapping[str, Any], key: Ed25519PrivateKey) -> str:
+    """An Ed25519 signature over ``document``'s canonical JSON, as unpadded base64url."""
+    return _b64(key.sign(canonical_json(document)))
+
+
+def verify_json(document: Mapping[str, Any], signature: str, key: Ed25519PublicKey) -> bool:
+    """Whether ``signature`` (from :func:`sign_json`) is ``key``'s over ``document``."""
+    try:
+        raw = _unb64(signature)
+        if _b64(raw) != signature:  # other spare bits, same bytes: not ours
+            return False
+        key.verify(raw, canonical_json(document))
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _payload(agreement: Agreement, org: str, kid: str, signed_at: str) -> dict[str, Any]:
+    return {"accord": SIGNATURE_CONTEXT, "agreement": agreement.content(), "org": org,
+            "key_id": kid, "signed_at": signed_at}  # fmt: skip
 
 
 def _signed_at_text(signature: Signature) -> str:
@@ -66,8 +94,8 @@ def sign(
     when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     draft = Signature(org=OrgId(org), key_id=key_id(key.public_key()), signed_at=when,
                       signature="A" * 86)  # fmt: skip
-    raw = key.sign(_payload(agreement, org, draft.key_id, _signed_at_text(draft)))
-    signature = draft.model_copy(update={"signature": _b64(raw)})
+    signed = sign_json(_payload(agreement, org, draft.key_id, _signed_at_text(draft)), key)
+    signature = draft.model_copy(update={"signature": signed})
     others = [s for s in agreement.signatures if s.org != org]
     return agreement.model_copy(update={"signatures": [*others, signature]})
 
@@ -120,12 +148,7 @@ def _check(
                               f"signed with key {signature.key_id}, not the key given "
                               f"({key_id(key)})")  # fmt: skip
     payload = _payload(agreement, org, signature.key_id, _signed_at_text(signature))
-    try:
-        raw = _unb64(signature.signature)
-        if _b64(raw) != signature.signature:  # other spare bits, same bytes: not ours
-            raise InvalidSignature
-        key.verify(raw, payload)
-    except (InvalidSignature, ValueError):
+    if not verify_json(payload, signature.signature, key):
         return SignatureCheck(org, "invalid",
                               "signature does not match the content: the agreement was "
                               "changed after signing, or the signature is damaged")  # fmt: skip

@@ -15,12 +15,15 @@ from accord.cli.catalog import catalog
 from accord.cli.common import Boundary
 from accord.cli.datasets import datasets, export, quarantine
 from accord.cli.doctor import doctor
+from accord.cli.federation import federation
 from accord.cli.generate import evaluate, generate
 from accord.cli.ingest import ingest
 from accord.cli.link import dedupe, link
 from accord.cli.peer import peer
 from accord.cli.privacy import optout, protect_table
 from accord.cli.quality import quality
+from accord.cli.serve import serve
+from accord.cli.share import share
 from accord.cli.workspace import init
 
 
@@ -62,6 +65,7 @@ for command in (
     link,
     dedupe,
     evaluate,
+    serve,
 ):
     app.command()(command)
 app.command("protect")(protect_table)
@@ -70,3 +74,5 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(agreement)
 app.add_typer(peer, name="peer")
 app.add_typer(catalog, name="catalog")
+app.add_typer(federation, name="federation")
+app.add_typer(share, name="share")

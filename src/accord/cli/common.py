@@ -47,6 +47,7 @@ from typer.core import TyperGroup
 from accord.agreements import AgreementError
 from accord.audit import AuditError, BadExport, LogInconsistent, ProofError
 from accord.catalog import CatalogError
+from accord.exchange import ExchangeError
 from accord.linkage import LinkageError
 from accord.people import PeopleError
 from accord.privacy import PrivacyError
@@ -145,6 +146,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     AuditError,
     AgreementError,
     CatalogError,
+    ExchangeError,
     UnreadableDocument,
 )
 """Each context's error tree: the input or the situation is wrong, and the message says how."""

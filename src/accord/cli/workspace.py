@@ -9,7 +9,15 @@ import typer
 from rich.text import Text
 
 from accord.cli.common import JsonOption, emit_json, handle_errors, out
-from accord.store import InvalidName, check_name, init_workspace, is_name, mask_url, new_log_origin
+from accord.store import (
+    InvalidName,
+    check_name,
+    check_node_id,
+    init_workspace,
+    is_name,
+    mask_url,
+    new_log_origin,
+)
 
 
 @handle_errors
@@ -29,6 +37,15 @@ def init(
             "becomes DOMAIN/NODE-NAME/audit (default: a unique accord.invalid/... origin)."
         ),
     ] = None,
+    node_id: Annotated[
+        str | None,
+        typer.Option(
+            "--node-id",
+            help="The organisation's code the exchange names this node by: an ODS code "
+            "(A81001, RX1) or a GSS code (E06000023). Without it the node works alone "
+            "but cannot serve or call peers (docs/exchange.md).",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Create a node workspace: settings, SQL store, data directories and node keys.
@@ -41,13 +58,18 @@ def init(
             "(lower-case letters a-z, digits, '.', '_' or '-')"
         )
     origin = new_log_origin(check_name(name, "--node-name"), federation)
-    ws = init_workspace(directory, name, store_url, log_origin=origin)
+    if node_id is not None:
+        check_node_id(node_id, "--node-id")
+    ws = init_workspace(directory, name, store_url, log_origin=origin, node_id=node_id)
     if json_output:
         emit_json({"workspace": str(ws.root), "node_name": ws.settings.node_name,
-                   "store": mask_url(ws.store_url), "log_origin": origin})  # fmt: skip
+                   "store": mask_url(ws.store_url), "log_origin": origin,
+                   "node_id": ws.settings.node_id})  # fmt: skip
         return
     out.print(Text.assemble("Created workspace ", (str(ws.root), "bold"), " for node ",
                             (ws.settings.node_name, "bold")))  # fmt: skip
     out.print(f"  store: {mask_url(ws.store_url)}")
     out.print(f"  audit log origin: {origin}", markup=False)
+    if ws.settings.node_id:
+        out.print(f"  node id: {ws.settings.node_id}", markup=False)
     out.print(f"  node key: {ws.root / 'keys' / 'node.key'} (owner-only, mode 600)")

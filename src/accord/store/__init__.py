@@ -4,7 +4,8 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 :class:`Settings`, the schema (:data:`metadata` and its tables), :func:`migrate`,
 :func:`publish` for immutable files, :func:`read_yaml` / :func:`read_json` /
 :func:`read_text` for the documents people write (bounded), the identifier pattern
-(:func:`check_name`), output paths (:func:`check_output`, :func:`write_output`), file modes
+(:func:`check_name`) and the node id's (:func:`check_node_id`), output paths
+(:func:`check_output`, :func:`write_output`), file modes
 (:func:`loose_modes`), and the error tree under :class:`StoreError`.
 """
 
@@ -30,7 +31,16 @@ from accord.store.files import (
 )
 from accord.store.health import CHECKS, Health, Problem, check_workspace
 from accord.store.layout import WORKSPACE_FILE
-from accord.store.names import MAX_NAME, NAME_PATTERN, NAME_RULE, check_name, is_name
+from accord.store.names import (
+    MAX_NAME,
+    NAME_PATTERN,
+    NAME_RULE,
+    NODE_ID_PATTERN,
+    NODE_ID_RULE,
+    check_name,
+    check_node_id,
+    is_name,
+)
 from accord.store.outputs import check_output, private_output, write_output
 from accord.store.permissions import (
     PRIVATE_DIR,
@@ -53,6 +63,7 @@ from accord.store.tables import (
     audit_people,
     catalog_metadata,
     datasets,
+    exchange_nonces,
     field_stats,
     lineage_datasets,
     lineage_events,
@@ -65,6 +76,7 @@ from accord.store.tables import (
     quality_scores,
     quarantine,
     snapshots,
+    trust_lists,
 )
 from accord.store.workspace import (
     PRIVACY_SECRET,
@@ -81,6 +93,8 @@ __all__ = [
     "MAX_NAME",
     "NAME_PATTERN",
     "NAME_RULE",
+    "NODE_ID_PATTERN",
+    "NODE_ID_RULE",
     "PRIVACY_SECRET",
     "PRIVATE_DIR",
     "PRIVATE_FILE",
@@ -111,6 +125,7 @@ __all__ = [
     "audit_people",
     "catalog_metadata",
     "check_name",
+    "check_node_id",
     "check_output",
     "check_workspace",
     "create_engine",
@@ -118,6 +133,7 @@ __all__ = [
     "duckdb_connect",
     "duckdb_session",
     "excerpt",
+    "exchange_nonces",
     "field_stats",
     "init_workspace",
     "is_name",
@@ -144,6 +160,7 @@ __all__ = [
     "read_yaml",
     "sha256_file",
     "snapshots",
+    "trust_lists",
     "write_output",
     "write_private",
 ]

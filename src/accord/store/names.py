@@ -43,6 +43,26 @@ NAME_RULE = (
 )
 
 
+NODE_ID_PATTERN = r"^[A-Z0-9]{3,12}$"
+"""A node id: the organisation's UK public-sector code, upper case (an ODS code such as
+``A81001`` for a GP practice or ``RX1`` for a trust, a council's GSS code such as
+``E06000023``). It names the node on the wire (the ``keyid`` of its HTTP signatures) and
+in the federation's trust list (docs/exchange.md)."""
+NODE_ID_RULE = (
+    "a node id is the organisation's code: 3-12 upper-case letters A-Z and digits, e.g. "
+    "an ODS code (A81001, RX1) or a GSS code (E06000023)"
+)
+_NODE_ID = re.compile(NODE_ID_PATTERN)
+
+
+def check_node_id(value: object, what: str = "node id") -> str:
+    """``value`` if it is a valid node id; else :class:`InvalidName` saying what is wrong."""
+    if isinstance(value, str) and _NODE_ID.fullmatch(value):
+        return value
+    shown = _excerpt(value) if isinstance(value, str) else type(value).__name__
+    raise InvalidName(f"{what} {shown} is not a node id; {NODE_ID_RULE}")
+
+
 def _problem(value: str) -> str:
     if not value:
         return "is empty"

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from accord.store.errors import InvalidName, InvalidSettings
 from accord.store.files import UnreadableDocument, excerpt, read_text
 from accord.store.layout import WORKSPACE_FILE
+from accord.store.names import NODE_ID_PATTERN
 
 ENV_PREFIX = "ACCORD_"
 _MAX_SETTINGS_BYTES = 64 << 10
@@ -68,6 +69,42 @@ class Settings(BaseSettings):
         description="The audit log's checkpoint origin (and key name), set at init; "
         "unset in workspaces made before it existed, which keep accord/<node_name>/audit.",
     )
+
+    node_id: str | None = Field(
+        default=None,
+        pattern=NODE_ID_PATTERN,
+        description="This node's id on the wire and in the trust list: the organisation's "
+        "code (ODS A81001, RX1; GSS E06000023); set at init with --node-id.",
+    )
+    trust_list_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Where the federation's signed trust list is fetched: an http(s) URL "
+        "or a file path.",
+    )
+    trust_list_key: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9+/]{43}=$",
+        description="The federation authority's Ed25519 public key (base64 of its 32 raw "
+        "bytes): the pinned key every trust list must verify with.",
+    )
+    trust_list_refresh: int = Field(
+        default=300, ge=1, le=86_400,
+        description="Seconds between a serving node's fetches of the trust list.",
+    )  # fmt: skip
+    trust_list_grace: int = Field(
+        default=86_400, ge=0, le=30 * 86_400,
+        description="Seconds a cached trust list stays usable after it was last fetched "
+        "and verified, through an outage of the authority.",
+    )  # fmt: skip
+    clock_skew: int = Field(
+        default=60, ge=1, le=3600,
+        description="Seconds a signature's created time may be off this node's clock.",
+    )  # fmt: skip
+    max_body_bytes: int = Field(
+        default=1 << 20, ge=1024, le=1 << 30,
+        description="The largest request body the node's API reads (larger: 413).",
+    )  # fmt: skip
 
     def __init__(self, **values: Any) -> None:
         """The settings from the environment (and ``values``); :class:`InvalidSettings`

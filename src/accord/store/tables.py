@@ -305,3 +305,30 @@ lineage_datasets = Table(
     Index("ix_lineage_datasets_namespace_name", "namespace", "name"),
 )
 """The inputs and outputs (``role``) of each event, to walk lineage in SQL."""
+
+
+exchange_nonces = Table(
+    "exchange_nonces",
+    metadata,
+    Column("key_id", String(12), primary_key=True),
+    Column("nonce", String(128), primary_key=True),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+"""The nonces of signed requests seen inside the replay window, per calling node, shared
+by every worker of the node; a row past ``expires_at`` is pruned (docs/exchange.md)."""
+
+trust_lists = Table(
+    "trust_lists",
+    metadata,
+    Column("serial", BigInteger, primary_key=True, autoincrement=False),
+    Column("federation", String(253), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("source", String(2000), nullable=False),
+    Column("adopted_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime(), nullable=False),
+)
+"""Every federation trust list this node verified and adopted, whole as signed; the
+highest serial is the one in force, usable until ``confirmed_at`` (its last successful
+fetch) plus the grace period (docs/exchange.md)."""

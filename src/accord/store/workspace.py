@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 from accord.store.database import create_engine, migrate, upgrade_if_behind
 from accord.store.errors import InitRefused, InvalidSettings, NotAWorkspace, WorkspaceExists
 from accord.store.layout import WORKSPACE_FILE
-from accord.store.names import check_name
+from accord.store.names import check_name, check_node_id
 from accord.store.outputs import workspace_part
 from accord.store.permissions import (
     PRIVATE_DIR,
@@ -101,7 +101,11 @@ PRIVACY_SECRET = "privacy.key"  # noqa: S105 - a file name
 
 
 def init_workspace(
-    root: Path, node_name: str, store_url: str | None = None, log_origin: str | None = None
+    root: Path,
+    node_name: str,
+    store_url: str | None = None,
+    log_origin: str | None = None,
+    node_id: str | None = None,
 ) -> Workspace:
     """Create a workspace at ``root``: settings, directories, node keys and the schema.
 
@@ -110,9 +114,12 @@ def init_workspace(
     makes the folder a workspace) last. A bad store URL, a full disk or a refused folder
     leaves nothing behind: no workspace, and no folder that ``init`` made. ``root`` must
     be new or an empty folder. ``log_origin`` names the audit log in its checkpoints
-    (default: a new unique one).
+    (default: a new unique one). ``node_id`` is the organisation's code the exchange
+    names the node by (none: the node can work alone but not serve or call peers).
     """
     check_name(node_name, "node name")
+    if node_id is not None:
+        check_node_id(node_id, "node id")
     origin = check_log_origin(log_origin) if log_origin else new_log_origin(node_name)
     root = root.expanduser().resolve()
     _refuse_target(root)
@@ -120,7 +127,7 @@ def init_workspace(
     staging = root / f"{_STAGING}{uuid4().hex[:12]}"
     try:
         private_dir(staging)
-        _build(staging, node_name, store_url, origin)
+        _build(staging, node_name, store_url, origin, node_id)
         root.chmod(PRIVATE_DIR)
         for made_part in sorted(staging.iterdir(), key=lambda p: p.name == WORKSPACE_FILE):
             made_part.rename(root / made_part.name)
@@ -188,7 +195,9 @@ def _remove_empty(made: list[Path]) -> None:
             return
 
 
-def _build(root: Path, node_name: str, store_url: str | None, origin: str) -> None:
+def _build(
+    root: Path, node_name: str, store_url: str | None, origin: str, node_id: str | None
+) -> None:
     """The whole workspace at ``root`` (a fresh owner-only folder), its schema migrated."""
     for sub in ("data", "data/snapshots", "data/tmp", "keys"):
         private_dir(root / sub)
@@ -196,6 +205,8 @@ def _build(root: Path, node_name: str, store_url: str | None, origin: str) -> No
     if store_url:
         lines.append(f"store_url = {_toml_string(store_url)}")
     lines.append(f"log_origin = {_toml_string(origin)}")
+    if node_id:
+        lines.append(f"node_id = {_toml_string(node_id)}")
     create_private_file(root / WORKSPACE_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
     _write_node_key(root / "keys")
     # The node's privacy secret: opt-out registers and pseudonym keys derive from it.

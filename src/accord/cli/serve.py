@@ -1,0 +1,41 @@
+"""``accord serve``: the node's HTTP API (docs/exchange.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from accord.cli.common import WorkspaceOption, err, handle_errors, workspace_at
+from accord.exchange import serve as run
+
+
+@handle_errors
+def serve(
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="Worker processes (several need PostgreSQL)."),
+    ] = 1,
+    stop_after: Annotated[
+        float | None,
+        typer.Option(min=1, max=10**7, help="Stop by itself after this many seconds."),
+    ] = None,
+    watch_pid: Annotated[
+        int | None,
+        typer.Option(min=1, max=2**22, help="Stop by itself once this process is gone."),
+    ] = None,
+    workspace: WorkspaceOption = Path(),
+) -> None:
+    """Serve this node's API under /api/v1/ until stopped (Ctrl-C or SIGTERM).
+
+    Every request must be signed by a member of the federation's trust list and every
+    response is signed; /healthz, /readyz and /openapi.json answer anyone."""
+    with workspace_at(workspace) as ws:
+        root = ws.root
+    err.print(
+        f"serving {root} on http://{host}:{port}/api/v1/ with {workers} worker(s)", highlight=False
+    )
+    run(root, host=host, port=port, workers=workers, stop_after=stop_after, watch_pid=watch_pid)

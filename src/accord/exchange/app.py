@@ -1,0 +1,119 @@
+"""The node's HTTP API: an app factory assembling one router per resource.
+
+:func:`create_app` builds the FastAPI app for one workspace: the routers (health, the
+API under ``/api/v1/``), the problem documents every refusal and error becomes, the
+middleware that signs every response (``sign_responses``), and a background task that
+fetches the trust list every ``trust_list_refresh`` seconds and prunes stale nonces.
+:func:`app_from_environment` is the factory uvicorn's worker processes call (the
+workspace is in ``ACCORD_WORKSPACE``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from accord import __version__
+from accord.exchange import gate as gates
+from accord.exchange import trust
+from accord.exchange.deps import Node
+from accord.exchange.errors import TrustListError
+from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
+from accord.exchange.routes import catalogue, health
+from accord.exchange.sign_responses import SignResponses
+from accord.store import StoreError, open_workspace
+
+log = logging.getLogger("accord.exchange")
+API = "/api/v1"
+
+
+def create_app(root: Path) -> FastAPI:
+    """The API of the node whose workspace is at ``root``."""
+    ws = open_workspace(root)
+    node = Node(ws, gates.Gate(ws))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_keep_fresh(node))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            ws.close()
+
+    app = FastAPI(
+        title="Accord node API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        description="Every /api/v1 request and every response is signed (RFC 9421,"
+        " Ed25519; docs/exchange.md).",
+    )
+    app.state.node = node
+    app.include_router(health.router)
+    app.include_router(catalogue.router, prefix=API)
+    _problems(app, node)
+    app.add_middleware(SignResponses, node=node)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of the workspace in ``ACCORD_WORKSPACE`` (uvicorn's worker factory)."""
+    return create_app(Path(os.environ.get("ACCORD_WORKSPACE", ".")))
+
+
+def _problem(refusal: Refusal) -> JSONResponse:
+    return JSONResponse(refusal.document(), status_code=refusal.status, media_type=MEDIA_TYPE)
+
+
+def _problems(app: FastAPI, node: Node) -> None:
+    """Every refusal and error as a problem document; refusals recorded in the log."""
+
+    async def refused(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Refusal)
+        await run_in_threadpool(gates.record_refusal, node.ws, exc, path=request.url.path)
+        return _problem(exc)
+
+    async def invalid(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _problem(Refusal("invalid-request", printable(f"{where}: {first.get('msg', '')}")))
+
+    async def http(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "invalid-request")
+        return _problem(Refusal(code, printable(str(exc.detail))))
+
+    app.add_exception_handler(Refusal, refused)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http)
+
+
+async def _keep_fresh(node: Node) -> None:
+    """Fetch the trust list now and every ``trust_list_refresh`` seconds; prune nonces.
+    A failed fetch leaves the list in force (until its grace period ends)."""
+    settings = node.ws.settings
+    while True:
+        if settings.trust_list_url is not None:
+            try:
+                await run_in_threadpool(trust.fetch, node.ws)
+            except (TrustListError, StoreError) as exc:
+                log.warning("trust list not refreshed: %s", exc)
+        with suppress(StoreError):
+            await run_in_threadpool(gates.prune, node.ws)
+        await asyncio.sleep(settings.trust_list_refresh)

@@ -1,0 +1,73 @@
+"""The API's dependencies, named once: the node, and the caller the gate admitted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from accord.exchange.gate import Gate
+from accord.exchange.models import Caller
+from accord.exchange.problems import Refusal
+from accord.store import Workspace
+
+
+@dataclass
+class Node:
+    """What every route of one worker shares: the workspace and the gate."""
+
+    ws: Workspace
+    gate: Gate
+
+    @property
+    def node_id(self) -> str:
+        return self.gate.node_id
+
+
+def get_node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+NodeDep = Annotated[Node, Depends(get_node)]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, refused with 413 as soon as it passes ``limit`` bytes (by its
+    Content-Length, or while it streams in): never read whole first."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Refusal(
+            "body-too-large",
+            f"the body is {int(declared):,} bytes; this node reads at most {limit:,}",
+        )
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Refusal(
+                "body-too-large",
+                f"the body is over {limit:,} bytes; this node reads at most {limit:,}",
+            )
+    return bytes(body)
+
+
+async def get_caller(request: Request, node: NodeDep) -> Caller:
+    """The caller, if its request passes the gate (run in a worker thread: it reads and
+    writes the store); else the :class:`Refusal` that becomes the problem document."""
+    body = await read_body(request, node.ws.settings.max_body_bytes)
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    fields = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]]
+    return await run_in_threadpool(
+        node.gate.admit,
+        request.method,
+        raw_path.decode("latin-1"),
+        request.scope.get("query_string", b"").decode("latin-1"),
+        fields,
+        body,
+    )
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,0 +1,64 @@
+"""The exchange's errors: one tree, each message naming the node, peer or file concerned."""
+
+from __future__ import annotations
+
+
+class ExchangeError(Exception):
+    """Base class for errors in the exchange context."""
+
+
+class NodeIdentityMissing(ExchangeError):
+    """This node has no node id, or its key is not the one the trust list holds for it."""
+
+
+class TrustListError(ExchangeError):
+    """The federation's trust list cannot be used."""
+
+
+class TrustListUnavailable(TrustListError):
+    """No trust list could be fetched, and none usable is cached."""
+
+
+class TrustListRefused(TrustListError):
+    """A trust list was refused: a bad authority signature, an older serial (rollback),
+    the same serial with other content, or not a trust list at all."""
+
+
+class TrustListExpired(TrustListError):
+    """The cached trust list was last confirmed longer ago than the grace period."""
+
+
+class AuthorityError(ExchangeError):
+    """A federation authority's folder or act is refused (not an authority, an unknown
+    member, a member already there)."""
+
+
+class UnknownPeer(ExchangeError):
+    """The trust list has no member with that node id."""
+
+
+class PeerRevoked(UnknownPeer):
+    """The trust list holds the node, revoked."""
+
+
+class PeerError(ExchangeError):
+    """A call to a peer failed; the message names the peer and what failed."""
+
+
+class PeerUnreachable(PeerError):
+    """The peer could not be reached (connection refused, timed out, reset)."""
+
+
+class BadPeerResponse(PeerError):
+    """The peer's response is unsigned, badly signed, signed by another node, stale, or
+    its body does not match its digest: it is not used."""
+
+
+class RequestRefused(PeerError):
+    """The peer refused the request with a problem document (its type and reason kept)."""
+
+    def __init__(self, message: str, *, status: int, code: str, detail: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.detail = detail

@@ -1,0 +1,84 @@
+"""The exchange's audit event types, registered through audit's public mechanism.
+
+A node records each trust list it adopts or refuses; a federation authority records
+each member it adds or revokes and each list it publishes. A refused request is the
+agreements context's ``disclosure.decided`` (denied, with its reasons), as every
+refusal to share is. Names are stable once released (docs/audit.md lists them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from accord import audit
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrustListAdopted(audit.Event):
+    """The node verified a newer federation trust list and now works by it."""
+
+    name: ClassVar[str] = "trust_list.adopted"
+    federation: str
+    serial: int
+    issued_at: str
+    digest: str
+    members: int
+    active: int
+    added: tuple[str, ...] = ()
+    revoked: tuple[str, ...] = ()
+    source: str = ""
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrustListRefusal(audit.Event):
+    """The node refused a trust list (bad authority signature, rollback, malformed)."""
+
+    name: ClassVar[str] = "trust_list.refused"
+    serial: int
+    reason: str
+    source: str = ""
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FederationMemberAdded(audit.Event):
+    """The federation authority added a member (or gave a member a new key or roles)."""
+
+    name: ClassVar[str] = "federation.member_added"
+    federation: str
+    node_id: str
+    org: str
+    key_id: str
+    roles: tuple[str, ...]
+    by_role: str = ""
+    reason: str = ""
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FederationMemberRevoked(audit.Event):
+    """The federation authority revoked a member: every node refuses it once it has the
+    next list."""
+
+    name: ClassVar[str] = "federation.member_revoked"
+    federation: str
+    node_id: str
+    org: str
+    by_role: str = ""
+    reason: str = ""
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrustListPublished(audit.Event):
+    """The federation authority signed and published a trust list."""
+
+    name: ClassVar[str] = "trust_list.published"
+    federation: str
+    serial: int
+    digest: str
+    members: int
+    active: int

@@ -1,0 +1,181 @@
+"""The gate every API request passes before a route runs: deny by default.
+
+:meth:`Gate.admit` takes the request as it arrived (method, the URI it was sent to,
+header fields, body) and answers with the :class:`~accord.exchange.models.Caller` or a
+:class:`~accord.exchange.problems.Refusal`, in this order: the trust list in force
+(usable, and holding this node), the signature (present, verifying, keeping to the
+profile: ``signing``), the keyid a member of the federation and active, ``created``
+inside the clock-skew window, the nonce never seen (the store's cache, shared by every
+worker). :func:`record_refusal` writes each refusal in the audit log as
+``disclosure.decided``, denied, with its reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from accord import audit
+from accord.agreements import node_key
+from accord.exchange import repository as repo
+from accord.exchange import trust
+from accord.exchange.errors import NodeIdentityMissing, TrustListError
+from accord.exchange.models import Caller, Member, TrustList
+from accord.exchange.problems import Refusal, printable
+from accord.exchange.signing import Headers, RequestMessage, SignatureProblem, verify_request
+from accord.store import Workspace, is_name
+
+PRUNE_EVERY = 1_000
+"""Admitted requests per worker between two prunings of expired nonces."""
+
+
+class Gate:
+    """One worker's gate: the node's key and the trust list it last loaded."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.node_id = trust.node_id_of(ws)
+        self.key: Ed25519PrivateKey = node_key(ws)
+        self.skew = timedelta(seconds=ws.settings.clock_skew)
+        self._lock = threading.Lock()
+        self._loaded: tuple[int, TrustList, Member] | None = None
+        self._admitted = 0
+
+    def trust_list(self, now: datetime) -> tuple[TrustList, Member]:
+        """The trust list in force and this node's entry in it; a refusal if there is
+        none, it is past its grace period, or it does not hold this node."""
+        with self.ws.engine.connect() as conn:
+            head = repo.head(conn)
+        if head is None:
+            raise Refusal(
+                "trust-list-unavailable",
+                "this node has not adopted a trust list yet, so it trusts no peer",
+            )
+        if now > head.confirmed_at + timedelta(seconds=self.ws.settings.trust_list_grace):
+            raise Refusal(
+                "trust-list-expired",
+                "this node could not confirm its trust list "
+                f"since {head.confirmed_at.isoformat(timespec='seconds')}, longer than"
+                " its grace period: it trusts no peer until it can",
+            )
+        with self._lock:
+            if self._loaded is None or self._loaded[0] != head.serial:
+                self._loaded = self._load()
+            _, trust_list, own = self._loaded
+        return trust_list, own
+
+    def _load(self) -> tuple[int, TrustList, Member]:
+        try:
+            found = trust.cached(self.ws)
+            assert found is not None
+            own = trust.own_member(self.ws, found.trust_list, self.key.public_key())
+        except NodeIdentityMissing as exc:
+            raise Refusal("not-federated", str(exc)) from None
+        except TrustListError as exc:
+            raise Refusal("trust-list-unavailable", printable(str(exc))) from None
+        return found.trust_list.serial, found.trust_list, own
+
+    def target_uri(self, own: Member, raw_path: str, query: str) -> str:
+        """The URI a request to this node was sent to: its base URL in the trust list,
+        then the path and query as they arrived (so a request signed for another node,
+        or another path, does not verify here)."""
+        return own.base_url + raw_path + (f"?{query}" if query else "")
+
+    def admit(
+        self,
+        method: str,
+        raw_path: str,
+        query: str,
+        fields: list[tuple[str, str]],
+        body: bytes,
+        *,
+        now: datetime | None = None,
+    ) -> Caller:
+        """The caller, if the request passes every check; else a :class:`Refusal`."""
+        when = now or datetime.now(UTC)
+        trust_list, own = self.trust_list(when)
+        message = RequestMessage(method, self.target_uri(own, raw_path, query), Headers(fields))
+
+        def lookup(key_id: str) -> Ed25519PublicKey | None:
+            found = trust_list.member(key_id)
+            return found.key if found is not None else None
+
+        try:
+            verified = verify_request(message, body, lookup)
+        except SignatureProblem as exc:
+            raise Refusal(exc.code, printable(str(exc))) from None
+        member = trust_list.member(verified.key_id)
+        assert member is not None  # its key verified the signature
+        if not member.active:
+            raise Refusal(
+                "revoked-node",
+                f"{member.node_id} ({member.name}) was revoked from "
+                f"the federation (trust list serial {trust_list.serial})",
+                requester=member.org,
+            )
+        created = datetime.fromtimestamp(verified.created, UTC)
+        self._check_window(created, when, member)
+        expires = created + self.skew
+        with self.ws.engine.begin() as conn:
+            fresh = repo.remember_nonce(conn, member.node_id, verified.nonce, expires)
+        if not fresh:
+            raise Refusal(
+                "replayed",
+                f"nonce {verified.nonce} of {member.node_id} was already "
+                "used: a request is answered once",
+                requester=member.org,
+            )
+        self._prune(when)
+        return Caller(member, verified.nonce, verified.created)
+
+    def _check_window(self, created: datetime, now: datetime, member: Member) -> None:
+        skew = int(self.skew.total_seconds())
+        if created < now - self.skew:
+            raise Refusal(
+                "expired",
+                f"the signature was created "
+                f"{created.isoformat(timespec='seconds')}, more than {skew} s before "
+                "this node's clock: send a new request",
+                requester=member.org,
+            )
+        if created > now + self.skew:
+            raise Refusal(
+                "created-in-future",
+                f"the signature was created "
+                f"{created.isoformat(timespec='seconds')}, more than {skew} s after "
+                "this node's clock: check the caller's clock",
+                requester=member.org,
+            )
+
+    def _prune(self, now: datetime) -> None:
+        with self._lock:
+            self._admitted += 1
+            due = self._admitted % PRUNE_EVERY == 0
+        if due:
+            prune(self.ws, now)
+
+
+def prune(ws: Workspace, now: datetime | None = None) -> int:
+    """Forget the nonces past their window; how many."""
+    with ws.engine.begin() as conn:
+        return repo.prune_nonces(conn, now or datetime.now(UTC))
+
+
+@audit.audited(audit.DisclosureDecided)
+def record_refusal(ws: Workspace, refusal: Refusal, *, path: str = "") -> None:
+    """Record a refused request as ``disclosure.decided``, denied, with its reason code
+    and words (the requester only when the request was authenticated)."""
+    requester = refusal.requester if is_name(refusal.requester) else ""
+    where = f" ({printable(path, 200)})" if path else ""
+    audit.record(
+        ws,
+        audit.DisclosureDecided(
+            agreement="",
+            requester=requester,
+            purpose="",
+            permitted=False,
+            reasons=(f"{refusal.code}: {printable(refusal.detail)}{where}",),
+        ),
+    )

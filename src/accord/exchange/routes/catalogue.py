@@ -1,0 +1,55 @@
+"""``/api/v1/catalogue``: the datasets the caller's active agreements let it ask for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from accord.exchange import service
+from accord.exchange.deps import CallerDep, NodeDep
+from accord.exchange.models import Catalogue, Offer, Problem
+from accord.exchange.problems import MEDIA_TYPE, PROBLEMS, Refusal
+from accord.store import is_name
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": Problem,
+        "content": {MEDIA_TYPE: {}},
+        "description": "; ".join(
+            sorted({p.title for p in PROBLEMS.values() if p.status == status})
+        ),
+    }
+    for status in sorted({p.status for p in PROBLEMS.values()})
+}
+"""Every refusal a signed route can answer with, for the OpenAPI document."""
+
+router = APIRouter(prefix="/catalogue", tags=["catalogue"], responses=REFUSALS)
+
+
+@router.get("", response_model=Catalogue)
+async def catalogue(caller: CallerDep, node: NodeDep) -> Catalogue:
+    """The datasets this node offers the caller, as DCAT with the agreement's terms."""
+    return await run_in_threadpool(service.catalogue_for, node.ws, caller, node.node_id)
+
+
+@router.get("/{dataset:path}", response_model=list[Offer])
+async def offered(dataset: str, caller: CallerDep, node: NodeDep) -> list[Offer]:
+    """One dataset's offers to the caller (one per agreement that covers it)."""
+    if not is_name(dataset):
+        raise Refusal(
+            "invalid-identifier",
+            "the dataset in the path is not a dataset name "
+            "(lower-case letters, digits, '.', '_', '-')",
+            requester=caller.org,
+        )
+    found = await run_in_threadpool(service.catalogue_for, node.ws, caller, node.node_id)
+    chosen = [o for o in found.datasets if o.dataset == dataset]
+    if not chosen:
+        raise Refusal(
+            "not-found",
+            f"no agreement lets {caller.node_id} ask this node for {dataset!r}",
+            requester=caller.org,
+        )
+    return chosen

@@ -1,0 +1,208 @@
+"""A federation for the exchange's tests: an authority, nodes with node ids, a published
+trust list every node pins, and real ``accord serve`` processes on 127.0.0.1.
+
+:func:`running` starts one node's server on a free port, waits until it answers, and
+always stops it; the server also stops by itself if the test process dies
+(``--watch-pid``) and after ten minutes whatever happens (``--stop-after``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from accord.agreements import node_key
+from accord.exchange import (
+    Authority,
+    MemberRole,
+    RequestMessage,
+    add_member,
+    init_authority,
+    publish,
+    raw_public_key,
+    sign_request,
+)
+from accord.exchange import Headers as SignedHeaders
+from accord.store import Workspace, init_workspace, open_workspace
+
+FEDERATION = "accord.example.nhs.uk"
+STARTUP = 120.0
+"""Seconds a server may take to answer its first request (imports on a busy machine)."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A node of the test federation."""
+
+    org: str
+    node_id: str
+    name: str
+    roles: tuple[MemberRole, ...] = (MemberRole.PROVIDER, MemberRole.RECIPIENT)
+
+
+@dataclass
+class Federation:
+    """An authority and its published trust list (``list_path``, what nodes fetch)."""
+
+    root: Path
+    authority: Path
+    key: str
+    list_path: Path
+
+    def open(self) -> Authority:
+        from accord.exchange import open_authority
+
+        return open_authority(self.authority)
+
+    def publish(self, now: datetime | None = None) -> Path:
+        """The next list, written where the nodes fetch it."""
+        with self.open() as auth:
+            publish(auth, self.list_path, now=now)
+        return self.list_path
+
+
+def federation(root: Path) -> Federation:
+    authority = init_authority(root / "authority", FEDERATION)
+    key = raw_public_key(authority.public_key)
+    authority.close()
+    return Federation(root, root / "authority", key, root / "trust-list.json")
+
+
+def node(
+    fed: Federation,
+    spec: Spec,
+    *,
+    port: int,
+    store_url: str | None = None,
+    settings: dict[str, object] | None = None,
+) -> Workspace:
+    """A node's workspace, added to the authority's next list and pinned to its key."""
+    ws = init_workspace(fed.root / spec.org, spec.org, store_url=store_url, node_id=spec.node_id)
+    with fed.open() as auth:
+        add_member(
+            auth,
+            node_id=spec.node_id,
+            org=spec.org,
+            name=spec.name,
+            base_url=f"http://127.0.0.1:{port}",
+            key=node_key(ws).public_key(),
+            roles=spec.roles,
+            by_role="test",
+        )
+    given = {"trust_list_url": str(fed.list_path), "trust_list_key": fed.key, **(settings or {})}
+    lines = [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in given.items()]
+    with (ws.root / "accord.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    ws.close()
+    return open_workspace(ws.root)
+
+
+@dataclass
+class Server:
+    """A running ``accord serve`` process."""
+
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def running(
+    root: Path, port: int, *, workers: int = 1, ready: str = "/healthz"
+) -> Iterator[Server]:
+    """``accord serve`` for the workspace at ``root`` on ``port``, until the block ends."""
+    log = root.parent / f"{root.name}-serve-{port}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "accord.cli",
+        "serve",
+        "-w",
+        str(root),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--stop-after",
+        "600",
+        "--watch-pid",
+        str(os.getpid()),
+    ]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    server = Server(root, port, process, log)
+    try:
+        _wait(server, ready)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+def _wait(server: Server, path: str) -> None:
+    deadline = time.monotonic() + STARTUP
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"accord serve exited {server.process.returncode}:\n{server.output()}"
+            )
+        try:
+            if httpx.get(server.url + path, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"accord serve did not answer {path} in {STARTUP:.0f} s:\n{server.output()}")
+
+
+def signed(
+    method: str,
+    url: str,
+    *,
+    node_id: str,
+    key: Ed25519PrivateKey,
+    body: bytes = b"",
+    created: datetime | None = None,
+    nonce: str | None = None,
+) -> httpx.Request:
+    """A request signed to the profile, as any RFC 9421 client would send it."""
+    request = httpx.Request(method, url, content=body or None)
+    sign_request(
+        request, body, node_id=node_id, key=key, created=created or datetime.now(UTC), nonce=nonce
+    )
+    return request
+
+
+def message_of(request: httpx.Request) -> RequestMessage:
+    return RequestMessage(
+        request.method, str(request.url), SignedHeaders(request.headers.multi_items())
+    )
