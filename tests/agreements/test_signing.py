@@ -89,9 +89,18 @@ DOCUMENT = SIGNED.model_dump(mode="json")
 LEAVES = _leaves(DOCUMENT)
 
 
-def _other(char: str) -> str:
-    """Another character of the same kind, so that most changes still parse."""
-    for alphabet in ("abcdefghijklmnopqrstuvwxyz", "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+HEX = "0123456789abcdef"
+
+
+def _other(char: str, text: str) -> str:
+    """Another character of the same kind, so that most changes still parse: a hex digit
+    in a hex value (a key or a signature) stays hex, whatever the random keys hold."""
+    hexadecimal = all(c in HEX for c in text)
+    for alphabet in ((HEX,) if hexadecimal else ()) + (
+        "abcdefghijklmnopqrstuvwxyz",
+        "0123456789",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    ):
         if char in alphabet:
             return alphabet[(alphabet.index(char) + 1) % len(alphabet)]
     return "A"
@@ -110,7 +119,7 @@ def _tampered(path: tuple[Any, ...], position: int) -> Agreement | None:
     else:
         text = str(old)
         i = position % len(text)
-        new = text[:i] + _other(text[i]) + text[i + 1 :]
+        new = text[:i] + _other(text[i], text) + text[i + 1 :]
     parent[path[-1]] = new
     try:
         return parse(document)
