@@ -1,36 +1,94 @@
-"""The log's tables in the SQL store: staged events, leaves, subtrees, checkpoints, index.
+"""The log's tables in the SQL store: staged events, bodies, leaves, subtrees, checkpoints.
 
 Every function takes the caller's connection, so a use case decides what is one
 transaction. Reads page by key (``idx > last ORDER BY idx LIMIT n``), never all at once.
+
+How an entry is stored: its text, ``{"event":E,"index":N,"recorded_at":T,"type":Y}`` in
+canonical JSON, is never written whole. What entries share (E with the person's key cut
+out, T, Y) is one row of ``audit_bodies`` per staged row; each entry keeps its index, its
+body's id, the person's key as 32 bytes (also the citizen view's index) and its leaf
+hash. :class:`Body` puts the text back together; an entry carried over from an older
+store whose text could not be rebuilt byte for byte keeps it whole in ``entry``. Only
+subtrees of :data:`NODE_LEVEL` and up are stored; the few below that a proof reads are
+hashed again from at most ``2**NODE_LEVEL`` leaf hashes fetched in the same query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from accord.audit.errors import LogInconsistent
-from accord.audit.merkle import Subtrees
+from accord.audit.merkle import Subtrees, levels
 from accord.store import (
+    audit_bodies,
     audit_checkpoints,
     audit_entries,
     audit_head,
     audit_nodes,
     audit_outbox,
-    audit_people,
+    insert_many,
 )
 
-PAGE = 5_000
+PAGE = 8_192
+NODE_LEVEL = 4
+KEY_BYTES = 32
+ENTRY_COLUMNS = ("idx", "body", "person", "leaf_hash", "entry")
+BODY_COLUMNS = ("id", "type", "head", "tail", "recorded_at", "visible_from")
 
 
-def stage(conn: Connection, rows: Sequence[tuple[str, str]], at: datetime) -> None:
-    """Stage (type, body) events in the caller's transaction."""
+@dataclass(frozen=True)
+class Body:
+    """What a run of entries shares, and how to write each one's text."""
+
+    id: int
+    type: str
+    head: str
+    tail: str | None
+    recorded_at: str
+    visible_from: date | None = None
+
+    @cached_property
+    def prefix(self) -> str:
+        return '{"event":' + self.head
+
+    @cached_property
+    def suffix(self) -> str:
+        return (
+            f',"recorded_at":{json.dumps(self.recorded_at, ensure_ascii=False)}'
+            f',"type":{json.dumps(self.type, ensure_ascii=False)}}}'
+        )
+
+    def text(self, idx: int, person: bytes | None) -> str:
+        """The entry's canonical JSON (what its leaf hash is over)."""
+        if self.tail is None:
+            return f'{self.prefix},"index":{idx}{self.suffix}'
+        key = person.hex() if person is not None else ""
+        return f'{self.prefix}{key}{self.tail},"index":{idx}{self.suffix}'
+
+
+class Stored(NamedTuple):
+    """One stored entry with its text put back together."""
+
+    idx: int
+    type: str
+    entry: str
+    leaf_hash: bytes
+    person: bytes | None
+
+
+def stage(conn: Connection, rows: Sequence[tuple[str, str, bytes | None]], at: datetime) -> None:
+    """Stage (type, body, packed person keys or None) rows in the caller's transaction."""
     conn.execute(
-        audit_outbox.insert(), [{"type": t, "body": b, "recorded_at": at} for t, b in rows]
+        audit_outbox.insert(),
+        [{"type": t, "body": b, "people": p, "recorded_at": at} for t, b, p in rows],
     )
 
 
@@ -52,9 +110,23 @@ def set_head(conn: Connection, size: int) -> None:
     conn.execute(audit_head.update().where(audit_head.c.id == 1).values(size=size))
 
 
-def staged(conn: Connection, limit: int) -> list[sa.Row[Any]]:
-    query = sa.select(audit_outbox).order_by(audit_outbox.c.id).limit(limit)
-    return list(conn.execute(query))
+def staged(conn: Connection, limit: int) -> tuple[list[sa.Row[Any]], bool]:
+    """The oldest staged rows holding at most ``limit`` events between them (at least
+    one row: a bulk row is appended whole), and whether more rows are staged."""
+    count = sa.func.coalesce(sa.func.length(audit_outbox.c.people), 0) / KEY_BYTES
+    sizes = conn.execute(
+        sa.select(audit_outbox.c.id, count).order_by(audit_outbox.c.id).limit(limit)
+    ).all()
+    total, last, taken = 0, None, 0
+    for row_id, events in sizes:
+        total += max(int(events), 1)
+        if last is not None and total > limit:
+            break
+        last, taken = row_id, taken + 1
+    if last is None:
+        return [], False
+    query = sa.select(audit_outbox).where(audit_outbox.c.id <= last).order_by(audit_outbox.c.id)
+    return list(conn.execute(query)), taken < len(sizes) or len(sizes) == limit
 
 
 def unstage(conn: Connection, ids: Sequence[int]) -> None:
@@ -63,59 +135,96 @@ def unstage(conn: Connection, ids: Sequence[int]) -> None:
 
 def append(
     conn: Connection,
-    entries: Sequence[dict[str, Any]],
-    nodes: Sequence[tuple[int, int, bytes]],
-    people: Sequence[tuple[str, int, date | None]],
+    bodies: Sequence[Body],
+    entries: Iterable[tuple[int, int, bytes | None, bytes, None]],
+    nodes: Iterable[tuple[int, int, bytes]],
 ) -> None:
-    conn.execute(audit_entries.insert(), list(entries))
-    if nodes:
-        conn.execute(
-            audit_nodes.insert(), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
-        )
-    if people:
-        conn.execute(
-            audit_people.insert(),
-            [{"person": p, "idx": i, "visible_from": v} for p, i, v in people],
-        )
+    """Write a batch: its bodies, its entries (``ENTRY_COLUMNS``), its stored subtrees."""
+    rows = [(b.id, b.type, b.head, b.tail, b.recorded_at, b.visible_from) for b in bodies]
+    insert_many(conn, audit_bodies, BODY_COLUMNS, rows)
+    insert_many(conn, audit_entries, ENTRY_COLUMNS, entries)
+    insert_many(conn, audit_nodes, ("level", "idx", "hash"), nodes)
 
 
 def add_checkpoint(conn: Connection, size: int, root: bytes, at: datetime, note: str) -> None:
     conn.execute(audit_checkpoints.insert().values(size=size, root=root, signed_at=at, note=note))
 
 
-def subtrees(conn: Connection) -> Subtrees:
-    """Complete subtree hashes from the store (leaf hashes at level 0), cached per call site."""
-    cache: dict[tuple[int, int], bytes] = {}
+def subtrees(conn: Connection, keys: Iterable[tuple[int, int]]) -> Subtrees:
+    """The complete subtrees ``keys`` (level, idx) from the store, in one query: stored
+    ones from ``audit_nodes``, those below :data:`NODE_LEVEL` hashed from their leaves."""
+    wanted = set(keys)
+    low = [(lv, i) for lv, i in wanted if lv < NODE_LEVEL]
+    high = sorted((lv, i) for lv, i in wanted if lv >= NODE_LEVEL)
+    spans = sorted({(i << lv, (i + 1) << lv) for lv, i in low})
+    parts = []  # integers only, so they are written into the statement
+    if spans:
+        ranges = " OR ".join(f"idx BETWEEN {a} AND {b - 1}" for a, b in spans)
+        parts.append(f"SELECT 0 AS level, idx, leaf_hash AS hash FROM audit_entries WHERE {ranges}")
+    if high:
+        pairs = " OR ".join(f"(level = {lv} AND idx = {i})" for lv, i in high)
+        parts.append(f"SELECT level, idx, hash FROM audit_nodes WHERE {pairs}")
+    found: dict[tuple[int, int], bytes] = {}
+    leaves: dict[int, bytes] = {}
+    if parts:
+        for level, idx, h in conn.exec_driver_sql(" UNION ALL ".join(parts)):
+            if level == 0:
+                leaves[int(idx)] = bytes(h)
+            else:
+                found[int(level), int(idx)] = bytes(h)
+    for level, idx in low:
+        span = range(idx << level, (idx + 1) << level)
+        if all(i in leaves for i in span):
+            found[level, idx] = levels([leaves[i] for i in span])[level][0]
 
     def subtree(level: int, idx: int) -> bytes:
-        if (level, idx) not in cache:
-            if level == 0:
-                query = sa.select(audit_entries.c.leaf_hash).where(audit_entries.c.idx == idx)
-            else:
-                query = sa.select(audit_nodes.c.hash).where(
-                    audit_nodes.c.level == level, audit_nodes.c.idx == idx
-                )
-            found = conn.execute(query).scalar()
-            if found is None:
-                raise LogInconsistent(f"the subtree ({level}, {idx}) is missing from the store")
-            cache[level, idx] = bytes(found)
-        return cache[level, idx]
+        h = found.get((level, idx))
+        if h is None:
+            raise LogInconsistent(f"the subtree ({level}, {idx}) is missing from the store")
+        return h
 
     return subtree
 
 
-def entries(conn: Connection, start: int = 0, end: int | None = None) -> Iterator[sa.Row[Any]]:
-    """Stored leaves with ``start <= idx < end`` in order, a page at a time."""
+def _bodies(conn: Connection, ids: Iterable[int]) -> dict[int, Body]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = sa.select(audit_bodies).where(audit_bodies.c.id.in_(wanted))
+    return {int(r.id): Body(int(r.id), str(r.type), str(r.head), r.tail, str(r.recorded_at),
+                            r.visible_from) for r in conn.execute(query)}  # fmt: skip
+
+
+def pages(
+    conn: Connection, start: int = 0, end: int | None = None
+) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, Body]]]:
+    """Stored entries with ``start <= idx < end`` in order, a page at a time, as raw
+    ``ENTRY_COLUMNS`` tuples, each page with the bodies its entries name."""
     last = start - 1
+    stop = f" AND idx < {int(end)}" if end is not None else ""
     while True:
-        query = sa.select(audit_entries).where(audit_entries.c.idx > last)
-        if end is not None:
-            query = query.where(audit_entries.c.idx < end)
-        page = list(conn.execute(query.order_by(audit_entries.c.idx).limit(PAGE)))
-        yield from page
+        page = [tuple(r) for r in conn.exec_driver_sql(
+            f"SELECT idx, body, person, leaf_hash, entry FROM audit_entries WHERE idx > {last}"
+            f"{stop} ORDER BY idx LIMIT {PAGE}"
+        )]  # fmt: skip
+        if not page:
+            return
+        yield page, _bodies(conn, {r[1] for r in page})
         if len(page) < PAGE:
             return
-        last = page[-1].idx
+        last = page[-1][0]
+
+
+def entries(conn: Connection, start: int = 0, end: int | None = None) -> Iterator[Stored]:
+    """Stored entries with ``start <= idx < end`` in order, their text put back together."""
+    for page, bodies in pages(conn, start, end):
+        for idx, body_id, person, leaf, whole in page:
+            body = bodies.get(body_id)
+            if body is None:
+                raise LogInconsistent(f"entry {idx}: its body {body_id} is missing from the "
+                                      "store", entry=int(idx))  # fmt: skip
+            text = whole if whole is not None else body.text(idx, person)
+            yield Stored(int(idx), body.type, text, bytes(leaf), person)
 
 
 def nodes_between(conn: Connection, level: int, lo: int, hi: int) -> dict[int, bytes]:
@@ -134,18 +243,34 @@ def latest_checkpoint(conn: Connection) -> sa.Row[Any] | None:
     return conn.execute(query).first()
 
 
+def person_index(person: str) -> bytes:
+    """How the citizen index holds a person key: its 32 bytes (any other value, which
+    no person key is, as its UTF-8 bytes)."""
+    if len(person) == 2 * KEY_BYTES:
+        try:
+            return bytes.fromhex(person)
+        except ValueError:
+            pass
+    return person.encode()
+
+
 def person_entries(
     conn: Connection, person: str, today: date, limit: int | None, offset: int
-) -> list[sa.Row[Any]]:
+) -> list[Stored]:
     """A person's visible entries, newest first."""
+    e, b = audit_entries, audit_bodies
     query = (
-        sa.select(audit_entries.c.idx, audit_entries.c.type, audit_entries.c.entry)
-        .join(audit_people, audit_people.c.idx == audit_entries.c.idx)
-        .where(audit_people.c.person == person)
-        .where(sa.or_(audit_people.c.visible_from.is_(None), audit_people.c.visible_from <= today))
-        .order_by(audit_entries.c.idx.desc())
+        sa.select(e.c.idx, e.c.body, e.c.person, e.c.leaf_hash, e.c.entry)
+        .join(b, b.c.id == e.c.body)
+        .where(e.c.person == person_index(person))
+        .where(sa.or_(b.c.visible_from.is_(None), b.c.visible_from <= today))
+        .order_by(e.c.idx.desc())
         .offset(offset)
     )
     if limit is not None:
         query = query.limit(limit)
-    return list(conn.execute(query))
+    rows = [tuple(r) for r in conn.execute(query)]
+    bodies = _bodies(conn, {r[1] for r in rows})
+    return [Stored(int(i), bodies[b_id].type,
+                   whole if whole is not None else bodies[b_id].text(i, p), bytes(leaf), p)
+            for i, b_id, p, leaf, whole in rows]  # fmt: skip

@@ -8,7 +8,7 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 (:func:`loose_modes`), and the error tree under :class:`StoreError`.
 """
 
-from accord.store.database import create_engine, mask_url, migrate
+from accord.store.database import create_engine, insert_many, mask_url, migrate
 from accord.store.errors import (
     DatabaseError,
     InitRefused,
@@ -45,12 +45,12 @@ from accord.store.settings import Settings, new_log_origin
 from accord.store.tables import (
     agreement_events,
     agreements,
+    audit_bodies,
     audit_checkpoints,
     audit_entries,
     audit_head,
     audit_nodes,
     audit_outbox,
-    audit_people,
     catalog_metadata,
     datasets,
     field_stats,
@@ -103,12 +103,12 @@ __all__ = [
     "WorkspaceExists",
     "agreement_events",
     "agreements",
+    "audit_bodies",
     "audit_checkpoints",
     "audit_entries",
     "audit_head",
     "audit_nodes",
     "audit_outbox",
-    "audit_people",
     "catalog_metadata",
     "check_name",
     "check_output",
@@ -120,6 +120,7 @@ __all__ = [
     "excerpt",
     "field_stats",
     "init_workspace",
+    "insert_many",
     "is_name",
     "lineage_datasets",
     "lineage_events",
