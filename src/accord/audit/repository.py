@@ -34,6 +34,7 @@ from accord.store import (
     audit_head,
     audit_nodes,
     audit_outbox,
+    fetch_rows,
     insert_many,
 )
 
@@ -203,10 +204,11 @@ def pages(
     last = start - 1
     stop = f" AND idx < {int(end)}" if end is not None else ""
     while True:
-        page = [tuple(r) for r in conn.exec_driver_sql(
+        page = fetch_rows(
+            conn,
             f"SELECT idx, body, person, leaf_hash, entry FROM audit_entries WHERE idx > {last}"
-            f"{stop} ORDER BY idx LIMIT {PAGE}"
-        )]  # fmt: skip
+            f"{stop} ORDER BY idx LIMIT {PAGE}",
+        )
         if not page:
             return
         yield page, _bodies(conn, {r[1] for r in page})
@@ -227,11 +229,10 @@ def entries(conn: Connection, start: int = 0, end: int | None = None) -> Iterato
             yield Stored(int(idx), body.type, text, bytes(leaf), person)
 
 
-def nodes_between(conn: Connection, level: int, lo: int, hi: int) -> dict[int, bytes]:
-    query = sa.select(audit_nodes.c.idx, audit_nodes.c.hash).where(
-        audit_nodes.c.level == level, audit_nodes.c.idx.between(lo, hi)
-    )
-    return {int(r.idx): bytes(r.hash) for r in conn.execute(query)}
+def nodes_between(conn: Connection, level: int, lo: int, hi: int) -> list[tuple[int, bytes]]:
+    """The stored subtrees ``(idx, hash)`` of ``level`` with ``lo <= idx <= hi``, in order."""
+    return fetch_rows(conn, f"SELECT idx, hash FROM audit_nodes WHERE level = {int(level)} AND "
+                            f"idx BETWEEN {int(lo)} AND {int(hi)} ORDER BY idx")  # fmt: skip
 
 
 def checkpoints(conn: Connection) -> list[sa.Row[Any]]:

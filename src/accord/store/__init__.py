@@ -8,7 +8,7 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 (:func:`loose_modes`), and the error tree under :class:`StoreError`.
 """
 
-from accord.store.database import create_engine, insert_many, mask_url, migrate
+from accord.store.database import create_engine, fetch_rows, insert_many, mask_url, migrate
 from accord.store.errors import (
     DatabaseError,
     InitRefused,
@@ -118,6 +118,7 @@ __all__ = [
     "duckdb_connect",
     "duckdb_session",
     "excerpt",
+    "fetch_rows",
     "field_stats",
     "init_workspace",
     "insert_many",

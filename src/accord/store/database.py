@@ -8,8 +8,9 @@ SQLAlchemy's ``handle_error`` hook; other database errors stay what they are.
 SQLite runs in WAL mode with ``synchronous=FULL``: a committed transaction survives a
 power cut (``NORMAL`` may lose the last ones in WAL mode), which the audit log's
 promise needs. :func:`insert_many` is the one place that knows each driver's fastest
-bulk insert (PostgreSQL's ``COPY`` through psycopg 3, SQLite's ``executemany``), so a
-context that appends many rows never touches a driver.
+bulk insert (PostgreSQL's ``COPY`` through psycopg 3, SQLite's ``executemany``), and
+:func:`fetch_rows` reads plain tuples through the DBAPI cursor, so a context that
+appends or scans millions of rows never touches a driver.
 """
 
 from __future__ import annotations
@@ -60,6 +61,18 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def fetch_rows(conn: sa.Connection, statement: str) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` (SQL without parameters) as the driver returns them,
+    plain tuples, in the caller's transaction: for scans of millions of rows, where
+    SQLAlchemy's row objects would cost more than the reading."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(statement)
+        return list(cursor.fetchall())  # tuples, from either driver
+    finally:
+        cursor.close()
 
 
 def insert_many(
