@@ -39,7 +39,7 @@ from accord.audit.merkle import Frontier
 from accord.audit.models import Logged
 from accord.store import Workspace
 
-BATCH = 5_000
+BATCH = 50_000
 STAGE_CHUNK = BATCH
 MARKER = "0" * 64
 """Where a staged bulk row's body holds each person's key."""
@@ -232,12 +232,12 @@ def _append_batch(
     else:
         frontier = frontier.copy()  # the caller's stays as it was if this one rolls back
     bodies: list[repo.Body] = []
-    entries: list[tuple[int, int, bytes | None, bytes, None]] = []
+    entries: list[repo.Entry] = []
     for row in rows:
         body, person = _body(row, size + len(entries))
         bodies.append(body)
         entries += _entries(body, row.people, person)
-    nodes = frontier.extend([e[3] for e in entries], repo.NODE_LEVEL)
+    nodes = frontier.extend([e[4] for e in entries], repo.NODE_LEVEL)
     repo.append(conn, bodies, entries, nodes)
     now = datetime.now(UTC)
     point = Checkpoint(origin(ws), frontier.size, frontier.root(), now)
@@ -260,20 +260,20 @@ def _body(row: Any, first: int) -> tuple[repo.Body, bytes | None]:
     return body, repo.person_index(person) if whole else None
 
 
-def _entries(
-    body: repo.Body, people: bytes | None, person: bytes | None
-) -> list[tuple[int, int, bytes | None, bytes, None]]:
+def _entries(body: repo.Body, people: bytes | None, person: bytes | None) -> list[repo.Entry]:
     """A staged row's entries: text spliced from the body and each key, never re-encoded."""
     sha, first = hashlib.sha256, body.id
     prefix, suffix = body.prefix, body.suffix
     if people is None:
         text = f'{prefix},"index":{first}{suffix}'
-        return [(first, first, person, sha(b"\x00" + text.encode()).digest(), None)]
+        leaf = sha(b"\x00" + text.encode()).digest()
+        return [(first, first, person, repo.tag(person), leaf, None)]
     tail = f'{body.tail},"index":'
     keys = [people[i : i + repo.KEY_BYTES] for i in range(0, len(people), repo.KEY_BYTES)]
-    return [(idx, first, key,
+    return [(idx, first, key, tag,
              sha(b"\x00" + f"{prefix}{key.hex()}{tail}{idx}{suffix}".encode()).digest(), None)
-            for idx, key in enumerate(keys, start=first)]  # fmt: skip
+            for idx, key, tag in zip(range(first, first + len(keys)), keys, repo.tags(people),
+                                     strict=True)]  # fmt: skip
 
 
 def canonical(value: Any) -> str:

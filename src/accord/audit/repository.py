@@ -6,9 +6,10 @@ transaction. Reads page by key (``idx > last ORDER BY idx LIMIT n``), never all 
 How an entry is stored: its text, ``{"event":E,"index":N,"recorded_at":T,"type":Y}`` in
 canonical JSON, is never written whole. What entries share (E with the person's key cut
 out, T, Y) is one row of ``audit_bodies`` per staged row; each entry keeps its index, its
-body's id, the person's key as 32 bytes (also the citizen view's index) and its leaf
-hash. :class:`Body` puts the text back together; an entry carried over from an older
-store whose text could not be rebuilt byte for byte keeps it whole in ``entry``. Only
+body's id, the person's key as 32 bytes (its first 8 again as ``person_tag``, the
+citizen view's index) and its leaf hash. :class:`Body` puts the text back together; an
+entry carried over from an older store whose text could not be rebuilt byte for byte
+keeps it whole in ``entry``. Only
 subtrees of :data:`NODE_LEVEL` and up are stored; the few below that a proof reads are
 hashed again from at most ``2**NODE_LEVEL`` leaf hashes fetched in the same query.
 """
@@ -16,6 +17,7 @@ hashed again from at most ``2**NODE_LEVEL`` leaf hashes fetched in the same quer
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,7 +43,9 @@ from accord.store import (
 PAGE = 8_192
 NODE_LEVEL = 4
 KEY_BYTES = 32
-ENTRY_COLUMNS = ("idx", "body", "person", "leaf_hash", "entry")
+ENTRY_COLUMNS = ("idx", "body", "person", "person_tag", "leaf_hash", "entry")
+Entry = tuple[int, int, bytes | None, int | None, bytes, None]
+"""A new entry's row, in ``ENTRY_COLUMNS`` order."""
 BODY_COLUMNS = ("id", "type", "head", "tail", "recorded_at", "visible_from")
 
 
@@ -137,7 +141,7 @@ def unstage(conn: Connection, ids: Sequence[int]) -> None:
 def append(
     conn: Connection,
     bodies: Sequence[Body],
-    entries: Iterable[tuple[int, int, bytes | None, bytes, None]],
+    entries: Iterable[Entry],
     nodes: Iterable[tuple[int, int, bytes]],
 ) -> None:
     """Write a batch: its bodies, its entries (``ENTRY_COLUMNS``), its stored subtrees."""
@@ -244,6 +248,18 @@ def latest_checkpoint(conn: Connection) -> sa.Row[Any] | None:
     return conn.execute(query).first()
 
 
+def tag(person: bytes | None) -> int | None:
+    """The citizen index's key for a person: the first 8 bytes of their key as a signed
+    integer (an index of 8-byte integers costs a third of one of 32-byte keys to keep
+    up; a lookup compares the whole key as well)."""
+    return None if person is None else int.from_bytes(person[:8], "little", signed=True)
+
+
+def tags(people: bytes) -> list[int]:
+    """:func:`tag` of each 32-byte key packed end to end in ``people``."""
+    return [t for (t,) in struct.iter_unpack("<q24x", people)]
+
+
 def person_index(person: str) -> bytes:
     """How the citizen index holds a person key: its 32 bytes (any other value, which
     no person key is, as its UTF-8 bytes)."""
@@ -259,11 +275,11 @@ def person_entries(
     conn: Connection, person: str, today: date, limit: int | None, offset: int
 ) -> list[Stored]:
     """A person's visible entries, newest first."""
-    e, b = audit_entries, audit_bodies
+    e, b, key = audit_entries, audit_bodies, person_index(person)
     query = (
         sa.select(e.c.idx, e.c.body, e.c.person, e.c.leaf_hash, e.c.entry)
         .join(b, b.c.id == e.c.body)
-        .where(e.c.person == person_index(person))
+        .where(e.c.person_tag == tag(key), e.c.person == key)
         .where(sa.or_(b.c.visible_from.is_(None), b.c.visible_from <= today))
         .order_by(e.c.idx.desc())
         .offset(offset)

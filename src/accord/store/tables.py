@@ -205,15 +205,16 @@ audit_entries = Table(
     Column("idx", ROWID, primary_key=True, autoincrement=False),
     Column("body", BigInteger, nullable=False),
     Column("person", LargeBinary, nullable=True),
+    Column("person_tag", BigInteger, nullable=True),
     Column("leaf_hash", LargeBinary, nullable=False),
     Column("entry", Text, nullable=True),
-    Index("ix_audit_entries_person", "person"),
+    Index("ix_audit_entries_person_tag", "person_tag"),
 )
 """The audit log's leaves. Each entry's text is canonical JSON naming its own index:
-rebuilt from its body and ``person`` (the key's 32 bytes; also the citizen view's index),
-or held whole in ``entry`` where it could not be (an entry carried over from an older
-store as it was). ``leaf_hash`` is SHA-256(0x00 || text). Append-only (triggers refuse
-UPDATE and DELETE)."""
+rebuilt from its body and ``person`` (the key's 32 bytes; its first 8 as a signed
+integer, ``person_tag``, are the citizen view's index), or held whole in ``entry`` where
+it could not be (an entry carried over from an older store as it was). ``leaf_hash``
+is SHA-256(0x00 || text). Append-only (triggers refuse UPDATE and DELETE)."""
 
 audit_nodes = Table(
     "audit_nodes",

@@ -5,7 +5,8 @@ repeated for every person of a bulk share) and its type; ``audit_people`` held t
 person's key again as 64 hex digits; ``audit_nodes`` a row for every complete subtree.
 After, what entries share is one row of ``audit_bodies`` (the event's canonical JSON
 split at the person's key, the time, the type, the deferral date); each entry keeps its
-index, its body, the key's 32 bytes (indexed: the citizen view) and its leaf hash; only
+index, its body, the key's 32 bytes (its first 8 as an integer, indexed: the citizen
+view) and its leaf hash; only
 subtrees of level 4 and up are kept (proofs hash the few below from leaves).
 
 Nothing that is hashed or signed changes: each entry's text is rebuilt from the new rows
@@ -48,6 +49,7 @@ bodies = sa.table("audit_bodies", sa.column("id", sa.BigInteger), sa.column("typ
                   sa.column("visible_from", sa.Date))  # fmt: skip
 entries = sa.table("audit_entries", sa.column("idx", sa.BigInteger),
                    sa.column("body", sa.BigInteger), sa.column("person", sa.LargeBinary),
+                   sa.column("person_tag", sa.BigInteger),
                    sa.column("leaf_hash", sa.LargeBinary), sa.column("entry", sa.Text))  # fmt: skip
 old_entries = sa.table("audit_entries_0007", sa.column("idx", sa.BigInteger),
                        sa.column("type", sa.String), sa.column("entry", sa.Text),
@@ -114,7 +116,8 @@ def _convert(conn: sa.Connection) -> None:
                 current, body_id = body, idx
                 new_bodies.append(dict(zip(BODY, (idx, *body), strict=True)))
             whole = None if _text(idx, body, person) == text else text
-            new_entries.append({"idx": idx, "body": body_id, "person": person,
+            tag = None if person is None else int.from_bytes(person[:8], "little", signed=True)
+            new_entries.append({"idx": idx, "body": body_id, "person": person, "person_tag": tag,
                                 "leaf_hash": bytes(row.leaf_hash), "entry": whole})  # fmt: skip
         if new_bodies:
             conn.execute(bodies.insert(), new_bodies)
@@ -154,11 +157,12 @@ def _new_tables() -> None:
         sa.Column("idx", KEY, autoincrement=False, nullable=False),
         sa.Column("body", sa.BigInteger, nullable=False),
         sa.Column("person", sa.LargeBinary, nullable=True),
+        sa.Column("person_tag", sa.BigInteger, nullable=True),
         sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
         sa.Column("entry", sa.Text, nullable=True),
         sa.PrimaryKeyConstraint("idx", name="pk_audit_entries"),
     )
-    op.create_index("ix_audit_entries_person", "audit_entries", ["person"])
+    op.create_index("ix_audit_entries_person_tag", "audit_entries", ["person_tag"])
     op.create_table(
         "audit_nodes",
         sa.Column("level", sa.Integer, autoincrement=False, nullable=False),
@@ -203,7 +207,9 @@ def downgrade() -> None:
     if conn.dialect.name == "postgresql":
         op.execute("ALTER INDEX pk_audit_entries RENAME TO pk_audit_entries_0008")
         op.execute("ALTER INDEX pk_audit_nodes RENAME TO pk_audit_nodes_0008")
-        op.execute("ALTER INDEX ix_audit_entries_person RENAME TO ix_audit_entries_person_0008")
+        op.execute(
+            "ALTER INDEX ix_audit_entries_person_tag RENAME TO ix_audit_entries_person_tag_0008"
+        )
     _old_tables()
     _restore(conn)
     for table in ("audit_entries_0008", "audit_nodes_0008", "audit_bodies"):
