@@ -14,8 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from accord import audit
+from accord.audit import repository
 from accord.audit.log import STAGE_CHUNK
-from accord.store import Workspace
+from accord.store import Workspace, fetch_rows
 from tests.audit.support import disclosed, people
 
 MAX_BYTES_PER_ENTRY = 400  # the issue's goal, on a store of a few thousand entries
@@ -23,16 +24,23 @@ MAX_BYTES_PER_ENTRY = 400  # the issue's goal, on a store of a few thousand entr
 
 @contextmanager
 def _statements(ws: Workspace) -> Iterator[list[str]]:
-    """The SQL statements run through the engine while inside."""
+    """The SQL statements run while inside: through SQLAlchemy (its event), and straight
+    through the driver's cursor (``store.fetch_rows``, one statement a call)."""
     seen: list[str] = []
 
     def count(*args: Any) -> None:
         seen.append(str(args[2]))
 
+    def fetch(conn: sa.Connection, statement: str, *args: Any) -> list[tuple[Any, ...]]:
+        seen.append(statement)
+        return fetch_rows(conn, statement, *args)
+
     sa.event.listen(ws.engine, "before_cursor_execute", count)
+    original, repository.fetch_rows = repository.fetch_rows, fetch
     try:
         yield seen
     finally:
+        repository.fetch_rows = original
         sa.event.remove(ws.engine, "before_cursor_execute", count)
 
 

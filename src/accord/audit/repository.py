@@ -162,17 +162,10 @@ def subtrees(conn: Connection, keys: Iterable[tuple[int, int]]) -> Subtrees:
     low = [(lv, i) for lv, i in wanted if lv < NODE_LEVEL]
     high = sorted((lv, i) for lv, i in wanted if lv >= NODE_LEVEL)
     spans = sorted({(i << lv, (i + 1) << lv) for lv, i in low})
-    parts = []  # integers only, so they are written into the statement
-    if spans:
-        ranges = " OR ".join(f"idx BETWEEN {a} AND {b - 1}" for a, b in spans)
-        parts.append(f"SELECT 0 AS level, idx, leaf_hash AS hash FROM audit_entries WHERE {ranges}")
-    if high:
-        pairs = " OR ".join(f"(level = {lv} AND idx = {i})" for lv, i in high)
-        parts.append(f"SELECT level, idx, hash FROM audit_nodes WHERE {pairs}")
     found: dict[tuple[int, int], bytes] = {}
     leaves: dict[int, bytes] = {}
-    if parts:
-        for level, idx, h in conn.exec_driver_sql(" UNION ALL ".join(parts)):
+    if spans or high:
+        for level, idx, h in _subtree_rows(conn, spans, high):
             if level == 0:
                 leaves[int(idx)] = bytes(h)
             else:
@@ -191,6 +184,33 @@ def subtrees(conn: Connection, keys: Iterable[tuple[int, int]]) -> Subtrees:
     return subtree
 
 
+def _subtree_rows(
+    conn: Connection, spans: list[tuple[int, int]], high: list[tuple[int, int]]
+) -> list[tuple[Any, ...]]:
+    """Leaf hashes in ``spans`` (as level 0) and the stored subtrees ``high``, in one
+    statement whose text is the same for every proof of a shape, so the driver's
+    prepared statement serves the next (PostgreSQL: arrays, one text for all)."""
+    if conn.dialect.name == "postgresql":
+        leaves = [i for a, b in spans for i in range(a, b)]
+        return fetch_rows(
+            conn,
+            "SELECT 0, idx, leaf_hash FROM audit_entries WHERE idx = ANY(?::bigint[]) UNION ALL "
+            "SELECT n.level, n.idx, n.hash FROM audit_nodes n JOIN unnest(?::integer[], "
+            "?::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx",
+            [leaves, [lv for lv, _ in high], [i for _, i in high]],
+        )
+    parts, params = [], []
+    if spans:
+        ranges = " OR ".join("idx BETWEEN ? AND ?" for _ in spans)
+        parts.append(f"SELECT 0 AS level, idx, leaf_hash AS hash FROM audit_entries WHERE {ranges}")
+        params += [v for a, b in spans for v in (a, b - 1)]
+    if high:
+        pairs = " OR ".join("(level = ? AND idx = ?)" for _ in high)
+        parts.append(f"SELECT level, idx, hash FROM audit_nodes WHERE {pairs}")
+        params += [v for key in high for v in key]
+    return fetch_rows(conn, " UNION ALL ".join(parts), params)
+
+
 def _bodies(conn: Connection, ids: Iterable[int]) -> dict[int, Body]:
     wanted = sorted(set(ids))
     if not wanted:
@@ -206,12 +226,15 @@ def pages(
     """Stored entries with ``start <= idx < end`` in order, a page at a time, as raw
     ``ENTRY_COLUMNS`` tuples, each page with the bodies its entries name."""
     last = start - 1
-    stop = f" AND idx < {int(end)}" if end is not None else ""
+    # An upper bound only when asked: with one, a planner guessing its selectivity may
+    # sort rather than walk the index in order.
+    stop, bound = ("", ()) if end is None else (" AND idx < ?", (end,))
     while True:
         page = fetch_rows(
             conn,
-            f"SELECT idx, body, person, leaf_hash, entry FROM audit_entries WHERE idx > {last}"
-            f"{stop} ORDER BY idx LIMIT {PAGE}",
+            f"SELECT idx, body, person, leaf_hash, entry FROM audit_entries WHERE idx > ?{stop} "
+            f"ORDER BY idx LIMIT {PAGE}",
+            (last, *bound),
         )
         if not page:
             return
@@ -233,10 +256,15 @@ def entries(conn: Connection, start: int = 0, end: int | None = None) -> Iterato
             yield Stored(int(idx), body.type, text, bytes(leaf), person)
 
 
-def nodes_between(conn: Connection, level: int, lo: int, hi: int) -> list[tuple[int, bytes]]:
-    """The stored subtrees ``(idx, hash)`` of ``level`` with ``lo <= idx <= hi``, in order."""
-    return fetch_rows(conn, f"SELECT idx, hash FROM audit_nodes WHERE level = {int(level)} AND "
-                            f"idx BETWEEN {int(lo)} AND {int(hi)} ORDER BY idx")  # fmt: skip
+def nodes_between(conn: Connection, spans: dict[int, tuple[int, int]]) -> list[tuple[Any, ...]]:
+    """The stored subtrees ``(level, idx, hash)`` with ``lo <= idx <= hi`` for each
+    ``level: (lo, hi)`` of ``spans``, in order, in one query."""
+    if not spans:
+        return []
+    where = " OR ".join(f"(level = {int(lv)} AND idx BETWEEN {int(lo)} AND {int(hi)})"
+                        for lv, (lo, hi) in sorted(spans.items()))  # fmt: skip
+    return fetch_rows(conn, f"SELECT level, idx, hash FROM audit_nodes WHERE {where} "
+                            "ORDER BY level, idx")  # fmt: skip
 
 
 def checkpoints(conn: Connection) -> list[sa.Row[Any]]:

@@ -243,23 +243,26 @@ def _whole(idx: int, text: str, body: repo.Body | None) -> str:
 
 
 def _check_nodes(conn: Connection, built: list[tuple[int, int, bytes]]) -> None:
-    levels: dict[int, dict[int, bytes]] = {}
-    for level, idx, h in built:
-        levels.setdefault(level, {})[idx] = h
-    for level, hashes in sorted(levels.items()):
-        built_here = sorted(hashes.items())
-        stored = repo.nodes_between(conn, level, built_here[0][0], built_here[-1][0])
-        if [(int(i), bytes(h)) for i, h in stored] == built_here:
-            continue
-        found = {int(i): bytes(h) for i, h in stored}
-        for idx, h in built_here:
-            if found.get(idx) != h:
-                first = idx << level
-                raise LogInconsistent(
-                    f"entry {first}: the stored subtree of entries {first} to "
-                    f"{((idx + 1) << level) - 1} disagrees with them (proofs would be false)",
-                    entry=first,
-                )
+    """The stored subtrees agree with the rebuilt ones (else a proof would be false)."""
+    if not built:
+        return
+    built = sorted(built)
+    spans: dict[int, tuple[int, int]] = {}
+    for level, idx, _ in built:
+        lo, hi = spans.get(level, (idx, idx))
+        spans[level] = (min(lo, idx), max(hi, idx))
+    stored = [(int(lv), int(i), bytes(h)) for lv, i, h in repo.nodes_between(conn, spans)]
+    if stored == built:
+        return
+    found = {(lv, i): h for lv, i, h in stored}
+    for level, idx, h in sorted(built, key=lambda node: (node[1] << node[0], node[0])):
+        if found.get((level, idx)) != h:
+            first = idx << level
+            raise LogInconsistent(
+                f"entry {first}: the stored subtree of entries {first} to "
+                f"{((idx + 1) << level) - 1} disagrees with them (proofs would be false)",
+                entry=first,
+            )
 
 
 def _consistent(conn: Connection, points: list[Checkpoint]) -> None:

@@ -69,13 +69,20 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def fetch_rows(conn: sa.Connection, statement: str) -> list[tuple[Any, ...]]:
-    """The rows of ``statement`` (SQL without parameters) as the driver returns them,
-    plain tuples, in the caller's transaction: for scans of millions of rows, where
-    SQLAlchemy's row objects would cost more than the reading."""
-    cursor = conn.connection.cursor()
+def fetch_rows(
+    conn: sa.Connection, statement: str, params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` as the driver returns them, plain tuples, in the caller's
+    transaction: for scans of millions of rows and for queries run thousands of times,
+    where SQLAlchemy's row objects and statement handling would cost more than the
+    query. ``?`` marks each of ``params`` (the statement has no other ``?`` or ``%``);
+    the same text with other values reuses the driver's prepared statement."""
+    cursor: Any = conn.connection.cursor()
     try:
-        cursor.execute(statement)
+        if conn.dialect.name == "postgresql":  # psycopg 3: values in binary, not text, form
+            cursor.execute(statement.replace("?", "%s"), tuple(params), binary=True)
+        else:
+            cursor.execute(statement, tuple(params))
         return list(cursor.fetchall())  # tuples, from either driver
     finally:
         cursor.close()
