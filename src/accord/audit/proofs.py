@@ -47,7 +47,7 @@ def node_verifier_key(ws: Workspace) -> str:
 def inclusion(ws: Workspace, index: int, size: int) -> list[bytes]:
     """The proof that entry ``index`` is in the tree of ``size`` entries (one query)."""
     keys = needed(lambda subtree: inclusion_proof(index, size, subtree))
-    with ws.engine.connect() as conn:
+    with repo.one_statement(ws.engine) as conn:
         return inclusion_proof(index, size, repo.subtrees(conn, keys))
 
 
@@ -55,7 +55,7 @@ def consistency(ws: Workspace, first: int, second: int) -> list[bytes]:
     """The proof that the tree of ``second`` entries extends the tree of ``first`` (one
     query)."""
     keys = needed(lambda subtree: consistency_proof(first, second, subtree))
-    with ws.engine.connect() as conn:
+    with repo.one_statement(ws.engine) as conn:
         return consistency_proof(first, second, repo.subtrees(conn, keys))
 
 

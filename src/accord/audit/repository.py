@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from accord.audit.errors import LogInconsistent
 from accord.audit.merkle import Subtrees, levels
@@ -87,6 +88,17 @@ class Stored(NamedTuple):
     entry: str
     leaf_hash: bytes
     person: bytes | None
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for a read that is one statement (a proof). On PostgreSQL it runs
+    outside a transaction, so the server is not also asked to begin one and roll it
+    back: two round trips more than the proof's own. (SQLite begins none for a read.)"""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def stage(conn: Connection, rows: Sequence[tuple[str, str, bytes | None]], at: datetime) -> None:
