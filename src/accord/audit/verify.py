@@ -206,7 +206,8 @@ def _leaves(page: list[tuple[Any, ...]], bodies: dict[int, repo.Body], first: in
         head, tail, end = body.prefix, f'{body.tail},"index":', body.suffix
         if body.tail is None:
             head, tail = f'{body.prefix},"index":', ""
-        if tail and all(r[4] is None and r[2] is not None for r in run):
+        whole = itemgetter(4)
+        if tail and not any(map(whole, run)) and None not in map(itemgetter(2), run):
             found = [sha(b"\x00" + f"{head}{r[2].hex()}{tail}{r[0]}{end}".encode()).digest()
                      for r in run]  # fmt: skip
         else:
@@ -248,9 +249,8 @@ def _check_nodes(conn: Connection, built: list[tuple[int, int, bytes]]) -> None:
         return
     built = sorted(built)
     spans: dict[int, tuple[int, int]] = {}
-    for level, idx, _ in built:
-        lo, hi = spans.get(level, (idx, idx))
-        spans[level] = (min(lo, idx), max(hi, idx))
+    for level, idx, _ in built:  # in order: each level's first and last
+        spans[level] = (spans.get(level, (idx, idx))[0], idx)
     stored = [(int(lv), int(i), bytes(h)) for lv, i, h in repo.nodes_between(conn, spans)]
     if stored == built:
         return
