@@ -17,6 +17,7 @@ KEYS = {"entries", "events_per_s", "events_per_s_postgres", "inclusion_proof_ms"
         "bytes_per_event", "peak_rss_mb"}  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_the_audit_benchmark_runs_small_and_reports_every_figure(postgres_server: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
