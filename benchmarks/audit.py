@@ -25,10 +25,10 @@ dropped there), else a throwaway server started as the test suite does
 (``tests/postgres.py``) with fsync on, when PostgreSQL is installed; ``--no-postgres``
 skips it (``events_per_s_postgres`` is then null). Prints one JSON object per store (with
 each store's own figures, the CPU seconds beside the wall-clock ones, as the machine is
-shared, and what the process wrote to disk), then as its last line ``{"entries", "events_per_s", "events_per_s_postgres",
-"inclusion_proof_ms", "consistency_proof_ms", "verify_inclusion_ms", "verify_consistency_ms",
-"verify_log_s", "bytes_per_event", "peak_rss_mb"}`` (the SQLite run's figures but for
-``events_per_s_postgres``).
+shared, and what the process wrote to disk), then as its last line ``{"entries",
+"events_per_s", "events_per_s_postgres", "inclusion_proof_ms", "consistency_proof_ms",
+"verify_inclusion_ms", "verify_consistency_ms", "verify_log_s", "bytes_per_event",
+"peak_rss_mb"}`` (the SQLite run's figures but for ``events_per_s_postgres``).
 
     python benchmarks/audit.py [--entries N] [--share N] [--postgres URL | --no-postgres]
 """
