@@ -3,17 +3,14 @@
 ``store_url`` runs a test once on SQLite and once on PostgreSQL. The PostgreSQL server
 is started by the suite itself on a throwaway data directory and a free port (as the
 ``postgres`` user when the suite runs as root, since ``initdb`` refuses root) and
-stopped at the end; each test gets a database of its own. Set
-``ACCORD_TEST_POSTGRES_URL`` to use a server you run instead.
+stopped at the end (``tests/postgres.py``, which the benchmarks use too); each test
+gets a database of its own. Set ``ACCORD_TEST_POSTGRES_URL`` to use a server you run
+instead.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,31 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from accord.store import Workspace, init_workspace
-
-PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-
-
-def _pg_tool(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    for directory in PG_BIN_DIRS:
-        if (directory / name).exists():
-            return str(directory / name)
-    raise RuntimeError(
-        f"PostgreSQL's {name} is not installed; 'make test' installs it "
-        "(apt-get install postgresql)"
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _as_postgres(args: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+from tests.postgres import throwaway_server
 
 
 @pytest.fixture(scope="session")
@@ -56,28 +29,8 @@ def postgres_server() -> Iterator[str]:
     if given:
         yield given
         return
-    root = Path(tempfile.mkdtemp(prefix="accord-pg-"))
-    data, port = root / "data", _free_port()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    subprocess.run(
-        _as_postgres([_pg_tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]),
-        check=True, capture_output=True,
-    )  # fmt: skip
-    options = f"-p {port} -k {root} -c listen_addresses='' -c fsync=off"
-    subprocess.run(
-        _as_postgres([_pg_tool("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
-                      str(root / "log"), "start"]),
-        check=True, capture_output=True,
-    )  # fmt: skip
-    try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={root}&port={port}"
-    finally:
-        subprocess.run(
-            _as_postgres([_pg_tool("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            check=False, capture_output=True,
-        )  # fmt: skip
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_server() as url:
+        yield url
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ EXCLUDED = {
     "(tests/exchange); shares and lookups will put it in COVERED",
 }
 # Where person-level rows live: reaching them means importing one of these.
-PERSON_LEVEL = {"accord.sources", "quarantine", "opt_outs", "snapshots", "audit_people"}
+PERSON_LEVEL = {"accord.sources", "quarantine", "opt_outs", "snapshots", "audit_entries"}
 # What of sources tells about a snapshot without reading its rows: an excluded context may
 # import these (agreements checks an agreement's fields against a snapshot's columns).
 SNAPSHOT_METADATA = {"get_snapshot", "latest_snapshots", "snapshot_history", "SnapshotInfo",

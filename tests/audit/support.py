@@ -63,6 +63,14 @@ def drop_triggers(ws: Workspace) -> None:
             conn.execute(sa.text(f"DROP TRIGGER {name}"))
 
 
+def texts(ws: Workspace) -> list[str]:
+    """Every entry's text as the log hashes it, in order (rebuilt from the store's rows)."""
+    from accord.audit import repository  # the storage layer, as an auditor's script would
+
+    with ws.engine.connect() as conn:
+        return [row.entry for row in repository.entries(conn)]
+
+
 def sql(ws: Workspace, statement: str, **params: object) -> None:
     with ws.engine.begin() as conn:
         conn.execute(sa.text(statement), params)

@@ -19,7 +19,7 @@ from accord.audit import (
     UnknownEventType,
 )
 from accord.store import Workspace, audit_outbox, datasets
-from tests.audit.support import disclosed, people
+from tests.audit.support import disclosed, people, texts
 
 
 def _count(ws: Workspace, table: str) -> int:
@@ -89,8 +89,7 @@ def test_a_batch_is_one_tree_update_and_one_checkpoint(workspace: Workspace) -> 
 
 def test_entries_are_canonical_json_naming_their_index(workspace: Workspace) -> None:
     audit.record(workspace, LinkageRun(left="gp", right="hospital", mode="private", pairs=9))
-    with workspace.engine.connect() as conn:
-        text = conn.execute(sa.text("SELECT entry FROM audit_entries")).scalar_one()
+    (text,) = texts(workspace)
     entry = json.loads(text)
     assert entry["index"] == 0
     assert entry["type"] == "linkage.run"
@@ -149,7 +148,7 @@ def test_record_each_stages_one_event_per_person_exactly_as_record_would(
     audit.record(workspace, *(dataclasses.replace(template, person=p) for p in persons))
 
     logged = list(audit.entries(workspace))
-    bodies = [json.loads(e.entry)["event"] for e in _rows(workspace)]
+    bodies = [json.loads(text)["event"] for text in texts(workspace)]
     assert bodies[:25] == bodies[25:]
     assert [e.event for e in logged[:25]] == [dataclasses.replace(template, person=p)
                                               for p in persons]  # fmt: skip
@@ -167,11 +166,6 @@ def test_record_each_refuses_what_is_not_a_person_key_and_stages_nothing(
     with pytest.raises(audit.AuditError, match="is not a person key"):
         audit.record_each(workspace, disclosed(good[0]), [good[1], "9434765919"])
     assert _count(workspace, "audit_outbox") == _count(workspace, "audit_entries") == 0
-
-
-def _rows(ws: Workspace) -> list[sa.Row[tuple[object, ...]]]:
-    with ws.engine.connect() as conn:
-        return list(conn.execute(sa.text("SELECT entry FROM audit_entries ORDER BY idx")))
 
 
 def test_a_file_published_in_a_transaction_appears_only_if_it_commits(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from accord import audit
 from accord.audit import LinkageRun, LogInconsistent
 from accord.store import Workspace
-from tests.audit.support import disclosed, drop_triggers, people, sql
+from tests.audit.support import disclosed, drop_triggers, people, sql, texts
 
 
 @pytest.fixture
@@ -23,8 +23,9 @@ def logged(workspace: Workspace) -> Workspace:
 
 
 def test_the_triggers_refuse_changes(logged: Workspace) -> None:
-    for statement in ("UPDATE audit_entries SET type = 'x' WHERE idx = 1",
+    for statement in ("UPDATE audit_entries SET person = person WHERE idx = 1",
                       "DELETE FROM audit_entries WHERE idx = 19",
+                      "UPDATE audit_bodies SET type = 'x' WHERE id = 1",
                       "DELETE FROM audit_checkpoints",
                       "UPDATE audit_nodes SET hash = hash"):  # fmt: skip
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
@@ -32,9 +33,7 @@ def test_the_triggers_refuse_changes(logged: Workspace) -> None:
 
 
 def _entry(ws: Workspace, idx: int) -> str:
-    with ws.engine.connect() as conn:
-        query = sa.text("SELECT entry FROM audit_entries WHERE idx = :i")
-        return str(conn.execute(query, {"i": idx}).scalar_one())
+    return texts(ws)[idx]
 
 
 def _fails_at(ws: Workspace, entry: int, match: str | None = None) -> None:
@@ -45,17 +44,32 @@ def _fails_at(ws: Workspace, entry: int, match: str | None = None) -> None:
 
 def test_an_edited_entry_is_named(logged: Workspace) -> None:
     drop_triggers(logged)
+    sql(logged, "UPDATE audit_bodies SET tail = replace(tail, '(11)', '(99)') WHERE id = 11")
+    _fails_at(logged, 11, "entry 11 was changed")
+
+
+def test_an_entry_replaced_whole_is_named(logged: Workspace) -> None:
+    drop_triggers(logged)
     sql(logged, "UPDATE audit_entries SET entry = :e WHERE idx = 11",
         e=_entry(logged, 11).replace("(11)", "(99)"))  # fmt: skip
     _fails_at(logged, 11, "entry 11 was changed")
 
 
+def test_a_use_moved_to_another_person_is_named(logged: Workspace) -> None:
+    """The person's key is part of the entry's hashed text, not an index beside it."""
+    drop_triggers(logged)
+    sql(logged, "UPDATE audit_entries SET person = (SELECT person FROM audit_entries "
+                "WHERE idx = 6) WHERE idx = 5")  # fmt: skip
+    _fails_at(logged, 5, "entry 5 was changed")
+
+
 def test_an_edit_with_its_leaf_hash_recomputed_is_named(logged: Workspace) -> None:
     drop_triggers(logged)
     text = _entry(logged, 11).replace("(11)", "(99)")
-    sql(logged, "UPDATE audit_entries SET entry = :e, leaf_hash = :h WHERE idx = 11",
-        e=text, h=audit.leaf_hash(text.encode()))  # fmt: skip
-    _fails_at(logged, 10, "subtree of entries 10 to 11")
+    sql(logged, "UPDATE audit_bodies SET tail = replace(tail, '(11)', '(99)') WHERE id = 11")
+    sql(logged, "UPDATE audit_entries SET leaf_hash = :h WHERE idx = 11",
+        h=audit.leaf_hash(text.encode()))  # fmt: skip
+    _fails_at(logged, 0, "subtree of entries 0 to 15")
 
 
 def test_an_edit_with_every_stored_hash_rebuilt_is_caught_by_the_signature(
@@ -84,11 +98,22 @@ def test_deleting_the_newest_entries_is_caught(logged: Workspace) -> None:
 
 
 def test_reordered_entries_are_named(logged: Workspace) -> None:
+    """An entry's text names its own index: moved, it no longer hashes to its leaf."""
     drop_triggers(logged)
     sql(logged, "UPDATE audit_entries SET idx = -1 WHERE idx = 3")
     sql(logged, "UPDATE audit_entries SET idx = 3 WHERE idx = 4")
     sql(logged, "UPDATE audit_entries SET idx = 4 WHERE idx = -1")
-    _fails_at(logged, 3, "reordered")
+    _fails_at(logged, 3, "entry 3 was changed")
+
+
+def test_an_entry_kept_whole_must_name_its_own_index(logged: Workspace) -> None:
+    """An entry carried over whole from an older store (and its leaf hash, rebuilt to
+    match) still has to say where it sits."""
+    drop_triggers(logged)
+    text = _entry(logged, 4).replace('"index":4', '"index":3')
+    sql(logged, "UPDATE audit_entries SET entry = :e, leaf_hash = :h WHERE idx = 4",
+        e=text, h=audit.leaf_hash(text.encode()))  # fmt: skip
+    _fails_at(logged, 4, "says it is entry 3")
 
 
 def test_a_changed_checkpoint_is_caught(logged: Workspace) -> None:
@@ -130,6 +155,8 @@ def _rebuild_nodes(ws: Workspace) -> None:
         for (leaf,) in leaves:
             rows += frontier.append(bytes(leaf))
     for level, idx, h in rows:
+        if level < 4:  # the store keeps subtrees of 16 leaves and up
+            continue
         sql(ws, "INSERT INTO audit_nodes (level, idx, hash) VALUES (:l, :i, :h)",
             l=level, i=idx, h=h)  # fmt: skip
 

@@ -37,7 +37,7 @@ def test_verify_passes_then_names_the_entry_an_operator_changed(
     assert report["passed"] is True
     assert (report["size"], report["saved_checkpoints"]) == (6, 1)
     drop_triggers(ws)
-    sql(ws, "UPDATE audit_entries SET entry = replace(entry, '(2)', '(7)') WHERE idx = 2")
+    sql(ws, "UPDATE audit_bodies SET tail = replace(tail, '(2)', '(7)') WHERE id = 2")
     code, stdout, stderr = run("audit", "verify", "-w", root)
     assert code == 1
     assert "entry 2 was changed" in stdout + stderr

@@ -16,6 +16,7 @@ event per person without building an object per person (:meth:`AuditTransaction.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -34,13 +35,16 @@ from accord.audit.checkpoint import Checkpoint, sign
 from accord.audit.errors import AuditError
 from accord.audit.events import Event, checked, decode, encode
 from accord.audit.keys import origin, signing_key
-from accord.audit.merkle import Frontier, leaf_hash
+from accord.audit.merkle import Frontier
 from accord.audit.models import Logged
 from accord.store import Workspace
 
-BATCH = 5_000
-STAGE_CHUNK = 10_000
+BATCH = 50_000
+STAGE_CHUNK = BATCH
+MARKER = "0" * 64
+"""Where a staged bulk row's body holds each person's key."""
 _PERSON_KEY = re.compile(r"[0-9a-f]{64}")
+_HEX = re.compile(r"[0-9a-f]*")
 
 
 def record(ws: Workspace, *events: Event, within: Connection | None = None) -> None:
@@ -50,7 +54,7 @@ def record(ws: Workspace, *events: Event, within: Connection | None = None) -> N
     by the next :func:`flush` after it commits; :func:`transaction` does both. Without,
     they are staged and appended now.
     """
-    rows = [(checked(e).name, encode(e)) for e in events]
+    rows = [_staged(checked(e)) for e in events]
     if not rows:
         return
     now = datetime.now(UTC)
@@ -62,13 +66,23 @@ def record(ws: Workspace, *events: Event, within: Connection | None = None) -> N
     flush(ws)
 
 
+def _staged(event: Event) -> tuple[str, str, bytes | None]:
+    """(type, body, person key) to stage: the key apart, where the event has one."""
+    person = getattr(event, "person", None)
+    if isinstance(person, str) and _PERSON_KEY.fullmatch(person):
+        template = encode(dataclasses.replace(event, person=MARKER))  # type: ignore[call-arg]
+        if template.count(MARKER) == 1:
+            return event.name, template, bytes.fromhex(person)
+    return event.name, encode(event), None
+
+
 def record_each(
     ws: Workspace, event: Event, people: Iterable[str], *, within: Connection | None = None
 ) -> int:
     """Record one copy of ``event`` per person in ``people`` (its ``person`` replaced by
-    each key); how many. For bulk uses: the event is encoded once and the copies staged
-    in chunks, so a million people need no million objects. ``within`` as for
-    :func:`record`."""
+    each key); how many. For bulk uses: the event is encoded once and staged once per
+    chunk of keys (32 bytes each), so a million people need no million objects and no
+    million rows. ``within`` as for :func:`record`."""
     if within is None:
         with ws.engine.begin() as conn:
             staged = record_each(ws, event, people, within=conn)
@@ -77,23 +91,30 @@ def record_each(
     checked(event)
     if "person" not in {f.name for f in dataclasses.fields(event)}:
         raise AuditError(f"{event.name} is not about one person: it has no person field")
-    marker = "0" * 64
-    template = encode(dataclasses.replace(event, person=marker))  # type: ignore[call-arg]
-    prefix, _, suffix = template.partition(marker)
-
-    def body(key: str) -> str:
-        if template.count(marker) == 1:
-            return prefix + key + suffix
-        return encode(dataclasses.replace(event, person=key))  # type: ignore[call-arg]
-
+    template = encode(dataclasses.replace(event, person=MARKER))  # type: ignore[call-arg]
     staged, keys = 0, iter(people)
     while chunk := list(islice(keys, STAGE_CHUNK)):
-        bad = next((k for k in chunk if not _PERSON_KEY.fullmatch(k)), None)
-        if bad is not None:
-            raise AuditError(f"{bad[:80]!r} is not a person key (64 hex digits)")
-        repo.stage(within, [(event.name, body(k)) for k in chunk], datetime.now(UTC))
+        packed = _packed(chunk)
+        rows: list[tuple[str, str, bytes | None]] = [(event.name, template, packed)]
+        if template.count(MARKER) != 1:  # another field holds the marker too: each whole
+            rows = [_staged(dataclasses.replace(event, person=k)) for k in chunk]  # type: ignore[call-arg]
+        repo.stage(within, rows, datetime.now(UTC))
         staged += len(chunk)
     return staged
+
+
+def _packed(keys: list[str]) -> bytes:
+    """The keys' bytes, end to end; :class:`AuditError` naming the first that is not a
+    person key (64 lower-case hex digits)."""
+    joined = "".join(keys)
+    if (
+        len(joined) != 64 * len(keys)
+        or not _HEX.fullmatch(joined)
+        or any(len(k) != 64 for k in keys)
+    ):
+        bad = next((k for k in keys if not _PERSON_KEY.fullmatch(str(k))), keys[0])
+        raise AuditError(f"{str(bad)[:80]!r} is not a person key (64 hex digits)")
+    return bytes.fromhex(joined)
 
 
 def entries(ws: Workspace, start: int = 0, end: int | None = None) -> Iterator[Logged]:
@@ -103,7 +124,7 @@ def entries(ws: Workspace, start: int = 0, end: int | None = None) -> Iterator[L
         for row in repo.entries(conn, start, end):
             entry = json.loads(row.entry)
             at = datetime.fromisoformat(entry["recorded_at"].replace("Z", "+00:00"))
-            yield Logged(int(row.idx), at, decode(str(row.type), json.dumps(entry["event"])))
+            yield Logged(row.idx, at, decode(row.type, json.dumps(entry["event"])))
 
 
 @dataclass(frozen=True)
@@ -185,42 +206,74 @@ def _move_into_place(moves: list[tuple[Path, Path]]) -> _Moved:
 
 
 def flush(ws: Workspace, batch: int = BATCH) -> int:
-    """Append every staged event to the log, ``batch`` per transaction; how many."""
-    appended = 0
+    """Append every staged event to the log, about ``batch`` per transaction (a bulk
+    row staged by :func:`record_each` is appended whole); how many."""
+    appended, frontier = 0, None
     while True:
         with ws.engine.begin() as conn:
-            done = _append_batch(ws, conn, batch)
+            done, more, frontier = _append_batch(ws, conn, batch, frontier)
         appended += done
-        if done < batch:
+        if not more:
             return appended
 
 
-def _append_batch(ws: Workspace, conn: Connection, batch: int) -> int:
+def _append_batch(
+    ws: Workspace, conn: Connection, batch: int, frontier: Frontier | None
+) -> tuple[int, bool, Frontier | None]:
+    """One transaction's append: how many, whether more are staged, and the frontier it
+    leaves for the next to start from (read again from the store when another appender
+    moved the head meanwhile)."""
     size = repo.lock_head(conn)
-    rows = repo.staged(conn, batch)
+    rows, more = repo.staged(conn, batch)
     if not rows:
-        return 0
-    frontier = Frontier.at(size, repo.subtrees(conn))
-    entries: list[dict[str, Any]] = []
-    nodes: list[tuple[int, int, bytes]] = []
-    people: list[tuple[str, int, date | None]] = []
-    for idx, row in enumerate(rows, start=size):
-        body = json.loads(row.body)
-        entry = canonical({"index": idx, "type": row.type, "event": body,
-                           "recorded_at": _stamp(row.recorded_at)})  # fmt: skip
-        digest = leaf_hash(entry.encode())
-        nodes += frontier.append(digest)
-        entries.append({"idx": idx, "type": row.type, "entry": entry, "leaf_hash": digest})
-        if body.get("person"):
-            hidden = body.get("hidden_until")
-            people.append((body["person"], idx, date.fromisoformat(hidden) if hidden else None))
-    repo.append(conn, entries, nodes, people)
+        return 0, False, frontier
+    if frontier is None or frontier.size != size:
+        frontier = Frontier.at(size, repo.subtrees(conn, Frontier.edge(size)))
+    else:
+        frontier = frontier.copy()  # the caller's stays as it was if this one rolls back
+    bodies: list[repo.Body] = []
+    entries: list[repo.Entry] = []
+    for row in rows:
+        body, person = _body(row, size + len(entries))
+        bodies.append(body)
+        entries += _entries(body, row.people, person)
+    nodes = frontier.extend([e[4] for e in entries], repo.NODE_LEVEL)
+    repo.append(conn, bodies, entries, nodes)
     now = datetime.now(UTC)
     point = Checkpoint(origin(ws), frontier.size, frontier.root(), now)
     repo.add_checkpoint(conn, point.size, point.root, now, sign(point, origin(ws), signing_key(ws)))
     repo.set_head(conn, frontier.size)
     repo.unstage(conn, [r.id for r in rows])
-    return len(rows)
+    return len(entries), more, frontier
+
+
+def _body(row: Any, first: int) -> tuple[repo.Body, bytes | None]:
+    """The body a staged row's entries share (its id: the index of the first), and for
+    a whole event that names a person, the citizen index's key."""
+    event = json.loads(row.body)  # once per staged row: its deferral date, its person
+    hidden, person = event.get("hidden_until"), event.get("person")
+    head, _, tail = row.body.partition(MARKER)
+    body = repo.Body(first, str(row.type), row.body if row.people is None else head,
+                     None if row.people is None else tail, _stamp(row.recorded_at),
+                     date.fromisoformat(hidden) if hidden else None)  # fmt: skip
+    whole = row.people is None and isinstance(person, str) and person
+    return body, repo.person_index(person) if whole else None
+
+
+def _entries(body: repo.Body, people: bytes | None, person: bytes | None) -> list[repo.Entry]:
+    """A staged row's entries: text spliced from the body and each key, never re-encoded."""
+    sha, first = hashlib.sha256, body.id
+    prefix, suffix = body.prefix, body.suffix
+    if people is None:
+        text = f'{prefix},"index":{first}{suffix}'
+        leaf = sha(b"\x00" + text.encode()).digest()
+        return [(first, first, person, repo.tag(person), leaf, None)]
+    tail = f'{body.tail},"index":'
+    keys = [people[i : i + repo.KEY_BYTES] for i in range(0, len(people), repo.KEY_BYTES)]
+    return [(idx, first, key, tag,
+             sha(b"\x00" + f"{prefix}{key.hex()}{tail}{idx}{suffix}".encode()).digest(), None)
+            for idx, key, tag in zip(range(first, first + len(keys)), keys, repo.tags(people),
+                                     strict=True)]  # fmt: skip
 
 
 def canonical(value: Any) -> str:

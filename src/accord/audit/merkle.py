@@ -5,12 +5,19 @@ the empty tree SHA-256(""). Proofs are produced from any source of *complete* su
 hashes (``Subtrees``: the hash of the 2**level leaves starting at ``idx * 2**level``), so
 the same code serves the store (which keeps those hashes) and a list of leaves in tests.
 Verification follows the RFC's algorithms step by step and needs nothing but hashes.
+
+A store answers a proof in one query: :func:`needed` runs a proof's algorithm once
+without hashes to learn which subtrees it reads, the store fetches them together, and
+the algorithm runs again on them. :class:`Frontier` grows the tree many leaves at a
+time, hashing each aligned block of leaves level by level (a list comprehension per
+level rather than a Python step per leaf).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from accord.audit.errors import ProofError
 
@@ -28,6 +35,36 @@ def leaf_hash(data: bytes) -> bytes:
 
 def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """The complete subtrees over ``leaves`` level by level: ``levels(x)[l][i]`` is the
+    hash of leaves ``[i * 2**l, (i + 1) * 2**l)`` of ``x`` (a trailing odd one out is
+    left out at each level)."""
+    sha = hashlib.sha256
+    found = [list(leaves)]
+    while len(found[-1]) > 1:
+        pairs = iter(found[-1])
+        found.append(
+            [
+                sha(b"\x01" + left + right).digest()
+                for left, right in zip(pairs, pairs, strict=False)
+            ]
+        )
+    return found
+
+
+def needed(proof: Callable[[Subtrees], Any]) -> list[tuple[int, int]]:
+    """The complete subtrees ``proof(subtree)`` reads, in the order it reads them: run
+    with a stand-in for every hash, so a store can fetch them all at once."""
+    keys: list[tuple[int, int]] = []
+
+    def record(level: int, idx: int) -> bytes:
+        keys.append((level, idx))
+        return EMPTY_ROOT
+
+    proof(record)
+    return keys
 
 
 def _split(n: int) -> int:
@@ -146,8 +183,9 @@ def verify_consistency(
 class Frontier:
     """The right edge of a growing tree: one complete subtree per set bit of the size.
 
-    :meth:`append` returns the complete subtrees (level >= 1) each new leaf finishes, so
-    the store can keep them for proofs and verification can compare them.
+    :meth:`extend` (and :meth:`append`, one leaf) returns the complete subtrees each new
+    leaf finishes, from ``min_level`` up, so the store can keep them for proofs and
+    verification can compare them.
     """
 
     def __init__(self) -> None:
@@ -156,17 +194,39 @@ class Frontier:
 
     def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         done: list[tuple[int, int, bytes]] = []
-        level, h = 0, leaf
+        self._push(0, leaf, done, 1)
+        return done
+
+    def extend(self, leaves: Sequence[bytes], min_level: int = 1) -> list[tuple[int, int, bytes]]:
+        """Append ``leaves``; the complete subtrees of ``min_level`` and up they finish,
+        as ``(level, idx, hash)``. The leaves go in as the largest aligned blocks that
+        fit, each hashed a level at a time."""
+        done: list[tuple[int, int, bytes]] = []
+        pos, count = 0, len(leaves)
+        while pos < count:
+            size = self.size
+            level = min((size & -size).bit_length() - 1 if size else 63,
+                        (count - pos).bit_length() - 1)  # fmt: skip
+            block = levels(leaves[pos : pos + (1 << level)])
+            for lv in range(max(1, min_level), level + 1):
+                first = size >> lv
+                done += [(lv, first + i, h) for i, h in enumerate(block[lv])]
+            self.size += (1 << level) - 1  # _push adds the last leaf's one
+            self._push(level, block[level][0], done, min_level)
+            pos += 1 << level
+        return done
+
+    def _push(
+        self, level: int, h: bytes, done: list[tuple[int, int, bytes]], min_level: int
+    ) -> None:
+        """Add a complete subtree of ``level`` at the edge; merge equal levels."""
         self.size += 1
         while self._stack and self._stack[-1][0] == level:
             _, left = self._stack.pop()
             level, h = level + 1, node_hash(left, h)
-            done.append((level, (self.size >> level) - 1, h))
+            if level >= min_level:
+                done.append((level, (self.size >> level) - 1, h))
         self._stack.append((level, h))
-        return done
-
-    def extend(self, leaves: Iterable[bytes]) -> list[tuple[int, int, bytes]]:
-        return [node for leaf in leaves for node in self.append(leaf)]
 
     def root(self) -> bytes:
         if not self._stack:
@@ -176,13 +236,25 @@ class Frontier:
             h = node_hash(left, h)
         return h
 
+    def copy(self) -> Frontier:
+        twin = Frontier()
+        twin.size, twin._stack = self.size, list(self._stack)
+        return twin
+
+    @staticmethod
+    def edge(size: int) -> list[tuple[int, int]]:
+        """The complete subtrees whose hashes make the frontier of ``size`` leaves."""
+        keys, start = [], 0
+        for level in reversed(range(size.bit_length())):
+            if size >> level & 1:
+                keys.append((level, start >> level))
+                start += 1 << level
+        return keys
+
     @classmethod
     def at(cls, size: int, subtree: Subtrees) -> Frontier:
         """The frontier of a stored tree of ``size`` leaves, from its complete subtrees."""
-        frontier, start = cls(), 0
-        for level in reversed(range(size.bit_length())):
-            if size >> level & 1:
-                frontier._stack.append((level, subtree(level, start >> level)))
-                start += 1 << level
+        frontier = cls()
+        frontier._stack = [(level, subtree(level, idx)) for level, idx in cls.edge(size)]
         frontier.size = size
         return frontier

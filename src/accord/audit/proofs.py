@@ -19,7 +19,13 @@ from accord.audit import repository as repo
 from accord.audit.checkpoint import Checkpoint, open_note, parse_verifier_key, verifier_key
 from accord.audit.errors import AuditError, BadCheckpoint, BadExport, ProofError, UnreadableExport
 from accord.audit.keys import origin, public_key
-from accord.audit.merkle import consistency_proof, inclusion_proof, leaf_hash, verify_inclusion
+from accord.audit.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    needed,
+    verify_inclusion,
+)
 from accord.store import UnreadableDocument, Workspace, read_json
 
 EXPORT_FORMAT = "accord-audit-export/1"
@@ -39,14 +45,18 @@ def node_verifier_key(ws: Workspace) -> str:
 
 
 def inclusion(ws: Workspace, index: int, size: int) -> list[bytes]:
-    with ws.engine.connect() as conn:
-        return inclusion_proof(index, size, repo.subtrees(conn))
+    """The proof that entry ``index`` is in the tree of ``size`` entries (one query)."""
+    keys = needed(lambda subtree: inclusion_proof(index, size, subtree))
+    with repo.one_statement(ws.engine) as conn:
+        return inclusion_proof(index, size, repo.subtrees(conn, keys))
 
 
 def consistency(ws: Workspace, first: int, second: int) -> list[bytes]:
-    """The proof that the tree of ``second`` entries extends the tree of ``first``."""
-    with ws.engine.connect() as conn:
-        return consistency_proof(first, second, repo.subtrees(conn))
+    """The proof that the tree of ``second`` entries extends the tree of ``first`` (one
+    query)."""
+    keys = needed(lambda subtree: consistency_proof(first, second, subtree))
+    with repo.one_statement(ws.engine) as conn:
+        return consistency_proof(first, second, repo.subtrees(conn, keys))
 
 
 def export(ws: Workspace, start: int, end: int) -> dict[str, Any]:
@@ -59,10 +69,10 @@ def export(ws: Workspace, start: int, end: int) -> dict[str, Any]:
                          f"(it holds 0 to {point.size - 1})")  # fmt: skip
     items = []
     with ws.engine.connect() as conn:
-        subtree = repo.subtrees(conn)
         for row in repo.entries(conn, start, end):
-            proof = inclusion_proof(int(row.idx), point.size, subtree)
-            items.append({"index": int(row.idx), "entry": row.entry,
+            keys = needed(lambda subtree: inclusion_proof(row.idx, point.size, subtree))  # noqa: B023
+            proof = inclusion_proof(row.idx, point.size, repo.subtrees(conn, keys))
+            items.append({"index": row.idx, "entry": row.entry,
                           "proof": [base64.b64encode(p).decode() for p in proof]})  # fmt: skip
     return {"format": EXPORT_FORMAT, "verifier_key": verifier_key(name, key),
             "checkpoint": note, "entries": items}  # fmt: skip

@@ -1,36 +1,111 @@
-"""The log's tables in the SQL store: staged events, leaves, subtrees, checkpoints, index.
+"""The log's tables in the SQL store: staged events, bodies, leaves, subtrees, checkpoints.
 
 Every function takes the caller's connection, so a use case decides what is one
 transaction. Reads page by key (``idx > last ORDER BY idx LIMIT n``), never all at once.
+
+How an entry is stored: its text, ``{"event":E,"index":N,"recorded_at":T,"type":Y}`` in
+canonical JSON, is never written whole. What entries share (E with the person's key cut
+out, T, Y) is one row of ``audit_bodies`` per staged row; each entry keeps its index, its
+body's id, the person's key as 32 bytes (its first 8 again as ``person_tag``, the
+citizen view's index) and its leaf hash. :class:`Body` puts the text back together; an
+entry carried over from an older store whose text could not be rebuilt byte for byte
+keeps it whole in ``entry``. Only
+subtrees of :data:`NODE_LEVEL` and up are stored; the few below that a proof reads are
+hashed again from at most ``2**NODE_LEVEL`` leaf hashes fetched in the same query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+import struct
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from accord.audit.errors import LogInconsistent
-from accord.audit.merkle import Subtrees
+from accord.audit.merkle import Subtrees, levels
 from accord.store import (
+    audit_bodies,
     audit_checkpoints,
     audit_entries,
     audit_head,
     audit_nodes,
     audit_outbox,
-    audit_people,
+    fetch_rows,
+    insert_many,
 )
 
-PAGE = 5_000
+PAGE = 8_192
+NODE_LEVEL = 4
+KEY_BYTES = 32
+ENTRY_COLUMNS = ("idx", "body", "person", "person_tag", "leaf_hash", "entry")
+Entry = tuple[int, int, bytes | None, int | None, bytes, None]
+"""A new entry's row, in ``ENTRY_COLUMNS`` order."""
+BODY_COLUMNS = ("id", "type", "head", "tail", "recorded_at", "visible_from")
 
 
-def stage(conn: Connection, rows: Sequence[tuple[str, str]], at: datetime) -> None:
-    """Stage (type, body) events in the caller's transaction."""
+@dataclass(frozen=True)
+class Body:
+    """What a run of entries shares, and how to write each one's text."""
+
+    id: int
+    type: str
+    head: str
+    tail: str | None
+    recorded_at: str
+    visible_from: date | None = None
+
+    @cached_property
+    def prefix(self) -> str:
+        return '{"event":' + self.head
+
+    @cached_property
+    def suffix(self) -> str:
+        return (
+            f',"recorded_at":{json.dumps(self.recorded_at, ensure_ascii=False)}'
+            f',"type":{json.dumps(self.type, ensure_ascii=False)}}}'
+        )
+
+    def text(self, idx: int, person: bytes | None) -> str:
+        """The entry's canonical JSON (what its leaf hash is over)."""
+        if self.tail is None:
+            return f'{self.prefix},"index":{idx}{self.suffix}'
+        key = person.hex() if person is not None else ""
+        return f'{self.prefix}{key}{self.tail},"index":{idx}{self.suffix}'
+
+
+class Stored(NamedTuple):
+    """One stored entry with its text put back together."""
+
+    idx: int
+    type: str
+    entry: str
+    leaf_hash: bytes
+    person: bytes | None
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for a read that is one statement (a proof). On PostgreSQL it runs
+    outside a transaction, so the server is not also asked to begin one and roll it
+    back: two round trips more than the proof's own. (SQLite begins none for a read.)"""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
+def stage(conn: Connection, rows: Sequence[tuple[str, str, bytes | None]], at: datetime) -> None:
+    """Stage (type, body, packed person keys or None) rows in the caller's transaction."""
     conn.execute(
-        audit_outbox.insert(), [{"type": t, "body": b, "recorded_at": at} for t, b in rows]
+        audit_outbox.insert(),
+        [{"type": t, "body": b, "people": p, "recorded_at": at} for t, b, p in rows],
     )
 
 
@@ -52,9 +127,23 @@ def set_head(conn: Connection, size: int) -> None:
     conn.execute(audit_head.update().where(audit_head.c.id == 1).values(size=size))
 
 
-def staged(conn: Connection, limit: int) -> list[sa.Row[Any]]:
-    query = sa.select(audit_outbox).order_by(audit_outbox.c.id).limit(limit)
-    return list(conn.execute(query))
+def staged(conn: Connection, limit: int) -> tuple[list[sa.Row[Any]], bool]:
+    """The oldest staged rows holding at most ``limit`` events between them (at least
+    one row: a bulk row is appended whole), and whether more rows are staged."""
+    count = sa.func.coalesce(sa.func.length(audit_outbox.c.people), 0) / KEY_BYTES
+    sizes = conn.execute(
+        sa.select(audit_outbox.c.id, count).order_by(audit_outbox.c.id).limit(limit)
+    ).all()
+    total, last, taken = 0, None, 0
+    for row_id, events in sizes:
+        total += max(int(events), 1)
+        if last is not None and total > limit:
+            break
+        last, taken = row_id, taken + 1
+    if last is None:
+        return [], False
+    query = sa.select(audit_outbox).where(audit_outbox.c.id <= last).order_by(audit_outbox.c.id)
+    return list(conn.execute(query)), taken < len(sizes) or len(sizes) == limit
 
 
 def unstage(conn: Connection, ids: Sequence[int]) -> None:
@@ -63,66 +152,131 @@ def unstage(conn: Connection, ids: Sequence[int]) -> None:
 
 def append(
     conn: Connection,
-    entries: Sequence[dict[str, Any]],
-    nodes: Sequence[tuple[int, int, bytes]],
-    people: Sequence[tuple[str, int, date | None]],
+    bodies: Sequence[Body],
+    entries: Iterable[Entry],
+    nodes: Iterable[tuple[int, int, bytes]],
 ) -> None:
-    conn.execute(audit_entries.insert(), list(entries))
-    if nodes:
-        conn.execute(
-            audit_nodes.insert(), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
-        )
-    if people:
-        conn.execute(
-            audit_people.insert(),
-            [{"person": p, "idx": i, "visible_from": v} for p, i, v in people],
-        )
+    """Write a batch: its bodies, its entries (``ENTRY_COLUMNS``), its stored subtrees."""
+    rows = [(b.id, b.type, b.head, b.tail, b.recorded_at, b.visible_from) for b in bodies]
+    insert_many(conn, audit_bodies, BODY_COLUMNS, rows)
+    insert_many(conn, audit_entries, ENTRY_COLUMNS, entries)
+    insert_many(conn, audit_nodes, ("level", "idx", "hash"), nodes)
 
 
 def add_checkpoint(conn: Connection, size: int, root: bytes, at: datetime, note: str) -> None:
     conn.execute(audit_checkpoints.insert().values(size=size, root=root, signed_at=at, note=note))
 
 
-def subtrees(conn: Connection) -> Subtrees:
-    """Complete subtree hashes from the store (leaf hashes at level 0), cached per call site."""
-    cache: dict[tuple[int, int], bytes] = {}
+def subtrees(conn: Connection, keys: Iterable[tuple[int, int]]) -> Subtrees:
+    """The complete subtrees ``keys`` (level, idx) from the store, in one query: stored
+    ones from ``audit_nodes``, those below :data:`NODE_LEVEL` hashed from their leaves."""
+    wanted = set(keys)
+    low = [(lv, i) for lv, i in wanted if lv < NODE_LEVEL]
+    high = sorted((lv, i) for lv, i in wanted if lv >= NODE_LEVEL)
+    spans = sorted({(i << lv, (i + 1) << lv) for lv, i in low})
+    found: dict[tuple[int, int], bytes] = {}
+    leaves: dict[int, bytes] = {}
+    if spans or high:
+        for level, idx, h in _subtree_rows(conn, spans, high):
+            if level == 0:
+                leaves[int(idx)] = bytes(h)
+            else:
+                found[int(level), int(idx)] = bytes(h)
+    for level, idx in low:
+        span = range(idx << level, (idx + 1) << level)
+        if all(i in leaves for i in span):
+            found[level, idx] = levels([leaves[i] for i in span])[level][0]
 
     def subtree(level: int, idx: int) -> bytes:
-        if (level, idx) not in cache:
-            if level == 0:
-                query = sa.select(audit_entries.c.leaf_hash).where(audit_entries.c.idx == idx)
-            else:
-                query = sa.select(audit_nodes.c.hash).where(
-                    audit_nodes.c.level == level, audit_nodes.c.idx == idx
-                )
-            found = conn.execute(query).scalar()
-            if found is None:
-                raise LogInconsistent(f"the subtree ({level}, {idx}) is missing from the store")
-            cache[level, idx] = bytes(found)
-        return cache[level, idx]
+        h = found.get((level, idx))
+        if h is None:
+            raise LogInconsistent(f"the subtree ({level}, {idx}) is missing from the store")
+        return h
 
     return subtree
 
 
-def entries(conn: Connection, start: int = 0, end: int | None = None) -> Iterator[sa.Row[Any]]:
-    """Stored leaves with ``start <= idx < end`` in order, a page at a time."""
+def _subtree_rows(
+    conn: Connection, spans: list[tuple[int, int]], high: list[tuple[int, int]]
+) -> list[tuple[Any, ...]]:
+    """Leaf hashes in ``spans`` (as level 0) and the stored subtrees ``high``, in one
+    statement whose text is the same for every proof of a shape, so the driver's
+    prepared statement serves the next (PostgreSQL: arrays, one text for all)."""
+    if conn.dialect.name == "postgresql":
+        leaves = [i for a, b in spans for i in range(a, b)]
+        return fetch_rows(
+            conn,
+            "SELECT 0, idx, leaf_hash FROM audit_entries WHERE idx = ANY(?::bigint[]) UNION ALL "
+            "SELECT n.level, n.idx, n.hash FROM audit_nodes n JOIN unnest(?::integer[], "
+            "?::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx",
+            [leaves, [lv for lv, _ in high], [i for _, i in high]],
+        )
+    parts, params = [], []
+    if spans:
+        ranges = " OR ".join("idx BETWEEN ? AND ?" for _ in spans)
+        parts.append(f"SELECT 0 AS level, idx, leaf_hash AS hash FROM audit_entries WHERE {ranges}")
+        params += [v for a, b in spans for v in (a, b - 1)]
+    if high:
+        pairs = " OR ".join("(level = ? AND idx = ?)" for _ in high)
+        parts.append(f"SELECT level, idx, hash FROM audit_nodes WHERE {pairs}")
+        params += [v for key in high for v in key]
+    return fetch_rows(conn, " UNION ALL ".join(parts), params)
+
+
+def _bodies(conn: Connection, ids: Iterable[int]) -> dict[int, Body]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = sa.select(audit_bodies).where(audit_bodies.c.id.in_(wanted))
+    return {int(r.id): Body(int(r.id), str(r.type), str(r.head), r.tail, str(r.recorded_at),
+                            r.visible_from) for r in conn.execute(query)}  # fmt: skip
+
+
+def pages(
+    conn: Connection, start: int = 0, end: int | None = None
+) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, Body]]]:
+    """Stored entries with ``start <= idx < end`` in order, a page at a time, as raw
+    ``ENTRY_COLUMNS`` tuples, each page with the bodies its entries name."""
     last = start - 1
+    # An upper bound only when asked: with one, a planner guessing its selectivity may
+    # sort rather than walk the index in order.
+    stop, bound = ("", ()) if end is None else (" AND idx < ?", (end,))
     while True:
-        query = sa.select(audit_entries).where(audit_entries.c.idx > last)
-        if end is not None:
-            query = query.where(audit_entries.c.idx < end)
-        page = list(conn.execute(query.order_by(audit_entries.c.idx).limit(PAGE)))
-        yield from page
+        page = fetch_rows(
+            conn,
+            f"SELECT idx, body, person, leaf_hash, entry FROM audit_entries WHERE idx > ?{stop} "
+            f"ORDER BY idx LIMIT {PAGE}",
+            (last, *bound),
+        )
+        if not page:
+            return
+        yield page, _bodies(conn, {r[1] for r in page})
         if len(page) < PAGE:
             return
-        last = page[-1].idx
+        last = page[-1][0]
 
 
-def nodes_between(conn: Connection, level: int, lo: int, hi: int) -> dict[int, bytes]:
-    query = sa.select(audit_nodes.c.idx, audit_nodes.c.hash).where(
-        audit_nodes.c.level == level, audit_nodes.c.idx.between(lo, hi)
-    )
-    return {int(r.idx): bytes(r.hash) for r in conn.execute(query)}
+def entries(conn: Connection, start: int = 0, end: int | None = None) -> Iterator[Stored]:
+    """Stored entries with ``start <= idx < end`` in order, their text put back together."""
+    for page, bodies in pages(conn, start, end):
+        for idx, body_id, person, leaf, whole in page:
+            body = bodies.get(body_id)
+            if body is None:
+                raise LogInconsistent(f"entry {idx}: its body {body_id} is missing from the "
+                                      "store", entry=int(idx))  # fmt: skip
+            text = whole if whole is not None else body.text(idx, person)
+            yield Stored(int(idx), body.type, text, bytes(leaf), person)
+
+
+def nodes_between(conn: Connection, spans: dict[int, tuple[int, int]]) -> list[tuple[Any, ...]]:
+    """The stored subtrees ``(level, idx, hash)`` with ``lo <= idx <= hi`` for each
+    ``level: (lo, hi)`` of ``spans``, in order, in one query."""
+    if not spans:
+        return []
+    where = " OR ".join(f"(level = {int(lv)} AND idx BETWEEN {int(lo)} AND {int(hi)})"
+                        for lv, (lo, hi) in sorted(spans.items()))  # fmt: skip
+    return fetch_rows(conn, f"SELECT level, idx, hash FROM audit_nodes WHERE {where} "
+                            "ORDER BY level, idx")  # fmt: skip
 
 
 def checkpoints(conn: Connection) -> list[sa.Row[Any]]:
@@ -134,18 +288,46 @@ def latest_checkpoint(conn: Connection) -> sa.Row[Any] | None:
     return conn.execute(query).first()
 
 
+def tag(person: bytes | None) -> int | None:
+    """The citizen index's key for a person: the first 8 bytes of their key as a signed
+    integer (an index of 8-byte integers costs a third of one of 32-byte keys to keep
+    up; a lookup compares the whole key as well)."""
+    return None if person is None else int.from_bytes(person[:8], "little", signed=True)
+
+
+def tags(people: bytes) -> list[int]:
+    """:func:`tag` of each 32-byte key packed end to end in ``people``."""
+    return [t for (t,) in struct.iter_unpack("<q24x", people)]
+
+
+def person_index(person: str) -> bytes:
+    """How the citizen index holds a person key: its 32 bytes (any other value, which
+    no person key is, as its UTF-8 bytes)."""
+    if len(person) == 2 * KEY_BYTES:
+        try:
+            return bytes.fromhex(person)
+        except ValueError:
+            pass
+    return person.encode()
+
+
 def person_entries(
     conn: Connection, person: str, today: date, limit: int | None, offset: int
-) -> list[sa.Row[Any]]:
+) -> list[Stored]:
     """A person's visible entries, newest first."""
+    e, b, key = audit_entries, audit_bodies, person_index(person)
     query = (
-        sa.select(audit_entries.c.idx, audit_entries.c.type, audit_entries.c.entry)
-        .join(audit_people, audit_people.c.idx == audit_entries.c.idx)
-        .where(audit_people.c.person == person)
-        .where(sa.or_(audit_people.c.visible_from.is_(None), audit_people.c.visible_from <= today))
-        .order_by(audit_entries.c.idx.desc())
+        sa.select(e.c.idx, e.c.body, e.c.person, e.c.leaf_hash, e.c.entry)
+        .join(b, b.c.id == e.c.body)
+        .where(e.c.person_tag == tag(key), e.c.person == key)
+        .where(sa.or_(b.c.visible_from.is_(None), b.c.visible_from <= today))
+        .order_by(e.c.idx.desc())
         .offset(offset)
     )
     if limit is not None:
         query = query.limit(limit)
-    return list(conn.execute(query))
+    rows = [tuple(r) for r in conn.execute(query)]
+    bodies = _bodies(conn, {r[1] for r in rows})
+    return [Stored(int(i), bodies[b_id].type,
+                   whole if whole is not None else bodies[b_id].text(i, p), bytes(leaf), p)
+            for i, b_id, p, leaf, whole in rows]  # fmt: skip

@@ -9,7 +9,7 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 (:func:`loose_modes`), and the error tree under :class:`StoreError`.
 """
 
-from accord.store.database import create_engine, mask_url, migrate
+from accord.store.database import create_engine, fetch_rows, insert_many, mask_url, migrate
 from accord.store.errors import (
     DatabaseError,
     InitRefused,
@@ -55,12 +55,12 @@ from accord.store.settings import Settings, new_log_origin
 from accord.store.tables import (
     agreement_events,
     agreements,
+    audit_bodies,
     audit_checkpoints,
     audit_entries,
     audit_head,
     audit_nodes,
     audit_outbox,
-    audit_people,
     catalog_metadata,
     datasets,
     exchange_nonces,
@@ -117,12 +117,12 @@ __all__ = [
     "WorkspaceExists",
     "agreement_events",
     "agreements",
+    "audit_bodies",
     "audit_checkpoints",
     "audit_entries",
     "audit_head",
     "audit_nodes",
     "audit_outbox",
-    "audit_people",
     "catalog_metadata",
     "check_name",
     "check_node_id",
@@ -134,8 +134,10 @@ __all__ = [
     "duckdb_session",
     "excerpt",
     "exchange_nonces",
+    "fetch_rows",
     "field_stats",
     "init_workspace",
+    "insert_many",
     "is_name",
     "lineage_datasets",
     "lineage_events",

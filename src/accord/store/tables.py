@@ -167,6 +167,9 @@ quality_checks = Table(
     Column("failed", BigInteger, nullable=False),
 )
 """Each check of an assessment, in checklist order: ``failed`` of ``total`` failed it."""
+ROWID = BigInteger().with_variant(Integer, "sqlite")
+"""A 64-bit key that is SQLite's rowid itself (no second index)."""
+
 audit_outbox = Table(
     "audit_outbox",
     metadata,
@@ -174,20 +177,44 @@ audit_outbox = Table(
     Column("type", String(80), nullable=False),
     Column("body", Text, nullable=False),
     Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("people", LargeBinary, nullable=True),
 )
 """Audit events staged in the transaction that caused them, waiting to be appended to the
-log; a row exists if and only if its cause committed, so a crash loses no event."""
+log; a row exists if and only if its cause committed, so a crash loses no event. A row
+is one event (``people`` null) or, for a bulk use, one event per person: ``body`` holds
+the person's place as 64 zeros and ``people`` their keys, 32 bytes each."""
+
+audit_bodies = Table(
+    "audit_bodies",
+    metadata,
+    Column("id", ROWID, primary_key=True, autoincrement=False),
+    Column("type", String(80), nullable=False),
+    Column("head", Text, nullable=False),
+    Column("tail", Text, nullable=True),
+    Column("recorded_at", String(40), nullable=False),
+    Column("visible_from", Date, nullable=True),
+)
+"""What the log's entries share: the event's type, its canonical JSON (split at the
+person's key, ``head`` + key + ``tail``, when ``tail`` is set), the time written in the
+entries, and the date from which the person may see them. One row per staged row, so a
+bulk use of a million people stores its event once."""
 
 audit_entries = Table(
     "audit_entries",
     metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("type", String(80), nullable=False),
-    Column("entry", Text, nullable=False),
+    Column("idx", ROWID, primary_key=True, autoincrement=False),
+    Column("body", BigInteger, nullable=False),
+    Column("person", LargeBinary, nullable=True),
+    Column("person_tag", BigInteger, nullable=True),
     Column("leaf_hash", LargeBinary, nullable=False),
+    Column("entry", Text, nullable=True),
+    Index("ix_audit_entries_person_tag", "person_tag"),
 )
-"""The audit log's leaves: ``entry`` is canonical JSON naming its own index; ``leaf_hash``
-is SHA-256(0x00 || entry). Append-only (triggers refuse UPDATE and DELETE)."""
+"""The audit log's leaves. Each entry's text is canonical JSON naming its own index:
+rebuilt from its body and ``person`` (the key's 32 bytes; its first 8 as a signed
+integer, ``person_tag``, are the citizen view's index), or held whole in ``entry`` where
+it could not be (an entry carried over from an older store as it was). ``leaf_hash``
+is SHA-256(0x00 || text). Append-only (triggers refuse UPDATE and DELETE)."""
 
 audit_nodes = Table(
     "audit_nodes",
@@ -195,8 +222,10 @@ audit_nodes = Table(
     Column("level", Integer, primary_key=True, autoincrement=False),
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
 )
-"""Hashes of the log's complete subtrees of 2**level leaves (level >= 1), for proofs."""
+"""Hashes of the log's complete subtrees of 2**level leaves, for proofs: levels 4 and up
+(those below are recomputed from at most 15 leaf hashes)."""
 
 audit_checkpoints = Table(
     "audit_checkpoints",
@@ -215,16 +244,6 @@ audit_head = Table(
     Column("size", BigInteger, nullable=False),
 )
 """One row: the log's size. Appenders lock it first, so batches append one at a time."""
-
-audit_people = Table(
-    "audit_people",
-    metadata,
-    Column("person", String(64), primary_key=True),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("visible_from", Date, nullable=True),
-)
-"""The citizen view's index: a node-local pseudonym of the person, the log entries about
-them, and the date from which a deferred entry may be shown to them."""
 
 agreements = Table(
     "agreements",

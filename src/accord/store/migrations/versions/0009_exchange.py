@@ -1,7 +1,7 @@
 """The exchange: the replay window's nonces and the federation trust lists adopted.
 
 Revision ID: 0009
-Revises: 0007 (the lead re-chains it after 0008 at merge)
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
