@@ -53,6 +53,28 @@ def test_unknown_types_are_refused_and_nothing_is_written(workspace: Workspace) 
     assert _count(workspace, "audit_outbox") == 0
 
 
+def test_a_type_this_process_never_registered_is_read_back_as_written(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Elsewhere(Event):
+        """Registered by a context that a later reader does not import."""
+
+        name: ClassVar[str] = "elsewhere.happened"
+        what: str
+        parts: tuple[str, ...]
+
+    monkeypatch.setitem(EVENT_TYPES, Elsewhere.name, Elsewhere)  # as register_event does
+    audit.record(workspace, Elsewhere(what="x", parts=("a", "b")))
+    monkeypatch.delitem(EVENT_TYPES, "elsewhere.happened")  # a process that never imported it
+
+    [logged] = [e for e in audit.entries(workspace) if e.event.name == "elsewhere.happened"]
+    assert logged.event.fields() == {"what": "x", "parts": ["a", "b"]}
+    audit.verify(workspace)  # raises on a failure
+    with pytest.raises(UnknownEventType):  # read back, never recorded again
+        audit.record(workspace, logged.event)
+
+
 def test_events_reach_the_log_only_when_their_transaction_commits(workspace: Workspace) -> None:
     decided = DisclosureDecided(agreement="a1", requester="hospital", purpose="care",
                                 permitted=False, reasons=("no agreement in force",))  # fmt: skip

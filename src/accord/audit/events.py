@@ -111,11 +111,35 @@ def encode(event: Event) -> str:
     return json.dumps(event.fields(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Unregistered(Event):
+    """An entry of a type this process has not registered (a context it did not import, or
+    a newer Accord): read back as written, so any reader can read any log, and never
+    recordable again (it is not in the registry)."""
+
+    body: dict[str, Any]
+
+    def fields(self) -> dict[str, Any]:
+        return dict(self.body)
+
+
+_UNREGISTERED: dict[str, type[Unregistered]] = {}
+
+
+def unregistered(name: str, body: dict[str, Any]) -> Unregistered:
+    """An :class:`Unregistered` event whose ``name`` is the type the log holds."""
+    cls = _UNREGISTERED.get(name)
+    if cls is None:
+        cls = type(f"Unregistered[{name}]", (Unregistered,), {"name": name})
+        _UNREGISTERED[name] = cls
+    return cls(body=body)
+
+
 def decode(name: str, body: str) -> Event:
     cls = EVENT_TYPES.get(name)
-    if cls is None:
-        raise UnknownEventType(f"the log holds an event of unknown type {name!r}")
     values = json.loads(body)
+    if cls is None:
+        return unregistered(name, values)
     for f in dataclasses.fields(cls):
         if f.name in values and isinstance(values[f.name], list):
             values[f.name] = tuple(values[f.name])
