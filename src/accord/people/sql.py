@@ -50,6 +50,24 @@ def blank_to_null(expr: str) -> str:
     return f"nullif({strip(expr)}, '')"
 
 
+# U+0080 is the first character whose UTF-8 form does not start with an ASCII byte.
+_FIRST_NON_ASCII = lit("\x80")
+
+
+def not_blank(expr: str) -> str:
+    """SQL predicate, never NULL: the text ``expr`` holds something other than blanks.
+
+    The same test as ``blank_to_null(expr) IS NOT NULL``, at a fraction of the cost over
+    millions of values: DuckDB compares text byte by byte, so a value whose first byte
+    is printable ASCII (``'!'`` to DEL) is not blank, decided by two comparisons with the
+    value's inlined prefix; only the rest (a space, a control, a non-ASCII first
+    character, or an empty string) is trimmed. ``expr`` is evaluated more than once:
+    pass a column.
+    """
+    slow = f"{expr} < '!' OR {expr} >= {_FIRST_NON_ASCII}"
+    return f"(CASE WHEN {slow} THEN trim({expr}, {_WHITESPACE_SQL}) <> '' ELSE {expr} IS NOT NULL END)"
+
+
 def hmac_sql(expr: str, param: str, hex_chars: int = 64) -> str:
     """HMAC-SHA256 of the text ``expr`` as lower-case hex, computed by DuckDB.
 

@@ -69,8 +69,8 @@ def _run(
     try:
         path = workspace.root / snap.path
         conn.execute(f"CREATE VIEW {SNAPSHOT} AS SELECT * FROM read_parquet({lit(str(path))})")
-        columns = frozenset(r[0] for r in conn.execute(f"DESCRIBE {SNAPSHOT}").fetchall())
-        ctx = CheckContext(columns, snap.as_of, today, checklist.base_dir)
+        types = {str(r[0]): str(r[1]) for r in conn.execute(f"DESCRIBE {SNAPSHOT}").fetchall()}
+        ctx = CheckContext(frozenset(types), snap.as_of, today, checklist.base_dir, types)
         _refuse_misfits(labelled, ctx, checklist.where)
         checks = [c for _, c in labelled]
         results = run_checks(conn, checks, ctx)

@@ -64,7 +64,7 @@ class InReference(RowCheck):
     def counted(self, ctx: CheckContext) -> str:
         issue = f"{self.field}_issue"
         valid = f" AND {ident(issue)} IS NULL" if issue in ctx.columns else ""
-        return f"({present(self.field)}{valid})"
+        return f"({present(self.field, ctx)}{valid})"
 
     @override
     def failing(self, ctx: CheckContext) -> str:
