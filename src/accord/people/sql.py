@@ -65,7 +65,8 @@ def not_blank(expr: str) -> str:
     pass a column.
     """
     slow = f"{expr} < '!' OR {expr} >= {_FIRST_NON_ASCII}"
-    return f"(CASE WHEN {slow} THEN trim({expr}, {_WHITESPACE_SQL}) <> '' ELSE {expr} IS NOT NULL END)"
+    exact = f"trim({expr}, {_WHITESPACE_SQL}) <> ''"
+    return f"(CASE WHEN {slow} THEN {exact} ELSE {expr} IS NOT NULL END)"
 
 
 def hmac_sql(expr: str, param: str, hex_chars: int = 64) -> str:

@@ -157,10 +157,7 @@ class PostcodeTown(RowCheck):
     @override
     def counted(self, ctx: CheckContext) -> str:
         known = self.derived(ctx)[2]
-        return (
-            "(postcode_area IS NOT NULL AND postcode_issue IS NULL "
-            f"AND {derived_column(known)})"
-        )
+        return f"(postcode_area IS NOT NULL AND postcode_issue IS NULL AND {derived_column(known)})"
 
     @override
     def failing(self, ctx: CheckContext) -> str:
