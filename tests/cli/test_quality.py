@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from accord.cli import app
+from accord.quality import Dimension
 from accord.store import init_workspace
 from tests.quality.support import DIRTY, ingest_rows
 
@@ -26,11 +27,13 @@ def test_json_is_one_object_in_the_documented_shape(tmp_path: Path) -> None:
     result = runner.invoke(app, ["quality", "people", "-w", str(node), "--json"])
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
-    assert set(document) == {"dataset", "snapshot", "kitemark", "scores", "checks"}
+    assert set(document) == {"dataset", "snapshot", "kitemark", "scores", "reasons", "checks"}
     assert document["dataset"] == "people"
     assert len(document["snapshot"]) == 64
     assert document["kitemark"] == "not_yet_rated"
-    assert all(0 <= s <= 100 for s in document["scores"].values())
+    assert list(document["scores"]) == [d.value for d in Dimension]
+    assert all(s is None or 0 <= s <= 100 for s in document["scores"].values())
+    assert set(document["reasons"]) == {"timeliness", "accuracy"}
     checks = {(c["type"], c["field"]): c for c in document["checks"]}
     assert checks["completeness", "nhs_number"] == {"type": "completeness",
         "dimension": "completeness", "field": "nhs_number", "total": 6, "failed": 1}  # fmt: skip

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from accord.store import (
     PRIVATE_DIR,
@@ -27,6 +29,7 @@ from accord.store import (
     migrate,
     open_workspace,
 )
+from accord.store.database import _config
 
 
 def test_init_creates_layout_keys_and_schema(workspace: Workspace) -> None:
@@ -220,15 +223,15 @@ def test_a_store_an_older_accord_made_is_brought_up_to_date_on_first_use(
 ) -> None:
     made = init_workspace(tmp_path / "old", "old", store_url=store_url)
     with made.engine.begin() as conn:  # as a workspace from before the peer registry was
-        conn.execute(sa.text("DROP TABLE peers"))
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0006'"))
+        config = _config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0006")
     made.close()
 
     with open_workspace(tmp_path / "old") as ws, ws.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM peers")).scalar_one() == 0
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == (
-            "0007"
-        )
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+        assert version.scalar_one() == ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def test_a_database_no_accord_made_is_left_alone(tmp_path: Path) -> None:

@@ -54,19 +54,21 @@ def blank_to_null(expr: str) -> str:
 _FIRST_NON_ASCII = lit("\x80")
 
 
-def not_blank(expr: str) -> str:
-    """SQL predicate, never NULL: the text ``expr`` holds something other than blanks.
+def not_blank(expr: str, *more: str) -> str:
+    """SQL predicate, never NULL: the text ``expr`` (or any of ``more``) holds something
+    other than blanks.
 
     The same test as ``blank_to_null(expr) IS NOT NULL``, at a fraction of the cost over
     millions of values: DuckDB compares text byte by byte, so a value whose first byte
     is printable ASCII (``'!'`` to DEL) is not blank, decided by two comparisons with the
-    value's inlined prefix; only the rest (a space, a control, a non-ASCII first
-    character, or an empty string) is trimmed. ``expr`` is evaluated more than once:
-    pass a column.
+    value's inlined prefix; only the rest (NULL, a space, a control, a non-ASCII first
+    character, an empty string) is trimmed. Each expression is evaluated more than once:
+    pass columns.
     """
-    slow = f"{expr} < '!' OR {expr} >= {_FIRST_NON_ASCII}"
-    exact = f"trim({expr}, {_WHITESPACE_SQL}) <> ''"
-    return f"(CASE WHEN {slow} THEN {exact} ELSE {expr} IS NOT NULL END)"
+    exprs = (expr, *more)
+    fast = " OR ".join(f"({e} >= '!' AND {e} < {_FIRST_NON_ASCII})" for e in exprs)
+    exact = " OR ".join(f"coalesce(trim({e}, {_WHITESPACE_SQL}) <> '', false)" for e in exprs)
+    return f"(CASE WHEN {fast} THEN true ELSE {exact} END)"
 
 
 def hmac_sql(expr: str, param: str, hex_chars: int = 64) -> str:

@@ -62,9 +62,12 @@ def present(column: str, ctx: CheckContext | None = None) -> str:
     """
     if ctx is not None and not ctx.is_text(column):
         return f"({ident(column)} IS NOT NULL)"
+    return not_blank(_text(column, ctx))
+
+
+def _text(column: str, ctx: CheckContext | None) -> str:
     kind = ctx.types.get(column) if ctx is not None else None
-    text = ident(column) if kind == "VARCHAR" else f"{ident(column)}::VARCHAR"
-    return not_blank(text)
+    return ident(column) if kind == "VARCHAR" else f"{ident(column)}::VARCHAR"
 
 
 def given(column: str, ctx: CheckContext) -> str:
@@ -72,8 +75,10 @@ def given(column: str, ctx: CheckContext) -> str:
     raw = f"{column}_raw"
     if raw not in ctx.columns:
         return present(column, ctx)
-    # The raw value is looked at only where the standard one is not present (a few rows).
-    return f"(CASE WHEN {present(column, ctx)} THEN true ELSE {present(raw, ctx)} END)"
+    if not ctx.is_text(column):
+        # The raw value is looked at only where there is no standard one (a few rows).
+        return f"(CASE WHEN {ident(column)} IS NOT NULL THEN true ELSE {present(raw, ctx)} END)"
+    return not_blank(_text(column, ctx), _text(raw, ctx))
 
 
 def derived_column(expr: str) -> str:
