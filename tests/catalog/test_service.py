@@ -116,6 +116,6 @@ def test_a_reference_that_is_not_there_is_refused_naming_the_setting(
     ws = _with_reference(workspace)
     (ws.root / "postcodes.csv").unlink()
 
-    with pytest.raises(ChecklistError, match="setting quality_postcode_reference.*no file"):
+    with pytest.raises(ChecklistError, match=r"setting quality_postcode_reference.*no file"):
         assess_quality(ws, "people", today=AS_OF)
     ws.close()

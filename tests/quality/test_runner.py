@@ -166,7 +166,7 @@ PEOPLE = [
         DuplicatePersons(keys=(("family_name",), ("postcode", "sex"))),
         SharedNhsNumber(),
         SharedNhsNumber(differ_on=("date_of_birth", "sex")),
-    ],  # fmt: skip
+    ],
     ids=lambda c: c.type,
 )
 def test_a_grouped_count_agrees_with_the_check_s_own_predicates(
@@ -181,7 +181,8 @@ def test_a_grouped_count_agrees_with_the_check_s_own_predicates(
         assert grouped is not None
         by_group = conn.execute(grouped).fetchone()
         by_rows = conn.execute(compose([(0, check)], ctx)).fetchone()
-        assert by_group is not None and by_rows is not None
+        assert by_group is not None
+        assert by_rows is not None
         assert tuple(map(int, by_group)) == tuple(by_rows)
         assert by_rows[1] > 0
     ws.close()
