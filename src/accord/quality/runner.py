@@ -80,11 +80,19 @@ def plan_scans(
 
 def compose(rows: Sequence[Numbered], ctx: CheckContext) -> str:
     """One query counting every check of ``rows``: ``count, failed`` per check, in order."""
-    flags = ", ".join(f"({c.counted(ctx)}) AS c{i}, ({c.failing(ctx)}) AS f{i}" for i, c in rows)
-    aggregates = ", ".join(
-        f"count(*) FILTER (WHERE c{i}), count(*) FILTER (WHERE c{i} AND f{i})" for i, _ in rows
-    )
-    return f"SELECT {aggregates} FROM (SELECT {flags} FROM {derived_layers(rows, ctx)})"
+    flags, aggregates = [], []
+    for i, check in rows:
+        counted = check.counted(ctx)
+        flags.append(f"({check.failing(ctx)}) AS f{i}")
+        if counted == "true":  # every row counts (the default): no column to count it by
+            aggregates.append(f"count(*), count(*) FILTER (WHERE f{i})")
+        else:
+            flags.append(f"({counted}) AS c{i}")
+            aggregates.append(
+                f"count(*) FILTER (WHERE c{i}), count(*) FILTER (WHERE c{i} AND f{i})"
+            )
+    source = derived_layers(rows, ctx)
+    return f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(flags)} FROM {source})"
 
 
 def derived_layers(rows: Sequence[Numbered], ctx: CheckContext) -> str:

@@ -23,7 +23,11 @@ def reference_source(path: Path) -> str:
 
 
 def _compact(expr: str) -> str:
-    return f"upper(regexp_replace({expr}::VARCHAR, '\\s+', '', 'g'))"
+    """SQL: the text in capitals without spaces (LS1 4AP, ls14ap and LS1  4AP are one).
+
+    A plain replace: a regular expression over a million values costs three times it.
+    """
+    return f"upper(replace({expr}::VARCHAR, ' ', ''))"
 
 
 @register_check

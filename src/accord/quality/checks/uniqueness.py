@@ -32,11 +32,21 @@ def repeats(columns: tuple[str, ...]) -> str:
 
 
 def _later_rows(key: tuple[str, ...]) -> str:
-    """SQL: the ``source_row`` of each row that :func:`repeats` ``key``."""
+    """SQL: the ``source_row`` of each row that :func:`repeats` ``key``.
+
+    Rows are first grouped by a hash of the key, one number, which is cheaper than
+    grouping a million names and dates; only rows whose hash repeats (the repeats, and
+    the odd collision) are grouped by the key itself.
+    """
     parts = ", ".join(ident(c) for c in key)
     filled = " AND ".join(f"{ident(c)} IS NOT NULL" for c in key)
+    repeated = (
+        f"SELECT hash({parts}) FROM snapshot WHERE {filled} "
+        "GROUP BY hash(" + parts + ") HAVING count(*) > 1"
+    )
     groups = (
-        f"SELECT {parts}, min(source_row) AS __first FROM snapshot WHERE {filled} "
+        f"SELECT {parts}, min(source_row) AS __first FROM snapshot "
+        f"WHERE {filled} AND hash({parts}) IN ({repeated}) "
         f"GROUP BY {parts} HAVING count(*) > 1"
     )
     return (
