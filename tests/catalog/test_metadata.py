@@ -95,7 +95,7 @@ def test_described_datasets_read_back_with_versions_and_quality(workspace: Works
     counts = [(v.version, v.rows, v.quarantined_rows) for v in found.versions]
     assert counts == [(1, 6, 0), (2, 3, 0)]
     assert [v.kitemark for v in found.versions] == [None, assessed.kitemark]
-    assert found.versions[1].scores == assessed.scores
+    assert found.versions[1].scores == assessed.scored
     assert found.versions[0].scores == {}
     assert all(v.bytes > 0 for v in found.versions)
     # Describing again replaces the description; the log keeps each one's digest.

@@ -5,6 +5,10 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
+import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from accord.people import (
     StandardisationOptions,
     Standardiser,
@@ -12,7 +16,9 @@ from accord.people import (
     connect,
     ident,
     lit,
+    not_blank,
 )
+from accord.people.sql import WHITESPACE
 
 
 def test_blank_agrees_with_the_standardisers_on_every_space_like_character() -> None:
@@ -39,6 +45,23 @@ def test_blank_agrees_with_the_standardisers_on_every_space_like_character() -> 
     assert dict(people) == sources
     assert sources["x"] is False
     assert sources[2 * "\u00a0"] is True
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(
+    [*WHITESPACE, "a", "!", "~", "\x7f", "\x00", "\x1f", "\u00e9", "\u3001", "\U0001f600"]),
+    max_size=4), st.text(max_size=6)), min_size=1, max_size=200))  # fmt: skip
+def test_not_blank_is_blank_to_null_is_not_null(values: list[str | None]) -> None:
+    # The fast test decides by the first byte; the trim decides the rest: both must agree
+    # with the one definition of blank on every value, NULL included, and never be NULL.
+    with duckdb.connect() as conn:
+        found = conn.execute(
+            f"SELECT {not_blank('v')}, {blank_to_null('v')} IS NOT NULL "
+            "FROM (SELECT unnest($v::VARCHAR[]) AS v)",
+            {"v": values},
+        ).fetchall()
+    assert [fast for fast, _ in found] == [exact for _, exact in found]
+    assert all(fast is not None for fast, _ in found)
 
 
 def test_literals_and_identifiers_are_quoted() -> None:

@@ -47,7 +47,7 @@ def test_default_checklist_on_clean_records_fails_nothing(clean: Workspace) -> N
     assert [(c.type, c.field) for c in found.checks] == [(t, f) for t, f, _, _ in DIRTY_DEFAULTS]
     assert [c.failed for c in found.checks] == [0] * len(DIRTY_DEFAULTS)
     assert {c.total for c in found.checks if c.type == "completeness"} == {3}
-    assert found.scores == dict.fromkeys(
+    assert found.scored == dict.fromkeys(
         (Dimension.COMPLETENESS, Dimension.UNIQUENESS, Dimension.CONSISTENCY, Dimension.VALIDITY),
         100.0,
     )

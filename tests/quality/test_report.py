@@ -33,6 +33,10 @@ def test_json_report_has_counts_samples_and_trend(
     trend = document["trend"]
     assert isinstance(trend, list)
     assert [(t["version"], t["kitemark"]) for t in trend] == [(1, "bronze"), (2, "not_yet_rated")]
+    assert [t["scores"]["accuracy"] for t in trend] == [None, None]
+    reasons = document["reasons"]
+    assert isinstance(reasons, dict)
+    assert set(reasons) == {"timeliness", "accuracy"}
 
 
 def test_html_report_is_self_contained_with_charts_and_sample_links(
@@ -51,6 +55,8 @@ def test_html_report_is_self_contained_with_charts_and_sample_links(
     assert set(re.findall(r"https?://[^\"' ]+", html)) == {"http://www.w3.org/2000/svg"}
     assert "<script" not in html
     assert "personal data" in html
+    # Every dimension has a row; one without a score says why.
+    assert "<th>timeliness</th><td class='n'>not scored</td><td>no update frequency" in html
 
 
 def test_html_escapes_values_from_the_data(sqlite_workspace: Workspace, tmp_path: Path) -> None:

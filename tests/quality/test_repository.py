@@ -27,10 +27,12 @@ def test_assessments_are_stored_and_read_back_per_snapshot(workspace: Workspace)
     assert stored[0].checks == first.checks
     assert stored[0].scores == first.scores
     assert stored[1].assessed_at == newest.assessed_at
-    assert stored[1].scores == dict.fromkeys(
+    assert stored[1].scored == dict.fromkeys(
         [Dimension.COMPLETENESS, Dimension.UNIQUENESS, Dimension.CONSISTENCY,
          Dimension.TIMELINESS, Dimension.VALIDITY], 100.0,
     )  # fmt: skip
+    assert stored[1].reasons == newest.reasons
+    assert "quality_postcode_reference" in stored[1].reasons[Dimension.ACCURACY]
     assert stored[0].snapshot != stored[1].snapshot
 
 

@@ -24,7 +24,7 @@ def test_an_assessment_is_recorded_with_its_kitemark_scores_and_samples_kept(
 
     kept = sum(len(s.rows) for s in found.samples.values())
     assert kept > 0
-    scores = {d.value: s for d, s in found.scores.items()}
+    scores = {d.value: s for d, s in found.scored.items()}
     assert assessed(workspace) == [
         audit.QualityAssessed(dataset="people", version=1, kitemark=found.kitemark.value,
                               scores=scores, samples=n)

@@ -3,6 +3,8 @@
 Public face: descriptions (:class:`DatasetMetadata`, :func:`load_metadata`,
 :func:`parse_metadata`, :func:`describe`); the catalogue (:func:`catalogue` and its
 :class:`Listed` lines, :func:`entry` with :class:`Entry` and :class:`Version`);
+:func:`assess_quality` (the quality context's assessment, with the update frequency the
+description declares);
 provenance as OpenLineage-style run events (:class:`RunEvent`, :class:`Job`,
 :class:`DatasetRef`, :class:`EventType`, :func:`record_event`, :func:`record_derivation`,
 :func:`snapshot_ref`, :func:`node_namespace`, :func:`lineage` and its :class:`Lineage`);
@@ -40,7 +42,7 @@ from accord.catalog.models import (
     Version,
 )
 from accord.catalog.openlineage import to_json as openlineage_json
-from accord.catalog.service import Listed, catalogue, describe, entry, export
+from accord.catalog.service import Listed, assess_quality, catalogue, describe, entry, export
 from accord.catalog.types import RunId
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "RunId",
     "UnknownFormat",
     "Version",
+    "assess_quality",
     "catalogue",
     "describe",
     "entry",

@@ -1,11 +1,12 @@
-"""Use cases: describe a dataset, list the catalogue, gather one dataset's entry, export it."""
+"""Use cases: describe a dataset, list the catalogue, gather one dataset's entry, export it,
+assess its quality against what its description declares."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +24,7 @@ from accord.catalog.repository import (
     save_metadata,
 )
 from accord.people import ident, lit
-from accord.quality import Kitemark, assessments
+from accord.quality import Assessment, Checklist, Kitemark, assess, assessments
 from accord.sources import (
     SnapshotInfo,
     UnknownDataset,
@@ -96,6 +97,29 @@ def catalogue(workspace: Workspace) -> list[Listed]:
     return found
 
 
+def assess_quality(
+    workspace: Workspace,
+    dataset: str,
+    checklist: Checklist | None = None,
+    *,
+    version: int | None = None,
+    today: date | None = None,
+    samples: int = 0,
+    save: bool = True,
+) -> Assessment:
+    """``accord.quality.assess`` with the update frequency ``dataset``'s description declares.
+
+    The default checklist judges timeliness by it (none when the dataset is not described:
+    the assessment says why). The catalogue passes it in because it imports the quality
+    context, which cannot import it back.
+    """
+    check_name(dataset, "dataset name")
+    described = load_metadata(workspace.engine, dataset)
+    frequency = described.update_frequency if described is not None else None
+    return assess(workspace, dataset, checklist, version=version, today=today,
+                  samples=samples, save=save, update_frequency=frequency)  # fmt: skip
+
+
 def entry(workspace: Workspace, name: str, *, columns: bool = False) -> Entry:
     """Everything known of dataset ``name``: description, versions with quality, lineage.
 
@@ -145,7 +169,7 @@ def _versions(
             quarantined_rows=s.quarantined_rows, source=s.source, source_kind=s.source_kind,
             as_of=s.as_of, created_at=s.created_at, columns=cols, unique_record_id=unique,
             kitemark=assessed.kitemark if assessed else None,
-            scores=assessed.scores if assessed else {},
+            scores=assessed.scored if assessed else {},
             assessed_at=assessed.assessed_at if assessed else None, attributes=s.attributes(),
         ))  # fmt: skip
     return tuple(versions)

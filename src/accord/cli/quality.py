@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from accord.catalog import assess_quality
 from accord.cli.common import (
     MAX_VERSION,
     JsonOption,
@@ -18,7 +19,7 @@ from accord.cli.common import (
     out,
     workspace_at,
 )
-from accord.quality import Assessment, Dimension, assess, assessments, load_checklist, write_report
+from accord.quality import Assessment, Dimension, assessments, load_checklist, write_report
 from accord.store import check_output
 
 
@@ -45,13 +46,18 @@ def quality(
     workspace: WorkspaceOption = Path(),
     json_output: JsonOption = False,
 ) -> None:
-    """Run quality checks over a dataset's snapshot; print its kitemark and dimension scores."""
+    """Run quality checks over a dataset's snapshot; print its kitemark and dimension scores.
+
+    The default checklist judges timeliness by the update frequency the dataset's
+    catalogue description declares, and accuracy by the workspace's postcode reference
+    list (setting quality_postcode_reference), where there are.
+    """
     if report is not None:
         check_output(report, directory=True)
     chosen = load_checklist(checklist) if checklist else None
     with workspace_at(workspace) as ws:
-        result = assess(ws, dataset, chosen, version=version,
-                        samples=samples if report else 0)  # fmt: skip
+        result = assess_quality(ws, dataset, chosen, version=version,
+                                samples=samples if report else 0)  # fmt: skip
         html = None
         if report is not None:
             html = write_report(result, assessments(ws.engine, dataset), report)[1]
@@ -72,8 +78,11 @@ def render(result: Assessment, html: Path | None) -> None:
     scores = Table(show_edge=False, pad_edge=False)
     for d in Dimension:
         scores.add_column(d.value, justify="right")
-    scores.add_row(*(f"{result.scores[d]:.1f}" if d in result.scores else "–" for d in Dimension))
+    shown = [result.scores.get(d) for d in Dimension]
+    scores.add_row(*("–" if s is None else f"{s:.1f}" for s in shown))
     out.print(scores)
+    for d, why in result.reasons.items():
+        out.print(f"{d.value} not scored: {why}")
     failing = [c for c in result.checks if c.failed]
     if failing:
         table = Table(show_edge=False, pad_edge=False, title="checks with failures")

@@ -3,8 +3,9 @@
 Public face: the field vocabulary (:data:`CANONICAL_FIELDS`, :data:`OUTPUT_COLUMNS`),
 :class:`StandardisationOptions`, :class:`Standardiser` (one SQL query for a record or a
 column) and :func:`connect` / :func:`prepare` for DuckDB connections that run it; the SQL
-helpers (:func:`lit`, :func:`ident`, :func:`blank_to_null`) for contexts that build
-queries over person fields, so "blank" means the same everywhere, and :func:`hmac_sql`
+helpers (:func:`lit`, :func:`ident`, :func:`blank_to_null`, :func:`not_blank`) for
+contexts that build queries over person fields, so "blank" means the same everywhere,
+and :func:`hmac_sql`
 (keyed hashes of a column inside DuckDB) with :func:`nhs_number_sql` (a valid NHS
 number's digits, to key people in bulk); :func:`nhs_number_problem` (one typed NHS
 number checked by the rules of the ``nhs_number_issue`` column); :func:`text_array`
@@ -27,7 +28,7 @@ from accord.people.models import (
     StandardisedRecord,
 )
 from accord.people.service import Standardiser, connect, prepare
-from accord.people.sql import blank_to_null, hmac_params, hmac_sql, ident, lit
+from accord.people.sql import blank_to_null, hmac_params, hmac_sql, ident, lit, not_blank
 from accord.people.types import SEX_VALUES, RecordId, Sex
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "lit",
     "nhs_number_problem",
     "nhs_number_sql",
+    "not_blank",
     "prepare",
     "text_array",
 ]

@@ -50,6 +50,27 @@ def blank_to_null(expr: str) -> str:
     return f"nullif({strip(expr)}, '')"
 
 
+# U+0080 is the first character whose UTF-8 form does not start with an ASCII byte.
+_FIRST_NON_ASCII = lit("\x80")
+
+
+def not_blank(expr: str, *more: str) -> str:
+    """SQL predicate, never NULL: the text ``expr`` (or any of ``more``) holds something
+    other than blanks.
+
+    The same test as ``blank_to_null(expr) IS NOT NULL``, at a fraction of the cost over
+    millions of values: DuckDB compares text byte by byte, so a value whose first byte
+    is printable ASCII (``'!'`` to DEL) is not blank, decided by two comparisons with the
+    value's inlined prefix; only the rest (NULL, a space, a control, a non-ASCII first
+    character, an empty string) is trimmed. Each expression is evaluated more than once:
+    pass columns.
+    """
+    exprs = (expr, *more)
+    fast = " OR ".join(f"({e} >= '!' AND {e} < {_FIRST_NON_ASCII})" for e in exprs)
+    exact = " OR ".join(f"coalesce(trim({e}, {_WHITESPACE_SQL}) <> '', false)" for e in exprs)
+    return f"(CASE WHEN {fast} THEN true ELSE {exact} END)"
+
+
 def hmac_sql(expr: str, param: str, hex_chars: int = 64) -> str:
     """HMAC-SHA256 of the text ``expr`` as lower-case hex, computed by DuckDB.
 

@@ -5,7 +5,8 @@ Public face: :func:`assess` (a checklist over a snapshot, inside DuckDB) and its
 checklists (:class:`Checklist`, :func:`load_checklist`, :func:`parse_checklist`,
 :func:`checklist_schema`); the check registry (:class:`Check`, :class:`RowCheck`,
 :class:`DatasetCheck`, :class:`CheckContext`, :func:`register_check`,
-:func:`check_types`); :func:`scores` and :func:`kitemark` with their :data:`LEVELS`;
+:func:`check_types`, :func:`derived_column`); :func:`scores` and :func:`kitemark` with
+their :data:`LEVELS`;
 :func:`assessments` (the stored history); :func:`write_report` (JSON and HTML); the
 error tree under :class:`QualityError`. Inside: ``checks/`` (base, registry, one module
 of built-ins per dimension), ``checklist``, ``runner`` (the DuckDB query), ``kitemark``,
@@ -19,6 +20,7 @@ from accord.quality.checks import (
     DatasetCheck,
     RowCheck,
     check_types,
+    derived_column,
     given,
     present,
     register_check,
@@ -50,6 +52,7 @@ __all__ = [
     "assessments",
     "check_types",
     "checklist_schema",
+    "derived_column",
     "given",
     "kitemark",
     "load_checklist",

@@ -27,9 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from accord.people import CANONICAL_FIELDS
 from accord.quality.checks import Check, check_types
+from accord.quality.checks.accuracy import InReference
 from accord.quality.checks.consistency import PostcodeTown, SharedNhsNumber, TitleSex
+from accord.quality.checks.timeliness import FREQUENCY_DAYS, Timeliness
 from accord.quality.checks.uniqueness import STRONG_KEYS, DuplicatePersons
 from accord.quality.errors import ChecklistError
+from accord.quality.models import Dimension
 from accord.store import UnreadableDocument, read_yaml
 
 SCHEMA_ID = "https://accord.example/schemas/checklist.schema.json"
@@ -113,9 +116,22 @@ def slugs_sorted() -> list[str]:
     return sorted(check_types())
 
 
-def default_checks(fields: Iterable[str]) -> tuple[Check, ...]:
+@dataclass(frozen=True)
+class Declared:
+    """What the node knows of a dataset beyond its snapshot, for the default checklist."""
+
+    update_frequency: str | None = None
+    """How often the dataset is refreshed, as its catalogue description declares."""
+    reference: Path | None = None
+    """A list of valid postcodes (setting ``quality_postcode_reference``)."""
+    reference_column: str = "postcode"
+    """The list's column of postcodes."""
+
+
+def default_checks(fields: Iterable[str], declared: Declared | None = None) -> tuple[Check, ...]:
     """The checks run when no checklist is given, for a snapshot with ``fields`` mapped."""
     mapped = set(fields)
+    declared = declared or Declared()
     if "full_name" in mapped:
         mapped |= {"given_name", "family_name"}
     types = check_types()
@@ -132,4 +148,36 @@ def default_checks(fields: Iterable[str]) -> tuple[Check, ...]:
         checks.append(PostcodeTown())
     if {"nhs_number", "date_of_birth"} <= mapped:
         checks.append(SharedNhsNumber())
+    frequency = declared.update_frequency
+    if frequency is not None and frequency in FREQUENCY_DAYS:
+        checks.append(Timeliness.model_validate({"update_frequency": frequency}))
+    if declared.reference is not None and "postcode" in mapped:
+        checks.append(InReference(field="postcode", reference=declared.reference,
+                                  column=declared.reference_column))  # fmt: skip
     return tuple(checks)
+
+
+def missing_from_defaults(fields: Iterable[str], declared: Declared) -> dict[Dimension, str]:
+    """Why the default checklist has no check of timeliness or accuracy, where it has none."""
+    found: dict[Dimension, str] = {}
+    frequency = declared.update_frequency
+    if frequency is None:
+        found[Dimension.TIMELINESS] = (
+            "no update frequency declared: describe the dataset in the catalogue "
+            "(update_frequency) or add a timeliness check"
+        )
+    elif frequency not in FREQUENCY_DAYS:
+        found[Dimension.TIMELINESS] = (
+            f"the catalogue declares the dataset updated {frequency}: no age to judge "
+            "the snapshot by (add a timeliness check with max_age_days)"
+        )
+    if declared.reference is None:
+        found[Dimension.ACCURACY] = (
+            "no reference list to judge values by: set quality_postcode_reference "
+            "(docs/settings.md) or add an in_reference check"
+        )
+    elif "postcode" not in set(fields):
+        found[Dimension.ACCURACY] = (
+            "the postcode reference list has nothing to judge: this dataset maps no postcode"
+        )
+    return found

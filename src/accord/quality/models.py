@@ -74,10 +74,18 @@ class Assessment:
     as_of: date
     assessed_at: datetime
     checks: tuple[CheckResult, ...]
-    scores: dict[Dimension, float]
+    scores: dict[Dimension, float | None]
+    """Every dimension, in the framework's order: its score, or None where none was earned."""
     kitemark: Kitemark
     samples: dict[int, Sample] = field(default_factory=dict)
     """Failing rows by the position of their check in ``checks`` (only when asked for)."""
+    reasons: dict[Dimension, str] = field(default_factory=dict)
+    """Why each dimension without a score has none."""
+
+    @property
+    def scored(self) -> dict[Dimension, float]:
+        """The dimensions that have a score."""
+        return {d: s for d, s in self.scores.items() if s is not None}
 
     def as_json(self) -> dict[str, Any]:
         """The ``accord quality --json`` document."""
@@ -85,6 +93,7 @@ class Assessment:
             "dataset": self.dataset,
             "snapshot": self.snapshot,
             "kitemark": self.kitemark.value,
-            "scores": {d.value: s for d, s in self.scores.items()},
+            "scores": {d.value: self.scores.get(d) for d in Dimension},
+            "reasons": {d.value: r for d, r in self.reasons.items()},
             "checks": [c.as_json() for c in self.checks],
         }

@@ -63,7 +63,7 @@ def report_json(assessment: Assessment, history: Sequence[Assessment]) -> dict[s
             check["samples"] = [dict(zip(found.columns, row, strict=True)) for row in found.rows]
     document["trend"] = [
         {"version": a.version, "snapshot": a.snapshot, "as_of": a.as_of.isoformat(),
-         "kitemark": a.kitemark.value, "scores": {d.value: s for d, s in a.scores.items()}}
+         "kitemark": a.kitemark.value, "scores": {d.value: a.scores.get(d) for d in Dimension}}
         for a in history
     ]  # fmt: skip
     return document
@@ -104,13 +104,14 @@ def report_html(assessment: Assessment, history: Sequence[Assessment]) -> str:
 
 
 def _scores_table(a: Assessment) -> str:
-    rows = "".join(
-        f"<tr><th>{d.value}</th><td class='n'>"
-        + (f"{a.scores[d]:.1f}" if d in a.scores else "not assessed")
-        + "</td></tr>"
-        for d in Dimension
-    )
-    return f"<table><tr><th>dimension</th><th>score (0–100)</th></tr>{rows}</table>"
+    rows = []
+    for d in Dimension:
+        score = a.scores.get(d)
+        shown = f"{score:.1f}" if score is not None else "not scored"
+        why = escape(a.reasons.get(d, "")) if score is None else ""
+        rows.append(f"<tr><th>{d.value}</th><td class='n'>{shown}</td><td>{why}</td></tr>")
+    head = "<tr><th>dimension</th><th>score (0–100)</th><th>why not scored</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _completeness(checks: Sequence[CheckResult]) -> list[tuple[str, float]]:

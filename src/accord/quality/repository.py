@@ -32,7 +32,8 @@ def save_assessment(
     )  # fmt: skip
     if assessment.scores:
         conn.execute(quality_scores.insert(), [
-            {"assessment_id": assessment_id, "dimension": d.value, "score": s}
+            {"assessment_id": assessment_id, "dimension": d.value, "score": s,
+             "reason": assessment.reasons.get(d)}
             for d, s in assessment.scores.items()
         ])  # fmt: skip
     if assessment.checks:
@@ -60,7 +61,7 @@ def assessments(engine: Engine, dataset: str) -> list[Assessment]:
     with engine.connect() as conn:
         newest = {row.snapshot_id: row for row in conn.execute(query)}
         ids = [row.id for row in newest.values()]
-        scores = _scores(conn, ids)
+        scores, reasons = _scores(conn, ids)
         checks = _checks(conn, ids)
     return [
         Assessment(
@@ -72,18 +73,33 @@ def assessments(engine: Engine, dataset: str) -> list[Assessment]:
             checks=tuple(checks.get(row.id, ())),
             scores=scores.get(row.id, {}),
             kitemark=Kitemark(row.kitemark),
+            reasons=reasons.get(row.id, {}),
         )
         for row in newest.values()
     ]
 
 
-def _scores(conn: sa.Connection, ids: Sequence[int]) -> dict[int, dict[Dimension, float]]:
-    found: dict[int, dict[Dimension, float]] = {}
+def _scores(
+    conn: sa.Connection, ids: Sequence[int]
+) -> tuple[dict[int, dict[Dimension, float | None]], dict[int, dict[Dimension, str]]]:
+    """Each assessment's scores (every dimension) and the reasons of those it has none of.
+
+    An assessment stored before every dimension was kept has rows only for those scored.
+    """
+    found: dict[int, dict[Dimension, float | None]] = {i: {} for i in ids}
+    why: dict[int, dict[Dimension, str]] = {i: {} for i in ids}
     query = sa.select(quality_scores).where(quality_scores.c.assessment_id.in_(ids))
     for row in conn.execute(query):
-        found.setdefault(row.assessment_id, {})[Dimension(row.dimension)] = float(row.score)
+        dimension = Dimension(row.dimension)
+        found[row.assessment_id][dimension] = None if row.score is None else float(row.score)
+        if row.reason is not None:
+            why[row.assessment_id][dimension] = row.reason
+    for i, scored in found.items():
+        for d in Dimension:
+            if scored.get(d) is None and d not in why[i]:
+                why[i][d] = "not assessed"
     # The framework's order, whatever order the store returned.
-    return {i: {d: s[d] for d in Dimension if d in s} for i, s in found.items()}
+    return {i: {d: s.get(d) for d in Dimension} for i, s in found.items()}, why
 
 
 def _checks(conn: sa.Connection, ids: Sequence[int]) -> dict[int, list[CheckResult]]:

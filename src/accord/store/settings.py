@@ -63,6 +63,15 @@ class Settings(BaseSettings):
         description="Share of a field's values that may fail standardisation before an "
         "ingest is refused.",
     )
+    quality_postcode_reference: Path | None = Field(
+        default=None,
+        description="A list of valid postcodes (CSV with a header, or Parquet; relative to "
+        "the workspace) the default quality checklist judges accuracy against.",
+    )
+    quality_postcode_reference_column: str | None = Field(
+        default=None, min_length=1,
+        description="The reference list's column of postcodes; default: its first column.",
+    )  # fmt: skip
     log_origin: str | None = Field(
         default=None,
         pattern=ORIGIN_PATTERN,

@@ -152,8 +152,10 @@ quality_scores = Table(
     metadata,
     Column("assessment_id", Integer, ForeignKey("quality_assessments.id"), primary_key=True),
     Column("dimension", String(20), primary_key=True),
-    Column("score", Numeric(4, 1, asdecimal=False), nullable=False),
+    Column("score", Numeric(4, 1, asdecimal=False), nullable=True),
+    Column("reason", Text, nullable=True),
 )
+"""Each of the six dimensions of an assessment: its score, or none and the reason why."""
 
 quality_checks = Table(
     "quality_checks",

@@ -11,6 +11,7 @@ from accord.quality.checks.base import (
     CheckContext,
     DatasetCheck,
     RowCheck,
+    derived_column,
     given,
     present,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "DatasetCheck",
     "RowCheck",
     "check_types",
+    "derived_column",
     "given",
     "present",
     "register_check",

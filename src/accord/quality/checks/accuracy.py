@@ -15,8 +15,19 @@ from accord.quality.checks.registry import register_check
 from accord.quality.models import Dimension
 
 
+def reference_source(path: Path) -> str:
+    """SQL: the rows of a reference file, a Parquet file or a CSV with a header (as text)."""
+    if path.suffix.lower() == ".parquet":
+        return f"read_parquet({lit(str(path))})"
+    return f"read_csv({lit(str(path))}, header = true, all_varchar = true)"
+
+
 def _compact(expr: str) -> str:
-    return f"upper(regexp_replace({expr}::VARCHAR, '\\s+', '', 'g'))"
+    """SQL: the text in capitals without spaces (LS1 4AP, ls14ap and LS1  4AP are one).
+
+    A plain replace: a regular expression over a million values costs three times it.
+    """
+    return f"upper(replace({expr}::VARCHAR, ' ', ''))"
 
 
 @register_check
@@ -45,7 +56,7 @@ class InReference(RowCheck):
         # with the checklist's key rather than as an error of the combined query.
         try:
             with duckdb.connect() as conn:
-                described = conn.execute(f"DESCRIBE SELECT * FROM {self._source(path)}")
+                described = conn.execute(f"DESCRIBE SELECT * FROM {reference_source(path)}")
                 names = [str(row[0]) for row in described.fetchall()]
         except duckdb.Error as exc:
             reason = str(exc).strip().split("\n", 1)[0]
@@ -55,20 +66,15 @@ class InReference(RowCheck):
             found.append(f"column: no column {self.column!r} in {path} (it has {shown})")
         return found
 
-    def _source(self, path: Path) -> str:
-        if path.suffix.lower() == ".parquet":
-            return f"read_parquet({lit(str(path))})"
-        return f"read_csv({lit(str(path))}, header = true, all_varchar = true)"
-
     @override
     def counted(self, ctx: CheckContext) -> str:
         issue = f"{self.field}_issue"
         valid = f" AND {ident(issue)} IS NULL" if issue in ctx.columns else ""
-        return f"({present(self.field)}{valid})"
+        return f"({present(self.field, ctx)}{valid})"
 
     @override
     def failing(self, ctx: CheckContext) -> str:
-        source = self._source(ctx.base_dir / self.reference)
+        source = reference_source(ctx.base_dir / self.reference)
         value, listed = ident(self.field), ident(self.column)
         if self.compare == "compact":
             value, listed = _compact(value), _compact(listed)

@@ -11,10 +11,19 @@ from accord.quality.checks.base import CheckContext, DatasetCheck
 from accord.quality.checks.registry import register_check
 from accord.quality.models import Dimension
 
-Frequency = Literal["daily", "weekly", "monthly", "quarterly", "annually"]
-# The longest gap each declared frequency allows, in days.
+Frequency = Literal[
+    "triennial", "biennial", "annual", "annually", "semiannual", "threeTimesAYear",
+    "quarterly", "bimonthly", "monthly", "semimonthly", "biweekly", "threeTimesAMonth",
+    "weekly", "semiweekly", "threeTimesAWeek", "daily", "continuous",
+]  # fmt: skip
+"""The Dublin Core frequency terms a catalogue description declares (``irregular``, which
+sets no limit, aside), and ``annually`` as checklists wrote ``annual`` before."""
+# The longest gap each frequency allows, in days: a period's longest calendar length.
 FREQUENCY_DAYS: dict[str, int] = {
-    "daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "annually": 366,
+    "triennial": 1096, "biennial": 731, "annual": 366, "annually": 366, "semiannual": 184,
+    "threeTimesAYear": 123, "quarterly": 92, "bimonthly": 62, "monthly": 31,
+    "semimonthly": 16, "biweekly": 14, "threeTimesAMonth": 11, "weekly": 7,
+    "semiweekly": 4, "threeTimesAWeek": 3, "daily": 1, "continuous": 1,
 }  # fmt: skip
 
 

@@ -42,7 +42,7 @@ class Validity(RowCheck):
 
     @override
     def counted(self, ctx: CheckContext) -> str:
-        return present(f"{self.field}_raw")
+        return present(f"{self.field}_raw", ctx)
 
     @override
     def failing(self, ctx: CheckContext) -> str:
