@@ -9,9 +9,10 @@ broken rows accord quarantines, which would otherwise stop it), and, for a like-
 figure, ``pandas.read_csv(dtype=str)``, which keeps every value as text as ingest does.
 
 Prints a table, then as its last line one JSON object:
-``{"rows", "seconds", "rows_per_s", "ratio_vs_pandas_read", "peak_rss_mb"}``
-(ratio = our seconds / pandas seconds). Goals: >= 200,000 rows/s, ratio <= 2.5,
-peak RSS <= 2,000 MB on the 2-core machine.
+``{"rows", "seconds", "rows_per_s", "ratio_vs_pandas_read", "ratio_vs_pandas_str",
+"peak_rss_mb"}`` (a ratio = our seconds / pandas seconds). Goals: >= 200,000 rows/s,
+``ratio_vs_pandas_str`` <= 2 (the like-for-like reference, which replaced the plain
+``read_csv`` ratio's 2.5), peak RSS <= 2,000 MB on the 2-core machine.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def main() -> None:
         "seconds": round(ours["seconds"], 3),
         "rows_per_s": round(rows / ours["seconds"]),
         "ratio_vs_pandas_read": round(ours["seconds"] / theirs["seconds"], 2),
+        "ratio_vs_pandas_str": round(ours["seconds"] / text["seconds"], 2),
         "peak_rss_mb": round(ours["peak_rss_mb"], 1),
     }))  # fmt: skip
 
