@@ -52,11 +52,8 @@ test: system-deps lint typecheck unit
 demo: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-bench: venv
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/linkage.py
-	$(BIN)/python benchmarks/policy.py
-	$(BIN)/python benchmarks/audit.py
+bench: venv system-deps
+	set -e; for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 lock: venv
 	$(BIN)/python -m pip install --quiet uv
