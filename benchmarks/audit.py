@@ -45,7 +45,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -211,23 +210,6 @@ def _run_child(store_url: str | None, entries: int, share: int) -> dict[str, Any
 
 
 @contextmanager
-def _database(server: str) -> Iterator[str]:
-    """A new database on ``server`` for one run, dropped after."""
-    import sqlalchemy as sa
-
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
 def _server(given: str | None, skip: bool) -> Iterator[str | None]:
     from tests.postgres import available, throwaway_server
 
@@ -246,7 +228,9 @@ def main(entries: int, share: int, postgres: str | None, skip_postgres: bool) ->
     on_postgres = None
     with _server(postgres, skip_postgres) as server:
         if server is not None:
-            with _database(server) as url:
+            from tests.postgres import scratch_database
+
+            with scratch_database(server, "bench") as url:
                 on_postgres = _run_child(url, entries, share)
             print(json.dumps(on_postgres), flush=True)
     summary = {**{k: sqlite[k] for k in KEYS if k in sqlite},

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,3 +85,20 @@ def throwaway_server(*, durable: bool = False) -> Iterator[str]:
                 check=False, capture_output=True,
             )  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def scratch_database(server: str, prefix: str = "t") -> Iterator[str]:
+    """A new, empty database on ``server`` (a maintenance database's URL), dropped after."""
+    import sqlalchemy as sa
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
