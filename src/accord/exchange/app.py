@@ -85,7 +85,8 @@ def _problems(app: FastAPI, node: Node) -> None:
 
     async def refused(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Refusal)
-        await run_in_threadpool(gates.record_refusal, node.ws, exc, path=request.url.path)
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        await run_in_threadpool(gates.record_refusal, node.ws, exc, path=raw.decode("latin-1"))
         return _problem(exc)
 
     async def invalid(_request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,8 @@ worker). :func:`record_refusal` writes each refusal in the audit log as
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +31,8 @@ from accord.store import Workspace, is_name
 
 PRUNE_EVERY = 1_000
 """Admitted requests per worker between two prunings of expired nonces."""
+
+log = logging.getLogger("accord.exchange")
 
 
 class Gate:
@@ -72,9 +76,13 @@ class Gate:
             assert found is not None
             own = trust.own_member(self.ws, found.trust_list, self.key.public_key())
         except NodeIdentityMissing as exc:
-            raise Refusal("not-federated", str(exc)) from None
+            log.warning("refusing every request: %s", exc)  # the operator's words stay here
+            raise Refusal("not-federated", "this node has no node id yet") from None
         except TrustListError as exc:
-            raise Refusal("trust-list-unavailable", printable(str(exc))) from None
+            # The reason names the workspace's files and settings: the operator reads it in
+            # the server's log; a caller, who may be anyone, learns only that there is none.
+            log.warning("refusing every request: %s", exc)
+            raise Refusal("trust-list-unavailable", "its operator has been told why") from None
         return found.trust_list.serial, found.trust_list, own
 
     def target_uri(self, own: Member, raw_path: str, query: str) -> str:
@@ -168,7 +176,9 @@ def record_refusal(ws: Workspace, refusal: Refusal, *, path: str = "") -> None:
     """Record a refused request as ``disclosure.decided``, denied, with its reason code
     and words (the requester only when the request was authenticated)."""
     requester = refusal.requester if is_name(refusal.requester) else ""
-    where = f" ({printable(path, 200)})" if path else ""
+    # The path as sent (still percent-encoded) and quoted, so that text in it can never
+    # pass for another clause of the reason.
+    where = f" (path {json.dumps(printable(path, 200))})" if path else ""
     audit.record(
         ws,
         audit.DisclosureDecided(
