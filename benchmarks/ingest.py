@@ -54,7 +54,17 @@ def extract(rows: int, seed: int) -> tuple[Path, Path]:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS since it started, in MB.
+
+    ``getrusage`` would do on its own, but on Linux a child's figure starts from its
+    parent's at the fork; the kernel's high-water mark of the process's own memory does not.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kib) / 1024
 
 
 def child_accord(csv: Path, mapping: Path) -> dict[str, float]:

@@ -33,7 +33,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import AS_OF, extract
+from ingest import AS_OF, extract, peak_rss_mb
 
 DATASET = "gp"
 REFERENCE_ENV = "ACCORD_QUALITY_POSTCODE_REFERENCE"
@@ -58,20 +57,6 @@ DESCRIPTION = {
     "legal_basis": "UK GDPR Art 6(1)(e); Art 9(2)(h)",
     "special_category": True,
 }  # fmt: skip
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS since it started, in MB.
-
-    ``getrusage`` would do on its own, but on Linux a child's figure starts from its
-    parent's at the fork; the kernel's high-water mark of the process's own memory does not.
-    """
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
-    return int(kib) / 1024
 
 
 def prepare(csv_path: Path, mapping: Path, folder: Path, plain: bool) -> Path:

@@ -18,18 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from ingest import AS_OF, extract  # the sibling benchmark: one copy of the data
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from ingest import AS_OF, extract, peak_rss_mb  # the sibling benchmark: one copy of the data
 
 
 def typed_copies(csv: Path) -> tuple[Path, Path]:
