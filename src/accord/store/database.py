@@ -32,7 +32,9 @@ from accord.store.errors import DatabaseError
 def create_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and foreign keys, as production needs."""
     try:
-        engine = sa.create_engine(url, future=True)
+        sqlite = sa.engine.make_url(url).get_backend_name() == "sqlite"
+        args = {"timeout": SQLITE_BUSY_SECONDS} if sqlite else {}
+        engine = sa.create_engine(url, future=True, connect_args=args)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise DatabaseError(f"cannot use store URL {mask_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
@@ -54,6 +56,12 @@ def _unreachable(context: sa.engine.ExceptionContext) -> None:
         "database server running, and the store_url setting right? see docs/settings.md)"
     ) from original
 
+
+SQLITE_BUSY_SECONDS = 60.0
+"""How long a SQLite writer waits for another's lock before giving up (the driver's
+default is 5 s). Several ``accord serve`` workers share one file, and with
+``synchronous=FULL`` each commit waits for the disk: under a burst of requests the queue
+of writers can be longer than 5 s, and a request must wait its turn, not fail."""
 
 SQLITE_CACHE_KIB = 65_536
 """Page cache per SQLite connection (SQLite's default is 2 MB): the audit log's citizen
