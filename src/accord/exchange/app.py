@@ -89,10 +89,21 @@ def _problems(app: FastAPI, node: Node) -> None:
         await run_in_threadpool(gates.record_refusal, node.ws, exc, path=raw.decode("latin-1"))
         return _problem(exc)
 
-    async def invalid(_request: Request, exc: Exception) -> JSONResponse:
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
+        loc = tuple(str(p) for p in first.get("loc", ()))
+        if loc[:1] == ("path",):
+            # An identifier in the path that is not one (a traversal, a hostile name):
+            # refused as such and recorded, as every refusal of a signed request is.
+            caller = getattr(request.state, "caller", None)
+            refusal = Refusal(
+                "invalid-identifier",
+                f"the {loc[-1]} in the path is not a valid identifier",
+                requester=getattr(caller, "org", ""),
+            )
+            return await refused(request, refusal)
+        where = ".".join(loc)
         return _problem(Refusal("invalid-request", printable(f"{where}: {first.get('msg', '')}")))
 
     async def http(_request: Request, exc: Exception) -> JSONResponse:

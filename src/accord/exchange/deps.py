@@ -60,7 +60,7 @@ async def get_caller(request: Request, node: NodeDep) -> Caller:
     body = await read_body(request, node.ws.settings.max_body_bytes)
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     fields = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]]
-    return await run_in_threadpool(
+    caller = await run_in_threadpool(
         node.gate.admit,
         request.method,
         raw_path.decode("latin-1"),
@@ -68,6 +68,9 @@ async def get_caller(request: Request, node: NodeDep) -> Caller:
         fields,
         body,
     )
+    # Kept for the refusal of a request whose parameters then fail validation.
+    request.state.caller = caller
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
 from accord.exchange import service
 from accord.exchange.deps import CallerDep, NodeDep
 from accord.exchange.models import Catalogue, Offer, Problem
 from accord.exchange.problems import MEDIA_TYPE, PROBLEMS, Refusal
-from accord.store import is_name
+from accord.store import NAME_PATTERN
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {
@@ -34,16 +34,18 @@ async def catalogue(caller: CallerDep, node: NodeDep) -> Catalogue:
     return await run_in_threadpool(service.catalogue_for, node.ws, caller, node.node_id)
 
 
+DatasetName = Annotated[
+    str,
+    Path(
+        pattern=NAME_PATTERN,
+        description="A dataset name (lower-case letters, digits, '.', '_', '-').",
+    ),
+]
+
+
 @router.get("/{dataset:path}", response_model=list[Offer])
-async def offered(dataset: str, caller: CallerDep, node: NodeDep) -> list[Offer]:
+async def offered(dataset: DatasetName, caller: CallerDep, node: NodeDep) -> list[Offer]:
     """One dataset's offers to the caller (one per agreement that covers it)."""
-    if not is_name(dataset):
-        raise Refusal(
-            "invalid-identifier",
-            "the dataset in the path is not a dataset name "
-            "(lower-case letters, digits, '.', '_', '-')",
-            requester=caller.org,
-        )
     found = await run_in_threadpool(service.catalogue_for, node.ws, caller, node.node_id)
     chosen = [o for o in found.datasets if o.dataset == dataset]
     if not chosen:
