@@ -21,6 +21,7 @@ from accord.agreements import node_key
 from accord.exchange import trust
 from accord.exchange.errors import BadPeerResponse, PeerUnreachable, RequestRefused
 from accord.exchange.models import Catalogue, Member, TrustList
+from accord.exchange.problems import printable
 from accord.exchange.signing import Headers as _Headers
 from accord.exchange.signing import ResponseMessage, SignatureProblem, sign_request, verify_response
 from accord.store import Workspace
@@ -106,6 +107,9 @@ def _refused(member: Member, response: httpx.Response, body: bytes) -> RequestRe
         title = str(problem.get("title", ""))
     except (ValueError, KeyError, TypeError):
         code, detail, title = "unknown", body[:200].decode("utf-8", "replace"), ""
+    # The peer's words reach a terminal and a log: one bounded printable line each, so a
+    # hostile peer can neither move the cursor nor forge a line of our own output.
+    code, title, detail = printable(code, 60), printable(title, 120), printable(detail)
     return RequestRefused(
         f"{member.node_id} ({member.name}) refused the request (HTTP {response.status_code}, "
         f"{code}): {title}{': ' if title else ''}{detail}",
