@@ -331,3 +331,45 @@ def person_entries(
     return [Stored(int(i), bodies[b_id].type,
                    whole if whole is not None else bodies[b_id].text(i, p), bytes(leaf), p)
             for i, b_id, p, leaf, whole in rows]  # fmt: skip
+
+
+def typed_between(
+    conn: Connection, types: Sequence[str], start: str, end: str
+) -> Iterator[tuple[int, str, str, str]]:
+    """``(idx, type, event JSON, recorded_at)`` of every entry whose type is one of
+    ``types`` recorded in ``start <= recorded_at < end`` (stamps as the log writes them),
+    in log order. The bodies are found by their (type, recorded_at) index; a body's
+    entries are the indexes from its id up to the next body's id (an entry of a bulk use,
+    one per person), read by primary key: nothing outside the range is read."""
+    b, e, later = audit_bodies, audit_entries, audit_bodies.alias("later")
+    following = sa.select(sa.func.min(later.c.id)).where(later.c.id > b.c.id).scalar_subquery()
+    query = (
+        sa.select(e.c.idx, b.c.type, b.c.head, b.c.tail, e.c.person, e.c.entry, b.c.recorded_at)
+        .select_from(b)
+        .join(
+            e,
+            sa.and_(
+                e.c.idx >= b.c.id,
+                e.c.idx < sa.func.coalesce(following, sa.literal(1 << 62, sa.BigInteger)),
+                e.c.body == b.c.id,
+            ),
+        )
+        .where(b.c.type.in_(list(types)), b.c.recorded_at >= start, b.c.recorded_at < end)
+        .order_by(e.c.idx)
+    )
+    rows = conn.execution_options(stream_results=True, yield_per=PAGE).execute(query)
+    for idx, kind, head, tail, person, whole, stamp in rows:
+        if whole is not None:  # carried over whole from an older store
+            yield int(idx), str(kind), json.dumps(json.loads(whole)["event"]), str(stamp)
+        elif tail is None:
+            yield int(idx), str(kind), str(head), str(stamp)
+        else:
+            key = bytes(person).hex() if person is not None else ""
+            yield int(idx), str(kind), f"{head}{key}{tail}", str(stamp)
+
+
+def leaf(conn: Connection, idx: int) -> bytes | None:
+    """The stored leaf hash of entry ``idx`` (None: no such entry)."""
+    found = conn.execute(sa.select(audit_entries.c.leaf_hash).where(audit_entries.c.idx == idx))
+    value = found.scalar()
+    return None if value is None else bytes(value)
