@@ -3,29 +3,19 @@ stores: the boundaries, bulk uses, and the index that keeps it off the rest of t
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from accord import audit
-from accord.audit import DisclosureDecided, Event, LinkageRun
-from accord.store import Workspace, audit_outbox
-from tests.audit.support import disclosed, people
+from accord.audit import DisclosureDecided, LinkageRun
+from accord.store import Workspace
+from tests.audit.support import disclosed, people, record_at
 
 DECEMBER = datetime(2026, 12, 1, tzinfo=UTC)
 JANUARY = datetime(2027, 1, 1, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
-
-
-def stage_at(ws: Workspace, event: Event, at: datetime) -> None:
-    """Record ``event`` as if at ``at``: staged by hand with that time, then appended as
-    every event is (the log holds no clock of its own to set)."""
-    body = json.dumps(event.fields(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    with ws.engine.begin() as conn:
-        conn.execute(audit_outbox.insert().values(type=event.name, body=body, recorded_at=at))
-    audit.flush(ws)
 
 
 def decided(requester: str) -> DisclosureDecided:
@@ -37,8 +27,8 @@ def test_a_month_holds_its_first_and_last_microsecond_and_nothing_either_side(
 ) -> None:
     for requester, at in (("before", DECEMBER - TICK), ("first", DECEMBER),
                           ("last", JANUARY - TICK), ("after", JANUARY)):  # fmt: skip
-        stage_at(workspace, decided(requester), at)
-    stage_at(workspace, LinkageRun(left="a", right="b", mode="private", pairs=1), DECEMBER)
+        record_at(workspace, decided(requester), at)
+    record_at(workspace, LinkageRun(left="a", right="b", mode="private", pairs=1), DECEMBER)
     found = list(audit.recorded_between(workspace, ["disclosure.decided"], DECEMBER, JANUARY))
     assert [e.event.requester for e in found] == ["first", "last"]  # type: ignore[attr-defined]
     assert [e.index for e in found] == [1, 2]
