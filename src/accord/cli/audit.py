@@ -260,7 +260,10 @@ def prove(
     Exits 1 when the checkpoint or the proof does not verify (the peer's log was
     rewritten or cut short, or the answer altered). Needs the witness role."""
     if (index is None) == (since is None):
-        raise typer.BadParameter("give one of --index or --since", param_hint="--index")
+        raise typer.BadParameter(
+            "give --index N (an entry) or --since FILE (a checkpoint you saved), one of the two",
+            param_hint="--index / --since",
+        )
     if leaf is not None and (index is None or not re.fullmatch(r"[0-9a-fA-F]{64}", leaf)):
         raise typer.BadParameter("64 hex digits, with --index", param_hint="--leaf")
     saved = read_text(since, "saved checkpoint", SAVED_CHECKPOINT_BYTES) if since else None

@@ -44,6 +44,8 @@ def _month(value: str) -> str:
 def _table(report: UsageReport) -> None:
     out.print(f"usage on {report.node_id or report.org} in {report.month} (UTC): "
               f"{len(report.rows)} row(s)", highlight=False)  # fmt: skip
+    if not report.rows:
+        return
     table = Table(show_edge=False, pad_edge=False)
     columns = ("agreement", "party", "direction", "requests", "permitted", "refused",
                "shares", "lookups", "records", "bytes")  # fmt: skip
