@@ -138,9 +138,11 @@ def recorded_between(
         raise AuditError("give the time range as aware datetimes (UTC)")
     if not wanted or since >= until:
         return
-    with ws.engine.connect() as conn:
-        for idx, kind, body, stamp in repo.typed_between(conn, wanted, _stamp(since),
-                                                         _stamp(until)):  # fmt: skip
+    # Two connections: the bodies stream on one while their entries are looked up on
+    # the other (a streaming cursor holds its connection).
+    with ws.engine.connect() as bodies, ws.engine.connect() as lookup:
+        found = repo.typed_between(bodies, lookup, wanted, _stamp(since), _stamp(until))
+        for idx, kind, body, stamp in found:
             at = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
             yield Logged(idx, at, decode(kind, body))
 

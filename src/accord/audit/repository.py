@@ -334,38 +334,47 @@ def person_entries(
 
 
 def typed_between(
-    conn: Connection, types: Sequence[str], start: str, end: str
+    bodies: Connection, lookup: Connection, types: Sequence[str], start: str, end: str
 ) -> Iterator[tuple[int, str, str, str]]:
     """``(idx, type, event JSON, recorded_at)`` of every entry whose type is one of
     ``types`` recorded in ``start <= recorded_at < end`` (stamps as the log writes them),
-    in log order. The bodies are found by their (type, recorded_at) index; a body's
-    entries are the indexes from its id up to the next body's id (an entry of a bulk use,
-    one per person), read by primary key: nothing outside the range is read."""
-    b, e, later = audit_bodies, audit_entries, audit_bodies.alias("later")
-    following = sa.select(sa.func.min(later.c.id)).where(later.c.id > b.c.id).scalar_subquery()
+    in log order. The bodies stream from ``bodies``, found by their (type, recorded_at)
+    index. A body of one event is its entry (the same index), whose text kept whole, if
+    any, comes in the same row by primary key; a bulk body's entries, one per person,
+    run from its id to the next body's and are read on ``lookup``. Nothing outside the
+    range is read (a join instead lets a planner hash every entry)."""
+    b, e = audit_bodies, audit_entries
+    whole = sa.select(e.c.entry).where(e.c.idx == b.c.id).scalar_subquery()
     query = (
-        sa.select(e.c.idx, b.c.type, b.c.head, b.c.tail, e.c.person, e.c.entry, b.c.recorded_at)
-        .select_from(b)
-        .join(
-            e,
-            sa.and_(
-                e.c.idx >= b.c.id,
-                e.c.idx < sa.func.coalesce(following, sa.literal(1 << 62, sa.BigInteger)),
-                e.c.body == b.c.id,
-            ),
-        )
+        sa.select(b.c.id, b.c.type, b.c.head, b.c.tail, b.c.recorded_at, whole)
         .where(b.c.type.in_(list(types)), b.c.recorded_at >= start, b.c.recorded_at < end)
-        .order_by(e.c.idx)
+        .order_by(b.c.id)
     )
-    rows = conn.execution_options(stream_results=True, yield_per=PAGE).execute(query)
-    for idx, kind, head, tail, person, whole, stamp in rows:
-        if whole is not None:  # carried over whole from an older store
-            yield int(idx), str(kind), json.dumps(json.loads(whole)["event"]), str(stamp)
-        elif tail is None:
-            yield int(idx), str(kind), str(head), str(stamp)
-        else:
-            key = bytes(person).hex() if person is not None else ""
-            yield int(idx), str(kind), f"{head}{key}{tail}", str(stamp)
+    rows = bodies.execution_options(stream_results=True, yield_per=PAGE).execute(query)
+    for body_id, kind, head, tail, stamp, text in rows:
+        if tail is None:
+            yield int(body_id), str(kind), str(head) if text is None else _event(text), str(stamp)
+            continue
+        for idx, person, kept in _run(lookup, int(body_id)):
+            event = _event(kept) if kept is not None else f"{head}{bytes(person).hex()}{tail}"
+            yield idx, str(kind), event, str(stamp)
+
+
+def _event(text: str) -> str:
+    """The event of an entry kept whole (carried over from an older store)."""
+    return json.dumps(json.loads(text)["event"], ensure_ascii=False)
+
+
+def _run(conn: Connection, body: int) -> list[tuple[int, bytes, str | None]]:
+    """The entries of bulk body ``body``: from its id up to the next body's."""
+    e = audit_entries
+    following = conn.execute(
+        sa.select(sa.func.min(audit_bodies.c.id)).where(audit_bodies.c.id > body)
+    ).scalar()
+    run = sa.select(e.c.idx, e.c.person, e.c.entry).where(e.c.idx >= body, e.c.body == body)
+    if following is not None:
+        run = run.where(e.c.idx < following)
+    return [(int(i), bytes(p or b""), w) for i, p, w in conn.execute(run.order_by(e.c.idx))]
 
 
 def leaf(conn: Connection, idx: int) -> bytes | None:
