@@ -45,9 +45,11 @@ EXCLUDED = {
     "they read only its snapshot's metadata (column names, version) and its kitemark "
     "(governance acts are checked command by command in tests/cli/test_audit_coverage.py)",
     "cli": "calls the faces checked here",
-    "exchange": "so far serves catalogue metadata (DCAT, kitemarks, agreements' terms) and "
-    "trust lists, no person-level rows; its refusals and trust-list acts are recorded "
-    "(tests/exchange); shares and lookups will put it in COVERED",
+    "exchange": "so far serves catalogue metadata (DCAT, kitemarks, agreements' terms), "
+    "trust lists, its log's checkpoints and proofs (hashes) and usage counts, no "
+    "person-level rows; a person's uses come from audit.subject_access, which records "
+    "them (tests/exchange/test_audit_api.py); its refusals and trust-list acts are "
+    "recorded (tests/exchange); shares and lookups will put it in COVERED",
 }
 # Where person-level rows live: reaching them means importing one of these.
 PERSON_LEVEL = {"accord.sources", "quarantine", "opt_outs", "snapshots", "audit_entries"}
@@ -223,6 +225,12 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
     "audit.consistency": lambda n: {"first": 1, "second": _log_size(n)},
     "audit.export": lambda n: {"start": 0, "end": _log_size(n)},
     "audit.inclusion": lambda n: {"index": 0, "size": _log_size(n)},
+    "audit.leaf": lambda n: {"index": 0},
+    "audit.recorded_between": lambda n: {
+        "types": list(audit.EVENT_TYPES),
+        "since": datetime(2000, 1, 1, tzinfo=UTC),
+        "until": datetime(2100, 1, 1, tzinfo=UTC),
+    },
     "audit.record_each": lambda n: {
         "event": audit.PersonViewed(person=audit.person_key(n.ws, OTHERS[0]), **STAFF),
         "people": [audit.person_key(n.ws, OTHERS[1])],

@@ -281,6 +281,11 @@ NOTHING: dict[str, str] = {
     "federation show": "reads the trust list in force; changes nothing",
     "share catalogue": "asks a peer which datasets it offers (metadata, no person-level "
     "rows); the peer records any refusal",
+    "audit fetch-checkpoint": "asks a peer for its signed checkpoint: hashes, no personal "
+    "data; the peer records any refusal",
+    "audit prove": "asks a peer for a proof and checks it: hashes, no personal data",
+    "usage report": "counts requests, records and bytes per agreement and party from the "
+    "log: no person; reading the log is not recorded (as 'audit export')",
     "serve": "runs the node's API; what it records (each refusal, each trust list "
     "adopted) is checked between real processes in tests/exchange/test_api.py",
 }

@@ -4,8 +4,9 @@ Public face: the events (:class:`Event` and the built-in types, :data:`EVENT_TYP
 :func:`register_event`), :func:`audited` (a function's declaration of the events it
 records) and :func:`staff_act` (the role and reason of a member of staff);
 :func:`record` (the one entry point), :func:`record_each` (one event per person, in
-bulk), :func:`transaction` and :func:`flush`; :func:`entries` (the log read back);
-proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`export`,
+bulk), :func:`transaction` and :func:`flush`; :func:`entries` (the log read back) and
+:func:`recorded_between` (the entries of some types in a time range, by index);
+proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`leaf`, :func:`export`,
 :func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`, :func:`node_verifier_key`);
 :func:`verify`; the citizen view (:func:`person_key`, :func:`person_secret`,
 :func:`uses`, :func:`subject_access`); identity providers; the Merkle and checkpoint
@@ -65,7 +66,16 @@ from accord.audit.identity import (
     VerifiedPerson,
 )
 from accord.audit.keys import person_key, person_secret
-from accord.audit.log import AuditTransaction, entries, flush, record, record_each, transaction
+from accord.audit.log import (
+    AuditTransaction,
+    entries,
+    flush,
+    leaf,
+    record,
+    record_each,
+    recorded_between,
+    transaction,
+)
 from accord.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from accord.audit.models import Logged, SubjectAccess, Use
 from accord.audit.person import PAGE_SIZE, subject_access, uses
@@ -138,6 +148,7 @@ __all__ = [
     "flush",
     "inclusion",
     "latest_checkpoint",
+    "leaf",
     "leaf_hash",
     "node_verifier_key",
     "open_note",
@@ -147,6 +158,7 @@ __all__ = [
     "read_export",
     "record",
     "record_each",
+    "recorded_between",
     "register_event",
     "staff_act",
     "subject_access",

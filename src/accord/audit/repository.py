@@ -331,3 +331,54 @@ def person_entries(
     return [Stored(int(i), bodies[b_id].type,
                    whole if whole is not None else bodies[b_id].text(i, p), bytes(leaf), p)
             for i, b_id, p, leaf, whole in rows]  # fmt: skip
+
+
+def typed_between(
+    bodies: Connection, lookup: Connection, types: Sequence[str], start: str, end: str
+) -> Iterator[tuple[int, str, str, str]]:
+    """``(idx, type, event JSON, recorded_at)`` of every entry whose type is one of
+    ``types`` recorded in ``start <= recorded_at < end`` (stamps as the log writes them),
+    in log order. The bodies stream from ``bodies``, found by their (type, recorded_at)
+    index. A body of one event is its entry (the same index), whose text kept whole, if
+    any, comes in the same row by primary key; a bulk body's entries, one per person,
+    run from its id to the next body's and are read on ``lookup``. Nothing outside the
+    range is read (a join instead lets a planner hash every entry)."""
+    b, e = audit_bodies, audit_entries
+    whole = sa.select(e.c.entry).where(e.c.idx == b.c.id).scalar_subquery()
+    query = (
+        sa.select(b.c.id, b.c.type, b.c.head, b.c.tail, b.c.recorded_at, whole)
+        .where(b.c.type.in_(list(types)), b.c.recorded_at >= start, b.c.recorded_at < end)
+        .order_by(b.c.id)
+    )
+    rows = bodies.execution_options(stream_results=True, yield_per=PAGE).execute(query)
+    for body_id, kind, head, tail, stamp, text in rows:
+        if tail is None:
+            yield int(body_id), str(kind), str(head) if text is None else _event(text), str(stamp)
+            continue
+        for idx, person, kept in _run(lookup, int(body_id)):
+            event = _event(kept) if kept is not None else f"{head}{bytes(person).hex()}{tail}"
+            yield idx, str(kind), event, str(stamp)
+
+
+def _event(text: str) -> str:
+    """The event of an entry kept whole (carried over from an older store)."""
+    return json.dumps(json.loads(text)["event"], ensure_ascii=False)
+
+
+def _run(conn: Connection, body: int) -> list[tuple[int, bytes, str | None]]:
+    """The entries of bulk body ``body``: from its id up to the next body's."""
+    e = audit_entries
+    following = conn.execute(
+        sa.select(sa.func.min(audit_bodies.c.id)).where(audit_bodies.c.id > body)
+    ).scalar()
+    run = sa.select(e.c.idx, e.c.person, e.c.entry).where(e.c.idx >= body, e.c.body == body)
+    if following is not None:
+        run = run.where(e.c.idx < following)
+    return [(int(i), bytes(p or b""), w) for i, p, w in conn.execute(run.order_by(e.c.idx))]
+
+
+def leaf(conn: Connection, idx: int) -> bytes | None:
+    """The stored leaf hash of entry ``idx`` (None: no such entry)."""
+    found = conn.execute(sa.select(audit_entries.c.leaf_hash).where(audit_entries.c.idx == idx))
+    value = found.scalar()
+    return None if value is None else bytes(value)

@@ -24,6 +24,7 @@ from accord.cli.privacy import optout, protect_table
 from accord.cli.quality import quality
 from accord.cli.serve import serve
 from accord.cli.share import share
+from accord.cli.usage import usage_app
 from accord.cli.workspace import init
 
 
@@ -76,3 +77,4 @@ app.add_typer(peer, name="peer")
 app.add_typer(catalog, name="catalog")
 app.add_typer(federation, name="federation")
 app.add_typer(share, name="share")
+app.add_typer(usage_app, name="usage")

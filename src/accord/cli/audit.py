@@ -1,8 +1,10 @@
-"""``accord audit …``: verify the log, save checkpoints, export proofs, a person's view."""
+"""``accord audit …``: verify the log, save checkpoints, export proofs, a person's view,
+and a peer's log checked over the signed API (its checkpoint, its proofs)."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from accord import audit
+from accord import audit, exchange
 from accord.cli.common import (
     MAX_WHOLE,
     ForceOption,
@@ -25,6 +27,7 @@ from accord.cli.common import (
     staff_act,
     workspace_at,
 )
+from accord.exchange import Client
 from accord.sources import get_snapshot, holds_person
 from accord.store import Workspace, check_output, read_text, write_output
 
@@ -199,3 +202,91 @@ def person(
         for label, value in lines.items():
             if value:
                 out.print(f"    {label + ':':<10} {value}", highlight=False, markup=False)
+
+
+PeerArgument = Annotated[str, typer.Argument(help="The peer's node id (e.g. RX1).")]
+
+
+@audit_app.command("fetch-checkpoint")
+@handle_errors
+def fetch_checkpoint(
+    peer: PeerArgument,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Save the signed note to this file.")
+    ] = None,
+    force: ForceOption = False,
+    workspace: WorkspaceOption = Path(),
+    json_output: JsonOption = False,
+) -> None:
+    """Fetch PEER's newest signed audit checkpoint over the signed API and check its
+    signature with PEER's key in the trust list (exit 1 when it does not verify).
+
+    Save it (--out) to prove later that PEER's log still extends it ('audit prove
+    --since'). Needs the witness role in the trust list."""
+    if out_file is not None:
+        check_output(out_file, force=force)
+    with workspace_at(workspace) as ws, Client(ws) as client:
+        found = exchange.fetch_checkpoint(client, peer)
+    if out_file is not None:
+        write_output(out_file, found.note)
+    point = found.checkpoint
+    if json_output:
+        emit_json({"peer": found.peer, "origin": point.origin, "size": point.size,
+                   "root": point.root.hex(), "timestamp": point.timestamp.isoformat(),
+                   "verifier_key": found.verifier_key, "note": found.note})  # fmt: skip
+        return
+    out.print(f"{found.peer}'s checkpoint verified: {point.size:,} entries, signed "
+              f"{point.timestamp:%Y-%m-%d %H:%M:%S} UTC, root {point.root.hex()}"
+              + (f"; saved to {out_file}" if out_file else ""), highlight=False)  # fmt: skip
+
+
+@audit_app.command("prove")
+@handle_errors
+def prove(
+    peer: PeerArgument,
+    index: Annotated[int | None, typer.Option("--index", min=0, max=MAX_WHOLE,
+                                              help="Prove this entry is in PEER's log.")] = None,
+    leaf: Annotated[str | None, typer.Option("--leaf", help="The entry's leaf hash you hold "
+                                             "(64 hex digits), with --index.")] = None,
+    since: Annotated[Path | None, typer.Option("--since", exists=True, dir_okay=False,
+                                               help="A checkpoint of PEER's you saved: prove "
+                                               "its log still extends it.")] = None,
+    workspace: WorkspaceOption = Path(),
+    json_output: JsonOption = False,
+) -> None:  # fmt: skip
+    """Ask PEER for a proof under its newest signed checkpoint and verify it here: that
+    entry --index is in its log, or that its log extends a checkpoint saved --since.
+
+    Exits 1 when the checkpoint or the proof does not verify (the peer's log was
+    rewritten or cut short, or the answer altered). Needs the witness role."""
+    if (index is None) == (since is None):
+        raise typer.BadParameter(
+            "give --index N (an entry) or --since FILE (a checkpoint you saved), one of the two",
+            param_hint="--index / --since",
+        )
+    if leaf is not None and (index is None or not re.fullmatch(r"[0-9a-fA-F]{64}", leaf)):
+        raise typer.BadParameter("64 hex digits, with --index", param_hint="--leaf")
+    saved = read_text(since, "saved checkpoint", SAVED_CHECKPOINT_BYTES) if since else None
+    with workspace_at(workspace) as ws, Client(ws) as client:
+        if saved is not None:
+            old, new = exchange.prove_consistency(client, peer, saved)
+            result = {"peer": peer, "proved": "consistency", "first": old.checkpoint.size,
+                      "second": new.checkpoint.size, "root": new.checkpoint.root.hex()}  # fmt: skip
+            said = (f"{peer}'s log of {new.checkpoint.size:,} entries extends the checkpoint "
+                    f"of {old.checkpoint.size:,} you saved")  # fmt: skip
+        else:
+            assert index is not None
+            wanted = bytes.fromhex(leaf) if leaf else None
+            point, hashed = exchange.prove_inclusion(client, peer, index, leaf=wanted)
+            result = {"peer": peer, "proved": "inclusion", "index": index,
+                      "size": point.checkpoint.size, "leaf": hashed.hex(),
+                      "root": point.checkpoint.root.hex()}  # fmt: skip
+            said = (
+                f"entry {index} (leaf {hashed.hex()}) is in {peer}'s log of "
+                f"{point.checkpoint.size:,} entries"
+                + ("" if wanted else "; pass --leaf to check it is the entry you hold")
+            )
+    if json_output:
+        emit_json({"verified": True, **result})
+        return
+    out.print(f"verified: {said}", highlight=False)

@@ -47,7 +47,7 @@ from typer.core import TyperGroup
 from accord.agreements import AgreementError
 from accord.audit import AuditError, BadExport, LogInconsistent, ProofError
 from accord.catalog import CatalogError
-from accord.exchange import ExchangeError
+from accord.exchange import ExchangeError, LogProofFailed
 from accord.linkage import LinkageError
 from accord.people import PeopleError
 from accord.privacy import PrivacyError
@@ -100,6 +100,7 @@ FOUND_WRONG: tuple[type[Exception], ...] = (
     LogInconsistent,
     ProofError,
     BadExport,
+    LogProofFailed,
 )
 """Errors that report a check's negative answer rather than a failure to check. An
 operation refused for a bad signature (``agreement activate`` or ``sign``) is not a check:

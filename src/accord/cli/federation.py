@@ -113,7 +113,9 @@ def add(
     role: Annotated[
         list[MemberRole],
         typer.Option(
-            "--role", help="What it does (repeatable): provider, recipient, linking-party, witness."
+            "--role",
+            help="What it does (repeatable): provider, recipient, linking-party, witness,"
+            " citizen-view.",
         ),
     ],
     replace: Annotated[

@@ -6,12 +6,16 @@ Public face: the federation trust list (:class:`TrustList`, :class:`Member`,
 (:func:`init_authority`, :func:`open_authority`, :func:`add_member`,
 :func:`revoke_member`, :func:`publish`, :func:`load_member_key`,
 :func:`raw_public_key`); the node's API (:func:`create_app`, :func:`serve`) and the
-client that calls peers (:class:`Client`); the signature profile (:func:`sign_request`,
+client that calls peers (:class:`Client`); what a node shows of its audit log and how
+a witness checks it (:func:`fetch_checkpoint`, :func:`prove_inclusion`,
+:func:`prove_consistency`, the ``check_*`` functions); usage metering (:func:`usage`,
+:class:`UsageReport`); the signature profile (:func:`sign_request`,
 :func:`verify_request`, :func:`sign_response`, :func:`verify_response` and their
 messages); the refusals (:data:`PROBLEMS`, :class:`Refusal`) and the errors under
 :class:`ExchangeError`; the audit event types it registers. Inside: ``models``,
 ``signing``, ``trust``, ``authority``, ``gate`` (every request's checks), ``service``
-(what a node answers), ``app`` with ``routes/``, ``deps`` and ``sign_responses``,
+(what a node answers), ``transparency`` (its audit log to peers), ``witness`` (a
+peer's log checked), ``usage``, ``app`` with ``routes/``, ``deps`` and ``sign_responses``,
 ``client``, ``server``, ``repository``, ``events``. See docs/exchange.md.
 """
 
@@ -32,6 +36,7 @@ from accord.exchange.errors import (
     AuthorityError,
     BadPeerResponse,
     ExchangeError,
+    LogProofFailed,
     NodeIdentityMissing,
     PeerError,
     PeerRevoked,
@@ -42,10 +47,13 @@ from accord.exchange.errors import (
     TrustListRefused,
     TrustListUnavailable,
     UnknownPeer,
+    UsageError,
 )
 from accord.exchange.events import (
     FederationMemberAdded,
     FederationMemberRevoked,
+    Received,
+    Served,
     TrustListAdopted,
     TrustListPublished,
     TrustListRefusal,
@@ -54,11 +62,15 @@ from accord.exchange.gate import prune, record_refusal
 from accord.exchange.models import (
     Cached,
     Catalogue,
+    ConsistencyProof,
+    InclusionProof,
     Member,
     MemberRole,
     MemberStatus,
     Offer,
+    PersonUses,
     Problem,
+    SignedCheckpoint,
     TrustList,
 )
 from accord.exchange.problems import PROBLEM_BASE, PROBLEMS, Refusal
@@ -77,8 +89,19 @@ from accord.exchange.signing import (
 )
 from accord.exchange.trust import Fetched, cached, fetch, node_id_of, usable
 from accord.exchange.types import NodeId, Serial
+from accord.exchange.usage import CSV_COLUMNS, UsageReport, UsageRow, month_range, usage
+from accord.exchange.witness import (
+    PeerCheckpoint,
+    check_consistency,
+    check_inclusion,
+    fetch_checkpoint,
+    open_checkpoint,
+    prove_consistency,
+    prove_inclusion,
+)
 
 __all__ = [
+    "CSV_COLUMNS",
     "LABEL",
     "PROBLEMS",
     "PROBLEM_BASE",
@@ -88,28 +111,36 @@ __all__ = [
     "Cached",
     "Catalogue",
     "Client",
+    "ConsistencyProof",
     "ExchangeError",
     "FederationMemberAdded",
     "FederationMemberRevoked",
     "Fetched",
     "Headers",
+    "InclusionProof",
+    "LogProofFailed",
     "Member",
     "MemberRole",
     "MemberStatus",
     "NodeId",
     "NodeIdentityMissing",
     "Offer",
+    "PeerCheckpoint",
     "PeerError",
     "PeerRevoked",
     "PeerUnreachable",
+    "PersonUses",
     "Problem",
     "Published",
+    "Received",
     "Refusal",
     "RequestMessage",
     "RequestRefused",
     "ResponseMessage",
     "Serial",
+    "Served",
     "SignatureProblem",
+    "SignedCheckpoint",
     "TrustList",
     "TrustListAdopted",
     "TrustListError",
@@ -119,15 +150,25 @@ __all__ = [
     "TrustListRefused",
     "TrustListUnavailable",
     "UnknownPeer",
+    "UsageError",
+    "UsageReport",
+    "UsageRow",
     "add_member",
     "cached",
+    "check_consistency",
+    "check_inclusion",
     "content_digest",
     "create_app",
     "fetch",
+    "fetch_checkpoint",
     "init_authority",
     "load_member_key",
+    "month_range",
     "node_id_of",
     "open_authority",
+    "open_checkpoint",
+    "prove_consistency",
+    "prove_inclusion",
     "prune",
     "publish",
     "raw_public_key",
@@ -137,6 +178,7 @@ __all__ = [
     "sign_request",
     "sign_response",
     "usable",
+    "usage",
     "verify_request",
     "verify_response",
 ]

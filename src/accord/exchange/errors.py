@@ -62,3 +62,13 @@ class RequestRefused(PeerError):
         self.status = status
         self.code = code
         self.detail = detail
+
+
+class LogProofFailed(PeerError):
+    """A peer's signed checkpoint or proof does not verify (not signed by its key, a proof
+    that does not lead to its signed root, a log smaller than a checkpoint it signed
+    before): its log cannot be trusted as it stands."""
+
+
+class UsageError(ExchangeError):
+    """A usage report cannot be made as asked (a month that is not YYYY-MM)."""

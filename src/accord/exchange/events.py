@@ -82,3 +82,37 @@ class TrustListPublished(audit.Event):
     digest: str
     members: int
     active: int
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Served(audit.Event):
+    """This node served a share or a lookup to a peer under an agreement (usage metering)."""
+
+    name: ClassVar[str] = "exchange.served"
+    kind: str
+    agreement: str
+    recipient: str
+    provider: str
+    dataset: str
+    records: int
+    bytes: int
+    format: str
+    request: str
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Received(audit.Event):
+    """This node received a share or a lookup's answer from a peer (usage metering)."""
+
+    name: ClassVar[str] = "exchange.received"
+    kind: str
+    agreement: str
+    recipient: str
+    provider: str
+    dataset: str
+    records: int
+    bytes: int
+    format: str
+    request: str

@@ -36,6 +36,7 @@ class MemberRole(StrEnum):
     RECIPIENT = "recipient"
     LINKING_PARTY = "linking-party"
     WITNESS = "witness"
+    CITIZEN_VIEW = "citizen-view"
 
 
 class MemberStatus(StrEnum):
@@ -77,7 +78,7 @@ class Member(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     base_url: str
     public_key: str = Field(pattern=PUBLIC_KEY_PATTERN)
-    roles: tuple[MemberRole, ...] = Field(min_length=1, max_length=4)
+    roles: tuple[MemberRole, ...] = Field(min_length=1, max_length=len(MemberRole))
     status: MemberStatus = MemberStatus.ACTIVE
     since: AwareDatetime
     revoked_at: AwareDatetime | None = None
@@ -206,3 +207,65 @@ class Catalogue(BaseModel):
     caller: str
     generated_at: AwareDatetime
     datasets: list[Offer]
+
+
+class SignedCheckpoint(BaseModel):
+    """The node's newest signed audit checkpoint: the C2SP signed note (``note``, what a
+    checkpoint verifier reads) and its values, with the verifier key it is signed under."""
+
+    origin: str = Field(description="The log's origin, also the key name in the note.")
+    size: int = Field(description="How many entries the signed tree holds.")
+    root: str = Field(description="The tree's root hash, standard base64.")
+    timestamp: AwareDatetime
+    note: str = Field(description="The C2SP tlog-checkpoint in a C2SP signed note.")
+    verifier_key: str = Field(description="name+key id+base64(0x01 || Ed25519 key).")
+
+
+class InclusionProof(BaseModel):
+    """RFC 9162 inclusion proof: entry ``index`` (leaf hash ``leaf``) is in the tree of
+    ``size`` entries."""
+
+    index: int
+    size: int
+    leaf: str = Field(description="The entry's leaf hash, standard base64.")
+    proof: list[str] = Field(description="The audit path, standard base64 hashes.")
+
+
+class ConsistencyProof(BaseModel):
+    """RFC 9162 consistency proof: the tree of ``second`` entries extends that of
+    ``first``."""
+
+    first: int
+    second: int
+    proof: list[str] = Field(description="Standard base64 hashes.")
+
+
+class PersonUse(BaseModel):
+    """One use of a person's data, as the person reads it."""
+
+    entry: int = Field(description="The log entry (an inclusion proof can be asked for).")
+    at: AwareDatetime
+    what: str
+    organisation: str = ""
+    role: str = ""
+    dataset: str = ""
+    purpose: str = ""
+    legal_basis: str = ""
+    gateway: str = ""
+    agreement: str = ""
+    source: str = ""
+    retention: str = ""
+    deferred_until: str = ""
+
+
+class PersonUses(BaseModel):
+    """What this node's log holds about one person (by this node's own person key): who
+    used the data, when, why and under which law and agreement; newest first."""
+
+    node_id: str
+    person: str
+    produced_at: AwareDatetime
+    uses: list[PersonUse]
+    recipients: list[str]
+    purposes: list[str]
+    legal_bases: list[str]

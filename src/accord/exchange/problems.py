@@ -30,6 +30,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "replayed": ProblemType(401, "The request was replayed"),
     "unknown-node": ProblemType(403, "The calling node is not in the federation"),
     "revoked-node": ProblemType(403, "The calling node was revoked from the federation"),
+    "role-required": ProblemType(403, "The calling node does not hold the role this needs"),
     "not-federated": ProblemType(503, "This node is not an active member of the federation"),
     "trust-list-unavailable": ProblemType(503, "This node has no trust list"),
     "trust-list-expired": ProblemType(503, "This node's trust list is past its grace period"),
