@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 
 from accord.agreements import node_key
-from accord.exchange import fetch, sign_request
+from accord.exchange import MemberRole, fetch, sign_request
 from tests.exchange.support import Server, Spec, federation, free_port, node, running
 from tests.exchange.test_api import GP, HOSPITAL, _agree
 
@@ -54,7 +54,10 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     root: Path = tmp_path_factory.mktemp("schema")
     fed = federation(root)
     port = free_port()
-    gp = node(fed, Spec("gp", GP, "Riverside Medical Practice"), port=free_port())
+    # Every role, so that each route is exercised past its role check.
+    gp = node(
+        fed, Spec("gp", GP, "Riverside Medical Practice", tuple(MemberRole)), port=free_port()
+    )
     hospital = node(fed, Spec("hospital", HOSPITAL, "Riverside Hospitals"), port=port)
     fed.publish()
     for ws in (gp, hospital):

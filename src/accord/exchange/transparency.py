@@ -86,11 +86,11 @@ def inclusion(ws: Workspace, index: int, size: int | None) -> InclusionProof:
     signed = _latest(ws)[2].size
     size = signed if size is None else size
     if not 0 < size <= signed:
-        raise Refusal("invalid-request", f"size {size}: give 1 to {signed} (the newest "
-                      "checkpoint's size)")  # fmt: skip
+        raise Refusal("not-found", f"size {size}: no such tree; give 1 to {signed} (the "
+                      "newest checkpoint's size)")  # fmt: skip
     if not 0 <= index < size:
-        raise Refusal("invalid-request", f"index {index}: the tree of {size} entries holds "
-                      f"entries 0 to {size - 1}")  # fmt: skip
+        raise Refusal("not-found", f"index {index}: no such entry; the tree of {size} "
+                      f"entries holds entries 0 to {size - 1}")  # fmt: skip
     proof = audit.inclusion(ws, index, size)
     leaf = audit.leaf(ws, index)
     return InclusionProof(index=index, size=size, leaf=_b64(leaf), proof=[_b64(p) for p in proof])
@@ -102,8 +102,9 @@ def consistency(ws: Workspace, first: int, second: int | None) -> ConsistencyPro
     signed = _latest(ws)[2].size
     second = signed if second is None else second
     if not 0 < first <= second <= signed:
-        raise Refusal("invalid-request", f"first {first}, second {second}: give 1 <= first "
-                      f"<= second <= {signed} (the newest checkpoint's size)")  # fmt: skip
+        raise Refusal("not-found", f"first {first}, second {second}: no such proof; "
+                      f"give 1 <= first <= second <= {signed} (the newest checkpoint's "
+                      "size)")  # fmt: skip
     proof = audit.consistency(ws, first, second)
     return ConsistencyProof(first=first, second=second, proof=[_b64(p) for p in proof])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +24,7 @@ from accord.exchange.models import (
     SignedCheckpoint,
 )
 from accord.exchange.routes.catalogue import REFUSALS
+from accord.exchange.transparency import MAX_ROLE
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=REFUSALS)
 
@@ -72,14 +73,20 @@ async def consistency(
     return await run_in_threadpool(transparency.consistency, node.ws, first, second)
 
 
+# One line of printable ASCII, not blank: what ``audit.staff_act`` accepts, said in the
+# document so that a client (and Schemathesis) knows it before asking.
+_LINE = r"^[ -~]*[!-~][ -~]*$"
+
+
 @router.get("/persons/{person:path}/uses", response_model=PersonUses)
 async def person_uses(
-    person: str,
+    person: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The person key.")],
     caller: CallerDep,
     node: NodeDep,
-    role: Annotated[str, Query(max_length=200, description="The acting user's role (never "
-                                "a name).")],
-    reason: Annotated[str, Query(max_length=1000, description="Why (the person reads it).")],
+    role: Annotated[str, Query(max_length=MAX_ROLE, pattern=_LINE, description="The acting "
+                                "user's role (never a name).")],
+    reason: Annotated[str, Query(max_length=1000, pattern=_LINE, description="Why (the "
+                                  "person reads it).")],
 ) -> PersonUses:  # fmt: skip
     """One person's uses on this node, by its person key (``citizen-view`` role); the
     lookup is recorded as ``person.viewed``."""
