@@ -9,10 +9,14 @@ Public face: the federation trust list (:class:`TrustList`, :class:`Member`,
 client that calls peers (:class:`Client`); the signature profile (:func:`sign_request`,
 :func:`verify_request`, :func:`sign_response`, :func:`verify_response` and their
 messages); the refusals (:data:`PROBLEMS`, :class:`Refusal`) and the errors under
-:class:`ExchangeError`; the audit event types it registers. Inside: ``models``,
-``signing``, ``trust``, ``authority``, ``gate`` (every request's checks), ``service``
-(what a node answers), ``app`` with ``routes/``, ``deps`` and ``sign_responses``,
-``client``, ``server``, ``repository``, ``events``. See docs/exchange.md.
+:class:`ExchangeError`; the audit event types it registers; agreements between nodes
+(:func:`propose`, :func:`inbox`, :func:`countersign`, :func:`decline`,
+:func:`suspend_agreement`, :func:`revoke_agreement`, :func:`notify_parties`). Inside:
+``models``, ``signing``, ``trust``, ``authority``, ``gate`` (every request's checks),
+``service`` (what a node answers), ``negotiation`` (proposals, the inbox, countersigning),
+``propagation`` (parties' acts), ``delivery`` (the outbox), ``app`` with ``routes/``,
+``deps`` and ``sign_responses``, ``client``, ``server``, ``repository``, ``events``. See
+docs/exchange.md.
 """
 
 from accord.exchange.app import create_app
@@ -28,10 +32,12 @@ from accord.exchange.authority import (
     revoke_member,
 )
 from accord.exchange.client import Client
+from accord.exchange.delivery import Delivery, Sent
 from accord.exchange.errors import (
     AuthorityError,
     BadPeerResponse,
     ExchangeError,
+    NegotiationRefused,
     NodeIdentityMissing,
     PeerError,
     PeerRevoked,
@@ -44,6 +50,9 @@ from accord.exchange.errors import (
     UnknownPeer,
 )
 from accord.exchange.events import (
+    AgreementDeclined,
+    AgreementProposed,
+    AgreementReceived,
     FederationMemberAdded,
     FederationMemberRevoked,
     TrustListAdopted,
@@ -52,6 +61,8 @@ from accord.exchange.events import (
 )
 from accord.exchange.gate import prune, record_refusal
 from accord.exchange.models import (
+    Act,
+    ActKind,
     Cached,
     Catalogue,
     Member,
@@ -59,9 +70,12 @@ from accord.exchange.models import (
     MemberStatus,
     Offer,
     Problem,
+    Receipt,
     TrustList,
 )
+from accord.exchange.negotiation import Proposal, countersign, decline, inbox, propose
 from accord.exchange.problems import PROBLEM_BASE, PROBLEMS, Refusal
+from accord.exchange.propagation import notify_parties, revoke_agreement, suspend_agreement
 from accord.exchange.server import serve
 from accord.exchange.signing import (
     LABEL,
@@ -82,12 +96,18 @@ __all__ = [
     "LABEL",
     "PROBLEMS",
     "PROBLEM_BASE",
+    "Act",
+    "ActKind",
+    "AgreementDeclined",
+    "AgreementProposed",
+    "AgreementReceived",
     "Authority",
     "AuthorityError",
     "BadPeerResponse",
     "Cached",
     "Catalogue",
     "Client",
+    "Delivery",
     "ExchangeError",
     "FederationMemberAdded",
     "FederationMemberRevoked",
@@ -96,6 +116,7 @@ __all__ = [
     "Member",
     "MemberRole",
     "MemberStatus",
+    "NegotiationRefused",
     "NodeId",
     "NodeIdentityMissing",
     "Offer",
@@ -103,11 +124,14 @@ __all__ = [
     "PeerRevoked",
     "PeerUnreachable",
     "Problem",
+    "Proposal",
     "Published",
+    "Receipt",
     "Refusal",
     "RequestMessage",
     "RequestRefused",
     "ResponseMessage",
+    "Sent",
     "Serial",
     "SignatureProblem",
     "TrustList",
@@ -122,20 +146,27 @@ __all__ = [
     "add_member",
     "cached",
     "content_digest",
+    "countersign",
     "create_app",
+    "decline",
     "fetch",
+    "inbox",
     "init_authority",
     "load_member_key",
     "node_id_of",
+    "notify_parties",
     "open_authority",
+    "propose",
     "prune",
     "publish",
     "raw_public_key",
     "record_refusal",
+    "revoke_agreement",
     "revoke_member",
     "serve",
     "sign_request",
     "sign_response",
+    "suspend_agreement",
     "usable",
     "verify_request",
     "verify_response",

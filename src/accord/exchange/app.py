@@ -29,7 +29,7 @@ from accord.exchange import trust
 from accord.exchange.deps import Node
 from accord.exchange.errors import TrustListError
 from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
-from accord.exchange.routes import catalogue, health
+from accord.exchange.routes import agreements, catalogue, health
 from accord.exchange.sign_responses import SignResponses
 from accord.store import StoreError, open_workspace
 
@@ -66,6 +66,7 @@ def create_app(root: Path) -> FastAPI:
     app.state.node = node
     app.include_router(health.router)
     app.include_router(catalogue.router, prefix=API)
+    app.include_router(agreements.router, prefix=API)
     _problems(app, node)
     app.add_middleware(SignResponses, node=node)
     return app
