@@ -2,16 +2,17 @@
 
 A party that suspends or revokes an agreement (:func:`suspend_agreement`,
 :func:`revoke_agreement`: the agreements lifecycle step here, recorded there) sends
-every other party's node a signed act (:class:`~accord.exchange.models.Act`, signed with its node key over RFC 8785, as
-agreements and trust lists are). The receiving node (:func:`receive_act`, behind
-``POST /api/v1/agreements/{id}/status``) checks that the act is the calling node's own,
-that its organisation is a party, and that the act names the content this node holds,
-then applies it at once with the same lifecycle step, recorded with the acting party as
-``by``: from then no request under that version is permitted here (the catalogue and
-every decision read the status from the store). A decline reaches the proposer and the
-other parties the same way. Resumption is not sent: any party may stop sharing for
-everyone, and each party resumes on its own node. An act a party's node did not get
-stays in the outbox (``delivery``) until :func:`notify_parties` delivers it.
+every other party's node a signed act (:class:`~accord.exchange.models.Act`, signed
+with its node key over RFC 8785, as agreements and trust lists are). The receiving
+node (:func:`receive_act`, behind ``POST /api/v1/agreements/{id}/status``) checks
+that the act is the calling node's own, that its organisation is a party, and that the
+act names the content this node holds, then applies it at once with the same lifecycle
+step, recorded with the acting party as ``by``: from then no request under that
+version is permitted here (the catalogue and every decision read the status from the
+store). A decline reaches the proposer and the other parties the same way. Resumption
+is not sent: any party may stop sharing for everyone, and each party resumes on its
+own node. An act a party's node did not get stays in the outbox (``delivery``) until
+:func:`notify_parties` delivers it.
 """
 
 from __future__ import annotations
