@@ -55,7 +55,9 @@ def make_act(
         "node_id": trust.node_id_of(ws), "reason": reason[:1000], "by_role": by_role[:200],
         "at": datetime.now(UTC).isoformat(),
     }  # fmt: skip
-    return Act.model_validate({**unsigned, "signature": sign_json(unsigned, node_key(ws))})
+    # Signed as the receiver will read it back (the model's JSON form of each field).
+    draft = Act.model_validate({**unsigned, "signature": "A" * 86})
+    return draft.model_copy(update={"signature": sign_json(draft.signed(), node_key(ws))})
 
 
 def _tell(ws: Workspace, stored: StoredAgreement, action: str, reason: str, by_role: str) -> Sent:
