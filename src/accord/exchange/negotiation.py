@@ -35,6 +35,7 @@ from accord.agreements import (
     get,
     key_id,
     known_keys,
+    node_key,
     own_org,
     parse,
     record,
@@ -57,7 +58,7 @@ from accord.exchange.events import AgreementDeclined, AgreementProposed, Agreeme
 from accord.exchange.models import Caller, Receipt
 from accord.exchange.problems import Refusal, printable
 from accord.exchange.propagation import make_act
-from accord.store import Workspace
+from accord.store import Workspace, check_name
 
 log = logging.getLogger("accord.exchange")
 
@@ -90,6 +91,7 @@ def propose(
     """Send a draft agreement, signed by this node's organisation (signed now if it has
     not signed yet), to every other party's node; whom it reached."""
     stored = get(ws, agreement_id, version)
+    trust.node_id_of(ws)  # a node without an identity cannot be told apart by its partners
     label = f"{stored.agreement.id} v{stored.agreement.version}"
     if stored.status is not Status.DRAFT:
         raise NegotiationRefused(
@@ -114,8 +116,10 @@ def propose(
 
 
 def _refuse_unfederated(ws: Workspace, agreement: Agreement, own: str) -> None:
-    """Every other party must have an active node in the trust list in force."""
+    """This node and every other party must have an active node in the trust list in
+    force (this one with its own key)."""
     listed = trust.usable(ws).trust_list
+    trust.own_member(ws, listed, node_key(ws).public_key())
     missing = []
     for party in agreement.parties:
         member = listed.member_for_org(party.org)
@@ -147,6 +151,7 @@ def inbox(ws: Workspace, *, every: bool = False) -> list[Proposal]:
 
 def waiting(ws: Workspace, agreement_id: str) -> repo.Message:
     """The newest proposal of ``agreement_id`` waiting in the inbox."""
+    check_name(agreement_id, "agreement id")
     with ws.engine.connect() as conn:
         found = repo.messages(conn, "in", kinds=(PROPOSAL,), states=(WAITING,),
                               agreement_id=agreement_id)  # fmt: skip
@@ -190,9 +195,11 @@ def activate_if_complete(
 
 
 @audit.audited(AgreementDeclined)
-def decline(ws: Workspace, agreement_id: str, reason: str, *, by_role: str = "") -> Sent:
+def decline(ws: Workspace, agreement_id: str, reason: str, *, by_role: str) -> Sent:
     """Refuse the proposal of ``agreement_id`` waiting in the inbox, and tell every other
-    party (a signed act, as ``propagation`` sends)."""
+    party (a signed act, as ``propagation`` sends); a member of staff's act, so the role
+    and the reason are required."""
+    by_role, reason = audit.staff_act(by_role, reason)
     entry = waiting(ws, agreement_id)
     proposal = _proposal(entry)
     act = make_act(ws, proposal.agreement, entry.digest, "decline", reason, by_role)
