@@ -722,6 +722,10 @@ SPECIFIC: dict[str, list[Bad]] = {
             ("A81001", "is not in the federation's trust list"),
             env={"ACCORD_NODE_ID": "A81001"}),
     ],
+    "agreement inbox": [
+        Bad("an-id-it-does-not-take", ("agreement", "inbox", AGREEMENT_ID, *W),
+            ("unexpected extra argument", AGREEMENT_ID)),
+    ],
     "agreement countersign": [
         Bad("nothing-waiting", ("agreement", "countersign", AGREEMENT_ID, *W),
             (f"'{AGREEMENT_ID}'", "agreement inbox")),
