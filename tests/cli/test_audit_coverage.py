@@ -19,12 +19,19 @@ import pytest
 import typer.main
 
 from accord import audit
-from accord.agreements import add_peer, load_public_key, node_public_key
+from accord.agreements import (
+    add_peer,
+    get,
+    load_public_key,
+    node_public_key,
+    record,
+    sign_in_workspace,
+)
 from accord.cli import app
-from accord.exchange import raw_public_key
+from accord.exchange import fetch, raw_public_key
 from accord.scenarios import generate
 from accord.store import Workspace, init_workspace, open_workspace
-from tests.agreements.support import ingest_example
+from tests.agreements.support import example, ingest_example
 from tests.audit.support import nhs_numbers
 from tests.cli.test_commands import STAFF, run
 
@@ -214,6 +221,54 @@ def _unpeer(n: Node) -> list[str]:
     return ["police", "--reason", "the partnership ended", "-w", n.root]
 
 
+FEDERATED: dict[str, Path] = {}
+
+
+def _federated(n: Node, act: str) -> tuple[Workspace, Workspace, str]:
+    """A gp and a hospital node of a new federation (neither serving), an agreement
+    between them drafted on the gp, and its id; the gp's log is where ``act`` records."""
+    from tests.exchange.support import Spec, federation, free_port
+    from tests.exchange.support import node as member
+
+    fed = federation(n.files / uuid.uuid4().hex)
+    gp = member(fed, Spec("gp", "A81001", "Riverside GP"), port=free_port())
+    hospital = member(fed, Spec("hospital", "RX1", "Riverside Hospital"), port=free_port())
+    fed.publish()
+    for ws, org in ((gp, "gp"), (hospital, "hospital")):
+        fetch(ws)
+        ingest_example(ws, org)
+    agreement_id = f"dsa-{uuid.uuid4().hex[:8]}"
+    record(gp, example(id=agreement_id))
+    FEDERATED[act] = gp.root
+    return gp, hospital, agreement_id
+
+
+def _propose(n: Node) -> list[str]:
+    gp, hospital, agreement_id = _federated(n, "propose")
+    hospital.close()
+    gp.close()
+    return [agreement_id, "-w", str(FEDERATED["propose"])]
+
+
+def _received(n: Node, act: str) -> list[str]:
+    """An agreement the gp signed, in the hospital's inbox (the hospital's log records)."""
+    from accord.exchange import cached
+    from accord.exchange.models import Caller
+    from accord.exchange.negotiation import receive
+
+    gp, hospital, agreement_id = _federated(n, act)
+    signed, _ = sign_in_workspace(gp, get(gp, agreement_id).agreement)
+    found = cached(hospital)
+    assert found is not None
+    sender = found.trust_list.member("A81001")
+    assert sender is not None
+    receive(hospital, Caller(sender, "n" * 22, 0), signed.model_dump_json().encode())
+    FEDERATED[act] = hospital.root
+    gp.close()
+    hospital.close()
+    return [agreement_id, "-w", str(hospital.root)]
+
+
 # fmt: off
 RECORDS: dict[str, Records] = {
     "ingest": Records(("dataset.ingested",), _ingest),
@@ -250,6 +305,16 @@ RECORDS: dict[str, Records] = {
     "federation publish": Records(("trust_list.published",), _publish,
                                   log=lambda n: AUTHORITIES["publish"]),
     "federation fetch": Records(("trust_list.adopted",), _fetch),
+    # The other party's node is down: the act is done and recorded here, the command
+    # says whom it did not tell and exits 1.
+    "agreement propose": Records(("agreement.proposed", "agreement.signed"), _propose, code=1,
+                                 log=lambda n: FEDERATED["propose"]),
+    "agreement countersign": Records(("agreement.recorded", "agreement.signed"),
+                                     lambda n: _received(n, "countersign"), code=1,
+                                     log=lambda n: FEDERATED["countersign"]),
+    "agreement decline": Records(("agreement.declined",), lambda n: [
+        *_received(n, "decline"), "--reason", "too broad"], code=1,
+        log=lambda n: FEDERATED["decline"]),
 }
 # fmt: on
 
@@ -279,6 +344,9 @@ NOTHING: dict[str, str] = {
     "catalog export": "renders a dataset's metadata on an open standard: no rows",
     "federation init": "creates an authority's folder, key and empty log: nothing to record",
     "federation show": "reads the trust list in force; changes nothing",
+    "agreement inbox": "lists the agreements parties proposed to this node; changes nothing",
+    "agreement notify": "delivers again the messages already queued; the acts they carry "
+    "were recorded when they were made (tests/exchange/test_agreements_api.py)",
     "share catalogue": "asks a peer which datasets it offers (metadata, no person-level "
     "rows); the peer records any refusal",
     "audit fetch-checkpoint": "asks a peer for its signed checkpoint: hashes, no personal "

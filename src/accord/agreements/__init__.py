@@ -6,7 +6,8 @@ files; signatures (:func:`sign`, :func:`verify`, :func:`canonical`, key loading;
 signed-JSON primitive :func:`sign_json` / :func:`verify_json` the exchange's trust list
 uses too); the
 peer key registry (:class:`Peer`, :func:`peers`, :func:`known_keys`, :func:`add_peer`,
-:func:`remove_peer`); the versions on a node (:func:`record`, :func:`sign_in_workspace`,
+:func:`remove_peer`, :func:`sync_peers` from a trust list); the versions on a node
+(:func:`record`, :func:`sign_in_workspace`,
 :func:`amend_agreement`, :func:`get`, :func:`list_agreements`, :func:`history`) and the
 lifecycle steps (:func:`activate`, :func:`suspend`, :func:`revoke`, :func:`expire`,
 :func:`expire_due`), each recorded in the audit log; checks against the node's datasets
@@ -82,7 +83,16 @@ from accord.agreements.models import (
     Treatment,
 )
 from accord.agreements.pdf import render_pdf
-from accord.agreements.peers import Peer, add_peer, known_keys, own_org, peers, remove_peer
+from accord.agreements.peers import (
+    FEDERATED,
+    Peer,
+    add_peer,
+    known_keys,
+    own_org,
+    peers,
+    remove_peer,
+    sync_peers,
+)
 from accord.agreements.policy import (
     Basis,
     Code,
@@ -129,6 +139,7 @@ from accord.agreements.steps import activate, expire, expire_due, revoke, suspen
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
 
 __all__ = [
+    "FEDERATED",
     "OPERATORS",
     "RECEIVING_ROLES",
     "Action",
@@ -240,6 +251,7 @@ __all__ = [
     "sign_in_workspace",
     "sign_json",
     "suspend",
+    "sync_peers",
     "to_yaml",
     "verify",
     "verify_json",

@@ -4,13 +4,15 @@ A signature on an agreement counts only when it verifies with the key this node 
 for the party: its own organisation's key (``keys/node.pub``, known without adding it)
 or a partner's key added to the registry (:func:`add_peer`). Adding and removing a key
 is a governance act, recorded in the audit log in the same transaction. The face is
-small and not shaped by the CLI: the exchange's federation trust list will fill the
-same registry. The SQL lives in ``repository``.
+small and not shaped by the CLI: the exchange's federation trust list fills the same
+registry (:func:`sync_peers`), so one registry answers every signature check. The SQL
+lives in ``repository``.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -127,3 +129,44 @@ def remove_peer(ws: Workspace, org: str, *, by_role: str, reason: str) -> Peer:
         tx.record(audit.PeerKeyRemoved(org=org, key_id=held.key_id, by_role=by_role,
                                        reason=reason))  # fmt: skip
     return _peer(held)
+
+
+FEDERATED = "trust list"
+"""How a key the federation's trust list gave begins its ``added_by``."""
+
+
+def sync_peers(
+    tx: audit.AuditTransaction,
+    keys: Mapping[str, Ed25519PublicKey],
+    revoked: Collection[str],
+    *,
+    source: str,
+) -> tuple[list[str], list[str]]:
+    """Make the registry hold, in ``tx``, the key ``keys`` gives each organisation (the
+    active members of a trust list), and no key for an organisation in ``revoked`` or
+    for one an earlier list gave and this one no longer names. ``source`` says which
+    list (it begins with :data:`FEDERATED`). Each change is recorded as any other
+    (``peer.added``, ``peer.removed``, ``by_role`` the list); the orgs added or
+    replaced, and removed."""
+    own = own_org(tx.ws)
+    held = {r.org: r for r in repo.peer_rows(tx.conn)}
+    added: list[str] = []
+    for org, key in sorted(keys.items()):
+        before = held.get(org)
+        if org == own or (before is not None and before.key_id == key_id(key)):
+            continue
+        row = repo.PeerRow(org, base64.b64encode(_raw(key)).decode("ascii"), key_id(key),
+                           source[:200], datetime.now(UTC))  # fmt: skip
+        repo.put_peer(tx.conn, row, replace=before is not None)
+        tx.record(audit.PeerKeyAdded(org=org, key_id=row.key_id, by_role=source[:200],
+                                     reason="a member of the federation",
+                                     replaced_key_id=before.key_id if before else ""))  # fmt: skip
+        added.append(org)
+    gone = [r for org, r in sorted(held.items()) if org not in keys and (
+        org in revoked or r.added_by.startswith(FEDERATED))]  # fmt: skip
+    for row in gone:
+        repo.delete_peer(tx.conn, row.org)
+        why = "revoked from the federation" if row.org in revoked else "no longer in the list"
+        tx.record(audit.PeerKeyRemoved(org=row.org, key_id=row.key_id, by_role=source[:200],
+                                       reason=why))  # fmt: skip
+    return added, [r.org for r in gone]

@@ -78,7 +78,18 @@ def every_version(conn: Connection) -> list[StoredAgreement]:
     return [_stored(r) for r in rows]
 
 
+def in_party_order(agreement: Agreement) -> Agreement:
+    """``agreement`` with its signatures in the order of its parties, so that every party's
+    node holds the same document whatever order the signatures reached it in."""
+    rank = {p.org: i for i, p in enumerate(agreement.parties)}
+    ordered = sorted(agreement.signatures, key=lambda s: (rank.get(s.org, len(rank)), s.org))
+    if ordered == agreement.signatures:
+        return agreement
+    return agreement.model_copy(update={"signatures": ordered})
+
+
 def _values(agreement: Agreement, status: Status, now: datetime) -> dict[str, object]:
+    agreement = in_party_order(agreement)
     return {
         "agreement_id": agreement.id, "version": agreement.version, "title": agreement.title,
         "status": status.value, "digest": digest(agreement),

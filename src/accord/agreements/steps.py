@@ -144,6 +144,7 @@ def _step(
     reason: str | None,
     version: int | None,
     by_role: str,
+    by: str | None = None,
 ) -> StoredAgreement:
     with audit.transaction(ws) as tx:
         target = pick(tx.conn, agreement_id, version)
@@ -155,7 +156,7 @@ def _step(
         event = _EVENTS[action](
             agreement=agreement_id,
             version=target.agreement.version,
-            by=own_org(ws),
+            by=by or own_org(ws),
             by_role=by_role,
             reason=reason or "",
         )
@@ -179,18 +180,20 @@ def _point_at_the_live_version(conn: Connection, target: StoredAgreement, action
 
 def suspend(
     ws: Workspace, agreement_id: str, reason: str, version: int | None = None, *,
-    by_role: str = "",
+    by_role: str = "", by: str | None = None,
 ) -> StoredAgreement:  # fmt: skip
-    """Stop sharing for now (a breach, a review): decisions deny until activated again."""
-    return _step(ws, agreement_id, Action.SUSPEND, reason, version, by_role)
+    """Stop sharing for now (a breach, a review): decisions deny until activated again.
+    ``by``: the party that acted, when it is another party's act received over the
+    exchange (default: this node's organisation)."""
+    return _step(ws, agreement_id, Action.SUSPEND, reason, version, by_role, by)
 
 
 def revoke(
     ws: Workspace, agreement_id: str, reason: str, version: int | None = None, *,
-    by_role: str = "",
+    by_role: str = "", by: str | None = None,
 ) -> StoredAgreement:  # fmt: skip
-    """End the agreement for good."""
-    return _step(ws, agreement_id, Action.REVOKE, reason, version, by_role)
+    """End the agreement for good (``by``: as :func:`suspend`)."""
+    return _step(ws, agreement_id, Action.REVOKE, reason, version, by_role, by)
 
 
 def expire(

@@ -2,8 +2,9 @@
 
 The command group and the commands that change agreements; the ones that read, decide
 and render join it from ``agreement_views``. Every command calls the agreements face;
-the governance acts (sign, activate, suspend, revoke, amend, decide) are recorded in
-the audit log by the library functions they call.
+the governance acts (sign, activate, amend, decide) are recorded in the audit log by
+the library functions they call. Suspension, revocation and the acts between nodes
+(propose, countersign, decline) are in ``agreement_exchange``.
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ from accord.agreements import (
     own_org,
     parse,
     preset_problems,
-    revoke,
     save,
     sign_in_workspace,
-    suspend,
     to_yaml,
     verify,
 )
@@ -280,7 +279,7 @@ def activate_command(
                 raise typer.BadParameter("--version names a stored version; a file is its own")
             target = load(Path(agreement_ref))
         stored = activate(ws, target, version, by_role=role)
-    _render_status(stored, json_output)
+    render_status(stored, json_output)
 
 
 def is_file_ref(ref: str) -> bool:
@@ -290,39 +289,9 @@ def is_file_ref(ref: str) -> bool:
         return False
 
 
-def _render_status(stored: StoredAgreement, json_output: bool) -> None:
+def render_status(stored: StoredAgreement, json_output: bool) -> None:
     a = stored.agreement
     if json_output:
         emit_json({"agreement": a.id, "version": a.version, "status": stored.status.value})
         return
     out.print(Text.assemble(f"{a.id} v{a.version}: ", (stored.status.value, "bold")))
-
-
-@agreement.command("suspend")
-@handle_errors
-def suspend_command(
-    agreement_id: IdArgument,
-    reason: ReasonOption,
-    version: VersionOption = None,
-    role: RoleOption = DEFAULT_ROLE,
-    workspace: WorkspaceOption = Path(),
-    json_output: JsonOption = False,
-) -> None:
-    """Suspend an active agreement: every request is denied until it is activated again."""
-    with workspace_at(workspace) as ws:
-        _render_status(suspend(ws, agreement_id, reason, version, by_role=role), json_output)
-
-
-@agreement.command("revoke")
-@handle_errors
-def revoke_command(
-    agreement_id: IdArgument,
-    reason: ReasonOption,
-    version: VersionOption = None,
-    role: RoleOption = DEFAULT_ROLE,
-    workspace: WorkspaceOption = Path(),
-    json_output: JsonOption = False,
-) -> None:
-    """Revoke an agreement for good."""
-    with workspace_at(workspace) as ws:
-        _render_status(revoke(ws, agreement_id, reason, version, by_role=role), json_output)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
-from accord.cli.agreement_views import agreement
+from accord.cli.agreement_exchange import agreement
 from accord.cli.audit import audit_app
 from accord.cli.catalog import catalog
 from accord.cli.common import Boundary

@@ -12,11 +12,15 @@ a witness checks it (:func:`fetch_checkpoint`, :func:`prove_inclusion`,
 :class:`UsageReport`); the signature profile (:func:`sign_request`,
 :func:`verify_request`, :func:`sign_response`, :func:`verify_response` and their
 messages); the refusals (:data:`PROBLEMS`, :class:`Refusal`) and the errors under
-:class:`ExchangeError`; the audit event types it registers. Inside: ``models``,
-``signing``, ``trust``, ``authority``, ``gate`` (every request's checks), ``service``
-(what a node answers), ``transparency`` (its audit log to peers), ``witness`` (a
-peer's log checked), ``usage``, ``app`` with ``routes/``, ``deps`` and ``sign_responses``,
-``client``, ``server``, ``repository``, ``events``. See docs/exchange.md.
+:class:`ExchangeError`; the audit event types it registers; agreements between nodes
+(:func:`propose`, :func:`inbox`, :func:`countersign`, :func:`decline`,
+:func:`suspend_agreement`, :func:`revoke_agreement`, :func:`notify_parties`). Inside:
+``models``, ``signing``, ``trust``, ``authority``, ``gate`` (every request's checks),
+``service`` (what a node answers), ``transparency`` (its audit log to peers),
+``witness`` (a peer's log checked), ``usage``, ``negotiation`` (proposals, the inbox,
+countersigning), ``propagation`` (parties' acts), ``delivery`` (the outbox), ``app``
+with ``routes/``, ``deps`` and ``sign_responses``, ``client``, ``server``,
+``repository``, ``events``. See docs/exchange.md.
 """
 
 from accord.exchange.app import create_app
@@ -32,11 +36,13 @@ from accord.exchange.authority import (
     revoke_member,
 )
 from accord.exchange.client import Client
+from accord.exchange.delivery import Delivery, Sent
 from accord.exchange.errors import (
     AuthorityError,
     BadPeerResponse,
     ExchangeError,
     LogProofFailed,
+    NegotiationRefused,
     NodeIdentityMissing,
     PeerError,
     PeerRevoked,
@@ -50,6 +56,9 @@ from accord.exchange.errors import (
     UsageError,
 )
 from accord.exchange.events import (
+    AgreementDeclined,
+    AgreementProposed,
+    AgreementReceived,
     FederationMemberAdded,
     FederationMemberRevoked,
     Received,
@@ -60,6 +69,8 @@ from accord.exchange.events import (
 )
 from accord.exchange.gate import prune, record_refusal
 from accord.exchange.models import (
+    Act,
+    ActKind,
     Cached,
     Catalogue,
     ConsistencyProof,
@@ -70,10 +81,13 @@ from accord.exchange.models import (
     Offer,
     PersonUses,
     Problem,
+    Receipt,
     SignedCheckpoint,
     TrustList,
 )
+from accord.exchange.negotiation import Proposal, countersign, decline, inbox, propose
 from accord.exchange.problems import PROBLEM_BASE, PROBLEMS, Refusal
+from accord.exchange.propagation import notify_parties, revoke_agreement, suspend_agreement
 from accord.exchange.server import serve
 from accord.exchange.signing import (
     LABEL,
@@ -105,6 +119,11 @@ __all__ = [
     "LABEL",
     "PROBLEMS",
     "PROBLEM_BASE",
+    "Act",
+    "ActKind",
+    "AgreementDeclined",
+    "AgreementProposed",
+    "AgreementReceived",
     "Authority",
     "AuthorityError",
     "BadPeerResponse",
@@ -112,6 +131,7 @@ __all__ = [
     "Catalogue",
     "Client",
     "ConsistencyProof",
+    "Delivery",
     "ExchangeError",
     "FederationMemberAdded",
     "FederationMemberRevoked",
@@ -122,6 +142,7 @@ __all__ = [
     "Member",
     "MemberRole",
     "MemberStatus",
+    "NegotiationRefused",
     "NodeId",
     "NodeIdentityMissing",
     "Offer",
@@ -131,12 +152,15 @@ __all__ = [
     "PeerUnreachable",
     "PersonUses",
     "Problem",
+    "Proposal",
     "Published",
+    "Receipt",
     "Received",
     "Refusal",
     "RequestMessage",
     "RequestRefused",
     "ResponseMessage",
+    "Sent",
     "Serial",
     "Served",
     "SignatureProblem",
@@ -158,25 +182,32 @@ __all__ = [
     "check_consistency",
     "check_inclusion",
     "content_digest",
+    "countersign",
     "create_app",
+    "decline",
     "fetch",
     "fetch_checkpoint",
+    "inbox",
     "init_authority",
     "load_member_key",
     "month_range",
     "node_id_of",
+    "notify_parties",
     "open_authority",
     "open_checkpoint",
+    "propose",
     "prove_consistency",
     "prove_inclusion",
     "prune",
     "publish",
     "raw_public_key",
     "record_refusal",
+    "revoke_agreement",
     "revoke_member",
     "serve",
     "sign_request",
     "sign_response",
+    "suspend_agreement",
     "usable",
     "usage",
     "verify_request",

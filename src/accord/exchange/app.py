@@ -29,7 +29,7 @@ from accord.exchange import trust
 from accord.exchange.deps import Node
 from accord.exchange.errors import TrustListError
 from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
-from accord.exchange.routes import audit, catalogue, health
+from accord.exchange.routes import agreements, audit, catalogue, health
 from accord.exchange.sign_responses import SignResponses
 from accord.store import StoreError, open_workspace
 
@@ -67,6 +67,7 @@ def create_app(root: Path) -> FastAPI:
     app.include_router(health.router)
     app.include_router(catalogue.router, prefix=API)
     app.include_router(audit.router, prefix=API)
+    app.include_router(agreements.router, prefix=API)
     _problems(app, node)
     app.add_middleware(SignResponses, node=node)
     return app

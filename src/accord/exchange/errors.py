@@ -33,6 +33,12 @@ class AuthorityError(ExchangeError):
     member, a member already there)."""
 
 
+class NegotiationRefused(ExchangeError):
+    """An agreement cannot be proposed, countersigned, declined or its act sent from this
+    node: it is not a draft, this node's organisation is not a party, a party has no node
+    in the federation, or nothing of that id is waiting in the inbox."""
+
+
 class UnknownPeer(ExchangeError):
     """The trust list has no member with that node id."""
 

@@ -103,6 +103,20 @@ class Served(audit.Event):
 
 @audit.register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementProposed(audit.Event):
+    """This node's organisation proposed an agreement it signed to the other parties'
+    nodes."""
+
+    name: ClassVar[str] = "agreement.proposed"
+    agreement: str
+    version: int
+    digest: str
+    to: tuple[str, ...]
+    by_role: str = ""
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Received(audit.Event):
     """This node received a share or a lookup's answer from a peer (usage metering)."""
 
@@ -116,3 +130,32 @@ class Received(audit.Event):
     bytes: int
     format: str
     request: str
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementReceived(audit.Event):
+    """A party's node sent this node an agreement to countersign; it is in the inbox."""
+
+    name: ClassVar[str] = "agreement.received"
+    agreement: str
+    version: int
+    digest: str
+    by: str
+    node: str
+    signed_by: tuple[str, ...] = ()
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgreementDeclined(audit.Event):
+    """A party (``by``: this node's organisation, or another party whose act ``node``
+    sent) declined to sign an agreement proposed to it."""
+
+    name: ClassVar[str] = "agreement.declined"
+    agreement: str
+    version: int
+    by: str
+    node: str = ""
+    by_role: str = ""
+    reason: str = ""

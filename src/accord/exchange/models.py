@@ -269,3 +269,50 @@ class PersonUses(BaseModel):
     recipients: list[str]
     purposes: list[str]
     legal_bases: list[str]
+
+
+ACT_FORMAT: Literal["accord-agreement-act/1"] = "accord-agreement-act/1"
+
+
+class ActKind(StrEnum):
+    """A party's act on an agreement that every other party's node is told of."""
+
+    SUSPEND = "suspend"
+    REVOKE = "revoke"
+    DECLINE = "decline"
+
+
+class Act(BaseModel):
+    """A party's signed act on one agreement version (``POST .../status``): its node
+    signs the RFC 8785 form of every field but ``signature`` with its node key, so the
+    receiving node keeps evidence of who acted, not only that a request came."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: Literal["accord-agreement-act/1"] = Field(alias="accord")
+    agreement: str = Field(pattern=NAME_PATTERN)
+    version: int = Field(ge=1, le=1_000_000)
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="The version's content digest.")
+    action: ActKind
+    org: str = Field(pattern=NAME_PATTERN, description="The party that acted.")
+    node_id: str = Field(pattern=NODE_ID_PATTERN, description="Its node, which signed.")
+    reason: str = Field(min_length=1, max_length=1000)
+    by_role: str = Field(default="", max_length=200)
+    at: AwareDatetime
+    signature: str = Field(pattern=r"^[A-Za-z0-9_-]{86}$")
+
+    def signed(self) -> dict[str, Any]:
+        """What the signature covers: every field but the signature, as JSON values."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"signature"})
+
+
+class Receipt(BaseModel):
+    """A node's answer to an agreement message: where the agreement stands there now."""
+
+    agreement: str
+    version: int
+    state: str = Field(
+        description="pending (in the inbox), declined, or the version's status here"
+        " (draft, signed, active, suspended, revoked, ...)."
+    )
+    detail: str = ""

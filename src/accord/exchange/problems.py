@@ -37,6 +37,11 @@ PROBLEMS: dict[str, ProblemType] = {
     "body-too-large": ProblemType(413, "The request body is too large"),
     "invalid-identifier": ProblemType(400, "An identifier in the request is not valid"),
     "invalid-request": ProblemType(400, "The request is not valid"),
+    "not-a-party": ProblemType(403, "The calling node's organisation is not a party"),
+    "bad-agreement-signature": ProblemType(
+        422, "A signature on the agreement or act does not verify"
+    ),
+    "conflict": ProblemType(409, "The request conflicts with what this node holds"),
     "not-found": ProblemType(404, "No such resource"),
     "method-not-allowed": ProblemType(405, "The method is not allowed on this resource"),
     "internal-error": ProblemType(500, "The node failed to answer"),

@@ -1,6 +1,7 @@
-"""The exchange's SQL: the trust lists a node adopted and the nonces of its replay window.
+"""The exchange's SQL: the trust lists a node adopted, the nonces of its replay window,
+and the agreement messages it sent and received.
 
-Both tables are shared by every worker of a node (they are in the store), so a nonce
+The tables are shared by every worker of a node (they are in the store), so a nonce
 seen by one worker is a replay to all, and a list one worker fetched is in force for all.
 """
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from accord.store import exchange_nonces, trust_lists
+from accord.store import agreement_messages, exchange_nonces, trust_lists
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,60 @@ def prune_nonces(conn: Connection, now: datetime) -> int:
     return conn.execute(
         sa.delete(exchange_nonces).where(exchange_nonces.c.expires_at < now)
     ).rowcount
+
+
+@dataclass(frozen=True)
+class Message:
+    """An agreement message sent (``out``) to a party's node or received (``in``) from one."""
+
+    id: int
+    direction: str
+    kind: str
+    agreement_id: str
+    version: int
+    digest: str
+    peer_org: str
+    peer_node: str
+    document: str
+    state: str
+    detail: str
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def add_message(conn: Connection, **values: object) -> int:
+    """Keep a message (every column but ``id``); its id."""
+    row = conn.execute(
+        agreement_messages.insert().returning(agreement_messages.c.id), values
+    ).scalar_one()
+    return int(row)
+
+
+def messages(
+    conn: Connection,
+    direction: str,
+    *,
+    kinds: tuple[str, ...] = (),
+    states: tuple[str, ...] = (),
+    agreement_id: str | None = None,
+    version: int | None = None,
+) -> list[Message]:
+    """The messages one way, oldest first, of these kinds, states and agreement."""
+    m = agreement_messages.c
+    query = sa.select(agreement_messages).where(m.direction == direction).order_by(m.id)
+    if kinds:
+        query = query.where(m.kind.in_(kinds))
+    if states:
+        query = query.where(m.state.in_(states))
+    if agreement_id is not None:
+        query = query.where(m.agreement_id == agreement_id)
+    if version is not None:
+        query = query.where(m.version == version)
+    return [Message(**r._mapping) for r in conn.execute(query)]
+
+
+def update_message(conn: Connection, message_id: int, **values: object) -> None:
+    conn.execute(
+        sa.update(agreement_messages).where(agreement_messages.c.id == message_id).values(**values)
+    )

@@ -8,6 +8,9 @@ the store, so every worker of the node uses the same one; each successful fetch
 confirms it. Through an outage of the authority the node keeps working on the list it
 has until ``trust_list_grace`` seconds after its last confirmation (X-Road's global
 configuration pattern); after that every peer is refused until a fetch succeeds.
+Each adoption or confirmation also fills the agreements context's peer registry with the
+members' keys (:func:`fill_peers`), so a partner's signature on an agreement verifies
+with the key the federation gives its node, and with no other.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from accord import audit
-from accord.agreements import canonical_json, key_id, verify_json
+from accord.agreements import FEDERATED, canonical_json, key_id, sync_peers, verify_json
 from accord.exchange import repository as repo
 from accord.exchange.errors import (
     NodeIdentityMissing,
@@ -214,6 +217,7 @@ def _adopt(ws: Workspace, parsed: Parsed, where: str, now: datetime) -> str:
                     new.serial,
                 )
             repo.confirm(tx.conn, new.serial, now)
+            fill_peers(tx, new)
             return "confirmed"
         repo.insert(
             tx.conn,
@@ -242,7 +246,22 @@ def _adopt(ws: Workspace, parsed: Parsed, where: str, now: datetime) -> str:
                 source=where[:500],
             )
         )
+        fill_peers(tx, new)
     return "adopted"
+
+
+def fill_peers(tx: audit.AuditTransaction, trust_list: TrustList) -> None:
+    """The agreements peer registry made to hold every active member's key under its
+    organisation id, and none for a revoked member (in the transaction that adopts or
+    confirms the list, so the registry never disagrees with the list in force). The
+    trust list is the one source of truth for every organisation it names: a key added
+    by hand for one is replaced at the next fetch (docs/exchange.md)."""
+    sync_peers(
+        tx,
+        {m.org: m.key for m in trust_list.members if m.active},
+        {m.org for m in trust_list.members if not m.active},
+        source=f"{FEDERATED} {trust_list.federation} serial {trust_list.serial}",
+    )
 
 
 def _changes(old: TrustList | None, new: TrustList) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -54,6 +54,7 @@ from accord.store.permissions import (
 from accord.store.settings import Settings, new_log_origin
 from accord.store.tables import (
     agreement_events,
+    agreement_messages,
     agreements,
     audit_bodies,
     audit_checkpoints,
@@ -116,6 +117,7 @@ __all__ = [
     "Workspace",
     "WorkspaceExists",
     "agreement_events",
+    "agreement_messages",
     "agreements",
     "audit_bodies",
     "audit_checkpoints",

@@ -355,3 +355,28 @@ trust_lists = Table(
 """Every federation trust list this node verified and adopted, whole as signed; the
 highest serial is the one in force, usable until ``confirmed_at`` (its last successful
 fetch) plus the grace period (docs/exchange.md)."""
+
+agreement_messages = Table(
+    "agreement_messages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("direction", String(3), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("agreement_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("peer_org", String(100), nullable=False),
+    Column("peer_node", String(12), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_agreement_messages_agreement", "agreement_id", "version"),
+    Index("ix_agreement_messages_state", "direction", "state"),
+)
+"""What this node sent its partners' nodes about agreements and what it received from
+them (``direction`` ``out``/``in``): proposals (the inbox), signatures, lifecycle acts
+and declines, each ``document`` as signed; an outgoing one stays ``pending`` until its
+peer has it (docs/exchange.md)."""
