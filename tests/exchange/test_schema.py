@@ -2,8 +2,10 @@
 
 A real ``accord serve`` (the hospital, with an agreement offering the GP its admissions)
 answers requests Schemathesis generates from the node's own OpenAPI document, valid and
-invalid, each signed by the GP's node key. No answer may be a server error, and every
-answer (refusals included) must match the document: status, media type and body schema.
+invalid, each signed by the GP's node key (a member with every role, so that each route
+is exercised past its role check). No answer may be a server error, every answer
+(refusals included) must match the document (status, media type, headers and body
+schema), and a request that breaks the document must be refused.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import requests
 import schemathesis
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accord.agreements import node_key
 from accord.exchange import MemberRole, fetch, sign_request
@@ -86,6 +89,10 @@ def test_no_server_error_and_every_answer_matches_the_document(api: Api) -> None
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
         def answers_to_the_document(case: Any) -> None:
             response = case.call(base_url=api.server.url, session=api.session)
-            case.validate_response(response)
+            # A request can match the document and still be refused for what it means (an
+            # agreement its sender did not sign, a proof of an entry the log does not
+            # hold): Schemathesis's "schema-valid means accepted" heuristic does not hold
+            # for a node whose refusals are the point. Every other check runs.
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
 
         answers_to_the_document()
