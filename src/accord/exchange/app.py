@@ -25,11 +25,11 @@ from starlette.exceptions import HTTPException
 
 from accord import __version__
 from accord.exchange import gate as gates
-from accord.exchange import trust
+from accord.exchange import idempotency, trust
 from accord.exchange.deps import Node
 from accord.exchange.errors import TrustListError
 from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
-from accord.exchange.routes import catalogue, health
+from accord.exchange.routes import catalogue, health, lookups, shares
 from accord.exchange.sign_responses import SignResponses
 from accord.store import StoreError, open_workspace
 
@@ -66,6 +66,8 @@ def create_app(root: Path) -> FastAPI:
     app.state.node = node
     app.include_router(health.router)
     app.include_router(catalogue.router, prefix=API)
+    app.include_router(shares.router, prefix=API)
+    app.include_router(lookups.router, prefix=API)
     _problems(app, node)
     app.add_middleware(SignResponses, node=node)
     return app
@@ -86,7 +88,8 @@ def _problems(app: FastAPI, node: Node) -> None:
     async def refused(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Refusal)
         raw = request.scope.get("raw_path") or request.url.path.encode()
-        await run_in_threadpool(gates.record_refusal, node.ws, exc, path=raw.decode("latin-1"))
+        if not exc.recorded:
+            await run_in_threadpool(gates.record_refusal, node.ws, exc, path=raw.decode("latin-1"))
         return _problem(exc)
 
     async def invalid(_request: Request, exc: Exception) -> JSONResponse:
@@ -117,4 +120,5 @@ async def _keep_fresh(node: Node) -> None:
                 log.warning("trust list not refreshed: %s", exc)
         with suppress(StoreError):
             await run_in_threadpool(gates.prune, node.ws)
+            await run_in_threadpool(idempotency.prune, node.ws)
         await asyncio.sleep(settings.trust_list_refresh)

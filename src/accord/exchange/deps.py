@@ -58,6 +58,7 @@ async def get_caller(request: Request, node: NodeDep) -> Caller:
     """The caller, if its request passes the gate (run in a worker thread: it reads and
     writes the store); else the :class:`Refusal` that becomes the problem document."""
     body = await read_body(request, node.ws.settings.max_body_bytes)
+    request.state.body = body  # read once, as signed: the route parses these bytes
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     fields = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]]
     return await run_in_threadpool(

@@ -82,3 +82,32 @@ class TrustListPublished(audit.Event):
     digest: str
     members: int
     active: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Exchanged(audit.Event):
+    kind: str
+    agreement: str
+    recipient: str
+    provider: str
+    dataset: str
+    records: int
+    bytes: int
+    format: str
+    request: str
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Served(_Exchanged):
+    """The node answered a peer's share or lookup (records and bytes sent, for metering)."""
+
+    name: ClassVar[str] = "exchange.served"
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Received(_Exchanged):
+    """The node verified and kept a share or lookup a peer answered."""
+
+    name: ClassVar[str] = "exchange.received"
