@@ -12,7 +12,9 @@ messages); the refusals (:data:`PROBLEMS`, :class:`Refusal`) and the errors unde
 :class:`ExchangeError`; the audit event types it registers. Inside: ``models``,
 ``signing``, ``trust``, ``authority``, ``gate`` (every request's checks), ``service``
 (what a node answers), ``app`` with ``routes/``, ``deps`` and ``sign_responses``,
-``client``, ``server``, ``repository``, ``events``. See docs/exchange.md.
+``client``, ``server``, ``repository``, ``events``; shares and lookups: ``terms`` (the
+agreements/privacy seam), ``sharing`` and ``lookups`` (the provider), ``idempotency``,
+``receiving`` (the recipient). See docs/exchange.md.
 """
 
 from accord.exchange.app import create_app
@@ -46,22 +48,33 @@ from accord.exchange.errors import (
 from accord.exchange.events import (
     FederationMemberAdded,
     FederationMemberRevoked,
+    Received,
+    Served,
     TrustListAdopted,
     TrustListPublished,
     TrustListRefusal,
 )
 from accord.exchange.gate import prune, record_refusal
 from accord.exchange.models import (
+    IDEMPOTENCY_KEY_PATTERN,
     Cached,
     Catalogue,
+    LookupAnswer,
+    LookupRequest,
     Member,
     MemberRole,
     MemberStatus,
     Offer,
+    Person,
     Problem,
+    RequestContext,
+    ShareFilter,
+    ShareRequest,
+    Subjects,
     TrustList,
 )
 from accord.exchange.problems import PROBLEM_BASE, PROBLEMS, Refusal
+from accord.exchange.receiving import Delivered, shares_log
 from accord.exchange.server import serve
 from accord.exchange.signing import (
     LABEL,
@@ -79,6 +92,7 @@ from accord.exchange.trust import Fetched, cached, fetch, node_id_of, usable
 from accord.exchange.types import NodeId, Serial
 
 __all__ = [
+    "IDEMPOTENCY_KEY_PATTERN",
     "LABEL",
     "PROBLEMS",
     "PROBLEM_BASE",
@@ -88,11 +102,14 @@ __all__ = [
     "Cached",
     "Catalogue",
     "Client",
+    "Delivered",
     "ExchangeError",
     "FederationMemberAdded",
     "FederationMemberRevoked",
     "Fetched",
     "Headers",
+    "LookupAnswer",
+    "LookupRequest",
     "Member",
     "MemberRole",
     "MemberStatus",
@@ -102,14 +119,21 @@ __all__ = [
     "PeerError",
     "PeerRevoked",
     "PeerUnreachable",
+    "Person",
     "Problem",
     "Published",
+    "Received",
     "Refusal",
+    "RequestContext",
     "RequestMessage",
     "RequestRefused",
     "ResponseMessage",
     "Serial",
+    "Served",
+    "ShareFilter",
+    "ShareRequest",
     "SignatureProblem",
+    "Subjects",
     "TrustList",
     "TrustListAdopted",
     "TrustListError",
@@ -134,6 +158,7 @@ __all__ = [
     "record_refusal",
     "revoke_member",
     "serve",
+    "shares_log",
     "sign_request",
     "sign_response",
     "usable",
