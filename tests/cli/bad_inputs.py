@@ -34,6 +34,8 @@ PASSWORD = "hunter2-not-shown"
 CLOSED_PORT_URL = f"postgresql+psycopg://accord:{PASSWORD}@127.0.0.1:1/accord"
 AGREEMENT_ID = "gp-hospital-admission-risk"
 NHS = "9434765919"
+SHARE_ASKED = ("RX1", "-a", AGREEMENT_ID, "-d", "admissions", "--as-role", "care-coordinator")
+SHARE_ASKED = (*SHARE_ASKED, "--case", "RISK-1")
 
 
 @dataclass(frozen=True)
@@ -333,10 +335,8 @@ GOOD: dict[str, tuple[str, ...]] = {
     "federation fetch": ("--from", "{trust_list_json}"),
     "federation show": (),
     "share catalogue": ("RX1",),
-    "share request": ("RX1", "-a", AGREEMENT_ID, "-d", "admissions", "--as-role",
-                      "care-coordinator", "--case", "RISK-1"),
-    "share lookup": ("RX1", "-a", AGREEMENT_ID, "-d", "admissions", "--as-role",
-                     "care-coordinator", "--case", "RISK-1", "--nhs-number", NHS),
+    "share request": (*SHARE_ASKED,),
+    "share lookup": (*SHARE_ASKED, "--nhs-number", NHS),
     "share list": (),
     "link": ("{people_csv}", "{people_csv}", "-m", "{people_yaml}", "--out", "{out}/pairs.csv"),
     "dedupe": ("{people_csv}", "-m", "{people_yaml}", "--out", "{out}/clusters.csv"),
