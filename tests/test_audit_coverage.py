@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import shutil
 import typing
 import uuid
 from collections.abc import Callable, Iterator
@@ -174,6 +175,13 @@ def _registered(n: Node, number: str) -> str:
     return number
 
 
+def _received(n: Node) -> Path:
+    """A Parquet file as another node would have shared it (a copy of a snapshot)."""
+    path = n.out("received.parquet")
+    shutil.copyfile(n.ws.root / sources.get_snapshot(n.ws.engine, "patients").path, path)
+    return path
+
+
 def _log_size(n: Node) -> int:
     return len(list(audit.entries(n.ws)))
 
@@ -186,6 +194,12 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
         | {"dataset": "again"}
     ),
     "sources.quarantined": lambda n: STAFF,
+    "sources.adopt": lambda n: {
+        "parquet": _received(n),
+        "dataset": "received",
+        "source": "RX1 (a share)",
+        "source_kind": "exchange",
+    },
     "sources.holds_person": lambda n: {"born": date(1980, 2, 29)},
     "privacy.register_opt_out": lambda n: {"nhs_number": FRESH, **STAFF},
     "privacy.withdraw_opt_out": lambda n: {"nhs_number": _registered(n, WITHDRAWN), **STAFF},
