@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "quality": {"people", "sources", "store", "audit"},
     "agreements": {"store", "audit", "sources", "quality", "privacy"},
     "catalog": {"people", "sources", "quality", "store", "audit"},
-    "exchange": {"store", "audit", "agreements", "catalog", "sources"},
+    "exchange": {"store", "audit", "agreements", "catalog", "sources", "privacy", "people"},
     "cli": {
         "people",
         "sources",

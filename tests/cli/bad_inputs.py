@@ -34,6 +34,8 @@ PASSWORD = "hunter2-not-shown"
 CLOSED_PORT_URL = f"postgresql+psycopg://accord:{PASSWORD}@127.0.0.1:1/accord"
 AGREEMENT_ID = "gp-hospital-admission-risk"
 NHS = "9434765919"
+SHARE_ASKED = ("RX1", "-a", AGREEMENT_ID, "-d", "admissions", "--as-role", "care-coordinator")
+SHARE_ASKED = (*SHARE_ASKED, "--case", "RISK-1")
 
 
 @dataclass(frozen=True)
@@ -341,6 +343,9 @@ GOOD: dict[str, tuple[str, ...]] = {
     "audit fetch-checkpoint": ("RX1",),
     "audit prove": ("RX1", "--index", "0"),
     "usage report": ("--month", "2026-12"),
+    "share request": (*SHARE_ASKED,),
+    "share lookup": (*SHARE_ASKED, "--nhs-number", NHS),
+    "share list": (),
     "link": ("{people_csv}", "{people_csv}", "-m", "{people_yaml}", "--out", "{out}/pairs.csv"),
     "dedupe": ("{people_csv}", "-m", "{people_yaml}", "--out", "{out}/clusters.csv"),
 }
@@ -967,6 +972,32 @@ SPECIFIC: dict[str, list[Bad]] = {
                            "{people_csv}", *W), ("people.csv", "--force")),
         Bad("out-is-a-folder", ("usage", "report", "--month", "2026-12", "--format", "json",
                                 "--out", "{plain_dir}", *W), ("plain",)),
+    ],
+    "share request": [
+        Bad("bad-format", ("share", "request", *GOOD["share request"], "--format", "xml", *W),
+            ("--format", "xml")),
+        Bad("bad-subject-kind", ("share", "request", *GOOD["share request"], "--subject-kind",
+                                 "name", *W), ("--subject-kind",)),
+        Bad("bad-idempotency-key", ("share", "request", *GOOD["share request"],
+                                    "--idempotency-key", "../../keys", *W),
+            ("--idempotency-key",)),
+        Bad("case-with-spaces", ("share", "request", "RX1", "-a", AGREEMENT_ID, "-d",
+                                 "admissions", "--as-role", "care-coordinator", "--case",
+                                 "a case; drop", *W), ("--case",)),
+        Bad("dataset-traversal", ("share", "request", "RX1", "-a", AGREEMENT_ID, "-d",
+                                  "../keys", "--as-role", "care-coordinator", "--case", "R-1",
+                                  *W), ("--dataset",)),
+    ],
+    "share lookup": [
+        Bad("no-identifiers", ("share", "lookup", "RX1", "-a", AGREEMENT_ID, "-d", "admissions",
+                               "--as-role", "care-coordinator", "--case", "RISK-1", *W),
+            ("NHS number", "family name")),
+        Bad("bad-nhs-number", ("share", "lookup", "RX1", "-a", AGREEMENT_ID, "-d", "admissions",
+                               "--as-role", "care-coordinator", "--case", "RISK-1",
+                               "--nhs-number", "abc", *W), ("--nhs-number",)),
+    ],
+    "share list": [
+        Bad("extra-argument", ("share", "list", "extra", *W), ("extra",)),
     ],
     "catalog export": [
         Bad("unknown-format", ("catalog", "export", "patients", "--format", "rdfxml", *W),

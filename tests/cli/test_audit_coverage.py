@@ -354,6 +354,12 @@ NOTHING: dict[str, str] = {
     "audit prove": "asks a peer for a proof and checks it: hashes, no personal data",
     "usage report": "counts requests, records and bytes per agreement and party from the "
     "log: no person; reading the log is not recorded (as 'audit export')",
+    "share request": "asks a peer for an extract; the provider records each person "
+    "disclosed and this node records the receipt (exchange.received) and the snapshot "
+    "(dataset.ingested): checked between real processes in tests/exchange/test_shares.py",
+    "share lookup": "asks a peer for one person; the provider records the person "
+    "disclosed and this node the receipt: checked in tests/exchange/test_shares.py",
+    "share list": "reads this node's log for the shares served and received; changes nothing",
     "serve": "runs the node's API; what it records (each refusal, each trust list "
     "adopted) is checked between real processes in tests/exchange/test_api.py",
 }

@@ -165,6 +165,11 @@ class Dataset(_Part):
         default_factory=list,
         description="Only rows meeting every condition may leave (docs/agreements.md).",
     )
+    lookups: bool = Field(
+        default=False,
+        description="Recipients may also look up one person at a time over the API "
+        "(docs/exchange.md); left out, as every default is, of what the parties sign.",
+    )
 
 
 class Gateway(_Part):

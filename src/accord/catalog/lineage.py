@@ -138,7 +138,9 @@ def _producers(conn: Connection, namespace: str, ref: DatasetRef) -> list[RunEve
     if ref.namespace == namespace and is_name(ref.name):
         snaps = snapshot_history(conn, ref.name, ref.version)
         if snaps:
-            return [ingest_run(namespace, snaps[-1])]
+            # A snapshot another node shared was also made by the run that received it.
+            received = [r for r in (_merge(e) for e in runs_producing(conn, ref)) if r]
+            return [ingest_run(namespace, snaps[-1]), *received]
     completed = [r for r in (_merge(events) for events in runs_producing(conn, ref)) if r]
     # Without a version, the newest run that made the dataset is the one in question.
     return completed if ref.version is not None else completed[-1:]

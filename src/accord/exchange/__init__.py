@@ -20,7 +20,9 @@ messages); the refusals (:data:`PROBLEMS`, :class:`Refusal`) and the errors unde
 ``witness`` (a peer's log checked), ``usage``, ``negotiation`` (proposals, the inbox,
 countersigning), ``propagation`` (parties' acts), ``delivery`` (the outbox), ``app``
 with ``routes/``, ``deps`` and ``sign_responses``, ``client``, ``server``,
-``repository``, ``events``. See docs/exchange.md.
+``repository``, ``events``; shares and lookups: ``terms`` (the agreements/privacy
+seam), ``sharing`` and ``lookups`` (the provider), ``idempotency``, ``receiving`` (the
+recipient). See docs/exchange.md.
 """
 
 from accord.exchange.app import create_app
@@ -69,25 +71,34 @@ from accord.exchange.events import (
 )
 from accord.exchange.gate import prune, record_refusal
 from accord.exchange.models import (
+    IDEMPOTENCY_KEY_PATTERN,
     Act,
     ActKind,
     Cached,
     Catalogue,
     ConsistencyProof,
     InclusionProof,
+    LookupAnswer,
+    LookupRequest,
     Member,
     MemberRole,
     MemberStatus,
     Offer,
+    Person,
     PersonUses,
     Problem,
     Receipt,
+    RequestContext,
+    ShareFilter,
+    ShareRequest,
     SignedCheckpoint,
+    Subjects,
     TrustList,
 )
 from accord.exchange.negotiation import Proposal, countersign, decline, inbox, propose
 from accord.exchange.problems import PROBLEM_BASE, PROBLEMS, Refusal
 from accord.exchange.propagation import notify_parties, revoke_agreement, suspend_agreement
+from accord.exchange.receiving import Delivered, shares_log
 from accord.exchange.server import serve
 from accord.exchange.signing import (
     LABEL,
@@ -116,6 +127,7 @@ from accord.exchange.witness import (
 
 __all__ = [
     "CSV_COLUMNS",
+    "IDEMPOTENCY_KEY_PATTERN",
     "LABEL",
     "PROBLEMS",
     "PROBLEM_BASE",
@@ -131,6 +143,7 @@ __all__ = [
     "Catalogue",
     "Client",
     "ConsistencyProof",
+    "Delivered",
     "Delivery",
     "ExchangeError",
     "FederationMemberAdded",
@@ -139,6 +152,8 @@ __all__ = [
     "Headers",
     "InclusionProof",
     "LogProofFailed",
+    "LookupAnswer",
+    "LookupRequest",
     "Member",
     "MemberRole",
     "MemberStatus",
@@ -150,6 +165,7 @@ __all__ = [
     "PeerError",
     "PeerRevoked",
     "PeerUnreachable",
+    "Person",
     "PersonUses",
     "Problem",
     "Proposal",
@@ -157,14 +173,18 @@ __all__ = [
     "Receipt",
     "Received",
     "Refusal",
+    "RequestContext",
     "RequestMessage",
     "RequestRefused",
     "ResponseMessage",
     "Sent",
     "Serial",
     "Served",
+    "ShareFilter",
+    "ShareRequest",
     "SignatureProblem",
     "SignedCheckpoint",
+    "Subjects",
     "TrustList",
     "TrustListAdopted",
     "TrustListError",
@@ -205,6 +225,7 @@ __all__ = [
     "revoke_agreement",
     "revoke_member",
     "serve",
+    "shares_log",
     "sign_request",
     "sign_response",
     "suspend_agreement",

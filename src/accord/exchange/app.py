@@ -25,11 +25,11 @@ from starlette.exceptions import HTTPException
 
 from accord import __version__
 from accord.exchange import gate as gates
-from accord.exchange import trust
+from accord.exchange import idempotency, trust
 from accord.exchange.deps import Node
 from accord.exchange.errors import TrustListError
 from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
-from accord.exchange.routes import agreements, audit, catalogue, health
+from accord.exchange.routes import agreements, audit, catalogue, health, lookups, shares
 from accord.exchange.sign_responses import SignResponses
 from accord.store import StoreError, open_workspace
 
@@ -68,6 +68,8 @@ def create_app(root: Path) -> FastAPI:
     app.include_router(catalogue.router, prefix=API)
     app.include_router(audit.router, prefix=API)
     app.include_router(agreements.router, prefix=API)
+    app.include_router(shares.router, prefix=API)
+    app.include_router(lookups.router, prefix=API)
     _problems(app, node)
     app.add_middleware(SignResponses, node=node)
     return app
@@ -88,7 +90,8 @@ def _problems(app: FastAPI, node: Node) -> None:
     async def refused(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Refusal)
         raw = request.scope.get("raw_path") or request.url.path.encode()
-        await run_in_threadpool(gates.record_refusal, node.ws, exc, path=raw.decode("latin-1"))
+        if not exc.recorded:
+            await run_in_threadpool(gates.record_refusal, node.ws, exc, path=raw.decode("latin-1"))
         return _problem(exc)
 
     async def invalid(request: Request, exc: Exception) -> JSONResponse:
@@ -130,4 +133,5 @@ async def _keep_fresh(node: Node) -> None:
                 log.warning("trust list not refreshed: %s", exc)
         with suppress(StoreError):
             await run_in_threadpool(gates.prune, node.ws)
+            await run_in_threadpool(idempotency.prune, node.ws)
         await asyncio.sleep(settings.trust_list_refresh)

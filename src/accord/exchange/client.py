@@ -12,19 +12,38 @@ not the peer's as :class:`BadPeerResponse`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from accord.agreements import node_key
 from accord.exchange import trust
 from accord.exchange.errors import BadPeerResponse, PeerUnreachable, RequestRefused
-from accord.exchange.models import Catalogue, Member, TrustList
+from accord.exchange.models import (
+    Catalogue,
+    LookupAnswer,
+    LookupRequest,
+    Member,
+    ShareRequest,
+    TrustList,
+)
 from accord.exchange.problems import printable
 from accord.exchange.signing import Headers as _Headers
-from accord.exchange.signing import ResponseMessage, SignatureProblem, sign_request, verify_response
+from accord.exchange.signing import (
+    ResponseMessage,
+    SignatureProblem,
+    sign_request,
+    verify_response,
+    verify_streamed_response,
+)
 from accord.store import Workspace
+
+if TYPE_CHECKING:
+    from accord.exchange.receiving import Delivered
 
 TIMEOUT = 30.0
 
@@ -50,10 +69,19 @@ class Client:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def request(self, peer: str, method: str, path: str, body: bytes = b"") -> httpx.Response:
+    def request(
+        self,
+        peer: str,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """Send a signed request to ``peer`` and return its verified 2xx response."""
         member = trust.member(self.trust_list, peer)
-        request = self._http.build_request(method, member.base_url + path, content=body or None)
+        request = self._http.build_request(
+            method, member.base_url + path, content=body or None, headers=headers
+        )
         sign_request(request, body, node_id=self.node_id, key=self.key)
         try:
             response = self._http.send(request)
@@ -68,13 +96,52 @@ class Client:
             raise _refused(member, response, content)
         return response
 
-    def _verify(self, member: Member, response: httpx.Response, body: bytes, path: str) -> None:
+    def download(
+        self, peer: str, path: str, body: bytes, out: Path, headers: dict[str, str]
+    ) -> tuple[httpx.Response, int]:
+        """POST ``body`` to ``peer`` and write its verified 2xx answer to ``out`` a chunk at
+        a time (hashed as it is written, checked against the signed digest before the
+        caller keeps anything); the response and the bytes received."""
+        member = trust.member(self.trust_list, peer)
+        request = self._http.build_request(
+            "POST", member.base_url + path, content=body, headers=headers
+        )
+        sign_request(request, body, node_id=self.node_id, key=self.key)
+        sha, size = hashlib.sha256(), 0
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                if response.status_code >= 400:
+                    content = response.read()
+                    self._verify(member, response, content, path)
+                    raise _refused(member, response, content)
+                with out.open("wb") as fh:
+                    for chunk in response.iter_bytes(1 << 16):
+                        fh.write(chunk)
+                        sha.update(chunk)
+                        size += len(chunk)
+            finally:
+                response.close()
+        except httpx.HTTPError as exc:
+            raise PeerUnreachable(
+                f"{peer} ({member.name}) at {member.base_url}: the answer to POST {path} "
+                f"broke off after {size:,} bytes: {_reason(exc)}; nothing was kept"
+            ) from None
+        self._verify_streamed(member, response, sha.digest(), path)
+        return response, size
+
+    def _verify_streamed(
+        self, member: Member, response: httpx.Response, sha256: bytes, path: str
+    ) -> None:
         message = ResponseMessage(response.status_code, _Headers(response.headers.multi_items()))
         what = f"{member.node_id} ({member.name})'s answer to {path} (HTTP {response.status_code})"
         try:
-            created = verify_response(message, body, member.node_id, member.key)
+            created = verify_streamed_response(message, sha256, member.node_id, member.key)
         except SignatureProblem as exc:
-            raise BadPeerResponse(f"{what} is not used: {exc}") from None
+            raise BadPeerResponse(f"{what} is not used: {exc}; nothing was kept") from None
+        self._check_created(created, what)
+
+    def _check_created(self, created: int, what: str) -> None:
         when = datetime.fromtimestamp(created, UTC)
         now = datetime.now(UTC)
         if abs(now - when) > self.skew:
@@ -82,6 +149,30 @@ class Client:
                 f"{what} is not used: signed {when.isoformat()}, outside "
                 f"{int(self.skew.total_seconds())} s of this node's clock"
             )
+
+    def share(self, peer: str, request: ShareRequest, **options: Any) -> Delivered:
+        """Ask ``peer`` for an extract (``receiving.receive``): verified, kept as a snapshot
+        of this node with its provenance and lineage, recorded as ``exchange.received``."""
+        from accord.exchange import receiving
+
+        return receiving.receive(self, peer, request, **options)
+
+    def lookup(
+        self, peer: str, request: LookupRequest, *, idempotency_key: str | None = None
+    ) -> LookupAnswer:
+        """Ask ``peer`` for one person's records (``receiving.look_up``, recorded)."""
+        from accord.exchange import receiving
+
+        return receiving.look_up(self, peer, request, idempotency_key=idempotency_key)
+
+    def _verify(self, member: Member, response: httpx.Response, body: bytes, path: str) -> None:
+        message = ResponseMessage(response.status_code, _Headers(response.headers.multi_items()))
+        what = f"{member.node_id} ({member.name})'s answer to {path} (HTTP {response.status_code})"
+        try:
+            created = verify_response(message, body, member.node_id, member.key)
+        except SignatureProblem as exc:
+            raise BadPeerResponse(f"{what} is not used: {exc}") from None
+        self._check_created(created, what)
 
     def catalogue(self, peer: str) -> Catalogue:
         """The datasets ``peer`` offers this node under their active agreements."""

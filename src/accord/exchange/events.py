@@ -84,12 +84,8 @@ class TrustListPublished(audit.Event):
     active: int
 
 
-@audit.register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Served(audit.Event):
-    """This node served a share or a lookup to a peer under an agreement (usage metering)."""
-
-    name: ClassVar[str] = "exchange.served"
+class _Exchanged(audit.Event):
     kind: str
     agreement: str
     recipient: str
@@ -99,6 +95,14 @@ class Served(audit.Event):
     bytes: int
     format: str
     request: str
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Served(_Exchanged):
+    """The node answered a peer's share or lookup (records and bytes sent, for metering)."""
+
+    name: ClassVar[str] = "exchange.served"
 
 
 @audit.register_event
@@ -117,19 +121,10 @@ class AgreementProposed(audit.Event):
 
 @audit.register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Received(audit.Event):
-    """This node received a share or a lookup's answer from a peer (usage metering)."""
+class Received(_Exchanged):
+    """The node verified and kept a share or lookup a peer answered."""
 
     name: ClassVar[str] = "exchange.received"
-    kind: str
-    agreement: str
-    recipient: str
-    provider: str
-    dataset: str
-    records: int
-    bytes: int
-    format: str
-    request: str
 
 
 @audit.register_event

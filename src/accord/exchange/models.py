@@ -14,7 +14,7 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -316,3 +316,121 @@ class Receipt(BaseModel):
         " (draft, signed, active, suspended, revoked, ...)."
     )
     detail: str = ""
+
+
+# Shares and lookups: what a caller asks (strict, nothing unknown accepted, every
+# identifier checked against its pattern before any context sees it).
+
+SUBJECT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+"""A subject a share names: a linkage id or a pseudonym this node issued (``P1-…``)."""
+CASE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+"""A case or incident reference (``SG/2026/0042``): letters, digits, ``. _ / -``."""
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
+"""An ``Idempotency-Key``: 16-128 base64url characters (a UUID's hex, or 22 random)."""
+MAX_SUBJECTS = 1000
+MAX_FILTERS = 20
+_STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
+_Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+_Text = Annotated[str, Field(max_length=200)]
+_Texts = Annotated[list[_Text], Field(min_length=1, max_length=1000)]
+_Numbers = Annotated[list[int], Field(min_length=1, max_length=1000)]
+
+
+class RequestContext(BaseModel):
+    """Who asks and why, X-Road style: the acting user's role (never a name), the case
+    or incident, the purpose code and the agreement the request is made under."""
+
+    model_config = _STRICT
+    agreement: _Name
+    purpose: _Name
+    role: _Name = Field(description="The acting user's role, e.g. care-coordinator.")
+    case: str = Field(pattern=CASE_PATTERN, description="The case or incident reference.")
+
+
+class ShareFilter(BaseModel):
+    """One condition on the rows asked for, on a field the caller receives in the clear."""
+
+    model_config = _STRICT
+    field: _Name
+    operator: Literal["equals", "in", "not_in", "starts_with", "at_least", "at_most"]
+    value: (
+        Annotated[str, Field(max_length=200)]
+        | int
+        | float
+        | bool
+        | Annotated[
+            list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=1000)
+        ]
+        | Annotated[list[int], Field(min_length=1, max_length=1000)]
+    )
+
+
+class Subjects(BaseModel):
+    """The people asked for, by linkage id or by a pseudonym this node issued under the
+    agreement."""
+
+    model_config = _STRICT
+    kind: Literal["linkage_id", "pseudonym"]
+    values: list[Annotated[str, Field(pattern=SUBJECT_PATTERN)]] = Field(
+        min_length=1, max_length=MAX_SUBJECTS
+    )
+
+
+class ShareRequest(BaseModel):
+    """``POST /api/v1/shares``: an extract of one dataset under an agreement: the whole
+    dataset, the rows meeting ``filters``, or the ``subjects`` named (not both)."""
+
+    model_config = _STRICT
+    context: RequestContext
+    dataset: _Name
+    fields: list[_Name] | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="Default: every field the agreement lets leave as records.",
+    )  # fmt: skip
+    filters: list[ShareFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
+    subjects: Subjects | None = None
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> ShareRequest:
+        if self.filters and self.subjects is not None:
+            raise ValueError("ask for rows by filters or by subjects, not both")
+        return self
+
+
+class Person(BaseModel):
+    """One person's identifiers, standardised as ingest standardises them: an NHS
+    number, or a family name with a date of birth (and a postcode to narrow it)."""
+
+    model_config = _STRICT
+    nhs_number: str | None = Field(default=None, pattern=r"^[0-9 -]{10,14}$")
+    family_name: str | None = Field(default=None, min_length=1, max_length=100)
+    given_name: str | None = Field(default=None, min_length=1, max_length=100)
+    date_of_birth: str | None = Field(default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    postcode: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 ]{2,10}$")
+
+    @model_validator(mode="after")
+    def _enough(self) -> Person:
+        if self.nhs_number is None and (self.family_name is None or self.date_of_birth is None):
+            raise ValueError("give an NHS number, or a family name and a date of birth")
+        return self
+
+
+class LookupRequest(BaseModel):
+    """``POST /api/v1/lookups``: one person's records in one dataset, for front-line use."""
+
+    model_config = _STRICT
+    context: RequestContext
+    dataset: _Name
+    fields: list[_Name] | None = Field(default=None, min_length=1, max_length=200)
+    person: Person
+
+
+class LookupAnswer(BaseModel):
+    """What a lookup found: the person's records, minimised and pseudonymised as a share's
+    (none when nobody matched or the person opted out: the two are not told apart)."""
+
+    node_id: str
+    dataset: str
+    agreement: str
+    fields: list[str]
+    records: list[dict[str, Any]]

@@ -37,7 +37,6 @@ PROBLEMS: dict[str, ProblemType] = {
     "body-too-large": ProblemType(413, "The request body is too large"),
     "invalid-identifier": ProblemType(400, "An identifier in the request is not valid"),
     "invalid-request": ProblemType(400, "The request is not valid"),
-    "not-a-party": ProblemType(403, "The calling node's organisation is not a party"),
     "bad-agreement-signature": ProblemType(
         422, "A signature on the agreement or act does not verify"
     ),
@@ -45,19 +44,41 @@ PROBLEMS: dict[str, ProblemType] = {
     "not-found": ProblemType(404, "No such resource"),
     "method-not-allowed": ProblemType(405, "The method is not allowed on this resource"),
     "internal-error": ProblemType(500, "The node failed to answer"),
+    # Shares and lookups: a policy decision's reasons (agreements' codes), then the
+    # request's own terms.
+    "unknown-agreement": ProblemType(403, "No such agreement here"),
+    "not-a-party": ProblemType(403, "The caller is not a party to the agreement"),
+    "wrong-role": ProblemType(403, "The caller may not receive this dataset"),
+    "agreement-not-active": ProblemType(403, "The agreement is not active"),
+    "agreement-not-in-date": ProblemType(403, "The agreement is not in date"),
+    "purpose-not-named": ProblemType(403, "The agreement does not name the purpose"),
+    "dataset-not-covered": ProblemType(403, "The agreement does not cover the dataset"),
+    "field-not-covered": ProblemType(403, "The agreement does not cover a field"),
+    "kitemark-below-minimum": ProblemType(403, "The dataset is below the agreement's kitemark"),
+    "limit-exceeded": ProblemType(429, "A limit of the agreement is reached"),
+    "aggregate-only": ProblemType(403, "A field may leave only as an aggregate"),
+    "filter-not-allowed": ProblemType(403, "The filter is not one the agreement allows"),
+    "lookups-not-allowed": ProblemType(403, "The agreement does not allow lookups"),
+    "not-acceptable": ProblemType(406, "No format the caller accepts"),
+    "idempotency-key-reused": ProblemType(422, "The idempotency key was used for another request"),
+    "idempotency-key-in-use": ProblemType(409, "A request with this idempotency key is running"),
 }
 
 
 class Refusal(Exception):
     """A request this node refuses, for reason ``code`` (a key of :data:`PROBLEMS`)."""
 
-    def __init__(self, code: str, detail: str, *, requester: str = "") -> None:
+    def __init__(
+        self, code: str, detail: str, *, requester: str = "", recorded: bool = False
+    ) -> None:
         if code not in PROBLEMS:
             raise ValueError(f"unknown problem code {code!r}")
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.requester = requester
+        self.recorded = recorded
+        """Already in the log (a policy decision records itself): not recorded twice."""
 
     @property
     def status(self) -> int:

@@ -1,20 +1,23 @@
 """The exchange's SQL: the trust lists a node adopted, the nonces of its replay window,
-and the agreement messages it sent and received.
+the idempotency keys of shares and lookups, and the agreement messages it sent and
+received.
 
-The tables are shared by every worker of a node (they are in the store), so a nonce
-seen by one worker is a replay to all, and a list one worker fetched is in force for all.
+Every table is shared by every worker of a node (they are in the store), so a nonce
+seen by one worker is a replay to all, a list one worker fetched is in force for all,
+and an idempotency key one worker claimed is claimed for all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from accord.store import agreement_messages, exchange_nonces, trust_lists
+from accord.store import agreement_messages, exchange_nonces, exchange_requests, trust_lists
 
 
 @dataclass(frozen=True)
@@ -139,3 +142,88 @@ def update_message(conn: Connection, message_id: int, **values: object) -> None:
     conn.execute(
         sa.update(agreement_messages).where(agreement_messages.c.id == message_id).values(**values)
     )
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An idempotency key's row: its request's fingerprint, and the answer once done."""
+
+    caller: str
+    key: str
+    kind: str
+    fingerprint: str
+    state: str
+    claimed_at: datetime
+    done_at: datetime | None
+    media_type: str | None
+    file: str | None
+    digest: str | None
+    bytes: int | None
+    records: int | None
+    body: str | None
+
+
+def _insert(conn: Connection, values: dict[str, Any]) -> sa.Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(exchange_requests).values(**values).on_conflict_do_nothing()
+    return sqlite.insert(exchange_requests).values(**values).on_conflict_do_nothing()
+
+
+def claim(
+    conn: Connection, caller: str, key: str, kind: str, fingerprint: str, now: datetime,
+    lease: timedelta,
+) -> tuple[bool, Answered | None]:  # fmt: skip
+    """Claim ``key`` of ``caller`` for one request: ``(True, None)`` when this request
+    holds it now (new, or a claim abandoned for longer than ``lease``); else ``(False,
+    the row)``. One statement decides between workers: the primary key."""
+    t = exchange_requests
+    values = {"caller": caller, "key": key, "kind": kind, "fingerprint": fingerprint,
+              "state": "pending", "claimed_at": now}  # fmt: skip
+    if conn.execute(_insert(conn, values).returning(t.c.key)).first() is not None:
+        return True, None
+    row = conn.execute(sa.select(t).where(t.c.caller == caller, t.c.key == key)).first()
+    if row is None:  # pruned between the two statements: claim it again
+        return conn.execute(_insert(conn, values).returning(t.c.key)).first() is not None, None
+    found = Answered(**row._mapping)
+    if (
+        found.state == "pending"
+        and found.fingerprint == fingerprint
+        and (found.claimed_at < now - lease)
+    ):
+        taken = conn.execute(
+            sa.update(t)
+            .where(t.c.caller == caller, t.c.key == key, t.c.state == "pending",
+                   t.c.claimed_at == found.claimed_at)
+            .values(claimed_at=now)
+            .returning(t.c.key)
+        ).first()  # fmt: skip
+        if taken is not None:
+            return True, None
+    return False, found
+
+
+def complete(conn: Connection, caller: str, key: str, **answer: Any) -> None:
+    """Keep the answer of ``caller``'s request ``key``: a retry gets it."""
+    t = exchange_requests
+    conn.execute(
+        sa.update(t).where(t.c.caller == caller, t.c.key == key).values(state="done", **answer)
+    )
+
+
+def release(conn: Connection, caller: str, key: str) -> None:
+    """Give up an unfinished claim (the request was refused or failed): a retry is decided
+    anew."""
+    t = exchange_requests
+    conn.execute(sa.delete(t).where(t.c.caller == caller, t.c.key == key, t.c.state == "pending"))
+
+
+def prune_answers(conn: Connection, before: datetime) -> list[str]:
+    """Forget the keys claimed before ``before``; the answer files they kept."""
+    t = exchange_requests
+    files = [
+        str(f)
+        for (f,) in conn.execute(sa.select(t.c.file).where(t.c.claimed_at < before))
+        if f is not None
+    ]
+    conn.execute(sa.delete(t).where(t.c.claimed_at < before))
+    return files

@@ -1,7 +1,9 @@
 """The middleware that signs every response the node sends (RFC 9421 response profile).
 
 It holds the response until its last body part, adds ``Content-Digest``,
-``Signature-Input`` and ``Signature`` (``signing.sign_response``), then sends it. An
+``Signature-Input`` and ``Signature`` (``signing.sign_response``), then sends it. A
+response that already carries its ``Content-Digest`` (a share's extract, hashed as it
+was written to a file) is signed over it at once and its body streamed through. An
 error no handler answered becomes a signed ``internal-error`` problem here, with no
 traceback in it (the traceback goes to the server's log).
 """
@@ -15,7 +17,12 @@ from typing import TYPE_CHECKING
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.exchange.problems import MEDIA_TYPE, Refusal
-from accord.exchange.signing import Headers, ResponseMessage, sign_response
+from accord.exchange.signing import (
+    Headers,
+    ResponseMessage,
+    sign_response,
+    sign_response_streamed,
+)
 
 if TYPE_CHECKING:
     from accord.exchange.deps import Node
@@ -36,10 +43,20 @@ class SignResponses:
             return
         started: list[Message] = []
         body = bytearray()
+        streamed = False
 
         async def capture(message: Message) -> None:
+            nonlocal streamed
             if message["type"] == "http.response.start":
                 started.append(message)
+                if any(k.lower() == b"content-digest" for k, _ in message["headers"]):
+                    # A route that hashed its body as it wrote it (a share's extract):
+                    # signed over that digest, and streamed as it is read, never held.
+                    streamed = True
+                    await self._start_streamed(send, message)
+                return
+            if streamed:
+                await send(message)
                 return
             if message["type"] == "http.response.body":
                 body.extend(message.get("body", b""))
@@ -66,6 +83,13 @@ class SignResponses:
                 ],
             }
             await self._send(send, head, document)
+
+    async def _start_streamed(self, send: Send, start: Message) -> None:
+        fields = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"])
+        message = ResponseMessage(int(start["status"]), fields)
+        sign_response_streamed(message, node_id=self.node.node_id, key=self.node.gate.key)
+        signed = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in fields.items()]
+        await send({**start, "headers": signed})
 
     async def _send(self, send: Send, start: Message, body: bytes) -> None:
         fields = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"])

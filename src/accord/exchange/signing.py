@@ -19,6 +19,8 @@ document; the replay window and nonce cache are the gate's (``gate``).
 
 from __future__ import annotations
 
+import base64
+import hmac
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -195,6 +197,32 @@ def sign_response(
     )
 
 
+def digest_field(sha256: bytes) -> str:
+    """The ``Content-Digest`` field of a body whose SHA-256 is ``sha256`` (a body hashed
+    as it was written, never held whole)."""
+    return f"sha-256=:{base64.b64encode(sha256).decode('ascii')}:"
+
+
+def sign_response_streamed(
+    message: ResponseMessage,
+    *,
+    node_id: str,
+    key: Ed25519PrivateKey,
+    created: datetime | None = None,
+) -> None:
+    """Sign ``message`` to the response profile over the ``Content-Digest`` it already
+    carries (the body is a file hashed when it was written, then streamed)."""
+    _signer(key).sign(
+        message,
+        key_id=node_id,
+        created=created or datetime.now(UTC),
+        label=LABEL,
+        include_alg=False,
+        covered_component_ids=RESPONSE_COMPONENTS,
+        use_existing_digest=True,
+    )
+
+
 @dataclass(frozen=True)
 class Verified:
     """What a signature that keeps to the profile vouches for."""
@@ -249,6 +277,34 @@ def verify_response(
         )
     _check_parameters(result, RESPONSE_PARAMETERS | {"alg"}, key_id, required=RESPONSE_PARAMETERS)
     _check_digest(result, body, key_id)
+    return int(result.parameters["created"])
+
+
+def verify_streamed_response(
+    message: ResponseMessage, sha256: bytes, key_id: str, key: Ed25519PublicKey
+) -> int:
+    """:func:`verify_response` for a body received to a file: its SHA-256 (computed while
+    it was written) must be the signed ``Content-Digest``; the ``created`` time."""
+    result = _verify(message, lambda asked: key if asked == key_id else None, "response")
+    covered = _components(result)
+    if covered != RESPONSE_COMPONENTS:
+        raise SignatureProblem(
+            "signature-profile",
+            f"the response's signature covers "
+            f"({' '.join(covered)}), not ({' '.join(RESPONSE_COMPONENTS)})",
+        )
+    _check_parameters(result, RESPONSE_PARAMETERS | {"alg"}, key_id, required=RESPONSE_PARAMETERS)
+    value = result.covered_components.get('"content-digest"', "")
+    if not value.startswith("sha-256=:") or "," in value:
+        raise SignatureProblem(
+            "signature-profile", "Content-Digest must be one sha-256 digest (RFC 9530)", key_id
+        )
+    if not hmac.compare_digest(value.encode("ascii", "replace"), digest_field(sha256).encode()):
+        raise SignatureProblem(
+            "digest-mismatch",
+            "the body received does not match its signed Content-Digest (changed, or cut short)",
+            key_id,
+        )
     return int(result.parameters["created"])
 
 

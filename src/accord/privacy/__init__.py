@@ -50,6 +50,7 @@ from accord.privacy.optouts import SCHEMES, register_scheme, ruling
 from accord.privacy.repository import (
     count_opt_outs,
     current_key_version,
+    live_versions,
     load_registers,
     register_opt_out,
     retire_key,
@@ -87,6 +88,7 @@ __all__ = [
     "disclose",
     "disclose_in",
     "k_anonymity",
+    "live_versions",
     "load_registers",
     "protect",
     "protect_csv",

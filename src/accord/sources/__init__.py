@@ -22,6 +22,7 @@ from accord.sources.ingest import (
     IngestProgress,
     IngestReport,
     Standardised,
+    adopt,
     ingest,
     standardise,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Standardised",
     "UnknownDataset",
     "UnsupportedSource",
+    "adopt",
     "export_snapshot",
     "get_snapshot",
     "holds_person",

@@ -200,6 +200,31 @@ def ingest(
     return IngestReport(snapshot, done.fields, time.perf_counter() - started, done.notes)
 
 
+@audit.audited(audit.DatasetIngested)
+def adopt(
+    workspace: Workspace,
+    parquet: Path,
+    dataset: str,
+    *,
+    source: str,
+    source_kind: str,
+    as_of: date | None = None,
+) -> SnapshotInfo:
+    """Store ``parquet``, a file already shaped elsewhere (an extract another node shared,
+    minimised and pseudonymised there), as a new snapshot of ``dataset``, as it is: no
+    mapping, no standardisation (a pseudonym is no NHS number to validate). The file is
+    moved into place under its hash and the snapshot recorded as ingest's are."""
+    check_name(dataset, "dataset name")
+    with duckdb_connect(workspace) as conn:
+        rows = _count(conn, parquet)
+    new = NewSnapshot(
+        dataset=dataset, content_hash="", path="", rows=rows, read_rows=rows,
+        quarantined_rows=0, source=source, source_kind=source_kind, mapping="{}",
+        as_of=as_of or date.today(),
+    )  # fmt: skip
+    return _publish(workspace, parquet, new, [], [])
+
+
 @contextmanager
 def _tracked(
     conn: duckdb.DuckDBPyConnection, phase: str, progress: IngestProgress
@@ -406,6 +431,6 @@ def _kept_by_another(workspace: Workspace, relative: str) -> bool:
 
 
 __all__ = [
-    "FieldReport", "IngestProgress", "IngestReport", "SourceError", "Standardised", "ingest",
-    "standardise",
+    "FieldReport", "IngestProgress", "IngestReport", "SourceError", "Standardised", "adopt",
+    "ingest", "standardise",
 ]  # fmt: skip

@@ -380,3 +380,26 @@ agreement_messages = Table(
 them (``direction`` ``out``/``in``): proposals (the inbox), signatures, lifecycle acts
 and declines, each ``document`` as signed; an outgoing one stays ``pending`` until its
 peer has it (docs/exchange.md)."""
+
+
+exchange_requests = Table(
+    "exchange_requests",
+    metadata,
+    Column("caller", String(12), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("claimed_at", UTCDateTime(), nullable=False, index=True),
+    Column("done_at", UTCDateTime(), nullable=True),
+    Column("media_type", String(100), nullable=True),
+    Column("file", String(300), nullable=True),
+    Column("digest", String(100), nullable=True),
+    Column("bytes", BigInteger, nullable=True),
+    Column("records", BigInteger, nullable=True),
+    Column("body", Text, nullable=True),
+)
+"""Idempotency keys of shares and lookups, per calling node, shared by every worker: a
+key is claimed (``pending``) before anything is disclosed, and holds the answer once it
+is ``done`` (a lookup's JSON in ``body``; a share's extract as a file under the
+workspace), until the retention prunes it (docs/exchange.md)."""

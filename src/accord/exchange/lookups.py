@@ -1,0 +1,222 @@
+"""Single-person lookups for front-line use: one person's records, answered at once.
+
+:func:`serve_lookup` checks that the agreement allows lookups of the dataset (its
+``lookups`` term), decides through the same seam as a share (``terms``), standardises
+the identifiers given exactly as ingest does (``people.Standardiser``), finds the
+person's rows in the newest snapshot, passes them through ``privacy.disclose`` (opt-outs
+withheld, minimised, pseudonymised with the agreement's current key), records one
+``records.disclosed`` per person answered and ``exchange.served``, and answers JSON.
+
+Speed: each worker keeps the newest snapshot of a dataset loaded in an in-memory DuckDB
+database, keyed by the snapshot's content hash (:class:`_Loaded`), so a lookup reads
+only the rows of one person; a new snapshot is loaded on its first lookup. Nobody
+matched and an opted-out person get the same answer (no records).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from accord import audit, privacy
+from accord.agreements import own_org
+from accord.exchange import idempotency, terms
+from accord.exchange.events import Served
+from accord.exchange.models import Caller, LookupAnswer, LookupRequest, Person
+from accord.exchange.problems import Refusal
+from accord.people import StandardisationOptions, Standardiser, ident, lit
+from accord.sources import UnknownDataset, get_snapshot
+from accord.store import Workspace
+
+SUBJECT = "__accord_subject"
+_STANDARD = ("nhs_number", "family_name", "given_name", "date_of_birth", "postcode")
+
+
+@dataclasses.dataclass
+class _Loaded:
+    """One snapshot held in memory: a DuckDB database and a cursor per thread."""
+
+    digest: str
+    conn: duckdb.DuckDBPyConnection
+    local: threading.local = dataclasses.field(default_factory=threading.local)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        found: duckdb.DuckDBPyConnection | None = getattr(self.local, "cursor", None)
+        if found is None:
+            found = self.conn.cursor()
+            self.local.cursor = found
+        return found
+
+
+_loaded: dict[tuple[str, str], _Loaded] = {}
+_lock = threading.Lock()
+_standardisers: dict[frozenset[str], Standardiser] = {}
+
+
+def _snapshot(ws: Workspace, dataset: str) -> _Loaded:
+    snap = get_snapshot(ws.engine, dataset)
+    where = (str(ws.root), dataset)
+    with _lock:
+        held = _loaded.get(where)
+        if held is None or held.digest != snap.content_hash:
+            conn = duckdb.connect(":memory:")
+            conn.execute(
+                f"CREATE TABLE snap AS SELECT * FROM read_parquet({lit(str(ws.root / snap.path))})"
+            )
+            conn.execute("CREATE INDEX snap_nhs ON snap (nhs_number)")
+            if held is not None:
+                held.conn.close()
+            held = _loaded[where] = _Loaded(snap.content_hash, conn)
+    return held
+
+
+def standardised(person: Person) -> dict[str, str | None]:
+    """The identifiers as ingest would have stored them."""
+    given = {k: v for k, v in person.model_dump().items() if v is not None}
+    present = frozenset(given)
+    with _lock:
+        standardiser = _standardisers.get(present)
+        if standardiser is None:
+            options = StandardisationOptions(as_of=date.today(), date_format="%Y-%m-%d")
+            standardiser = _standardisers[present] = Standardiser(options, present)
+    record = standardiser.record(given)
+    return {name: _text(getattr(record, name, None)) for name in _STANDARD if name in given}
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def serve_lookup(
+    ws: Workspace, caller: Caller, request: LookupRequest, key: str | None, node_id: str
+) -> bytes:
+    """The JSON answer to ``caller``'s lookup (see the module docstring)."""
+    if key is None:
+        return _answer(ws, caller, request, "lookup", node_id)
+    print_ = idempotency.fingerprint("lookup", request.model_dump(mode="json"), "json")
+    kept = idempotency.claim(ws, caller, key, "lookup", print_)
+    if kept is not None:
+        _, offered = terms.terms_of(ws, request.context.agreement, request.dataset, own_org(ws))
+        fields = tuple(request.fields) if request.fields else terms.record_fields(offered)
+        idempotency.still_permitted(ws, caller, request.context, request.dataset, fields)
+        assert kept.body is not None
+        return kept.body.encode("utf-8")
+    try:
+        body = _answer(ws, caller, request, key, node_id)
+    except BaseException:
+        idempotency.release(ws, caller, key)
+        raise
+    idempotency.complete(ws, caller, key, body=body.decode("utf-8"), bytes=len(body),
+                         media_type="application/json")  # fmt: skip
+    return body
+
+
+def _answer(
+    ws: Workspace, caller: Caller, request: LookupRequest, request_id: str, node_id: str
+) -> bytes:
+    context, dataset = request.context, request.dataset
+    agreement, offered = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
+    if offered is not None and not offered.lookups:
+        raise Refusal(
+            "lookups-not-allowed",
+            f"{context.agreement} lets {dataset} be shared but not looked up one person at "
+            "a time (its dataset term lookups is not true)",
+            requester=caller.org,
+        )
+    fields = tuple(request.fields) if request.fields else terms.record_fields(offered)
+    terms.check_terms(offered, fields, [], caller.org)
+    permit = terms.permitted(ws, caller, context, dataset, fields, rows=1, agreement=agreement)
+    try:
+        loaded = _snapshot(ws, dataset)
+    except UnknownDataset:
+        raise Refusal("not-found", f"this node holds no snapshot of {dataset}") from None
+    records, people, unkeyed = _disclose(ws, loaded, standardised(request.person), permit)
+    body = LookupAnswer(node_id=node_id, dataset=dataset, agreement=context.agreement,
+                        fields=list(permit.minimisation.fields),
+                        records=records).model_dump_json().encode()  # fmt: skip
+    _record(ws, permit, dataset, people, unkeyed)
+    audit.record(ws, Served(
+        kind="lookup", agreement=context.agreement, recipient=caller.node_id, provider=node_id,
+        dataset=dataset, records=len(records), bytes=len(body), format="json", request=request_id,
+    ))  # fmt: skip
+    return body
+
+
+def _where(identifiers: dict[str, str | None]) -> tuple[str, dict[str, object]]:
+    """The rows of the person: by NHS number if one is given, else by name and birth."""
+    if identifiers.get("nhs_number"):
+        return "nhs_number = $nhs", {"nhs": identifiers["nhs_number"]}
+    parts: list[str] = []
+    params: dict[str, object] = {}
+    for name in ("family_name", "given_name", "date_of_birth", "postcode"):
+        value = identifiers.get(name)
+        if value is not None:
+            parts.append(f"CAST({ident(name)} AS VARCHAR) = ${name}")
+            params[name] = value
+    return " AND ".join(parts) or "FALSE", params
+
+
+def _disclose(
+    ws: Workspace, loaded: _Loaded, identifiers: dict[str, str | None], permit: terms.Permit
+) -> tuple[list[dict[str, object]], list[str], int]:
+    """The person's rows through privacy; the records, the person keys, rows unkeyed."""
+    cursor = loaded.cursor()
+    where, params = _where(identifiers)
+    cursor.execute(f"CREATE OR REPLACE TEMP TABLE _person AS SELECT *, nhs_number::VARCHAR AS "
+                   f"{ident(SUBJECT)} FROM snap WHERE {where}", params)  # fmt: skip
+    minimisation = dataclasses.replace(
+        permit.minimisation, fields=(*permit.minimisation.fields, SUBJECT)
+    )
+    pseudonymised = privacy.Treatment.PSEUDONYMISE in minimisation.identifiers.values()
+    registers = privacy.load_registers(ws.engine, privacy.read_secret(ws.root / "keys"))
+    version = (privacy.current_key_version(ws.engine, permit.disclosure.agreement_id)
+               if pseudonymised else None)  # fmt: skip
+    with _scratch_file(ws) as out:
+        privacy.disclose(cursor, "_person", out, permit.disclosure, minimisation, registers,
+                         key_version=version)  # fmt: skip
+        result = cursor.execute(f"SELECT * FROM read_parquet({lit(str(out))})")
+        names = [d[0] for d in result.description or ()]
+        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    people: set[str] = set()
+    unkeyed = 0
+    for row in rows:
+        subject = row.pop(SUBJECT)
+        try:
+            people.add(audit.person_key(ws, str(subject or "")))
+        except audit.IdentityNotVerified:  # no valid NHS number: counted, not keyed
+            unkeyed += 1
+    return rows, sorted(people), unkeyed
+
+
+@contextmanager
+def _scratch_file(ws: Workspace) -> Iterator[Path]:
+    with ws.scratch() as folder:
+        yield folder / "person.parquet"
+
+
+def _record(
+    ws: Workspace, permit: terms.Permit, dataset: str, people: list[str], unkeyed: int
+) -> None:
+    share = permit.share
+    event = audit.RecordsDisclosed(
+        person=audit.PersonKey("0" * 64), agreement=permit.disclosure.agreement_id,
+        recipient=share.recipient, recipient_role=share.recipient_role, dataset=dataset,
+        purpose=share.purpose, legal_basis=share.legal_basis, gateway=share.gateway,
+        source=share.source, retention=share.retention, staff=share.staff,
+    )  # fmt: skip
+    with audit.transaction(ws) as tx:
+        tx.record_each(event, people)
+        if unkeyed:
+            tx.record(audit.RecordsUnkeyed(
+                use=event.name, rows=unkeyed, dataset=dataset,
+                agreement=permit.disclosure.agreement_id, recipient=share.recipient,
+                by_role=share.staff,
+            ))  # fmt: skip

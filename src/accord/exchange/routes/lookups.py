@@ -1,0 +1,28 @@
+"""``/api/v1/lookups``: one person's records in one dataset, for front-line use."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from accord.exchange import idempotency, lookups
+from accord.exchange.deps import CallerDep, NodeDep
+from accord.exchange.models import LookupAnswer, LookupRequest
+from accord.exchange.routes.catalogue import REFUSALS
+from accord.exchange.routes.shares import body_schema, invalid
+
+router = APIRouter(prefix="/lookups", tags=["lookups"], responses=REFUSALS)
+
+
+@router.post("", response_model=LookupAnswer, openapi_extra=body_schema(LookupRequest))
+async def lookup(request: Request, caller: CallerDep, node: NodeDep) -> Response:
+    """One person's records, decided, opt-outs withheld, minimised and pseudonymised as a
+    share's, each person answered recorded."""
+    key = idempotency.check_key(request.headers.get(idempotency.HEADER))
+    try:
+        asked = LookupRequest.model_validate_json(request.state.body)
+    except ValidationError as exc:
+        raise invalid(exc, caller.org) from None
+    body = await run_in_threadpool(lookups.serve_lookup, node.ws, caller, asked, key, node.node_id)
+    return Response(body, media_type="application/json")

@@ -1,0 +1,363 @@
+"""Shares and lookups between real ``accord serve`` processes on 127.0.0.1.
+
+The GP (A81001) asks the hospital (RX1) for ``admissions`` under the worked example
+agreement (lookups allowed for that dataset), as the recipient's :class:`Client` and
+as any RFC 9421 client would. The hospital holds one person who opted out. Every
+refusal is a problem document with its stable type and a denied ``disclosure.decided``
+in the hospital's log; a retried request is answered once; a provider killed mid-share
+delivers once after it restarts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow.ipc as ipc
+import pytest
+
+from accord import audit
+from accord.agreements import activate, add_peer, node_key, node_public_key, sign_in_workspace
+from accord.catalog import DatasetRef, lineage, snapshot_ref
+from accord.exchange import (
+    PROBLEM_BASE,
+    Client,
+    LookupRequest,
+    PeerUnreachable,
+    RequestRefused,
+    ShareRequest,
+    fetch,
+)
+from accord.privacy import register_opt_out
+from accord.quality import assess
+from accord.sources import get_snapshot, ingest
+from accord.store import Workspace, open_workspace
+from tests.agreements.support import example_data, ingest_example
+from tests.exchange.support import Federation, Server, Spec, federation, free_port, node, running
+
+GP, HOSPITAL = "A81001", "RX1"
+AGREEMENT = "gp-hospital-admission-risk"
+PURPOSE = "admission-risk-stratification"
+PEOPLE = 40
+STAFF = {"by_role": "dpo", "reason": "the patient's objection"}
+
+
+def nhs_number(n: int) -> str:
+    """A valid NHS number (its check digit right), outside the test range."""
+    while True:
+        base = f"{943400000 + n:09d}"
+        total = sum(int(d) * w for d, w in zip(base, range(10, 1, -1), strict=True))
+        check = 11 - total % 11
+        if check == 11:
+            return base + "0"
+        if check != 10:
+            return base + str(check)
+        n += 10_000
+
+
+NUMBERS = [nhs_number(i) for i in range(PEOPLE)]
+OPTED_OUT = NUMBERS[3]
+
+
+@dataclass
+class World:
+    fed: Federation
+    gp: Workspace
+    hospital: Workspace
+    servers: dict[str, Server]
+    ports: dict[str, int]
+
+
+def _admissions(ws: Workspace) -> None:
+    folder = ws.root / "sources"
+    folder.mkdir(exist_ok=True)
+    rows = ["id,dob,sex,nhs,postcode,admission_date,ward,admissions"]
+    rows += [f"{i},1980-02-{i % 28 + 1:02d},{'MF'[i % 2]},{n},LS1 4AP,2026-01-02,AMU,{i % 3}"
+             for i, n in enumerate(NUMBERS)]  # fmt: skip
+    (folder / "admissions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "admissions.yaml").write_text(
+        "fields: {record_id: id, date_of_birth: dob, sex: sex, nhs_number: nhs, "
+        "postcode: postcode}\nattributes: [admission_date, ward, admissions]\n",
+        encoding="utf-8",
+    )
+    ingest(ws, str(folder / "admissions.csv"), folder / "admissions.yaml", "admissions")
+
+
+def _agree(gp: Workspace, hospital: Workspace) -> None:
+    ingest_example(gp, "gp")
+    _admissions(hospital)
+    for ws, dataset in ((gp, "registered-patients"), (hospital, "admissions")):
+        assess(ws, dataset)
+    data = example_data()
+    data["datasets"][1]["lookups"] = True
+    add_peer(gp, "hospital", node_public_key(hospital), added_by="test")
+    add_peer(hospital, "gp", node_public_key(gp), added_by="test")
+    from accord.agreements import parse
+
+    agreement, _ = sign_in_workspace(gp, parse(data))
+    both, _ = sign_in_workspace(hospital, agreement)
+    sign_in_workspace(gp, both)
+    for ws in (gp, hospital):
+        activate(ws, agreement.id)
+    assert register_opt_out(hospital, "national", OPTED_OUT, **STAFF)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("sharing")
+    fed = federation(root)
+    ports = {org: free_port() for org in ("gp", "hospital")}
+    gp = node(fed, Spec("gp", GP, "Riverside Medical Practice"), port=ports["gp"])
+    hospital = node(fed, Spec("hospital", HOSPITAL, "Riverside Hospitals"), port=ports["hospital"])
+    fed.publish()
+    for ws in (gp, hospital):
+        fetch(ws, str(fed.list_path))
+    _agree(gp, hospital)
+    with ExitStack() as stack:
+        servers = {
+            org: stack.enter_context(running(ws.root, ports[org]))
+            for org, ws in (("gp", gp), ("hospital", hospital))
+        }
+        yield World(fed, gp, hospital, servers, ports)
+    for ws in (gp, hospital):
+        ws.close()
+
+
+def context(**changes: str) -> dict[str, str]:
+    return {"agreement": AGREEMENT, "purpose": PURPOSE, "role": "care-coordinator",
+            "case": "RISK/2026/7", **changes}  # fmt: skip
+
+
+def share_request(**changes: Any) -> ShareRequest:
+    document: dict[str, Any] = {"context": context(), "dataset": "admissions", **changes}
+    return ShareRequest.model_validate(document)
+
+
+def log_of(ws: Workspace) -> list[audit.Logged]:
+    with open_workspace(ws.root) as opened:
+        return list(audit.entries(opened))
+
+
+def named(ws: Workspace, name: str) -> list[dict[str, Any]]:
+    return [e.event.fields() for e in log_of(ws) if e.event.name == name]
+
+
+def post(world: World, path: str, body: bytes, **headers: str) -> httpx.Response:
+    """A signed POST from the GP, as any RFC 9421 client would send it."""
+    from tests.exchange.support import signed
+
+    request = signed("POST", f"http://127.0.0.1:{world.ports['hospital']}{path}",
+                     node_id=GP, key=node_key(world.gp), body=body)  # fmt: skip
+    request.headers.update(headers)
+    with httpx.Client(timeout=60) as http:
+        return http.send(request)
+
+
+def test_a_share_is_kept_as_a_snapshot_with_its_lineage_on_both_sides(world: World) -> None:
+    with Client(world.gp) as client:
+        got = client.share(HOSPITAL, share_request(), fmt="arrow")
+    assert (got.provider, got.records) == (HOSPITAL, PEOPLE - 1)  # one opted out
+    kept = get_snapshot(world.gp.engine, "hospital.admissions", got.snapshot.version)
+    assert kept.rows == PEOPLE - 1
+    assert kept.source_kind == "exchange"
+    assert HOSPITAL in kept.source
+    assert AGREEMENT in kept.source
+    assert got.request in kept.source
+    with open_workspace(world.gp.root) as ws:
+        upstream = lineage(ws, [snapshot_ref(ws, "hospital.admissions")])
+    assert "accord://hospital" in json.dumps(upstream, default=str)
+    received = named(world.gp, "exchange.received")[-1]
+    assert (received["provider"], received["records"], received["format"]) == (
+        HOSPITAL,
+        PEOPLE - 1,
+        "arrow",
+    )
+    served = [s for s in named(world.hospital, "exchange.served") if s["request"] == got.request]
+    assert len(served) == 1
+    assert (served[0]["recipient"], served[0]["bytes"]) == (GP, got.bytes)
+    with open_workspace(world.hospital.root) as ws:
+        made = DatasetRef("accord://gp", "hospital.admissions")
+        provided = json.dumps(lineage(ws, [made]), default=str)
+    assert "exchange.share" in provided
+    assert got.request in provided
+
+
+def test_the_extract_is_minimised_pseudonymised_and_withholds_the_opted_out(
+    world: World,
+) -> None:
+    response = post(world, "/api/v1/shares", share_request().model_dump_json().encode(),
+                    Accept="application/vnd.apache.arrow.stream")  # fmt: skip
+    assert response.status_code == 200, response.text
+    table = ipc.open_stream(io.BytesIO(response.content)).read_all()
+    assert table.column_names == ["record_id", "nhs_number", "admission_date", "ward"]
+    numbers = table.column("nhs_number").to_pylist()
+    assert all(n.startswith("P1-") for n in numbers)
+    assert not set(numbers) & set(NUMBERS)
+    assert table.num_rows == PEOPLE - 1
+    assert OPTED_OUT.encode() not in response.content
+
+
+def test_csv_by_accept_and_406_for_other_formats(world: World) -> None:
+    body = share_request(fields=["admission_date", "ward"]).model_dump_json().encode()
+    response = post(world, "/api/v1/shares", body, Accept="text/csv")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert lines[0] == '"admission_date","ward"'
+    assert len(lines) == PEOPLE
+    refused = post(world, "/api/v1/shares", body, Accept="application/xml")
+    assert refused.status_code == 406
+    assert refused.json()["type"] == PROBLEM_BASE + "not-acceptable"
+    with Client(world.gp) as client:
+        got = client.share(HOSPITAL, share_request(fields=["ward"]), fmt="csv")
+    assert got.records == PEOPLE - 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"context": context(purpose="research")}, "purpose-not-named"),
+        ({"fields": ["postcode"]}, "field-not-covered"),
+        ({"fields": ["admissions"]}, "aggregate-only"),
+        ({"dataset": "prescriptions"}, "dataset-not-covered"),
+        ({"context": context(agreement="no-such-agreement")}, "unknown-agreement"),
+        ({"filters": [{"field": "nhs_number", "operator": "equals", "value": "1"}]},
+         "filter-not-allowed"),
+    ],
+)  # fmt: skip
+def test_each_refusal_has_its_type_and_is_recorded_denied(
+    world: World, changes: dict[str, Any], code: str
+) -> None:
+    before = len(named(world.hospital, "disclosure.decided"))
+    with Client(world.gp) as client, pytest.raises(RequestRefused) as refused:
+        client.share(HOSPITAL, share_request(**changes))
+    assert refused.value.code == code
+    assert HOSPITAL in str(refused.value)
+    decided = named(world.hospital, "disclosure.decided")[before:]
+    assert len(decided) == 1
+    assert decided[0]["permitted"] is False
+    assert named(world.gp, "exchange.received")[-1:] != []  # earlier shares only
+
+
+def test_below_the_minimum_kitemark_is_refused(world: World) -> None:
+    """The GP's registered-patients is rated bronze; the agreement needs silver."""
+    request = ShareRequest.model_validate(
+        {"context": context(), "dataset": "registered-patients", "fields": ["sex"]}
+    )
+    with Client(world.hospital) as client, pytest.raises(RequestRefused) as refused:
+        client.share(GP, request)
+    assert refused.value.code == "kitemark-below-minimum"
+    denied = [d for d in named(world.gp, "disclosure.decided") if not d["permitted"]]
+    assert any("kitemark_below_minimum" in r for d in denied for r in d["reasons"])
+
+
+def test_a_retry_with_the_same_key_gets_the_same_bytes_and_is_disclosed_once(
+    world: World,
+) -> None:
+    key = uuid.uuid4().hex
+    body = share_request(fields=["nhs_number", "ward"]).model_dump_json().encode()
+    first = post(world, "/api/v1/shares", body, **{"Idempotency-Key": key})
+    disclosed = len(named(world.hospital, "records.disclosed"))
+    decided = len(named(world.hospital, "disclosure.decided"))
+    again = post(world, "/api/v1/shares", body, **{"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content
+    assert first.headers["content-digest"] == again.headers["content-digest"]
+    assert len(named(world.hospital, "records.disclosed")) == disclosed
+    assert len(named(world.hospital, "disclosure.decided")) == decided
+    other = share_request(fields=["ward"]).model_dump_json().encode()
+    reused = post(world, "/api/v1/shares", other, **{"Idempotency-Key": key})
+    assert reused.status_code == 422
+    assert reused.json()["type"] == PROBLEM_BASE + "idempotency-key-reused"
+    bad = post(world, "/api/v1/shares", body, **{"Idempotency-Key": "../../keys"})
+    assert bad.status_code == 400
+
+
+def lookup_request(**person: str) -> LookupRequest:
+    return LookupRequest.model_validate(
+        {"context": context(), "dataset": "admissions", "person": person}
+    )
+
+
+def test_a_lookup_answers_one_person_recorded(world: World) -> None:
+    before = len(named(world.hospital, "records.disclosed"))
+    with Client(world.gp) as client:
+        found = client.lookup(HOSPITAL, lookup_request(nhs_number=NUMBERS[5]))
+        spaced = client.lookup(HOSPITAL, lookup_request(
+            nhs_number=f"{NUMBERS[5][:3]} {NUMBERS[5][3:6]} {NUMBERS[5][6:]}"))  # fmt: skip
+        withheld = client.lookup(HOSPITAL, lookup_request(nhs_number=OPTED_OUT))
+        nobody = client.lookup(HOSPITAL, lookup_request(nhs_number=nhs_number(9999)))
+    assert len(found.records) == 1
+    assert found.records[0]["nhs_number"].startswith("P1-")
+    assert spaced.records == found.records
+    assert withheld.records == nobody.records == []
+    assert len(named(world.hospital, "records.disclosed")) == before + 2
+    served = [s for s in named(world.hospital, "exchange.served") if s["kind"] == "lookup"]
+    assert len(served) >= 4
+
+
+def test_a_lookup_the_agreement_does_not_allow_is_refused(world: World) -> None:
+    request = LookupRequest.model_validate({
+        "context": context(), "dataset": "registered-patients",
+        "person": {"nhs_number": NUMBERS[0]},
+    })  # fmt: skip
+    with Client(world.hospital) as client, pytest.raises(RequestRefused) as refused:
+        client.lookup(GP, request)
+    assert refused.value.code == "lookups-not-allowed"
+    denied = [d for d in named(world.gp, "disclosure.decided") if not d["permitted"]]
+    assert any("lookups-not-allowed" in r for d in denied for r in d["reasons"])
+
+
+def test_a_provider_killed_mid_share_delivers_once_after_it_restarts(world: World) -> None:
+    key = uuid.uuid4().hex
+    disclosed = len(named(world.hospital, "records.disclosed"))
+    request = share_request(fields=["nhs_number", "admission_date"])
+    body = request.model_dump_json(exclude_none=True).encode()
+    server = world.servers["hospital"]
+    from tests.exchange.support import signed
+
+    raw = signed("POST", f"{server.url}/api/v1/shares", node_id=GP, key=node_key(world.gp),
+                 body=body)  # fmt: skip
+    raw.headers.update({"Idempotency-Key": key, "Accept": "application/vnd.apache.arrow.stream"})
+    with httpx.Client(timeout=60) as http:
+        response = http.send(raw, stream=True)
+        assert response.status_code == 200
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=20)
+        response.close()
+    snapshots = len(named(world.gp, "exchange.received"))
+    with Client(world.gp) as client, pytest.raises(PeerUnreachable) as down:
+        client.share(HOSPITAL, request, idempotency_key=key)
+    assert HOSPITAL in str(down.value)
+    assert "connection failed" in str(down.value)
+    assert len(named(world.gp, "exchange.received")) == snapshots
+    with running(world.hospital.root, world.ports["hospital"]), Client(world.gp) as client:
+        got = client.share(HOSPITAL, request, idempotency_key=key)
+        again = client.share(HOSPITAL, request, idempotency_key=key)
+    assert got.records == again.records == PEOPLE - 1
+    with open_workspace(world.hospital.root) as ws:
+        audit.verify(ws)  # raises on any inconsistency
+    served = [s for s in named(world.hospital, "exchange.served") if s["request"] == key]
+    assert len(served) == 1
+    # One set: a records.disclosed per person of the one disclosure, none for the retries.
+    assert len(named(world.hospital, "records.disclosed")) - disclosed == PEOPLE - 1
+
+
+def test_share_list_shows_both_directions(world: World, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    result = CliRunner().invoke(app, ["share", "list", "-w", str(world.gp.root), "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert any(s["direction"] == "received" and s["provider"] == HOSPITAL for s in listed)
