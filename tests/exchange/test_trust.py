@@ -18,6 +18,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accord import audit
 from accord.agreements import node_key
@@ -32,6 +33,7 @@ from accord.exchange import (
     cached,
     fetch,
     prune,
+    publish,
     revoke_member,
     usable,
 )
@@ -84,6 +86,18 @@ def test_the_authority_records_each_act_and_signs_increasing_serials(
     ]
     document = json.loads(fed.list_path.read_text())
     assert (document["serial"], document["format"]) == (2, "accord-trust-list/1")
+
+
+def test_an_authority_held_open_sees_each_of_its_own_acts(fed: Federation, tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate().public_key()
+    with fed.open() as auth:
+        for node_id, org in (("RX1", "hospital"), ("E06000023", "council")):
+            add_member(auth, node_id=node_id, org=org, name=org, base_url="http://127.0.0.1:9",
+                       key=key, roles=(MemberRole.PROVIDER,), by_role="test")  # fmt: skip
+        publish(auth, tmp_path / "list.json")
+        assert auth.serial == 1
+    members = json.loads((tmp_path / "list.json").read_text())["members"]
+    assert [m["node_id"] for m in members] == ["RX1", "E06000023"]
 
 
 def test_the_authority_refuses_what_is_not_a_member(fed: Federation, gp: Workspace) -> None:

@@ -59,17 +59,25 @@ AUTHORITY_NAME = "federation-authority"
 
 @dataclass(frozen=True)
 class Authority:
-    """An opened authority folder: its workspace, its signing key and its state."""
+    """An opened authority folder: its workspace and signing key. Its state (the serial
+    and the members) is read from the folder whenever it is asked for, so an authority
+    held open across several acts never works from a stale copy."""
 
     ws: Workspace
     key: Ed25519PrivateKey
     federation: str
-    serial: int
-    members: tuple[Member, ...]
 
     @property
     def folder(self) -> Path:
         return self.ws.root / "federation"
+
+    @property
+    def serial(self) -> int:
+        return _read_state(self.ws.root)[0]
+
+    @property
+    def members(self) -> tuple[Member, ...]:
+        return _read_state(self.ws.root)[1]
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -128,14 +136,20 @@ def _state(federation: str, serial: int, members: tuple[Member, ...]) -> str:
     )
 
 
+def _read_state(root: Path) -> tuple[int, tuple[Member, ...]]:
+    """The serial and members in the authority folder's state file."""
+    state = json.loads((root / "federation" / STATE).read_text(encoding="utf-8"))
+    return int(state["serial"]), tuple(Member.model_validate(m) for m in state["members"])
+
+
 def open_authority(root: Path) -> Authority:
     """The authority at ``root``; :class:`AuthorityError` if it is not one."""
     ws = open_workspace(root)
     try:
         key = load_private_key(ws.root / "keys" / KEY_FILE)
         state = json.loads((ws.root / "federation" / STATE).read_text(encoding="utf-8"))
-        members = tuple(Member.model_validate(m) for m in state["members"])
-        return Authority(ws, key, str(state["federation"]), int(state["serial"]), members)
+        _read_state(ws.root)  # the whole state checked now, so a damaged one is named here
+        return Authority(ws, key, str(state["federation"]))
     except (KeyUnusable, OSError) as exc:
         ws.close()
         raise AuthorityError(
