@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import unicodedata
 from datetime import date
 
@@ -14,6 +16,8 @@ from accord.people import (
     Standardiser,
     blank_to_null,
     connect,
+    hmac_params,
+    hmac_sql,
     ident,
     lit,
     not_blank,
@@ -67,3 +71,17 @@ def test_not_blank_is_blank_to_null_is_not_null(values: list[str | None]) -> Non
 def test_literals_and_identifiers_are_quoted() -> None:
     assert lit("O'Brien") == "'O''Brien'"
     assert ident('say "hi"') == '"say ""hi"""'
+
+
+def test_hmac_of_a_date_or_a_number_is_that_of_its_text() -> None:
+    key = b"k" * 32
+    params = hmac_params(key, "p")
+    with duckdb.connect() as conn:
+        found = conn.execute(
+            f"SELECT {hmac_sql('d', 'p')}, {hmac_sql('n', 'p')}, {hmac_sql('t', 'p')} "
+            "FROM (SELECT DATE '1980-02-29' AS d, 42 AS n, '1980-02-29' AS t)",
+            params,
+        ).fetchone()
+    assert found is not None
+    text = hmac.new(key, b"1980-02-29", hashlib.sha256).hexdigest()
+    assert found == (text, hmac.new(key, b"42", hashlib.sha256).hexdigest(), text)

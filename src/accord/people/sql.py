@@ -77,7 +77,8 @@ def hmac_sql(expr: str, param: str, hex_chars: int = 64) -> str:
     The key's pads are bound as ``$param_i`` and ``$param_o`` (:func:`hmac_params`), so
     a million values need no Python loop and the key never appears in the SQL text.
     """
-    inner = f"unhex(sha256(${param}_i || encode({expr})))"
+    # As text whatever its type (a date as ISO 8601), as the Python side hashes it.
+    inner = f"unhex(sha256(${param}_i || encode(({expr})::VARCHAR)))"
     return f"left(sha256(${param}_o || {inner}), {int(hex_chars)})"
 
 
