@@ -51,6 +51,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from fastapi import FastAPI, Request, Response
+
 from ingest import AS_OF, extract
 
 GP, HOSPITAL = "A81001", "RX1"
@@ -221,7 +223,6 @@ BARE_FIELDS = ("record_id", "nhs_number", "date_of_birth", "sex", "postcode_dist
 
 def bare_app() -> Any:
     import duckdb
-    from fastapi import FastAPI, Request, Response
 
     snapshot = os.environ["ACCORD_BENCH_SNAPSHOT"]
     conn = duckdb.connect()
