@@ -10,26 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from accord.agreements import Agreement
 from accord.exchange import negotiation, propagation
 from accord.exchange.deps import CallerDep, NodeDep, signed_body
-from accord.exchange.models import Receipt
+from accord.exchange.models import Act, Receipt
 from accord.exchange.problems import Refusal
 from accord.exchange.routes.catalogue import REFUSALS
+from accord.exchange.routes.shares import body_schema
 from accord.store import is_name
 
 router = APIRouter(prefix="/agreements", tags=["agreements"], responses=REFUSALS)
 
 
-def _body(description: str) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "description": description,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    }
+def _body(model: type[BaseModel], description: str) -> dict[str, Any]:
+    """The body's schema in the document (the route reads the signed bytes itself)."""
+    found = body_schema(model)
+    found["requestBody"]["description"] = description
+    return found
 
 
 def _checked(agreement_id: str, caller: CallerDep) -> str:
@@ -46,7 +46,9 @@ def _checked(agreement_id: str, caller: CallerDep) -> str:
 @router.post(
     "",
     response_model=Receipt,
-    openapi_extra=_body("The agreement (docs/agreements.md), signed by the calling party."),
+    openapi_extra=_body(
+        Agreement, "The agreement (docs/agreements.md), signed by the calling party."
+    ),
 )
 async def propose(request: Request, caller: CallerDep, node: NodeDep) -> Receipt:
     """A party proposes an agreement it signed: it waits in this node's inbox."""
@@ -57,7 +59,7 @@ async def propose(request: Request, caller: CallerDep, node: NodeDep) -> Receipt
 @router.post(
     "/{agreement_id}/signatures",
     response_model=Receipt,
-    openapi_extra=_body("The agreement with every signature the calling node holds."),
+    openapi_extra=_body(Agreement, "The agreement with every signature the calling node holds."),
 )
 async def signatures(
     agreement_id: str, request: Request, caller: CallerDep, node: NodeDep
@@ -71,7 +73,9 @@ async def signatures(
 @router.post(
     "/{agreement_id}/status",
     response_model=Receipt,
-    openapi_extra=_body("A party's signed act: suspend, revoke or decline (docs/exchange.md)."),
+    openapi_extra=_body(
+        Act, "A party's signed act: suspend, revoke or decline (docs/exchange.md)."
+    ),
 )
 async def status(agreement_id: str, request: Request, caller: CallerDep, node: NodeDep) -> Receipt:
     """A party suspended, revoked or declined the agreement: applied here at once."""
