@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pyarrow.ipc as ipc
 import pytest
 
@@ -43,6 +43,7 @@ from accord.sources import get_snapshot, ingest
 from accord.store import Workspace, open_workspace
 from tests.agreements.support import example_data, ingest_example
 from tests.exchange.support import Federation, Server, Spec, federation, free_port, node, running
+from tests.postgres import scratch_database
 
 GP, HOSPITAL = "A81001", "RX1"
 AGREEMENT = "gp-hospital-admission-risk"
@@ -75,6 +76,7 @@ class World:
     hospital: Workspace
     servers: dict[str, Server]
     ports: dict[str, int]
+    workers: int = 1
 
 
 def _admissions(ws: Workspace) -> None:
@@ -111,25 +113,59 @@ def _agree(gp: Workspace, hospital: Workspace) -> None:
     assert register_opt_out(hospital, "national", OPTED_OUT, **STAFF)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The provider (the hospital) on SQLite with one worker, and on PostgreSQL with four
+    uvicorn workers, as production runs."""
     root = tmp_path_factory.mktemp("sharing")
     fed = federation(root)
     ports = {org: free_port() for org in ("gp", "hospital")}
     gp = node(fed, Spec("gp", GP, "Riverside Medical Practice"), port=ports["gp"])
-    hospital = node(fed, Spec("hospital", HOSPITAL, "Riverside Hospitals"), port=ports["hospital"])
+    with ExitStack() as databases:
+        store_url, workers = None, 1
+        if request.param == "postgresql":
+            server = request.getfixturevalue("postgres_server")
+            store_url, workers = databases.enter_context(scratch_database(server)), 4
+        hospital = node(
+            fed,
+            Spec("hospital", HOSPITAL, "Riverside Hospitals"),
+            port=ports["hospital"],
+            store_url=store_url,
+        )
+        yield from _serve(fed, gp, hospital, ports, workers)
+
+
+def _serve(
+    fed: Federation, gp: Workspace, hospital: Workspace, ports: dict[str, int], workers: int
+) -> Iterator[World]:
     fed.publish()
     for ws in (gp, hospital):
         fetch(ws, str(fed.list_path))
     _agree(gp, hospital)
     with ExitStack() as stack:
         servers = {
-            org: stack.enter_context(running(ws.root, ports[org]))
-            for org, ws in (("gp", gp), ("hospital", hospital))
+            "gp": stack.enter_context(running(gp.root, ports["gp"])),
+            "hospital": stack.enter_context(
+                running(hospital.root, ports["hospital"], workers=workers)
+            ),
         }
-        yield World(fed, gp, hospital, servers, ports)
+        yield World(fed, gp, hospital, servers, ports, workers)
     for ws in (gp, hospital):
         ws.close()
+
+
+def _kill_hard(pid: int) -> None:
+    """SIGKILL the server and its uvicorn workers at once, as a machine that loses power
+    would stop them (a killed supervisor alone leaves its workers serving)."""
+    process = psutil.Process(pid)
+    for each in [*process.children(recursive=True), process]:
+        with suppress(psutil.NoSuchProcess):
+            each.send_signal(signal.SIGKILL)
 
 
 def context(**changes: str) -> dict[str, str]:
@@ -331,7 +367,7 @@ def test_a_provider_killed_mid_share_delivers_once_after_it_restarts(world: Worl
     with httpx.Client(timeout=60) as http:
         response = http.send(raw, stream=True)
         assert response.status_code == 200
-        os.kill(server.process.pid, signal.SIGKILL)
+        _kill_hard(server.process.pid)
         server.process.wait(timeout=20)
         response.close()
     snapshots = len(named(world.gp, "exchange.received"))
@@ -340,7 +376,10 @@ def test_a_provider_killed_mid_share_delivers_once_after_it_restarts(world: Worl
     assert HOSPITAL in str(down.value)
     assert "connection failed" in str(down.value)
     assert len(named(world.gp, "exchange.received")) == snapshots
-    with running(world.hospital.root, world.ports["hospital"]), Client(world.gp) as client:
+    with (
+        running(world.hospital.root, world.ports["hospital"], workers=world.workers),
+        Client(world.gp) as client,
+    ):
         got = client.share(HOSPITAL, request, idempotency_key=key)
         again = client.share(HOSPITAL, request, idempotency_key=key)
     assert got.records == again.records == PEOPLE - 1
