@@ -2,14 +2,17 @@
 
 The hospital serves with four worker processes (on SQLite, and on PostgreSQL as production
 runs), and the GP, an unknown node and callers without a signature send it 2,000 requests
-at once, mixed permitted and refused. No request may fail with a server error; every
-refusal is in the log as a ``disclosure.decided`` entry, once; and the log, appended to by
-four processes at once, verifies: one tree, no fork, no gap.
+at once: single-person lookups under the agreement (permitted, and refused for a purpose
+it does not name) and requests refused at the gate. No request may fail with a server
+error; every request is in the log as one ``disclosure.decided`` entry (the count of
+decisions equals the requests made), each person looked up as ``records.disclosed``; and
+the log, appended to by four processes at once, verifies: one tree, no fork, no gap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -24,11 +27,13 @@ from accord.agreements import node_key
 from accord.exchange import fetch
 from accord.store import Workspace, open_workspace
 from tests.exchange.support import Server, Spec, federation, free_port, node, running, signed
-from tests.exchange.test_api import GP, HOSPITAL, _agree
+from tests.exchange.test_shares import GP, HOSPITAL, NUMBERS, OPTED_OUT, _agree, context
 
 REQUESTS = 2_000
 WORKERS = 4
-CATALOGUE = "/api/v1/catalogue"
+LOOKUPS = "/api/v1/lookups"
+KINDS = ("permitted", "permitted", "wrong-purpose", "permitted", "unsigned", "unknown-node",
+         "permitted", "unsigned")  # fmt: skip
 
 
 @dataclass
@@ -61,17 +66,20 @@ def provider(tmp_path_factory: pytest.TempPathFactory, module_store_url: str) ->
 
 
 def _requests(p: Provider) -> list[tuple[str, httpx.Request]]:
-    """Half permitted, half refused for one of three reasons, in a shuffled order."""
-    url, key, stranger = p.server.url + CATALOGUE, node_key(p.gp), Ed25519PrivateKey.generate()
+    """Half permitted lookups, half refused for one of three reasons, shuffled."""
+    url, key, stranger = p.server.url + LOOKUPS, node_key(p.gp), Ed25519PrivateKey.generate()
+    people = [n for n in NUMBERS if n != OPTED_OUT]
     made: list[tuple[str, httpx.Request]] = []
     for i in range(REQUESTS):
-        kind = ("permitted", "permitted", "unsigned", "unknown-node")[i % 4]
-        if kind == "permitted":
-            made.append((kind, signed("GET", url, node_id=GP, key=key)))
-        elif kind == "unsigned":
-            made.append((kind, httpx.Request("GET", url)))
+        kind = KINDS[i % len(KINDS)]
+        purpose = "marketing" if kind == "wrong-purpose" else context()["purpose"]
+        body = json.dumps({"context": context(purpose=purpose), "dataset": "admissions",
+                           "person": {"nhs_number": people[i % len(people)]}}).encode()  # fmt: skip
+        if kind == "unsigned":
+            made.append((kind, httpx.Request("POST", url, content=body)))
         else:
-            made.append((kind, signed("GET", url, node_id="RX9", key=stranger)))
+            caller, signer = (GP, key) if kind != "unknown-node" else ("RX9", stranger)
+            made.append((kind, signed("POST", url, node_id=caller, key=signer, body=body)))
     random.Random(14).shuffle(made)
     return made
 
@@ -86,28 +94,39 @@ async def _send_all(made: list[tuple[str, httpx.Request]]) -> list[tuple[str, in
         return await asyncio.gather(*(send(k, r) for k, r in made))
 
 
-def _decided(ws: Workspace) -> Counter[str]:
+def _logged(ws: Workspace) -> Counter[str]:
+    """Decisions by their first reason's code ("permitted" for a permit), and the
+    people disclosed."""
+    found: Counter[str] = Counter()
     with open_workspace(ws.root) as opened:
-        return Counter(
-            str(e.event.fields()["reasons"][0]).split(":")[0]
-            for e in audit.entries(opened)
-            if e.event.name == "disclosure.decided"
-        )
+        for e in audit.entries(opened):
+            fields = e.event.fields()
+            if e.event.name == "disclosure.decided":
+                found["permitted" if fields["permitted"] else
+                      str(fields["reasons"][0]).split(":")[0]] += 1  # fmt: skip
+            elif e.event.name == "records.disclosed":
+                found["records.disclosed"] += 1
+    return found
 
 
 def test_two_thousand_concurrent_requests_no_server_error_each_refusal_logged_once(
     provider: Provider,
 ) -> None:
-    before = _decided(provider.hospital)
+    before = _logged(provider.hospital)
     answered = asyncio.run(_send_all(_requests(provider)))
     statuses = Counter(answered)
+    share = REQUESTS // len(KINDS)
     assert statuses == {
-        ("permitted", 200): REQUESTS // 2,
-        ("unsigned", 401): REQUESTS // 4,
-        ("unknown-node", 403): REQUESTS // 4,
+        ("permitted", 200): 4 * share,
+        ("wrong-purpose", 403): share,
+        ("unsigned", 401): 2 * share,
+        ("unknown-node", 403): share,
     }, provider.server.output()[-3000:]
-    after = _decided(provider.hospital)
-    assert after - before == {"unsigned": REQUESTS // 4, "unknown-node": REQUESTS // 4}
+    logged = _logged(provider.hospital) - before
+    decided = sum(n for k, n in logged.items() if k != "records.disclosed")
+    assert decided == REQUESTS
+    assert logged["permitted"] == 4 * share
+    assert logged["records.disclosed"] == 4 * share
     with open_workspace(provider.hospital.root) as opened:
         checked = audit.verify(opened)
         assert checked.size == sum(1 for _ in audit.entries(opened))
