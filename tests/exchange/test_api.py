@@ -83,7 +83,8 @@ def _agree(gp: Workspace, hospital: Workspace) -> None:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("federation")
     fed = federation(root)
-    ports = {org: free_port() for org in ("gp", "hospital", "council", "imposter", "offline")}
+    orgs = ("gp", "hospital", "council", "police", "imposter", "offline")
+    ports = {org: free_port() for org in orgs}
     outage = {"trust_list_url": str(root / "the-authority-is-down.json"), "trust_list_grace": 3600}
     gp = node(fed, Spec("gp", GP, "Riverside Medical Practice"), port=ports["gp"])
     hospital = node(
@@ -95,7 +96,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     council = node(
         fed, Spec("council", COUNCIL, "Riverside Council"), port=ports["council"], settings=outage
     )
-    police = node(fed, Spec("police", POLICE, "Riverside Police"), port=free_port())
+    police = node(fed, Spec("police", POLICE, "Riverside Police"), port=ports["police"])
     # A member whose URL answers as another node, and one whose node is down.
     imposter = node(fed, Spec("imposter", "RX2", "Not the GP"), port=ports["gp"])
     offline = node(fed, Spec("offline", "RX3", "Switched off"), port=ports["offline"])
@@ -114,8 +115,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with ExitStack() as stack:
         servers = {
             org: stack.enter_context(running(ws.root, ports[org]))
-            for org, ws in (("gp", gp), ("hospital", hospital), ("council", council))
-        }
+            for org, ws in (("gp", gp), ("hospital", hospital), ("council", council),
+                            ("police", police))
+        }  # fmt: skip
         yield World(fed, gp, hospital, council, police, servers)
     for ws in (gp, hospital, council, police):
         ws.close()
@@ -162,6 +164,26 @@ def test_a_signed_call_is_answered_and_its_answer_verified(world: World) -> None
     with Client(world.hospital) as client:
         offered = client.catalogue(GP).datasets
     assert [o.dataset for o in offered] == ["registered-patients"]
+
+
+def test_four_nodes_answer_each_other_and_one_down_leaves_the_others_serving(
+    world: World,
+) -> None:
+    """Four served nodes: the GP, the hospital and the police call one another; the
+    council (past its grace period) refuses everyone, signed; the offline member's node
+    is down and the rest keep serving."""
+    served = {}
+    for caller, ws in (("gp", world.gp), ("hospital", world.hospital), ("police", world.police)):
+        with Client(ws) as client:
+            for peer in (GP, HOSPITAL, POLICE):
+                if peer != ws.settings.node_id:
+                    served[(caller, peer)] = client.catalogue(peer).node_id
+            with pytest.raises(RequestRefused, match="trust-list-expired"):
+                client.catalogue(COUNCIL)
+            with pytest.raises(PeerUnreachable, match=r"RX3 \(Switched off\)"):
+                client.catalogue("RX3")
+    assert served == {(c, p): p for c, p in served}
+    assert len(served) == 6
 
 
 def test_a_node_without_an_agreement_is_offered_nothing(world: World) -> None:
