@@ -26,7 +26,15 @@ import pyarrow.ipc as ipc
 import pytest
 
 from accord import audit
-from accord.agreements import activate, add_peer, node_key, node_public_key, sign_in_workspace
+from accord.agreements import (
+    activate,
+    add_peer,
+    node_key,
+    node_public_key,
+    revoke,
+    sign_in_workspace,
+    suspend,
+)
 from accord.catalog import DatasetRef, lineage, snapshot_ref
 from accord.exchange import (
     PROBLEM_BASE,
@@ -400,3 +408,39 @@ def test_share_list_shows_both_directions(world: World, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)
     assert any(s["direction"] == "received" and s["provider"] == HOSPITAL for s in listed)
+
+
+def _refusal(world: World, ask: Any) -> str:
+    with Client(world.gp) as client, pytest.raises(RequestRefused) as refused:
+        ask(client)
+    return refused.value.code
+
+
+def test_a_suspended_agreement_stops_shares_and_lookups_at_once_until_resumed(
+    world: World,
+) -> None:
+    """Suspended on the provider, every worker refuses at once (the PostgreSQL run has
+    four), each refusal recorded; resumed, the same request is answered again."""
+    lookup = lookup_request(nhs_number=NUMBERS[0])
+    denied_before = sum(not d["permitted"] for d in named(world.hospital, "disclosure.decided"))
+    suspend(world.hospital, AGREEMENT, "a breach under investigation", by_role="dpo")
+    try:
+        for _ in range(3):  # more than one worker answers
+            assert _refusal(world, lambda c: c.share(HOSPITAL, share_request())) == (
+                "agreement-not-active"
+            )
+            assert _refusal(world, lambda c: c.lookup(HOSPITAL, lookup)) == "agreement-not-active"
+    finally:
+        activate(world.hospital, AGREEMENT, by_role="dpo")
+    denied = sum(not d["permitted"] for d in named(world.hospital, "disclosure.decided"))
+    assert denied - denied_before == 6
+    with Client(world.gp) as client:
+        assert client.lookup(HOSPITAL, lookup).records
+
+
+def test_a_revoked_agreement_refuses_every_request_after(world: World) -> None:
+    # Last in the module: a revocation is for good.
+    revoke(world.hospital, AGREEMENT, "the partnership ended", by_role="dpo")
+    assert _refusal(world, lambda c: c.share(HOSPITAL, share_request())) == ("agreement-not-active")
+    lookup = lookup_request(nhs_number=NUMBERS[0])
+    assert _refusal(world, lambda c: c.lookup(HOSPITAL, lookup)) == "agreement-not-active"
