@@ -85,5 +85,6 @@ def leftovers(workspace: Workspace) -> list[Path]:
     scratch_left = [
         p for p in workspace.tmp_dir.rglob("*") if p.is_file() or p.parent == workspace.tmp_dir
     ]
-    spill = workspace.tmp_dir / "duckdb-spill"
-    return sorted(snapshots_left + [p for p in scratch_left if p != spill])
+    return sorted(
+        snapshots_left + [p for p in scratch_left if not p.name.endswith("-duckdb-spill")]
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,12 +66,28 @@ def test_open_refuses_plain_directory(tmp_path: Path) -> None:
         open_workspace(tmp_path)
 
 
-def test_open_clears_scratch_of_dead_runs(sqlite_workspace: Workspace) -> None:
-    leftover = sqlite_workspace.tmp_dir / "dead-run"
-    leftover.mkdir()
-    (leftover / "half.parquet").write_bytes(b"x")
-    open_workspace(sqlite_workspace.root)
-    assert not leftover.exists()
+def test_open_clears_scratch_of_dead_runs_and_keeps_the_living(
+    sqlite_workspace: Workspace,
+) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    living = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        old = sqlite_workspace.tmp_dir / "dead-run"  # named by a version before pids
+        gone = sqlite_workspace.tmp_dir / f"{dead.pid}-0123abcd"
+        kept = sqlite_workspace.tmp_dir / f"{living.pid}-0123abcd"
+        for leftover in (old, gone, kept):
+            leftover.mkdir()
+            (leftover / "half.parquet").write_bytes(b"x")
+        with sqlite_workspace.scratch() as mine:
+            open_workspace(sqlite_workspace.root)  # another process's open, as it were
+            assert mine.is_dir()
+        assert not old.exists()
+        assert not gone.exists()
+        assert (kept / "half.parquet").exists()
+    finally:
+        living.kill()
+        living.wait()
 
 
 def test_environment_overrides_workspace_file(

@@ -16,6 +16,7 @@ Everything is its owner's alone (docs/security.md): folders 0700, files 0600, sn
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import warnings
@@ -87,8 +88,10 @@ class Workspace:
 
     @contextmanager
     def scratch(self) -> Iterator[Path]:
-        """A private scratch directory, removed afterwards whatever happens."""
-        path = self.tmp_dir / uuid4().hex
+        """A private scratch directory, removed afterwards whatever happens. Its name
+        starts with this process's id, so another process opening the workspace (a
+        server's worker, an operator's command) leaves it alone while this one lives."""
+        path = self.tmp_dir / f"{os.getpid()}-{uuid4().hex}"
         path.mkdir(mode=PRIVATE_DIR, parents=True)
         try:
             yield path
@@ -256,14 +259,33 @@ def open_workspace(root: Path) -> Workspace:
 
 
 def _clear(tmp: Path) -> None:
-    """Remove scratch of runs that died: nothing there is referenced by the store."""
+    """Remove scratch of runs that died: nothing there is referenced by the store. Each
+    entry is named after the process that made it (``<pid>-...``); a living process's
+    is kept, since several processes work in one workspace at once (a server's workers,
+    a command an operator runs beside them)."""
     if tmp.is_dir():
         for child in tmp.iterdir():
+            if _owner_alive(child.name):
+                continue
             if child.is_dir():
                 shutil.rmtree(child, ignore_errors=True)
             else:
                 child.unlink(missing_ok=True)
     tmp.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process whose id begins ``name`` is running (this one included)."""
+    pid, _, rest = name.partition("-")
+    if not rest or not pid.isdigit():
+        return False  # not a name this version gives: left by an older run
+    try:
+        os.kill(int(pid), 0)
+    except PermissionError:
+        return True  # alive, another user's: kept to be safe
+    except (ProcessLookupError, OverflowError, ValueError):
+        return False
+    return True
 
 
 def _toml_string(value: str) -> str:
@@ -293,7 +315,8 @@ def _write_node_key(keys: Path) -> None:
 
 def duckdb_connect(workspace: Workspace, database: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the workspace's limits: bounded memory, spill to scratch."""
-    return duckdb_session(workspace.settings, workspace.tmp_dir / "duckdb-spill", database)
+    spill = workspace.tmp_dir / f"{os.getpid()}-duckdb-spill"
+    return duckdb_session(workspace.settings, spill, database)
 
 
 def duckdb_session(
