@@ -85,8 +85,8 @@ def standardised(person: Person) -> dict[str, str | None]:
         if standardiser is None:
             options = StandardisationOptions(as_of=date.today(), date_format="%Y-%m-%d")
             standardiser = _standardisers[present] = Standardiser(options, present)
-    record = standardiser.record(given)
-    return {name: _text(getattr(record, name, None)) for name in _STANDARD if name in given}
+    wanted = [name for name in _STANDARD if name in given]
+    return {name: _text(v) for name, v in standardiser.values(given, wanted).items()}
 
 
 def _text(value: object) -> str | None:
