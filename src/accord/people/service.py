@@ -167,8 +167,8 @@ class Standardiser:
                 conn.execute(f"PREPARE {name} AS SELECT {self._columns(columns)} FROM ({inner})")
             # EXECUTE takes no bound parameters: the values go in as quoted literals.
             args = ", ".join("NULL" if v is None else lit(v) for v in given)
-            found = conn.execute(f"EXECUTE {name}({args})" if given else f"EXECUTE {name}")
-            found = found.fetchone()
+            statement = f"EXECUTE {name}({args})" if given else f"EXECUTE {name}"
+            found = conn.execute(statement).fetchone()
         assert found is not None
         return tuple(found)
 
