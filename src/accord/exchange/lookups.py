@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 import duckdb
 
@@ -220,12 +217,9 @@ def _disclose(
     minimisation = dataclasses.replace(
         permit.minimisation, fields=(*permit.minimisation.fields, SUBJECT)
     )
-    with _scratch_file(ws) as out:
-        privacy.disclose(cursor, "_person", out, permit.disclosure, minimisation, keys.registers,
-                         key_version=keys.version)  # fmt: skip
-        result = cursor.execute(f"SELECT * FROM read_parquet({lit(str(out))})")
-        names = [d[0] for d in result.description or ()]
-        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    names, found = privacy.disclosed_rows(cursor, "_person", permit.disclosure, minimisation,
+                                          keys.registers, key_version=keys.version)  # fmt: skip
+    rows = [dict(zip(names, row, strict=True)) for row in found]
     people: set[str] = set()
     unkeyed = 0
     for row in rows:
@@ -235,12 +229,6 @@ def _disclose(
         except audit.IdentityNotVerified:  # no valid NHS number: counted, not keyed
             unkeyed += 1
     return rows, sorted(people), unkeyed
-
-
-@contextmanager
-def _scratch_file(ws: Workspace) -> Iterator[Path]:
-    with ws.scratch() as folder:
-        yield folder / "person.parquet"
 
 
 def _record(
