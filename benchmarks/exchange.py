@@ -153,7 +153,7 @@ def _numbers(snapshot: Path) -> list[str]:
     with duckdb.connect() as conn:
         found = conn.execute(
             f"SELECT DISTINCT nhs_number FROM read_parquet('{snapshot}') "
-            "WHERE nhs_number IS NOT NULL ORDER BY nhs_number"
+            "WHERE nhs_number IS NOT NULL AND nhs_number_issue IS NULL ORDER BY nhs_number"
         ).fetchall()
     numbers = [str(r[0]) for r in found]
     random.Random(14).shuffle(numbers)
