@@ -9,7 +9,9 @@ withheld, minimised, pseudonymised with the agreement's current key), records on
 
 Speed: each worker keeps the newest snapshot of a dataset loaded in an in-memory DuckDB
 database, keyed by the snapshot's content hash (:class:`_Loaded`), so a lookup reads
-only the rows of one person; a new snapshot is loaded on its first lookup. Nobody
+only the rows of one person; a new snapshot is loaded on its first lookup. What a lookup
+records (decided, disclosed, served) is one audit transaction, committed before the
+answer is returned (docs/exchange.md, "Speed, and what is durable when"). Nobody
 matched and an opted-out person get the same answer (no records).
 """
 
@@ -188,9 +190,10 @@ def _where(identifiers: dict[str, str | None]) -> tuple[str, dict[str, object]]:
 
 @dataclasses.dataclass(frozen=True)
 class _Keys:
-    """What a disclosure reads from the store besides the snapshot, read before the
-    lookup's transaction takes the store's write lock (a first use of an agreement's
-    pseudonym key writes its version, which on SQLite would wait for that very lock)."""
+    """What a disclosure reads from the store besides the snapshot: the opt-out registers
+    (kept by privacy while they do not change) and the agreement's current pseudonym key
+    version (made, a write, on the agreement's first use), read before the lookup's
+    audit transaction begins."""
 
     registers: privacy.Registers
     version: int | None
