@@ -393,8 +393,8 @@ def test_registers_held_in_memory_follow_another_process_s_changes(
         return len(rows)
 
     def cli(*args: str) -> None:
-        command = [sys.executable, "-m", "accord.cli", "optout", *args, NUMBERS[3],
-                   "--as-role", "dpo", "--reason", "by letter", "-w", str(workspace.root)]  # fmt: skip
+        staff = ["--as-role", "dpo", "--reason", "by letter", "-w", str(workspace.root)]
+        command = [sys.executable, "-m", "accord.cli", "optout", *args, NUMBERS[3], *staff]
         subprocess.run(command, capture_output=True, text=True, check=True)
 
     assert sent() == 200

@@ -99,9 +99,14 @@ def test_an_unsynced_commit_is_seen_at_once_and_leaves_the_connection_durable(
             conn.execute(table.insert().values(n=1))
         with engine.connect() as other:
             assert other.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 1
-        with pytest.raises(RuntimeError), begin_unsynced(engine) as conn:
-            conn.execute(table.insert().values(n=2))
-            raise RuntimeError("the request failed")
+
+        def fails() -> None:
+            with begin_unsynced(engine) as conn:
+                conn.execute(table.insert().values(n=2))
+                raise RuntimeError("the request failed")
+
+        with pytest.raises(RuntimeError):
+            fails()
         with engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 1
             if conn.dialect.name == "sqlite":
