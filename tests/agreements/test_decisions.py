@@ -146,3 +146,20 @@ def test_names_in_a_request_are_checked_and_a_refusal_records_nothing(gp: Worksp
         ask(gp, fields=["nhs_number", "x y"])
     assert len(logged(gp)) == before
     gp.close()
+
+
+def test_a_suspension_by_another_process_stops_the_next_decision(gp: Workspace) -> None:
+    # The decision index is kept per process, read again when the store's agreement
+    # revision moves: a suspension recorded by another process (another worker of the
+    # node, the CLI) holds at this process's very next decision.
+    import subprocess
+    import sys
+
+    assert ask(gp).permit is ask(gp).permit  # the index is built, and kept
+    assert policy_index(gp) is policy_index(gp)
+    assert "not_active" not in ask(gp).codes
+    command = [sys.executable, "-m", "accord.cli", "agreement", "suspend", ID, "--reason",
+               "a breach", "--as-role", "dpo", "-w", str(gp.root)]  # fmt: skip
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "not_active" in ask(gp).codes
+    gp.close()

@@ -242,3 +242,39 @@ def test_a_declaration_names_the_events_a_function_records() -> None:
 
     assert audit.declared_events(runs) == ("linkage.run", "disclosure.decided")
     assert audit.declared_events(test_a_declaration_names_the_events_a_function_records) is None
+
+
+def test_a_flush_with_nothing_staged_writes_nothing(workspace: Workspace) -> None:
+    # Concurrent requests share appends: a flush that finds its events appended by
+    # another's must neither wait for the appenders' lock nor commit (wait for the disk).
+    decided = DisclosureDecided(agreement="a1", requester="hospital", purpose="care",
+                                permitted=False, reasons=("no agreement in force",))  # fmt: skip
+    audit.record(workspace, decided)
+    with workspace.engine.connect() as holder:
+        holder.execute(sa.text("UPDATE audit_head SET size = size WHERE id = 1"))  # the lock
+        assert audit.flush(workspace) == 0  # returns at once, the lock still held
+        holder.rollback()
+    assert _count(workspace, "audit_checkpoints") == 1
+
+
+def test_a_deferred_transaction_stages_its_events_as_it_ends(workspace: Workspace) -> None:
+    decided = DisclosureDecided(agreement="a1", requester="hospital", purpose="care",
+                                permitted=True)  # fmt: skip
+    with audit.transaction(workspace, deferred=True) as tx:
+        tx.record(decided)
+        keys = people(workspace, 3)
+        assert tx.record_each(disclosed(keys[0]), keys) == 3
+        assert _count(workspace, "audit_outbox") == 0  # held, not staged: no write yet
+        with pytest.raises(UnknownEventType):
+            tx.record("dataset.ingested")  # type: ignore[arg-type]  # refused at once
+    assert [json.loads(t)["type"] for t in texts(workspace)][-4:] == [
+        "disclosure.decided", *["records.disclosed"] * 3]  # fmt: skip
+
+    def fails() -> None:
+        with audit.transaction(workspace, deferred=True) as tx:
+            tx.record(decided)
+            raise RuntimeError("the cause failed")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert _count(workspace, "audit_entries") == 4

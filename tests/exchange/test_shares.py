@@ -361,6 +361,38 @@ def test_a_lookup_the_agreement_does_not_allow_is_refused(world: World) -> None:
     assert any("lookups-not-allowed" in r for d in denied for r in d["reasons"])
 
 
+def test_a_lookup_s_entries_are_durable_before_its_answer_leaves(world: World) -> None:
+    # Its decision, the person disclosed and the lookup served commit (synchronous=FULL,
+    # nonce with them) before the answer is sent: a provider SIGKILLed the moment the
+    # answer arrives loses none of them. A second server on the hospital's workspace (a
+    # worker of its own), so the module's server goes on serving the other tests.
+    from tests.exchange.support import signed
+
+    key = uuid.uuid4().hex
+    body = lookup_request(nhs_number=NUMBERS[7]).model_dump_json(exclude_none=True).encode()
+    # Signed for the hospital's URL in the trust list: a node verifies the target URI
+    # from its own base URL, whichever of its processes takes the request.
+    raw = signed("POST", f"http://127.0.0.1:{world.ports['hospital']}/api/v1/lookups",
+                 node_id=GP, key=node_key(world.gp), body=body)  # fmt: skip
+    with running(world.hospital.root, free_port()) as server, httpx.Client(timeout=60) as http:
+        request = httpx.Request("POST", f"{server.url}/api/v1/lookups", content=body,
+                                headers={**raw.headers, "Idempotency-Key": key})  # fmt: skip
+        response = http.send(request)
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=20)
+    assert response.status_code == 200
+    assert len(response.json()["records"]) == 1
+    with open_workspace(world.hospital.root) as ws:
+        audit.flush(ws)  # what was staged and not yet appended, if anything
+        audit.verify(ws)
+    served = [s for s in named(world.hospital, "exchange.served") if s["request"] == key]
+    assert len(served) == 1
+    decided = named(world.hospital, "disclosure.decided")
+    disclosed = named(world.hospital, "records.disclosed")
+    assert decided[-1]["permitted"]
+    assert disclosed[-1]["source"] == f"{GP} case RISK/2026/7"
+
+
 def test_a_provider_killed_mid_share_delivers_once_after_it_restarts(world: World) -> None:
     key = uuid.uuid4().hex
     disclosed = len(named(world.hospital, "records.disclosed"))

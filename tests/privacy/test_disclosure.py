@@ -27,6 +27,7 @@ from accord.privacy import (
     Treatment,
     current_key_version,
     disclose,
+    disclosed_rows,
     load_registers,
     pseudonym,
     read_secret,
@@ -373,3 +374,49 @@ def test_an_extract_is_owner_only_and_never_a_workspace_s_own_file(
     with pytest.raises(UnsafeOutput, match="workspace's own files"):
         disclose(extract, "extract", key, PLANNING, PSEUDONYMISED, registers, key_version=version)
     assert key.read_bytes() == kept
+
+
+def test_registers_held_in_memory_follow_another_process_s_changes(
+    workspace: Workspace, extract: duckdb.DuckDBPyConnection
+) -> None:
+    # load_registers keeps the unsealed registers per process, read again when the store's
+    # registers moved: an opt-out registered or withdrawn by another process (another
+    # worker, the CLI) holds at this process's next disclosure.
+    secret = read_secret(workspace.root / "keys")
+    version = current_key_version(workspace.engine, PLANNING.agreement_id)
+
+    def sent() -> int:
+        names, rows = disclosed_rows(extract, "extract", PLANNING, PSEUDONYMISED,
+                                     load_registers(workspace.engine, secret),
+                                     key_version=version)  # fmt: skip
+        assert names == ["nhs_number", "admissions"]
+        return len(rows)
+
+    def cli(*args: str) -> None:
+        staff = ["--as-role", "dpo", "--reason", "by letter", "-w", str(workspace.root)]
+        command = [sys.executable, "-m", "accord.cli", "optout", *args, NUMBERS[3], *staff]
+        subprocess.run(command, capture_output=True, text=True, check=True)
+
+    assert sent() == 200
+    assert load_registers(workspace.engine, secret) is load_registers(workspace.engine, secret)
+    cli("register")
+    assert sent() == 199
+    cli("withdraw")
+    assert sent() == 200
+
+
+def test_disclosed_rows_are_what_disclose_writes(
+    workspace: Workspace, extract: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    secret = read_secret(workspace.root / "keys")
+    register_opt_out(workspace, "national", NUMBERS[0], **STAFF)
+    version = current_key_version(workspace.engine, PLANNING.agreement_id)
+    registers = load_registers(workspace.engine, secret)
+    out = tmp_path / "out.parquet"
+    disclose(extract, "extract", out, PLANNING, PSEUDONYMISED, registers, key_version=version)
+    names, rows = disclosed_rows(extract, "extract", PLANNING, PSEUDONYMISED, registers,
+                                 key_version=version)  # fmt: skip
+    written = extract.execute(f"SELECT * FROM '{out}'")
+    assert names == [d[0] for d in written.description or ()]
+    assert sorted(rows) == sorted(written.fetchall())
+    assert len(rows) == 199

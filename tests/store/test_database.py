@@ -81,3 +81,39 @@ def test_insert_many_and_fetch_rows_round_trip_on_each_store(store_url: str) -> 
             assert fetch_rows(conn, "SELECT count(*) FROM bulk") == [(2_000,)]
     finally:
         engine.dispose()
+
+
+def test_an_unsynced_commit_is_seen_at_once_and_leaves_the_connection_durable(
+    store_url: str,
+) -> None:
+    # begin_unsynced: for the exchange's nonce, which the request's own durable commit
+    # carries to the disk. Other connections see it at once (replay protection across
+    # workers); the pooled connection goes back to synchronous=FULL, even after a failure.
+    from accord.store import begin_unsynced
+
+    engine = create_engine(store_url)
+    table = sa.Table("seen", sa.MetaData(), sa.Column("n", sa.Integer))
+    try:
+        table.create(engine)
+        with begin_unsynced(engine) as conn:
+            conn.execute(table.insert().values(n=1))
+        with engine.connect() as other:
+            assert other.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 1
+
+        def fails() -> None:
+            with begin_unsynced(engine) as conn:
+                conn.execute(table.insert().values(n=2))
+                raise RuntimeError("the request failed")
+
+        with pytest.raises(RuntimeError):
+            fails()
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 1
+            if conn.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+                assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+            else:
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        table.drop(engine)
+    finally:
+        engine.dispose()

@@ -52,12 +52,15 @@ def decide(
     version: int | None = None,
     on: date | None = None,
     index: PolicyIndex | None = None,
+    tx: audit.AuditTransaction | None = None,
 ) -> Decision:
     """Permit or deny a request for this node's ``dataset``, and record the decision.
 
     Decided under the current (latest) version of each agreement here, or under
     ``version`` of ``agreement_id``. ``index`` is a :func:`policy_index` built earlier
-    (the exchange keeps one); by default it is built from the store now.
+    (the exchange keeps one); by default it is built from the store now. ``tx``: the
+    decision is recorded in that (caller's) audit transaction, to commit with what it
+    permits.
     """
     asked = tuple(fields)
     named = [(requester, "requester"), (purpose, "purpose"), (dataset, "dataset"),
@@ -72,11 +75,15 @@ def decide(
         agreement_id=agreement_id, provider=own_org(ws),
     )  # fmt: skip
     decision = _index(ws, index, agreement_id, version).decide(request)
-    audit.record(ws, audit.DisclosureDecided(
+    decided = audit.DisclosureDecided(
         agreement=decision.agreement_id or agreement_id or "", version=decision.version or 0,
         requester=requester, purpose=purpose, dataset=dataset, requested_fields=request.fields,
         permitted=decision.permit, reasons=tuple(str(r) for r in decision.reasons),
-    ))  # fmt: skip
+    )  # fmt: skip
+    if tx is not None:
+        tx.record(decided)
+    else:
+        audit.record(ws, decided)
     return decision
 
 

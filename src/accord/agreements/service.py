@@ -16,7 +16,9 @@ expire) are in ``steps``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -198,8 +200,48 @@ def sign_in_workspace(
 
 def get(ws: Workspace, agreement_id: str, version: int | None = None) -> StoredAgreement:
     """One version: the one named, else the current one (see the module's docstring)."""
+    if version is None:
+        check_name(agreement_id, "agreement id")
+        found = _held(ws).by_id.get(agreement_id)
+        if found is not None:
+            return found
     with ws.engine.connect() as conn:
         return pick(conn, agreement_id, version)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """The current version of every agreement, read at one revision of the store."""
+
+    revision: int
+    by_id: dict[str, StoredAgreement]
+    index: PolicyIndex
+
+
+_cache: dict[str, _Held] = {}
+_cache_lock = threading.Lock()
+
+
+def _held(ws: Workspace) -> _Held:
+    """The current versions, read again only when the store's agreement revision (the
+    newest status-history row: every version stored and every step appends one) moved.
+    Every worker reads the revision from the store at each call, so a suspension or
+    revocation any of them records stops the next decision everywhere; what is kept
+    per process is only the parsed documents and the index built from them."""
+    with ws.engine.connect() as conn:
+        revision = repo.revision(conn)  # first: data read after it is at least as new
+        held = _cache.get(ws.store_url)
+        if held is not None and held.revision == revision:
+            return held
+        by_id: dict[str, list[StoredAgreement]] = {}
+        for stored in repo.every_version(conn):
+            by_id.setdefault(stored.agreement.id, []).append(stored)
+    chosen = {k: current(v) for k, v in by_id.items()}
+    index = PolicyIndex.build((s.agreement, s.status) for s in chosen.values())
+    held = _Held(revision, chosen, index)
+    with _cache_lock:
+        _cache[ws.store_url] = held
+    return held
 
 
 def pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgreement:
@@ -233,11 +275,7 @@ def list_agreements(ws: Workspace, *, signed: bool = False) -> list[StoredAgreem
     ``signed``: agreements nobody has finished signing are left out, for the public
     register and the record of processing, which list what was agreed.
     """
-    by_id: dict[str, list[StoredAgreement]] = {}
-    with ws.engine.connect() as conn:
-        for stored in repo.every_version(conn):
-            by_id.setdefault(stored.agreement.id, []).append(stored)
-    chosen = [current(held) for held in by_id.values()]
+    chosen = _held(ws).by_id.values()
     return [s for s in chosen if not (signed and s.status is Status.DRAFT)]
 
 
@@ -265,4 +303,4 @@ def amend_agreement(ws: Workspace, agreement_id: str, *, by_role: str = "") -> S
 
 def policy_index(ws: Workspace) -> PolicyIndex:
     """The decision index of this node's agreements (the current version of each)."""
-    return PolicyIndex.build((s.agreement, s.status) for s in list_agreements(ws))
+    return _held(ws).index

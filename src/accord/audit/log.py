@@ -19,7 +19,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -163,13 +163,31 @@ class AuditTransaction:
     ws: Workspace
     conn: Connection
     _moves: list[tuple[Path, Path]] = field(default_factory=list)
+    deferred: bool = False
+    """Stage the events only as the transaction ends (see :func:`transaction`)."""
+    _pending: list[Callable[[], object]] = field(default_factory=list)
 
     def record(self, *events: Event) -> None:
+        if self.deferred:
+            for event in events:
+                checked(event)  # an unknown type is refused now, not at the end
+            self._pending.append(lambda: record(self.ws, *events, within=self.conn))
+            return
         record(self.ws, *events, within=self.conn)
 
     def record_each(self, event: Event, people: Iterable[str]) -> int:
         """:func:`record_each` in this transaction."""
+        if self.deferred:
+            checked(event)
+            keys = list(people)
+            self._pending.append(lambda: record_each(self.ws, event, keys, within=self.conn))
+            return len(keys)
         return record_each(self.ws, event, people, within=self.conn)
+
+    def _stage_pending(self) -> None:
+        for stage in self._pending:
+            stage()
+        self._pending.clear()
 
     def publish(self, finished: Path, final: Path) -> None:
         """Move the finished file ``finished`` to ``final`` as the transaction's last act
@@ -179,14 +197,21 @@ class AuditTransaction:
 
 
 @contextmanager
-def transaction(ws: Workspace) -> Iterator[AuditTransaction]:
+def transaction(ws: Workspace, *, deferred: bool = False) -> Iterator[AuditTransaction]:
     """``with transaction(ws) as tx:`` do work on ``tx.conn``, ``tx.record(...)`` events;
-    on leaving, the work and the staged events commit together, then the log appends."""
+    on leaving, the work and the staged events commit together, then the log appends.
+
+    ``deferred``: the events are held (checked) and staged only as the block ends, just
+    before the commit. For a use that writes nothing else and works a while between its
+    events (a lookup: decided, then disclosed): on SQLite the first write takes the
+    store's one write lock, which other workers then wait for until the commit.
+    """
     with ws.engine.connect() as conn:
         outer = conn.begin()
-        tx = AuditTransaction(ws, conn)
+        tx = AuditTransaction(ws, conn, deferred=deferred)
         try:
             yield tx
+            tx._stage_pending()
             moved = _move_into_place(tx._moves)
         except BaseException:
             outer.rollback()
@@ -239,6 +264,13 @@ def flush(ws: Workspace, batch: int = BATCH) -> int:
     row staged by :func:`record_each` is appended whole); how many."""
     appended, frontier = 0, None
     while True:
+        # A read first, outside the appenders' lock: a flush that finds nothing staged
+        # (another request's flush appended its events with its own) writes nothing, so
+        # it waits neither for the lock nor for the disk. What this request staged was
+        # committed before, so the read sees it, or sees it gone: appended and committed.
+        with ws.engine.connect() as conn:
+            if not repo.any_staged(conn):
+                return appended
         with ws.engine.begin() as conn:
             done, more, frontier = _append_batch(ws, conn, batch, frontier)
         appended += done

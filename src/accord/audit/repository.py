@@ -127,6 +127,11 @@ def set_head(conn: Connection, size: int) -> None:
     conn.execute(audit_head.update().where(audit_head.c.id == 1).values(size=size))
 
 
+def any_staged(conn: Connection) -> bool:
+    """Whether any event waits in the outbox (one index read)."""
+    return conn.execute(sa.select(audit_outbox.c.id).limit(1)).first() is not None
+
+
 def staged(conn: Connection, limit: int) -> tuple[list[sa.Row[Any]], bool]:
     """The oldest staged rows holding at most ``limit`` events between them (at least
     one row: a bulk row is appended whole), and whether more rows are staged."""

@@ -9,7 +9,9 @@ withheld, minimised, pseudonymised with the agreement's current key), records on
 
 Speed: each worker keeps the newest snapshot of a dataset loaded in an in-memory DuckDB
 database, keyed by the snapshot's content hash (:class:`_Loaded`), so a lookup reads
-only the rows of one person; a new snapshot is loaded on its first lookup. Nobody
+only the rows of one person; a new snapshot is loaded on its first lookup. What a lookup
+records (decided, disclosed, served) is one audit transaction, committed before the
+answer is returned (docs/exchange.md, "Speed, and what is durable when"). Nobody
 matched and an opted-out person get the same answer (no records).
 """
 
@@ -17,15 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 import duckdb
 
 from accord import audit, privacy
-from accord.agreements import own_org
+from accord.agreements import Dataset, Treatment, own_org
 from accord.exchange import idempotency, terms
 from accord.exchange.events import Served
 from accord.exchange.models import Caller, LookupAnswer, LookupRequest, Person
@@ -85,8 +84,8 @@ def standardised(person: Person) -> dict[str, str | None]:
         if standardiser is None:
             options = StandardisationOptions(as_of=date.today(), date_format="%Y-%m-%d")
             standardiser = _standardisers[present] = Standardiser(options, present)
-    record = standardiser.record(given)
-    return {name: _text(getattr(record, name, None)) for name in _STANDARD if name in given}
+    wanted = [name for name in _STANDARD if name in given]
+    return {name: _text(v) for name, v in standardiser.values(given, wanted).items()}
 
 
 def _text(value: object) -> str | None:
@@ -133,19 +132,44 @@ def _answer(
         )
     fields = tuple(request.fields) if request.fields else terms.record_fields(offered)
     terms.check_terms(offered, fields, [], caller.org)
-    permit = terms.permitted(ws, caller, context, dataset, fields, rows=1, agreement=agreement)
+    keys = _Keys.read(ws, context.agreement, offered)
+    denied: Refusal | None = None
+    # One transaction for all the lookup records (its decision, each person disclosed,
+    # the lookup served), committed before the answer leaves: one wait for the disk, not
+    # three; staged as it ends, so the store's write lock is not held while the person's
+    # rows are read. A denial commits alone, then is answered.
+    with audit.transaction(ws, deferred=True) as tx:
+        try:
+            permit = terms.permitted(ws, caller, context, dataset, fields, rows=1,
+                                     agreement=agreement, tx=tx)  # fmt: skip
+        except Refusal as refusal:
+            denied = refusal
+        else:
+            body = _permitted_answer(tx, caller, request, permit, keys, request_id, node_id)
+    if denied is not None:
+        raise denied
+    return body
+
+
+def _permitted_answer(
+    tx: audit.AuditTransaction, caller: Caller, request: LookupRequest, permit: terms.Permit,
+    keys: _Keys, request_id: str, node_id: str,
+) -> bytes:  # fmt: skip
+    """The answer to a permitted lookup, its uses recorded in ``tx``."""
+    ws, dataset = tx.ws, request.dataset
     try:
         loaded = _snapshot(ws, dataset)
     except UnknownDataset:
         raise Refusal("not-found", f"this node holds no snapshot of {dataset}") from None
-    records, people, unkeyed = _disclose(ws, loaded, standardised(request.person), permit)
-    body = LookupAnswer(node_id=node_id, dataset=dataset, agreement=context.agreement,
+    records, people, unkeyed = _disclose(ws, loaded, standardised(request.person), permit, keys)
+    body = LookupAnswer(node_id=node_id, dataset=dataset, agreement=request.context.agreement,
                         fields=list(permit.minimisation.fields),
                         records=records).model_dump_json().encode()  # fmt: skip
-    _record(ws, permit, dataset, people, unkeyed)
-    audit.record(ws, Served(
-        kind="lookup", agreement=context.agreement, recipient=caller.node_id, provider=node_id,
-        dataset=dataset, records=len(records), bytes=len(body), format="json", request=request_id,
+    _record(tx, permit, dataset, people, unkeyed)
+    tx.record(Served(
+        kind="lookup", agreement=request.context.agreement, recipient=caller.node_id,
+        provider=node_id, dataset=dataset, records=len(records), bytes=len(body),
+        format="json", request=request_id,
     ))  # fmt: skip
     return body
 
@@ -164,9 +188,30 @@ def _where(identifiers: dict[str, str | None]) -> tuple[str, dict[str, object]]:
     return " AND ".join(parts) or "FALSE", params
 
 
+@dataclasses.dataclass(frozen=True)
+class _Keys:
+    """What a disclosure reads from the store besides the snapshot: the opt-out registers
+    (kept by privacy while they do not change) and the agreement's current pseudonym key
+    version (made, a write, on the agreement's first use), read before the lookup's
+    audit transaction begins."""
+
+    registers: privacy.Registers
+    version: int | None
+
+    @classmethod
+    def read(cls, ws: Workspace, agreement: str, offered: Dataset | None) -> _Keys:
+        registers = privacy.load_registers(ws.engine, privacy.read_secret(ws.root / "keys"))
+        pseudonymised = offered is not None and any(
+            f.treatment is Treatment.PSEUDONYMISED for f in offered.fields
+        )
+        version = privacy.current_key_version(ws.engine, agreement) if pseudonymised else None
+        return cls(registers, version)
+
+
 def _disclose(
-    ws: Workspace, loaded: _Loaded, identifiers: dict[str, str | None], permit: terms.Permit
-) -> tuple[list[dict[str, object]], list[str], int]:
+    ws: Workspace, loaded: _Loaded, identifiers: dict[str, str | None], permit: terms.Permit,
+    keys: _Keys,
+) -> tuple[list[dict[str, object]], list[str], int]:  # fmt: skip
     """The person's rows through privacy; the records, the person keys, rows unkeyed."""
     cursor = loaded.cursor()
     where, params = _where(identifiers)
@@ -175,16 +220,9 @@ def _disclose(
     minimisation = dataclasses.replace(
         permit.minimisation, fields=(*permit.minimisation.fields, SUBJECT)
     )
-    pseudonymised = privacy.Treatment.PSEUDONYMISE in minimisation.identifiers.values()
-    registers = privacy.load_registers(ws.engine, privacy.read_secret(ws.root / "keys"))
-    version = (privacy.current_key_version(ws.engine, permit.disclosure.agreement_id)
-               if pseudonymised else None)  # fmt: skip
-    with _scratch_file(ws) as out:
-        privacy.disclose(cursor, "_person", out, permit.disclosure, minimisation, registers,
-                         key_version=version)  # fmt: skip
-        result = cursor.execute(f"SELECT * FROM read_parquet({lit(str(out))})")
-        names = [d[0] for d in result.description or ()]
-        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    names, found = privacy.disclosed_rows(cursor, "_person", permit.disclosure, minimisation,
+                                          keys.registers, key_version=keys.version)  # fmt: skip
+    rows = [dict(zip(names, row, strict=True)) for row in found]
     people: set[str] = set()
     unkeyed = 0
     for row in rows:
@@ -196,15 +234,10 @@ def _disclose(
     return rows, sorted(people), unkeyed
 
 
-@contextmanager
-def _scratch_file(ws: Workspace) -> Iterator[Path]:
-    with ws.scratch() as folder:
-        yield folder / "person.parquet"
-
-
 def _record(
-    ws: Workspace, permit: terms.Permit, dataset: str, people: list[str], unkeyed: int
-) -> None:
+    tx: audit.AuditTransaction, permit: terms.Permit, dataset: str, people: list[str],
+    unkeyed: int,
+) -> None:  # fmt: skip
     share = permit.share
     event = audit.RecordsDisclosed(
         person=audit.PersonKey("0" * 64), agreement=permit.disclosure.agreement_id,
@@ -212,11 +245,10 @@ def _record(
         purpose=share.purpose, legal_basis=share.legal_basis, gateway=share.gateway,
         source=share.source, retention=share.retention, staff=share.staff,
     )  # fmt: skip
-    with audit.transaction(ws) as tx:
-        tx.record_each(event, people)
-        if unkeyed:
-            tx.record(audit.RecordsUnkeyed(
-                use=event.name, rows=unkeyed, dataset=dataset,
-                agreement=permit.disclosure.agreement_id, recipient=share.recipient,
-                by_role=share.staff,
-            ))  # fmt: skip
+    tx.record_each(event, people)
+    if unkeyed:
+        tx.record(audit.RecordsUnkeyed(
+            use=event.name, rows=unkeyed, dataset=dataset,
+            agreement=permit.disclosure.agreement_id, recipient=share.recipient,
+            by_role=share.staff,
+        ))  # fmt: skip

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from accord import privacy
+from accord import audit, privacy
 from accord.agreements import (
     Agreement,
     AgreementNotFound,
@@ -137,12 +137,14 @@ def permitted(
     *,
     rows: int,
     agreement: Agreement | None,
+    tx: audit.AuditTransaction | None = None,
 ) -> Permit:
-    """Decide (recorded as ``disclosure.decided``); the permit in privacy's terms, or the
-    :class:`Refusal` whose type is the first reason's (already in the log)."""
+    """Decide (recorded as ``disclosure.decided``, in the audit transaction ``tx`` if one
+    is given); the permit in privacy's terms, or the :class:`Refusal` whose type is the
+    first reason's (in the log, or in ``tx``)."""
     decision = decide(
         ws, requester=caller.org, purpose=context.purpose, dataset=dataset, fields=fields,
-        rows=rows, agreement_id=context.agreement, on=date.today(),
+        rows=rows, agreement_id=context.agreement, on=date.today(), tx=tx,
     )  # fmt: skip
     if not decision.permit or agreement is None:
         first = decision.reasons[0].code if decision.reasons else Code.UNKNOWN_AGREEMENT

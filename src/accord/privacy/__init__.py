@@ -25,7 +25,13 @@ from accord.privacy.control import (
     protect,
     protect_csv,
 )
-from accord.privacy.disclosure import Registers, disclose, pseudonym, reidentify
+from accord.privacy.disclosure import (
+    Registers,
+    disclose,
+    disclosed_rows,
+    pseudonym,
+    reidentify,
+)
 from accord.privacy.errors import (
     BadExtract,
     BadTable,
@@ -87,6 +93,7 @@ __all__ = [
     "current_key_version",
     "disclose",
     "disclose_in",
+    "disclosed_rows",
     "k_anonymity",
     "live_versions",
     "load_registers",

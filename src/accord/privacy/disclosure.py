@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -62,6 +65,60 @@ def disclose(
     pseudonymised. ``out`` is its owner's alone, and never a workspace's own file.
     """
     check_output(out, force=True)
+    with _minimised(conn, extract, disclosure, minimisation, registers, subject,
+                    key_version) as query:  # fmt: skip
+        conn.execute(f"COPY ({query.sql}) TO {lit(str(out))} (FORMAT parquet)", query.params)
+        make_private(out)
+        rows_in, in_scope, unknown = _counts(conn, extract, query, subject)
+        written = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()
+    rows_out, unchecked = int(written[0][0]), unknown if query.applying else 0
+    return Disclosed(rows_in, rows_out, in_scope - rows_out - unchecked, unchecked,
+                     tuple(optouts.ruling(s, disclosure) for s in sorted(registers.subjects)),
+                     key_version if _pseudonymises(minimisation) else None,
+                     rows_in - in_scope)  # fmt: skip
+
+
+def disclosed_rows(
+    conn: duckdb.DuckDBPyConnection,
+    extract: str,
+    disclosure: Disclosure,
+    minimisation: Minimisation,
+    registers: Registers,
+    *,
+    subject: str = "nhs_number",
+    key_version: int | None = None,
+) -> tuple[list[str], list[tuple[object, ...]]]:
+    """What :func:`disclose` would write, as column names and rows in memory: for a
+    small extract (one person's rows, a lookup), the same query without the file."""
+    with _minimised(conn, extract, disclosure, minimisation, registers, subject,
+                    key_version) as query:  # fmt: skip
+        result = conn.execute(query.sql, query.params)
+        names = [d[0] for d in result.description or ()]
+        return names, result.fetchall()
+
+
+class _Query(NamedTuple):
+    """What may leave, as one query: its SQL and parameters, the row scope on its own
+    (with its parameters), and the opt-out schemes it applies."""
+
+    sql: str
+    params: dict[str, object]
+    scope: str
+    scope_params: dict[str, object]
+    applying: list[str]
+
+
+@contextmanager
+def _minimised(
+    conn: duckdb.DuckDBPyConnection,
+    extract: str,
+    disclosure: Disclosure,
+    minimisation: Minimisation,
+    registers: Registers,
+    subject: str,
+    key_version: int | None,
+) -> Iterator[_Query]:
+    """The query of what may leave, its opt-out tables in place until the block ends."""
     types = _column_types(conn, extract)
     _check(list(types), minimisation, subject)
     scope, scope_params = _scope(minimisation.rows, types)
@@ -76,22 +133,29 @@ def disclose(
     known = f" AND e.{ident(subject)} IS NOT NULL" if applying else ""
     kept = f"SELECT e.* FROM {extract} e {joins} WHERE ({scope}){known}"
     try:
-        conn.execute(f"COPY (SELECT {select} FROM ({kept})) TO {lit(str(out))} (FORMAT parquet)",
-                     params | scope_params)  # fmt: skip
-        make_private(out)
-        rows_in, in_scope, unknown = conn.execute(
-            f"SELECT count(*), count(*) FILTER ({scope}), "
-            f"count(*) FILTER (({scope}) AND e.{ident(subject)} IS NULL) FROM {extract} e",
-            scope_params,
-        ).fetchall()[0]
-        written = conn.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()
+        yield _Query(
+            f"SELECT {select} FROM ({kept})", params | scope_params, scope, scope_params, applying
+        )
     finally:
         for table in tables:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-    rows_out, unchecked = int(written[0][0]), int(unknown) if applying else 0
-    return Disclosed(int(rows_in), rows_out, int(in_scope) - rows_out - unchecked, unchecked,
-                     rulings, key_version if params else None,
-                     int(rows_in) - int(in_scope))  # fmt: skip
+
+
+def _counts(
+    conn: duckdb.DuckDBPyConnection, extract: str, query: _Query, subject: str
+) -> tuple[int, int, int]:
+    """Rows in the extract, in scope, and in scope with no subject."""
+    scope = query.scope
+    found = conn.execute(
+        f"SELECT count(*), count(*) FILTER ({scope}), "
+        f"count(*) FILTER (({scope}) AND e.{ident(subject)} IS NULL) FROM {extract} e",
+        query.scope_params,
+    ).fetchall()[0]
+    return int(found[0]), int(found[1]), int(found[2])
+
+
+def _pseudonymises(minimisation: Minimisation) -> bool:
+    return Treatment.PSEUDONYMISE in minimisation.identifiers.values()
 
 
 def _register(conn: duckdb.DuckDBPyConnection, i: int, subjects: list[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import threading
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -139,15 +140,36 @@ def _active(conn: sa.Connection, scheme: str, subject: str) -> int | None:
 
 
 def load_registers(engine: Engine, secret: bytes) -> Registers:
-    """Every scheme's active opt-outs, unsealed in memory for :func:`disclose`."""
-    subjects: dict[str, list[str]] = {scheme: [] for scheme in optouts.SCHEMES}
+    """Every scheme's active opt-outs, unsealed in memory for :func:`disclose`.
+
+    Unsealed again only when the registers changed: each call reads their revision (the
+    newest row's id, and how many were withdrawn; a row is only ever added, or
+    withdrawn once) from the store, so an opt-out registered by any process holds at the
+    next disclosure of every process. What is kept, per process and store, is the
+    unsealed lists, in memory only, as they are during a disclosure.
+    """
     with engine.connect() as conn:
+        revision = conn.execute(  # first: the rows read after it are at least as new
+            sa.select(sa.func.max(opt_outs.c.id), sa.func.count(opt_outs.c.withdrawn_at))
+        ).one()
+        key = (str(engine.url), secret)
+        held = _registers.get(key)
+        if held is not None and held[0] == tuple(revision):
+            return held[1]
+        subjects: dict[str, list[str]] = {scheme: [] for scheme in optouts.SCHEMES}
         rows = conn.execute(
             sa.select(opt_outs.c.scheme, opt_outs.c.sealed).where(opt_outs.c.withdrawn_at.is_(None))
         )
         for scheme, sealed in rows:
             subjects.setdefault(scheme, []).append(_unseal(secret, scheme, bytes(sealed)))
-    return Registers(subjects, secret)
+    registers = Registers(subjects, secret)
+    with _registers_lock:
+        _registers[key] = (tuple(revision), registers)
+    return registers
+
+
+_registers: dict[tuple[str, bytes], tuple[tuple[object, ...], Registers]] = {}
+_registers_lock = threading.Lock()
 
 
 def live_versions(engine: Engine, agreement_id: str) -> list[int]:

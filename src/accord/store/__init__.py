@@ -9,7 +9,14 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 (:func:`loose_modes`), and the error tree under :class:`StoreError`.
 """
 
-from accord.store.database import create_engine, fetch_rows, insert_many, mask_url, migrate
+from accord.store.database import (
+    begin_unsynced,
+    create_engine,
+    fetch_rows,
+    insert_many,
+    mask_url,
+    migrate,
+)
 from accord.store.errors import (
     DatabaseError,
     InitRefused,
@@ -126,6 +133,7 @@ __all__ = [
     "audit_head",
     "audit_nodes",
     "audit_outbox",
+    "begin_unsynced",
     "catalog_metadata",
     "check_name",
     "check_node_id",

@@ -15,7 +15,8 @@ appends or scans millions of rows never touches a driver.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
@@ -24,7 +25,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from accord.store.errors import DatabaseError
 
@@ -66,6 +67,43 @@ of writers can be longer than 5 s, and a request must wait its turn, not fail.""
 SQLITE_CACHE_KIB = 65_536
 """Page cache per SQLite connection (SQLite's default is 2 MB): the audit log's citizen
 index takes random inserts, and a million entries' index is about 20 MB."""
+
+
+@contextmanager
+def begin_unsynced(engine: Engine) -> Iterator[Connection]:
+    """A transaction whose commit does not wait for the disk; durable with the next
+    commit that does (any connection's).
+
+    For a write that matters only if a later durable commit follows it: the exchange's
+    nonce, whose request answers only after its records commit. On SQLite (WAL) the
+    commit writes its frames without an fsync; the next ``synchronous=FULL`` commit
+    fsyncs the WAL file, and with it every earlier frame. The connection does not
+    checkpoint meanwhile (``wal_autocheckpoint=0``): a checkpoint that did not sync the
+    database file could let the WAL be reused over frames not yet on disk; other
+    connections checkpoint, synced. On PostgreSQL ``SET LOCAL synchronous_commit = off``:
+    the WAL is one sequence, and flushing a later commit's record flushes this one's.
+    Visible to every other connection at once, either way: only durability waits.
+    """
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # set outside a transaction, and set back whatever happens
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                yield conn
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT}")
+                conn.commit()
+
+
+SQLITE_AUTOCHECKPOINT = 1000
+"""SQLite's default auto-checkpoint (pages of WAL), restored after :func:`begin_unsynced`."""
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
