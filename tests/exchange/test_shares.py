@@ -378,7 +378,7 @@ def test_a_lookup_s_entries_are_durable_before_its_answer_leaves(world: World) -
         request = httpx.Request("POST", f"{server.url}/api/v1/lookups", content=body,
                                 headers={**raw.headers, "Idempotency-Key": key})  # fmt: skip
         response = http.send(request)
-        os.kill(server.process.pid, signal.SIGKILL)
+        _kill_hard(server.process.pid)
         server.process.wait(timeout=20)
     assert response.status_code == 200
     assert len(response.json()["records"]) == 1
