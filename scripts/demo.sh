@@ -18,6 +18,7 @@ OUT="${DEMO_OUT:-demo-output}"
 PEOPLE="${DEMO_PEOPLE:-5000}"
 SEED="${DEMO_SEED:-2026}"
 FEDERATION=accord.example.nhs.uk
+export COLUMNS="${COLUMNS:-120}"  # tables as wide as a terminal's, also when piped (CI)
 
 # The nodes' servers run in the background from step 8: stopped on any exit, success or
 # failure (and by themselves once this shell is gone: --watch-pid), so none outlives the demo.
@@ -167,8 +168,7 @@ echo "   Each node pins the authority's key (accord.toml), fetches the list and 
 for org in gp hospital council; do
   printf 'trust_list_url = "%s"\ntrust_list_key = "%s"\n' "$TRUST_LIST" "$KEY" \
     >> "$OUT/nodes/$org/accord.toml"
-  printf '   %-9s' "$org:"
-  accord federation fetch -w "$OUT/nodes/$org"
+  accord federation fetch -w "$OUT/nodes/$org" --json | python scripts/demo_exchange.py fetched "$org"
 done
 accord federation show -w "$OUT/nodes/hospital"
 echo "   Each node serves its API on 127.0.0.1 ('accord serve'; they stop with the demo):"
@@ -218,7 +218,7 @@ accord agreement export "$AGREEMENT" --format odrl \
 
 echo
 echo "== 10. A share over HTTP: the hospital asks the GP for its registered patients"
-ASK=(--agreement "$AGREEMENT" --as-role "admissions risk analyst" --case RISK/2026/7)
+ASK=(--agreement "$AGREEMENT" --as-role admissions-risk-analyst --case RISK/2026/7)
 echo "   What the GP offers the hospital (its catalogue for this caller, DCAT and kitemark):"
 accord share catalogue A81001 --workspace "$HOSPITAL"
 echo "   The request is signed (RFC 9421); the GP decides it under the agreement, withholds"
@@ -253,7 +253,7 @@ refused() {  # expect the command to fail; show its one-line reason
   sed 's/^/     /' "$OUT/refused.out"
 }
 refused accord share request A81001 --dataset registered-patients --agreement "$AGREEMENT" \
-  --purpose admission-risk-stratification --as-role "housing officer" --case HOUSING/2026/3 \
+  --purpose admission-risk-stratification --as-role housing-officer --case HOUSING/2026/3 \
   --workspace "$COUNCIL"
 echo "   The hospital asks for ethnicity, a field the agreement does not cover:"
 refused accord share request A81001 --dataset registered-patients "${ASK[@]}" \

@@ -4,6 +4,7 @@ One sub-command each, called by scripts/demo.sh:
 
     python scripts/demo_exchange.py ports N            N free TCP ports on 127.0.0.1
     python scripts/demo_exchange.py ready PID=URL ...   wait until each server's /readyz is 200
+    accord federation fetch --json | python scripts/demo_exchange.py fetched ORG
     python scripts/demo_exchange.py lookups FILE        add 'lookups: true' to the GP's dataset
     python scripts/demo_exchange.py refusals WS SINCE   the refused decisions in WS's log
     python scripts/demo_exchange.py same A.json B.json  two nodes' copies of an agreement agree
@@ -69,6 +70,14 @@ def ready(*servers: str) -> None:
         time.sleep(0.2)
 
 
+def fetched(org: str) -> None:
+    """One line from ``accord federation fetch --json`` on stdin."""
+    got = json.load(sys.stdin)
+    print(f"   {org + ':':<9} trust list {got['federation']} serial {got['serial']}"
+          f" {got['outcome']}, {len(got['members'])} members,"
+          f" usable until {got['usable_until'][:16]} without another fetch")  # fmt: skip
+
+
 def lookups(path: str) -> None:
     """Let the hospital look up one registered patient at a time (the term defaults to off)."""
     file = Path(path)
@@ -105,12 +114,14 @@ def same(first: str, second: str) -> None:
         print(f"   {name}: {agreement['id']} v{agreement['version']} {held['status']},"
               f" content {held['digest'][:16]}, signed by {signers}")  # fmt: skip
     a, b = shown.values()
-    if (a["agreement"], a["digest"], a["status"]) != (b["agreement"], b["digest"], b["status"]):
+    if (a["agreement"], a["digest"]) != (b["agreement"], b["digest"]):
         sys.exit("the two nodes hold different documents")
+    if a["status"] != "active" or b["status"] != "active":
+        sys.exit("the agreement is not active on both nodes")
     print("   the same document, byte for byte the same signatures, active on both nodes")
 
 
-COMMANDS = {"ports": ports, "ready": ready, "lookups": lookups, "refusals": refusals, "same": same}
+COMMANDS = {"ports": ports, "ready": ready, "fetched": fetched, "lookups": lookups, "refusals": refusals, "same": same}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])
