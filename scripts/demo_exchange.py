@@ -121,7 +121,14 @@ def same(first: str, second: str) -> None:
     print("   the same document, byte for byte the same signatures, active on both nodes")
 
 
-COMMANDS = {"ports": ports, "ready": ready, "fetched": fetched, "lookups": lookups, "refusals": refusals, "same": same}
+COMMANDS = {
+    "ports": ports,
+    "ready": ready,
+    "fetched": fetched,
+    "lookups": lookups,
+    "refusals": refusals,
+    "same": same,
+}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])
