@@ -19,6 +19,7 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def same(first: str, second: str) -> None:
     print("   the same document, byte for byte the same signatures, active on both nodes")
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., None]] = {
     "ports": ports,
     "ready": ready,
     "fetched": fetched,
