@@ -178,7 +178,7 @@ for org in gp hospital council; do
   SERVERS+=("$!")
   READY+=("$!=http://127.0.0.1:${PORT[$org]}")
 done
-python scripts/demo_exchange.py ready "${READY[@]}"
+python scripts/demo_exchange.py ready "${READY[@]}" || { tail -n 20 "$OUT"/*-serve.log >&2; exit 1; }
 GP="$OUT/nodes/gp"
 HOSPITAL="$OUT/nodes/hospital"
 COUNCIL="$OUT/nodes/council"
@@ -219,7 +219,8 @@ accord agreement export "$AGREEMENT" --format odrl \
 echo
 echo "== 10. A share over HTTP: the hospital asks the GP for its registered patients"
 ASK=(--agreement "$AGREEMENT" --as-role admissions-risk-analyst --case RISK/2026/7)
-echo "   What the GP offers the hospital (its catalogue for this caller, DCAT and kitemark):"
+echo "   What the GP offers the hospital: its catalogue for this caller alone (the datasets its"
+echo "   active agreements let it ask for, each with its current kitemark and fields):"
 accord share catalogue A81001 --workspace "$HOSPITAL"
 echo "   The request is signed (RFC 9421); the GP decides it under the agreement, withholds"
 echo "   opted-out patients, minimises and pseudonymises, records one entry per person, and"
