@@ -148,7 +148,7 @@ echo
 echo "== 8. A federation of the three nodes, each serving its API over signed HTTP"
 echo "   The federation authority (a folder of its own, every act in its own audit log) adds"
 echo "   each node, by its organisation code, URL and public key, and signs the trust list:"
-FED="$OUT/federation"
+FED="$OUT/authority"
 KEY=$(accord federation init "$FED" --federation "$FEDERATION" --json \
   | python -c 'import json, sys; print(json.load(sys.stdin)["trust_list_key"])')
 read -r GP_PORT HOSPITAL_PORT COUNCIL_PORT <<< "$(python scripts/demo_exchange.py ports 3)"
@@ -307,7 +307,7 @@ stop_servers
 echo "   the three 'accord serve' processes have stopped (their logs: $OUT/*-serve.log)"
 
 echo
-echo "Demo finished: workspaces in $OUT/nodes, the federation authority in $OUT/federation"
+echo "Demo finished: workspaces in $OUT/nodes, the federation authority in $OUT/authority"
 echo "and its trust list in $OUT/trust-list.json (docs/exchange.md), extracts and truth in"
 echo "$OUT/extracts, quality reports in $OUT/quality (docs/quality.md), catalogue exports in"
 echo "$OUT/catalog (docs/catalog.md), linked pairs in $OUT/gp-hospital-pairs.csv (how linkage"
