@@ -292,13 +292,13 @@ accord usage report --month "$MONTH" --format csv --workspace "$GP"
 
 echo
 echo "== 15. Every node's audit log verifies (and the federation authority's)"
-printf '   %-10s' "gp:"
+printf '   %-11s' "gp:"
 accord audit verify --checkpoints "$OUT/auditor/checkpoints" --workspace "$GP"
 for org in hospital council; do
-  printf '   %-10s' "$org:"
+  printf '   %-11s' "$org:"
   accord audit verify --workspace "$OUT/nodes/$org"
 done
-printf '   %-10s' "authority:"
+printf '   %-11s' "authority:"
 accord audit verify --workspace "$FED"
 
 echo
