@@ -1,12 +1,17 @@
-"""The demo's audit step: the GP node shares its registered patients with the hospital.
+"""The demo's audit steps at the GP node, around the share it made over HTTP.
 
-``privacy.disclose_in`` applies the GP's opt-out registers, keeps the fields the
-agreement allows, pseudonymises the NHS number with the agreement's key, and records one
-``records.disclosed`` entry per person shared (in batches, with signed checkpoints); a
-second share is deferred for a safeguarding review. Prints one shared person's NHS number
-and date of birth, for the next step of the demo, and how many entries were recorded.
+``person`` prints the NHS number and date of birth of a patient the GP node can key in
+its log and who did not opt out (the first three did, in the demo's opt-out step): the
+hospital looks them up, and the subject access step shows their uses.
 
-    python scripts/demo_audit.py DEMO_OUT
+``deferred`` makes one more share of the registered patients with ``privacy.disclose_in``
+(the GP's opt-out registers, the fields the agreement allows, the NHS number
+pseudonymised with the agreement's key, one ``records.disclosed`` entry per person, in
+signed batches), deferred for a safeguarding review: in the log and its proofs at once,
+in a person's view only from its date. Prints how many entries it recorded.
+
+    python scripts/demo_audit.py person DEMO_OUT
+    python scripts/demo_audit.py deferred DEMO_OUT
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ FIELDS = privacy.Minimisation(("nhs_number", "date_of_birth", "sex"),
                               {"nhs_number": privacy.Treatment.PSEUDONYMISE})  # fmt: skip
 
 
-def share(hidden: bool = False) -> privacy.Share:
+def share(hidden: bool) -> privacy.Share:
     later = datetime.now(UTC).date() + timedelta(days=180)
     return privacy.Share(
         recipient="Riverside Hospital Trust", recipient_role="admissions risk analyst",
@@ -48,23 +53,23 @@ def _keyed(ws: Workspace, nhs_number: str) -> bool:
     return True
 
 
-def main(out: Path) -> None:
+def person(out: Path) -> None:
     with (out / "gp-standardised.csv").open(encoding="utf-8") as fh:
         patients = [r for r in csv.DictReader(fh) if r["nhs_number"] and r["date_of_birth"]]
+    with open_workspace(out / "nodes" / "gp") as ws:
+        chosen = next(r for r in patients[3:] if _keyed(ws, r["nhs_number"]))
+    print(f"{chosen['nhs_number']} {chosen['date_of_birth']}")
+
+
+def deferred(out: Path) -> None:
     shares = out / "shares"
     shares.mkdir(exist_ok=True)
     with open_workspace(out / "nodes" / "gp") as ws:
-        done = [
-            privacy.disclose_in(
-                ws, "registered-patients", shares / name, DISCLOSURE, FIELDS, share(hidden)
-            )
-            for name, hidden in (("to-hospital.parquet", False), ("deferred.parquet", True))
-        ]
-        # The first patients registered opt-outs in step 8: show one who was shared.
-        chosen = next(r for r in patients[3:] if _keyed(ws, r["nhs_number"]))
-    entries = sum(d.people + (1 if d.unkeyed else 0) for d in done)
-    print(f"{chosen['nhs_number']} {chosen['date_of_birth']} {entries}")
+        done = privacy.disclose_in(
+            ws, "registered-patients", shares / "deferred.parquet", DISCLOSURE, FIELDS, share(True)
+        )
+    print(done.people + (1 if done.unkeyed else 0))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    {"person": person, "deferred": deferred}[sys.argv[1]](Path(sys.argv[2]))
