@@ -9,7 +9,7 @@ was not told (the act stands here; ``notify`` tells them later).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -222,6 +222,19 @@ def _federated(ws: Workspace) -> bool:
     return ws.settings.node_id is not None
 
 
+def _step(
+    workspace: Path, told: Any, alone: Any, agreement_id: str, reason: str,
+    version: int | None, role: str, json_output: bool,
+) -> None:  # fmt: skip
+    """A lifecycle step: ``told`` (it tells every other party) on a node with a node id,
+    ``alone`` (this node's store only) on one without."""
+    with workspace_at(workspace) as ws:
+        if _federated(ws):
+            _render_sent(told(ws, agreement_id, reason, version, by_role=role), json_output)
+            return
+        render_status(alone(ws, agreement_id, reason, version, by_role=role), json_output)
+
+
 @agreement.command("suspend")
 @handle_errors
 def suspend_command(
@@ -237,12 +250,8 @@ def suspend_command(
     A node with a node id tells every other party's node, which suspends it at once; exits
     1 when a party's node was not reached ('accord agreement notify' sends again).
     """
-    with workspace_at(workspace) as ws:
-        if _federated(ws):
-            _render_sent(suspend_agreement(ws, agreement_id, reason, version, by_role=role),
-                         json_output)  # fmt: skip
-            return
-        render_status(suspend(ws, agreement_id, reason, version, by_role=role), json_output)
+    _step(workspace, suspend_agreement, suspend, agreement_id, reason, version, role,
+          json_output)  # fmt: skip
 
 
 @agreement.command("revoke")
@@ -260,9 +269,5 @@ def revoke_command(
     A node with a node id tells every other party's node, which revokes it at once; exits
     1 when a party's node was not reached ('accord agreement notify' sends again).
     """
-    with workspace_at(workspace) as ws:
-        if _federated(ws):
-            _render_sent(revoke_agreement(ws, agreement_id, reason, version, by_role=role),
-                         json_output)  # fmt: skip
-            return
-        render_status(revoke(ws, agreement_id, reason, version, by_role=role), json_output)
+    _step(workspace, revoke_agreement, revoke, agreement_id, reason, version, role,
+          json_output)  # fmt: skip

@@ -262,11 +262,11 @@ def verify_request(
     return Verified(key_id, int(result.parameters["created"]), nonce)
 
 
-def verify_response(
-    message: ResponseMessage, body: bytes, key_id: str, key: Ed25519PublicKey
-) -> int:
-    """Check a response's signature against the response profile, by node ``key_id``
-    with ``key``; its ``created`` time. :class:`SignatureProblem` on any failure."""
+def _response_signature(
+    message: ResponseMessage, key_id: str, key: Ed25519PublicKey
+) -> VerifyResult:
+    """The response's signature by ``key_id`` verified and kept to the response profile
+    (its digest is for the caller to check, against a body or a file's hash)."""
     result = _verify(message, lambda asked: key if asked == key_id else None, "response")
     covered = _components(result)
     if covered != RESPONSE_COMPONENTS:
@@ -276,6 +276,15 @@ def verify_response(
             f"({' '.join(covered)}), not ({' '.join(RESPONSE_COMPONENTS)})",
         )
     _check_parameters(result, RESPONSE_PARAMETERS | {"alg"}, key_id, required=RESPONSE_PARAMETERS)
+    return result
+
+
+def verify_response(
+    message: ResponseMessage, body: bytes, key_id: str, key: Ed25519PublicKey
+) -> int:
+    """Check a response's signature against the response profile, by node ``key_id``
+    with ``key``; its ``created`` time. :class:`SignatureProblem` on any failure."""
+    result = _response_signature(message, key_id, key)
     _check_digest(result, body, key_id)
     return int(result.parameters["created"])
 
@@ -285,15 +294,7 @@ def verify_streamed_response(
 ) -> int:
     """:func:`verify_response` for a body received to a file: its SHA-256 (computed while
     it was written) must be the signed ``Content-Digest``; the ``created`` time."""
-    result = _verify(message, lambda asked: key if asked == key_id else None, "response")
-    covered = _components(result)
-    if covered != RESPONSE_COMPONENTS:
-        raise SignatureProblem(
-            "signature-profile",
-            f"the response's signature covers "
-            f"({' '.join(covered)}), not ({' '.join(RESPONSE_COMPONENTS)})",
-        )
-    _check_parameters(result, RESPONSE_PARAMETERS | {"alg"}, key_id, required=RESPONSE_PARAMETERS)
+    result = _response_signature(message, key_id, key)
     value = result.covered_components.get('"content-digest"', "")
     if not value.startswith("sha-256=:") or "," in value:
         raise SignatureProblem(
