@@ -15,7 +15,7 @@ import json
 import signal
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import AbstractContextManager, ExitStack, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -443,9 +443,17 @@ def test_share_list_shows_both_directions(world: World, tmp_path: Path) -> None:
 
 
 def _refusal(world: World, ask: Any) -> str:
-    with Client(world.gp) as client, pytest.raises(RequestRefused) as refused:
+    with _serving(world), Client(world.gp) as client, pytest.raises(RequestRefused) as refused:
         ask(client)
     return refused.value.code
+
+
+def _serving(world: World) -> AbstractContextManager[object]:
+    """The hospital's server: the module's, or, after a test above killed it, a new one on
+    its port (the trust list names the port)."""
+    if world.servers["hospital"].process.poll() is None:
+        return nullcontext()
+    return running(world.hospital.root, world.ports["hospital"], workers=world.workers)
 
 
 def test_a_suspended_agreement_stops_shares_and_lookups_at_once_until_resumed(
@@ -466,7 +474,7 @@ def test_a_suspended_agreement_stops_shares_and_lookups_at_once_until_resumed(
         activate(world.hospital, AGREEMENT, by_role="dpo")
     denied = sum(not d["permitted"] for d in named(world.hospital, "disclosure.decided"))
     assert denied - denied_before == 6
-    with Client(world.gp) as client:
+    with _serving(world), Client(world.gp) as client:
         assert client.lookup(HOSPITAL, lookup).records
 
 
