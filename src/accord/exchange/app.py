@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -35,6 +36,9 @@ from accord.store import StoreError, open_workspace
 
 log = logging.getLogger("accord.exchange")
 API = "/api/v1"
+THREADS = 6
+"""Requests a worker runs in threads at once: under half SQLAlchemy's default pool of
+15 connections (5, and 10 more at a peak)."""
 
 
 def create_app(root: Path) -> FastAPI:
@@ -44,6 +48,10 @@ def create_app(root: Path) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # A request's store work may hold one connection while it takes a second (its
+        # audit transaction, then a read); with more threads than half the connection
+        # pool, every connection can be held by a thread waiting for another.
+        to_thread.current_default_thread_limiter().total_tokens = THREADS
         task = asyncio.create_task(_keep_fresh(node))
         try:
             yield

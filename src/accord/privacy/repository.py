@@ -191,7 +191,15 @@ def current_key_version(engine: Engine, agreement_id: str) -> int:
     versions = live_versions(engine, agreement_id)
     if versions:
         return versions[-1]
-    return rotate_key(engine, agreement_id)
+    try:
+        return rotate_key(engine, agreement_id)
+    except sa.exc.IntegrityError:
+        # Another process (a server's other worker) made the first key at the same
+        # moment: that key is the one.
+        versions = live_versions(engine, agreement_id)
+        if not versions:
+            raise
+        return versions[-1]
 
 
 def rotate_key(engine: Engine, agreement_id: str) -> int:
