@@ -18,8 +18,7 @@ from accord.exchange import negotiation, propagation
 from accord.exchange.deps import CallerDep, NodeDep, signed_body
 from accord.exchange.models import Act, Receipt
 from accord.exchange.problems import Refusal
-from accord.exchange.routes.catalogue import REFUSALS
-from accord.exchange.routes.shares import body_schema
+from accord.exchange.routes import REFUSALS, body_schema
 from accord.store import is_name
 
 router = APIRouter(prefix="/agreements", tags=["agreements"], responses=REFUSALS)

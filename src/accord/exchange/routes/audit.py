@@ -23,7 +23,7 @@ from accord.exchange.models import (
     PersonUses,
     SignedCheckpoint,
 )
-from accord.exchange.routes.catalogue import REFUSALS
+from accord.exchange.routes import REFUSALS
 from accord.exchange.transparency import MAX_ROLE
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=REFUSALS)

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
 from accord.exchange import service
 from accord.exchange.deps import CallerDep, NodeDep
-from accord.exchange.models import Catalogue, Offer, Problem
-from accord.exchange.problems import MEDIA_TYPE, PROBLEMS, Refusal
+from accord.exchange.models import Catalogue, Offer
+from accord.exchange.problems import Refusal
+from accord.exchange.routes import REFUSALS
 from accord.store import NAME_PATTERN
-
-REFUSALS: dict[int | str, dict[str, Any]] = {
-    status: {
-        "model": Problem,
-        "content": {MEDIA_TYPE: {}},
-        "description": "; ".join(
-            sorted({p.title for p in PROBLEMS.values() if p.status == status})
-        ),
-    }
-    for status in sorted({p.status for p in PROBLEMS.values()})
-}
-"""Every refusal a signed route can answer with, for the OpenAPI document."""
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"], responses=REFUSALS)
 

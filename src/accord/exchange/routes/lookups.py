@@ -9,8 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from accord.exchange import idempotency, lookups
 from accord.exchange.deps import CallerDep, NodeDep
 from accord.exchange.models import LookupAnswer, LookupRequest
-from accord.exchange.routes.catalogue import REFUSALS
-from accord.exchange.routes.shares import body_schema, invalid
+from accord.exchange.routes import REFUSALS, body_schema, invalid
 
 router = APIRouter(prefix="/lookups", tags=["lookups"], responses=REFUSALS)
 

@@ -4,51 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from accord.exchange import idempotency, sharing
 from accord.exchange.deps import CallerDep, NodeDep
 from accord.exchange.models import ShareRequest
-from accord.exchange.problems import Refusal, printable
-from accord.exchange.routes.catalogue import REFUSALS
+from accord.exchange.routes import REFUSALS, body_schema, invalid
 
 router = APIRouter(prefix="/shares", tags=["shares"], responses=REFUSALS)
 
 _CONTENT = {media: {"schema": {"type": "string", "format": "binary"}}
             for media in sharing.MEDIA_TYPES.values()}  # fmt: skip
-
-
-def body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """``model``'s JSON Schema with its definitions written in place, for a route that
-    reads its body itself (after the gate, within the body limit) yet documents it."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(defs[ref.removeprefix("#/$defs/")])
-            return {k: inline(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [inline(v) for v in node]
-        return node
-
-    content = {"application/json": {"schema": inline(schema)}}
-    return {"requestBody": {"required": True, "content": content}}
-
-
-def invalid(exc: ValidationError, requester: str) -> Refusal:
-    """A body that is not the request: its first error, located, as a refusal."""
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-    return Refusal("invalid-request", printable(f"{where}: {first['msg']}"), requester=requester)
 
 
 @router.post(
