@@ -257,10 +257,15 @@ def test_a_flush_with_nothing_staged_writes_nothing(workspace: Workspace) -> Non
     assert _count(workspace, "audit_checkpoints") == 1
 
 
-def test_a_deferred_transaction_stages_its_events_as_it_ends(workspace: Workspace) -> None:
+def test_a_deferred_transaction_appends_its_events_as_it_ends(workspace: Workspace) -> None:
     decided = DisclosureDecided(agreement="a1", requester="hospital", purpose="care",
                                 permitted=True)  # fmt: skip
+    checkpoints = _count(workspace, "audit_checkpoints")
     with audit.transaction(workspace, deferred=True) as tx:
+        # No connection held while the block works: its reads take their own.
+        assert workspace.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        with pytest.raises(audit.AuditError, match="holds no connection"):
+            _ = tx.conn
         tx.record(decided)
         keys = people(workspace, 3)
         assert tx.record_each(disclosed(keys[0]), keys) == 3
@@ -269,6 +274,10 @@ def test_a_deferred_transaction_stages_its_events_as_it_ends(workspace: Workspac
             tx.record("dataset.ingested")  # type: ignore[arg-type]  # refused at once
     assert [json.loads(t)["type"] for t in texts(workspace)][-4:] == [
         "disclosure.decided", *["records.disclosed"] * 3]  # fmt: skip
+    # Appended in the transaction that ended the block, never staged: one checkpoint.
+    assert _count(workspace, "audit_checkpoints") == checkpoints + 1
+    assert _count(workspace, "audit_outbox") == 0
+    assert audit.verify(workspace).size == _count(workspace, "audit_entries")
 
     def fails() -> None:
         with audit.transaction(workspace, deferred=True) as tx:

@@ -3,6 +3,7 @@ pseudonyms scoped to one agreement, re-identification by the controller alone.""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from datetime import date
@@ -20,8 +21,10 @@ from accord.privacy import (
     LawfulBasis,
     Minimisation,
     Output,
+    Prepared,
     PrivacyError,
     Registers,
+    RegisterTables,
     RowFilter,
     RowOperator,
     Treatment,
@@ -29,6 +32,7 @@ from accord.privacy import (
     disclose,
     disclosed_rows,
     load_registers,
+    prepare_disclosure,
     pseudonym,
     read_secret,
     register_opt_out,
@@ -420,3 +424,36 @@ def test_disclosed_rows_are_what_disclose_writes(
     assert names == [d[0] for d in written.description or ()]
     assert sorted(rows) == sorted(written.fetchall())
     assert len(rows) == 199
+
+
+def test_a_prepared_disclosure_picks_rows_and_follows_the_registers(
+    workspace: Workspace, extract: duckdb.DuckDBPyConnection
+) -> None:
+    # Made once (a lookup's query over a loaded snapshot), run per person: what it gives
+    # is what disclosed_rows gives for the same rows, and a changed register replaces its
+    # table for the next query made with it.
+    secret = read_secret(workspace.root / "keys")
+    version = current_key_version(workspace.engine, PLANNING.agreement_id)
+    tables = RegisterTables()
+
+    def prepared() -> Prepared:
+        return prepare_disclosure(extract, "extract", PLANNING, PSEUDONYMISED,
+                                  load_registers(workspace.engine, secret), tables,
+                                  where="e.nhs_number = $person", key_version=version)  # fmt: skip
+
+    first = prepared()
+    names, rows = first.rows(extract, {"person": NUMBERS[3]})
+    registers = load_registers(workspace.engine, secret)
+    whole = disclosed_rows(extract, "extract", PLANNING, PSEUDONYMISED, registers,
+                           key_version=version)  # fmt: skip
+    assert names == whole[0] == ["nhs_number", "admissions"]
+    assert len(rows) == 1
+    assert rows[0] in whole[1]
+    register_opt_out(workspace, "national", NUMBERS[3], **STAFF)
+    assert prepared().rows(extract, {"person": NUMBERS[3]})[1] == []
+    assert prepared().rows(extract, {"person": NUMBERS[4]})[1] != []
+    with pytest.raises(BadExtract, match="no column"):
+        prepare_disclosure(extract, "extract", PLANNING,
+                           dataclasses.replace(PSEUDONYMISED, fields=("nhs_number", "ward")),
+                           load_registers(workspace.engine, secret), tables,
+                           where="TRUE", key_version=version)  # fmt: skip

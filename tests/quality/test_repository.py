@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from accord.quality import Dimension, Kitemark, assess, assessments
+from accord.quality import Dimension, Kitemark, assess, assessments, newest_kitemark
 from accord.store import Workspace
 from tests.quality.support import AS_OF, CLEAN, DIRTY, checklist, ingest_rows
 
@@ -34,6 +34,17 @@ def test_assessments_are_stored_and_read_back_per_snapshot(workspace: Workspace)
     assert stored[1].reasons == newest.reasons
     assert "quality_postcode_reference" in stored[1].reasons[Dimension.ACCURACY]
     assert stored[0].snapshot != stored[1].snapshot
+    assert newest_kitemark(workspace.engine, "people") == Kitemark.SILVER.value
+
+
+def test_the_newest_kitemark_is_the_newest_snapshot_s_alone(workspace: Workspace) -> None:
+    assert newest_kitemark(workspace.engine, "people") is None  # no such dataset
+    ingest_rows(workspace, CLEAN)
+    assert newest_kitemark(workspace.engine, "people") is None  # never assessed
+    rated = assess(workspace, "people", checklist(MONTHLY, workspace.root), today=AS_OF)
+    assert newest_kitemark(workspace.engine, "people") == rated.kitemark.value
+    ingest_rows(workspace, DIRTY, as_of=date(2026, 2, 28))
+    assert newest_kitemark(workspace.engine, "people") is None  # a new, unrated snapshot
 
 
 def test_scores_keep_their_decimal_on_both_stores(workspace: Workspace) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import stat
+import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from accord.store import DatabaseError, create_engine, mask_url
+from accord.store.database import WriterLock
 
 CLOSED = "postgresql+psycopg://accord:s3cret-password@127.0.0.1:1/accord"
 
@@ -117,3 +121,41 @@ def test_an_unsynced_commit_is_seen_at_once_and_leaves_the_connection_durable(
         table.drop(engine)
     finally:
         engine.dispose()
+
+
+def test_sqlite_writers_queue_for_the_file_s_writer_lock_and_let_it_go(tmp_path: Path) -> None:
+    """Threads writing at once all commit (none gives up, none sleeps on a busy lock),
+    and the lock beside the file is owner-only and free once each connection is back."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'accord.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (n INTEGER)"))
+
+    def write(n: int) -> None:
+        for i in range(20):
+            with engine.begin() as conn:
+                conn.execute(sa.text("SELECT count(*) FROM t")).scalar()
+                conn.execute(sa.text("INSERT INTO t VALUES (:n)"), {"n": n * 100 + i})
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar() == 120
+    lock = tmp_path / "accord.db.writer"
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    with lock.open("rb") as other:  # another process could take it now
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    engine.dispose()
+
+
+def test_a_thread_holding_the_writer_lock_takes_it_again(tmp_path: Path) -> None:
+    lock = WriterLock.of(tmp_path / "accord.db.writer")
+    assert WriterLock.of(tmp_path / "accord.db.writer") is lock
+    lock.acquire()
+    lock.acquire()  # a second connection of the same thread: no wait on itself
+    lock.release()
+    with (tmp_path / "accord.db.writer").open("rb") as other, pytest.raises(BlockingIOError):
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # still held
+    lock.release()

@@ -19,8 +19,7 @@ from accord.agreements.models import Kitemark
 from accord.agreements.peers import own_org
 from accord.agreements.policy import Decision, PolicyIndex, Request, Usage
 from accord.agreements.service import get, policy_index
-from accord.quality import assessments
-from accord.sources import UnknownDataset, get_snapshot
+from accord.quality import newest_kitemark
 from accord.store import Workspace, check_name
 
 
@@ -31,12 +30,8 @@ def kitemark_of(ws: Workspace, dataset: str) -> Kitemark:
     The newest snapshot is what a disclosure reads, so an older snapshot's rating does
     not carry over to data nobody has assessed.
     """
-    try:
-        newest = get_snapshot(ws.engine, dataset).version
-    except UnknownDataset:
-        return Kitemark.NOT_YET_RATED
-    rated = [a for a in assessments(ws.engine, dataset) if a.version == newest]
-    return Kitemark(rated[-1].kitemark.value) if rated else Kitemark.NOT_YET_RATED
+    found = newest_kitemark(ws.engine, dataset)
+    return Kitemark.NOT_YET_RATED if found is None else Kitemark(found)
 
 
 def decide(

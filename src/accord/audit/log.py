@@ -19,13 +19,13 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import uuid4
 
 from sqlalchemy.engine import Connection
@@ -66,7 +66,7 @@ def record(ws: Workspace, *events: Event, within: Connection | None = None) -> N
     flush(ws)
 
 
-def _staged(event: Event) -> tuple[str, str, bytes | None]:
+def _staged(event: Event) -> Row:
     """(type, body, person key) to stage: the key apart, where the event has one."""
     person = getattr(event, "person", None)
     if isinstance(person, str) and _PERSON_KEY.fullmatch(person):
@@ -88,19 +88,30 @@ def record_each(
             staged = record_each(ws, event, people, within=conn)
         flush(ws)
         return staged
+    staged = 0
+    for rows, count in _rows_each(event, people):
+        repo.stage(within, rows, datetime.now(UTC))
+        staged += count
+    return staged
+
+
+Row = tuple[str, str, bytes | None]
+"""What is staged of an event: its type, its body, and the packed person keys of a bulk
+row (None for a whole event)."""
+
+
+def _rows_each(event: Event, people: Iterable[str]) -> Iterator[tuple[list[Row], int]]:
+    """:func:`record_each`'s rows, a chunk of people at a time, and how many people each."""
     checked(event)
     if "person" not in {f.name for f in dataclasses.fields(event)}:
         raise AuditError(f"{event.name} is not about one person: it has no person field")
     template = encode(dataclasses.replace(event, person=MARKER))  # type: ignore[call-arg]
-    staged, keys = 0, iter(people)
+    keys = iter(people)
     while chunk := list(islice(keys, STAGE_CHUNK)):
-        packed = _packed(chunk)
-        rows: list[tuple[str, str, bytes | None]] = [(event.name, template, packed)]
+        rows: list[Row] = [(event.name, template, _packed(chunk))]
         if template.count(MARKER) != 1:  # another field holds the marker too: each whole
             rows = [_staged(dataclasses.replace(event, person=k)) for k in chunk]  # type: ignore[call-arg]
-        repo.stage(within, rows, datetime.now(UTC))
-        staged += len(chunk)
-    return staged
+        yield rows, len(chunk)
 
 
 def _packed(keys: list[str]) -> bytes:
@@ -161,38 +172,42 @@ class AuditTransaction:
     """A transaction whose events reach the log once it commits."""
 
     ws: Workspace
-    conn: Connection
+    _conn: Connection | None
     _moves: list[tuple[Path, Path]] = field(default_factory=list)
     deferred: bool = False
     """Stage the events only as the transaction ends (see :func:`transaction`)."""
-    _pending: list[Callable[[], object]] = field(default_factory=list)
+    _pending: list[Row] = field(default_factory=list)
+
+    @property
+    def conn(self) -> Connection:
+        """The transaction's connection, for the work recorded with the events."""
+        if self._conn is None:
+            raise AuditError("a deferred audit transaction holds no connection until it ends: "
+                             "it records events, and does no other work")  # fmt: skip
+        return self._conn
 
     def record(self, *events: Event) -> None:
-        if self.deferred:
-            for event in events:
-                checked(event)  # an unknown type is refused now, not at the end
-            self._pending.append(lambda: record(self.ws, *events, within=self.conn))
+        if self.deferred:  # checked now (an unknown type is refused at once), kept
+            self._pending.extend(_staged(checked(e)) for e in events)
             return
         record(self.ws, *events, within=self.conn)
 
     def record_each(self, event: Event, people: Iterable[str]) -> int:
         """:func:`record_each` in this transaction."""
         if self.deferred:
-            checked(event)
-            keys = list(people)
-            self._pending.append(lambda: record_each(self.ws, event, keys, within=self.conn))
-            return len(keys)
+            counted = 0
+            for rows, count in _rows_each(event, people):
+                self._pending.extend(rows)
+                counted += count
+            return counted
         return record_each(self.ws, event, people, within=self.conn)
-
-    def _stage_pending(self) -> None:
-        for stage in self._pending:
-            stage()
-        self._pending.clear()
 
     def publish(self, finished: Path, final: Path) -> None:
         """Move the finished file ``finished`` to ``final`` as the transaction's last act
         before it commits (same folder, so the move is a rename): if the move fails the
         events roll back; if the commit fails the file is taken back."""
+        if self.deferred:
+            raise AuditError("a deferred audit transaction publishes no file")
         self._moves.append((finished, final))
 
 
@@ -201,17 +216,22 @@ def transaction(ws: Workspace, *, deferred: bool = False) -> Iterator[AuditTrans
     """``with transaction(ws) as tx:`` do work on ``tx.conn``, ``tx.record(...)`` events;
     on leaving, the work and the staged events commit together, then the log appends.
 
-    ``deferred``: the events are held (checked) and staged only as the block ends, just
-    before the commit. For a use that writes nothing else and works a while between its
-    events (a lookup: decided, then disclosed): on SQLite the first write takes the
-    store's one write lock, which other workers then wait for until the commit.
+    ``deferred``: for a use that records events and writes nothing else, working a while
+    between them (a lookup: decided, then disclosed). No connection is held while the
+    block runs (its reads take their own, and a request never waits for a second
+    connection while holding a first); the events are checked as they are recorded, and
+    as the block ends they reach the log: on SQLite appended in one transaction (one
+    commit, one wait for the disk), on PostgreSQL staged, then appended with other
+    requests' by the flush. A block that raises records nothing.
     """
+    if deferred:
+        yield from _deferred(ws)
+        return
     with ws.engine.connect() as conn:
         outer = conn.begin()
-        tx = AuditTransaction(ws, conn, deferred=deferred)
+        tx = AuditTransaction(ws, conn)
         try:
             yield tx
-            tx._stage_pending()
             moved = _move_into_place(tx._moves)
         except BaseException:
             outer.rollback()
@@ -223,6 +243,55 @@ def transaction(ws: Workspace, *, deferred: bool = False) -> Iterator[AuditTrans
             raise
         moved.done()
     flush(ws)
+
+
+def _deferred(ws: Workspace) -> Iterator[AuditTransaction]:
+    tx = AuditTransaction(ws, None, deferred=True)
+    yield tx
+    if not tx._pending:
+        return
+    now = datetime.now(UTC)
+    with ws.engine.begin() as conn:
+        if conn.dialect.name != "sqlite":
+            # PostgreSQL: staged in a commit of their own, in parallel with other
+            # requests', then appended by a flush that takes theirs too: appends are
+            # taken in turns on the log's head, and grouped that way, wait for the disk
+            # once for many requests.
+            repo.stage(conn, tx._pending, now)
+        else:
+            # SQLite: appended at once, never staged. Every write waits for the file's
+            # one lock anyway, so staging, then appending, would wait for the disk twice.
+            pending = [_Pending(None, k, body, people, now) for k, body, people in tx._pending]
+            frontier = None
+            for batch in _batches(pending):
+                _, frontier = _append_rows(ws, conn, repo.lock_head(conn), batch, frontier)
+            return
+    flush(ws)
+
+
+class _Pending(NamedTuple):
+    """An event to append, shaped as a staged row (``id``: None, it never was)."""
+
+    id: int | None
+    type: str
+    body: str
+    people: bytes | None
+    recorded_at: datetime
+
+
+def _batches(rows: list[_Pending]) -> Iterator[list[_Pending]]:
+    """The rows in batches of about :data:`BATCH` events (a bulk row whole)."""
+    batch: list[_Pending] = []
+    size = 0
+    for row in rows:
+        events = len(row.people) // repo.KEY_BYTES if row.people is not None else 1
+        if batch and size + events > BATCH:
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += events
+    if batch:
+        yield batch
 
 
 @dataclass
@@ -288,6 +357,17 @@ def _append_batch(
     rows, more = repo.staged(conn, batch)
     if not rows:
         return 0, False, frontier
+    appended, frontier = _append_rows(ws, conn, size, rows, frontier)
+    repo.unstage(conn, [r.id for r in rows])
+    return appended, more, frontier
+
+
+def _append_rows(
+    ws: Workspace, conn: Connection, size: int, rows: Sequence[Any], frontier: Frontier | None
+) -> tuple[int, Frontier]:
+    """Append ``rows`` (staged rows, or rows shaped as they are) to the log of ``size``
+    entries whose head this transaction locked, with a signed checkpoint: how many
+    entries, and the frontier after them."""
     if frontier is None or frontier.size != size:
         frontier = Frontier.at(size, repo.subtrees(conn, Frontier.edge(size)))
     else:
@@ -304,8 +384,7 @@ def _append_batch(
     point = Checkpoint(origin(ws), frontier.size, frontier.root(), now)
     repo.add_checkpoint(conn, point.size, point.root, now, sign(point, origin(ws), signing_key(ws)))
     repo.set_head(conn, frontier.size)
-    repo.unstage(conn, [r.id for r in rows])
-    return len(entries), more, frontier
+    return len(entries), frontier
 
 
 def _body(row: Any, first: int) -> tuple[repo.Body, bytes | None]:

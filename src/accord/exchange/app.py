@@ -32,13 +32,13 @@ from accord.exchange.errors import TrustListError
 from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
 from accord.exchange.routes import agreements, audit, catalogue, health, lookups, shares
 from accord.exchange.sign_responses import SignResponses
-from accord.store import StoreError, open_workspace
+from accord.store import POOL_CONNECTIONS, StoreError, open_workspace
 
 log = logging.getLogger("accord.exchange")
 API = "/api/v1"
-THREADS = 6
-"""Requests a worker runs in threads at once: under half SQLAlchemy's default pool of
-15 connections (5, and 10 more at a peak)."""
+THREADS = POOL_CONNECTIONS // 2
+"""Requests a worker runs in threads at once: each may hold two of the store's
+connections at a time (a transaction's, and a read's), so no more than half the pool."""
 
 
 def create_app(root: Path) -> FastAPI:
@@ -48,9 +48,9 @@ def create_app(root: Path) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # A request's store work may hold one connection while it takes a second (its
-        # audit transaction, then a read); with more threads than half the connection
-        # pool, every connection can be held by a thread waiting for another.
+        # A request's store work may hold one connection while it takes a second (a
+        # share's audit transaction, then a read); with more threads than half the
+        # connection pool, every connection can be held by a thread waiting for another.
         to_thread.current_default_thread_limiter().total_tokens = THREADS
         task = asyncio.create_task(_keep_fresh(node))
         try:

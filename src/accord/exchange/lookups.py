@@ -8,10 +8,12 @@ withheld, minimised, pseudonymised with the agreement's current key), records on
 ``records.disclosed`` per person answered and ``exchange.served``, and answers JSON.
 
 Speed: each worker keeps the newest snapshot of a dataset loaded in an in-memory DuckDB
-database, keyed by the snapshot's content hash (:class:`_Loaded`), so a lookup reads
-only the rows of one person; a new snapshot is loaded on its first lookup. What a lookup
-records (decided, disclosed, served) is one audit transaction, committed before the
-answer is returned (docs/exchange.md, "Speed, and what is durable when"). Nobody
+database, keyed by the snapshot's content hash (:class:`_Loaded`), with the opt-out
+registers as its tables and privacy's disclosure query prepared once per agreement's
+terms, registers and key version, so a lookup runs one query for one person's rows; a
+new snapshot is loaded on its first lookup. What a lookup records (decided, disclosed,
+served) is one deferred audit transaction, appended and committed before the answer is
+returned (docs/exchange.md, "Speed, and what is durable when"). Nobody
 matched and an opted-out person get the same answer (no records).
 """
 
@@ -39,11 +41,15 @@ _STANDARD = ("nhs_number", "family_name", "given_name", "date_of_birth", "postco
 
 @dataclasses.dataclass
 class _Loaded:
-    """One snapshot held in memory: a DuckDB database and a cursor per thread."""
+    """One snapshot held in memory: a DuckDB database with a cursor per thread, the
+    opt-out registers as its tables, and the disclosure queries prepared over it (one
+    per agreement's terms, registers' revision and key version: a lookup runs one query)."""
 
     digest: str
     conn: duckdb.DuckDBPyConnection
     local: threading.local = dataclasses.field(default_factory=threading.local)
+    tables: privacy.RegisterTables = dataclasses.field(default_factory=privacy.RegisterTables)
+    prepared: dict[tuple[str, ...], privacy.Prepared] = dataclasses.field(default_factory=dict)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         found: duckdb.DuckDBPyConnection | None = getattr(self.local, "cursor", None)
@@ -52,7 +58,27 @@ class _Loaded:
             self.local.cursor = found
         return found
 
+    def query(self, permit: terms.Permit, keys: _Keys, where: str) -> privacy.Prepared:
+        minimisation = dataclasses.replace(
+            permit.minimisation, fields=(*permit.minimisation.fields, SUBJECT)
+        )
+        key = (repr(permit.disclosure), repr(minimisation), keys.registers.revision,
+               str(keys.version), where)  # fmt: skip
+        with _lock:
+            found = self.prepared.get(key)
+            if found is None:
+                if len(self.prepared) >= _PREPARED:
+                    self.prepared.clear()
+                found = self.prepared[key] = privacy.prepare_disclosure(
+                    self.cursor(), PEOPLE, permit.disclosure, minimisation, keys.registers,
+                    self.tables, where=where, key_version=keys.version,
+                )  # fmt: skip
+        return found
 
+
+PEOPLE = "people"
+"""The loaded snapshot's rows, each with its subject's NHS number as text (a view)."""
+_PREPARED = 256
 _loaded: dict[tuple[str, str], _Loaded] = {}
 _lock = threading.Lock()
 _standardisers: dict[frozenset[str], Standardiser] = {}
@@ -69,6 +95,8 @@ def _snapshot(ws: Workspace, dataset: str) -> _Loaded:
                 f"CREATE TABLE snap AS SELECT * FROM read_parquet({lit(str(ws.root / snap.path))})"
             )
             conn.execute("CREATE INDEX snap_nhs ON snap (nhs_number)")
+            conn.execute(f"CREATE VIEW {PEOPLE} AS SELECT *, nhs_number::VARCHAR AS "
+                         f"{ident(SUBJECT)} FROM snap")  # fmt: skip
             if held is not None:
                 held.conn.close()
             held = _loaded[where] = _Loaded(snap.content_hash, conn)
@@ -177,13 +205,13 @@ def _permitted_answer(
 def _where(identifiers: dict[str, str | None]) -> tuple[str, dict[str, object]]:
     """The rows of the person: by NHS number if one is given, else by name and birth."""
     if identifiers.get("nhs_number"):
-        return "nhs_number = $nhs", {"nhs": identifiers["nhs_number"]}
+        return "e.nhs_number = $nhs", {"nhs": identifiers["nhs_number"]}
     parts: list[str] = []
     params: dict[str, object] = {}
     for name in ("family_name", "given_name", "date_of_birth", "postcode"):
         value = identifiers.get(name)
         if value is not None:
-            parts.append(f"CAST({ident(name)} AS VARCHAR) = ${name}")
+            parts.append(f"CAST(e.{ident(name)} AS VARCHAR) = ${name}")
             params[name] = value
     return " AND ".join(parts) or "FALSE", params
 
@@ -213,15 +241,8 @@ def _disclose(
     keys: _Keys,
 ) -> tuple[list[dict[str, object]], list[str], int]:  # fmt: skip
     """The person's rows through privacy; the records, the person keys, rows unkeyed."""
-    cursor = loaded.cursor()
     where, params = _where(identifiers)
-    cursor.execute(f"CREATE OR REPLACE TEMP TABLE _person AS SELECT *, nhs_number::VARCHAR AS "
-                   f"{ident(SUBJECT)} FROM snap WHERE {where}", params)  # fmt: skip
-    minimisation = dataclasses.replace(
-        permit.minimisation, fields=(*permit.minimisation.fields, SUBJECT)
-    )
-    names, found = privacy.disclosed_rows(cursor, "_person", permit.disclosure, minimisation,
-                                          keys.registers, key_version=keys.version)  # fmt: skip
+    names, found = loaded.query(permit, keys, where).rows(loaded.cursor(), params)
     rows = [dict(zip(names, row, strict=True)) for row in found]
     people: set[str] = set()
     unkeyed = 0

@@ -3,7 +3,9 @@
 Public face: :func:`disclose_in` (a node's disclosure of one of its datasets, each
 person disclosed recorded in its audit log, with :class:`Share` and :class:`Shared`)
 over :func:`disclose` (one extract through the opt-out registers that apply,
-minimised and pseudonymised, to a Parquet file); :func:`reidentify_in` (recorded) over
+minimised and pseudonymised, to a Parquet file; :func:`disclosed_rows` in memory, and
+:func:`prepare_disclosure` once for many lookups, with :class:`RegisterTables`);
+:func:`reidentify_in` (recorded) over
 :func:`pseudonym` and :func:`reidentify` (the controller's side of agreement-scoped
 pseudonyms); the opt-out schemes (:data:`SCHEMES`, :func:`register_scheme`,
 :func:`ruling`), the register in the store (:func:`register_opt_out` and
@@ -26,9 +28,12 @@ from accord.privacy.control import (
     protect_csv,
 )
 from accord.privacy.disclosure import (
+    Prepared,
     Registers,
+    RegisterTables,
     disclose,
     disclosed_rows,
+    prepare_disclosure,
     pseudonym,
     reidentify,
 )
@@ -78,10 +83,12 @@ __all__ = [
     "Minimisation",
     "OptOutRuling",
     "Output",
+    "Prepared",
     "Preset",
     "PrivacyError",
     "Protected",
     "Published",
+    "RegisterTables",
     "Registers",
     "RowFilter",
     "RowOperator",
@@ -97,6 +104,7 @@ __all__ = [
     "k_anonymity",
     "live_versions",
     "load_registers",
+    "prepare_disclosure",
     "protect",
     "protect_csv",
     "pseudonym",

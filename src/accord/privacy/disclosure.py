@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,9 @@ class Registers:
 
     subjects: dict[str, list[str]]
     secret: bytes
+    revision: str = ""
+    """Where the registers were read from the store, what they were at then (see
+    :func:`load_registers`); empty for registers given in memory."""
 
 
 def disclose(
@@ -119,6 +123,33 @@ def _minimised(
     key_version: int | None,
 ) -> Iterator[_Query]:
     """The query of what may leave, its opt-out tables in place until the block ends."""
+    tables: list[str] = []
+
+    def register(i: int, scheme: str) -> str:
+        tables.append(_register(conn, i, registers.subjects[scheme]))
+        return tables[-1]
+
+    try:
+        yield _query(conn, extract, disclosure, minimisation, registers, subject,
+                     key_version, register)  # fmt: skip
+    finally:
+        for table in tables:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _query(
+    conn: duckdb.DuckDBPyConnection,
+    extract: str,
+    disclosure: Disclosure,
+    minimisation: Minimisation,
+    registers: Registers,
+    subject: str,
+    key_version: int | None,
+    register: Callable[[int, str], str],
+    where: str = "TRUE",
+) -> _Query:
+    """The query of what may leave; ``register`` gives the table of a scheme's register
+    (``where``: a further condition over ``e``, the caller's, e.g. one person)."""
     types = _column_types(conn, extract)
     _check(list(types), minimisation, subject)
     scope, scope_params = _scope(minimisation.rows, types)
@@ -128,17 +159,82 @@ def _minimised(
     # Compared digits to digits: an extract that kept the spaces of "943 476 5919" must not
     # slip past the register.
     digits = f"regexp_replace(e.{ident(subject)}, '[^0-9]', '', 'g')"
-    tables = [_register(conn, i, registers.subjects[scheme]) for i, scheme in enumerate(applying)]
+    tables = [register(i, scheme) for i, scheme in enumerate(applying)]
     joins = " ".join(f"ANTI JOIN {t} ON {t}.subject = {digits}" for t in tables)
     known = f" AND e.{ident(subject)} IS NOT NULL" if applying else ""
-    kept = f"SELECT e.* FROM {extract} e {joins} WHERE ({scope}){known}"
-    try:
-        yield _Query(
-            f"SELECT {select} FROM ({kept})", params | scope_params, scope, scope_params, applying
-        )
-    finally:
-        for table in tables:
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
+    kept = f"SELECT e.* FROM {extract} e {joins} WHERE ({scope}) AND ({where}){known}"
+    return _Query(
+        f"SELECT {select} FROM ({kept})", params | scope_params, scope, scope_params, applying
+    )
+
+
+class Prepared(NamedTuple):
+    """A disclosure's query made once over a relation that stays (a node's loaded
+    snapshot), run for the few rows of one request at a time (:func:`prepare_disclosure`)."""
+
+    sql: str
+    params: dict[str, object]
+
+    def rows(
+        self, conn: duckdb.DuckDBPyConnection, given: dict[str, object]
+    ) -> tuple[list[str], list[tuple[object, ...]]]:
+        """What may leave of the rows the prepared condition picks with ``given``."""
+        result = conn.execute(self.sql, self.params | given)
+        return [d[0] for d in result.description or ()], result.fetchall()
+
+
+class RegisterTables:
+    """The opt-out registers as tables of a DuckDB database that stays open, one per
+    scheme, shared by every cursor of it. A table is replaced when its register changed
+    (its revision, as :func:`load_registers` read it), in one transaction: a query on
+    another cursor meanwhile reads the old one whole, never a missing or half-written one."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def table(self, conn: duckdb.DuckDBPyConnection, scheme: str, registers: Registers) -> str:
+        check_name(scheme, "opt-out scheme")
+        name = f"_optout_{scheme.replace('-', '_')}"
+        subjects = registers.subjects[scheme]
+        revision = registers.revision or hashlib.sha256("\n".join(subjects).encode()).hexdigest()
+        with self._lock:
+            if self._held.get(scheme) != revision:
+                conn.execute("BEGIN TRANSACTION")
+                try:
+                    conn.execute(
+                        f"CREATE OR REPLACE TABLE {name} AS SELECT unnest($s::VARCHAR[]) "
+                        "AS subject",
+                        {"s": subjects},
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                self._held[scheme] = revision
+        return name
+
+
+def prepare_disclosure(
+    conn: duckdb.DuckDBPyConnection,
+    extract: str,
+    disclosure: Disclosure,
+    minimisation: Minimisation,
+    registers: Registers,
+    tables: RegisterTables,
+    *,
+    where: str,
+    subject: str = "nhs_number",
+    key_version: int | None = None,
+) -> Prepared:
+    """:func:`disclosed_rows`'s query over ``extract`` (a table or view that stays), made
+    once: ``where`` (SQL over ``e``, its values as parameters given to
+    :meth:`Prepared.rows`) picks the rows of each run; the registers are ``tables``'.
+    For lookups: building the query, reading the relation's types and loading the
+    registers are done once, not for each person."""
+    built = _query(conn, extract, disclosure, minimisation, registers, subject, key_version,
+                   lambda _i, scheme: tables.table(conn, scheme, registers), where)  # fmt: skip
+    return Prepared(built.sql, built.params)
 
 
 def _counts(

@@ -162,7 +162,7 @@ def load_registers(engine: Engine, secret: bytes) -> Registers:
         )
         for scheme, sealed in rows:
             subjects.setdefault(scheme, []).append(_unseal(secret, scheme, bytes(sealed)))
-    registers = Registers(subjects, secret)
+    registers = Registers(subjects, secret, "-".join(str(v) for v in revision))
     with _registers_lock:
         _registers[key] = (tuple(revision), registers)
     return registers

@@ -7,10 +7,11 @@ checklists (:class:`Checklist`, :func:`load_checklist`, :func:`parse_checklist`,
 :class:`DatasetCheck`, :class:`CheckContext`, :func:`register_check`,
 :func:`check_types`, :func:`derived_column`); :func:`scores` and :func:`kitemark` with
 their :data:`LEVELS`;
-:func:`assessments` (the stored history); :func:`write_report` (JSON and HTML); the
-error tree under :class:`QualityError`. Inside: ``checks/`` (base, registry, one module
-of built-ins per dimension), ``checklist``, ``runner`` (the DuckDB query), ``kitemark``,
-``repository``, ``report``, ``service``.
+:func:`assessments` (the stored history) and :func:`newest_kitemark`;
+:func:`write_report` (JSON and HTML); the error tree under :class:`QualityError`.
+Inside: ``checks/`` (base, registry, one module of built-ins per dimension),
+``checklist``, ``runner`` (the DuckDB query), ``kitemark``, ``repository``, ``report``,
+``service``.
 """
 
 from accord.quality.checklist import Checklist, checklist_schema, load_checklist, parse_checklist
@@ -29,7 +30,7 @@ from accord.quality.errors import CheckFailed, ChecklistError, QualityError
 from accord.quality.kitemark import LEVELS, Level, kitemark, scores
 from accord.quality.models import Assessment, CheckResult, Dimension, Kitemark, Sample
 from accord.quality.report import write_report
-from accord.quality.repository import assessments
+from accord.quality.repository import assessments, newest_kitemark
 from accord.quality.service import assess
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "given",
     "kitemark",
     "load_checklist",
+    "newest_kitemark",
     "parse_checklist",
     "present",
     "register_check",

@@ -79,6 +79,29 @@ def assessments(engine: Engine, dataset: str) -> list[Assessment]:
     ]
 
 
+def newest_kitemark(engine: Engine, dataset: str) -> str | None:
+    """The kitemark of the latest assessment of ``dataset``'s newest snapshot, in one
+    query; None when that snapshot (or the dataset) was never assessed."""
+    check_name(dataset, "dataset name")
+    newest = (
+        sa.select(snapshots.c.id)
+        .join(datasets, datasets.c.id == snapshots.c.dataset_id)
+        .where(datasets.c.name == dataset)
+        .order_by(snapshots.c.version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(quality_assessments.c.kitemark)
+        .where(quality_assessments.c.snapshot_id == newest)
+        .order_by(quality_assessments.c.assessed_at.desc(), quality_assessments.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        found = conn.execute(query).scalar()
+    return None if found is None else str(found)
+
+
 def _scores(
     conn: sa.Connection, ids: Sequence[int]
 ) -> tuple[dict[int, dict[Dimension, float | None]], dict[int, dict[Dimension, str]]]:

@@ -5,11 +5,13 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 :func:`publish` for immutable files, :func:`read_yaml` / :func:`read_json` /
 :func:`read_text` for the documents people write (bounded), the identifier pattern
 (:func:`check_name`) and the node id's (:func:`check_node_id`), output paths
-(:func:`check_output`, :func:`write_output`), file modes
+(:func:`check_output`, :func:`write_output`), the connection pool's bound
+(:data:`POOL_CONNECTIONS`), file modes
 (:func:`loose_modes`), and the error tree under :class:`StoreError`.
 """
 
 from accord.store.database import (
+    POOL_CONNECTIONS,
     begin_unsynced,
     create_engine,
     fetch_rows,
@@ -104,6 +106,7 @@ __all__ = [
     "NAME_RULE",
     "NODE_ID_PATTERN",
     "NODE_ID_RULE",
+    "POOL_CONNECTIONS",
     "PRIVACY_SECRET",
     "PRIVATE_DIR",
     "PRIVATE_FILE",

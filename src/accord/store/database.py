@@ -15,10 +15,14 @@ appends or scans millions of rows never touches a driver.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -35,11 +39,13 @@ def create_engine(url: str) -> Engine:
     try:
         sqlite = sa.engine.make_url(url).get_backend_name() == "sqlite"
         args = {"timeout": SQLITE_BUSY_SECONDS} if sqlite else {}
-        engine = sa.create_engine(url, future=True, connect_args=args)
+        engine = sa.create_engine(url, future=True, connect_args=args, pool_size=POOL_SIZE,
+                                  max_overflow=POOL_CONNECTIONS - POOL_SIZE)  # fmt: skip
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise DatabaseError(f"cannot use store URL {mask_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        _queue_writers(engine)
     sa.event.listen(engine, "handle_error", _unreachable)
     return engine
 
@@ -57,6 +63,12 @@ def _unreachable(context: sa.engine.ExceptionContext) -> None:
         "database server running, and the store_url setting right? see docs/settings.md)"
     ) from original
 
+
+POOL_SIZE = 5
+POOL_CONNECTIONS = 15
+"""Connections an engine keeps (``POOL_SIZE``) and holds at most at once: SQLAlchemy's
+defaults, declared so that a server can bound its threads by them (a thread may hold
+two at once: its transaction's, and a read's)."""
 
 SQLITE_BUSY_SECONDS = 60.0
 """How long a SQLite writer waits for another's lock before giving up (the driver's
@@ -104,6 +116,80 @@ def begin_unsynced(engine: Engine) -> Iterator[Connection]:
 
 SQLITE_AUTOCHECKPOINT = 1000
 """SQLite's default auto-checkpoint (pages of WAL), restored after :func:`begin_unsynced`."""
+
+
+def _queue_writers(engine: Engine) -> None:
+    """Writers to one SQLite file wait their turn in a queue, not by polling.
+
+    SQLite lets one writer at a time hold its lock; the others' driver retries on a
+    schedule of sleeps (1, 2, 5, 10 ... 100 ms), so under a burst of requests from
+    several workers a writer sleeps on while the lock is free, and requests queue behind
+    sleepers. Here a connection takes the file's writer lock (:class:`WriterLock`: a
+    thread lock, then ``flock`` on a file beside the database, which wakes the next
+    waiter the moment it is let go) before its transaction's first write, and lets it go
+    when the connection goes back to the pool, after its commit or rollback.
+    """
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return
+    lock = WriterLock.of(Path(database).with_name(Path(database).name + ".writer"))
+
+    def before(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        if conn.info.get(_HOLDS) is None and statement.lstrip()[:6].upper() in _WRITES:
+            lock.acquire()
+            conn.info[_HOLDS] = lock
+
+    def returned(_dbapi: object, record: Any) -> None:
+        held = record.info.pop(_HOLDS, None)
+        if held is not None:
+            held.release()
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "checkin", returned)
+
+
+_HOLDS = "accord_writer_lock"
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER"})
+
+
+class WriterLock:
+    """One SQLite file's writer lock: threads of a process queue on a re-entrant lock
+    (a thread that holds it may write on a second connection), processes on ``flock``."""
+
+    _all: ClassVar[dict[Path, WriterLock]] = {}
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+
+    @classmethod
+    def of(cls, path: Path) -> WriterLock:
+        with cls._guard:
+            found = cls._all.get(path)
+            if found is None:
+                found = cls._all[path] = cls(path)
+            return found
+
+    def acquire(self) -> None:
+        self._thread.acquire()
+        try:
+            if self._depth == 0:
+                if self._fd is None:
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread.release()
+            raise
+        self._depth += 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread.release()
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
