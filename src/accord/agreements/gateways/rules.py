@@ -6,13 +6,12 @@ entry and the field: each file against :class:`RuleFile` (the schema published a
 defined twice is refused unless the later entry says ``replaces: true``); then every
 name a rule or gateway uses checked against what the merged files define. A node's
 extra files are named by the setting ``gateway_rules`` (a file, or a folder of them).
-``python -m accord.agreements.gateways.rules [FILE]`` rewrites the published schema.
+``python -m accord.agreements.gateways.schema`` rewrites the published schema.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -234,16 +233,3 @@ def _unknown(source: str, where: str, field: str, names: list[str], known: list[
         if name not in known:
             yield (source, where, f"{field}.{i}: {name!r} is not {what} any file defines; "
                    f"known: {', '.join(known) or '(none)'}")  # fmt: skip
-
-
-def render_schema() -> str:
-    return json.dumps(gateway_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/gateways.schema.json")
-    path.write_text(render_schema(), encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main()
