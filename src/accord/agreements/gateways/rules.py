@@ -159,6 +159,11 @@ def _problem(error: Any, data: dict[str, Any]) -> tuple[str, str]:
             if len(loc) > 1
             else ("is not a list of a rules file; they are: " + ", ".join(SECTIONS))
         )
+    elif error["type"] == "string_pattern_mismatch":
+        url = "source" in loc or "guidance" in loc
+        message = ("must be an https:// URL" if url else
+                   "must be lower case letters, digits, . _ - (an id)")  # fmt: skip
+        message += f" (got {json.dumps(error['input'])[:60]})"
     elif "input" in error and not isinstance(error["input"], dict | list):
         message = f"{message} (got {json.dumps(error['input'], default=str)[:60]})"
     if len(loc) >= 2 and loc[0] in SECTIONS and isinstance(loc[1], int):
