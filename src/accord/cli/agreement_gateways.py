@@ -28,7 +28,6 @@ from accord.agreements import (
     load_gateway_rules,
     prefill,
 )
-from accord.cli.agreement import OptionalWorkspace
 from accord.cli.agreement_views import agreement
 from accord.cli.common import JsonOption, emit_json, handle_errors, out, workspace_at
 
@@ -38,6 +37,13 @@ RulesOption = Annotated[
     list[Path] | None,
     typer.Option("--rules", help="Extra gateway rules: a YAML file, or a folder of them "
                  "(repeatable), added to the shipped ones and the workspace's."),
+]  # fmt: skip
+RulesWorkspace = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace", "-w", envvar="ACCORD_WORKSPACE", file_okay=False,
+        help="A node workspace whose own gateway rules (setting gateway_rules) to add.",
+    ),
 ]  # fmt: skip
 PUBLIC = {"public": True, "not-public": False}
 
@@ -78,7 +84,7 @@ def gateways_command(
         bool, typer.Option("--prefill", help="Print the agreement draft's fields as YAML.")
     ] = False,
     rules_files: RulesOption = None,
-    workspace: OptionalWorkspace = None,
+    workspace: RulesWorkspace = None,
     json_output: JsonOption = False,
 ) -> None:
     """Find the lawful bases and statutory gateways that may fit a sharing, with the
@@ -179,7 +185,7 @@ def _headline(item: Any, kind: str) -> str:
 @handle_errors
 def gateway_rules_command(
     rules_files: RulesOption = None,
-    workspace: OptionalWorkspace = None,
+    workspace: RulesWorkspace = None,
     json_output: JsonOption = False,
 ) -> None:
     """Show the gateway rules in force: the purposes and kinds of party the finder asks

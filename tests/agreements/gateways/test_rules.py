@@ -19,6 +19,7 @@ from accord.agreements import (
     gateway_schema,
     load_gateway_rules,
 )
+from accord.agreements.gateways.publish import splice
 from accord.store import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -82,9 +83,12 @@ def test_every_statutory_gateway_the_issue_names_is_shipped() -> None:
         assert wanted in cited
 
 
-def test_the_published_schema_is_current() -> None:
+def test_the_published_schema_and_rules_tables_are_current() -> None:
     published = json.loads((ROOT / "docs" / "gateways.schema.json").read_text(encoding="utf-8"))
-    assert published == gateway_schema(), "run: python -m accord.agreements.gateways.schema"
+    assert published == gateway_schema(), "run: python -m accord.agreements.gateways.publish"
+    page = (ROOT / "docs" / "gateways.md").read_text(encoding="utf-8")
+    assert splice(page) == page, "run: python -m accord.agreements.gateways.publish"
+    assert "Guidance, not legal advice" in page
 
 
 def test_the_shipped_file_and_an_extension_meet_the_schema_by_an_independent_validator() -> None:
