@@ -234,3 +234,14 @@ def test_a_sharing_has_at_least_two_parties() -> None:
 def test_every_proposal_says_it_is_guidance_not_legal_advice() -> None:
     for purposes, parties, flags in SCENARIOS.values():
         assert "not legal advice" in find(purposes, parties, **flags).notice
+
+
+@pytest.mark.parametrize("purpose", list(RULES.purposes))
+def test_every_purpose_shipped_prefills_a_draft_the_model_accepts(purpose: str) -> None:
+    proposal = find([purpose], ["local-authority", "nhs-trust"], special_category=True,
+                    criminal_offence=True)  # fmt: skip
+    assert proposal.gateways, f"no gateway for {purpose}"
+    draft = {**example_data(), **prefill(proposal)}
+    draft["datasets"][1]["fields"][3]["criminal_offence"] = bool(proposal.article_10)
+    agreement = parse(draft, f"{purpose} draft")
+    assert agreement.lawful_basis.article_9 is not None
