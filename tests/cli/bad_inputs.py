@@ -332,6 +332,8 @@ GOOD: dict[str, tuple[str, ...]] = {
     "agreement validate": ("{agreement_yaml}",),
     "agreement verify": ("{agreement_yaml}",),
     "agreement render": (AGREEMENT_ID, "--out", "{out}/agreement.html", "--force"),
+    "agreement gateways": ("-p", "direct-care", "--party", "gp-practice", "--party", "nhs-trust"),
+    "agreement gateway-rules": (),
     "peer add": ("hospital", "--key", "{other}/keys/node.pub", "--replace"),
     "peer list": (),
     "peer remove": ("council", "--reason", "the partnership ended"),
@@ -357,8 +359,9 @@ STAFF_COMMANDS = {"quarantine", "export", "audit person", "optout register", "op
 case gives them, so that what it tests is the other input, but the ones about them."""
 
 
-STORELESS = {"audit key"}
-"""Workspace commands that never open the SQL store (the key is a file)."""
+STORELESS = {"audit key", "agreement gateways", "agreement gateway-rules"}
+"""Workspace commands that never open the SQL store (the key is a file; the gateway
+finder reads only the workspace's settings)."""
 CHECKS_THE_WORKSPACE = {"doctor"}
 """Commands whose answer about a broken workspace is a finding (exit 1), not a failure."""
 
@@ -446,6 +449,7 @@ ADD = (
     "provider",
 )
 OUT = "{out}/result.csv"
+GATEWAYS = GOOD["agreement gateways"]
 LINK = ("{people_csv}", "{people_csv}", "-m", "{people_yaml}")
 DECIDE = ("agreement", "decide", *GOOD["agreement decide"])
 PERSON = ("audit", "person", "--date-of-birth", "1980-02-29")
@@ -782,6 +786,38 @@ SPECIFIC: dict[str, list[Bad]] = {
     ],
     "catalog list": [
         Bad("extra-argument", ("catalog", "list", "extra", *W), ("extra",)),
+    ],
+    "agreement gateways": [
+        *_yaml_bombs("agreement", "gateways", *GATEWAYS, "--rules"),
+        Bad("unknown-purpose", ("agreement", "gateways", "-p", "troubled-families", "--party",
+                                "police", "--party", "local-authority"),
+            ("--purpose", "'troubled-families'", "multiple-disadvantages")),
+        Bad("unknown-kind", ("agreement", "gateways", "-p", "emergencies", "--party", "council",
+                             "--party", "police"), ("--party", "'council'", "local-authority")),
+        Bad("one-party", ("agreement", "gateways", "-p", "emergencies", "--party", "police"),
+            ("--party", "at least two")),
+        Bad("no-purpose", ("agreement", "gateways", "--party", "police", "--party", "school"),
+            ("--purpose",)),
+        Bad("public-neither", ("agreement", "gateways", "-p", "emergencies", "--party",
+                               "police:sometimes", "--party", "school"),
+            ("--party", "KIND:public")),
+        Bad("rules-missing", ("agreement", "gateways", *GATEWAYS, "--rules", "{missing}"),
+            ("/x.csv", "cannot read")),
+        Bad("rules-binary", ("agreement", "gateways", *GATEWAYS, "--rules", "{binary_bin}"),
+            ("binary.bin",)),
+        Bad("rules-a-list", ("agreement", "gateways", *GATEWAYS, "--rules", "{list_json}"),
+            ("list.json", "(top level)", "expected a mapping")),
+        Bad("rules-of-another-kind", ("agreement", "gateways", *GATEWAYS, "--rules",
+                                      "{people_yaml}"), ("people.yaml", "fields", "not a list")),
+    ],
+    "agreement gateway-rules": [
+        *_yaml_bombs("agreement", "gateway-rules", "--rules"),
+        Bad("rules-not-yaml", ("agreement", "gateway-rules", "--rules", "{not_yaml_yaml}"),
+            ("not-yaml.yaml", "not valid YAML")),
+        Bad("rules-duplicate-key", ("agreement", "gateway-rules", "--rules", "{duplicate_yaml}"),
+            ("duplicate.yaml", "record_id")),
+        Bad("rules-missing", ("agreement", "gateway-rules", "--rules", "{missing}"),
+            ("/x.csv", "cannot read")),
     ],
     "agreement render": [
         Bad("unknown-format", ("agreement", "render", AGREEMENT_ID, "--out", "{out}/a.doc",

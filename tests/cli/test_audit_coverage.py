@@ -334,6 +334,9 @@ NOTHING: dict[str, str] = {
     "peer list": "lists the partners' public keys; changes nothing",
     "doctor": "reads the workspace's settings, file modes, keys and store; changes nothing",
     "agreement validate": "checks an agreement file; nothing stored",
+    "agreement gateways": "suggests lawful bases and gateways from answers about a sharing: "
+    "no personal data, nothing stored",
+    "agreement gateway-rules": "lists and checks the gateway finder's rules; nothing stored",
     "agreement verify": "checks an agreement file's signatures offline; nothing stored",
     "agreement show": "reads a stored agreement (no personal data); changes nothing",
     "agreement list": "reads the stored agreements; changes nothing",

@@ -15,11 +15,14 @@ and the privacy presets (:func:`dataset_problems`, :func:`preset_problems`); the
 decision (:class:`PolicyIndex`, :class:`Request`, :class:`Decision`, :func:`policy_index`)
 and the node's recorded :func:`decide` with :func:`kitemark_of`; exports (:func:`odrl`,
 the register, the Article 30 record); a readable rendering for the people who sign
-(:func:`render_html`, :func:`render_pdf`); the errors under :class:`AgreementError`.
-Inside: ``models``, ``lawful``, ``conditions``, ``documents``, ``signing``, ``peers``,
-``service`` (versions), ``steps`` (lifecycle over the store), ``lifecycle`` (the pure
-table), ``checks``, ``policy``, ``decisions``, ``export``, ``render``/``pdf``,
-``repository``. See docs/agreements.md.
+(:func:`render_html`, :func:`render_pdf`); the legal gateway finder (guidance, not legal
+advice: :func:`load_gateway_rules`, :func:`find_gateways` from :class:`GatewayAnswers` to a
+:class:`GatewayProposal`, :func:`prefill` for a draft); the errors under
+:class:`AgreementError`. Inside: ``models``, ``lawful``, ``conditions``, ``documents``,
+``signing``, ``peers``, ``service`` (versions), ``steps`` (lifecycle over the store),
+``lifecycle`` (the pure table), ``checks``, ``policy``, ``decisions``, ``export``,
+``render``/``pdf``, ``repository``, and the ``gateways`` package (the finder and its
+shipped rules). See docs/agreements.md and docs/gateways.md.
 """
 
 from accord.agreements.checks import dataset_problems, preset_problems
@@ -31,12 +34,15 @@ from accord.agreements.errors import (
     AgreementImmutable,
     AgreementInvalid,
     AgreementNotFound,
+    GatewayError,
+    GatewayRulesInvalid,
     KeyUnusable,
     PeerRefused,
     PeerUnknown,
     SignatureError,
     SignatureInvalid,
     TransitionRefused,
+    UnknownAnswer,
 )
 from accord.agreements.export import (
     article30_rows,
@@ -45,6 +51,22 @@ from accord.agreements.export import (
     register_rows,
     write_article30,
     write_register,
+)
+from accord.agreements.gateways import NOTICE as GATEWAY_NOTICE
+from accord.agreements.gateways import (
+    GatewayAnswers,
+    GatewayParty,
+    GatewayProposal,
+    GatewayRules,
+    ProposedBasis,
+    ProposedCondition,
+    ProposedCriminalCondition,
+    ProposedGateway,
+    ProposedPurpose,
+    find_gateways,
+    gateway_schema,
+    load_gateway_rules,
+    prefill,
 )
 from accord.agreements.lawful import (
     Article6,
@@ -140,6 +162,7 @@ from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, Purp
 
 __all__ = [
     "FEDERATED",
+    "GATEWAY_NOTICE",
     "OPERATORS",
     "RECEIVING_ROLES",
     "Action",
@@ -162,6 +185,12 @@ __all__ = [
     "Decision",
     "Event",
     "Gateway",
+    "GatewayAnswers",
+    "GatewayError",
+    "GatewayParty",
+    "GatewayProposal",
+    "GatewayRules",
+    "GatewayRulesInvalid",
     "KeyId",
     "KeyUnusable",
     "Kitemark",
@@ -179,6 +208,11 @@ __all__ = [
     "PeerUnknown",
     "Period",
     "PolicyIndex",
+    "ProposedBasis",
+    "ProposedCondition",
+    "ProposedCriminalCondition",
+    "ProposedGateway",
+    "ProposedPurpose",
     "Purpose",
     "PurposeCode",
     "Reason",
@@ -200,6 +234,7 @@ __all__ = [
     "StoredAgreement",
     "TransitionRefused",
     "Treatment",
+    "UnknownAnswer",
     "Usage",
     "Verification",
     "activate",
@@ -217,6 +252,8 @@ __all__ = [
     "example_text",
     "expire",
     "expire_due",
+    "find_gateways",
+    "gateway_schema",
     "get",
     "history",
     "json_schema",
@@ -226,6 +263,7 @@ __all__ = [
     "legal_basis_text",
     "list_agreements",
     "load",
+    "load_gateway_rules",
     "load_keys",
     "load_private_key",
     "load_public_key",
@@ -237,6 +275,7 @@ __all__ = [
     "parse_public_key",
     "peers",
     "policy_index",
+    "prefill",
     "preset_problems",
     "public_key_text",
     "record",

@@ -47,3 +47,27 @@ class PeerRefused(AgreementError):
 
 class PeerUnknown(AgreementError):
     """No key for that organisation is in this node's peer registry."""
+
+
+class GatewayError(AgreementError):
+    """The legal gateway finder's rules or the answers it was given are wrong."""
+
+
+class GatewayRulesInvalid(GatewayError):
+    """A gateway rules file breaks the schema or names what no file defines: each problem
+    names the file, the entry (``rules.3 (id direct-care)``) and the field."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        self.problems = problems
+        lines = [f"{source}: {where}: {what}" for source, where, what in problems]
+        super().__init__("\n".join(lines))
+
+
+class UnknownAnswer(GatewayError):
+    """An answer names a purpose or a kind of party the rules do not know; the message
+    lists the ones they do."""
+
+    def __init__(self, question: str, value: str, choices: list[str]) -> None:
+        self.question, self.value, self.choices = question, value, choices
+        super().__init__(f"{question} {value!r} is not one the gateway rules know; choose "
+                         f"from: {', '.join(choices)}")  # fmt: skip

@@ -23,7 +23,7 @@ from accord.cli.agreement import (
     VersionOption,
     render_status,
 )
-from accord.cli.agreement_views import agreement
+from accord.cli.agreement_gateways import agreement
 from accord.cli.common import (
     JsonOption,
     WorkspaceOption,

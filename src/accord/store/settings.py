@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         default=None, min_length=1,
         description="The reference list's column of postcodes; default: its first column.",
     )  # fmt: skip
+    gateway_rules: Path | None = Field(
+        default=None,
+        description="Extra legal gateway rules (a YAML file, or a folder of them; relative "
+        "to the workspace) the gateway finder adds to the shipped ones.",
+    )
     log_origin: str | None = Field(
         default=None,
         pattern=ORIGIN_PATTERN,
