@@ -95,6 +95,11 @@ def _snapshot(ws: Workspace, dataset: str) -> _Loaded:
                 f"CREATE TABLE snap AS SELECT * FROM read_parquet({lit(str(ws.root / snap.path))})"
             )
             conn.execute("CREATE INDEX snap_nhs ON snap (nhs_number)")
+            # Loaded with every core; then one thread a query: a lookup reads one
+            # person's rows, and a worker's requests are its parallelism. DuckDB's own
+            # workers, woken for each small query, cost more than the query (half the
+            # lookups' throughput, measured by benchmarks/exchange.py).
+            conn.execute("SET threads = 1")
             conn.execute(f"CREATE VIEW {PEOPLE} AS SELECT *, nhs_number::VARCHAR AS "
                          f"{ident(SUBJECT)} FROM snap")  # fmt: skip
             if held is not None:

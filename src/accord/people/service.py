@@ -182,5 +182,7 @@ class Standardiser:
             self._local, "conn", None
         )
         if cached is None:
-            cached = self._local.conn = (connect(), {})
+            # One thread: one record is no work to share, and DuckDB's own workers,
+            # woken for each statement, would cost more than the statement.
+            cached = self._local.conn = (prepare(duckdb.connect(config={"threads": 1})), {})
         return cached
