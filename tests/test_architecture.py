@@ -14,6 +14,7 @@ ALLOWED: dict[str, set[str]] = {
     "people": set(),
     "store": set(),
     "audit": {"store"},
+    "accounts": {"store", "audit"},
     "scenarios": set(),
     "sources": {"people", "store", "audit"},
     "linkage": {"people", "sources", "store", "audit"},
@@ -23,6 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "catalog": {"people", "sources", "quality", "store", "audit"},
     "exchange": {"store", "audit", "agreements", "catalog", "sources", "privacy", "people"},
     "cli": {
+        "accounts",
         "people",
         "sources",
         "store",

@@ -46,6 +46,10 @@ EXCLUDED = {
     "they read only its snapshot's metadata (column names, version) and its kitemark "
     "(governance acts are checked command by command in tests/cli/test_audit_coverage.py)",
     "cli": "calls the faces checked here",
+    "accounts": "staff accounts and sessions: no person-level rows; a citizen's session "
+    "holds the person key and (sealed) NHS number the citizen gave to sign in, which is no "
+    "use of anyone's data by anyone else; every act on an account and every staff sign-in "
+    "is recorded (tests/accounts/test_service.py, tests/cli/test_audit_coverage.py)",
     "exchange": "its shares and lookups reach person-level rows only through faces checked "
     "here (privacy.disclose_in and disclose, sources.adopt) and record each use between "
     "real processes, which this in-process harness cannot drive (a peer must answer): "

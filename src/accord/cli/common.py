@@ -44,6 +44,7 @@ from rich.text import Text
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
+from accord.accounts import AccountError
 from accord.agreements import AgreementError
 from accord.audit import AuditError, BadExport, LogInconsistent, ProofError
 from accord.catalog import CatalogError
@@ -137,6 +138,7 @@ def staff_act(role: str | None, reason: str | None) -> tuple[str, str]:
 
 
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    AccountError,
     PeopleError,
     SourceError,
     StoreError,
