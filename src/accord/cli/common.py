@@ -51,6 +51,7 @@ from accord.catalog import CatalogError
 from accord.exchange import ExchangeError, LogProofFailed
 from accord.linkage import LinkageError
 from accord.people import PeopleError
+from accord.portal import PortalError
 from accord.privacy import PrivacyError
 from accord.quality import QualityError
 from accord.scenarios import ScenarioError
@@ -150,6 +151,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     AgreementError,
     CatalogError,
     ExchangeError,
+    PortalError,
     UnreadableDocument,
 )
 """Each context's error tree: the input or the situation is wrong, and the message says how."""

@@ -1,0 +1,104 @@
+"""Citizens: sign-in through the node's identity provider, sign-out, and their home page
+(which will show "How your data has been used").
+
+With the local provider (development, the demo, tests) the sign-in page asks for an NHS
+number and a date of birth; with OpenID Connect it sends the browser to the provider
+and takes it back at ``/citizen/callback`` (``oidc``). Sign-in is throttled per person
+and per client address, as staff sign-in is.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from accord import accounts
+from accord.portal.deps import (
+    SESSION,
+    Citizen,
+    Form,
+    FormFields,
+    PortalDep,
+    keep_browser,
+    local_path,
+    portal_router,
+    redirect,
+    render,
+)
+from accord.portal.identity import local_provider
+from accord.portal.routes.staff import client_address, end_session
+
+router = portal_router()
+HOME = "/citizen"
+PAGE = "citizen/sign_in.html"
+
+
+@router.get("/citizen/sign-in")
+def sign_in_page(request: Request, next: str = HOME) -> HTMLResponse:
+    return render(request, PAGE, next=local_path(next, HOME), values={})
+
+
+def _evidence(fields: Form) -> tuple[dict[str, str], dict[str, str]]:
+    """The NHS number and ISO date of birth from the form, and the errors, by field."""
+    errors: dict[str, str] = {}
+    nhs = "".join(fields.get("nhs_number").split())
+    if not nhs:
+        errors["nhs_number"] = "Enter your NHS number"
+    elif not (nhs.isdigit() and len(nhs) == 10):
+        errors["nhs_number"] = "Enter your NHS number as 10 digits, like 943 476 5919"
+    parts = [fields.get(f"date_of_birth-{p}") for p in ("day", "month", "year")]
+    born = ""
+    if not all(parts):
+        errors["date_of_birth-day"] = "Enter your date of birth, with a day, month and year"
+    else:
+        try:
+            day, month, year = (int(p) for p in parts)
+            found = date(year, month, day)
+            if not 1880 <= found.year <= date.today().year or found > date.today():
+                raise ValueError
+            born = found.isoformat()
+        except ValueError:
+            errors["date_of_birth-day"] = "Enter a real date of birth, like 27 3 2007"
+    return {"nhs_number": nhs, "date_of_birth": born}, errors
+
+
+@router.post("/citizen/sign-in", response_model=None)
+def sign_in(
+    request: Request, portal: PortalDep, fields: FormFields
+) -> HTMLResponse | RedirectResponse:
+    after = local_path(fields.get("next"), HOME)
+    values = {k: fields.get(k) for k in fields}
+    if portal.identity != "local":
+        return render(request, PAGE, status_code=404, next=after, values={})
+    evidence, errors = _evidence(fields)
+    status = 400
+    if not errors:
+        try:
+            started = accounts.citizen_sign_in(portal.ws, local_provider(portal.ws), evidence,
+                                               address=client_address(request))  # fmt: skip
+        except accounts.SignInThrottled as exc:
+            errors, status = {"nhs_number": str(exc)}, 429
+        except accounts.SignInRefused:
+            errors, status = {"nhs_number": NOT_FOUND}, 401
+        else:
+            response = redirect(after)
+            portal.cookies.write(response, SESSION, started.token)
+            keep_browser(request, response)
+            return response
+    return render(request, PAGE, status_code=status, errors=errors, next=after, values=values)
+
+
+NOT_FOUND = ("We could not find you with those details. Check your NHS number and date of "
+             "birth and try again.")  # fmt: skip
+
+
+@router.post("/citizen/sign-out")
+def sign_out(request: Request, portal: PortalDep) -> RedirectResponse:
+    return end_session(request, portal)
+
+
+@router.get(HOME)
+def home(request: Request, citizen: Citizen) -> HTMLResponse:
+    return render(request, "citizen/home.html", session=citizen)
