@@ -111,8 +111,8 @@ def _people(ws: Workspace) -> None:
 
 @contextmanager
 def portal_node(root: Path, *, store_url: str | None = None, people: bool = True,
-                settings: dict[str, object] | None = None,
-                serve: bool = True) -> Iterator[PortalNode]:  # fmt: skip
+                settings: dict[str, object] | None = None, serve: bool = True,
+                port: int | None = None) -> Iterator[PortalNode]:  # fmt: skip
     """A node at ``root`` (its portal's citizens checked by the local provider) served
     by ``accord serve`` on a free port (``serve``), until the block ends."""
     ws = init_workspace(root / "node", "riverside-gp", store_url=store_url, node_id="A81001")
@@ -133,7 +133,7 @@ def portal_node(root: Path, *, store_url: str | None = None, people: bool = True
         if not serve:
             yield PortalNode(ws, None)
             return
-        with running(ws.root, free_port()) as server:
+        with running(ws.root, port or free_port()) as server:
             yield PortalNode(ws, server)
     finally:
         ws.close()

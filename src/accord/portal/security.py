@@ -17,7 +17,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature, TimestampSigner
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -80,13 +80,13 @@ class Cookies:
     """The portal's cookies: names, attributes, signatures and CSRF tokens."""
 
     secure: bool
-    signer: Signer
+    signer: TimestampSigner
     csrf_key: bytes
 
     @classmethod
     def for_workspace(cls, ws: Workspace) -> Cookies:
         secret = node_secret(ws, PORTAL_SECRET)
-        signer = Signer(_derived(secret, "cookies"), salt="accord-portal-cookie")
+        signer = TimestampSigner(_derived(secret, "cookies"), salt="accord-portal-cookie")
         return cls(ws.settings.portal_secure_cookies, signer, _derived(secret, "csrf"))
 
     def name(self, what: str) -> str:
@@ -94,20 +94,22 @@ class Cookies:
         other origin or path), else ``accord-<what>``."""
         return f"__Host-accord-{what}" if self.secure else f"accord-{what}"
 
-    def read(self, request: Request, what: str) -> str | None:
-        """The cookie's value if it carries this node's signature."""
+    def read(self, request: Request, what: str, max_age: int | None = None) -> str | None:
+        """The cookie's value if it carries this node's signature (made at most
+        ``max_age`` seconds ago, when given)."""
         raw = request.cookies.get(self.name(what))
         if not raw:
             return None
         try:
-            return self.signer.unsign(raw).decode("utf-8")
+            return self.signer.unsign(raw, max_age=max_age).decode("utf-8")
         except (BadSignature, UnicodeDecodeError):
             return None
 
-    def write(self, response: Response, what: str, value: str) -> None:
+    def write(self, response: Response, what: str, value: str, max_age: int | None = None) -> None:
+        """Set the cookie (a browser-session cookie unless ``max_age`` is given)."""
         response.set_cookie(
-            self.name(what), self.signer.sign(value).decode("utf-8"), path="/",
-            secure=self.secure, httponly=True, samesite="lax",
+            self.name(what), self.signer.sign(value).decode("utf-8"), max_age=max_age,
+            path="/", secure=self.secure, httponly=True, samesite="lax",
         )  # fmt: skip
 
     def clear(self, response: Response, what: str) -> None:

@@ -2,19 +2,22 @@
 (which will show "How your data has been used").
 
 With the local provider (development, the demo, tests) the sign-in page asks for an NHS
-number and a date of birth; with OpenID Connect it sends the browser to the provider
-and takes it back at ``/citizen/callback`` (``oidc``). Sign-in is throttled per person
+number and a date of birth; with OpenID Connect ``/citizen/oidc`` sends the browser to
+the provider and ``/citizen/callback`` takes it back (``oidc``). Sign-in is throttled per person
 and per client address, as staff sign-in is.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.exceptions import HTTPException
 
 from accord import accounts
+from accord.portal import oidc
 from accord.portal.deps import (
     SESSION,
     Citizen,
@@ -31,6 +34,7 @@ from accord.portal.identity import local_provider
 from accord.portal.routes.staff import client_address, end_session
 
 router = portal_router()
+log = logging.getLogger("accord.portal")
 HOME = "/citizen"
 PAGE = "citizen/sign_in.html"
 
@@ -102,3 +106,54 @@ def sign_out(request: Request, portal: PortalDep) -> RedirectResponse:
 @router.get(HOME)
 def home(request: Request, citizen: Citizen) -> HTMLResponse:
     return render(request, "citizen/home.html", session=citizen)
+
+
+LOGIN = "oidc-login"
+
+
+@router.get("/citizen/oidc", response_model=None)
+def oidc_start(
+    request: Request, portal: PortalDep, next: str = HOME
+) -> HTMLResponse | RedirectResponse:
+    """Send the browser to the identity provider, the login's secrets in a signed cookie."""
+    if portal.identity != "oidc":
+        raise HTTPException(404)
+    try:
+        client = oidc.Client.for_workspace(portal.ws)
+    except oidc.OidcError as exc:
+        log.error("citizen sign-in is not set up: %s", exc)
+        return _failed(request, 500, "Signing in is not set up on this node yet.")
+    login, url = oidc.start(client, local_path(next, HOME))
+    response = RedirectResponse(url, status_code=303)
+    portal.cookies.write(response, LOGIN, login.as_text(), max_age=oidc.LOGIN_SECONDS)
+    return response
+
+
+@router.get("/citizen/callback", response_model=None)
+def oidc_callback(request: Request, portal: PortalDep) -> HTMLResponse | RedirectResponse:
+    """The provider's answer: the code exchanged, the ID token verified, a session."""
+    if portal.identity != "oidc":
+        raise HTTPException(404)
+    kept = portal.cookies.read(request, LOGIN, max_age=oidc.LOGIN_SECONDS)
+    if kept is None:
+        return _failed(request, 400, "This sign-in took too long or was not started here.")
+    login = oidc.Login.from_text(kept)
+    try:
+        client = oidc.Client.for_workspace(portal.ws)
+        evidence = oidc.finish(client, login, dict(request.query_params))
+        started = accounts.citizen_sign_in(portal.ws, client.provider(), evidence,
+                                           address=client_address(request))  # fmt: skip
+    except accounts.SignInThrottled as exc:
+        return _failed(request, 429, str(exc))
+    except (oidc.OidcError, accounts.SignInRefused) as exc:
+        log.warning("citizen sign-in refused: %s", exc)
+        return _failed(request, 401, "The identity provider could not confirm who you are.")
+    response = redirect(login.after)
+    portal.cookies.write(response, SESSION, started.token)
+    portal.cookies.clear(response, LOGIN)
+    return response
+
+
+def _failed(request: Request, status: int, why: str) -> HTMLResponse:
+    return render(request, "errors/error.html", status_code=status, title="You could not sign in",
+                  lines=[why, "Start again from the sign-in page."])  # fmt: skip
