@@ -171,3 +171,12 @@ def test_a_member_of_staff_signs_in_with_the_keyboard_alone(node: PortalNode, pa
     page.keyboard.press("Enter")
     page.wait_for_url(node.url + "/staff")
     assert f"Signed in as {name}" in page.locator("main").inner_text()
+
+
+def test_signing_in_again_ends_the_browser_s_previous_session(node: PortalNode, page: Page) -> None:
+    first, second = unique("first"), unique("second")
+    sign_in(page, node, first, node.staff(first, Role.ANALYST))
+    sign_in(page, node, second, node.staff(second, Role.STEWARD))
+    assert f"Signed in as {second}" in page.locator("main").inner_text()
+    ended = [e.event for e in accounts_events(node) if e.event.name == "user.signed_out"]
+    assert accounts.UserSignedOut(user=first) in ended

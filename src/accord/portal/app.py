@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -116,6 +117,11 @@ def error_page(request: Request, status: int, lines: list[str] | None = None) ->
                   lines=lines or default)  # fmt: skip
 
 
+async def page(request: Request, status: int, lines: list[str] | None = None) -> Response:
+    """:func:`error_page` in a worker thread (it reads the session from the store)."""
+    return await run_in_threadpool(error_page, request, status, lines)
+
+
 def _error_pages(app: FastAPI) -> None:
     async def sign_in(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInNeeded)
@@ -126,30 +132,36 @@ def _error_pages(app: FastAPI) -> None:
         return RedirectResponse("/staff/password", status_code=303)
 
     async def forbidden(request: Request, exc: Exception) -> Response:
-        return error_page(request, 403, [str(exc), PAGES[403][1][0]])
+        return await page(request, 403, [str(exc), PAGES[403][1][0]])
 
     async def csrf(request: Request, _exc: Exception) -> Response:
-        return error_page(request, 400, [
+        return await page(request, 400, [
             "This form was not sent from this service's page, or the page was open too long.",
             "Go back, reload the page and try again.",
         ])  # fmt: skip
 
     async def bad(request: Request, exc: Exception) -> Response:
-        return error_page(request, 400, [str(exc)])
+        return await page(request, 400, [str(exc)])
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         first = exc.errors()[0] if exc.errors() else {}
         where = str(first.get("loc", ("request",))[-1])
-        return error_page(request, 400, [f"The {where} in the address is not valid."])
+        return await page(request, 400, [f"The {where} in the address is not valid."])
 
     async def http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return error_page(request, exc.status_code if exc.status_code in PAGES else 400)
+        return await page(request, exc.status_code if exc.status_code in PAGES else 400)
 
     async def failed(request: Request, exc: Exception) -> Response:
         log.error("the page %s failed", request.url.path, exc_info=exc)
-        return error_page(request, 500)
+        try:
+            return await run_in_threadpool(error_page, request, 500)
+        except Exception:  # the store itself may be what failed: a page without it
+            log.exception("the error page for %s failed too", request.url.path)
+            title, lines = PAGES[500]
+            bare = f"<!DOCTYPE html><html lang='en-GB'><title>{title}</title><h1>{title}</h1>"
+            return HTMLResponse(f"{bare}<p>{lines[0]}</p></html>", status_code=500)
 
     app.add_exception_handler(SignInNeeded, sign_in)
     app.add_exception_handler(PasswordChangeNeeded, change_password)

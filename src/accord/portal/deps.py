@@ -137,7 +137,12 @@ class Form(Mapping[str, str]):
         return len([k for k in self._data if k != CSRF_FIELD])
 
     def get(self, key: str, default: str = "") -> str:  # type: ignore[override]
+        """The field's value, spaces trimmed (``default`` when it was not sent)."""
         return self[key].strip() if key in self._data else default
+
+    def raw(self, key: str) -> str:
+        """The field's value exactly as sent (a password: spaces are part of it)."""
+        return self[key] if key in self._data else ""
 
     def getlist(self, key: str) -> list[str]:
         return [v for v in self._data.getlist(key) if isinstance(v, str)]
@@ -182,8 +187,7 @@ def csrf_token(request: Request) -> str:
     if browser is None:
         browser = new_browser_id()
         request.state.new_browser = browser
-    fresh = getattr(request.state, "fresh_session", None)
-    return cookies.csrf_token(browser, fresh if fresh is not None else session_token(request))
+    return cookies.csrf_token(browser, session_token(request))
 
 
 def error_summary(errors: Mapping[str, str]) -> list[dict[str, str]]:
@@ -219,6 +223,19 @@ def keep_browser(request: Request, response: HTMLResponse | RedirectResponse) ->
     made = getattr(request.state, "new_browser", None)
     if made is not None:
         get_portal(request).cookies.write(response, BROWSER, made)
+
+
+def begin_session(request: Request, started: accounts.Started, after: str) -> RedirectResponse:
+    """Go to ``after`` with the new session's cookie; the browser's previous session (if
+    any: another account, or a citizen's) ends, so one browser holds one session."""
+    portal = get_portal(request)
+    previous = session_token(request)
+    if previous:
+        accounts.sign_out(portal.ws, previous)
+    response = redirect(after)
+    portal.cookies.write(response, SESSION, started.token)
+    keep_browser(request, response)
+    return response
 
 
 def redirect(url: str) -> RedirectResponse:

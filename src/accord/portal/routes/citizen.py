@@ -19,15 +19,13 @@ from starlette.exceptions import HTTPException
 from accord import accounts
 from accord.portal import oidc
 from accord.portal.deps import (
-    SESSION,
     Citizen,
     Form,
     FormFields,
     PortalDep,
-    keep_browser,
+    begin_session,
     local_path,
     portal_router,
-    redirect,
     render,
 )
 from accord.portal.identity import local_provider
@@ -87,10 +85,7 @@ def sign_in(
         except accounts.SignInRefused:
             errors, status = {"nhs_number": NOT_FOUND}, 401
         else:
-            response = redirect(after)
-            portal.cookies.write(response, SESSION, started.token)
-            keep_browser(request, response)
-            return response
+            return begin_session(request, started, after)
     return render(request, PAGE, status_code=status, errors=errors, next=after, values=values)
 
 
@@ -148,8 +143,7 @@ def oidc_callback(request: Request, portal: PortalDep) -> HTMLResponse | Redirec
     except (oidc.OidcError, accounts.SignInRefused) as exc:
         log.warning("citizen sign-in refused: %s", exc)
         return _failed(request, 401, "The identity provider could not confirm who you are.")
-    response = redirect(login.after)
-    portal.cookies.write(response, SESSION, started.token)
+    response = begin_session(request, started, login.after)
     portal.cookies.clear(response, LOGIN)
     return response
 

@@ -14,7 +14,7 @@ from accord.portal.deps import (
     AnyStaff,
     FormFields,
     PortalDep,
-    keep_browser,
+    begin_session,
     local_path,
     portal_router,
     redirect,
@@ -40,7 +40,7 @@ def sign_in_page(request: Request, next: str = HOME) -> HTMLResponse:
 def sign_in(
     request: Request, portal: PortalDep, fields: FormFields
 ) -> HTMLResponse | RedirectResponse:
-    name, password = fields.get("name"), fields.get("password")
+    name, password = fields.get("name"), fields.raw("password")
     after = local_path(fields.get("next"), HOME)
     errors = {}
     if not name:
@@ -60,10 +60,7 @@ def sign_in(
     except accounts.SignInRefused as exc:
         return render(request, "staff/sign_in.html", status_code=401, errors={"name": str(exc)},
                       name=name, next=after)  # fmt: skip
-    response = redirect(after)
-    portal.cookies.write(response, SESSION, started.token)
-    keep_browser(request, response)
-    return response
+    return begin_session(request, started, after)
 
 
 @router.post("/staff/sign-out")
@@ -105,7 +102,7 @@ def password_page(request: Request, staff: AnyStaff) -> HTMLResponse:
 def change_password(
     request: Request, portal: PortalDep, staff: AnyStaff, fields: FormFields
 ) -> HTMLResponse | RedirectResponse:
-    current, new, again = fields.get("current"), fields.get("new"), fields.get("confirm")
+    current, new, again = fields.raw("current"), fields.raw("new"), fields.raw("confirm")
     errors = {}
     if not current:
         errors["current"] = "Enter your current password"
