@@ -20,7 +20,7 @@ citizen page likewise for citizens. Every check runs on the server for every req
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,7 +54,6 @@ class Portal:
     frontend: Path | None
     identity: str
     """The citizen identity provider in use: ``none``, ``local`` or ``oidc``."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def get_portal(request: Request) -> Portal:
