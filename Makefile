@@ -1,15 +1,18 @@
 # Accord: every job a developer or CI runs, from a clean clone on a fresh machine.
-#   make demo   - create .venv, install, run the whole demo on the embedded default store
-#   make test   - install system packages (PostgreSQL, Java), create .venv, lint, typecheck, test
-#   make lint | typecheck | bench | lock | clean
+#   make demo   - create .venv and the portal's assets, install, run the whole demo on the
+#                 embedded default store
+#   make test   - install system packages (PostgreSQL, Java, Chromium, Node.js), create .venv
+#                 and the portal's assets, lint, typecheck, test
+#   make lint | typecheck | assets | bench | lock | clean
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+ASSETS := node_modules/.installed
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint typecheck unit bench lock system-deps venv clean
+.PHONY: demo test lint typecheck unit bench lock system-deps node venv assets clean
 
 venv: $(STAMP)
 
@@ -23,8 +26,8 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 # PostgreSQL runs in the test suite (started by the suite itself, on a throwaway data
-# directory and port), and so does a local Spark session, which needs Java; install
-# them only when they are missing.
+# directory and port), and so does a local Spark session, which needs Java, and a
+# headless Chromium; install them only when they are missing.
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  echo "Installing PostgreSQL (needed by the test suite)"; \
@@ -36,6 +39,30 @@ system-deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; \
 	fi
+	@# The portal's browser tests drive Debian's Chromium through Playwright (Playwright's
+	@# own browser download is not used: tests/portal/browser.py).
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Chromium (the portal's browser tests)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+
+# The portal serves GOV.UK Frontend from the node (no CDN), pinned in package-lock.json to
+# the release govuk-frontend-jinja's macros track; the browser tests inject axe-core from
+# the same folder. Node.js comes from apt when it is missing; npm ci runs again only when
+# package.json or its lock changes.
+node:
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "Installing Node.js and npm (the portal's GOV.UK Frontend assets)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	fi
+
+assets: $(ASSETS)
+
+$(ASSETS): package.json package-lock.json | node
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
@@ -44,12 +71,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-unit: venv system-deps
+unit: venv system-deps assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: system-deps lint typecheck unit
 
-demo: venv
+demo: venv assets
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 bench: venv system-deps
@@ -61,4 +88,4 @@ lock: venv
 	  --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) demo-output .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules demo-output test-artifacts .mypy_cache .ruff_cache .pytest_cache .hypothesis

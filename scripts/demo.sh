@@ -10,6 +10,7 @@
 # on 127.0.0.1; the GP proposes the admission-risk agreement over the API and the
 # hospital countersigns it; the hospital asks the GP for a share and a single-person
 # lookup over signed HTTP, and the council and the hospital are refused with reasons;
+# each node's portal (web pages) is served beside its API, with a demo staff account;
 # each node reports its usage; the audit log shows one person's view, and every node's
 # log verifies. The servers stop when the demo ends, whether it succeeds or fails.
 set -euo pipefail
@@ -171,7 +172,17 @@ for org in gp hospital council; do
   accord federation fetch -w "$OUT/nodes/$org" --json | python scripts/demo_exchange.py fetched "$org"
 done
 accord federation show -w "$OUT/nodes/hospital"
-echo "   Each node serves its API on 127.0.0.1 ('accord serve'; they stop with the demo):"
+echo "   Each node's portal (web pages for staff and citizens, docs/portal.md) gets a staff"
+echo "   account; on 127.0.0.1 its cookies may go without Secure, and citizens sign in with"
+echo "   the local (development) identity provider:"
+declare -A STAFF_PASSWORD=()
+for org in gp hospital council; do
+  printf 'portal_secure_cookies = false\nportal_identity = "local"\n' >> "$OUT/nodes/$org/accord.toml"
+  STAFF_PASSWORD[$org]="demo-$org-password"
+  echo "${STAFF_PASSWORD[$org]}" | accord user add "$org.steward" --role steward --role approver \
+    --role auditor --password-stdin --reason "the demo's staff account" -w "$OUT/nodes/$org"
+done
+echo "   Each node serves its API and portal on 127.0.0.1 ('accord serve'; they stop with the demo):"
 for org in gp hospital council; do
   accord serve -w "$OUT/nodes/$org" --port "${PORT[$org]}" --stop-after 1200 --watch-pid $$ \
     > "$OUT/$org-serve.log" 2>&1 &
@@ -179,6 +190,13 @@ for org in gp hospital council; do
   READY+=("$!=http://127.0.0.1:${PORT[$org]}")
 done
 python scripts/demo_exchange.py ready "${READY[@]}" || { tail -n 20 "$OUT"/*-serve.log >&2; exit 1; }
+portals() {
+  for org in gp hospital council; do
+    echo "   $org portal: http://127.0.0.1:${PORT[$org]}/  staff sign-in: $org.steward /" \
+      "${STAFF_PASSWORD[$org]} (choose your own password at the first sign-in)"
+  done
+}
+portals
 GP="$OUT/nodes/gp"
 HOSPITAL="$OUT/nodes/hospital"
 COUNCIL="$OUT/nodes/council"
@@ -302,7 +320,15 @@ printf '   %-11s' "authority:"
 accord audit verify --workspace "$FED"
 
 echo
-echo "== 16. The servers stop"
+echo "== 16. The portals, while the servers run"
+portals
+echo "   a citizen (the local identity provider): NHS number $NHS, born $DOB, on the gp portal"
+if [ -t 0 ] && [ -t 1 ]; then
+  read -r -p "   Press Enter to stop the servers (the portals go with them) " _
+fi
+
+echo
+echo "== 17. The servers stop"
 stop_servers
 echo "   the three 'accord serve' processes have stopped (their logs: $OUT/*-serve.log)"
 

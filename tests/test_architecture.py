@@ -14,6 +14,7 @@ ALLOWED: dict[str, set[str]] = {
     "people": set(),
     "store": set(),
     "audit": {"store"},
+    "accounts": {"store", "audit"},
     "scenarios": set(),
     "sources": {"people", "store", "audit"},
     "linkage": {"people", "sources", "store", "audit"},
@@ -22,7 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "agreements": {"store", "audit", "sources", "quality", "privacy"},
     "catalog": {"people", "sources", "quality", "store", "audit"},
     "exchange": {"store", "audit", "agreements", "catalog", "sources", "privacy", "people"},
+    "portal": {"exchange", "accounts", "audit", "sources", "store"},
     "cli": {
+        "accounts",
         "people",
         "sources",
         "store",
@@ -34,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
         "agreements",
         "catalog",
         "exchange",
+        "portal",
     },
 }
 

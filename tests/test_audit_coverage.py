@@ -46,6 +46,15 @@ EXCLUDED = {
     "they read only its snapshot's metadata (column names, version) and its kitemark "
     "(governance acts are checked command by command in tests/cli/test_audit_coverage.py)",
     "cli": "calls the faces checked here",
+    "portal": "web pages over the faces checked here; its pages run in a real server "
+    "process a browser drives (tests/portal), which this in-process harness cannot; of "
+    "sources it asks only holds_person (yes or no: is this NHS number and date of birth in "
+    "a snapshot, the local identity provider's check, never a record) for a citizen "
+    "signing in, which is no use of anyone's data by anyone else",
+    "accounts": "staff accounts and sessions: no person-level rows; a citizen's session "
+    "holds the person key and (sealed) NHS number the citizen gave to sign in, which is no "
+    "use of anyone's data by anyone else; every act on an account and every staff sign-in "
+    "is recorded (tests/accounts/test_service.py, tests/cli/test_audit_coverage.py)",
     "exchange": "its shares and lookups reach person-level rows only through faces checked "
     "here (privacy.disclose_in and disclose, sources.adopt) and record each use between "
     "real processes, which this in-process harness cannot drive (a peer must answer): "
@@ -55,7 +64,7 @@ EXCLUDED = {
     "usage counts hold no person-level rows; refusals and trust-list acts are recorded "
     "(tests/exchange)",
 }
-CHECKED_BETWEEN_PROCESSES = {"exchange"}
+CHECKED_BETWEEN_PROCESSES = {"exchange", "portal"}
 """Excluded contexts that do reach person-level data, each checked by its own real-process
 tests (named in :data:`EXCLUDED`)."""
 # Where person-level rows live: reaching them means importing one of these.

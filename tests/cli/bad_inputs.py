@@ -350,6 +350,12 @@ GOOD: dict[str, tuple[str, ...]] = {
     "share list": (),
     "link": ("{people_csv}", "{people_csv}", "-m", "{people_yaml}", "--out", "{out}/pairs.csv"),
     "dedupe": ("{people_csv}", "-m", "{people_yaml}", "--out", "{out}/clusters.csv"),
+    "user add": ("jo.bloggs", "--role", "steward"),
+    "user reset": ("jo.bloggs",),
+    "user disable": ("jo.bloggs",),
+    "user enable": ("jo.bloggs",),
+    "user roles": ("jo.bloggs", "--role", "analyst"),
+    "user list": (),
 }
 """Arguments that work, bar the workspace or setting a generic case breaks."""
 
@@ -830,6 +836,16 @@ SPECIFIC: dict[str, list[Bad]] = {
             ("node.key", "workspace's own files")),
         Bad("file-nested-1000-deep", ("agreement", "render", "{deep_yaml}", "--out",
                                       "{out}/deep.html", *W), ("deep.yaml", "64 levels")),
+    ],
+    "user add": [
+        Bad("unknown-role", ("user", "add", "jo", "--role", "boss", *W),
+            ("'boss' is not a role", "steward, approver, auditor, analyst")),
+        Bad("bad-account-name", ("user", "add", "Jo Bloggs!", "--role", "steward", *W),
+            ("account name", "lower-case letters")),
+        Bad("no-role", ("user", "add", "jo", *W), ("--role",)),
+    ],
+    "user disable": [
+        Bad("unknown-account", ("user", "disable", "nobody", *W), ("no account named nobody",)),
     ],
     "peer add": [
         Bad("key-is-binary", ("peer", "add", "council", "--key", "{binary_bin}", *W),

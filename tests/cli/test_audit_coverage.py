@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from accord import audit
+from accord import accounts, audit
 from accord.agreements import (
     add_peer,
     get,
@@ -269,6 +269,14 @@ def _received(n: Node, act: str) -> list[str]:
     return [agreement_id, "-w", str(hospital.root)]
 
 
+def _account(n: Node, *, disabled: bool = False) -> str:
+    name = f"u{uuid.uuid4().hex[:8]}"
+    accounts.add_user(n.ws, name, {accounts.Role.ANALYST}, by_role="test")
+    if disabled:
+        accounts.disable_user(n.ws, name, by_role="test")
+    return name
+
+
 # fmt: off
 RECORDS: dict[str, Records] = {
     "ingest": Records(("dataset.ingested",), _ingest),
@@ -315,6 +323,14 @@ RECORDS: dict[str, Records] = {
     "agreement decline": Records(("agreement.declined",), lambda n: [
         *_received(n, "decline"), "--reason", "too broad"], code=1,
         log=lambda n: FEDERATED["decline"]),
+    "user add": Records(("user.added",), lambda n: [
+        f"u{uuid.uuid4().hex[:8]}", "--role", "steward", "-w", n.root]),
+    "user reset": Records(("user.reset",), lambda n: [_account(n), "-w", n.root]),
+    "user disable": Records(("user.disabled",), lambda n: [_account(n), "-w", n.root]),
+    "user enable": Records(("user.enabled",), lambda n: [_account(n, disabled=True), "-w",
+                                                         n.root]),
+    "user roles": Records(("user.roles_changed",), lambda n: [
+        _account(n), "--role", "auditor", "-w", n.root]),
 }
 # fmt: on
 
@@ -363,6 +379,7 @@ NOTHING: dict[str, str] = {
     "share lookup": "asks a peer for one person; the provider records the person "
     "disclosed and this node the receipt: checked in tests/exchange/test_shares.py",
     "share list": "reads this node's log for the shares served and received; changes nothing",
+    "user list": "lists staff accounts (names, roles, state): no person-level data",
     "serve": "runs the node's API; what it records (each refusal, each trust list "
     "adopted) is checked between real processes in tests/exchange/test_api.py",
 }

@@ -42,7 +42,8 @@ class VerifiedPerson:
 class IdentityProvider(Protocol):
     """Turns evidence (a form's fields, an ID token) into a verified person, or refuses."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def verify(self, evidence: Mapping[str, str]) -> VerifiedPerson: ...
 

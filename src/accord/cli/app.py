@@ -25,6 +25,7 @@ from accord.cli.quality import quality
 from accord.cli.serve import serve
 from accord.cli.share import share
 from accord.cli.usage import usage_app
+from accord.cli.user import user
 from accord.cli.workspace import init
 
 
@@ -78,3 +79,4 @@ app.add_typer(catalog, name="catalog")
 app.add_typer(federation, name="federation")
 app.add_typer(share, name="share")
 app.add_typer(usage_app, name="usage")
+app.add_typer(user, name="user")

@@ -44,12 +44,14 @@ from rich.text import Text
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
+from accord.accounts import AccountError
 from accord.agreements import AgreementError
 from accord.audit import AuditError, BadExport, LogInconsistent, ProofError
 from accord.catalog import CatalogError
 from accord.exchange import ExchangeError, LogProofFailed
 from accord.linkage import LinkageError
 from accord.people import PeopleError
+from accord.portal import PortalError
 from accord.privacy import PrivacyError
 from accord.quality import QualityError
 from accord.scenarios import ScenarioError
@@ -137,6 +139,7 @@ def staff_act(role: str | None, reason: str | None) -> tuple[str, str]:
 
 
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    AccountError,
     PeopleError,
     SourceError,
     StoreError,
@@ -148,6 +151,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     AgreementError,
     CatalogError,
     ExchangeError,
+    PortalError,
     UnreadableDocument,
 )
 """Each context's error tree: the input or the situation is wrong, and the message says how."""

@@ -1,4 +1,4 @@
-"""``accord serve``: the node's HTTP API (docs/exchange.md)."""
+"""``accord serve``: the node's HTTP API (docs/exchange.md) and its portal (docs/portal.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from accord.cli.common import WorkspaceOption, err, handle_errors, workspace_at
 from accord.exchange import serve as run
+from accord.portal import FACTORY, check_serving
 
 
 @handle_errors
@@ -29,13 +30,19 @@ def serve(
     ] = None,
     workspace: WorkspaceOption = Path(),
 ) -> None:
-    """Serve this node's API under /api/v1/ until stopped (Ctrl-C or SIGTERM).
+    """Serve this node's API under /api/v1/ and its portal's pages until stopped (Ctrl-C
+    or SIGTERM).
 
-    Every request must be signed by a member of the federation's trust list and every
-    response is signed; /healthz, /readyz and /openapi.json answer anyone."""
+    Every API request must be signed by a member of the federation's trust list and every
+    response is signed; /healthz, /readyz and /openapi.json answer anyone. The portal's
+    pages (staff and citizens) are at every other path."""
     with workspace_at(workspace) as ws:
         root = ws.root
+        check_serving(ws, host)
     err.print(
-        f"serving {root} on http://{host}:{port}/api/v1/ with {workers} worker(s)", highlight=False
+        f"serving {root} on http://{host}:{port}/api/v1/ with {workers} worker(s); the "
+        f"portal is at http://{host}:{port}/",
+        highlight=False,
     )
-    run(root, host=host, port=port, workers=workers, stop_after=stop_after, watch_pid=watch_pid)
+    run(root, host=host, port=port, workers=workers, stop_after=stop_after, watch_pid=watch_pid,
+        factory=FACTORY)  # fmt: skip

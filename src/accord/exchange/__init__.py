@@ -5,7 +5,8 @@ Public face: the federation trust list (:class:`TrustList`, :class:`Member`,
 :func:`cached`, :func:`usable`, :func:`node_id_of`); the authority's acts
 (:func:`init_authority`, :func:`open_authority`, :func:`add_member`,
 :func:`revoke_member`, :func:`publish`, :func:`load_member_key`,
-:func:`raw_public_key`); the node's API (:func:`create_app`, :func:`serve`) and the
+:func:`raw_public_key`); the node's API (:func:`create_app`, :func:`serve`, and
+:func:`with_pages` to put another app's pages beside it) and the
 client that calls peers (:class:`Client`); what a node shows of its audit log and how
 a witness checks it (:func:`fetch_checkpoint`, :func:`prove_inclusion`,
 :func:`prove_consistency`, the ``check_*`` functions); usage metering (:func:`usage`,
@@ -25,7 +26,7 @@ seam), ``sharing`` and ``lookups`` (the provider), ``idempotency``, ``receiving`
 recipient). See docs/exchange.md.
 """
 
-from accord.exchange.app import create_app
+from accord.exchange.app import API_PATHS, Pages, WithPages, create_app, with_pages
 from accord.exchange.authority import (
     Authority,
     Published,
@@ -126,6 +127,7 @@ from accord.exchange.witness import (
 )
 
 __all__ = [
+    "API_PATHS",
     "CSV_COLUMNS",
     "IDEMPOTENCY_KEY_PATTERN",
     "LABEL",
@@ -161,6 +163,7 @@ __all__ = [
     "NodeId",
     "NodeIdentityMissing",
     "Offer",
+    "Pages",
     "PeerCheckpoint",
     "PeerError",
     "PeerRevoked",
@@ -197,6 +200,7 @@ __all__ = [
     "UsageError",
     "UsageReport",
     "UsageRow",
+    "WithPages",
     "add_member",
     "cached",
     "check_consistency",
@@ -233,4 +237,5 @@ __all__ = [
     "usage",
     "verify_request",
     "verify_response",
+    "with_pages",
 ]

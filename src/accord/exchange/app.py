@@ -5,7 +5,9 @@ API under ``/api/v1/``), the problem documents every refusal and error becomes, 
 middleware that signs every response (``sign_responses``), and a background task that
 fetches the trust list every ``trust_list_refresh`` seconds and prunes stale nonces.
 :func:`app_from_environment` is the factory uvicorn's worker processes call (the
-workspace is in ``ACCORD_WORKSPACE``).
+workspace is in ``ACCORD_WORKSPACE``). :func:`with_pages` puts another app (the
+portal's web pages, which the exchange does not import: ``accord serve`` names it)
+beside the API, for every path outside it, sharing the API's workspace and lifespan.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accord import __version__
 from accord.exchange import gate as gates
@@ -32,7 +35,7 @@ from accord.exchange.errors import TrustListError
 from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
 from accord.exchange.routes import agreements, audit, catalogue, health, lookups, shares
 from accord.exchange.sign_responses import SignResponses
-from accord.store import POOL_CONNECTIONS, StoreError, open_workspace
+from accord.store import POOL_CONNECTIONS, StoreError, Workspace, open_workspace
 
 log = logging.getLogger("accord.exchange")
 API = "/api/v1"
@@ -86,6 +89,37 @@ def create_app(root: Path) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """The app of the workspace in ``ACCORD_WORKSPACE`` (uvicorn's worker factory)."""
     return create_app(Path(os.environ.get("ACCORD_WORKSPACE", ".")))
+
+
+API_PATHS = ("/api/", "/healthz", "/readyz", "/openapi.json")
+"""What the API answers (with problem documents and signed responses); every other path
+goes to the pages beside it, when there are any."""
+Pages = Callable[[Workspace], ASGIApp]
+"""Makes the app that answers every path outside the API, for the node's workspace."""
+
+
+class WithPages:
+    """The node's API, and another app (the pages) for every path outside the API.
+
+    The API keeps everything it does (signatures, problem documents, its lifespan: the
+    pages share its workspace, which it opens and closes); the pages answer in their own
+    way (HTML, their own errors and headers)."""
+
+    def __init__(self, api: FastAPI, pages: ASGIApp) -> None:
+        self.api = api
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        ours = scope["type"] == "lifespan" or path.startswith(API_PATHS[0]) or path in API_PATHS
+        await (self.api if ours else self.pages)(scope, receive, send)
+
+
+def with_pages(root: Path, pages: Pages) -> WithPages:
+    """The API of the node at ``root`` with ``pages(workspace)`` beside it."""
+    api = create_app(root)
+    node: Node = api.state.node
+    return WithPages(api, pages(node.ws))
 
 
 def _problem(refusal: Refusal) -> JSONResponse:

@@ -37,8 +37,11 @@ def serve(
     workers: int = 1,
     stop_after: float | None = None,
     watch_pid: int | None = None,
+    factory: str = FACTORY,
 ) -> None:
-    """Serve the node at ``root`` until stopped (see the module's docstring)."""
+    """Serve the node at ``root`` until stopped (see the module's docstring); ``factory``
+    is the import path of the function each worker calls for its app (the API alone by
+    default; ``accord serve`` names the portal's, which puts its pages beside the API)."""
     with open_workspace(root) as ws:
         with ws.engine.connect():  # the store answers (else the error names it)
             pass
@@ -52,7 +55,7 @@ def serve(
     signal.signal(signal.SIGTERM, _stop)
     _watchdog(stop_after, watch_pid)
     uvicorn.run(
-        FACTORY,
+        factory,
         factory=True,
         host=host,
         port=port,

@@ -6,8 +6,8 @@ Public face: :class:`Workspace` with :func:`init_workspace` / :func:`open_worksp
 :func:`read_text` for the documents people write (bounded), the identifier pattern
 (:func:`check_name`) and the node id's (:func:`check_node_id`), output paths
 (:func:`check_output`, :func:`write_output`), the connection pool's bound
-(:data:`POOL_CONNECTIONS`), file modes
-(:func:`loose_modes`), and the error tree under :class:`StoreError`.
+(:data:`POOL_CONNECTIONS`), file modes (:func:`loose_modes`), the node's secrets made
+at first use (:func:`node_secret`), and the error tree under :class:`StoreError`.
 """
 
 from accord.store.database import (
@@ -62,6 +62,7 @@ from accord.store.permissions import (
 )
 from accord.store.settings import Settings, new_log_origin
 from accord.store.tables import (
+    accounts,
     agreement_events,
     agreement_messages,
     agreements,
@@ -86,15 +87,19 @@ from accord.store.tables import (
     quality_checks,
     quality_scores,
     quarantine,
+    sessions,
+    sign_in_failures,
     snapshots,
     trust_lists,
 )
 from accord.store.workspace import (
+    PORTAL_SECRET,
     PRIVACY_SECRET,
     Workspace,
     duckdb_connect,
     duckdb_session,
     init_workspace,
+    node_secret,
     open_workspace,
     write_private,
 )
@@ -107,6 +112,7 @@ __all__ = [
     "NODE_ID_PATTERN",
     "NODE_ID_RULE",
     "POOL_CONNECTIONS",
+    "PORTAL_SECRET",
     "PRIVACY_SECRET",
     "PRIVATE_DIR",
     "PRIVATE_FILE",
@@ -127,6 +133,7 @@ __all__ = [
     "UnsafeOutput",
     "Workspace",
     "WorkspaceExists",
+    "accounts",
     "agreement_events",
     "agreement_messages",
     "agreements",
@@ -162,6 +169,7 @@ __all__ = [
     "metadata",
     "migrate",
     "new_log_origin",
+    "node_secret",
     "open_workspace",
     "opt_outs",
     "peers",
@@ -175,7 +183,9 @@ __all__ = [
     "read_json",
     "read_text",
     "read_yaml",
+    "sessions",
     "sha256_file",
+    "sign_in_failures",
     "snapshots",
     "trust_lists",
     "write_output",

@@ -12,7 +12,7 @@ import re
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -119,6 +119,84 @@ class Settings(BaseSettings):
         default=1 << 20, ge=1024, le=1 << 30,
         description="The largest request body the node's API reads (larger: 413).",
     )  # fmt: skip
+
+    portal_secure_cookies: bool = Field(
+        default=True,
+        description="The portal's cookies are Secure (sent over HTTPS only) and named "
+        "__Host-; false is allowed only when the node listens on a loopback address.",
+    )
+    portal_session_idle: int = Field(
+        default=1800, ge=60, le=86_400,
+        description="Seconds a portal session may go unused before it ends.",
+    )  # fmt: skip
+    portal_session_absolute: int = Field(
+        default=43_200, ge=300, le=7 * 86_400,
+        description="Seconds after sign-in a portal session ends, however busy.",
+    )  # fmt: skip
+    portal_sign_in_attempts: int = Field(
+        default=5, ge=1, le=1000,
+        description="Failed sign-ins to one account (or one person) before it is locked "
+        "for portal_sign_in_lockout seconds.",
+    )  # fmt: skip
+    portal_sign_in_address_attempts: int = Field(
+        default=20, ge=1, le=100_000,
+        description="Failed sign-ins from one client address before it is locked.",
+    )  # fmt: skip
+    portal_sign_in_lockout: int = Field(
+        default=900, ge=10, le=86_400,
+        description="Seconds a throttled account, person or address waits; failures "
+        "are counted over the same period.",
+    )  # fmt: skip
+    portal_identity: Literal["none", "local", "oidc"] = Field(
+        default="none",
+        description="How citizens prove who they are: none (no citizen sign-in), local "
+        "(development only: NHS number and date of birth found in the node's datasets), "
+        "or oidc (GOV.UK One Login, NHS login).",
+    )
+    portal_oidc_issuer: str | None = Field(
+        default=None, max_length=2000, description="The OpenID provider's issuer URL."
+    )
+    portal_oidc_client_id: str | None = Field(
+        default=None, max_length=500, description="This node's client id at the provider."
+    )
+    portal_oidc_authorization_endpoint: str | None = Field(
+        default=None, max_length=2000, description="The provider's authorization endpoint."
+    )
+    portal_oidc_token_endpoint: str | None = Field(
+        default=None, max_length=2000, description="The provider's token endpoint."
+    )
+    portal_oidc_jwks: Path | None = Field(
+        default=None,
+        description="The provider's JWKS (a JSON file, relative to the workspace) its ID "
+        "tokens are verified with.",
+    )
+    portal_oidc_client_key: Path | None = Field(
+        default=None,
+        description="The private key (PEM, relative to the workspace) this node signs its "
+        "client assertion with (private_key_jwt).",
+    )
+    portal_oidc_redirect_uri: str | None = Field(
+        default=None, max_length=2000,
+        description="The callback URL registered with the provider "
+        "(https://<node>/citizen/callback).",
+    )  # fmt: skip
+    portal_oidc_scopes: str = Field(
+        default="openid", max_length=500,
+        description="The scopes asked for, space-separated (NHS login: openid profile).",
+    )  # fmt: skip
+    portal_oidc_nhs_number_claim: str = Field(
+        default="nhs_number", max_length=100,
+        description="The ID token claim holding the NHS number.",
+    )  # fmt: skip
+    portal_oidc_birthdate_claim: str = Field(
+        default="birthdate", max_length=100,
+        description="The ID token claim holding the date of birth.",
+    )  # fmt: skip
+    portal_assets: Path | None = Field(
+        default=None,
+        description="GOV.UK Frontend's dist/govuk folder the portal serves; default: "
+        "node_modules/govuk-frontend/dist/govuk of the Accord checkout.",
+    )
 
     def __init__(self, **values: Any) -> None:
         """The settings from the environment (and ``values``); :class:`InvalidSettings`

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -403,3 +404,48 @@ exchange_requests = Table(
 key is claimed (``pending``) before anything is disclosed, and holds the answer once it
 is ``done`` (a lookup's JSON in ``body``; a share's extract as a file under the
 workspace), until the retention prunes it (docs/exchange.md)."""
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("roles", String(200), nullable=False),
+    Column("must_change", Boolean(create_constraint=False), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("disabled_at", UTCDateTime(), nullable=True),
+)
+"""Staff accounts of the portal: an Argon2id hash of the password (never the password),
+the roles (sorted, comma-separated), whether the password must be changed at the next
+sign-in, and when the account was disabled (docs/portal.md)."""
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("account", String(100), nullable=True, index=True),
+    Column("person", String(64), nullable=True),
+    Column("sealed", LargeBinary, nullable=True),
+    Column("provider", String(40), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False, index=True),
+)
+"""Signed-in sessions, shared by every worker: SHA-256 of the session's token (the
+browser holds the token; a copy of the store cannot resume a session), a member of
+staff's account or a citizen's person key with their NHS number sealed under a key
+derived from the token, and the times the idle and absolute timeouts are counted from."""
+
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("scope", String(8), primary_key=True),
+    Column("subject", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime(), nullable=True, index=True),
+)
+"""Failed sign-ins counted per account, per client address and per person (a keyed hash
+of each, never the value), shared by every worker: the throttle's state."""

@@ -8,6 +8,7 @@ Layout::
     data/tmp/                scratch for work in progress; emptied on every open
     keys/node.key, node.pub  the node's Ed25519 identity, made at init
     keys/privacy.key         the node's privacy secret (32 random bytes), made at init
+    keys/portal.key          the portal's secret (cookies, CSRF tokens), made at init or first use
 
 Everything is its owner's alone (docs/security.md): folders 0700, files 0600, snapshots
 0400, whatever the umask; ``open_workspace`` warns when that no longer holds.
@@ -101,6 +102,32 @@ class Workspace:
 
 PRIVACY_SECRET = "privacy.key"  # noqa: S105 - a file name
 """The node's privacy secret in ``keys/``: the privacy context derives its keys from it."""
+PORTAL_SECRET = "portal.key"  # noqa: S105 - a file name
+"""The portal's secret in ``keys/``: it signs session cookies and CSRF tokens."""
+SECRET_BYTES = 32
+
+
+def node_secret(ws: Workspace, name: str) -> bytes:
+    """The workspace's secret ``keys/<name>`` (32 random bytes), made now if it is missing.
+
+    A workspace made before a secret existed gets it at first use. Several processes (a
+    server's workers) may start at once: each writes its own candidate, owner-only, and
+    hard-links it into place, which never replaces a file; the one that loses reads the
+    winner's, so every process ends with the same secret and none sees a half-written one.
+    """
+    if "/" in name or name.startswith("."):
+        raise ValueError(f"not a key file name: {name!r}")
+    path = ws.root / "keys" / name
+    if not path.exists():
+        candidate = path.with_name(f".{name}.{os.getpid()}-{uuid4().hex}")
+        create_private_file(candidate, secrets.token_bytes(SECRET_BYTES))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process made it first: its secret is the node's
+        finally:
+            candidate.unlink(missing_ok=True)
+    return path.read_bytes()
 
 
 def init_workspace(
@@ -214,6 +241,7 @@ def _build(
     _write_node_key(root / "keys")
     # The node's privacy secret: opt-out registers and pseudonym keys derive from it.
     create_private_file(root / "keys" / PRIVACY_SECRET, secrets.token_bytes(32))
+    create_private_file(root / "keys" / PORTAL_SECRET, secrets.token_bytes(SECRET_BYTES))
     workspace = Workspace(root=root, settings=Settings.for_workspace(root))
     # SQLite makes its -wal and -shm files with the database file's mode.
     database = sqlite_file(workspace.store_url)

@@ -1,0 +1,122 @@
+"""Signed-in sessions, kept in the store so that every worker shares them.
+
+A session is a random token (256 bits) the browser holds in a signed cookie; the store
+keeps its SHA-256 only, so a copy of the store resumes nobody's session. A citizen's
+NHS number is sealed (AES-GCM) under a key derived from the token: the store alone
+cannot say whose sessions are open. A session ends when its holder signs out, after
+``portal_session_idle`` seconds unused, ``portal_session_absolute`` seconds after it
+began, and (staff) when the account is disabled or its password reset. Each request
+reads the account afresh, so a role taken away is gone at the next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.engine import Connection, Row
+
+from accord.accounts import repository as repo
+from accord.accounts.models import Account, CitizenSession, Session, StaffSession
+from accord.accounts.types import AccountName, SessionToken
+from accord.audit import PersonKey
+from accord.store import Workspace
+
+TOKEN_BYTES = 32
+TOUCH_EVERY = timedelta(seconds=30)
+"""A session's last use is written at most this often (not at every asset or page)."""
+_SEAL_INFO = b"accord-accounts/citizen-session"
+_NONCE = 12
+
+
+def new_token() -> SessionToken:
+    return SessionToken(secrets.token_urlsafe(TOKEN_BYTES))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _sealer(token: str) -> AESGCM:
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=_SEAL_INFO).derive(token.encode("utf-8"))
+    return AESGCM(key)
+
+
+def start_staff(conn: Connection, account: Account, now: datetime) -> tuple[SessionToken, Session]:
+    token = new_token()
+    repo.insert_session(conn, token_hash(token), now, kind="staff", account=account.name)
+    return token, StaffSession(account.name, account.roles, account.must_change, now, now)
+
+
+def start_citizen(
+    conn: Connection, person: PersonKey, nhs_number: str, provider: str, now: datetime
+) -> tuple[SessionToken, Session]:
+    token = new_token()
+    nonce = os.urandom(_NONCE)
+    sealed = nonce + _sealer(token).encrypt(nonce, nhs_number.encode("ascii"), person.encode())
+    repo.insert_session(conn, token_hash(token), now, kind="citizen", person=person,
+                        sealed=sealed, provider=provider)  # fmt: skip
+    return token, CitizenSession(person, nhs_number, provider, now, now)
+
+
+def resume(ws: Workspace, token: str, now: datetime) -> Session | None:
+    """The session ``token`` opens, if it has not ended; its last use noted."""
+    settings = ws.settings
+    hashed = token_hash(token)
+    with ws.engine.begin() as conn:
+        row = repo.session(conn, hashed)
+        if row is None:
+            return None
+        idle = now - row.seen_at > timedelta(seconds=settings.portal_session_idle)
+        old = now - row.created_at > timedelta(seconds=settings.portal_session_absolute)
+        found = None if idle or old else _session(conn, row, token)
+        if found is None:
+            repo.delete_session(conn, hashed)
+            return None
+        if now - row.seen_at > TOUCH_EVERY:
+            repo.touch_session(conn, hashed, now)
+    return found
+
+
+def _session(conn: Connection, row: Row[Any], token: str) -> Session | None:
+    if row.kind == "staff":
+        account = repo.account(conn, row.account)
+        if account is None or not account.active:
+            return None
+        return StaffSession(AccountName(account.name), account.roles, account.must_change,
+                            row.created_at, row.seen_at)  # fmt: skip
+    person, sealed = str(row.person), bytes(row.sealed or b"")
+    try:
+        nhs = _sealer(token).decrypt(sealed[:_NONCE], sealed[_NONCE:], person.encode())
+    except (InvalidTag, ValueError):
+        return None
+    return CitizenSession(PersonKey(person), nhs.decode("ascii"), str(row.provider),
+                          row.created_at, row.seen_at)  # fmt: skip
+
+
+def end(conn: Connection, token: str) -> str | None:
+    """End the session ``token`` opens, timed out or not; the staff account it was, if any."""
+    hashed = token_hash(token)
+    row = repo.session(conn, hashed)
+    repo.delete_session(conn, hashed)
+    return str(row.account) if row is not None and row.kind == "staff" else None
+
+
+def end_all(conn: Connection, account: str) -> int:
+    """End every session of ``account``; how many."""
+    return repo.delete_sessions_of(conn, account)
+
+
+def prune(conn: Connection, ws: Workspace, now: datetime) -> int:
+    """Delete sessions past either timeout; how many."""
+    settings = ws.settings
+    idle = now - timedelta(seconds=settings.portal_session_idle)
+    made = now - timedelta(seconds=settings.portal_session_absolute)
+    return repo.delete_stale_sessions(conn, idle, made)

@@ -1,0 +1,24 @@
+"""The portal: web pages in the GOV.UK Design System for staff (data stewards, approvers,
+auditors, analysts) and citizens, served by ``accord serve`` beside the node's API.
+
+Public face: :func:`create_app` (the node's API with the pages beside it),
+:func:`create_pages`, :data:`FACTORY` (what ``accord serve`` runs in each worker),
+:func:`check_serving`, and the errors under :class:`PortalError`. Inside: ``app`` (the
+factory and the error pages), ``deps`` (what every page uses: the session, the role
+checks, the CSRF-checked form, rendering), ``security`` (headers, cookies, CSRF
+tokens), ``areas`` (the navigation by role), ``assets``, ``identity`` (the citizens'
+identity provider), ``routes/`` (one router per area) and ``templates/`` (one folder
+per area). docs/portal.md says how to add a page.
+"""
+
+from accord.portal.app import FACTORY, check_serving, create_app, create_pages
+from accord.portal.errors import InsecureCookies, PortalError
+
+__all__ = [
+    "FACTORY",
+    "InsecureCookies",
+    "PortalError",
+    "check_serving",
+    "create_app",
+    "create_pages",
+]

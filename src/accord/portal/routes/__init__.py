@@ -1,0 +1,5 @@
+"""One router per area of the portal (``portal_router()`` from ``deps``); the app factory
+(``app``) includes each (``app.ROUTERS``). Built here: ``home`` (the start and first-run
+pages), ``staff`` (staff sign-in, sign-out, password, home), ``accounts`` (the staff
+accounts area, for stewards), ``citizen`` (citizen sign-in through the identity
+provider, OpenID Connect's redirect and callback, sign-out, home)."""
