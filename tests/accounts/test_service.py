@@ -4,6 +4,7 @@ ending sessions; citizens verified by the local provider."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -236,3 +237,49 @@ def test_a_citizen_signs_in_through_a_provider_and_is_throttled(workspace: Works
     with pytest.raises(SignInThrottled):
         accounts.citizen_sign_in(workspace, provider, right, address="::3", now=T0)
     assert _events(workspace) == []  # a citizen's own sign-in is no use of their data
+
+
+def test_guesses_made_at_once_get_no_more_checks_than_the_limit(workspace: Workspace) -> None:
+    # Each attempt is counted before its password is checked: twelve at once get at
+    # most the limit's worth of checks, the rest throttled.
+    _steward(workspace)
+    limit = workspace.settings.portal_sign_in_attempts
+    outcomes: list[str] = []
+
+    def guess(i: int) -> None:
+        try:
+            accounts.sign_in(workspace, "jo.bloggs", "wrong guess", address=f"10.1.0.{i}")
+        except SignInThrottled:
+            outcomes.append("throttled")
+        except SignInRefused:
+            outcomes.append("checked")
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("checked") <= limit
+    assert len(outcomes) == 12
+    failed = [e for e in _events(workspace) if isinstance(e, accounts.UserSignInFailed)]
+    assert len(failed) == outcomes.count("checked")
+
+
+def test_changing_a_password_is_throttled_and_ends_the_other_sessions(
+    workspace: Workspace,
+) -> None:
+    _steward(workspace)
+    here = accounts.sign_in(workspace, "jo.bloggs", PASSWORD, address="10.0.0.1")
+    there = accounts.sign_in(workspace, "jo.bloggs", PASSWORD, address="10.0.0.2")
+    changed = accounts.change_password(workspace, "jo.bloggs", PASSWORD,
+                                       "a brand new password", keep=here.token)  # fmt: skip
+    assert not changed.must_change
+    assert accounts.resume(workspace, here.token) is not None
+    assert accounts.resume(workspace, there.token) is None  # a stolen session ends
+    for _ in range(workspace.settings.portal_sign_in_attempts):
+        with pytest.raises(SignInRefused, match="current password"):
+            accounts.change_password(workspace, "jo.bloggs", "a wrong guess at it",
+                                     "another new password")  # fmt: skip
+    with pytest.raises(SignInThrottled):
+        accounts.change_password(workspace, "jo.bloggs", "a brand new password",
+                                 "another new password")  # fmt: skip

@@ -847,6 +847,21 @@ SPECIFIC: dict[str, list[Bad]] = {
     "user disable": [
         Bad("unknown-account", ("user", "disable", "nobody", *W), ("no account named nobody",)),
     ],
+    "user enable": [
+        Bad("unknown-account", ("user", "enable", "nobody", *W), ("no account named nobody",)),
+    ],
+    "user reset": [
+        Bad("unknown-account", ("user", "reset", "nobody", *W), ("no account named nobody",)),
+    ],
+    "user roles": [
+        Bad("unknown-account", ("user", "roles", "nobody", "--role", "analyst", *W),
+            ("no account named nobody",)),
+        Bad("unknown-role", ("user", "roles", "jo", "--role", "boss", *W),
+            ("'boss' is not a role",)),
+    ],
+    "user list": [
+        Bad("extra-argument", ("user", "list", "everyone", *W), ("everyone",)),
+    ],
     "peer add": [
         Bad("key-is-binary", ("peer", "add", "council", "--key", "{binary_bin}", *W),
             ("binary.bin",)),

@@ -3,6 +3,7 @@
 Public face: the use cases (:func:`add_user`, :func:`disable_user`, :func:`enable_user`,
 :func:`reset_user`, :func:`set_roles`, :func:`accounts`, :func:`has_accounts`,
 :func:`sign_in`, :func:`sign_out`, :func:`change_password`, :func:`citizen_sign_in`,
+:func:`count_failed_sign_in`,
 :func:`resume`), the values (:class:`Role`, :class:`Account`, :class:`Credentials`,
 :class:`StaffSession`, :class:`CitizenSession`, :data:`Session`, :class:`Started`), the
 audit event types, and the errors under :class:`AccountError`. Inside: ``models``,
@@ -46,6 +47,7 @@ from accord.accounts.service import (
     change_password,
     check_account_name,
     citizen_sign_in,
+    count_failed_sign_in,
     disable_user,
     enable_user,
     has_accounts,
@@ -89,6 +91,7 @@ __all__ = [
     "change_password",
     "check_account_name",
     "citizen_sign_in",
+    "count_failed_sign_in",
     "disable_user",
     "enable_user",
     "has_accounts",

@@ -105,8 +105,12 @@ def delete_session(conn: Connection, token_hash: str) -> None:
     conn.execute(sessions_table.delete().where(S.token_hash == token_hash))
 
 
-def delete_sessions_of(conn: Connection, account_name: str) -> int:
-    result = conn.execute(sessions_table.delete().where(S.account == account_name))
+def delete_sessions_of(conn: Connection, account_name: str, but: str | None = None) -> int:
+    """Delete the sessions of ``account_name`` (but the one whose token hash is ``but``)."""
+    where = S.account == account_name
+    if but is not None:
+        where = sa.and_(where, S.token_hash != but)
+    result = conn.execute(sessions_table.delete().where(where))
     return int(result.rowcount or 0)
 
 
@@ -159,6 +163,12 @@ def count_failure(
 def lock(conn: Connection, scope: str, subject: str, until: datetime) -> None:
     where = sa.and_(F.scope == scope, F.subject == subject)
     conn.execute(failures_table.update().where(where).values(locked_until=until))
+
+
+def uncount_failure(conn: Connection, scope: str, subject: str) -> None:
+    """One attempt fewer for (scope, subject): a reserved attempt that succeeded."""
+    where = sa.and_(F.scope == scope, F.subject == subject, F.failures > 0)
+    conn.execute(failures_table.update().where(where).values(failures=F.failures - 1))
 
 
 def clear_failures(conn: Connection, scope: str, subject: str) -> None:

@@ -21,6 +21,7 @@ from accord.accounts.errors import (
     AccountExists,
     InvalidAccount,
     SignInRefused,
+    SignInThrottled,
     UnknownAccount,
 )
 from accord.accounts.events import (
@@ -194,21 +195,21 @@ def sign_in(
     now = now or _now()
     typed = name.strip().lower()[:100]
     gate = throttle.Throttle(ws, (("account", typed), ("address", address)))
+    reserved = _reserve(ws, gate, now)
     with ws.engine.connect() as conn:
-        gate.check(conn, now)
         found = repo.password_hash(conn, typed)
     matched = passwords.verify(found[1] if found else None, password)  # slow: no lock held
     if found is None or not matched or not found[0].active:
         why = ("unknown account" if found is None
                else "wrong password" if not matched else "account disabled")  # fmt: skip
         with audit.transaction(ws) as tx:
-            locked = gate.fail(tx.conn, now)
+            locked = gate.failed(tx.conn, reserved, now)
             tx.record(UserSignInFailed(user=found[0].name if found else "", reason=why,
                                        locked=locked))  # fmt: skip
         raise SignInRefused(REFUSED)
     account, stored = found
     with audit.transaction(ws) as tx:
-        gate.succeed(tx.conn)
+        gate.succeeded(tx.conn)
         if passwords.needs_rehash(stored):
             repo.update_account(tx.conn, account.name,
                                 password_hash=passwords.hash_password(password))  # fmt: skip
@@ -217,6 +218,16 @@ def sign_in(
         token, session = sessions.start_staff(tx.conn, account, now)
         tx.record(UserSignedIn(user=account.name, roles=tuple(sorted(account.roles))))
     return Started(token, session)
+
+
+def _reserve(ws: Workspace, gate: throttle.Throttle, now: datetime) -> throttle.Reserved:
+    """The attempt counted before anything is checked (committed, so attempts made at
+    once each see the others'); :class:`SignInThrottled` when it is one too many."""
+    with ws.engine.begin() as conn:
+        reserved = gate.reserve(conn, now)
+    if reserved.beyond:
+        raise SignInThrottled(reserved.wait)
+    return reserved
 
 
 @audit.audited(UserSignedOut)
@@ -229,18 +240,30 @@ def sign_out(ws: Workspace, token: str) -> None:
 
 
 @audit.audited(UserPasswordChanged)
-def change_password(ws: Workspace, account_name: str, current: str, new: str) -> Account:
-    """The member of staff's own new password, once ``current`` proves it is them."""
+def change_password(
+    ws: Workspace, account_name: str, current: str, new: str, *, keep: str | None = None,
+    now: datetime | None = None,
+) -> Account:  # fmt: skip
+    """The member of staff's own new password, once ``current`` proves it is them (the
+    attempts throttled as sign-ins are, per account); every other session of the
+    account ends (``keep``: the token of the session that changed it)."""
+    now = now or _now()
+    gate = throttle.Throttle(ws, (("account", account_name),))
+    reserved = _reserve(ws, gate, now)
     with ws.engine.connect() as conn:
         found = repo.password_hash(conn, account_name)
     if found is None or not found[0].active or not passwords.verify(found[1], current):
+        with ws.engine.begin() as conn:
+            gate.failed(conn, reserved, now)
         raise SignInRefused("The current password is not right.")
     if passwords.verify(found[1], new):
         raise InvalidAccount("the new password must differ from the current one")
     passwords.check_password(new, account_name)
     with audit.transaction(ws) as tx:
+        gate.succeeded(tx.conn)
         repo.update_account(tx.conn, account_name, password_hash=passwords.hash_password(new),
-                            must_change=False, changed_at=_now())  # fmt: skip
+                            must_change=False, changed_at=now)  # fmt: skip
+        sessions.end_others(tx.conn, account_name, keep)
         tx.record(UserPasswordChanged(user=account_name))
         changed = repo.account(tx.conn, account_name)
     assert changed is not None
@@ -262,21 +285,30 @@ def citizen_sign_in(
     nhs = "".join(evidence.get("nhs_number", "").split())
     subjects = (("person", nhs),) if nhs else ()
     gate = throttle.Throttle(ws, (*subjects, ("address", address)))
-    with ws.engine.connect() as conn:
-        gate.check(conn, now)
+    reserved = _reserve(ws, gate, now)
     try:
         verified = provider.verify(evidence)
         person = audit.person_key(ws, verified.nhs_number)
     except audit.IdentityNotVerified as exc:
         with ws.engine.begin() as conn:
-            gate.fail(conn, now)
+            gate.failed(conn, reserved, now)
         raise SignInRefused(str(exc)) from None
     with ws.engine.begin() as conn:
-        gate.succeed(conn)
+        gate.succeeded(conn)
         sessions.prune(conn, ws, now)
         token, session = sessions.start_citizen(conn, person, verified.nhs_number,
                                                 provider.name, now)  # fmt: skip
     return Started(token, session)
+
+
+def count_failed_sign_in(ws: Workspace, *, address: str, now: datetime | None = None) -> None:
+    """Count a sign-in that failed before anyone could be named (an identity provider's
+    refusal) against the client ``address``; :class:`SignInThrottled` once it is locked."""
+    now = now or _now()
+    gate = throttle.Throttle(ws, (("address", address),))
+    reserved = _reserve(ws, gate, now)
+    with ws.engine.begin() as conn:
+        gate.failed(conn, reserved, now)
 
 
 def resume(ws: Workspace, token: str, now: datetime | None = None) -> Session | None:

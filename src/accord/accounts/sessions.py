@@ -114,6 +114,11 @@ def end_all(conn: Connection, account: str) -> int:
     return repo.delete_sessions_of(conn, account)
 
 
+def end_others(conn: Connection, account: str, keep: str | None) -> int:
+    """End every session of ``account`` but the one ``keep`` opens; how many."""
+    return repo.delete_sessions_of(conn, account, but=token_hash(keep) if keep else None)
+
+
 def prune(conn: Connection, ws: Workspace, now: datetime) -> int:
     """Delete sessions past either timeout; how many."""
     settings = ws.settings

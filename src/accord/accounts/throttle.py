@@ -48,28 +48,60 @@ class Throttle:
         if until is not None and until > now:
             raise SignInThrottled((until - now).total_seconds())
 
-    def fail(self, conn: Connection, now: datetime) -> bool:
-        """Count a failure against every subject; whether it locked one."""
-        settings = self.ws.settings
-        window = timedelta(seconds=settings.portal_sign_in_lockout)
-        locked = False
+    def reserve(self, conn: Connection, now: datetime) -> Reserved:
+        """Count this attempt against every subject *before* its password is checked, so
+        attempts made at once cannot all slip under the limit: :class:`SignInThrottled`
+        if a subject is locked, or this attempt is beyond a subject's limit (then it is
+        locked, and the caller commits that). The caller then settles the attempt with
+        :meth:`failed` or :meth:`succeeded`."""
+        self.check(conn, now)
+        window = timedelta(seconds=self.ws.settings.portal_sign_in_lockout)
+        counts: dict[tuple[str, str], int] = {}
+        beyond = False
         for scope, subject in self.keyed:
-            count = repo.count_failure(conn, scope, subject, now, now - window)
-            limit = (
-                settings.portal_sign_in_address_attempts
-                if scope == "address"
-                else settings.portal_sign_in_attempts
-            )
-            if count >= limit:
+            counts[(scope, subject)] = repo.count_failure(conn, scope, subject, now,
+                                                          now - window)  # fmt: skip
+            if counts[(scope, subject)] > self._limit(scope):
+                repo.lock(conn, scope, subject, now + window)
+                beyond = True
+        return Reserved(counts, beyond, window.total_seconds())
+
+    def failed(self, conn: Connection, reserved: Reserved, now: datetime) -> bool:
+        """The reserved attempt failed: lock each subject it brought to its limit;
+        whether one was."""
+        window = timedelta(seconds=self.ws.settings.portal_sign_in_lockout)
+        locked = False
+        for (scope, subject), count in reserved.counts.items():
+            if count >= self._limit(scope):
                 repo.lock(conn, scope, subject, now + window)
                 locked = True
         return locked
 
-    def succeed(self, conn: Connection) -> None:
-        """Clear the counts of the subject that signed in (never the address's)."""
+    def succeeded(self, conn: Connection) -> None:
+        """The reserved attempt succeeded: clear the counts of the subject that signed in,
+        and take back this attempt from the address's (never all of it: one good account
+        must not buy an address more guesses at others)."""
         for scope, subject in self.keyed:
-            if scope != "address":
+            if scope == "address":
+                repo.uncount_failure(conn, scope, subject)
+            else:
                 repo.clear_failures(conn, scope, subject)
+
+    def _limit(self, scope: str) -> int:
+        settings = self.ws.settings
+        if scope == "address":
+            return settings.portal_sign_in_address_attempts
+        return settings.portal_sign_in_attempts
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """An attempt counted before it is checked: each subject's count with it, and
+    whether it went beyond a limit (refused, the subject locked)."""
+
+    counts: dict[tuple[str, str], int]
+    beyond: bool
+    wait: float
 
 
 def prune(conn: Connection, ws: Workspace, now: datetime) -> None:

@@ -15,6 +15,7 @@ import logging
 import os
 from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -126,7 +127,7 @@ def _error_pages(app: FastAPI) -> None:
     async def sign_in(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInNeeded)
         page = "/staff/sign-in" if exc.kind == "staff" else "/citizen/sign-in"
-        return RedirectResponse(f"{page}?next={exc.after}", status_code=303)
+        return RedirectResponse(f"{page}?{urlencode({'next': exc.after})}", status_code=303)
 
     async def change_password(_request: Request, _exc: Exception) -> Response:
         return RedirectResponse("/staff/password", status_code=303)

@@ -82,17 +82,23 @@ class Cookies:
     secure: bool
     signer: TimestampSigner
     csrf_key: bytes
+    node: str = "node"
+    """In every cookie's name: browsers keep cookies per host, not per port, so nodes on
+    one host (the demo's three on 127.0.0.1) must not overwrite each other's."""
 
     @classmethod
     def for_workspace(cls, ws: Workspace) -> Cookies:
         secret = node_secret(ws, PORTAL_SECRET)
         signer = TimestampSigner(_derived(secret, "cookies"), salt="accord-portal-cookie")
-        return cls(ws.settings.portal_secure_cookies, signer, _derived(secret, "csrf"))
+        node = ws.settings.node_id or hashlib.sha256(str(ws.root).encode()).hexdigest()[:8]
+        return cls(ws.settings.portal_secure_cookies, signer, _derived(secret, "csrf"),
+                   node.lower())  # fmt: skip
 
     def name(self, what: str) -> str:
-        """``__Host-accord-<what>`` when Secure (the browser then refuses it from any
-        other origin or path), else ``accord-<what>``."""
-        return f"__Host-accord-{what}" if self.secure else f"accord-{what}"
+        """``__Host-accord-<node>-<what>`` when Secure (the browser then refuses it from
+        any other origin or path), else ``accord-<node>-<what>``."""
+        name = f"accord-{self.node}-{what}"
+        return f"__Host-{name}" if self.secure else name
 
     def read(self, request: Request, what: str, max_age: int | None = None) -> str | None:
         """The cookie's value if it carries this node's signature (made at most

@@ -61,7 +61,7 @@ def _evidence(fields: Form) -> tuple[dict[str, str], dict[str, str]]:
             if not 1880 <= found.year <= date.today().year or found > date.today():
                 raise ValueError
             born = found.isoformat()
-        except ValueError:
+        except (ValueError, OverflowError):
             errors["date_of_birth-day"] = "Enter a real date of birth, like 27 3 2007"
     return {"nhs_number": nhs, "date_of_birth": born}, errors
 
@@ -141,7 +141,12 @@ def oidc_callback(request: Request, portal: PortalDep) -> HTMLResponse | Redirec
     except accounts.SignInThrottled as exc:
         return _failed(request, 429, str(exc))
     except (oidc.OidcError, accounts.SignInRefused) as exc:
-        log.warning("citizen sign-in refused: %s", exc)
+        log.warning("citizen sign-in refused: %r", str(exc))  # quoted: no forged lines
+        if isinstance(exc, oidc.OidcError):  # counted against the address, as a refusal is
+            try:
+                accounts.count_failed_sign_in(portal.ws, address=client_address(request))
+            except accounts.SignInThrottled as throttled:
+                return _failed(request, 429, str(throttled))
         return _failed(request, 401, "The identity provider could not confirm who you are.")
     response = begin_session(request, started, login.after)
     portal.cookies.clear(response, LOGIN)

@@ -112,9 +112,10 @@ def change_password(
         errors["confirm"] = "The two new passwords are not the same"
     if not errors:
         try:
-            accounts.change_password(portal.ws, staff.account, current, new)
+            accounts.change_password(portal.ws, staff.account, current, new,
+                                     keep=session_token(request))  # fmt: skip
             return redirect(f"{HOME}?changed=true")
-        except accounts.SignInRefused as exc:
+        except accounts.SignInRefused as exc:  # a wrong password, or too many (throttled)
             errors["current"] = str(exc)
         except accounts.InvalidAccount as exc:
             errors["new"] = str(exc)[:1].upper() + str(exc)[1:]
