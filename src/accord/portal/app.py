@@ -127,7 +127,8 @@ def _error_pages(app: FastAPI) -> None:
     async def sign_in(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInNeeded)
         page = "/staff/sign-in" if exc.kind == "staff" else "/citizen/sign-in"
-        return RedirectResponse(f"{page}?{urlencode({'next': exc.after})}", status_code=303)
+        query = urlencode({"next": exc.after}, safe="/")
+        return RedirectResponse(f"{page}?{query}", status_code=303)
 
     async def change_password(_request: Request, _exc: Exception) -> Response:
         return RedirectResponse("/staff/password", status_code=303)
