@@ -15,7 +15,7 @@ import json
 import signal
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, nullcontext, suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -85,7 +85,20 @@ class World:
     hospital: Workspace
     servers: dict[str, Server]
     ports: dict[str, int]
-    workers: int = 1
+    workers: int
+    stack: ExitStack
+
+    def hospital_serving(self) -> Server:
+        """The hospital's server: the module's, or, after a test killed it, a new one on its
+        port (the trust list names the port), kept for the tests after it."""
+        server = self.servers["hospital"]
+        if server.process.poll() is None:
+            return server
+        server = self.stack.enter_context(
+            running(self.hospital.root, self.ports["hospital"], workers=self.workers)
+        )
+        self.servers["hospital"] = server
+        return server
 
 
 def _admissions(ws: Workspace) -> None:
@@ -163,7 +176,7 @@ def _serve(
                 running(hospital.root, ports["hospital"], workers=workers)
             ),
         }
-        yield World(fed, gp, hospital, servers, ports, workers)
+        yield World(fed, gp, hospital, servers, ports, workers, stack)
     for ws in (gp, hospital):
         ws.close()
 
@@ -430,10 +443,8 @@ def test_a_provider_killed_mid_share_delivers_once_after_it_restarts(world: Worl
     assert HOSPITAL in str(down.value)
     assert "connection failed" in str(down.value)
     assert len(named(world.gp, "exchange.received")) == snapshots
-    with (
-        running(world.hospital.root, world.ports["hospital"], workers=world.workers),
-        Client(world.gp) as client,
-    ):
+    world.hospital_serving()
+    with Client(world.gp) as client:
         got = client.share(HOSPITAL, request, idempotency_key=key)
         again = client.share(HOSPITAL, request, idempotency_key=key)
     assert got.records == again.records == PEOPLE - 1
@@ -457,17 +468,10 @@ def test_share_list_shows_both_directions(world: World, tmp_path: Path) -> None:
 
 
 def _refusal(world: World, ask: Any) -> str:
-    with _serving(world), Client(world.gp) as client, pytest.raises(RequestRefused) as refused:
+    world.hospital_serving()
+    with Client(world.gp) as client, pytest.raises(RequestRefused) as refused:
         ask(client)
     return refused.value.code
-
-
-def _serving(world: World) -> AbstractContextManager[object]:
-    """The hospital's server: the module's, or, after a test above killed it, a new one on
-    its port (the trust list names the port)."""
-    if world.servers["hospital"].process.poll() is None:
-        return nullcontext()
-    return running(world.hospital.root, world.ports["hospital"], workers=world.workers)
 
 
 def test_an_agreement_out_of_date_is_refused_not_in_date_and_recorded(world: World) -> None:
@@ -513,7 +517,8 @@ def test_a_suspended_agreement_stops_shares_and_lookups_at_once_until_resumed(
         activate(world.hospital, AGREEMENT, by_role="dpo")
     denied = sum(not d["permitted"] for d in named(world.hospital, "disclosure.decided"))
     assert denied - denied_before == 6
-    with _serving(world), Client(world.gp) as client:
+    world.hospital_serving()
+    with Client(world.gp) as client:
         assert client.lookup(HOSPITAL, lookup).records
 
 
