@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,6 +19,7 @@ from accord.audit import (
     Event,
     LinkageRun,
     UnknownEventType,
+    log,
 )
 from accord.store import Workspace, audit_outbox, datasets
 from tests.audit.support import disclosed, people, texts
@@ -287,3 +290,31 @@ def test_a_deferred_transaction_appends_its_events_as_it_ends(workspace: Workspa
     with pytest.raises(RuntimeError):
         fails()
     assert _count(workspace, "audit_entries") == 4
+
+
+def test_deferred_transactions_of_one_process_append_together_on_sqlite(
+    sqlite_workspace: Workspace,
+) -> None:
+    # Group commit: transactions that end while another is appending wait, and the
+    # next turn appends them all in one transaction (one checkpoint, one wait for disk).
+    ws = sqlite_workspace
+    checkpoints = _count(ws, "audit_checkpoints")
+    group = log._group(ws)
+
+    def one(n: int) -> None:
+        with audit.transaction(ws, deferred=True) as tx:
+            tx.record(DisclosureDecided(agreement=f"a{n}", requester="hospital",
+                                        purpose="care", permitted=True))  # fmt: skip
+
+    with group.turn:  # as if another thread were appending now
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(5)]
+        for t in threads:
+            t.start()
+        while len(group.queue) < 5:
+            time.sleep(0.01)
+    for t in threads:
+        t.join()
+    assert _count(ws, "audit_checkpoints") == checkpoints + 1
+    agreements = {json.loads(t)["event"]["agreement"] for t in texts(ws)[-5:]}
+    assert agreements == {f"a{n}" for n in range(5)}
+    assert audit.verify(ws).size == _count(ws, "audit_entries")

@@ -13,6 +13,7 @@ from accord.people import (
     StandardisedRecord,
     Standardiser,
     nhs_number_problem,
+    standard_nhs_number,
 )
 from accord.people.sql import WHITESPACE
 from tests.people.support import AS_OF, bulk, each, examples, many
@@ -105,6 +106,7 @@ def test_nhs_check_digit_agrees_with_stdnum(raws: list[str]) -> None:
             assert rec.nhs_number_issue in {None, "check_digit"}
         # One number typed by a person is judged by the same rules as the column.
         assert (nhs_number_problem(raw) is None) == (rec.nhs_number_issue is None), raw
+        assert standard_nhs_number(raw) == rec.nhs_number, raw
 
 
 @pytest.mark.parametrize(
@@ -131,6 +133,18 @@ def test_any_text_is_an_nhs_number_or_says_why_not(raws: list[str]) -> None:
         if rec.nhs_number_issue is None and rec.nhs_number is not None:
             assert nhs.is_valid(rec.nhs_number)
         assert (rec.nhs_number is None) == (not raw.strip(WHITESPACE + "-"))
+        assert standard_nhs_number(raw) == rec.nhs_number, repr(raw)
+
+
+@examples(20)
+@given(st.lists(st.text(alphabet="0123456789-x\u0663\x00" + WHITESPACE, max_size=16),
+                min_size=1, max_size=25))  # fmt: skip
+def test_one_number_in_python_is_the_number_the_bulk_query_stores(raws: list[str]) -> None:
+    # A lookup standardises the number it is given in Python and compares it with the
+    # snapshot's, which the bulk query made: the two must agree on any text.
+    for raw, rec in zip(raws, many("nhs_number", raws), strict=True):
+        assert standard_nhs_number(raw) == rec.nhs_number, repr(raw)
+    assert standard_nhs_number(None) is None
 
 
 # (raw, standard, issue)

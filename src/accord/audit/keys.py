@@ -4,6 +4,10 @@ Checkpoints are signed with the node's Ed25519 identity (``keys/node.key``), und
 key name that is also the log's origin (:func:`origin`). The citizen index keys people by an HMAC of
 their NHS number under a key derived (label ``accord-audit/person``) from the node's
 privacy secret: stable on this node, meaningless anywhere else, never a name.
+
+Both are read from their files once and kept while the file stays as it was (its size,
+modification time and inode): a lookup appends to the log and keys a person, and
+parsing a PEM file each time cost more than the signature.
 """
 
 from __future__ import annotations
@@ -11,6 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
@@ -21,6 +29,23 @@ from accord.audit.types import PersonKey
 from accord.store import PRIVACY_SECRET, Workspace
 
 PERSON_LABEL = b"accord-audit/person"
+T = TypeVar("T")
+_held: dict[tuple[Path, str], tuple[tuple[int, int, int], object]] = {}
+_held_lock = threading.Lock()
+
+
+def _kept(path: Path, what: str, make: Callable[[Path, bytes], T]) -> T:
+    """``make`` of the file's bytes, made again only when the file changed."""
+    seen = path.stat()
+    stamp = (seen.st_size, seen.st_mtime_ns, seen.st_ino)
+    with _held_lock:
+        found = _held.get((path, what))
+    if found is not None and found[0] == stamp:
+        return found[1]  # type: ignore[return-value]
+    made = make(path, path.read_bytes())
+    with _held_lock:
+        _held[(path, what)] = (stamp, made)
+    return made
 
 
 def origin(ws: Workspace) -> str:
@@ -37,9 +62,13 @@ def origin(ws: Workspace) -> str:
 
 
 def signing_key(ws: Workspace) -> Ed25519PrivateKey:
-    key = load_pem_private_key((ws.root / "keys" / "node.key").read_bytes(), password=None)
+    return _kept(ws.root / "keys" / "node.key", "signing", _signing)
+
+
+def _signing(path: Path, pem: bytes) -> Ed25519PrivateKey:
+    key = load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise AuditError(f"{ws.root / 'keys' / 'node.key'} is not an Ed25519 key")
+        raise AuditError(f"{path} is not an Ed25519 key")
     return key
 
 
@@ -54,7 +83,10 @@ def person_secret(ws: Workspace) -> bytes:
     """The key person keys are HMACs under: for keying many people at once inside DuckDB
     (``people.hmac_sql`` over ``people.nhs_number_sql``), which must give exactly what
     :func:`person_key` gives one at a time. Hold it in memory only."""
-    secret = (ws.root / "keys" / PRIVACY_SECRET).read_bytes()
+    return _kept(ws.root / "keys" / PRIVACY_SECRET, "person", _person)
+
+
+def _person(_path: Path, secret: bytes) -> bytes:
     return hmac.new(secret, PERSON_LABEL, hashlib.sha256).digest()
 
 

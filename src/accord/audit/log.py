@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -220,9 +221,10 @@ def transaction(ws: Workspace, *, deferred: bool = False) -> Iterator[AuditTrans
     between them (a lookup: decided, then disclosed). No connection is held while the
     block runs (its reads take their own, and a request never waits for a second
     connection while holding a first); the events are checked as they are recorded, and
-    as the block ends they reach the log: on SQLite appended in one transaction (one
-    commit, one wait for the disk), on PostgreSQL staged, then appended with other
-    requests' by the flush. A block that raises records nothing.
+    as the block ends they reach the log: on SQLite appended at once, in one
+    transaction with those of other threads of the process ending meanwhile (a group
+    commit: :class:`_Group`), on PostgreSQL staged, then appended with other requests' by
+    the flush. A block that raises records nothing.
     """
     if deferred:
         yield from _deferred(ws)
@@ -251,22 +253,78 @@ def _deferred(ws: Workspace) -> Iterator[AuditTransaction]:
     if not tx._pending:
         return
     now = datetime.now(UTC)
+    if ws.engine.dialect.name == "sqlite":
+        # SQLite: appended at once, never staged (every write waits for the file's one
+        # lock anyway, so staging, then appending, would wait for the disk twice), with
+        # what other threads of this process are appending meanwhile.
+        _group(ws).append(ws, [_Pending(None, k, b, p, now) for k, b, p in tx._pending])
+        return
+    # PostgreSQL: staged in a commit of their own, in parallel with other requests',
+    # then appended by a flush that takes theirs too: appends are taken in turns on the
+    # log's head, and grouped that way, wait for the disk once for many requests.
     with ws.engine.begin() as conn:
-        if conn.dialect.name != "sqlite":
-            # PostgreSQL: staged in a commit of their own, in parallel with other
-            # requests', then appended by a flush that takes theirs too: appends are
-            # taken in turns on the log's head, and grouped that way, wait for the disk
-            # once for many requests.
-            repo.stage(conn, tx._pending, now)
-        else:
-            # SQLite: appended at once, never staged. Every write waits for the file's
-            # one lock anyway, so staging, then appending, would wait for the disk twice.
-            pending = [_Pending(None, k, body, people, now) for k, body, people in tx._pending]
-            frontier = None
-            for batch in _batches(pending):
-                _, frontier = _append_rows(ws, conn, repo.lock_head(conn), batch, frontier)
-            return
+        repo.stage(conn, tx._pending, now)
     flush(ws)
+
+
+@dataclass
+class _Ticket:
+    """One deferred transaction's rows, waiting in a :class:`_Group`."""
+
+    rows: list[_Pending]
+    done: bool = False
+    failed: BaseException | None = None
+
+
+@dataclass
+class _Group:
+    """Group commit for the deferred transactions of one process on one SQLite store.
+
+    Each adds its rows to the queue, then waits its turn to append. Whoever's turn it
+    is appends the whole queue (its own rows first among them) in one transaction: one
+    lock of the file, one head read, one checkpoint, one wait for the disk for all; the
+    others find theirs done when their turn comes (or the error that undid them all:
+    the rows of a group commit or roll back together). Under concurrent lookups this
+    is what keeps the log from being the queue every request waits in.
+    """
+
+    queue: list[_Ticket] = field(default_factory=list)
+    queued: threading.Lock = field(default_factory=threading.Lock)
+    turn: threading.Lock = field(default_factory=threading.Lock)
+
+    def append(self, ws: Workspace, rows: list[_Pending]) -> None:
+        ticket = _Ticket(rows)
+        with self.queued:
+            self.queue.append(ticket)
+        with self.turn:
+            if not ticket.done:
+                with self.queued:
+                    taken, self.queue = self.queue, []
+                try:
+                    with ws.engine.begin() as conn:
+                        frontier = None
+                        for batch in _batches([r for t in taken for r in t.rows]):
+                            head = repo.lock_head(conn)
+                            _, frontier = _append_rows(ws, conn, head, batch, frontier)
+                except BaseException as error:
+                    for t in taken:
+                        t.done, t.failed = True, error
+                    raise
+                for t in taken:
+                    t.done = True
+        if ticket.failed is not None:
+            raise AuditError(f"the audit log could not append: {ticket.failed}") from (
+                ticket.failed
+            )
+
+
+_groups: dict[str, _Group] = {}
+_groups_lock = threading.Lock()
+
+
+def _group(ws: Workspace) -> _Group:
+    with _groups_lock:
+        return _groups.setdefault(ws.store_url, _Group())
 
 
 class _Pending(NamedTuple):

@@ -8,12 +8,12 @@ withheld, minimised, pseudonymised with the agreement's current key), records on
 ``records.disclosed`` per person answered and ``exchange.served``, and answers JSON.
 
 Speed: each worker keeps the newest snapshot of a dataset loaded in an in-memory DuckDB
-database, keyed by the snapshot's content hash (:class:`_Loaded`), with the opt-out
-registers as its tables and privacy's disclosure query prepared once per agreement's
-terms, registers and key version, so a lookup runs one query for one person's rows; a
-new snapshot is loaded on its first lookup. What a lookup records (decided, disclosed,
-served) is one deferred audit transaction, appended and committed before the answer is
-returned (docs/exchange.md, "Speed, and what is durable when"). Nobody
+database, keyed by the snapshot's content hash (:class:`_Loaded`), with privacy's
+disclosure prepared once per agreement's terms, registers and key version, so a lookup
+runs one query for one person's rows; a new snapshot is loaded on its first lookup. What
+a lookup records (decided, disclosed, served) is one deferred audit transaction,
+appended and committed before the answer is returned (docs/exchange.md, "Speed, and
+what is durable when"). Nobody
 matched and an opted-out person get the same answer (no records).
 """
 
@@ -31,7 +31,13 @@ from accord.exchange import idempotency, terms
 from accord.exchange.events import Served
 from accord.exchange.models import Caller, LookupAnswer, LookupRequest, Person
 from accord.exchange.problems import Refusal
-from accord.people import StandardisationOptions, Standardiser, ident, lit
+from accord.people import (
+    StandardisationOptions,
+    Standardiser,
+    ident,
+    lit,
+    standard_nhs_number,
+)
 from accord.sources import UnknownDataset, get_snapshot
 from accord.store import Workspace
 
@@ -41,15 +47,15 @@ _STANDARD = ("nhs_number", "family_name", "given_name", "date_of_birth", "postco
 
 @dataclasses.dataclass
 class _Loaded:
-    """One snapshot held in memory: a DuckDB database with a cursor per thread, the
-    opt-out registers as its tables, and the disclosure queries prepared over it (one
-    per agreement's terms, registers' revision and key version: a lookup runs one query)."""
+    """One snapshot held in memory: a DuckDB database with a cursor per thread, and the
+    disclosures prepared over it (one per agreement's terms, registers' revision and key
+    version: a lookup runs one query, for one person's rows)."""
 
     digest: str
     conn: duckdb.DuckDBPyConnection
     local: threading.local = dataclasses.field(default_factory=threading.local)
-    tables: privacy.RegisterTables = dataclasses.field(default_factory=privacy.RegisterTables)
     prepared: dict[tuple[str, ...], privacy.Prepared] = dataclasses.field(default_factory=dict)
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         found: duckdb.DuckDBPyConnection | None = getattr(self.local, "cursor", None)
@@ -64,20 +70,20 @@ class _Loaded:
         )
         key = (repr(permit.disclosure), repr(minimisation), keys.registers.revision,
                str(keys.version), where)  # fmt: skip
-        with _lock:
+        with self.lock:
             found = self.prepared.get(key)
             if found is None:
                 if len(self.prepared) >= _PREPARED:
                     self.prepared.clear()
                 found = self.prepared[key] = privacy.prepare_disclosure(
                     self.cursor(), PEOPLE, permit.disclosure, minimisation, keys.registers,
-                    self.tables, where=where, key_version=keys.version,
+                    where=where, key_version=keys.version,
                 )  # fmt: skip
         return found
 
 
 PEOPLE = "people"
-"""The loaded snapshot's rows, each with its subject's NHS number as text (a view)."""
+"""The loaded snapshot's rows, each with its subject's NHS number as text (a table)."""
 _PREPARED = 256
 _loaded: dict[tuple[str, str], _Loaded] = {}
 _lock = threading.Lock()
@@ -91,17 +97,18 @@ def _snapshot(ws: Workspace, dataset: str) -> _Loaded:
         held = _loaded.get(where)
         if held is None or held.digest != snap.content_hash:
             conn = duckdb.connect(":memory:")
+            # The subject's text kept as a column, not computed by a view: binding the
+            # view again for each lookup cost a third of the query.
             conn.execute(
-                f"CREATE TABLE snap AS SELECT * FROM read_parquet({lit(str(ws.root / snap.path))})"
+                f"CREATE TABLE {PEOPLE} AS SELECT *, nhs_number::VARCHAR AS "
+                f"{ident(SUBJECT)} FROM read_parquet({lit(str(ws.root / snap.path))})"
             )
-            conn.execute("CREATE INDEX snap_nhs ON snap (nhs_number)")
+            conn.execute(f"CREATE INDEX {PEOPLE}_nhs ON {PEOPLE} (nhs_number)")
             # Loaded with every core; then one thread a query: a lookup reads one
             # person's rows, and a worker's requests are its parallelism. DuckDB's own
             # workers, woken for each small query, cost more than the query (half the
             # lookups' throughput, measured by benchmarks/exchange.py).
             conn.execute("SET threads = 1")
-            conn.execute(f"CREATE VIEW {PEOPLE} AS SELECT *, nhs_number::VARCHAR AS "
-                         f"{ident(SUBJECT)} FROM snap")  # fmt: skip
             if held is not None:
                 held.conn.close()
             held = _loaded[where] = _Loaded(snap.content_hash, conn)
@@ -109,7 +116,11 @@ def _snapshot(ws: Workspace, dataset: str) -> _Loaded:
 
 
 def standardised(person: Person) -> dict[str, str | None]:
-    """The identifiers as ingest would have stored them."""
+    """The identifiers a lookup finds the person by, as ingest would have stored them:
+    an NHS number alone when one is given (``_where`` reads nothing else then, and
+    ``people.standard_nhs_number`` makes it as the bulk query does, without a query)."""
+    if person.nhs_number is not None:
+        return {"nhs_number": standard_nhs_number(person.nhs_number)}
     given = {k: v for k, v in person.model_dump().items() if v is not None}
     present = frozenset(given)
     with _lock:

@@ -8,7 +8,8 @@ contexts that build queries over person fields, so "blank" means the same everyw
 and :func:`hmac_sql`
 (keyed hashes of a column inside DuckDB) with :func:`nhs_number_sql` (a valid NHS
 number's digits, to key people in bulk); :func:`nhs_number_problem` (one typed NHS
-number checked by the rules of the ``nhs_number_issue`` column); :func:`text_array`
+number checked by the rules of the ``nhs_number_issue`` column) and
+:func:`standard_nhs_number` (one number as the bulk query stores it); :func:`text_array`
 and :func:`int_array` for Arrow columns from Python values without importing pandas.
 Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
 ``postcodes``, ``contact``), each returning staged SQL (``plan``).
@@ -17,7 +18,12 @@ Inside: one module per kind of value (``names``, ``dates``, ``identifiers``,
 from accord.people.arrow import int_array, text_array
 from accord.people.dates import check_format as check_date_format
 from accord.people.errors import InvalidOption, PeopleError
-from accord.people.identifiers import NHS_TEST_RANGE, nhs_number_problem, nhs_number_sql
+from accord.people.identifiers import (
+    NHS_TEST_RANGE,
+    nhs_number_problem,
+    nhs_number_sql,
+    standard_nhs_number,
+)
 from accord.people.models import (
     CANONICAL_FIELDS,
     INPUT_FIELDS,
@@ -55,6 +61,7 @@ __all__ = [
     "int_array",
     "lit",
     "nhs_number_problem",
+    "standard_nhs_number",
     "nhs_number_sql",
     "not_blank",
     "prepare",

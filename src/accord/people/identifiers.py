@@ -57,6 +57,19 @@ def nhs_number_problem(value: str) -> str | None:
     return None
 
 
+_PY_TEN_DIGITS = re.compile("[0-9]{10}")
+
+
+def standard_nhs_number(value: str | None) -> str | None:
+    """The ``nhs_number`` column the bulk query (``plan_nhs_number``) makes of ``value``,
+    for one value in Python: ten digits as they are, else the text without the
+    separators between groups, None if nothing is left. What a lookup compares with a
+    snapshot's numbers; tests/people/test_identifiers.py shows the two agree."""
+    if value is None or _PY_TEN_DIGITS.fullmatch(value):
+        return value
+    return _PY_SEPARATORS.sub("", value) or None
+
+
 def nhs_check_digit_ok(number: str) -> str:
     """SQL: the mod-11 check of a 10-digit number held as an integer (weights 10..2 on
     the first nine digits, 11 -> 0, 10 invalid); integer digits cost far less than ten

@@ -4,7 +4,7 @@ Public face: :func:`disclose_in` (a node's disclosure of one of its datasets, ea
 person disclosed recorded in its audit log, with :class:`Share` and :class:`Shared`)
 over :func:`disclose` (one extract through the opt-out registers that apply,
 minimised and pseudonymised, to a Parquet file; :func:`disclosed_rows` in memory, and
-:func:`prepare_disclosure` once for many lookups, with :class:`RegisterTables`);
+:func:`prepare_disclosure` once for many lookups, run by :meth:`Prepared.rows`);
 :func:`reidentify_in` (recorded) over
 :func:`pseudonym` and :func:`reidentify` (the controller's side of agreement-scoped
 pseudonyms); the opt-out schemes (:data:`SCHEMES`, :func:`register_scheme`,
@@ -30,7 +30,6 @@ from accord.privacy.control import (
 from accord.privacy.disclosure import (
     Prepared,
     Registers,
-    RegisterTables,
     disclose,
     disclosed_rows,
     prepare_disclosure,
@@ -88,7 +87,6 @@ __all__ = [
     "PrivacyError",
     "Protected",
     "Published",
-    "RegisterTables",
     "Registers",
     "RowFilter",
     "RowOperator",
