@@ -61,9 +61,9 @@ __all__ = [
     "int_array",
     "lit",
     "nhs_number_problem",
-    "standard_nhs_number",
     "nhs_number_sql",
     "not_blank",
     "prepare",
+    "standard_nhs_number",
     "text_array",
 ]
