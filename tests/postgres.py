@@ -88,14 +88,16 @@ def throwaway_server(*, durable: bool = False) -> Iterator[str]:
 
 
 @contextmanager
-def scratch_database(server: str, prefix: str = "t") -> Iterator[str]:
-    """A new, empty database on ``server`` (a maintenance database's URL), dropped after."""
+def scratch_database(server: str, prefix: str = "t", template: str | None = None) -> Iterator[str]:
+    """A new database on ``server`` (a maintenance database's URL), dropped after: empty,
+    or a copy of the database ``template``."""
     import sqlalchemy as sa
 
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    copied = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{copied}'))
     try:
         yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:

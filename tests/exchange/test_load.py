@@ -54,6 +54,10 @@ def provider(tmp_path_factory: pytest.TempPathFactory, module_store_url: str) ->
         Spec("hospital", HOSPITAL, "Riverside Hospitals NHS Foundation Trust"),
         port=port,
         store_url=module_store_url,
+        # Every request is signed before the first is sent; a slow machine may take
+        # more than the default minute to answer all 2,000 (the window is tested in
+        # tests/exchange/test_gate.py, not here).
+        settings={"clock_skew": 900},
     )
     fed.publish()
     for ws in (gp, hospital):
