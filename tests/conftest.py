@@ -112,3 +112,12 @@ def module_store_url(
     schema: str = request.getfixturevalue("postgres_schema")
     with scratch_database(server, template=schema) as url:
         yield url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a test marked ``slow`` run first, whole and in their own order: the
+    two xdist workers start on the long ones while the many short ones fill the gaps
+    after, rather than a long one starting last and running alone at the end. A module
+    is kept together so its module-scoped fixtures are made once."""
+    slow = {item.module for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.module not in slow)  # stable: order kept otherwise

@@ -113,6 +113,7 @@ def _logged(ws: Workspace) -> Counter[str]:
     return found
 
 
+@pytest.mark.slow
 def test_two_thousand_concurrent_requests_no_server_error_each_refusal_logged_once(
     provider: Provider,
 ) -> None:

@@ -79,6 +79,7 @@ def _operations(api: Api) -> list[Any]:
     return [found.ok() for found in schemathesis.openapi.from_dict(document).get_all_operations()]
 
 
+@pytest.mark.slow
 def test_no_server_error_and_every_answer_matches_the_document(api: Api) -> None:
     operations = _operations(api)
     assert len(operations) >= 2  # the catalogue and one dataset's offers, at least

@@ -43,6 +43,7 @@ def _link(folder: Path, out: Path, engine: str, mode: Mode) -> set[tuple[str, st
         return {(r["left_id"], r["right_id"]) for r in csv.DictReader(fh)}
 
 
+@pytest.mark.slow
 def test_duckdb_and_spark_decide_the_same_on_ten_thousand_people(
     ten_thousand: Path, tmp_path: Path
 ) -> None:

@@ -102,6 +102,7 @@ def _clear_values(population: Population) -> set[bytes]:
     return values
 
 
+@pytest.mark.slow
 def test_the_linking_party_sees_no_value_nor_any_standard_form_of_one(
     population: Population, tmp_path: Path
 ) -> None:
