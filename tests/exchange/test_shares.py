@@ -30,6 +30,7 @@ from accord import audit
 from accord.agreements import (
     activate,
     add_peer,
+    expire_due,
     node_key,
     node_public_key,
     revoke,
@@ -497,6 +498,41 @@ def test_an_agreement_out_of_date_is_refused_not_in_date_and_recorded(world: Wor
     (decided,) = named(world.hospital, "disclosure.decided")[before:]
     assert decided["permitted"] is False
     assert any(f"starts on {tomorrow}" in r for r in decided["reasons"])
+
+
+def test_an_expired_agreement_is_refused_and_recorded(world: World) -> None:
+    # Active and in use, then past its expiry date: the expiry sweep (`expire_due`, run
+    # as of the expiry date, as a node's nightly run would be) records it expired, and
+    # the server refuses every request under it from then on, on the record.
+    data = example_data()
+    data["id"] = "gp-hospital-ended"
+    data["datasets"][1]["lookups"] = True
+    today = date.today()
+    data["dates"] = {"start": today, "review": today + timedelta(days=10),
+                     "expiry": today + timedelta(days=20)}  # fmt: skip
+    from accord.agreements import parse
+
+    agreement, _ = sign_in_workspace(world.gp, parse(data))
+    both, _ = sign_in_workspace(world.hospital, agreement)
+    sign_in_workspace(world.gp, both)
+    for ws in (world.gp, world.hospital):
+        activate(ws, agreement.id)
+    under = context(agreement="gp-hospital-ended")
+    world.hospital_serving()
+    with Client(world.gp) as client:
+        assert client.share(HOSPITAL, share_request(context=under)).records  # in use
+    ended = expire_due(world.hospital, today + timedelta(days=20), by_role="scheduler")
+    assert [e.agreement.id for e in ended] == ["gp-hospital-ended"]
+    before = len(named(world.hospital, "disclosure.decided"))
+    asked = share_request(context=under)
+    lookup = LookupRequest.model_validate(
+        {"context": under, "dataset": "admissions", "person": {"nhs_number": NUMBERS[0]}}
+    )
+    assert _refusal(world, lambda c: c.share(HOSPITAL, asked)) == "agreement-not-active"
+    assert _refusal(world, lambda c: c.lookup(HOSPITAL, lookup)) == "agreement-not-active"
+    refused = named(world.hospital, "disclosure.decided")[before:]
+    assert [d["permitted"] for d in refused] == [False, False]
+    assert all("expired" in " ".join(d["reasons"]) for d in refused), refused
 
 
 def test_a_suspended_agreement_stops_shares_and_lookups_at_once_until_resumed(
