@@ -101,6 +101,8 @@ def test_an_unsynced_commit_is_seen_at_once_and_leaves_the_connection_durable(
         table.create(engine)
         with begin_unsynced(engine) as conn:
             conn.execute(table.insert().values(n=1))
+            if conn.dialect.name == "sqlite":  # a connection of its own pool, set once
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
         with engine.connect() as other:
             assert other.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 1
 
@@ -121,6 +123,10 @@ def test_an_unsynced_commit_is_seen_at_once_and_leaves_the_connection_durable(
         table.drop(engine)
     finally:
         engine.dispose()
+    if engine.dialect.name == "sqlite":  # the unsynced pool goes with the engine's
+        from accord.store.database import _unsynced
+
+        assert _unsynced(engine).pool.checkedin() == 0  # type: ignore[attr-defined]
 
 
 def test_sqlite_writers_queue_for_the_file_s_writer_lock_and_let_it_go(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -95,27 +96,44 @@ def begin_unsynced(engine: Engine) -> Iterator[Connection]:
     connections checkpoint, synced. On PostgreSQL ``SET LOCAL synchronous_commit = off``:
     the WAL is one sequence, and flushing a later commit's record flushes this one's.
     Visible to every other connection at once, either way: only durability waits.
+    On SQLite the transaction runs on a connection of a small pool kept beside the
+    engine's with those two settings made once (:func:`_unsynced`), not set and set back
+    around each transaction.
     """
-    with engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # set outside a transaction, and set back whatever happens
-            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            conn.commit()
-        try:
-            with conn.begin():
-                if not sqlite:
-                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-                yield conn
-        finally:
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA synchronous=FULL")
-                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT}")
-                conn.commit()
+    if engine.dialect.name == "sqlite":
+        with _unsynced(engine).begin() as conn:
+            yield conn
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        yield conn
 
 
-SQLITE_AUTOCHECKPOINT = 1000
-"""SQLite's default auto-checkpoint (pages of WAL), restored after :func:`begin_unsynced`."""
+_companions: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_companions_lock = threading.Lock()
+
+
+def _unsynced(engine: Engine) -> Engine:
+    """The pool of unsynced connections to ``engine``'s SQLite file: the same writer
+    lock (the file's), disposed of with the engine."""
+    with _companions_lock:
+        found = _companions.get(engine)
+        if found is None:
+            found = sa.create_engine(engine.url, connect_args={"timeout": SQLITE_BUSY_SECONDS},
+                                     pool_size=2, max_overflow=POOL_CONNECTIONS - 2)  # fmt: skip
+            sa.event.listen(found, "connect", _sqlite_pragmas)
+            sa.event.listen(found, "connect", _unsynced_pragmas)
+            _queue_writers(found)
+            sa.event.listen(engine, "engine_disposed", lambda _e: found.dispose())
+            _companions[engine] = found
+        return found
+
+
+def _unsynced_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
 
 
 def _queue_writers(engine: Engine) -> None:
