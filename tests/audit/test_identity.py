@@ -27,7 +27,8 @@ def _n(value: int, size: int) -> str:
 
 def _token(key: Any, alg: str, kid: str, **claims: Any) -> str:
     body = {"iss": ISSUER, "aud": CLIENT, "exp": NOW + 300, "iat": NOW, "nonce": "n-1",
-            "nhs_number": "9434765919", "birthdate": "1980-02-29", **claims}  # fmt: skip
+            "nhs_number": "9434765919", "birthdate": "1980-02-29",
+            "identity_proofing_level": "P9", **claims}  # fmt: skip
     head = _b64(json.dumps({"alg": alg, "kid": kid}).encode())
     signed = f"{head}.{_b64(json.dumps(body).encode())}"
     if alg == "RS256":
@@ -73,6 +74,10 @@ def test_a_good_id_token_verifies_a_person(keys: tuple[Any, Any, dict[str, Any]]
         ({"exp": NOW - 3600}, "expired"),
         ({"nonce": "replayed"}, "nonce"),
         ({"iat": NOW + 3600}, "future"),
+        # Proofed below the level this service needs, or not at all: not who they say.
+        ({"identity_proofing_level": "P5"}, "identity_proofing_level is 'P5': this service"),
+        ({"identity_proofing_level": None}, "identity_proofing_level is none"),
+        ({"identity_proofing_level": ["P9"]}, "identity_proofing_level"),
     ],
 )
 def test_bad_claims_are_refused(
@@ -81,6 +86,18 @@ def test_bad_claims_are_refused(
     token = _token(keys[0], "RS256", "r1", **claims)
     with pytest.raises(IdentityNotVerified, match=why):
         _provider(keys[2]).verify({"id_token": token, "nonce": "n-1"})
+
+
+def test_the_proofing_level_accepted_is_the_provider_s_own(
+    keys: tuple[Any, Any, dict[str, Any]],
+) -> None:
+    # GOV.UK One Login names it `vot`, its medium level P2.
+    token = _token(keys[0], "RS256", "r1", vot="P2", identity_proofing_level=None)
+    one_login = OidcProvider(issuer=ISSUER, client_id=CLIENT, jwks=keys[2], clock=lambda: NOW,
+                             assurance_claim="vot", assurance_levels=("P2",))  # fmt: skip
+    assert one_login.verify({"id_token": token, "nonce": "n-1"}).nhs_number
+    with pytest.raises(IdentityNotVerified, match="vot is 'P1'"):
+        one_login.verify({"id_token": _token(keys[0], "RS256", "r1", vot="P1"), "nonce": "n-1"})
 
 
 def test_a_token_for_several_audiences_names_this_client_as_its_party(

@@ -90,7 +90,8 @@ class Provider:
             now = int(time.time())
             id_token = jwt.encode(
                 {"iss": self.url, "aud": CLIENT, "sub": "p1", "iat": now, "exp": now + 300,
-                 "nonce": kept["nonce"], "nhs_number": PERSON, "birthdate": BORN},
+                 "nonce": kept["nonce"], "nhs_number": PERSON, "birthdate": BORN,
+                 "identity_proofing_level": "P9"},
                 self.key, algorithm="RS256", headers={"kid": "k1"},
             )  # fmt: skip
             return {"id_token": id_token, "access_token": "unused", "token_type": "Bearer"}

@@ -82,11 +82,24 @@ class OidcProvider:
     name: str = "oidc"
     nhs_number_claim: str = "nhs_number"
     birthdate_claim: str = "birthdate"
+    assurance_claim: str = "identity_proofing_level"
+    assurance_levels: tuple[str, ...] = ("P9",)
+    """The identity proofing levels accepted (NHS login's ``identity_proofing_level``
+    P9; GOV.UK One Login's ``vot`` P2): a token without one of them is refused, since a
+    lower level does not prove who the person is. Empty: not checked."""
     leeway_seconds: int = 60
     clock: Callable[[], float] = time.time
 
     def verify(self, evidence: Mapping[str, str]) -> VerifiedPerson:
         claims = self.claims(evidence.get("id_token", ""), evidence.get("nonce", ""))
+        if self.assurance_levels:
+            level = claims.get(self.assurance_claim)
+            if not isinstance(level, str) or level not in self.assurance_levels:
+                shown = repr(level)[:40] if level is not None else "none"
+                raise IdentityNotVerified(
+                    f"the ID token's {self.assurance_claim} is {shown}: this service needs "
+                    f"{' or '.join(self.assurance_levels)}"
+                )
         nhs = str(claims.get(self.nhs_number_claim) or "")
         if not nhs:
             raise IdentityNotVerified(f"the ID token carries no {self.nhs_number_claim} claim")

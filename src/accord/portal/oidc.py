@@ -57,6 +57,8 @@ class Client:
     key_pem: bytes
     nhs_number_claim: str
     birthdate_claim: str
+    assurance_claim: str
+    assurance_levels: tuple[str, ...]
 
     @classmethod
     def for_workspace(cls, ws: Workspace) -> Client:
@@ -86,12 +88,14 @@ class Client:
             str(s.portal_oidc_authorization_endpoint), str(s.portal_oidc_token_endpoint),
             str(s.portal_oidc_redirect_uri), s.portal_oidc_scopes, keys, key,
             s.portal_oidc_nhs_number_claim, s.portal_oidc_birthdate_claim,
+            s.portal_oidc_assurance_claim, tuple(s.portal_oidc_assurance_levels.split()),
         )  # fmt: skip
 
     def provider(self) -> audit.OidcProvider:
         return audit.OidcProvider(
             issuer=self.issuer, client_id=self.client_id, jwks=self.jwks,
             nhs_number_claim=self.nhs_number_claim, birthdate_claim=self.birthdate_claim,
+            assurance_claim=self.assurance_claim, assurance_levels=self.assurance_levels,
         )  # fmt: skip
 
 

@@ -192,6 +192,16 @@ class Settings(BaseSettings):
         default="birthdate", max_length=100,
         description="The ID token claim holding the date of birth.",
     )  # fmt: skip
+    portal_oidc_assurance_claim: str = Field(
+        default="identity_proofing_level", max_length=100,
+        description="The ID token claim holding the identity proofing level (NHS login: "
+        "identity_proofing_level; GOV.UK One Login: vot).",
+    )  # fmt: skip
+    portal_oidc_assurance_levels: str = Field(
+        default="P9", max_length=200,
+        description="The proofing levels accepted, space-separated (NHS login: P9; GOV.UK "
+        "One Login: P2); a token with another, or none, is refused. Empty: not checked.",
+    )  # fmt: skip
     portal_assets: Path | None = Field(
         default=None,
         description="GOV.UK Frontend's dist/govuk folder the portal serves; default: "
