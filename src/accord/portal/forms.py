@@ -44,9 +44,11 @@ def person_evidence(fields: Form, *, own: bool = True) -> tuple[dict[str, str], 
     return {"nhs_number": nhs, "date_of_birth": born}, errors
 
 
-def staff_reason(fields: Form) -> tuple[str, str, dict[str, str]]:
+def staff_reason(
+    fields: Form, example: str = "the subject access request's reference"
+) -> tuple[str, str, dict[str, str]]:
     """The role (``role``) and reason (``reason``) a member of staff gives, as the audit
-    log will hold them, and the errors by field."""
+    log will hold them, and the errors by field (``example``: of a reason, for them)."""
     role, reason = fields.get("role"), " ".join(fields.get("reason").split())
     errors: dict[str, str] = {}
     if not role:
@@ -54,7 +56,7 @@ def staff_reason(fields: Form) -> tuple[str, str, dict[str, str]]:
     elif len(role) > MAX_ROLE or not role.isprintable():
         errors["role"] = f"Your role must be {MAX_ROLE} characters or fewer"
     if not reason:
-        errors["reason"] = "Enter the reason, like the subject access request's reference"
+        errors["reason"] = f"Enter the reason, like {example}"
     elif len(reason) > MAX_REASON or not reason.isprintable():
         errors["reason"] = f"The reason must be {MAX_REASON} characters or fewer, on one line"
     return role, reason, errors

@@ -37,6 +37,7 @@ AREA = register_area(Area(
     roles=frozenset({Role.STEWARD}),
 ))  # fmt: skip
 ACTIONS = {"register": "Register", "withdraw": "Withdraw"}
+HOW_ASKED = "how the person asked"
 NOT_FOUND = ("No one with this NHS number and date of birth is in {node}'s records. Check "
              "them with the person and try again.")  # fmt: skip
 
@@ -121,7 +122,7 @@ def opt_out_page(
 @router.post(AREA.href + "/opt-out/check")
 def check(request: Request, portal: PortalDep, staff: Steward, fields: FormFields) -> HTMLResponse:
     evidence, scheme, action = _act(portal.ws, fields)
-    role, reason, errors = staff_reason(fields)
+    role, reason, errors = staff_reason(fields, HOW_ASKED)
     page = "people/opt_out.html" if errors else "people/confirm.html"
     return render(request, page, status_code=400 if errors else 200, session=staff,
                   errors=errors, person=_shown(evidence), scheme=scheme,
