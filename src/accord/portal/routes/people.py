@@ -50,7 +50,7 @@ def _person(ws: Workspace, fields: Form) -> tuple[dict[str, str], dict[str, str]
         try:
             local_provider(ws).verify(evidence)
         except audit.IdentityNotVerified:
-            errors["nhs_number"] = NOT_FOUND.format(node=ws.settings.node_name)
+            errors["nhs_number"] = NOT_FOUND.format(node=Words(ws).here)
     return evidence, errors
 
 
@@ -59,8 +59,8 @@ def _values(fields: Form) -> dict[str, str]:
 
 
 @router.get(AREA.href)
-def find_page(request: Request, staff: Steward) -> HTMLResponse:
-    return render(request, "people/find.html", session=staff,
+def find_page(request: Request, portal: PortalDep, staff: Steward) -> HTMLResponse:
+    return render(request, "people/find.html", session=staff, organisation=Words(portal.ws).here,
                   values={"role": Role.STEWARD.label})  # fmt: skip
 
 
@@ -71,7 +71,8 @@ def find(request: Request, portal: PortalDep, staff: Steward, fields: FormFields
     errors |= asked
     if errors:
         return render(request, "people/find.html", status_code=400, session=staff,
-                      errors=errors, values=_values(fields))  # fmt: skip
+                      errors=errors, values=_values(fields),
+                      organisation=Words(portal.ws).here)  # fmt: skip
     person = audit.person_key(portal.ws, evidence["nhs_number"])
     response = audit.subject_access(portal.ws, person, by_role=role, reason=reason)
     words = Words(portal.ws)
@@ -79,7 +80,8 @@ def find(request: Request, portal: PortalDep, staff: Steward, fields: FormFields
     schemes = [(name, privacy.scheme_text(name), name in chosen) for name in privacy.SCHEMES]
     return render(request, "people/person.html", session=staff, response=response,
                   uses=words.views(response.uses), schemes=schemes,
-                  person=_shown(evidence), role=role, reason=reason)  # fmt: skip
+                  person=_shown(evidence), role=role, reason=reason,
+                  organisation=words.here)  # fmt: skip
 
 
 def _shown(evidence: dict[str, str]) -> dict[str, str]:

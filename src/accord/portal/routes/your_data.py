@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException
 from accord import audit, privacy
 from accord.portal.deps import Citizen, FormFields, PortalDep, portal_router, redirect, render
 from accord.portal.paging import pagination
-from accord.portal.uses import local_uses
+from accord.portal.uses import Words, local_uses
 
 router = portal_router()
 HOME = "/citizen"
@@ -44,6 +44,7 @@ def home(
     if page > found.pages:
         raise HTTPException(404)
     return render(request, "citizen/home.html", session=citizen, found=found,
+                  organisation=Words(portal.ws).here,
                   pagination=pagination(HOME, page, found.pages))  # fmt: skip
 
 
@@ -58,7 +59,8 @@ def _scheme(name: str) -> privacy.SchemeText:
 def opt_outs(request: Request, portal: PortalDep, citizen: Citizen) -> HTMLResponse:
     chosen = privacy.opted_out(portal.ws, citizen.nhs_number)
     schemes = [(name, privacy.scheme_text(name), name in chosen) for name in privacy.SCHEMES]
-    return render(request, "citizen/opt_outs.html", session=citizen, schemes=schemes)
+    return render(request, "citizen/opt_outs.html", session=citizen, schemes=schemes,
+                  organisation=Words(portal.ws).here)  # fmt: skip
 
 
 @router.get(OPT_OUTS + "/{scheme}")
@@ -66,7 +68,7 @@ def opt_out(request: Request, portal: PortalDep, citizen: Citizen, scheme: str) 
     text = _scheme(scheme)
     chosen = scheme in privacy.opted_out(portal.ws, citizen.nhs_number)
     return render(request, "citizen/opt_out.html", session=citizen, scheme=scheme, text=text,
-                  chosen=chosen)  # fmt: skip
+                  chosen=chosen, organisation=Words(portal.ws).here)  # fmt: skip
 
 
 @router.get(OPT_OUTS + "/{scheme}/confirm")
@@ -78,7 +80,8 @@ def confirm_page(
         raise HTTPException(404)
     chosen = scheme in privacy.opted_out(portal.ws, citizen.nhs_number)
     return render(request, "citizen/confirm.html", session=citizen, scheme=scheme, text=text,
-                  action="withdraw" if chosen else "opt-out")  # fmt: skip
+                  action="withdraw" if chosen else "opt-out",
+                  organisation=Words(portal.ws).here)  # fmt: skip
 
 
 @router.post(OPT_OUTS + "/{scheme}/confirm", response_model=None)
@@ -101,7 +104,8 @@ def done(
     text = _scheme(scheme)
     chosen = scheme in privacy.opted_out(portal.ws, citizen.nhs_number)
     return render(request, "citizen/done.html", session=citizen, scheme=scheme, text=text,
-                  chosen=chosen, was=was if was in ACTIONS else "")  # fmt: skip
+                  chosen=chosen, was=was if was in ACTIONS else "",
+                  organisation=Words(portal.ws).here)  # fmt: skip
 
 
 @router.post("/citizen/download")
