@@ -17,9 +17,10 @@ from accord import agreements, audit, privacy
 from accord.accounts import Role
 from tests.agreements.support import example
 from tests.audit.support import nhs_numbers
-from tests.portal.support import BORN, PERSON, PortalNode, looked_at, portal_node
+from tests.portal.support import BORN, PERSON, PortalNode, add_people, looked_at, portal_node
 
 OTHER = nhs_numbers(3)[2]  # a valid number that is in none of the node's datasets
+TEST_RANGE = "9990000018"  # in a dataset, but in the test range: no register may hold it
 ROLE, REASON = "Data protection officer", "subject access request SAR-2026-014"
 
 
@@ -28,6 +29,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalNode]:
     with portal_node(tmp_path_factory.mktemp("people")) as made:
         ws = made.ws
         agreements.record(ws, example())
+        # Among others: a dataset whose numbers mostly fail is refused at ingest.
+        add_people(ws, "more-people", [(n, BORN) for n in (TEST_RANGE, *nhs_numbers(8)[3:])])
         audit.record(ws, audit.RecordsDisclosed(
             person=audit.person_key(ws, PERSON), agreement="gp-hospital-admission-risk",
             recipient="gp", recipient_role="controller", dataset="admissions",
@@ -162,6 +165,24 @@ def test_a_steward_registers_and_withdraws_an_opt_out_on_someones_behalf(
     page.get_by_role("button", name="Yes, withdraw the opt-out").click()
     assert page.locator(".govuk-panel__title").inner_text() == "Opt-out withdrawn"
     assert privacy.opted_out(node.ws, PERSON) == frozenset()
+
+
+def test_a_number_no_register_may_hold_is_looked_up_but_gets_no_opt_out(
+    node: PortalNode, page: Page
+) -> None:
+    sign_in(page, node, "tam", Role.STEWARD)
+    page.goto(node.url + "/staff/people")
+    find(page, TEST_RANGE, BORN)
+    assert page.locator("h1").inner_text() == "Subject access response"
+    assert "Opt-outs cannot be recorded for this NHS number" in page.locator("main").inner_text()
+    assert page.locator("input[name=scheme]").count() == 0
+    looked_at(page, "people-response-test-number")
+    refused = page.request.post(node.url + "/staff/people/opt-out/confirm", form={
+        "csrf_token": _token(page), "nhs_number": TEST_RANGE, "date_of_birth-day": "29",
+        "date_of_birth-month": "2", "date_of_birth-year": "1980", "role": ROLE,
+        "reason": REASON, "scheme": "national", "action": "register",
+    })  # fmt: skip
+    assert refused.status == 400
 
 
 def _token(page: Page) -> str:

@@ -41,6 +41,7 @@ from tests.portal.support import (
 # C: none. D: opts out and back. E: the keyboard journey.
 A = PERSON
 B, C, D, E = nhs_numbers(6)[1:5]
+TEST_RANGE = "9990000018"  # valid check digit, but never issued: no register may hold it
 BORN_OTHERS = "1975-06-01"
 ALPHA, BRAVO, SECRET = "alpha marker", "bravo marker", "deferred secret"
 AGREEMENT = "gp-hospital-admission-risk"
@@ -62,7 +63,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalNode]:
     with portal_node(tmp_path_factory.mktemp("your-data")) as made:
         ws = made.ws
         made.staff("steward", Role.STEWARD)
-        add_people(ws, "more-residents", [(n, BORN_OTHERS) for n in (B, C, D, E)])
+        add_people(ws, "more-residents", [(n, BORN_OTHERS) for n in (B, C, D, E, TEST_RANGE)])
         agreements.record(ws, example())
         today = datetime.now(UTC).date()
         audit.record(ws, shared(ws, A, f"{SECRET}: kept back", hidden_until=today + timedelta(30)))
@@ -161,6 +162,22 @@ def test_a_citizen_opts_out_and_withdraws_where_the_law_allows(
     assert cards(page) == ["Your opt-out (national) was withdrawn",
                            "Your opt-out (national) was registered"]  # fmt: skip
     assert row(page, 0, "Who") == "You"
+
+
+def test_a_number_no_register_may_hold_is_told_so(node: PortalNode, page: Page) -> None:
+    sign_in_citizen(page, node.url, TEST_RANGE, BORN_OTHERS)
+    for url in ("/citizen/opt-outs", "/citizen/opt-outs/national/confirm"):
+        response = page.goto(node.url + url)
+        assert response is not None
+        assert response.status == 400
+        shown = page.locator("main").inner_text()
+        assert "Opt-outs cannot be recorded for your NHS number" in shown
+    looked_at(page, "citizen-opt-outs-test-number")
+    page.goto(node.url + "/citizen")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
+    refused = page.request.post(node.url + "/citizen/opt-outs/national/confirm",
+                                form={"csrf_token": token, "action": "opt-out"})  # fmt: skip
+    assert refused.status == 400
 
 
 def download(page: Page) -> Any:

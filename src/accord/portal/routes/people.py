@@ -23,6 +23,7 @@ from accord import audit, privacy
 from accord.accounts import Role
 from accord.portal.areas import Area, register_area
 from accord.portal.deps import Form, FormFields, PortalDep, Steward, portal_router, render
+from accord.portal.errors import BadRequest
 from accord.portal.forms import date_values, person_evidence, staff_reason
 from accord.portal.identity import local_provider
 from accord.portal.routes.your_data import attachment
@@ -76,12 +77,16 @@ def find(request: Request, portal: PortalDep, staff: Steward, fields: FormFields
     person = audit.person_key(portal.ws, evidence["nhs_number"])
     response = audit.subject_access(portal.ws, person, by_role=role, reason=reason)
     words = Words(portal.ws)
-    chosen = privacy.opted_out(portal.ws, evidence["nhs_number"])
-    schemes = [(name, privacy.scheme_text(name), name in chosen) for name in privacy.SCHEMES]
+    schemes, problem = [], ""
+    try:
+        chosen = privacy.opted_out(portal.ws, evidence["nhs_number"])
+        schemes = [(name, privacy.scheme_text(name), name in chosen) for name in privacy.SCHEMES]
+    except privacy.PrivacyError as exc:  # a number no register may hold (the test range)
+        problem = f"Opt-outs cannot be recorded for this NHS number: {exc}."
     return render(request, "people/person.html", session=staff, response=response,
                   uses=words.views(response.uses), schemes=schemes,
                   person=_shown(evidence), role=role, reason=reason,
-                  organisation=words.here)  # fmt: skip
+                  organisation=words.here, opt_out_problem=problem)  # fmt: skip
 
 
 def _shown(evidence: dict[str, str]) -> dict[str, str]:
@@ -141,7 +146,10 @@ def confirm(
     if errors:
         raise HTTPException(400)
     act = privacy.register_opt_out if action == "register" else privacy.withdraw_opt_out
-    changed = act(portal.ws, scheme, evidence["nhs_number"], by_role=role, reason=reason)
+    try:
+        changed = act(portal.ws, scheme, evidence["nhs_number"], by_role=role, reason=reason)
+    except privacy.PrivacyError as exc:  # a number no register may hold
+        raise BadRequest(f"Nothing was recorded: {exc}.") from None
     return render(request, "people/done.html", session=staff, person=_shown(evidence),
                   scheme=scheme, text=privacy.scheme_text(scheme), action=action,
                   changed=changed)  # fmt: skip

@@ -22,7 +22,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from accord import audit, privacy
-from accord.portal.deps import Citizen, FormFields, PortalDep, portal_router, redirect, render
+from accord.accounts import CitizenSession
+from accord.portal.deps import (
+    Citizen,
+    FormFields,
+    Portal,
+    PortalDep,
+    portal_router,
+    redirect,
+    render,
+)
+from accord.portal.errors import BadRequest
 from accord.portal.paging import pagination
 from accord.portal.uses import Words, local_uses
 
@@ -55,9 +65,18 @@ def _scheme(name: str) -> privacy.SchemeText:
         raise HTTPException(404) from None
 
 
+def _chosen(portal: Portal, citizen: CitizenSession) -> frozenset[str]:
+    """The schemes the citizen is opted out of; a 400 page saying why for an NHS number
+    no register may hold (one of the test range a development node's data may use)."""
+    try:
+        return privacy.opted_out(portal.ws, citizen.nhs_number)
+    except privacy.PrivacyError as exc:
+        raise BadRequest(f"Opt-outs cannot be recorded for your NHS number: {exc}.") from None
+
+
 @router.get(OPT_OUTS)
 def opt_outs(request: Request, portal: PortalDep, citizen: Citizen) -> HTMLResponse:
-    chosen = privacy.opted_out(portal.ws, citizen.nhs_number)
+    chosen = _chosen(portal, citizen)
     schemes = [(name, privacy.scheme_text(name), name in chosen) for name in privacy.SCHEMES]
     return render(request, "citizen/opt_outs.html", session=citizen, schemes=schemes,
                   organisation=Words(portal.ws).here)  # fmt: skip
@@ -66,7 +85,7 @@ def opt_outs(request: Request, portal: PortalDep, citizen: Citizen) -> HTMLRespo
 @router.get(OPT_OUTS + "/{scheme}")
 def opt_out(request: Request, portal: PortalDep, citizen: Citizen, scheme: str) -> HTMLResponse:
     text = _scheme(scheme)
-    chosen = scheme in privacy.opted_out(portal.ws, citizen.nhs_number)
+    chosen = scheme in _chosen(portal, citizen)
     return render(request, "citizen/opt_out.html", session=citizen, scheme=scheme, text=text,
                   chosen=chosen, organisation=Words(portal.ws).here)  # fmt: skip
 
@@ -78,7 +97,7 @@ def confirm_page(
     text = _scheme(scheme)
     if not text.self_service:
         raise HTTPException(404)
-    chosen = scheme in privacy.opted_out(portal.ws, citizen.nhs_number)
+    chosen = scheme in _chosen(portal, citizen)
     return render(request, "citizen/confirm.html", session=citizen, scheme=scheme, text=text,
                   action="withdraw" if chosen else "opt-out",
                   organisation=Words(portal.ws).here)  # fmt: skip
@@ -92,6 +111,7 @@ def confirm(
     if not text.self_service or action not in ACTIONS:
         raise HTTPException(400)
     act = privacy.register_own_opt_out if action == "opt-out" else privacy.withdraw_own_opt_out
+    _chosen(portal, citizen)  # a number no register may hold: said before anything is done
     act(portal.ws, scheme, citizen.nhs_number, provider=citizen.provider)
     return redirect(f"{OPT_OUTS}/{scheme}/done?was={action}")
 
@@ -102,7 +122,7 @@ def done(
 ) -> HTMLResponse:
     """What the register says now (``was``, the act just done, only words it)."""
     text = _scheme(scheme)
-    chosen = scheme in privacy.opted_out(portal.ws, citizen.nhs_number)
+    chosen = scheme in _chosen(portal, citizen)
     return render(request, "citizen/done.html", session=citizen, scheme=scheme, text=text,
                   chosen=chosen, was=was if was in ACTIONS else "",
                   organisation=Words(portal.ws).here)  # fmt: skip
