@@ -162,8 +162,10 @@ def test_a_steward_registers_and_withdraws_an_opt_out_on_someones_behalf(
     page.fill("#reason", "the person withdrew their objection by phone")
     page.get_by_role("button", name="Continue").click()
     assert page.locator("h1").inner_text() == "Withdraw this opt-out?"
+    looked_at(page, "people-withdraw-confirm")
     page.get_by_role("button", name="Yes, withdraw the opt-out").click()
     assert page.locator(".govuk-panel__title").inner_text() == "Opt-out withdrawn"
+    looked_at(page, "people-withdraw-done")
     assert privacy.opted_out(node.ws, PERSON) == frozenset()
 
 

@@ -37,7 +37,7 @@ AREA = register_area(Area(
     "happened to their data, and register or withdraw an opt-out on their behalf.",
     roles=frozenset({Role.STEWARD}),
 ))  # fmt: skip
-ACTIONS = {"register": "Register", "withdraw": "Withdraw"}
+ACTIONS = {"register", "withdraw"}
 HOW_ASKED = "how the person asked"
 NOT_FOUND = ("No one with this NHS number and date of birth is in {node}'s records. Check "
              "them with the person and try again.")  # fmt: skip
@@ -50,6 +50,7 @@ def _person(ws: Workspace, fields: Form) -> tuple[dict[str, str], dict[str, str]
     if not errors:
         try:
             local_provider(ws).verify(evidence)
+            audit.person_key(ws, evidence["nhs_number"])  # a placeholder in the data: nobody
         except audit.IdentityNotVerified:
             errors["nhs_number"] = NOT_FOUND.format(node=Words(ws).here)
     return evidence, errors
