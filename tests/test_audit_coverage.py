@@ -50,7 +50,10 @@ EXCLUDED = {
     "process a browser drives (tests/portal), which this in-process harness cannot; of "
     "sources it asks only holds_person (yes or no: is this NHS number and date of birth in "
     "a snapshot, the local identity provider's check, never a record) for a citizen "
-    "signing in, which is no use of anyone's data by anyone else",
+    "signing in or a steward finding a person; a person's uses and opt-outs come from "
+    "audit (uses, own_subject_access, subject_access) and privacy (opted_out, the opt-out "
+    "acts), which record what they must: checked in tests/portal/test_citizen_uses.py and "
+    "tests/portal/test_people.py",
     "accounts": "staff accounts and sessions: no person-level rows; a citizen's session "
     "holds the person key and (sealed) NHS number the citizen gave to sign in, which is no "
     "use of anyone's data by anyone else; every act on an account and every staff sign-in "
@@ -221,6 +224,11 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
     "privacy.register_opt_out": lambda n: {"nhs_number": FRESH, **STAFF},
     "privacy.withdraw_opt_out": lambda n: {"nhs_number": _registered(n, WITHDRAWN), **STAFF},
     "privacy.load_registers": lambda n: {"secret": privacy.read_secret(n.ws.root / "keys")},
+    "privacy.register_own_opt_out": lambda n: {"nhs_number": OTHERS[2], "provider": "local"},
+    "privacy.withdraw_own_opt_out": lambda n: {
+        "nhs_number": _registered(n, OTHERS[3]),
+        "provider": "local",
+    },
     "privacy.retire_key": lambda n: {"version": privacy.rotate_key(n.ws.engine, AGREEMENT)},
     "privacy.disclose_in": lambda n: {
         "out": n.out("shared.parquet"),
@@ -265,6 +273,7 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
         "people": [audit.person_key(n.ws, OTHERS[1])],
     },
     "audit.subject_access": lambda n: {"out": n.out("sar.json"), **STAFF},
+    "audit.own_subject_access": lambda n: {"provider": "local"},
     "audit.verify": lambda n: {"record": True},
 }
 # Values for parameters by name, when a driver does not give them.

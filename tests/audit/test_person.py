@@ -72,6 +72,37 @@ def test_subject_access_response(workspace: Workspace) -> None:
     assert response["uses"][0]["what"] == "Your record was looked up"
 
 
+def test_the_count_of_uses_leaves_out_what_is_deferred(workspace: Workspace) -> None:
+    me, other = audit.person_key(workspace, NHS), audit.person_key(workspace, "943 476 5870")
+    today = date(2026, 11, 22)
+    audit.record(workspace, *(disclosed(me, n) for n in range(3)), disclosed(other, 9),
+                 disclosed(me, 4, hidden_until=today + timedelta(1)))  # fmt: skip
+    assert audit.use_count(workspace, me, today=today) == 3
+    assert audit.use_count(workspace, me, today=today + timedelta(1)) == 4
+    assert audit.use_count(workspace, other, today=today) == 1
+    assert audit.use_count(workspace, audit.person_key(workspace, "943 476 5919"), today=today)
+    assert [u.kind for u in audit.uses(workspace, me, today=today)] == ["records.disclosed"] * 3
+
+
+def test_a_person_downloading_their_own_response_is_recorded_after_it(
+    workspace: Workspace,
+) -> None:
+    me = audit.person_key(workspace, NHS)
+    audit.record(workspace, disclosed(me, 1))
+
+    response = audit.own_subject_access(workspace, me, provider="nhs-login")
+
+    assert [u.what for u in response.uses] == ["Your records were shared"]
+    assert [e.event for e in audit.entries(workspace)][-1] == audit.PersonDownloaded(
+        person=me, provider="nhs-login"
+    )
+    shown = audit.uses(workspace, me)[0]
+    assert (shown.what, shown.kind, shown.role) == (
+        "You downloaded a copy of this record", "person.downloaded", audit.BY_PERSON
+    )  # fmt: skip
+    assert shown.purpose == "signed in with nhs-login"
+
+
 def test_a_person_key_needs_an_nhs_number(sqlite_workspace: Workspace) -> None:
     with pytest.raises(IdentityNotVerified):
         audit.person_key(sqlite_workspace, "Jane Smith")

@@ -137,3 +137,33 @@ def portal_node(root: Path, *, store_url: str | None = None, people: bool = True
             yield PortalNode(ws, server)
     finally:
         ws.close()
+
+
+def sign_in_citizen(page: Page, url: str, nhs: str = PERSON, born: str = BORN) -> None:
+    """Sign in at the node at ``url`` as the citizen with ``nhs`` and ``born`` (the local
+    identity provider's form), and wait for their home page."""
+    page.goto(url + "/citizen/sign-in")
+    year, month, day = born.split("-")
+    page.fill("#nhs_number", nhs)
+    page.fill("#date_of_birth-day", day)
+    page.fill("#date_of_birth-month", month)
+    page.fill("#date_of_birth-year", year)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(url + "/citizen")
+
+
+def add_people(ws: Workspace, dataset: str, people: list[tuple[str, str]]) -> None:
+    """A dataset ``dataset`` holding ``people`` (NHS number, ISO date of birth), for the
+    local identity provider and a steward's lookups."""
+    from accord import sources
+
+    folder = ws.root.parent / f"source-{dataset}"
+    folder.mkdir()
+    rows = "".join(f"Q{i},Sam,Lee{i},{nhs},{born}\n" for i, (nhs, born) in enumerate(people))
+    (folder / "people.csv").write_text("id,given,family,nhs,dob\n" + rows, encoding="utf-8")
+    (folder / "people.yaml").write_text(
+        "fields: {record_id: id, given_name: given, family_name: family, nhs_number: nhs, "
+        "date_of_birth: dob}\n",
+        encoding="utf-8",
+    )
+    sources.ingest(ws, str(folder / "people.csv"), folder / "people.yaml", dataset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accord.privacy import (
+    SCHEME_TEXTS,
     SCHEMES,
     Disclosure,
     LawfulBasis,
@@ -12,6 +13,7 @@ from accord.privacy import (
     UnknownScheme,
     register_scheme,
     ruling,
+    scheme_text,
 )
 
 B = LawfulBasis
@@ -63,6 +65,22 @@ def test_an_unknown_scheme_is_named_and_a_scheme_registers_once() -> None:
     with pytest.raises(ValueError, match="already registered"):
         register_scheme("national", lambda d: (True, "always"))
     assert {"national", "objection"} <= set(SCHEMES)
+
+
+def test_every_scheme_is_explained_and_says_who_may_choose_it() -> None:
+    assert set(SCHEME_TEXTS) == set(SCHEMES)
+    national, objection = scheme_text("national"), scheme_text("objection")
+    assert national.self_service
+    assert "your own care and treatment" in national.exemptions
+    assert not objection.self_service  # the controller decides whether to uphold it
+    assert "data protection officer" in objection.how_to
+    with pytest.raises(UnknownScheme):
+        scheme_text("local")
+    register_scheme("test-only-scheme", lambda d: (False, "never"))
+    try:
+        assert not scheme_text("test-only-scheme").self_service  # staff record it by default
+    finally:
+        del SCHEMES["test-only-scheme"], SCHEME_TEXTS["test-only-scheme"]
 
 
 # --- DPA 2018 Part 3 (law enforcement) against each scheme --------------------------------

@@ -16,15 +16,19 @@ from accord.privacy import (
     Disclosure,
     LawfulBasis,
     Minimisation,
+    NotSelfService,
     Output,
     PrivacyError,
     Share,
     Treatment,
     count_opt_outs,
     disclose_in,
+    opted_out,
     register_opt_out,
+    register_own_opt_out,
     reidentify_in,
     withdraw_opt_out,
+    withdraw_own_opt_out,
 )
 from accord.sources import ingest
 from accord.store import StoreError, Workspace
@@ -89,15 +93,16 @@ def test_each_person_disclosed_is_recorded_once_keyed_as_their_own_view_keys_the
         recipient="Riverside Hospital Trust", recipient_role="admissions analyst",
         dataset="patients", purpose="finding patients at risk of an emergency admission",
         legal_basis="UK GDPR Art 6(1)(e); Art 9(2)(h)", gateway="NHS Act 2006 s251",
+        shared_fields=("nhs_number", "admissions"),  # what left, as the recipient has it
     )  # fmt: skip
     # The mistyped and placeholder numbers left too: the log counts them.
     assert logged(patients, "records.unkeyed") == [audit.RecordsUnkeyed(
         use="records.disclosed", rows=2, dataset="patients", agreement="dsa-gp-hospital",
         recipient="Riverside Hospital Trust",
     )]  # fmt: skip
-    assert audit.uses(patients, audit.person_key(patients, A))[0].organisation == (
-        "Riverside Hospital Trust"
-    )
+    use = audit.uses(patients, audit.person_key(patients, A))[0]
+    assert (use.organisation, use.kind) == ("Riverside Hospital Trust", "records.disclosed")
+    assert use.fields == ("nhs_number", "admissions")
     assert audit.uses(patients, audit.person_key(patients, OPTED))[0].what == (
         "Your opt-out (national) was registered"
     )
@@ -195,3 +200,39 @@ def test_opt_outs_are_recorded_on_the_persons_behalf_and_a_no_op_is_not(
                               reason="the person phoned"),
     ]  # fmt: skip
     assert count_opt_outs(workspace.engine) == {"national": 0, "objection": 0}
+
+
+def test_a_person_opts_out_and_withdraws_themselves_where_the_scheme_allows(
+    workspace: Workspace,
+) -> None:
+    assert opted_out(workspace, A) == frozenset()
+    assert register_own_opt_out(workspace, "national", A, provider="nhs-login")
+    assert not register_own_opt_out(workspace, "national", A, provider="nhs-login")
+    assert opted_out(workspace, f"{A[:3]} {A[3:6]} {A[6:]}") == {"national"}
+    assert opted_out(workspace, B) == frozenset()  # one person's choice is theirs alone
+    assert count_opt_outs(workspace.engine)["national"] == 1  # the register disclosure reads
+    assert withdraw_own_opt_out(workspace, "national", A, provider="nhs-login")
+    assert not withdraw_own_opt_out(workspace, "national", A, provider="nhs-login")
+    assert opted_out(workspace, A) == frozenset()
+
+    me = audit.person_key(workspace, A)
+    own = {"by_role": audit.BY_PERSON, "reason": "their own choice, signed in with nhs-login"}
+    assert [e.event for e in audit.entries(workspace)] == [
+        audit.OptOutRegistered(person=me, scheme="national", **own),
+        audit.OptOutWithdrawn(person=me, scheme="national", **own),
+    ]
+    assert [u.role for u in audit.uses(workspace, me)] == [audit.BY_PERSON] * 2
+
+
+def test_an_objection_is_recorded_by_staff_not_by_the_person(workspace: Workspace) -> None:
+    with pytest.raises(NotSelfService, match="data protection officer"):
+        register_own_opt_out(workspace, "objection", A, provider="nhs-login")
+    assert register_opt_out(workspace, "objection", A, **STAFF)  # upheld, then recorded
+    with pytest.raises(NotSelfService):
+        withdraw_own_opt_out(workspace, "objection", A, provider="nhs-login")
+    assert opted_out(workspace, A) == {"objection"}
+    with pytest.raises(PrivacyError, match="no opt-out scheme 'local'"):
+        register_own_opt_out(workspace, "local", A, provider="nhs-login")
+    with pytest.raises(PrivacyError, match="not a valid NHS number"):
+        opted_out(workspace, "9434765918")
+    assert len(list(audit.entries(workspace))) == 1  # the refusals recorded nothing

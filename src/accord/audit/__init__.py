@@ -9,7 +9,8 @@ bulk), :func:`transaction` and :func:`flush`; :func:`entries` (the log read back
 proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`leaf`, :func:`export`,
 :func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`, :func:`node_verifier_key`);
 :func:`verify`; the citizen view (:func:`person_key`, :func:`person_secret`,
-:func:`uses`, :func:`subject_access`); identity providers; the Merkle and checkpoint
+:func:`uses`, :func:`use_count`, :func:`subject_access`, :func:`own_subject_access`,
+:data:`BY_PERSON`); identity providers; the Merkle and checkpoint
 primitives an auditor needs offline; the errors under :class:`AuditError`. Inside:
 ``events``, ``log`` (record and append), ``merkle``, ``checkpoint``, ``proofs``,
 ``verify``, ``person``, ``identity``, ``keys``, ``repository`` (the store's tables).
@@ -28,6 +29,7 @@ from accord.audit.errors import (
     UnreadableExport,
 )
 from accord.audit.events import (
+    BY_PERSON,
     EVENT_TYPES,
     AgreementActivated,
     AgreementAmended,
@@ -47,6 +49,7 @@ from accord.audit.events import (
     OptOutWithdrawn,
     PeerKeyAdded,
     PeerKeyRemoved,
+    PersonDownloaded,
     PersonViewed,
     QualityAssessed,
     QuarantineViewed,
@@ -78,7 +81,7 @@ from accord.audit.log import (
 )
 from accord.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from accord.audit.models import Logged, SubjectAccess, Use
-from accord.audit.person import PAGE_SIZE, subject_access, uses
+from accord.audit.person import PAGE_SIZE, own_subject_access, subject_access, use_count, uses
 from accord.audit.proofs import (
     consistency,
     export,
@@ -92,6 +95,7 @@ from accord.audit.types import EntryIndex, PersonKey
 from accord.audit.verify import Verified, verify
 
 __all__ = [
+    "BY_PERSON",
     "EVENT_TYPES",
     "PAGE_SIZE",
     "AgreementActivated",
@@ -125,6 +129,7 @@ __all__ = [
     "OptOutWithdrawn",
     "PeerKeyAdded",
     "PeerKeyRemoved",
+    "PersonDownloaded",
     "PersonKey",
     "PersonViewed",
     "ProofError",
@@ -152,6 +157,7 @@ __all__ = [
     "leaf_hash",
     "node_verifier_key",
     "open_note",
+    "own_subject_access",
     "parse_verifier_key",
     "person_key",
     "person_secret",
@@ -163,6 +169,7 @@ __all__ = [
     "staff_act",
     "subject_access",
     "transaction",
+    "use_count",
     "uses",
     "verifier_key",
     "verify",

@@ -82,6 +82,9 @@ def declared_events(function: object) -> tuple[str, ...] | None:
 
 MAX_ROLE = 100
 MAX_REASON = 1_000
+BY_PERSON = "the person themselves"
+"""``by_role`` of an act the person did themselves, signed in through an identity
+provider (an opt-out registered or withdrawn), where staff would give their role."""
 
 
 def staff_act(by_role: str, reason: str) -> tuple[str, str]:
@@ -252,6 +255,9 @@ class RecordsDisclosed(Event):
     staff: str = ""
     hidden_until: date | None = None
     hidden_reason: str = ""
+    shared_fields: tuple[str, ...] = ()
+    """The fields that left, as the recipient received them (empty in entries written
+    before they were recorded: the agreement then says what it allowed)."""
 
 
 @register_event
@@ -276,7 +282,7 @@ class LinkageRun(Event):
 @register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OptOutRegistered(Event):
-    """A person's opt-out was registered under a scheme, by staff on their behalf."""
+    """A person's opt-out was registered under a scheme, by them or by staff on their behalf."""
 
     name: ClassVar[str] = "optout.registered"
     person: PersonKey
@@ -288,7 +294,7 @@ class OptOutRegistered(Event):
 @register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OptOutWithdrawn(Event):
-    """A person withdrew their opt-out under a scheme, recorded by staff on their behalf."""
+    """A person withdrew their opt-out under a scheme, themselves or through staff."""
 
     name: ClassVar[str] = "optout.withdrawn"
     person: PersonKey
@@ -318,6 +324,16 @@ class PersonViewed(Event):
     person: PersonKey
     by_role: str
     reason: str = "subject access request"
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonDownloaded(Event):
+    """A person signed in through an identity provider downloaded their subject access response."""
+
+    name: ClassVar[str] = "person.downloaded"
+    person: PersonKey
+    provider: str
 
 
 @register_event

@@ -26,6 +26,8 @@ class Use:
     entry: int
     at: datetime
     what: str
+    kind: str = ""
+    """The event type the use was recorded as (``records.disclosed``, ``person.viewed`` ...)."""
     organisation: str = ""
     role: str = ""
     dataset: str = ""
@@ -37,10 +39,14 @@ class Use:
     retention: str = ""
     staff: str = ""
     deferred_until: date | None = None
+    fields: tuple[str, ...] = ()
+    """The fields that left (a disclosure recorded with them)."""
 
     def as_dict(self) -> dict[str, Any]:
-        shown = {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+        shown = {k: v for k, v in self.__dict__.items() if v not in ("", None, ())}
         shown["at"] = self.at.isoformat()
+        if self.fields:
+            shown["fields"] = list(self.fields)
         if self.deferred_until:
             shown["deferred_until"] = self.deferred_until.isoformat()
         return shown

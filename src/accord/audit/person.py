@@ -8,12 +8,16 @@ its proofs, from the moment it happened; it joins the person's view on that date
 has verified them): reading one's own record is not a use by anyone else, so it is not
 recorded. :func:`subject_access` is staff looking a person up: it records
 ``person.viewed`` with their role and reason, once the response exists (and, when it is
-written to a file, once the file is in place).
+written to a file, once the file is in place). :func:`own_subject_access` is the same
+response given to the person themselves, once an identity provider verified them: giving
+a copy away from the node is recorded (``person.downloaded``), so a person whose sign-in
+was misused sees it. :func:`use_count` says how many uses :func:`uses` pages through.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +25,10 @@ from uuid import uuid4
 
 from accord.audit import repository as repo
 from accord.audit.events import (
+    BY_PERSON,
     OptOutRegistered,
     OptOutWithdrawn,
+    PersonDownloaded,
     PersonViewed,
     RecordsDisclosed,
     Reidentified,
@@ -54,9 +60,21 @@ def uses(
     return [_use(int(r.idx), str(r.type), json.loads(r.entry), show_staff) for r in rows]
 
 
+def use_count(ws: Workspace, person: PersonKey, *, today: date | None = None) -> int:
+    """How many uses :func:`uses` shows ``person`` on ``today`` (deferred ones left out)."""
+    today = today or datetime.now(UTC).date()
+    with ws.engine.connect() as conn:
+        return repo.count_person_entries(conn, person, today)
+
+
 def _use(idx: int, kind: str, entry: dict[str, Any], show_staff: bool) -> Use:
     event: dict[str, Any] = entry["event"]
     at = datetime.fromisoformat(entry["recorded_at"].replace("Z", "+00:00"))
+    use = _described(idx, kind, event, at, show_staff)
+    return replace(use, kind=kind)
+
+
+def _described(idx: int, kind: str, event: dict[str, Any], at: datetime, show_staff: bool) -> Use:
     if kind == RecordsDisclosed.name:
         hidden = event.get("hidden_until")
         return Use(
@@ -68,6 +86,7 @@ def _use(idx: int, kind: str, entry: dict[str, Any], show_staff: bool) -> Use:
             retention=event.get("retention", ""),
             staff=event.get("staff", "") if show_staff else "",
             deferred_until=date.fromisoformat(hidden) if hidden else None,
+            fields=tuple(event.get("shared_fields") or ()),
         )  # fmt: skip
     if kind == PersonViewed.name:
         return Use(entry=idx, at=at, what="Your record was looked up",
@@ -80,6 +99,9 @@ def _use(idx: int, kind: str, entry: dict[str, Any], show_staff: bool) -> Use:
         verb = "registered" if kind == OptOutRegistered.name else "withdrawn"
         return Use(entry=idx, at=at, what=f"Your opt-out ({event['scheme']}) was {verb}",
                    role=event.get("by_role", ""), purpose=event.get("reason", ""))  # fmt: skip
+    if kind == PersonDownloaded.name:
+        return Use(entry=idx, at=at, what="You downloaded a copy of this record",
+                   role=BY_PERSON, purpose=f"signed in with {event['provider']}")  # fmt: skip
     return Use(entry=idx, at=at, what=kind)
 
 
@@ -117,6 +139,18 @@ def subject_access(
             tx.publish(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+    return response
+
+
+@audited(PersonDownloaded)
+def own_subject_access(
+    ws: Workspace, person: PersonKey, *, provider: str, today: date | None = None
+) -> SubjectAccess:
+    """The person's own subject access response, for them to download once ``provider``
+    (the identity provider's name) verified them; recorded as ``person.downloaded``
+    once the response exists. It holds the log as it was before this download."""
+    response = _response(ws, person, today)
+    record(ws, PersonDownloaded(person=person, provider=provider))
     return response
 
 

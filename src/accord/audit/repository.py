@@ -316,19 +316,24 @@ def person_index(person: str) -> bytes:
     return person.encode()
 
 
+def _visible(query: sa.Select[Any], person: bytes, today: date) -> sa.Select[Any]:
+    """``query`` over the entries joined to their bodies, kept to ``person``'s entries
+    visible on ``today`` (a deferred entry from its date)."""
+    e, b = audit_entries, audit_bodies
+    return (
+        query.join(b, b.c.id == e.c.body)
+        .where(e.c.person_tag == tag(person), e.c.person == person)
+        .where(sa.or_(b.c.visible_from.is_(None), b.c.visible_from <= today))
+    )
+
+
 def person_entries(
     conn: Connection, person: str, today: date, limit: int | None, offset: int
 ) -> list[Stored]:
     """A person's visible entries, newest first."""
-    e, b, key = audit_entries, audit_bodies, person_index(person)
-    query = (
-        sa.select(e.c.idx, e.c.body, e.c.person, e.c.leaf_hash, e.c.entry)
-        .join(b, b.c.id == e.c.body)
-        .where(e.c.person_tag == tag(key), e.c.person == key)
-        .where(sa.or_(b.c.visible_from.is_(None), b.c.visible_from <= today))
-        .order_by(e.c.idx.desc())
-        .offset(offset)
-    )
+    e, key = audit_entries, person_index(person)
+    chosen = sa.select(e.c.idx, e.c.body, e.c.person, e.c.leaf_hash, e.c.entry)
+    query = _visible(chosen, key, today).order_by(e.c.idx.desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     rows = [tuple(r) for r in conn.execute(query)]
@@ -336,6 +341,13 @@ def person_entries(
     return [Stored(int(i), bodies[b_id].type,
                    whole if whole is not None else bodies[b_id].text(i, p), bytes(leaf), p)
             for i, b_id, p, leaf, whole in rows]  # fmt: skip
+
+
+def count_person_entries(conn: Connection, person: str, today: date) -> int:
+    """How many entries :func:`person_entries` has for ``person`` on ``today``."""
+    query = _visible(sa.select(sa.func.count()).select_from(audit_entries),
+                     person_index(person), today)  # fmt: skip
+    return int(conn.execute(query).scalar_one())
 
 
 def typed_between(

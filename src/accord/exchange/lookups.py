@@ -281,6 +281,7 @@ def _record(
         recipient=share.recipient, recipient_role=share.recipient_role, dataset=dataset,
         purpose=share.purpose, legal_basis=share.legal_basis, gateway=share.gateway,
         source=share.source, retention=share.retention, staff=share.staff,
+        shared_fields=permit.minimisation.fields,
     )  # fmt: skip
     tx.record_each(event, people)
     if unkeyed:

@@ -246,6 +246,7 @@ class PersonUse(BaseModel):
     entry: int = Field(description="The log entry (an inclusion proof can be asked for).")
     at: AwareDatetime
     what: str
+    kind: str = Field(default="", description="The audit event type the use was recorded as.")
     organisation: str = ""
     role: str = ""
     dataset: str = ""
@@ -256,6 +257,7 @@ class PersonUse(BaseModel):
     source: str = ""
     retention: str = ""
     deferred_until: str = ""
+    fields: list[str] = Field(default_factory=list, description="The fields that left.")
 
 
 class PersonUses(BaseModel):

@@ -141,9 +141,10 @@ def person_uses(
 
 def _use(use: audit.Use) -> PersonUse:
     return PersonUse(
-        entry=use.entry, at=use.at, what=use.what, organisation=use.organisation,
+        entry=use.entry, at=use.at, what=use.what, kind=use.kind, organisation=use.organisation,
         role=use.role, dataset=use.dataset, purpose=use.purpose, legal_basis=use.legal_basis,
         gateway=use.gateway, agreement=use.agreement, source=use.source,
         retention=use.retention,
         deferred_until=use.deferred_until.isoformat() if use.deferred_until else "",
+        fields=list(use.fields),
     )  # fmt: skip

@@ -8,8 +8,11 @@ minimised and pseudonymised, to a Parquet file; :func:`disclosed_rows` in memory
 :func:`reidentify_in` (recorded) over
 :func:`pseudonym` and :func:`reidentify` (the controller's side of agreement-scoped
 pseudonyms); the opt-out schemes (:data:`SCHEMES`, :func:`register_scheme`,
-:func:`ruling`), the register in the store (:func:`register_opt_out` and
-:func:`withdraw_opt_out`, both recorded, :func:`count_opt_outs`, :func:`load_registers`), the
+:func:`ruling`, and their words for people: :data:`SCHEME_TEXTS`, :func:`scheme_text`,
+:class:`SchemeText`), the register in the store (:func:`register_opt_out` and
+:func:`withdraw_opt_out` by staff, :func:`register_own_opt_out` and
+:func:`withdraw_own_opt_out` by the person, all recorded; :func:`opted_out`,
+:func:`count_opt_outs`, :func:`load_registers`), the
 pseudonymisation keys (:func:`current_key_version`, :func:`rotate_key`,
 :func:`retire_key`), disclosure control (:data:`PRESETS`, :func:`protect`, :func:`protect_csv`,
 :func:`k_anonymity`), the models and the errors under :class:`PrivacyError`. Inside:
@@ -40,6 +43,7 @@ from accord.privacy.errors import (
     BadExtract,
     BadTable,
     KeyNotFound,
+    NotSelfService,
     PrivacyError,
     UnknownScheme,
 )
@@ -54,24 +58,29 @@ from accord.privacy.models import (
     Output,
     RowFilter,
     RowOperator,
+    SchemeText,
     Treatment,
 )
-from accord.privacy.optouts import SCHEMES, register_scheme, ruling
+from accord.privacy.optouts import SCHEME_TEXTS, SCHEMES, register_scheme, ruling, scheme_text
 from accord.privacy.repository import (
     count_opt_outs,
     current_key_version,
     live_versions,
     load_registers,
+    opted_out,
     register_opt_out,
+    register_own_opt_out,
     retire_key,
     rotate_key,
     withdraw_opt_out,
+    withdraw_own_opt_out,
 )
 from accord.privacy.service import Share, Shared, disclose_in, reidentify_in
 
 __all__ = [
     "PRESETS",
     "SCHEMES",
+    "SCHEME_TEXTS",
     "BadExtract",
     "BadTable",
     "Disclosed",
@@ -80,6 +89,7 @@ __all__ = [
     "KeyNotFound",
     "LawfulBasis",
     "Minimisation",
+    "NotSelfService",
     "OptOutRuling",
     "Output",
     "Prepared",
@@ -90,6 +100,7 @@ __all__ = [
     "Registers",
     "RowFilter",
     "RowOperator",
+    "SchemeText",
     "Share",
     "Shared",
     "Treatment",
@@ -102,18 +113,22 @@ __all__ = [
     "k_anonymity",
     "live_versions",
     "load_registers",
+    "opted_out",
     "prepare_disclosure",
     "protect",
     "protect_csv",
     "pseudonym",
     "read_secret",
     "register_opt_out",
+    "register_own_opt_out",
     "register_scheme",
     "reidentify",
     "reidentify_in",
     "retire_key",
     "rotate_key",
     "ruling",
+    "scheme_text",
     "withdraw_opt_out",
+    "withdraw_own_opt_out",
     "write_secret",
 ]

@@ -11,6 +11,10 @@ class UnknownScheme(PrivacyError):
     """An opt-out scheme this node has no rules for."""
 
 
+class NotSelfService(PrivacyError):
+    """An opt-out scheme a person cannot choose themselves: staff record it for them."""
+
+
 class KeyNotFound(PrivacyError):
     """No pseudonymisation key of that agreement and version (never made, or retired)."""
 

@@ -3,7 +3,8 @@
 The facts (:class:`Disclosure` with its :class:`LawfulBasis` and :class:`Output`), what
 may leave (:class:`Minimisation`, its identifier :class:`Treatment` and its
 :class:`RowFilter` conditions), then the outcomes (:class:`Disclosed`, :class:`OptOutRuling`,
-:class:`KAnonymity`).
+:class:`KAnonymity`); and how an opt-out scheme is explained to the people it protects
+(:class:`SchemeText`).
 """
 
 from __future__ import annotations
@@ -88,6 +89,21 @@ class OptOutRuling:
     scheme: str
     applies: bool
     reason: str
+
+
+@dataclass(frozen=True)
+class SchemeText:
+    """An opt-out scheme in the words of the people it protects (the portal shows them):
+    what opting out means, where it does not apply (its rule's exemptions, in plain
+    words), and whether the person may opt out or withdraw themselves once an identity
+    provider has verified them (``self_service``), or only through staff, who record it
+    on their behalf when the law needs someone to decide (``how_to`` says how to ask)."""
+
+    title: str
+    summary: str
+    exemptions: tuple[str, ...] = ()
+    self_service: bool = False
+    how_to: str = ""
 
 
 class RowOperator(StrEnum):

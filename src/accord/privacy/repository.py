@@ -1,8 +1,12 @@
 """The privacy context's tables in the SQL store: opt-out registers and key versions.
 
-Registering and withdrawing an opt-out are acts of staff on a person's behalf: each
-records its event (with the staff role and the reason) in the transaction that changes
-the register, so the register and the log cannot disagree.
+Registering and withdrawing an opt-out are acts of staff on a person's behalf
+(:func:`register_opt_out`, :func:`withdraw_opt_out`) or, for a scheme whose text says
+the person may choose it, of the person themselves once an identity provider verified
+them (:func:`register_own_opt_out`, :func:`withdraw_own_opt_out`): each records its
+event (with the staff role and the reason, or :data:`accord.audit.BY_PERSON`) in the
+transaction that changes the register, so the register and the log cannot disagree.
+:func:`opted_out` says which registers hold one person now.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from accord import audit
 from accord.people import nhs_number_problem
 from accord.privacy import keys, optouts
 from accord.privacy.disclosure import Registers
-from accord.privacy.errors import KeyNotFound, PrivacyError
+from accord.privacy.errors import KeyNotFound, NotSelfService, PrivacyError
 from accord.store import Workspace, check_name, excerpt, opt_outs, pseudonym_keys
 
 
@@ -74,19 +78,7 @@ def register_opt_out(
     already had."""
     _known(scheme)
     role, why = audit.staff_act(by_role, reason)
-    number = _number(nhs_number)
-    person = audit.person_key(ws, number)
-    secret = keys.read_secret(ws.root / "keys")
-    subject = subject_hash(secret, scheme, number)
-    with audit.transaction(ws) as tx:
-        if _active(tx.conn, scheme, subject) is not None:
-            return False
-        tx.conn.execute(opt_outs.insert().values(
-            scheme=scheme, subject=subject, sealed=_seal(secret, scheme, number),
-            registered_at=at or datetime.now(UTC),
-        ))  # fmt: skip
-        tx.record(audit.OptOutRegistered(person=person, scheme=scheme, by_role=role, reason=why))
-    return True
+    return _register(ws, scheme, _number(nhs_number), role, why, at)
 
 
 @audit.audited(audit.OptOutWithdrawn)
@@ -103,7 +95,78 @@ def withdraw_opt_out(
     False (and nothing recorded) if there was none."""
     _known(scheme)
     role, why = audit.staff_act(by_role, reason)
+    return _withdraw(ws, scheme, _number(nhs_number), role, why, at)
+
+
+@audit.audited(audit.OptOutRegistered)
+def register_own_opt_out(
+    ws: Workspace, scheme: str, nhs_number: str, *, provider: str, at: datetime | None = None
+) -> bool:
+    """Record that the person opted out under ``scheme`` themselves, their NHS number
+    verified by the identity provider named ``provider``; False (nothing recorded) if
+    they already had. :class:`NotSelfService` for a scheme staff must record."""
+    _own(scheme)
+    return _register(ws, scheme, _number(nhs_number), audit.BY_PERSON, _choice(provider), at)
+
+
+@audit.audited(audit.OptOutWithdrawn)
+def withdraw_own_opt_out(
+    ws: Workspace, scheme: str, nhs_number: str, *, provider: str, at: datetime | None = None
+) -> bool:
+    """Record that the person withdrew their own opt-out under ``scheme`` (verified by
+    ``provider``); False (nothing recorded) if there was none."""
+    _own(scheme)
+    return _withdraw(ws, scheme, _number(nhs_number), audit.BY_PERSON, _choice(provider), at)
+
+
+def opted_out(ws: Workspace, nhs_number: str) -> frozenset[str]:
+    """The schemes whose registers hold the person now. A yes or no per scheme, for the
+    person themselves or for staff whose lookup of the person is already recorded
+    (``audit.subject_access``): it reads no register's contents."""
     number = _number(nhs_number)
+    secret = keys.read_secret(ws.root / "keys")
+    wanted = {subject_hash(secret, scheme, number): scheme for scheme in optouts.SCHEMES}
+    query = sa.select(opt_outs.c.subject).where(
+        opt_outs.c.subject.in_(list(wanted)), opt_outs.c.withdrawn_at.is_(None)
+    )
+    with ws.engine.connect() as conn:
+        return frozenset(wanted[str(s)] for s in conn.execute(query).scalars())
+
+
+def _own(scheme: str) -> None:
+    _known(scheme)
+    if not optouts.SCHEME_TEXTS[scheme].self_service:
+        raise NotSelfService(
+            f"the {scheme} opt-out is recorded by staff on the person's behalf, not by the "
+            f"person: {optouts.SCHEME_TEXTS[scheme].how_to}"
+        )
+
+
+def _choice(provider: str) -> str:
+    """The reason of a person's own act: theirs, and how they were verified."""
+    return audit.staff_act(audit.BY_PERSON, f"their own choice, signed in with {provider}")[1]
+
+
+def _register(
+    ws: Workspace, scheme: str, number: str, role: str, why: str, at: datetime | None
+) -> bool:
+    person = audit.person_key(ws, number)
+    secret = keys.read_secret(ws.root / "keys")
+    subject = subject_hash(secret, scheme, number)
+    with audit.transaction(ws) as tx:
+        if _active(tx.conn, scheme, subject) is not None:
+            return False
+        tx.conn.execute(opt_outs.insert().values(
+            scheme=scheme, subject=subject, sealed=_seal(secret, scheme, number),
+            registered_at=at or datetime.now(UTC),
+        ))  # fmt: skip
+        tx.record(audit.OptOutRegistered(person=person, scheme=scheme, by_role=role, reason=why))
+    return True
+
+
+def _withdraw(
+    ws: Workspace, scheme: str, number: str, role: str, why: str, at: datetime | None
+) -> bool:
     person = audit.person_key(ws, number)
     subject = subject_hash(keys.read_secret(ws.root / "keys"), scheme, number)
     with audit.transaction(ws) as tx:

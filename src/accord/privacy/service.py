@@ -55,6 +55,8 @@ class Share:
     """The role of the member of staff who made the share, if one did (never a name)."""
     hidden_until: date | None = None
     hidden_reason: str = ""
+    fields: tuple[str, ...] = ()
+    """The fields that leave (:func:`disclose_in` fills it from the minimisation)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def disclose_in(
             written = f"SELECT * EXCLUDE ({ident(SUBJECT)}) FROM read_parquet({lit(str(carried))})"
             conn.execute(f"COPY ({written}) TO {lit(str(partial))} (FORMAT parquet)")
             partial.chmod(0o600)  # personal data: for the node's owner until it is sent
-            shared = _record(ws, conn, carried, partial, target, done, dataset, disclosure, share)
+            shared = _record(ws, conn, carried, partial, target, done, dataset, disclosure,
+                             dataclasses.replace(share, fields=minimisation.fields))  # fmt: skip
         finally:
             conn.close()
             partial.unlink(missing_ok=True)
@@ -162,6 +165,7 @@ def _record(
         purpose=share.purpose or disclosure.purpose, legal_basis=share.legal_basis,
         gateway=share.gateway, source=share.source, retention=share.retention,
         staff=share.staff, hidden_until=share.hidden_until, hidden_reason=share.hidden_reason,
+        shared_fields=share.fields,
     )  # fmt: skip
     unkeyed = _count_unkeyed(conn, relation)
     with audit.transaction(ws) as tx:

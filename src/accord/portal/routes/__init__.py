@@ -2,4 +2,6 @@
 (``app``) includes each (``app.ROUTERS``). Built here: ``home`` (the start and first-run
 pages), ``staff`` (staff sign-in, sign-out, password, home), ``accounts`` (the staff
 accounts area, for stewards), ``citizen`` (citizen sign-in through the identity
-provider, OpenID Connect's redirect and callback, sign-out, home)."""
+provider, OpenID Connect's redirect and callback, sign-out), ``your_data`` (a citizen's
+uses, opt-outs and download), ``people`` (stewards: subject access requests and opt-outs
+on someone's behalf)."""

@@ -1,5 +1,5 @@
-"""Citizens: sign-in through the node's identity provider, sign-out, and their home page
-(which will show "How your data has been used").
+"""Citizens: sign-in through the node's identity provider, and sign-out (their pages once
+signed in are ``your_data``).
 
 With the local provider (development, the demo, tests) the sign-in page asks for an NHS
 number and a date of birth; with OpenID Connect ``/citizen/oidc`` sends the browser to
@@ -10,7 +10,6 @@ and per client address, as staff sign-in is.
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -19,8 +18,6 @@ from starlette.exceptions import HTTPException
 from accord import accounts
 from accord.portal import oidc
 from accord.portal.deps import (
-    Citizen,
-    Form,
     FormFields,
     PortalDep,
     begin_session,
@@ -28,6 +25,7 @@ from accord.portal.deps import (
     portal_router,
     render,
 )
+from accord.portal.forms import person_evidence
 from accord.portal.identity import local_provider
 from accord.portal.routes.staff import client_address, end_session
 
@@ -42,30 +40,6 @@ def sign_in_page(request: Request, next: str = HOME) -> HTMLResponse:
     return render(request, PAGE, next=local_path(next, HOME), values={})
 
 
-def _evidence(fields: Form) -> tuple[dict[str, str], dict[str, str]]:
-    """The NHS number and ISO date of birth from the form, and the errors, by field."""
-    errors: dict[str, str] = {}
-    nhs = "".join(fields.get("nhs_number").split())
-    if not nhs:
-        errors["nhs_number"] = "Enter your NHS number"
-    elif not (nhs.isdigit() and len(nhs) == 10):
-        errors["nhs_number"] = "Enter your NHS number as 10 digits, like 943 476 5919"
-    parts = [fields.get(f"date_of_birth-{p}") for p in ("day", "month", "year")]
-    born = ""
-    if not all(parts):
-        errors["date_of_birth-day"] = "Enter your date of birth, with a day, month and year"
-    else:
-        try:
-            day, month, year = (int(p) for p in parts)
-            found = date(year, month, day)
-            if not 1880 <= found.year <= date.today().year or found > date.today():
-                raise ValueError
-            born = found.isoformat()
-        except (ValueError, OverflowError):
-            errors["date_of_birth-day"] = "Enter a real date of birth, like 27 3 2007"
-    return {"nhs_number": nhs, "date_of_birth": born}, errors
-
-
 @router.post("/citizen/sign-in", response_model=None)
 def sign_in(
     request: Request, portal: PortalDep, fields: FormFields
@@ -74,7 +48,7 @@ def sign_in(
     values = {k: fields.get(k) for k in fields}
     if portal.identity != "local":
         return render(request, PAGE, status_code=404, next=after, values={})
-    evidence, errors = _evidence(fields)
+    evidence, errors = person_evidence(fields)
     status = 400
     if not errors:
         try:
@@ -96,11 +70,6 @@ NOT_FOUND = ("We could not find you with those details. Check your NHS number an
 @router.post("/citizen/sign-out")
 def sign_out(request: Request, portal: PortalDep) -> RedirectResponse:
     return end_session(request, portal)
-
-
-@router.get(HOME)
-def home(request: Request, citizen: Citizen) -> HTMLResponse:
-    return render(request, "citizen/home.html", session=citizen)
 
 
 LOGIN = "oidc-login"
