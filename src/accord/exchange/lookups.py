@@ -180,8 +180,9 @@ def _answer(
     denied: Refusal | None = None
     # One transaction for all the lookup records (its decision, each person disclosed,
     # the lookup served), committed before the answer leaves: one wait for the disk, not
-    # three; staged as it ends, so the store's write lock is not held while the person's
-    # rows are read. A denial commits alone, then is answered.
+    # three; written only as it ends (appended with other requests' on SQLite, staged
+    # for the flush on PostgreSQL), so the store's write lock is not held while the
+    # person's rows are read. A denial is recorded the same way, then answered.
     with audit.transaction(ws, deferred=True) as tx:
         try:
             permit = terms.permitted(ws, caller, context, dataset, fields, rows=1,
