@@ -475,6 +475,17 @@ def _refusal(world: World, ask: Any) -> str:
     return refused.value.code
 
 
+def _signed_and_active(world: World, data: dict[str, Any]) -> None:
+    """The agreement ``data`` signed by both nodes and activated on each."""
+    from accord.agreements import parse
+
+    agreement, _ = sign_in_workspace(world.gp, parse(data))
+    both, _ = sign_in_workspace(world.hospital, agreement)
+    sign_in_workspace(world.gp, both)
+    for ws in (world.gp, world.hospital):
+        activate(ws, agreement.id)
+
+
 def test_an_agreement_out_of_date_is_refused_not_in_date_and_recorded(world: World) -> None:
     # Signed by both and active, but not in date: the decision is dated, over the API as
     # in the policy (an agreement that has expired cannot be activated, and one that
@@ -485,13 +496,7 @@ def test_an_agreement_out_of_date_is_refused_not_in_date_and_recorded(world: Wor
     tomorrow = date.today() + timedelta(days=1)
     data["dates"] = {"start": tomorrow, "review": tomorrow + timedelta(days=180),
                      "expiry": tomorrow + timedelta(days=365)}  # fmt: skip
-    from accord.agreements import parse
-
-    agreement, _ = sign_in_workspace(world.gp, parse(data))
-    both, _ = sign_in_workspace(world.hospital, agreement)
-    sign_in_workspace(world.gp, both)
-    for ws in (world.gp, world.hospital):
-        activate(ws, agreement.id)
+    _signed_and_active(world, data)
     before = len(named(world.hospital, "disclosure.decided"))
     asked = share_request(context=context(agreement="gp-hospital-next"))
     assert _refusal(world, lambda c: c.share(HOSPITAL, asked)) == "agreement-not-in-date"
@@ -510,13 +515,7 @@ def test_an_expired_agreement_is_refused_and_recorded(world: World) -> None:
     today = date.today()
     data["dates"] = {"start": today, "review": today + timedelta(days=10),
                      "expiry": today + timedelta(days=20)}  # fmt: skip
-    from accord.agreements import parse
-
-    agreement, _ = sign_in_workspace(world.gp, parse(data))
-    both, _ = sign_in_workspace(world.hospital, agreement)
-    sign_in_workspace(world.gp, both)
-    for ws in (world.gp, world.hospital):
-        activate(ws, agreement.id)
+    _signed_and_active(world, data)
     under = context(agreement="gp-hospital-ended")
     world.hospital_serving()
     with Client(world.gp) as client:
