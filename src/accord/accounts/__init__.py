@@ -43,7 +43,6 @@ from accord.accounts.models import (
     Started,
 )
 from accord.accounts.passwords import MIN_LENGTH
-from accord.accounts.sessions import MAX_JOURNEY_BYTES, end_journey, journey, keep_journey
 from accord.accounts.service import (
     accounts,
     add_user,
@@ -61,6 +60,7 @@ from accord.accounts.service import (
     sign_in,
     sign_out,
 )
+from accord.accounts.sessions import MAX_JOURNEY_BYTES, end_journey, journey, keep_journey
 from accord.accounts.types import AccountName, SessionToken
 
 __all__ = [
