@@ -36,9 +36,10 @@ def preset_problems(agreement: Agreement) -> list[Problem]:
     ]  # fmt: skip
 
 
-def suppression_presets() -> list[str]:
-    """The small-number suppression presets a dataset's ``suppression`` may name."""
-    return sorted(PRESETS)
+def suppression_presets() -> dict[str, str]:
+    """The small-number suppression presets a dataset's ``suppression`` may name, each
+    with what it does."""
+    return {name: PRESETS[name].description for name in sorted(PRESETS)}
 
 
 def dataset_columns(ws: Workspace, name: str) -> list[str] | None:
