@@ -2,4 +2,7 @@
 (``app``) includes each (``app.ROUTERS``). Built here: ``home`` (the start and first-run
 pages), ``staff`` (staff sign-in, sign-out, password, home), ``accounts`` (the staff
 accounts area, for stewards), ``citizen`` (citizen sign-in through the identity
-provider, OpenID Connect's redirect and callback, sign-out, home)."""
+provider, OpenID Connect's redirect and callback, sign-out, home), ``agreements`` (the
+register, an agreement's page, propose, suspend, revoke), ``inbox`` (proposals from other
+nodes: review, countersign, decline), ``drafting`` and ``drafting_fields`` (the drafting
+journey's task list, pages and check), ``gateways`` (the legal gateway finder)."""
