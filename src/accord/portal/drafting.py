@@ -104,6 +104,11 @@ class Collection:
         holder[self.key or self.slug] = items
 
 
+def sentence(text: str) -> str:
+    """``text`` with its first letter a capital (the rest as written: "UK" stays)."""
+    return text[:1].upper() + text[1:]
+
+
 def _name_error(value: str, what: str, example: str) -> str | None:
     if is_name(value):
         return None
@@ -316,7 +321,7 @@ def _dataset_fields(draft: State, ctx: Context, _index: int) -> list[Field]:
     parties = party_choices(draft)
     marks = tuple(Choice(k.value, k.value.replace("_", " ").capitalize()) for k in Kitemark)
     presets = (Choice("none", "None", "No field is shared only as counts."),
-               *(Choice(n, n.upper(), d.capitalize()) for n, d in ctx.presets.items()))  # fmt: skip
+               *(Choice(n, n.upper(), sentence(d)) for n, d in ctx.presets.items()))  # fmt: skip
     return [
         Field("name", "Dataset name", missing="Enter the dataset's name", code=True,
               classes="govuk-!-width-two-thirds",

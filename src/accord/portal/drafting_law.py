@@ -24,8 +24,9 @@ from accord.agreements import (
     NationalDataOptOut,
     ScheduleOne,
     schedule_1_choices,
+    schedule_1_part,
 )
-from accord.portal.drafting import Context, Errors, State, Task, Values
+from accord.portal.drafting import Context, Errors, State, Task, Values, sentence
 from accord.portal.questions import Choice, Field, model_errors
 
 NEEDS_GATEWAY = (Article6.PUBLIC_TASK.value, Article6.LEGAL_OBLIGATION.value)
@@ -60,7 +61,7 @@ def _chosen(options: list[ScheduleOne], value: str) -> dict[str, object]:
 
 
 def _article_6_fields(_draft: State, _ctx: Context) -> list[Field]:
-    bases = tuple(Choice(a.value, f"Article 6(1)({a.value[0]})", ARTICLE_6_WORDS[a].capitalize())
+    bases = tuple(Choice(a.value, f"Article 6(1)({a.value[0]})", sentence(ARTICLE_6_WORDS[a]))
                   for a in Article6)  # fmt: skip
     return [
         Field("article_6", "Which UK GDPR Article 6 basis does the sharing rest on?", "radios",
@@ -95,17 +96,17 @@ LAWFUL_BASIS = Task(
 
 def _article_9_fields(_draft: State, _ctx: Context) -> list[Field]:
     choices = [Choice("none", "None", "No special category data is shared.")]
-    for condition in Article9:
-        options = schedule_1_choices(condition)
-        reveal = (Field(f"schedule_1-{condition.value[0]}", "Which Data Protection Act 2018 "
-                        "Schedule 1 condition?", "select",
-                        choices=tuple(_condition(o) for o in options),
-                        missing="Select the Schedule 1 condition"),) if options else ()  # fmt: skip
-        choices.append(Choice(condition.value, f"Article 9(2)({condition.value[0]})",
-                              ARTICLE_9_WORDS[condition].capitalize(), reveal))  # fmt: skip
-    return [Field("article_9", "Which condition allows the special category data to be shared?",
-                  "radios", choices=tuple(choices),
-                  missing="Select the Article 9 condition, or none")]  # fmt: skip
+    choices += [Choice(c.value, f"Article 9(2)({c.value[0]})", sentence(ARTICLE_9_WORDS[c]))
+                for c in Article9]  # fmt: skip
+    conditions = tuple(_condition(o) for o in schedule_1_choices())
+    return [
+        Field("article_9", "Which condition allows the special category data to be shared?",
+              "radios", choices=tuple(choices),
+              missing="Select the Article 9 condition, or none"),
+        Field("schedule_1", "For (b), (g), (h), (i) or (j): which Data Protection Act 2018 "
+              "Schedule 1 condition?", "select", choices=conditions, required=False,
+              hint="(b), (h), (i) and (j) need a condition in Part 1; (g) one in Part 2."),
+    ]  # fmt: skip
 
 
 def flag_lines(draft: State, flag: str, what: str) -> tuple[str, ...]:
@@ -123,27 +124,30 @@ def _article_9_load(draft: State) -> Values:
         return {"article_9": "none" if none else None}
     sch1 = basis.get("schedule_1")
     given = f"{sch1['part']}.{sch1['paragraph']}" if isinstance(sch1, dict) else None
-    return {"article_9": chosen, f"schedule_1-{str(chosen)[0]}": given}
+    return {"article_9": chosen, "schedule_1": given}
 
 
 def _article_9_store(draft: State, values: Values, _ctx: Context) -> Errors:
     basis = _basis(draft)
     chosen = values["article_9"]
+    basis.pop("schedule_1", None)
     if chosen == "none":
         special = flagged(draft, "special_category")
         if special:
             return {"article_9": f"{', '.join(special[:3])} are special category data: select "
                     "the condition that allows them to be shared"}  # fmt: skip
         basis.pop("article_9", None)
-        basis.pop("schedule_1", None)
     else:
+        condition = Article9(chosen)
+        options = schedule_1_choices(condition)
+        picked = values.get("schedule_1")
+        allowed = {f"{o.part}.{o.paragraph}" for o in options}
+        if options and picked not in allowed:
+            return {"schedule_1": f"Article 9(2)({chosen[0]}) needs a Schedule 1 condition "
+                    f"from Part {schedule_1_part(condition)}: select one"}  # fmt: skip
         basis["article_9"] = chosen
-        options = schedule_1_choices(Article9(chosen))
-        picked = values.get(f"schedule_1-{chosen[0]}")
-        if options and picked:
-            basis["schedule_1"] = _chosen(options, picked)
-        else:
-            basis.pop("schedule_1", None)
+        if options:
+            basis["schedule_1"] = _chosen(options, str(picked))
     draft["lawful_basis"] = basis
     return {}
 
@@ -178,11 +182,13 @@ def _article_10_fields(_draft: State, _ctx: Context) -> list[Field]:
               choices=(
                   Choice("none", "None", "No criminal offence data is shared."),
                   Choice("official", "The sharing is under the control of official authority",
-                         reveal=(Field("official_authority", "Which law gives the authority?",
+                         reveal=(Field("official_authority", "If under official authority: "
+                                       "which law gives it?",
                                        missing="Enter the law that gives the authority",
                                        max_length=500),)),
                   Choice("schedule", "A Data Protection Act 2018 Schedule 1 condition",
-                         reveal=(Field("schedule_1-criminal", "Which condition?", "select",
+                         reveal=(Field("schedule_1-criminal", "If a Schedule 1 condition: "
+                                       "which one?", "select",
                                        choices=options,
                                        missing="Select the Schedule 1 condition"),)),
               )),
@@ -252,7 +258,7 @@ CRIMINAL_OFFENCE = Task(
 
 def _gateway_fields(_draft: State, _ctx: Context) -> list[Field]:
     parts = (
-        Field("act", "Act", missing="Enter the Act, with its year", max_length=200,
+        Field("act", "If yes: the Act", missing="Enter the Act, with its year", max_length=200,
               hint="Like Digital Economy Act 2017."),
         Field("part", "Part (optional)", required=False, max_length=20,
               classes="govuk-input--width-5"),

@@ -174,7 +174,8 @@ TRANSFERS = Task(
         "outside", "Will any of the data go outside the UK?", "radios",
         missing="Select yes if any of the data will go outside the UK",
         choices=(Choice("yes", "Yes", reveal=(Field(
-                     "transfers", "Where does it go, and under what safeguards?", "lines",
+                     "transfers", "If yes: where does it go, and under what safeguards?",
+                     "lines",
                      missing="Say where the data goes and under what safeguards",
                      hint="One transfer per line."),)),
                  Choice("no", "No")))],

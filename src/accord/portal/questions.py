@@ -5,9 +5,10 @@ A journey (the legal gateway finder, the drafting of an agreement) declares each
 a list of :class:`Field`. :func:`read` turns the submitted form into typed values and
 ``{field: message}`` errors, trusting nothing the browser sent: a choice must be one the
 page offered, a number a whole number in range, a date a real date, a text one of
-bounded length. A choice may reveal more fields (GOV.UK's conditional reveal), read only
-when it is chosen. :func:`shown` turns typed values back into what the form shows, and
-:func:`raw` keeps what was typed when a page is shown again with its errors.
+bounded length. A choice may bring more fields, read only when it is chosen (drawn
+after the choices, not as GOV.UK's conditional reveal: see ``fields.html``).
+:func:`shown` turns typed values back into what the form shows, and :func:`raw` keeps
+what was typed when a page is shown again with its errors.
 :func:`model_errors` puts a pydantic model's refusal on the page's fields.
 ``templates/questions/fields.html`` draws each field with its GOV.UK component.
 
@@ -44,7 +45,7 @@ class Choice:
     text: str
     hint: str = ""
     reveal: tuple[Field, ...] = ()
-    """Fields shown (and read) only when this option is chosen."""
+    """Fields read only when this option is chosen (their labels say so)."""
 
 
 @dataclass(frozen=True)
