@@ -263,8 +263,13 @@ def _finish_list(request: Request, task: Collection, journey: dict[str, Any]
         )
     elif task is DATASETS:
         bare = [d["name"] for d in items if not d.get("fields")]
+        counted = [d["name"] for d in items if not d.get("suppression") and any(
+            f.get("treatment") == "aggregate" for f in d.get("fields") or [])]  # fmt: skip
         if bare:
             problem = f"Add the fields of {', '.join(bare)}"
+        elif counted:
+            problem = (f"{', '.join(counted)} shares fields only as counts: change it to "
+                       "choose how small numbers are suppressed")  # fmt: skip
     if problem:
         return _list_page(request, task, journey, {"add": problem}, 400)
     _done(request, journey, journey["draft"], task.slug)
@@ -377,24 +382,25 @@ def _place(where: str) -> str:
 
 
 def _problems(journey: dict[str, Any]) -> tuple[Any, dict[str, str]]:
-    """The agreement the draft makes, or None; and the errors, by the task to fix them."""
-    found: dict[str, list[str]] = {}
-    for group in GROUPS:
-        for task in group[1]:
-            if task.slug not in journey["done"]:
-                found.setdefault(task.slug, []).append("complete this task")
+    """The agreement the draft makes, or None; and the errors, by the task to fix them:
+    "complete" for a task not done, else the first thing the agreement refuses in it."""
     agreement = None
     try:
         agreement = parse({**journey["draft"], "signatures": []}, "the draft")
         problems = preset_problems(agreement)
     except AgreementInvalid as exc:
         problems = exc.problems
+    found: dict[str, list[str]] = {}
     for where, what in problems:
         found.setdefault(_place(where), []).append(f"{what} ({where})")
     errors = {}
-    for slug, messages in found.items():
-        more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
-        errors[f"task-{slug}"] = f"{TASKS[slug].title}: {messages[0]}{more}"
+    for slug, task in TASKS.items():
+        messages = found.get(slug, [])
+        if slug not in journey["done"]:
+            errors[f"task-{slug}"] = f"{task.title}: complete this part"
+        elif messages:
+            more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+            errors[f"task-{slug}"] = f"{task.title}: {messages[0]}{more}"
     return (agreement if not errors else None), errors
 
 
@@ -403,7 +409,9 @@ def _check_page(request: Request, portal: PortalDep, journey: dict[str, Any],
     agreement, errors = _problems(journey)
     errors.update(extra or {})
     draft = journey["draft"]
-    rows = [(heading, [(t.slug, t.title, _summary(t, draft)) for t in tasks])
+    done = set(journey["done"])
+    rows = [(heading, [(t.slug, t.title, _summary(t, draft) if t.slug in done
+                        else ["Not completed yet"]) for t in tasks])
             for heading, tasks in GROUPS]  # fmt: skip
     misfits = dataset_problems(portal.ws, agreement, own_org(portal.ws)) if agreement else []
     own = own_org(portal.ws)
@@ -416,5 +424,5 @@ def _check_page(request: Request, portal: PortalDep, journey: dict[str, Any],
 def _summary(task: Task | Collection, draft: dict[str, Any]) -> list[str]:
     try:
         return [line for line in task.summary(draft) if line] or ["Not given"]
-    except (KeyError, TypeError, IndexError, AttributeError):
-        return ["Not finished"]
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError):
+        return ["Not finished"]  # a part changed since it was completed: the errors say how
