@@ -122,7 +122,7 @@ def draft_in_the_browser(page: Page, agreement_id: str) -> None:
     page.get_by_role("button", name="Draft a new agreement").click()
     looked_at(page, "agreements-draft-tasks")
     task(page, "Name the agreement", "agreements-draft-about")
-    page.fill("#title", "Hospital admissions shared with the practice")
+    page.fill("#title", "Admissions shared with the practice")
     page.fill("#id", agreement_id)
     save(page)
     task(page, "Parties", "agreements-draft-parties")
@@ -239,6 +239,17 @@ def test_an_agreement_drafted_in_one_portal_is_countersigned_in_the_other_and_ac
         Status.DRAFT, ["admission_date"])  # fmt: skip
     assert events(gp.ws, "agreement.recorded", agreement_id)[0]["by_role"] == "data steward"
     assert page.get_by_role("button", name="Sign and propose it").count() == 0  # an approver's
+    page.get_by_role("button", name="Change this draft").click()  # every part completed
+    assert "You have completed 17 of 17 parts." in page.locator("main").inner_text()
+    looked_at(page, "agreements-draft-change")
+    task(page, "Name the agreement")
+    assert page.locator("#id").count() == 0  # the reference cannot change
+    page.fill("#title", "Hospital admissions shared with the practice")
+    save(page)
+    page.get_by_role("button", name="Check the agreement").click()
+    page.get_by_role("button", name="Save the draft").click()
+    recorded = events(gp.ws, "agreement.recorded", agreement_id)
+    assert [e["reason"] for e in recorded] == ["", "the draft's content replaced"]
     sign_out(page)
 
     signed_in(page, gp, Role.APPROVER)
