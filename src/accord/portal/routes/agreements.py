@@ -173,6 +173,7 @@ def edit(request: Request, portal: PortalDep, _staff: Steward, agreement_id: str
         return redirect(f"{ONE}/{agreement_id}")
     a = stored.agreement
     draft = a.model_dump(mode="json", exclude={"signatures"}, exclude_none=True)
+    draft.setdefault("gateway", None)  # "no gateway" is an answer its page shows again
     questions.keep(request, drafting.JOURNEY, {
         "draft": draft, "done": list(drafting.TASKS), "prefilled": [],
         "editing": {"id": a.id, "version": a.version}})  # fmt: skip
