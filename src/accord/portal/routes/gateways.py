@@ -129,7 +129,7 @@ def _party_fields(rules: GatewayRules) -> list[Field]:
 
 
 def _party_number(answers: dict[str, Any], number: int, *, adding: bool = False) -> int:
-    limit = len(answers["parties"]) + (1 if adding else 0)
+    limit = min(len(answers["parties"]) + (1 if adding else 0), MAX_PARTIES)
     if not 1 <= number <= limit:
         raise HTTPException(404)
     return number
