@@ -8,10 +8,12 @@ import pytest
 
 from accord.agreements import (
     AgreementInvalid,
+    dataset_columns,
     dataset_problems,
     parse,
     preset_problems,
     sign_in_workspace,
+    suppression_presets,
 )
 from accord.privacy import PRESETS
 from tests.agreements.support import example, example_data, list_of, provider
@@ -64,3 +66,21 @@ def test_signing_names_every_misfit_and_stores_nothing(tmp_path: Path, store_url
     assert str(caught.value).startswith("cannot sign gp-hospital-admission-risk v1: ")
     assert list_of(hospital) == []
     hospital.close()
+
+
+def test_the_presets_offered_are_privacy_s() -> None:
+    presets = suppression_presets()
+    assert list(presets) == sorted(PRESETS)
+    assert all(presets.values())
+
+
+def test_the_columns_offered_are_the_newest_snapshot_s_standard_ones(
+    tmp_path: Path, store_url: str
+) -> None:
+    ws = provider(tmp_path, "hospital", store_url)
+    columns = dataset_columns(ws, "admissions")
+    assert columns is not None
+    assert {"record_id", "nhs_number", "admission_date", "ward", "admissions"} <= set(columns)
+    assert not any(c.endswith(("_raw", "_issue")) for c in columns)
+    assert dataset_columns(ws, "no-such-dataset") is None
+    ws.close()

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accord.agreements import (
     AgreementInvalid,
+    Article9,
     Regime,
     Section35,
     Treatment,
@@ -21,6 +22,8 @@ from accord.agreements import (
     parse,
     regime_of,
     save,
+    schedule_1_choices,
+    schedule_1_part,
     to_yaml,
     verify,
 )
@@ -296,3 +299,30 @@ def test_an_agreement_signed_before_these_fields_existed_still_verifies() -> Non
     data["datasets"][0]["fields"][0]["criminal_offence"] = False
     data["lawful_basis"]["law_enforcement"] = None
     assert digest(parse(data)) == digest(a)
+
+
+@pytest.mark.parametrize("condition", [c for c in Article9 if schedule_1_part(c) is not None])
+def test_every_schedule_1_choice_offered_for_an_art_9_condition_is_one_it_accepts(
+    condition: Article9,
+) -> None:
+    choices = schedule_1_choices(condition)
+    assert choices
+    assert {c.part for c in choices} == {schedule_1_part(condition)}
+    for choice in choices:
+        data = example_data()
+        data["lawful_basis"] = {**data["lawful_basis"], "article_9": condition.value,
+                                "schedule_1": choice.model_dump()}  # fmt: skip
+        parse(data)
+    assert schedule_1_choices(Article9.EXPLICIT_CONSENT) == []
+
+
+def test_every_criminal_offence_choice_offered_is_one_art_10_accepts() -> None:
+    choices = schedule_1_choices(criminal=True)
+    assert {c.part for c in choices} == {1, 2, 3}
+    assert 8 not in {c.paragraph for c in choices}  # equality of opportunity: special only
+    for choice in choices:
+        data = example_data()
+        data["datasets"][1]["fields"][2]["criminal_offence"] = True
+        data["lawful_basis"] = {**data["lawful_basis"],
+                                "article_10": {"schedule_1": choice.model_dump()}}  # fmt: skip
+        parse(data)

@@ -12,8 +12,8 @@ enforces it). :func:`screenshot` keeps a picture of each page in ``test-artifact
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,7 +25,7 @@ from accord import accounts
 from accord.accounts import Role
 from accord.store import Workspace, init_workspace
 from tests.audit.support import nhs_numbers
-from tests.exchange.support import Server, free_port, running
+from tests.exchange.support import Server, Spec, federation, free_port, node, running
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -167,3 +167,37 @@ def add_people(ws: Workspace, dataset: str, people: list[tuple[str, str]]) -> No
         encoding="utf-8",
     )
     sources.ingest(ws, str(folder / "people.csv"), folder / "people.yaml", dataset)
+
+
+@contextmanager
+def portal_federation(
+    root: Path, specs: Sequence[Spec], *, ready: Callable[[Spec, Workspace], None] | None = None
+) -> Iterator[dict[str, PortalNode]]:
+    """Nodes of one federation (tests/exchange/support.py: an authority, a trust list
+    every node adopted, so each knows the others' keys), each serving its API and portal
+    with ``accord serve``, by node id, until the block ends. ``ready(spec, ws)`` runs on
+    each node before it serves (to ingest the datasets it provides)."""
+    from accord.exchange import fetch
+
+    fed = federation(root)
+    ports = {spec.node_id: free_port() for spec in specs}
+    settings: dict[str, object] = {"portal_sign_in_address_attempts": 10_000}
+    made = {spec.node_id: node(fed, spec, port=ports[spec.node_id], settings=settings)
+            for spec in specs}  # fmt: skip
+    fed.publish()
+    for spec in specs:
+        fetch(made[spec.node_id])
+        if ready is not None:
+            ready(spec, made[spec.node_id])
+    try:
+        with ExitStack() as stack:
+            yield {
+                spec.node_id: PortalNode(
+                    made[spec.node_id],
+                    stack.enter_context(running(made[spec.node_id].root, ports[spec.node_id])),
+                )
+                for spec in specs
+            }
+    finally:
+        for ws in made.values():
+            ws.close()

@@ -4,7 +4,8 @@ Public face: the use cases (:func:`add_user`, :func:`disable_user`, :func:`enabl
 :func:`reset_user`, :func:`set_roles`, :func:`accounts`, :func:`has_accounts`,
 :func:`sign_in`, :func:`sign_out`, :func:`change_password`, :func:`citizen_sign_in`,
 :func:`count_failed_sign_in`,
-:func:`resume`), the values (:class:`Role`, :class:`Account`, :class:`Credentials`,
+:func:`resume`), a session's journeys (:func:`keep_journey`, :func:`journey`,
+:func:`end_journey`), the values (:class:`Role`, :class:`Account`, :class:`Credentials`,
 :class:`StaffSession`, :class:`CitizenSession`, :data:`Session`, :class:`Started`), the
 audit event types, and the errors under :class:`AccountError`. Inside: ``models``,
 ``service`` (use cases), ``passwords`` (Argon2id), ``sessions`` (server-side, by token
@@ -16,6 +17,7 @@ from accord.accounts.errors import (
     AccountError,
     AccountExists,
     InvalidAccount,
+    JourneyRefused,
     SignInRefused,
     SignInThrottled,
     UnknownAccount,
@@ -58,9 +60,11 @@ from accord.accounts.service import (
     sign_in,
     sign_out,
 )
+from accord.accounts.sessions import MAX_JOURNEY_BYTES, end_journey, journey, keep_journey
 from accord.accounts.types import AccountName, SessionToken
 
 __all__ = [
+    "MAX_JOURNEY_BYTES",
     "MIN_LENGTH",
     "Account",
     "AccountError",
@@ -69,6 +73,7 @@ __all__ = [
     "CitizenSession",
     "Credentials",
     "InvalidAccount",
+    "JourneyRefused",
     "Role",
     "Session",
     "SessionToken",
@@ -94,7 +99,10 @@ __all__ = [
     "count_failed_sign_in",
     "disable_user",
     "enable_user",
+    "end_journey",
     "has_accounts",
+    "journey",
+    "keep_journey",
     "parse_roles",
     "reset_user",
     "resume",

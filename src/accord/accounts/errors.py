@@ -21,6 +21,11 @@ class UnknownAccount(AccountError):
     """No account of that name."""
 
 
+class JourneyRefused(AccountError):
+    """A journey's answers that cannot be kept: the session has ended, or they are too
+    large (the message says which)."""
+
+
 class SignInRefused(AccountError):
     """The name and password (or the person's details) did not sign in. The same words
     whether the account is unknown, disabled or the password wrong: nothing is given away."""

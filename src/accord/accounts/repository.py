@@ -12,17 +12,20 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from accord.accounts.models import Account, Role
 from accord.accounts.types import AccountName
 from accord.store import accounts as accounts_table
+from accord.store import session_journeys as journeys_table
 from accord.store import sessions as sessions_table
 from accord.store import sign_in_failures as failures_table
 
 A = accounts_table.c
 S = sessions_table.c
+J = journeys_table.c
 F = failures_table.c
 
 
@@ -117,6 +120,31 @@ def delete_sessions_of(conn: Connection, account_name: str, but: str | None = No
 def delete_stale_sessions(conn: Connection, idle_before: datetime, made_before: datetime) -> int:
     stale = sa.or_(S.seen_at < idle_before, S.created_at < made_before)
     return int(conn.execute(sessions_table.delete().where(stale)).rowcount or 0)
+
+
+# --- journeys (deleted with their session: the foreign key cascades)
+
+
+def put_journey(conn: Connection, token_hash: str, name: str, sealed: bytes, now: datetime) -> None:
+    """Keep ``sealed`` as the session's journey ``name``, replacing what was kept."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(journeys_table).values(
+        token_hash=token_hash, name=name, sealed=sealed, updated_at=now
+    )
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=[J.token_hash, J.name], set_={"sealed": sealed, "updated_at": now}
+    ))  # fmt: skip
+
+
+def journey(conn: Connection, token_hash: str, name: str) -> bytes | None:
+    found = conn.execute(
+        sa.select(J.sealed).where(J.token_hash == token_hash, J.name == name)
+    ).scalar()
+    return bytes(found) if found is not None else None
+
+
+def delete_journey(conn: Connection, token_hash: str, name: str) -> None:
+    conn.execute(journeys_table.delete().where(J.token_hash == token_hash, J.name == name))
 
 
 # --- the throttle

@@ -7,14 +7,21 @@ cannot say whose sessions are open. A session ends when its holder signs out, af
 ``portal_session_idle`` seconds unused, ``portal_session_absolute`` seconds after it
 began, and (staff) when the account is disabled or its password reset. Each request
 reads the account afresh, so a role taken away is gone at the next request.
+
+A session may keep journeys: what its holder has answered so far in a portal journey
+(:func:`keep_journey`, :func:`journey`, :func:`end_journey`), as JSON sealed under a
+key derived from the token, each bound to its journey's name; they end with the session.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import secrets
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -22,8 +29,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 
 from accord.accounts import repository as repo
+from accord.accounts.errors import JourneyRefused
 from accord.accounts.models import Account, CitizenSession, Session, StaffSession
 from accord.accounts.types import AccountName, SessionToken
 from accord.audit import PersonKey
@@ -33,7 +42,11 @@ TOKEN_BYTES = 32
 TOUCH_EVERY = timedelta(seconds=30)
 """A session's last use is written at most this often (not at every asset or page)."""
 _SEAL_INFO = b"accord-accounts/citizen-session"
+_JOURNEY_INFO = b"accord-accounts/journey"
 _NONCE = 12
+JOURNEY_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+MAX_JOURNEY_BYTES = 256 * 1024
+"""A journey's answers, as JSON, at most (a long agreement is a few tens of KiB)."""
 
 
 def new_token() -> SessionToken:
@@ -44,8 +57,8 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _sealer(token: str) -> AESGCM:
-    key = HKDF(hashes.SHA256(), 32, salt=None, info=_SEAL_INFO).derive(token.encode("utf-8"))
+def _sealer(token: str, info: bytes = _SEAL_INFO) -> AESGCM:
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=info).derive(token.encode("utf-8"))
     return AESGCM(key)
 
 
@@ -125,3 +138,50 @@ def prune(conn: Connection, ws: Workspace, now: datetime) -> int:
     idle = now - timedelta(seconds=settings.portal_session_idle)
     made = now - timedelta(seconds=settings.portal_session_absolute)
     return repo.delete_stale_sessions(conn, idle, made)
+
+
+def _journey_name(name: str) -> bytes:
+    if not JOURNEY_NAME.match(name):
+        raise ValueError(f"a journey's name is {JOURNEY_NAME.pattern}, not {name[:50]!r}")
+    return name.encode("ascii")
+
+
+def keep_journey(ws: Workspace, token: str, name: str, answers: Mapping[str, Any],
+                 now: datetime | None = None) -> None:  # fmt: skip
+    """Keep ``answers`` (plain JSON data) as the session's journey ``name``, replacing
+    what was kept; :class:`JourneyRefused` when the session has ended or they are too
+    large."""
+    label = _journey_name(name)
+    text = json.dumps(answers, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if len(text) > MAX_JOURNEY_BYTES:
+        raise JourneyRefused(f"these answers are too long to keep ({len(text) // 1024} KiB; "
+                             f"at most {MAX_JOURNEY_BYTES // 1024} KiB): shorten them")  # fmt: skip
+    nonce = os.urandom(_NONCE)
+    sealed = nonce + _sealer(token, _JOURNEY_INFO).encrypt(nonce, text, label)
+    try:
+        with ws.engine.begin() as conn:
+            repo.put_journey(conn, token_hash(token), name, sealed, now or datetime.now(UTC))
+    except IntegrityError:  # the session row is gone: it ended while the page was open
+        raise JourneyRefused("your session has ended: sign in again") from None
+
+
+def journey(ws: Workspace, token: str, name: str) -> dict[str, Any] | None:
+    """The answers the session kept as journey ``name``, if any."""
+    label = _journey_name(name)
+    with ws.engine.connect() as conn:
+        sealed = repo.journey(conn, token_hash(token), name)
+    if sealed is None:
+        return None
+    try:
+        text = _sealer(token, _JOURNEY_INFO).decrypt(sealed[:_NONCE], sealed[_NONCE:], label)
+    except (InvalidTag, ValueError):
+        return None
+    found = json.loads(text)
+    return found if isinstance(found, dict) else None
+
+
+def end_journey(ws: Workspace, token: str, name: str) -> None:
+    """Forget the session's journey ``name``."""
+    _journey_name(name)
+    with ws.engine.begin() as conn:
+        repo.delete_journey(conn, token_hash(token), name)

@@ -15,7 +15,11 @@ and the privacy presets (:func:`dataset_problems`, :func:`preset_problems`); the
 decision (:class:`PolicyIndex`, :class:`Request`, :class:`Decision`, :func:`policy_index`)
 and the node's recorded :func:`decide` with :func:`kitemark_of`; exports (:func:`odrl`,
 the register, the Article 30 record); a readable rendering for the people who sign
-(:func:`render_html`, :func:`render_pdf`); the legal gateway finder (guidance, not legal
+(:func:`render_html`, :func:`render_pdf`, both from :func:`readable`, the plain-English
+:class:`ReadableDocument` a page can show too, with its vocabulary: ``ARTICLE_6_WORDS``,
+``ARTICLE_9_WORDS``, ``ROLE_WORDS``, ``TREATMENT_WORDS``); the choices a form offers
+(:func:`schedule_1_choices`, :func:`schedule_1_part`, :func:`suppression_presets`,
+:func:`dataset_columns`); the legal gateway finder (guidance, not legal
 advice: :func:`load_gateway_rules`, :func:`find_gateways` from :class:`GatewayAnswers` to a
 :class:`GatewayProposal`, :func:`prefill` for a draft); the errors under
 :class:`AgreementError`. Inside: ``models``, ``lawful``, ``conditions``, ``documents``,
@@ -25,7 +29,12 @@ advice: :func:`load_gateway_rules`, :func:`find_gateways` from :class:`GatewayAn
 shipped rules). See docs/agreements.md and docs/gateways.md.
 """
 
-from accord.agreements.checks import dataset_problems, preset_problems
+from accord.agreements.checks import (
+    dataset_columns,
+    dataset_problems,
+    preset_problems,
+    suppression_presets,
+)
 from accord.agreements.conditions import OPERATORS, RowCondition, describe
 from accord.agreements.decisions import decide, kitemark_of
 from accord.agreements.documents import load, parse, save, to_yaml
@@ -82,16 +91,20 @@ from accord.agreements.lawful import (
     SensitiveCondition,
     SensitiveProcessing,
     regime_of,
+    schedule_1_choices,
+    schedule_1_part,
 )
 from accord.agreements.lifecycle import Action, amend, effective_status
 from accord.agreements.models import (
     RECEIVING_ROLES,
     Agreement,
     Contact,
+    ContactRole,
     DataField,
     Dataset,
     Dates,
     Gateway,
+    IndividualRights,
     Kitemark,
     Limits,
     NationalDataOptOut,
@@ -100,6 +113,7 @@ from accord.agreements.models import (
     Purpose,
     Retention,
     Role,
+    Security,
     Signature,
     Status,
     Treatment,
@@ -126,7 +140,11 @@ from accord.agreements.policy import (
     Request,
     Usage,
 )
-from accord.agreements.render import render_html
+from accord.agreements.render import ARTICLE_6_WORDS, ARTICLE_9_WORDS, render_html
+from accord.agreements.render import ROLES as ROLE_WORDS
+from accord.agreements.render import TREATMENTS as TREATMENT_WORDS
+from accord.agreements.render import Document as ReadableDocument
+from accord.agreements.render import document as readable
 from accord.agreements.repository import Event, StoredAgreement
 from accord.agreements.schema import example_text, json_schema
 from accord.agreements.service import (
@@ -161,10 +179,14 @@ from accord.agreements.steps import activate, expire, expire_due, revoke, suspen
 from accord.agreements.types import AgreementId, DatasetName, KeyId, OrgId, PurposeCode
 
 __all__ = [
+    "ARTICLE_6_WORDS",
+    "ARTICLE_9_WORDS",
     "FEDERATED",
     "GATEWAY_NOTICE",
     "OPERATORS",
     "RECEIVING_ROLES",
+    "ROLE_WORDS",
+    "TREATMENT_WORDS",
     "Action",
     "Agreement",
     "AgreementError",
@@ -177,6 +199,7 @@ __all__ = [
     "Basis",
     "Code",
     "Contact",
+    "ContactRole",
     "CriminalOffence",
     "DataField",
     "Dataset",
@@ -191,6 +214,7 @@ __all__ = [
     "GatewayProposal",
     "GatewayRules",
     "GatewayRulesInvalid",
+    "IndividualRights",
     "KeyId",
     "KeyUnusable",
     "Kitemark",
@@ -215,6 +239,7 @@ __all__ = [
     "ProposedPurpose",
     "Purpose",
     "PurposeCode",
+    "ReadableDocument",
     "Reason",
     "Regime",
     "Request",
@@ -224,6 +249,7 @@ __all__ = [
     "ScheduleEight",
     "ScheduleOne",
     "Section35",
+    "Security",
     "SensitiveCondition",
     "SensitiveProcessing",
     "Signature",
@@ -244,6 +270,7 @@ __all__ = [
     "article30_rows",
     "canonical",
     "canonical_json",
+    "dataset_columns",
     "dataset_problems",
     "decide",
     "describe",
@@ -278,6 +305,7 @@ __all__ = [
     "prefill",
     "preset_problems",
     "public_key_text",
+    "readable",
     "record",
     "regime_of",
     "register_rows",
@@ -286,9 +314,12 @@ __all__ = [
     "render_pdf",
     "revoke",
     "save",
+    "schedule_1_choices",
+    "schedule_1_part",
     "sign",
     "sign_in_workspace",
     "sign_json",
+    "suppression_presets",
     "suspend",
     "sync_peers",
     "to_yaml",

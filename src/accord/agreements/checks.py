@@ -36,6 +36,23 @@ def preset_problems(agreement: Agreement) -> list[Problem]:
     ]  # fmt: skip
 
 
+def suppression_presets() -> dict[str, str]:
+    """The small-number suppression presets a dataset's ``suppression`` may name, each
+    with what it does."""
+    return {name: PRESETS[name].description for name in sorted(PRESETS)}
+
+
+def dataset_columns(ws: Workspace, name: str) -> list[str] | None:
+    """The columns an agreement may name of dataset ``name`` on this node (its newest
+    snapshot's, less the raw and issue columns beside each standard one), or None when
+    the node holds no such dataset."""
+    try:
+        snap = get_snapshot(ws.engine, name)
+    except UnknownDataset:
+        return None
+    return [c for c in snapshot_columns(ws, snap.path) if not c.endswith(("_raw", "_issue"))]
+
+
 def dataset_problems(ws: Workspace, agreement: Agreement, provider: str) -> list[Problem]:
     """What does not fit in the datasets ``provider`` (this node's organisation) provides."""
     problems: list[Problem] = []

@@ -80,6 +80,45 @@ CRIMINAL_OFFENCE_PARAGRAPHS = {
     3: frozenset(range(29, 38)),
 }
 SCHEDULE_8_PARAGRAPHS = range(1, 10)
+# The headings of DPA 2018 Schedule 1's conditions, by paragraph (Parts 1, 2 and 3).
+SCHEDULE_1_NAMES: dict[int, str] = {
+    1: "Employment, social security and social protection",
+    2: "Health or social care purposes",
+    3: "Public health",
+    4: "Research etc",
+    6: "Statutory etc and government purposes",
+    7: "Administration of justice and parliamentary purposes",
+    8: "Equality of opportunity or treatment",
+    9: "Racial and ethnic diversity at senior levels of organisations",
+    10: "Preventing or detecting unlawful acts",
+    11: "Protecting the public against dishonesty etc",
+    12: "Regulatory requirements relating to unlawful acts and dishonesty etc",
+    13: "Journalism etc in connection with unlawful acts and dishonesty etc",
+    14: "Preventing fraud",
+    15: "Suspicion of terrorist financing or money laundering",
+    16: "Support for individuals with a particular disability or medical condition",
+    17: "Counselling etc",
+    18: "Safeguarding of children and of individuals at risk",
+    19: "Safeguarding of economic well-being of certain individuals",
+    20: "Insurance",
+    21: "Occupational pensions",
+    22: "Political parties",
+    23: "Elected representatives responding to requests",
+    24: "Disclosure to elected representatives",
+    25: "Informing elected representatives about prisoners",
+    26: "Publication of legal judgments",
+    27: "Anti-doping in sport",
+    28: "Standards of behaviour in sport",
+    29: "Consent",
+    30: "Protecting individual's vital interests",
+    31: "Processing by not-for-profit bodies",
+    32: "Personal data in the public domain",
+    33: "Legal claims",
+    34: "Judicial acts",
+    35: "Administration of accounts used in commission of indecency offences involving children",
+    36: "Extension of conditions in Part 2 referring to substantial public interest",
+    37: "Extension of insurance conditions",
+}
 
 
 class LawEnforcementPurpose(StrEnum):
@@ -190,6 +229,28 @@ class LawfulBasis(_Part):
     article_10: CriminalOffence | None = None
     law_enforcement: LawEnforcement | None = None
     explanation: Text
+
+
+def schedule_1_part(article_9: Article9) -> int | None:
+    """The Schedule 1 Part an Art 9 condition needs (DPA 2018 s10(2)-(3)), if any."""
+    return SCHEDULE_1_PART.get(article_9)
+
+
+def schedule_1_choices(article_9: Article9 | None = None, *, criminal: bool = False
+                       ) -> list[ScheduleOne]:  # fmt: skip
+    """The Schedule 1 conditions to choose from, each with its heading: those of the
+    Part ``article_9`` needs (none for a condition that needs none; Parts 1 and 2 when it
+    is None), or with ``criminal`` those that can carry criminal offence data (s10(5):
+    Parts 1, 2 and 3)."""
+    if criminal:
+        allowed = [
+            (part, n) for part, ns in CRIMINAL_OFFENCE_PARAGRAPHS.items() for n in sorted(ns)
+        ]
+    else:
+        needed = SCHEDULE_1_PART.get(article_9) if article_9 is not None else None
+        parts = [1, 2] if article_9 is None else [needed] if needed is not None else []
+        allowed = [(p, n) for p in parts for n in SCHEDULE_1_PARAGRAPHS[p]]
+    return [ScheduleOne(part=p, paragraph=n, name=SCHEDULE_1_NAMES[n]) for p, n in allowed]
 
 
 def regimes(agreement: Agreement, dataset: Dataset) -> set[Regime]:

@@ -98,6 +98,21 @@ ARTICLE_6_WORDS = {
     Article6.LEGITIMATE_INTERESTS: "necessary for legitimate interests that the person's "
     "interests do not override",
 }
+ARTICLE_9_WORDS = {
+    Article9.EXPLICIT_CONSENT: "the person has given explicit consent",
+    Article9.EMPLOYMENT_SOCIAL_SECURITY: "necessary for rights and obligations in employment, "
+    "social security or social protection law",
+    Article9.VITAL_INTERESTS: "necessary to protect someone's life when they cannot consent",
+    Article9.NOT_FOR_PROFIT: "by a not-for-profit body, about its members",
+    Article9.MADE_PUBLIC: "the person has made the data public themselves",
+    Article9.LEGAL_CLAIMS: "necessary for legal claims, or by courts",
+    Article9.SUBSTANTIAL_PUBLIC_INTEREST: "necessary for reasons of substantial public "
+    "interest, in UK law",
+    Article9.HEALTH_SOCIAL_CARE: "necessary for health or social care",
+    Article9.PUBLIC_HEALTH: "necessary for reasons of public interest in public health",
+    Article9.ARCHIVING_RESEARCH_STATISTICS: "necessary for archiving, research or statistics "
+    "in the public interest",
+}
 SECTION_35_WORDS = {
     Section35.CONSENT: "s35(2)(a): the person has consented",
     Section35.TASK: "s35(2)(b): necessary for a task carried out by a competent authority",
@@ -253,8 +268,7 @@ def _lawful_basis(a: Agreement) -> Section:
 
 
 def _article_9(condition: Article9) -> str:
-    letter, _, rest = condition.value.partition("_")
-    return f"Art 9(2)({letter}): {rest.replace('_', ' ')}"
+    return f"Art 9(2)({condition.value[0]}): {ARTICLE_9_WORDS[condition]}"
 
 
 def _part_3(a: Agreement) -> list[Block]:

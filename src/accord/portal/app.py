@@ -37,14 +37,27 @@ from accord.portal.errors import (
     PasswordChangeNeeded,
     SignInNeeded,
 )
-from accord.portal.routes import accounts, citizen, home, people, staff, your_data
+from accord.portal.routes import (
+    accounts,
+    agreements,
+    citizen,
+    drafting,
+    drafting_fields,
+    gateways,
+    home,
+    inbox,
+    people,
+    staff,
+    your_data,
+)
 from accord.portal.security import Cookies, SecurityHeaders
 from accord.store import Workspace
 
 FACTORY = "accord.portal.app:app_from_environment"
 log = logging.getLogger("accord.portal")
 ROUTERS = (home.router, staff.router, accounts.router, citizen.router, your_data.router,
-           people.router)  # fmt: skip
+           people.router, agreements.router, inbox.router, drafting.router,
+           drafting_fields.router, gateways.router)  # fmt: skip
 """Every area's router, in the order they are included (an area adds its own here)."""
 
 

@@ -438,6 +438,24 @@ browser holds the token; a copy of the store cannot resume a session), a member 
 staff's account or a citizen's person key with their NHS number sealed under a key
 derived from the token, and the times the idle and absolute timeouts are counted from."""
 
+session_journeys = Table(
+    "session_journeys",
+    metadata,
+    Column(
+        "token_hash",
+        String(64),
+        ForeignKey("sessions.token_hash", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("name", String(40), primary_key=True),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+"""What a signed-in member of staff has answered so far in a portal journey (the legal
+gateway finder's questions, an agreement being drafted), kept on the server by session:
+sealed (AES-GCM) under a key derived from the session's token, and deleted with the
+session (docs/portal.md)."""
+
 sign_in_failures = Table(
     "sign_in_failures",
     metadata,
