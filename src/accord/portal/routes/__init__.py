@@ -5,5 +5,6 @@ accounts area, for stewards), ``citizen`` (citizen sign-in through the identity
 provider, OpenID Connect's redirect and callback, sign-out), ``your_data`` (a citizen's
 uses, opt-outs and download), ``people`` (stewards: subject access requests and opt-outs
 on someone's behalf), ``agreements`` (the register, an agreement's page, propose,
-suspend, revoke), ``inbox`` (proposals from other nodes: review, countersign, decline), ``drafting`` and ``drafting_fields`` (the drafting
-journey's task list, pages and check), ``gateways`` (the legal gateway finder)."""
+suspend, revoke), ``inbox`` (proposals from other nodes: review, countersign, decline),
+``drafting`` and ``drafting_fields`` (the drafting journey's task list, pages and
+check), ``gateways`` (the legal gateway finder)."""
