@@ -8,11 +8,15 @@ bulk), :func:`transaction` and :func:`flush`; :func:`entries` (the log read back
 :func:`recorded_between` (the entries of some types in a time range, by index);
 proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`leaf`, :func:`export`,
 :func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`, :func:`node_verifier_key`);
-:func:`verify`; the citizen view (:func:`person_key`, :func:`person_secret`,
-:func:`uses`, :func:`subject_access`); identity providers; the Merkle and checkpoint
+:func:`verify`; the explorer's reads (:func:`search` with :class:`EntryFilter` and
+:class:`EntryPage`, :func:`proven_entry` and :class:`ProvenEntry`, :func:`checkpoints`
+with :class:`CheckpointPage`, :class:`Checkpointed` and :class:`NoteSignature`); the
+citizen view (:func:`person_key`, :func:`person_secret`, :func:`uses`,
+:func:`subject_access`); identity providers; the Merkle and checkpoint
 primitives an auditor needs offline; the errors under :class:`AuditError`. Inside:
 ``events``, ``log`` (record and append), ``merkle``, ``checkpoint``, ``proofs``,
-``verify``, ``person``, ``identity``, ``keys``, ``repository`` (the store's tables).
+``verify``, ``explore``, ``person``, ``identity``, ``keys``, ``repository`` (the store's
+tables).
 """
 
 from accord.audit.checkpoint import Checkpoint, open_note, parse_verifier_key, verifier_key
@@ -20,6 +24,7 @@ from accord.audit.errors import (
     AuditError,
     BadCheckpoint,
     BadExport,
+    BadQuery,
     IdentityNotVerified,
     LogInconsistent,
     MissingReason,
@@ -59,6 +64,18 @@ from accord.audit.events import (
     register_event,
     staff_act,
 )
+from accord.audit.explore import (
+    EXPLORER_PAGE,
+    Checkpointed,
+    CheckpointPage,
+    EntryFilter,
+    EntryPage,
+    NoteSignature,
+    ProvenEntry,
+    checkpoints,
+    proven_entry,
+    search,
+)
 from accord.audit.identity import (
     IdentityProvider,
     LocalProvider,
@@ -93,6 +110,7 @@ from accord.audit.verify import Verified, verify
 
 __all__ = [
     "EVENT_TYPES",
+    "EXPLORER_PAGE",
     "PAGE_SIZE",
     "AgreementActivated",
     "AgreementAmended",
@@ -106,11 +124,16 @@ __all__ = [
     "AuditTransaction",
     "BadCheckpoint",
     "BadExport",
+    "BadQuery",
     "Checkpoint",
+    "CheckpointPage",
+    "Checkpointed",
     "DatasetDescribed",
     "DatasetIngested",
     "DisclosureDecided",
+    "EntryFilter",
     "EntryIndex",
+    "EntryPage",
     "Event",
     "IdentityNotVerified",
     "IdentityProvider",
@@ -120,6 +143,7 @@ __all__ = [
     "LogVerified",
     "Logged",
     "MissingReason",
+    "NoteSignature",
     "OidcProvider",
     "OptOutRegistered",
     "OptOutWithdrawn",
@@ -128,6 +152,7 @@ __all__ = [
     "PersonKey",
     "PersonViewed",
     "ProofError",
+    "ProvenEntry",
     "QualityAssessed",
     "QuarantineViewed",
     "RecordsDisclosed",
@@ -141,6 +166,7 @@ __all__ = [
     "Verified",
     "VerifiedPerson",
     "audited",
+    "checkpoints",
     "consistency",
     "declared_events",
     "entries",
@@ -155,11 +181,13 @@ __all__ = [
     "parse_verifier_key",
     "person_key",
     "person_secret",
+    "proven_entry",
     "read_export",
     "record",
     "record_each",
     "recorded_between",
     "register_event",
+    "search",
     "staff_act",
     "subject_access",
     "transaction",
