@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "agreements": {"store", "audit", "sources", "quality", "privacy"},
     "catalog": {"people", "sources", "quality", "store", "audit"},
     "exchange": {"store", "audit", "agreements", "catalog", "sources", "privacy", "people"},
-    "portal": {"exchange", "accounts", "audit", "sources", "store"},
+    "portal": {"exchange", "accounts", "audit", "catalog", "quality", "sources", "store"},
     "cli": {
         "accounts",
         "people",
