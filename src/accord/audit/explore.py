@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 
 from accord.audit import repository as repo
 from accord.audit.checkpoint import Checkpoint, key_id, open_note, signature_lines
-from accord.audit.errors import AuditError, BadCheckpoint, BadQuery
+from accord.audit.errors import AuditError, BadCheckpoint, BadQuery, LogInconsistent
 from accord.audit.events import decode
 from accord.audit.keys import origin, public_key
 from accord.audit.log import MARKER
@@ -198,8 +198,9 @@ class ProvenEntry:
 
 def proven_entry(ws: Workspace, index: int) -> ProvenEntry:
     """Entry ``index`` with its inclusion proof under the newest signed checkpoint;
-    :class:`AuditError` when the log holds no such entry, :class:`ProofError` (or
-    :class:`BadCheckpoint`) when the proof does not hold: the log was altered."""
+    :class:`AuditError` when the log holds no such entry; :class:`LogInconsistent`,
+    :class:`ProofError` or :class:`BadCheckpoint` when the entry, its proof or the
+    checkpoint does not hold: the log was altered."""
     with ws.engine.connect() as conn:
         point_row = repo.latest_checkpoint(conn)
         rows = list(repo.entries(conn, index, index + 1)) if index >= 0 else []
@@ -211,7 +212,8 @@ def proven_entry(ws: Workspace, index: int) -> ProvenEntry:
     proof = inclusion(ws, index, point.size)
     hashed = leaf_hash(row.entry.encode())
     if hashed != row.leaf_hash:
-        raise BadCheckpoint(f"entry {index} was changed: its text no longer hashes to its leaf")
+        raise LogInconsistent(f"entry {index} was changed: its text no longer hashes to its "
+                              "leaf", entry=index)  # fmt: skip
     verify_inclusion(index, point.size, hashed, proof, point.root)
     return ProvenEntry(_logged(row), row.entry, hashed, point, note, tuple(proof))
 
