@@ -73,9 +73,9 @@ def datasets(ws: Workspace) -> None:
 
 
 def uses(ws: Workspace) -> list[str]:
-    """Decisions on two agreements in November 2026, and one bulk disclosure (three
-    people, one body) recorded now; the people's keys."""
-    people = [audit.person_key(ws, n) for n in nhs_numbers(3)]
+    """Decisions on two agreements in November 2026, and one bulk disclosure (thirty
+    people, one body: more than a page) recorded now; the people's keys."""
+    people = [audit.person_key(ws, n) for n in nhs_numbers(30)]
     decided = DisclosureDecided(agreement=RISK, requester=HOSPITAL, purpose="risk", permitted=True)
     record_at(ws, decided, NOVEMBER.replace(day=10, hour=9))
     refused = DisclosureDecided(agreement=FLOODS, requester=COUNCIL, purpose="rescue",
@@ -98,3 +98,20 @@ def usage(ws: Workspace) -> None:
                         provider=COUNCIL, dataset="vulnerable-people", records=300,
                         bytes=9_000, format="arrow", request="req-21")  # fmt: skip
     record_at(ws, received, NOVEMBER.replace(day=21))
+
+
+def section(page: Page, heading: str) -> str:
+    """The text from the heading ``heading`` to the next heading of its level."""
+    text: str = page.evaluate(
+        """(wanted) => {
+            const h2s = [...document.querySelectorAll('h2')];
+            let at = h2s.find(e => e.textContent.trim() === wanted).nextElementSibling;
+            let out = '';
+            for (; at && at.tagName !== 'H2'; at = at.nextElementSibling) {
+                out += at.innerText + '\\n';
+            }
+            return out;
+        }""",
+        heading,
+    )
+    return text

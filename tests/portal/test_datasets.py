@@ -14,7 +14,16 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from accord.accounts import Role
-from tests.portal.records import CANARY, FLOOD, HOSPITAL, PATIENTS, RISK, datasets, sign_in
+from tests.portal.records import (
+    CANARY,
+    FLOOD,
+    HOSPITAL,
+    PATIENTS,
+    RISK,
+    datasets,
+    section,
+    sign_in,
+)
 from tests.portal.support import PortalNode, looked_at, portal_node
 
 PAGES = [
@@ -30,23 +39,6 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalNode]:
     with portal_node(tmp_path_factory.mktemp("datasets")) as made:
         datasets(made.ws)
         yield made
-
-
-def section(page: Page, heading: str) -> str:
-    """The text from the heading ``heading`` to the next heading of its level."""
-    text: str = page.evaluate(
-        """(wanted) => {
-            const h2s = [...document.querySelectorAll('h2')];
-            let at = h2s.find(e => e.textContent.trim() === wanted).nextElementSibling;
-            let out = '';
-            for (; at && at.tagName !== 'H2'; at = at.nextElementSibling) {
-                out += at.innerText + '\\n';
-            }
-            return out;
-        }""",
-        heading,
-    )
-    return text
 
 
 def test_a_steward_sees_each_dataset_and_everything_known_of_it(
