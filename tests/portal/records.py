@@ -12,11 +12,14 @@ from playwright.sync_api import Page
 
 from accord import audit, catalog
 from accord.accounts import Role
+from accord.agreements import node_key
 from accord.audit import DisclosureDecided
-from accord.exchange import Received, Served
+from accord.exchange import MemberRole, Received, Served, add_member, fetch
 from accord.store import Workspace
 from tests.audit.support import disclosed, nhs_numbers, record_at
 from tests.catalog.support import T0, T1, T2, description
+from tests.exchange.support import Federation, Spec, free_port
+from tests.exchange.support import node as exchange_node
 from tests.portal.support import PortalNode
 from tests.quality.support import CLEAN, DIRTY, ingest_rows
 
@@ -115,3 +118,16 @@ def section(page: Page, heading: str) -> str:
         heading,
     )
     return text
+
+
+def witnessed(node: PortalNode, fed: Federation) -> None:
+    """Put the node in a federation whose trust list names a witness of its log (another
+    node with the ``witness`` role), and adopt the list."""
+    with fed.open() as auth:
+        add_member(auth, node_id=node.ws.settings.node_id or "", org=node.ws.settings.node_name,
+                   name="Riverside GP", base_url=node.url, key=node_key(node.ws).public_key(),
+                   roles=(MemberRole.PROVIDER,), by_role="test")  # fmt: skip
+    exchange_node(fed, Spec("county-audit", "AU1", "County audit office", (MemberRole.WITNESS,)),
+                  port=free_port()).close()  # fmt: skip
+    fed.publish()
+    fetch(node.ws, str(fed.list_path))

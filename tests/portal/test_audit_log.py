@@ -14,7 +14,8 @@ from playwright.sync_api import Page
 
 from accord import audit
 from accord.accounts import Role
-from tests.portal.records import COUNCIL, FLOODS, RISK, section, sign_in, uses
+from tests.exchange.support import federation
+from tests.portal.records import COUNCIL, FLOODS, RISK, section, sign_in, uses, witnessed
 from tests.portal.support import PortalNode, looked_at, portal_node
 
 PAGES = ["/staff/audit-log", "/staff/audit-log/entries/0"]
@@ -22,8 +23,11 @@ PAGES = ["/staff/audit-log", "/staff/audit-log/entries/0"]
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalNode]:
-    with portal_node(tmp_path_factory.mktemp("audit-log")) as made:
+    fed = federation(tmp_path_factory.mktemp("federation"))
+    trust = {"trust_list_url": str(fed.list_path), "trust_list_key": fed.key}
+    with portal_node(tmp_path_factory.mktemp("audit-log"), settings=trust) as made:
         uses(made.ws)
+        witnessed(made, fed)
         yield made
 
 
@@ -55,7 +59,7 @@ def test_a_steward_finds_entries_pages_through_them_and_checks_one(
     assert newest[2] == "user.signed_in"  # this steward's own sign-in, newest first
     checkpoint = section(page, "The newest signed checkpoint")
     assert "This node's signature, checked with its key" in checkpoint
-    assert "no federation trust list yet" in page.locator("main").inner_text()
+    assert "County audit office (node AU1)" in section(page, "The newest signed checkpoint")
     looked_at(page, "audit-log")
 
     find(page, type="disclosure.decided")
