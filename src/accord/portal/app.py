@@ -67,7 +67,7 @@ def environment() -> Environment:
         PackageLoader("accord.portal", "templates"),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])  # fmt: skip
-    env = Environment(loader=loader, autoescape=select_autoescape(("html", "svg")),
+    env = Environment(loader=loader, autoescape=select_autoescape(("html",)),
                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     env.filters.update(text.FILTERS)
     return env

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 WIDTH = 760
 LABEL_WIDTH = 300
-VALUE_WIDTH = 110
+VALUE_WIDTH = 130
 ROW = 30
 BAR = 20
 TOP = 10
-MAX_LABEL = 40
+MAX_LABEL = 42
 
 
 @dataclass(frozen=True)

@@ -2,4 +2,8 @@
 (``app``) includes each (``app.ROUTERS``). Built here: ``home`` (the start and first-run
 pages), ``staff`` (staff sign-in, sign-out, password, home), ``accounts`` (the staff
 accounts area, for stewards), ``citizen`` (citizen sign-in through the identity
-provider, OpenID Connect's redirect and callback, sign-out, home)."""
+provider, OpenID Connect's redirect and callback, sign-out, home), ``datasets`` (each
+dataset's quality, description, versions, quarantine and provenance, for stewards and
+analysts), ``audit_log`` (the audit log explorer, for stewards and auditors), ``usage``
+(cost sharing, for stewards and analysts), ``checkpoints`` (the auditor's checkpoints,
+verification and downloads)."""

@@ -57,8 +57,8 @@ def usage(request: Request, portal: PortalDep, staff: Reader) -> HTMLResponse:
         f"Records by agreement and party, {datetime(year, month, 1):%B %Y}",
         "A horizontal bar for each agreement, party and direction, as long as the number "
         "of records sent or received.",
-        [Bar(f"{r.agreement or '(none)'} · {r.party or '(unknown)'} · {r.direction}",
-             r.records, r.direction) for r in report.rows],
+        [Bar(f"{r.agreement or '(none)'} · {r.party or '(unknown)'}", r.records, r.direction,
+             f"{r.records:,} {r.direction}") for r in report.rows],
     )  # fmt: skip
     before = (year, month - 1) if month > 1 else (year - 1, 12)
     after = (year, month + 1) if month < 12 else (year + 1, 1)
