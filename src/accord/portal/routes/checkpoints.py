@@ -91,7 +91,8 @@ def download(request: Request, portal: PortalDep, staff: Auditor) -> Response:
     size = _size(portal)
     values = {k: query.get(k, "").strip() for k in ("first", "last")}
     context: dict[str, Any] = {"session": staff, "size": size, "values": values,
-                               "key": audit.node_verifier_key(portal.ws)}  # fmt: skip
+                               "key": audit.node_verifier_key(portal.ws),
+                               "most": MAX_DOWNLOAD}  # fmt: skip
     if "first" not in query and "last" not in query:
         return render(request, "checkpoints/download.html", **context)
     first, last, errors = _range(values, size)
