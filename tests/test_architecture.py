@@ -23,7 +23,17 @@ ALLOWED: dict[str, set[str]] = {
     "agreements": {"store", "audit", "sources", "quality", "privacy"},
     "catalog": {"people", "sources", "quality", "store", "audit"},
     "exchange": {"store", "audit", "agreements", "catalog", "sources", "privacy", "people"},
-    "portal": {"exchange", "accounts", "agreements", "privacy", "audit", "sources", "store"},
+    "portal": {
+        "exchange",
+        "accounts",
+        "agreements",
+        "audit",
+        "catalog",
+        "privacy",
+        "quality",
+        "sources",
+        "store",
+    },
     "cli": {
         "accounts",
         "people",

@@ -263,6 +263,7 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
     "audit.export": lambda n: {"start": 0, "end": _log_size(n)},
     "audit.inclusion": lambda n: {"index": 0, "size": _log_size(n)},
     "audit.leaf": lambda n: {"index": 0},
+    "audit.proven_entry": lambda n: {"index": 0},
     "audit.recorded_between": lambda n: {
         "types": list(audit.EVENT_TYPES),
         "since": datetime(2000, 1, 1, tzinfo=UTC),

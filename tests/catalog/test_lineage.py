@@ -14,12 +14,14 @@ from accord.catalog import (
     LineageError,
     RunEvent,
     RunId,
+    downstream,
     lineage,
     node_namespace,
     record_derivation,
     record_event,
     snapshot_ref,
 )
+from accord.sources import UnknownDataset
 from accord.store import Workspace
 from tests.catalog.support import T0, T1, T2, two_step
 from tests.quality.support import CLEAN, ingest_rows
@@ -110,3 +112,46 @@ def test_malformed_events_are_refused(sqlite_workspace: Workspace) -> None:
     with pytest.raises(LineageError, match="needs a namespace and a name"):
         record_derivation(sqlite_workspace.engine, job, [], [DatasetRef("", "b")])
     assert lineage(sqlite_workspace, [DatasetRef("a", "b")]).runs == ()
+
+
+def test_downstream_finds_what_read_each_version_and_what_that_made(workspace: Workspace) -> None:
+    a, _, _, d = two_step(workspace)  # gp and hospital linked into c, c shared as d
+    found = downstream(workspace, "gp")
+    assert found.subjects == (a,)
+    assert [r.job.name for r in found.runs] == ["linkage.link", "exchange.share"]
+    assert found.runs[1].outputs == (d,)
+    assert [r.job.name for r in downstream(workspace, "hospital").runs] == [
+        "linkage.link",
+        "exchange.share",
+    ]
+    # A second version: a share of it, one naming the dataset without a version (the
+    # newest, when it ran) and a failed run, which read nothing.
+    ingest_rows(workspace, CLEAN[:2], "gp")
+    second = snapshot_ref(workspace, "gp")
+    here = node_namespace(workspace)
+    job = Job(here, "exchange.share")
+    mine = record_derivation(
+        workspace.engine,
+        job,
+        [second],
+        [DatasetRef("accord://council", "gp.gp", "v2")],
+        ended_at=T2,
+    )
+    loose = record_derivation(
+        workspace.engine,
+        job,
+        [DatasetRef(here, "gp")],
+        [DatasetRef("accord://school", "gp.gp")],
+        ended_at=T2,
+    )
+    run = RunId(str(uuid.uuid4()))
+    record_event(workspace.engine, RunEvent(EventType.START, T0, run, job, (second,), ()))
+    record_event(workspace.engine, RunEvent(EventType.FAIL, T1, run, job, (second,), ()))
+    found = downstream(workspace, "gp")
+    assert found.subjects == (a, second)
+    assert {r.run_id for r in found.runs if r.job.name == "exchange.share"} >= {mine, loose}
+    assert run not in {r.run_id for r in found.runs}
+    assert len(found.runs) == 4
+    assert downstream(workspace, "hospital").runs[-1].outputs == (d,)
+    with pytest.raises(UnknownDataset, match="no dataset 'nothing'"):
+        downstream(workspace, "nothing")

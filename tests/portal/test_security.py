@@ -5,6 +5,8 @@ a server, every route that can change something checks the CSRF token."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterator
 
 import httpx
@@ -16,7 +18,7 @@ from accord.accounts import Role
 from accord.portal import InsecureCookies, check_serving
 from accord.portal.app import ROUTERS
 from accord.portal.deps import csrf_guard
-from accord.portal.security import CSP
+from accord.portal.security import CSP, sandboxed_policy
 from tests.portal.support import PortalNode, looked_at, portal_node
 
 
@@ -164,3 +166,14 @@ def test_cookies_without_secure_are_refused_off_loopback(tmp_path: object) -> No
     check_serving(ws, "0.0.0.0")
     ws.close()
     loose.close()
+
+
+def test_a_page_another_context_rendered_gets_its_own_sandboxed_policy() -> None:
+    style = "body{font-family:Arial}"
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    policy = sandboxed_policy(f"<html><head><style>{style}</style></head><body></body></html>")
+    assert policy == (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'; sandbox"
+    )
+    assert "style-src 'none'" in sandboxed_policy("<p>no stylesheet</p>")

@@ -8,12 +8,16 @@ bulk), :func:`transaction` and :func:`flush`; :func:`entries` (the log read back
 :func:`recorded_between` (the entries of some types in a time range, by index);
 proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`leaf`, :func:`export`,
 :func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`, :func:`node_verifier_key`);
-:func:`verify`; the citizen view (:func:`person_key`, :func:`person_secret`,
-:func:`uses`, :func:`use_count`, :func:`subject_access`, :func:`own_subject_access`,
-:data:`BY_PERSON`); identity providers; the Merkle and checkpoint
+:func:`verify`; the explorer's reads (:func:`search` with :class:`EntryFilter` and
+:class:`EntryPage`, :func:`proven_entry` and :class:`ProvenEntry`, :func:`checkpoints`
+with :class:`CheckpointPage`, :class:`Checkpointed` and :class:`NoteSignature`); the
+citizen view (:func:`person_key`, :func:`person_secret`, :func:`uses`,
+:func:`use_count`, :func:`subject_access`,
+:func:`own_subject_access`, :data:`BY_PERSON`); identity providers; the Merkle and checkpoint
 primitives an auditor needs offline; the errors under :class:`AuditError`. Inside:
 ``events``, ``log`` (record and append), ``merkle``, ``checkpoint``, ``proofs``,
-``verify``, ``person``, ``identity``, ``keys``, ``repository`` (the store's tables).
+``verify``, ``explore``, ``person``, ``identity``, ``keys``, ``repository`` (the store's
+tables).
 """
 
 from accord.audit.checkpoint import Checkpoint, open_note, parse_verifier_key, verifier_key
@@ -21,6 +25,7 @@ from accord.audit.errors import (
     AuditError,
     BadCheckpoint,
     BadExport,
+    BadQuery,
     IdentityNotVerified,
     LogInconsistent,
     MissingReason,
@@ -62,6 +67,18 @@ from accord.audit.events import (
     register_event,
     staff_act,
 )
+from accord.audit.explore import (
+    EXPLORER_PAGE,
+    Checkpointed,
+    CheckpointPage,
+    EntryFilter,
+    EntryPage,
+    NoteSignature,
+    ProvenEntry,
+    checkpoints,
+    proven_entry,
+    search,
+)
 from accord.audit.identity import (
     IdentityProvider,
     LocalProvider,
@@ -97,6 +114,7 @@ from accord.audit.verify import Verified, verify
 __all__ = [
     "BY_PERSON",
     "EVENT_TYPES",
+    "EXPLORER_PAGE",
     "PAGE_SIZE",
     "AgreementActivated",
     "AgreementAmended",
@@ -110,11 +128,16 @@ __all__ = [
     "AuditTransaction",
     "BadCheckpoint",
     "BadExport",
+    "BadQuery",
     "Checkpoint",
+    "CheckpointPage",
+    "Checkpointed",
     "DatasetDescribed",
     "DatasetIngested",
     "DisclosureDecided",
+    "EntryFilter",
     "EntryIndex",
+    "EntryPage",
     "Event",
     "IdentityNotVerified",
     "IdentityProvider",
@@ -124,6 +147,7 @@ __all__ = [
     "LogVerified",
     "Logged",
     "MissingReason",
+    "NoteSignature",
     "OidcProvider",
     "OptOutRegistered",
     "OptOutWithdrawn",
@@ -133,6 +157,7 @@ __all__ = [
     "PersonKey",
     "PersonViewed",
     "ProofError",
+    "ProvenEntry",
     "QualityAssessed",
     "QuarantineViewed",
     "RecordsDisclosed",
@@ -146,6 +171,7 @@ __all__ = [
     "Verified",
     "VerifiedPerson",
     "audited",
+    "checkpoints",
     "consistency",
     "declared_events",
     "entries",
@@ -161,11 +187,13 @@ __all__ = [
     "parse_verifier_key",
     "person_key",
     "person_secret",
+    "proven_entry",
     "read_export",
     "record",
     "record_each",
     "recorded_between",
     "register_event",
+    "search",
     "staff_act",
     "subject_access",
     "transaction",

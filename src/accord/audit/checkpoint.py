@@ -122,3 +122,21 @@ def parse(text: str) -> Checkpoint:
     except ValueError as exc:
         raise BadCheckpoint(f"checkpoint timestamp {stamp!r} is not RFC 3339") from exc
     return Checkpoint(origin=origin, size=int(size), root=root_hash, timestamp=when)
+
+
+def signature_lines(note: str) -> list[tuple[str, bytes, bytes]]:
+    """Every signature line of a signed note, checked or not: the key name, the 4-byte
+    key id and the signature (the node's own, and any a witness added: a cosignature).
+    Lines that are not signature lines are left out."""
+    _, sep, signatures = note.partition("\n\n")
+    found = []
+    for line in signatures.splitlines() if sep else []:
+        dash, _, rest = line.partition(" ")
+        signer, _, blob64 = rest.partition(" ")
+        try:
+            blob = base64.b64decode(blob64, validate=True)
+        except binascii.Error:
+            continue
+        if dash == DASH and signer and len(blob) > 4:
+            found.append((signer, blob[:4], blob[4:]))
+    return found

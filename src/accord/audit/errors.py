@@ -42,3 +42,8 @@ class IdentityNotVerified(AuditError):
 
 class MissingReason(AuditError, ValueError):
     """A staff act on personal data without the staff role or a reason to record."""
+
+
+class BadQuery(AuditError, ValueError):
+    """A question put to the log that cannot be asked (a naive time, an unbounded value,
+    two page positions at once)."""

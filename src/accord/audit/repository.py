@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -399,3 +399,91 @@ def leaf(conn: Connection, idx: int) -> bytes | None:
     found = conn.execute(sa.select(audit_entries.c.leaf_hash).where(audit_entries.c.idx == idx))
     value = found.scalar()
     return None if value is None else bytes(value)
+
+
+def matching_bodies(
+    conn: Connection,
+    types: Sequence[str],
+    between: tuple[str | None, str | None],
+    needles: Sequence[Sequence[str]],
+    *,
+    start: int | None,
+    descending: bool,
+) -> Generator[Body, None, None]:
+    """The bodies of ``types`` (any when empty) recorded in ``between`` (stamps, either
+    end open) whose text holds, for each group of ``needles``, one of them: streamed by
+    id, below ``start`` when ``descending``, else from it. The explorer's first sieve
+    (LIKE is case-insensitive on SQLite: the caller checks each body exactly)."""
+    b = audit_bodies
+    query = sa.select(b)
+    if types:
+        query = query.where(b.c.type.in_(sorted(types)))
+    since, until = between
+    if since is not None:
+        query = query.where(b.c.recorded_at >= since)
+    if until is not None:
+        query = query.where(b.c.recorded_at < until)
+    for group in needles:
+        held = [col.contains(n, autoescape=True) for n in group for col in (b.c.head, b.c.tail)]
+        query = query.where(sa.or_(*held))
+    if descending:
+        query = query.order_by(b.c.id.desc())
+        query = query if start is None else query.where(b.c.id < start)
+    else:
+        query = query.order_by(b.c.id).where(b.c.id >= (start or 0))
+    rows = conn.execution_options(stream_results=True, yield_per=64).execute(query)
+    try:
+        for r in rows:
+            yield Body(int(r.id), str(r.type), str(r.head), r.tail, str(r.recorded_at),
+                       r.visible_from)  # fmt: skip
+    finally:
+        rows.close()  # a reader that stops early leaves no server-side cursor open
+
+
+def body_of(conn: Connection, idx: int) -> int | None:
+    """The id of the body entry ``idx`` belongs to (the last body starting at or before it)."""
+    found = conn.execute(sa.select(sa.func.max(audit_bodies.c.id)).where(audit_bodies.c.id <= idx))
+    value = found.scalar()
+    return None if value is None else int(value)
+
+
+def body_entries(
+    conn: Connection, body: Body, *, below: int | None, above: int | None, descending: bool,
+    limit: int,
+) -> list[Stored]:  # fmt: skip
+    """Up to ``limit`` entries of ``body`` strictly between ``above`` and ``below`` (either
+    open), by index: its entries run from its id to the next body's (a primary key range)."""
+    e = audit_entries
+    following = conn.execute(
+        sa.select(sa.func.min(audit_bodies.c.id)).where(audit_bodies.c.id > body.id)
+    ).scalar()
+    query = sa.select(e.c.idx, e.c.person, e.c.leaf_hash, e.c.entry).where(
+        e.c.idx >= body.id, e.c.body == body.id
+    )
+    if following is not None:
+        query = query.where(e.c.idx < following)
+    if below is not None:
+        query = query.where(e.c.idx < below)
+    if above is not None:
+        query = query.where(e.c.idx > above)
+    query = query.order_by(e.c.idx.desc() if descending else e.c.idx).limit(limit)
+    return [
+        Stored(int(i), body.type, whole if whole is not None else body.text(int(i), p),
+               bytes(leaf), p)
+        for i, p, leaf, whole in conn.execute(query)
+    ]  # fmt: skip
+
+
+def checkpoint_rows(
+    conn: Connection, *, below: int | None, above: int | None, limit: int
+) -> list[sa.Row[Any]]:
+    """Up to ``limit`` checkpoints by size, newest first, of size below ``below``; or,
+    with ``above``, the ``limit`` oldest of size above it (still newest first)."""
+    c = audit_checkpoints
+    query = sa.select(c)
+    if above is not None:
+        query = query.where(c.c.size > above).order_by(c.c.size).limit(limit)
+        return list(reversed(list(conn.execute(query))))
+    if below is not None:
+        query = query.where(c.c.size < below)
+    return list(conn.execute(query.order_by(c.c.size.desc()).limit(limit)))

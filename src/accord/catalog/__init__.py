@@ -7,7 +7,8 @@ Public face: descriptions (:class:`DatasetMetadata`, :func:`load_metadata`,
 description declares);
 provenance as OpenLineage-style run events (:class:`RunEvent`, :class:`Job`,
 :class:`DatasetRef`, :class:`EventType`, :func:`record_event`, :func:`record_derivation`,
-:func:`snapshot_ref`, :func:`node_namespace`, :func:`lineage` and its :class:`Lineage`);
+:func:`snapshot_ref`, :func:`node_namespace`, :func:`lineage` and its :class:`Lineage`,
+:func:`downstream`);
 exports (:func:`export`, the registry :class:`ExportFormat`, :func:`register_format`,
 :func:`formats`, :func:`get_format`); the error tree under :class:`CatalogError`.
 Inside: ``metadata`` (description files), ``lineage`` (events and the upstream walk),
@@ -24,6 +25,7 @@ from accord.catalog.errors import (
 )
 from accord.catalog.formats import ExportFormat, formats, get_format, register_format
 from accord.catalog.lineage import (
+    downstream,
     lineage,
     node_namespace,
     record_derivation,
@@ -65,6 +67,7 @@ __all__ = [
     "assess_quality",
     "catalogue",
     "describe",
+    "downstream",
     "entry",
     "export",
     "formats",

@@ -5,7 +5,9 @@ snapshot (one ``COMPLETE`` event per snapshot, with a run id fixed by the snapsh
 it reads the same every time and sources never imports the catalogue); and every
 *derivation* (a linkage output, an extract shared under an agreement), which the
 context that ran it records with :func:`record_derivation`. :func:`lineage` walks
-upstream from some datasets through both.
+upstream from some datasets through both; :func:`downstream` walks the other way, from
+every version of one of the node's datasets to the runs that read it (a share, a linkage
+run, a derivation) and on through what they made.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from sqlalchemy.engine import Connection, Engine
 from accord.catalog.errors import LineageError
 from accord.catalog.models import DatasetRef, EventType, Job, Lineage, RunEvent
 from accord.catalog.openlineage import facet
-from accord.catalog.repository import runs_producing, save_event
+from accord.catalog.repository import runs_consuming, runs_producing, save_event
 from accord.catalog.types import RunId
-from accord.sources import SnapshotInfo, get_snapshot, snapshot_history
+from accord.sources import SnapshotInfo, UnknownDataset, get_snapshot, snapshot_history
 from accord.store import Workspace, is_name
 
 INGEST_JOB = "ingest"
@@ -131,6 +133,35 @@ def lineage(workspace: Workspace, subjects: Iterable[DatasetRef]) -> Lineage:
                     runs[run.run_id] = run
                     queue.extend(run.inputs)
     return Lineage(wanted, _upstream_first(runs.values()))
+
+
+def downstream(workspace: Workspace, dataset: str) -> Lineage:
+    """The completed runs that read any version of the node's ``dataset`` (its subjects:
+    one ref per version), and the runs that read what those made, inputs first.
+
+    A run counts as reading a version when its input names that version or names the
+    dataset with no version.
+    """
+    namespace = node_namespace(workspace)
+    with workspace.engine.connect() as conn:
+        subjects = tuple(DatasetRef(namespace, s.dataset, s.content_hash)
+                         for s in snapshot_history(conn, dataset))  # fmt: skip
+        if not subjects:
+            raise UnknownDataset(f"no dataset {dataset!r} in this workspace (see 'accord "
+                                 "datasets')")  # fmt: skip
+        runs: dict[str, RunEvent] = {}
+        seen: set[tuple[str, str, str | None]] = set()
+        queue = list(subjects)
+        while queue:
+            ref = queue.pop()
+            if ref.key in seen:
+                continue
+            seen.add(ref.key)
+            for run in (_merge(events) for events in runs_consuming(conn, ref)):
+                if run is not None and run.run_id not in runs:
+                    runs[run.run_id] = run
+                    queue.extend(run.outputs)
+    return Lineage(subjects, _upstream_first(runs.values()))
 
 
 def _producers(conn: Connection, namespace: str, ref: DatasetRef) -> list[RunEvent]:

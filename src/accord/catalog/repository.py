@@ -82,6 +82,21 @@ def runs_producing(conn: Connection, ref: DatasetRef) -> list[list[RunEvent]]:
     )
     if ref.version is not None:
         match = sa.and_(match, lineage_datasets.c.version == ref.version)
+    return _runs(conn, match)
+
+
+def runs_consuming(conn: Connection, ref: DatasetRef) -> list[list[RunEvent]]:
+    """The stored events of each run that lists ``ref`` as an input, by run, oldest first:
+    an input naming ``ref``'s version, or no version (the newest, when it ran)."""
+    d = lineage_datasets
+    match = sa.and_(d.c.role == "input", d.c.namespace == ref.namespace, d.c.name == ref.name)
+    if ref.version is not None:
+        match = sa.and_(match, sa.or_(d.c.version == ref.version, d.c.version.is_(None)))
+    return _runs(conn, match)
+
+
+def _runs(conn: Connection, match: sa.ColumnElement[bool]) -> list[list[RunEvent]]:
+    """Every stored event of each run one of whose datasets ``match`` picks, by run."""
     run_ids = (
         sa.select(lineage_events.c.run_id)
         .join(lineage_datasets, lineage_datasets.c.event_id == lineage_events.c.id)

@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from accord.exchange import with_pages
-from accord.portal import assets
+from accord.portal import assets, text
 from accord.portal.deps import Portal, render
 from accord.portal.errors import (
     BadRequest,
@@ -40,7 +40,10 @@ from accord.portal.errors import (
 from accord.portal.routes import (
     accounts,
     agreements,
+    audit_log,
+    checkpoints,
     citizen,
+    datasets,
     drafting,
     drafting_fields,
     gateways,
@@ -48,6 +51,7 @@ from accord.portal.routes import (
     inbox,
     people,
     staff,
+    usage,
     your_data,
 )
 from accord.portal.security import Cookies, SecurityHeaders
@@ -55,21 +59,26 @@ from accord.store import Workspace
 
 FACTORY = "accord.portal.app:app_from_environment"
 log = logging.getLogger("accord.portal")
-ROUTERS = (home.router, staff.router, accounts.router, citizen.router, your_data.router,
-           people.router, agreements.router, inbox.router, drafting.router,
-           drafting_fields.router, gateways.router)  # fmt: skip
+ROUTERS = (
+    home.router, staff.router, datasets.router, audit_log.router, usage.router,
+    checkpoints.router, accounts.router, citizen.router, your_data.router, people.router,
+    agreements.router, inbox.router, drafting.router, drafting_fields.router, gateways.router,
+)  # fmt: skip
 """Every area's router, in the order they are included (an area adds its own here)."""
 
 
 def environment() -> Environment:
     """Jinja2 with the portal's templates and the GOV.UK Frontend macros (under
-    ``govuk_frontend_jinja/``); autoescaped, undefined values empty (as in Nunjucks)."""
+    ``govuk_frontend_jinja/``); autoescaped, undefined values empty (as in Nunjucks);
+    the filters of ``text`` (dates, times, counts, sizes as people read them)."""
     loader = ChoiceLoader([
         PackageLoader("accord.portal", "templates"),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])  # fmt: skip
-    return Environment(loader=loader, autoescape=select_autoescape(("html",)),
-                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env = Environment(loader=loader, autoescape=select_autoescape(("html",)),
+                      trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env.filters.update(text.FILTERS)
+    return env
 
 
 def create_pages(ws: Workspace) -> ASGIApp:

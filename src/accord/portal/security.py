@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -135,3 +136,24 @@ class Cookies:
 
 def new_browser_id() -> str:
     return secrets.token_urlsafe(24)
+
+
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+
+def sandboxed_policy(html: str) -> str:
+    """The Content-Security-Policy for a whole HTML page another context rendered (the
+    quality report) that carries its own stylesheet: that stylesheet alone, by its hash
+    (never ``'unsafe-inline'``), no script, nothing loaded from anywhere, and the page
+    sandboxed (an origin of its own: it can reach neither the portal's cookies nor its
+    pages)."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+        for m in _STYLE_ELEMENT.findall(html)
+    )
+    styles = hashes or "'none'"
+    return "; ".join((
+        "default-src 'none'", f"style-src {styles}",
+        "img-src data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+        "sandbox",
+    ))  # fmt: skip

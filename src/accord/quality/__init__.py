@@ -8,7 +8,8 @@ checklists (:class:`Checklist`, :func:`load_checklist`, :func:`parse_checklist`,
 :func:`check_types`, :func:`derived_column`); :func:`scores` and :func:`kitemark` with
 their :data:`LEVELS`;
 :func:`assessments` (the stored history) and :func:`newest_kitemark`;
-:func:`write_report` (JSON and HTML); the error tree under :class:`QualityError`.
+:func:`write_report` (JSON and HTML) and :func:`report_html` (the HTML page alone); the
+error tree under :class:`QualityError`.
 Inside: ``checks/`` (base, registry, one module of built-ins per dimension),
 ``checklist``, ``runner`` (the DuckDB query), ``kitemark``, ``repository``, ``report``,
 ``service``.
@@ -29,7 +30,7 @@ from accord.quality.checks import (
 from accord.quality.errors import CheckFailed, ChecklistError, QualityError
 from accord.quality.kitemark import LEVELS, Level, kitemark, scores
 from accord.quality.models import Assessment, CheckResult, Dimension, Kitemark, Sample
-from accord.quality.report import write_report
+from accord.quality.report import report_html, write_report
 from accord.quality.repository import assessments, newest_kitemark
 from accord.quality.service import assess
 
@@ -61,6 +62,7 @@ __all__ = [
     "parse_checklist",
     "present",
     "register_check",
+    "report_html",
     "scores",
     "write_report",
 ]

@@ -20,12 +20,14 @@ from accord.quality.kitemark import LEVELS
 from accord.quality.models import Assessment, CheckResult, Dimension
 from accord.store import PRIVATE_DIR, check_output, write_output
 
+# The kitemarks' colours keep white text at a contrast of 4.5:1 or more (WCAG 2.2 AA):
+# the portal serves this report, and its accessibility checks read it.
 _STYLE = """
 body{font-family:Arial,sans-serif;margin:2em;color:#0b0c0c;max-width:1100px}
 table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #b1b4b6;
 padding:4px 10px;text-align:left;font-size:14px}td.n{text-align:right}
 .mark{display:inline-block;padding:6px 14px;font-weight:bold;color:#fff;background:#505a5f}
-.gold{background:#b58105}.silver{background:#6f777b}.bronze{background:#8a4f1c}
+.gold{background:#8c6a00}.silver{background:#6f777b}.bronze{background:#8a4f1c}
 .warn{border-left:6px solid #d4351c;padding:6px 12px}
 """
 

@@ -5,8 +5,8 @@ to a standardised Parquet file, published nowhere, for work outside a workspace)
 :func:`load_mapping` and the :class:`Mapping` model; the reader registry
 (:class:`Reader`, :func:`register_reader`, :func:`reader_for`); snapshot queries
 (:func:`latest_snapshots`, :func:`get_snapshot`, :func:`snapshot_history`, :func:`quarantined`,
-:func:`statistics`); :func:`export_snapshot`; the error tree under :class:`SourceError`.
-Readers live in ``readers/``, one module per format.
+:func:`quarantine_reasons`, :func:`statistics`); :func:`export_snapshot`; the error tree
+under :class:`SourceError`. Readers live in ``readers/``, one module per format.
 """
 
 from accord.sources.errors import (
@@ -33,9 +33,11 @@ from accord.sources.readers.base import Loaded, Quarantined, Reader
 from accord.sources.registry import reader_for, readers, register_reader
 from accord.sources.repository import (
     QuarantineEntry,
+    QuarantineReason,
     SnapshotInfo,
     get_snapshot,
     latest_snapshots,
+    quarantine_reasons,
     quarantined,
     snapshot_history,
     statistics,
@@ -52,6 +54,7 @@ __all__ = [
     "Mapping",
     "MappingError",
     "QuarantineEntry",
+    "QuarantineReason",
     "Quarantined",
     "Reader",
     "SnapshotInfo",
@@ -69,6 +72,7 @@ __all__ = [
     "latest_snapshots",
     "load_mapping",
     "parse_mapping",
+    "quarantine_reasons",
     "quarantined",
     "reader_for",
     "readers",

@@ -278,6 +278,31 @@ def quarantined(
     return rows
 
 
+@dataclass(frozen=True)
+class QuarantineReason:
+    """How many rows a snapshot quarantined for one reason (and column, if one is named)."""
+
+    reason: str
+    column: str | None
+    rows: int
+
+
+def quarantine_reasons(engine: Engine, snapshot_id: int) -> list[QuarantineReason]:
+    """A snapshot's quarantine as counts by reason and column, most rows first: never a
+    row's values (the reasons name a column, a rule or a line's shape, not what it held),
+    so reading them is no use of anyone's data and nothing is recorded."""
+    q = quarantine
+    count = sa.func.count().label("rows")
+    query = (
+        sa.select(q.c.reason, q.c.column_name, count)
+        .where(q.c.snapshot_id == snapshot_id)
+        .group_by(q.c.reason, q.c.column_name)
+        .order_by(count.desc(), q.c.reason, q.c.column_name)
+    )
+    with engine.connect() as conn:
+        return [QuarantineReason(str(r), c, int(n)) for r, c, n in conn.execute(query)]
+
+
 def statistics(engine: Engine, snapshot_id: int) -> list[tuple[str, str, int]]:
     """``(field, issue, count)`` rows stored for a snapshot."""
     query = (

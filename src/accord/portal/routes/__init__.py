@@ -7,4 +7,8 @@ uses, opt-outs and download), ``people`` (stewards: subject access requests and 
 on someone's behalf), ``agreements`` (the register, an agreement's page, propose,
 suspend, revoke), ``inbox`` (proposals from other nodes: review, countersign, decline),
 ``drafting`` and ``drafting_fields`` (the drafting journey's task list, pages and
-check), ``gateways`` (the legal gateway finder)."""
+check), ``gateways`` (the legal gateway finder), ``datasets`` (each
+dataset's quality, description, versions, quarantine and provenance, for stewards and
+analysts), ``audit_log`` (the audit log explorer, for stewards and auditors), ``usage``
+(cost sharing, for stewards and analysts), ``checkpoints`` (the auditor's checkpoints,
+verification and downloads)."""
