@@ -22,7 +22,14 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from accord.agreements import node_key
+from accord.agreements import (
+    activate,
+    add_peer,
+    node_key,
+    node_public_key,
+    parse,
+    sign_in_workspace,
+)
 from accord.exchange import (
     Authority,
     MemberRole,
@@ -34,7 +41,10 @@ from accord.exchange import (
     sign_request,
 )
 from accord.exchange import Headers as SignedHeaders
+from accord.quality import assess
+from accord.sources import ingest
 from accord.store import Workspace, init_workspace, open_workspace
+from tests.agreements.support import example_data, ingest_example
 
 FEDERATION = "accord.example.nhs.uk"
 STARTUP = 120.0
@@ -206,3 +216,39 @@ def message_of(request: httpx.Request) -> RequestMessage:
     return RequestMessage(
         request.method, str(request.url), SignedHeaders(request.headers.multi_items())
     )
+
+
+def admissions(ws: Workspace, numbers: list[str]) -> None:
+    """The hospital's ``admissions`` dataset: one admission for each NHS number."""
+    folder = ws.root / "sources"
+    folder.mkdir(exist_ok=True)
+    rows = ["id,dob,sex,nhs,postcode,admission_date,ward,admissions"]
+    rows += [f"{i},1980-02-{i % 28 + 1:02d},{'MF'[i % 2]},{n},LS1 4AP,2026-01-02,AMU,{i % 3}"
+             for i, n in enumerate(numbers)]  # fmt: skip
+    (folder / "admissions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "admissions.yaml").write_text(
+        "fields: {record_id: id, date_of_birth: dob, sex: sex, nhs_number: nhs, "
+        "postcode: postcode}\nattributes: [admission_date, ward, admissions]\n",
+        encoding="utf-8",
+    )
+    ingest(ws, str(folder / "admissions.csv"), folder / "admissions.yaml", "admissions")
+
+
+def agreed(gp: Workspace, hospital: Workspace, numbers: list[str], *, lookups: bool) -> None:
+    """The worked example's two parties, each with its dataset assessed (the GP's
+    registered patients; the hospital's :func:`admissions` of ``numbers``), each other's
+    key, and the example agreement signed by both and active on both (``lookups``: the
+    admissions may be looked up one person at a time)."""
+    ingest_example(gp, "gp")
+    admissions(hospital, numbers)
+    for ws, dataset in ((gp, "registered-patients"), (hospital, "admissions")):
+        assess(ws, dataset)
+    add_peer(gp, "hospital", node_public_key(hospital), added_by="test")
+    add_peer(hospital, "gp", node_public_key(gp), added_by="test")
+    data = example_data()
+    data["datasets"][1]["lookups"] = lookups
+    agreement, _ = sign_in_workspace(gp, parse(data))
+    both, _ = sign_in_workspace(hospital, agreement)
+    sign_in_workspace(gp, both)
+    for ws in (gp, hospital):
+        activate(ws, agreement.id)

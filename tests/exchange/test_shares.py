@@ -29,10 +29,8 @@ import pytest
 from accord import audit
 from accord.agreements import (
     activate,
-    add_peer,
     expire_due,
     node_key,
-    node_public_key,
     revoke,
     sign_in_workspace,
     suspend,
@@ -48,11 +46,19 @@ from accord.exchange import (
     fetch,
 )
 from accord.privacy import register_opt_out, withdraw_opt_out
-from accord.quality import assess
-from accord.sources import get_snapshot, ingest
+from accord.sources import get_snapshot
 from accord.store import Workspace, open_workspace
-from tests.agreements.support import example_data, ingest_example
-from tests.exchange.support import Federation, Server, Spec, federation, free_port, node, running
+from tests.agreements.support import example_data
+from tests.exchange.support import (
+    Federation,
+    Server,
+    Spec,
+    agreed,
+    federation,
+    free_port,
+    node,
+    running,
+)
 from tests.postgres import scratch_database
 
 GP, HOSPITAL = "A81001", "RX1"
@@ -102,37 +108,8 @@ class World:
         return server
 
 
-def _admissions(ws: Workspace) -> None:
-    folder = ws.root / "sources"
-    folder.mkdir(exist_ok=True)
-    rows = ["id,dob,sex,nhs,postcode,admission_date,ward,admissions"]
-    rows += [f"{i},1980-02-{i % 28 + 1:02d},{'MF'[i % 2]},{n},LS1 4AP,2026-01-02,AMU,{i % 3}"
-             for i, n in enumerate(NUMBERS)]  # fmt: skip
-    (folder / "admissions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    (folder / "admissions.yaml").write_text(
-        "fields: {record_id: id, date_of_birth: dob, sex: sex, nhs_number: nhs, "
-        "postcode: postcode}\nattributes: [admission_date, ward, admissions]\n",
-        encoding="utf-8",
-    )
-    ingest(ws, str(folder / "admissions.csv"), folder / "admissions.yaml", "admissions")
-
-
 def _agree(gp: Workspace, hospital: Workspace) -> None:
-    ingest_example(gp, "gp")
-    _admissions(hospital)
-    for ws, dataset in ((gp, "registered-patients"), (hospital, "admissions")):
-        assess(ws, dataset)
-    data = example_data()
-    data["datasets"][1]["lookups"] = True
-    add_peer(gp, "hospital", node_public_key(hospital), added_by="test")
-    add_peer(hospital, "gp", node_public_key(gp), added_by="test")
-    from accord.agreements import parse
-
-    agreement, _ = sign_in_workspace(gp, parse(data))
-    both, _ = sign_in_workspace(hospital, agreement)
-    sign_in_workspace(gp, both)
-    for ws in (gp, hospital):
-        activate(ws, agreement.id)
+    agreed(gp, hospital, NUMBERS, lookups=True)
     assert register_opt_out(hospital, "national", OPTED_OUT, **STAFF)
 
 

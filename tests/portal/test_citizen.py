@@ -42,11 +42,11 @@ def test_a_citizen_signs_in_with_the_local_provider(node: PortalNode, page: Page
     looked_at(page, "citizen-sign-in")
     fill(page, "", "")
     assert errors(page) == ["Enter your NHS number",
-                            "Enter your date of birth, with a day, month and year"]  # fmt: skip
+                            "Enter your date of birth"]  # fmt: skip
     looked_at(page, "citizen-sign-in-missing")
     fill(page, "123", "1980-02-31")
     assert errors(page) == ["Enter your NHS number as 10 digits, like 943 476 5919",
-                            "Enter a real date of birth, like 27 3 2007"]  # fmt: skip
+                            "Your date of birth must be a real date, like 27 3 2007"]  # fmt: skip
     other = nhs_numbers(2)[1]
     fill(page, other, BORN)  # a real number, but nobody here
     assert errors(page) == [

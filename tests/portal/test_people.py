@@ -81,15 +81,17 @@ def test_a_steward_answers_a_subject_access_request(node: PortalNode, page: Page
     find(page, "", "", role="", reason="")
     assert errors(page) == [
         "Enter the person's NHS number",
-        "Enter the person's date of birth, with a day, month and year",
+        "Enter the person's date of birth",
         "Enter your role, like data protection officer",
         "Enter the reason, like the subject access request's reference",
     ]
     assert page.title().startswith("Error: ")
     looked_at(page, "people-find-missing")
     find(page, "123 456", "1980-02-31")
-    assert errors(page) == ["Enter the person's NHS number as 10 digits, like 943 476 5919",
-                            "Enter a real date of birth, like 27 3 2007"]  # fmt: skip
+    assert errors(page) == [
+        "Enter the person's NHS number as 10 digits, like 943 476 5919",
+        "The person's date of birth must be a real date, like 27 3 2007",
+    ]
     looked_at(page, "people-find-invalid")
     find(page, OTHER, BORN)
     assert errors(page) == [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,10 @@ from accord.portal.text import day, read_date, read_month, size, when
     [
         (datetime(2026, 12, 4, 15, 5, tzinfo=UTC), "4 December 2026 at 3:05pm"),
         (datetime(2026, 12, 4, 15, 0, tzinfo=UTC), "4 December 2026 at 3pm"),
-        (datetime(2026, 12, 4, 12, 0, tzinfo=UTC), "4 December 2026 at 12pm"),
+        (datetime(2026, 12, 4, 12, 0, tzinfo=UTC), "4 December 2026 at midday"),
+        (datetime(2026, 7, 1, 11, 0, tzinfo=UTC), "1 July 2026 at midday"),
+        (datetime(2026, 7, 1, 23, 0, tzinfo=UTC), "2 July 2026 at midnight"),
+        (datetime(2026, 1, 9, 9, 30, tzinfo=UTC), "9 January 2026 at 9:30am"),
         (datetime(2026, 12, 4, 0, 30, tzinfo=UTC), "4 December 2026 at 12:30am"),
         # British Summer Time: 23:30 UTC on 30 June is 12:30am on 1 July in the UK.
         (datetime(2026, 6, 30, 23, 30, tzinfo=UTC), "1 July 2026 at 12:30am"),
@@ -53,6 +56,21 @@ def test_a_date_input_is_read_or_its_mistake_named(
 ) -> None:
     fields = dict(zip(("from-day", "from-month", "from-year"), typed, strict=True))
     assert read_date(fields, "from", "the date from") == (found, message)
+
+
+def test_a_date_of_birth_must_be_in_the_past_and_after_its_earliest_year() -> None:
+    def born(typed: tuple[str, str, str]) -> tuple[date | None, str]:
+        fields = dict(zip(("b-day", "b-month", "b-year"), typed, strict=True))
+        return read_date(fields, "b", "your date of birth", earliest=1880, past=True,
+                         example="27 3 2007")  # fmt: skip
+
+    tomorrow = date.today() + timedelta(days=1)
+    assert born(("1", "1", "1890")) == (date(1890, 1, 1), "")
+    assert born(("1", "1", "1879")) == (None, "Your date of birth must be in 1880 or later")
+    assert born((str(tomorrow.day), str(tomorrow.month), str(tomorrow.year))) == (
+        None, "Your date of birth must be in the past")  # fmt: skip
+    assert born(("30", "2", "1990")) == (
+        None, "Your date of birth must be a real date, like 27 3 2007")  # fmt: skip
 
 
 def test_a_month_input_is_read_or_its_mistake_named() -> None:

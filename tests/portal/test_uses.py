@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from accord import agreements, audit, exchange
 from accord.portal.paging import pagination
-from accord.portal.uses import PAGE_SIZE, Words, date_and_time, from_peer, local_uses
+from accord.portal.uses import PAGE_SIZE, Words, from_peer, local_uses
 from accord.store import Workspace
 from tests.agreements.support import example
 
@@ -82,13 +82,6 @@ def test_pages_hold_twenty_newest_first_and_deferred_uses_wait(workspace: Worksp
     assert [u.entry for u in first.uses + second.uses] == list(range(22, -1, -1))
     assert local_uses(workspace, me, today=later).total == 24
     assert local_uses(workspace, me, today=later).uses[0].deferred_until == later
-
-
-def test_dates_are_written_the_gov_uk_way_in_uk_time() -> None:
-    assert date_and_time(datetime(2026, 12, 4, 15, 5, tzinfo=UTC)) == "4 December 2026 at 3:05pm"
-    assert date_and_time(datetime(2026, 7, 1, 11, 0, tzinfo=UTC)) == "1 July 2026 at midday"
-    assert date_and_time(datetime(2026, 7, 1, 23, 0, tzinfo=UTC)) == "2 July 2026 at midnight"
-    assert date_and_time(datetime(2026, 1, 9, 9, 30, tzinfo=UTC)) == "9 January 2026 at 9:30am"
 
 
 def test_a_peers_answer_becomes_the_same_views_tagged_with_its_node(

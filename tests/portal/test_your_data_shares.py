@@ -18,14 +18,10 @@ import pytest
 from playwright.sync_api import Page
 
 from accord import audit, privacy
-from accord.agreements import activate, add_peer, node_public_key, parse, sign_in_workspace
 from accord.exchange import Client, ShareRequest, fetch
-from accord.quality import assess
-from accord.sources import ingest
 from accord.store import Workspace
-from tests.agreements.support import example_data, ingest_example
 from tests.audit.support import nhs_numbers
-from tests.exchange.support import Server, Spec, federation, free_port, node, running
+from tests.exchange.support import Server, Spec, agreed, federation, free_port, node, running
 from tests.portal.support import looked_at, sign_in_citizen
 
 GP, HOSPITAL = "A81001", "RX1"
@@ -41,21 +37,6 @@ class World:
     portal: Server
 
 
-def _admissions(ws: Workspace) -> None:
-    folder = ws.root / "sources"
-    folder.mkdir(exist_ok=True)
-    rows = ["id,dob,sex,nhs,postcode,admission_date,ward,admissions"]
-    rows += [f"{i},1980-02-{i + 1:02d},{'MF'[i % 2]},{n},LS1 4AP,2026-01-02,AMU,{i % 3}"
-             for i, n in enumerate(NUMBERS)]  # fmt: skip
-    (folder / "admissions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    (folder / "admissions.yaml").write_text(
-        "fields: {record_id: id, date_of_birth: dob, sex: sex, nhs_number: nhs, "
-        "postcode: postcode}\nattributes: [admission_date, ward, admissions]\n",
-        encoding="utf-8",
-    )
-    ingest(ws, str(folder / "admissions.csv"), folder / "admissions.yaml", "admissions")
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("opt-out-share")
@@ -67,17 +48,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     fed.publish()
     for ws in (gp, hospital):
         fetch(ws, str(fed.list_path))
-    ingest_example(gp, "gp")
-    _admissions(hospital)
-    for ws, dataset in ((gp, "registered-patients"), (hospital, "admissions")):
-        assess(ws, dataset)
-    add_peer(gp, "hospital", node_public_key(hospital), added_by="test")
-    add_peer(hospital, "gp", node_public_key(gp), added_by="test")
-    agreement, _ = sign_in_workspace(gp, parse(example_data()))
-    both, _ = sign_in_workspace(hospital, agreement)
-    sign_in_workspace(gp, both)
-    for ws in (gp, hospital):
-        activate(ws, agreement.id)
+    agreed(gp, hospital, NUMBERS, lookups=False)
     with ExitStack() as stack:
         stack.enter_context(running(gp.root, ports["gp"]))
         served = stack.enter_context(running(hospital.root, ports["hospital"]))

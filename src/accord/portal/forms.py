@@ -8,11 +8,10 @@ member of staff gives for an act the audit log records.
 
 from __future__ import annotations
 
-from datetime import date
-
 from accord.portal.deps import Form
+from accord.portal.text import read_date
 
-DATE_PARTS = ("day", "month", "year")
+EARLIEST_BIRTH = 1880
 MAX_ROLE = 100
 MAX_REASON = 1_000
 """The lengths ``audit.staff_act`` accepts."""
@@ -28,20 +27,11 @@ def person_evidence(fields: Form, *, own: bool = True) -> tuple[dict[str, str], 
         errors["nhs_number"] = f"Enter {whose} NHS number"
     elif not (nhs.isdigit() and len(nhs) == 10):
         errors["nhs_number"] = f"Enter {whose} NHS number as 10 digits, like 943 476 5919"
-    parts = [fields.get(f"date_of_birth-{p}") for p in DATE_PARTS]
-    born = ""
-    if not all(parts):
-        errors["date_of_birth-day"] = f"Enter {whose} date of birth, with a day, month and year"
-    else:
-        try:
-            day, month, year = (int(p) for p in parts)
-            found = date(year, month, day)
-            if not 1880 <= found.year <= date.today().year or found > date.today():
-                raise ValueError
-            born = found.isoformat()
-        except (ValueError, OverflowError):
-            errors["date_of_birth-day"] = "Enter a real date of birth, like 27 3 2007"
-    return {"nhs_number": nhs, "date_of_birth": born}, errors
+    born, problem = read_date(fields, "date_of_birth", f"{whose} date of birth",
+                              earliest=EARLIEST_BIRTH, past=True, example="27 3 2007")  # fmt: skip
+    if born is None:
+        errors["date_of_birth-day"] = problem or f"Enter {whose} date of birth"
+    return {"nhs_number": nhs, "date_of_birth": born.isoformat() if born else ""}, errors
 
 
 def staff_reason(

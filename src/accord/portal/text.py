@@ -22,9 +22,11 @@ FIRST_YEAR = 2000
 
 
 def when(at: datetime) -> str:
-    """``at`` in UK time: "4 December 2026 at 3:05pm", "at 3pm" on the hour, "at 12pm"
-    for midday (the GOV.UK style: never 12:00pm or 00:00)."""
+    """``at`` in UK time, the GOV.UK way: "4 December 2026 at 3:05pm", "at 3pm" on the
+    hour, "at midday" and "at midnight" (never 12pm, 12:00pm or 00:00)."""
     local = at.astimezone(UK)
+    if not local.minute and local.hour in (0, 12):
+        return f"{day(local)} at {'midnight' if local.hour == 0 else 'midday'}"
     hour = local.hour % 12 or 12
     minutes = f":{local.minute:02d}" if local.minute else ""
     return f"{day(local)} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
@@ -61,24 +63,31 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }  # fmt: skip
 
 
-def read_date(fields: Mapping[str, str], prefix: str, label: str) -> tuple[date | None, str]:
+def read_date(
+    fields: Mapping[str, str], prefix: str, label: str, *, earliest: int = FIRST_YEAR,
+    past: bool = False, example: str = "27 3 2026",
+) -> tuple[date | None, str]:  # fmt: skip
     """The date in the date input ``prefix`` (None when left blank), and the message for
-    a date that is incomplete or not real (empty when there is none). ``label`` names
-    the date in the message ("the date from")."""
+    a date that is incomplete, not real, before the year ``earliest`` or, with ``past``,
+    not in the past (empty when there is none), in the Design System's words. ``label``
+    names the date in the message ("the date from"); ``example`` is a real one."""
     parts = [fields.get(f"{prefix}-{p}", "").strip() for p in ("day", "month", "year")]
     if not any(parts):
         return None, ""
+    named = f"{label[:1].upper()}{label[1:]}"
     missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True)
                if not part]  # fmt: skip
     if missing:
-        return None, f"{label[:1].upper()}{label[1:]} must include a {' and '.join(missing)}"
+        return None, f"{named} must include a {' and '.join(missing)}"
     try:
         day_, month, year = (int(p) for p in parts)
         found = date(year, month, day_)
     except (ValueError, OverflowError):
-        return None, f"{label[:1].upper()}{label[1:]} must be a real date, like 27 3 2026"
-    if found.year < FIRST_YEAR:
-        return None, f"{label[:1].upper()}{label[1:]} must be in {FIRST_YEAR} or later"
+        return None, f"{named} must be a real date, like {example}"
+    if found.year < earliest:
+        return None, f"{named} must be in {earliest} or later"
+    if past and found >= date.today():
+        return None, f"{named} must be in the past"
     return found, ""
 
 

@@ -20,13 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from math import ceil
-from zoneinfo import ZoneInfo
 
 from accord import agreements, audit, exchange
+from accord.portal import text
 from accord.store import Workspace
 
 PAGE_SIZE = audit.PAGE_SIZE
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,11 @@ class UseView:
 
     @property
     def when(self) -> str:
-        return date_and_time(self.at)
+        return text.when(self.at)
 
     @property
     def deferred(self) -> str:
-        return long_date(self.deferred_until) if self.deferred_until else ""
+        return text.day(self.deferred_until) if self.deferred_until else ""
 
 
 @dataclass(frozen=True)
@@ -82,23 +81,6 @@ class UsesPage:
     @property
     def last(self) -> int:
         return self.first + len(self.uses) - 1
-
-
-def long_date(day: date) -> str:
-    """``4 December 2026`` (GOV.UK style)."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def date_and_time(at: datetime) -> str:
-    """``4 December 2026 at 3:05pm``, UK time (GOV.UK style; midday and midnight named)."""
-    local = at.astimezone(LONDON)
-    if (local.hour, local.minute) == (12, 0):
-        clock = "midday"
-    elif (local.hour, local.minute) == (0, 0):
-        clock = "midnight"
-    else:
-        clock = f"{local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
-    return f"{long_date(local.date())} at {clock}"
 
 
 def local_uses(ws: Workspace, person: audit.PersonKey, *, page: int = 1,

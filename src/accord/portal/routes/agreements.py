@@ -39,7 +39,7 @@ from accord.exchange import (
     revoke_agreement,
     suspend_agreement,
 )
-from accord.portal import questions
+from accord.portal import questions, text
 from accord.portal.areas import Area, register_area
 from accord.portal.deps import (
     Approver,
@@ -79,10 +79,6 @@ def by_role(staff: StaffSession, *roles: Role) -> str:
     return next(r for r in roles if staff.holds(r)).label.lower()
 
 
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _stored(portal: PortalDep, agreement_id: str, version: int | None = None) -> StoredAgreement:
     try:
         return get(portal.ws, agreement_id, version)
@@ -117,8 +113,8 @@ def register(request: Request, portal: PortalDep, staff: Governance) -> HTMLResp
         rows.append({"id": a.id, "title": a.title, "version": a.version, "status": status.value,
                      "colour": STATUS_COLOURS[status],
                      "parties": ", ".join(p.name for p in a.parties),
-                     "start": long_date(a.dates.start),
-                     "expiry": long_date(a.dates.expiry)})  # fmt: skip
+                     "start": text.day(a.dates.start),
+                     "expiry": text.day(a.dates.expiry)})  # fmt: skip
     in_progress = bool(questions.load(request, drafting.JOURNEY).get("draft"))
     return render(request, "agreements/register.html", session=staff, rows=rows,
                   notice=questions.notice(request), can_draft=staff.holds(Role.STEWARD),
@@ -137,7 +133,7 @@ def agreement_page(request: Request, portal: PortalDep, staff: Governance, agree
     return render(request, "agreements/agreement.html", session=staff, agreement=a,
                   status=status.value, colour=STATUS_COLOURS[status], events=events,
                   document=readable(a, status.value), notice=questions.notice(request),
-                  acts=_acts(staff, status), long_date=long_date,
+                  acts=_acts(staff, status),
                   signed=", ".join(s.org for s in a.signatures) or "nobody yet")  # fmt: skip
 
 

@@ -19,13 +19,12 @@ from starlette.exceptions import HTTPException
 from accord.accounts import Role
 from accord.agreements import AgreementError, dataset_problems, own_org, readable
 from accord.exchange import ExchangeError, Proposal, countersign, decline, inbox
-from accord.portal import questions
+from accord.portal import questions, text
 from accord.portal.deps import Approver, FormFields, PortalDep, portal_router, redirect, render
 from accord.portal.routes.agreements import (
     ONE,
     Governance,
     by_role,
-    long_date,
     reason_from,
     sent_notice,
 )
@@ -42,8 +41,7 @@ CONFIRM_COUNTERSIGN: dict[str, Any] = {
 
 
 def _when(proposal: Proposal) -> str:
-    at = proposal.received_at
-    return f"{long_date(at.date())} at {at:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+    return text.when(proposal.received_at)
 
 
 @router.get(HOME, response_model=None)

@@ -21,13 +21,14 @@ from starlette.exceptions import HTTPException
 
 from accord import audit, privacy
 from accord.accounts import Role
+from accord.portal import text
 from accord.portal.areas import Area, register_area
 from accord.portal.deps import Form, FormFields, PortalDep, Steward, portal_router, render
 from accord.portal.errors import BadRequest
 from accord.portal.forms import date_values, person_evidence, staff_reason
 from accord.portal.identity import local_provider
 from accord.portal.routes.your_data import attachment
-from accord.portal.uses import Words, long_date
+from accord.portal.uses import Words
 from accord.store import Workspace
 
 router = portal_router()
@@ -94,7 +95,7 @@ def _shown(evidence: dict[str, str]) -> dict[str, str]:
     """The person as the pages show them, and the hidden fields that carry them on."""
     nhs, born = evidence["nhs_number"], evidence["date_of_birth"]
     return {"nhs_number": f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}", "nhs_digits": nhs,
-            "born": long_date(date.fromisoformat(born)), **date_values(born)}  # fmt: skip
+            "born": text.day(date.fromisoformat(born)), **date_values(born)}  # fmt: skip
 
 
 @router.post(AREA.href + "/download")
