@@ -2,8 +2,9 @@
 
 A session is a random token (256 bits) the browser holds in a signed cookie; the store
 keeps its SHA-256 only, so a copy of the store resumes nobody's session. A citizen's
-NHS number is sealed (AES-GCM) under a key derived from the token: the store alone
-cannot say whose sessions are open. A session ends when its holder signs out, after
+person key and NHS number are sealed together (AES-GCM) under a key derived from the
+token: the store alone cannot say whose sessions are open, nor link one to the audit
+log's entries about that person. A session ends when its holder signs out, after
 ``portal_session_idle`` seconds unused, ``portal_session_absolute`` seconds after it
 began, and (staff) when the account is disabled or its password reset. Each request
 reads the account afresh, so a role taken away is gone at the next request.
@@ -43,6 +44,8 @@ TOUCH_EVERY = timedelta(seconds=30)
 """A session's last use is written at most this often (not at every asset or page)."""
 _SEAL_INFO = b"accord-accounts/citizen-session"
 _JOURNEY_INFO = b"accord-accounts/journey"
+_CITIZEN = b"citizen"
+"""The associated data a citizen's sealed person key and NHS number are bound to."""
 _NONCE = 12
 JOURNEY_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 MAX_JOURNEY_BYTES = 256 * 1024
@@ -73,9 +76,10 @@ def start_citizen(
 ) -> tuple[SessionToken, Session]:
     token = new_token()
     nonce = os.urandom(_NONCE)
-    sealed = nonce + _sealer(token).encrypt(nonce, nhs_number.encode("ascii"), person.encode())
-    repo.insert_session(conn, token_hash(token), now, kind="citizen", person=person,
-                        sealed=sealed, provider=provider)  # fmt: skip
+    plain = f"{person}:{nhs_number}".encode("ascii")
+    sealed = nonce + _sealer(token).encrypt(nonce, plain, _CITIZEN)
+    repo.insert_session(conn, token_hash(token), now, kind="citizen", sealed=sealed,
+                        provider=provider)  # fmt: skip
     return token, CitizenSession(person, nhs_number, provider, now, now)
 
 
@@ -105,13 +109,14 @@ def _session(conn: Connection, row: Row[Any], token: str) -> Session | None:
             return None
         return StaffSession(AccountName(account.name), account.roles, account.must_change,
                             row.created_at, row.seen_at)  # fmt: skip
-    person, sealed = str(row.person), bytes(row.sealed or b"")
+    sealed = bytes(row.sealed or b"")
     try:
-        nhs = _sealer(token).decrypt(sealed[:_NONCE], sealed[_NONCE:], person.encode())
+        plain = _sealer(token).decrypt(sealed[:_NONCE], sealed[_NONCE:], _CITIZEN)
     except (InvalidTag, ValueError):
-        return None
-    return CitizenSession(PersonKey(person), nhs.decode("ascii"), str(row.provider),
-                          row.created_at, row.seen_at)  # fmt: skip
+        return None  # sealed otherwise (an older session): signed out, to sign in again
+    person, _, nhs = plain.decode("ascii").partition(":")
+    return CitizenSession(PersonKey(person), nhs, str(row.provider), row.created_at,
+                          row.seen_at)  # fmt: skip
 
 
 def end(conn: Connection, token: str) -> str | None:
