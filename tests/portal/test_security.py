@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -177,3 +178,29 @@ def test_a_page_another_context_rendered_gets_its_own_sandboxed_policy() -> None
         "form-action 'none'; frame-ancestors 'none'; sandbox"
     )
     assert "style-src 'none'" in sandboxed_policy("<p>no stylesheet</p>")
+
+
+@pytest.mark.parametrize(("trusted", "answers"), [("", [401, 401, 429]),
+                                                   ("127.0.0.1", [401, 401, 401])])  # fmt: skip
+def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(
+    tmp_path_factory: pytest.TempPathFactory, trusted: str, answers: list[int]
+) -> None:
+    """Failed sign-ins "forwarded for" three addresses, from this test's own process:
+    by default the node counts them as one address (its connection's) and locks it
+    after two; with this process named as a trusted proxy, as three addresses."""
+    settings = {"portal_sign_in_address_attempts": 2, "trusted_proxies": trusted}
+    root = tmp_path_factory.mktemp("proxies")
+    with (
+        portal_node(root, people=False, settings=settings) as made,
+        httpx.Client(base_url=made.url) as http,
+    ):
+        form = http.get("/staff/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        cookie = "; ".join(f"{k}={v}" for k, v in form.cookies.items())
+        got = []
+        for n, address in enumerate(("10.0.0.1", "10.0.0.2", "10.0.0.3")):
+            data = {"csrf_token": token[1], "name": f"nobody-{n}", "password": "wrong"}
+            headers = {"X-Forwarded-For": address, "Cookie": cookie}
+            got.append(http.post("/staff/sign-in", headers=headers, data=data).status_code)
+    assert got == answers

@@ -36,8 +36,11 @@ def _settings(root: Path, text: str | bytes) -> None:
         ('node_name = "x"\nstore_uri = "sqlite://"\n',
          "accord.toml: store_uri: not a setting (see docs/settings.md)"),
         (b"\xff\xfe\x00binary", "accord.toml: the settings file is not UTF-8 text"),
+        ('node_name = "x"\ntrusted_proxies = "10.0.0.5 proxy.local"\n',
+         "accord.toml: trusted_proxies: 'proxy.local' is not an IP address or network "
+         "(like 10.0.0.5 or 10.0.0.0/24)"),
     ],
-    ids=["not-toml", "not-a-number", "out-of-range", "unknown-key", "binary"],
+    ids=["not-toml", "not-a-number", "out-of-range", "unknown-key", "binary", "not-a-proxy"],
 )  # fmt: skip
 def test_a_bad_settings_file_is_refused_by_file_and_key(
     root: Path, text: str | bytes, problem: str

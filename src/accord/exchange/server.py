@@ -48,6 +48,7 @@ def serve(
         trust.node_id_of(ws)
         node_key(ws)
         root = ws.root
+        proxies = ws.settings.trusted_proxies.split()
     _check_free(host, port)
     os.environ["ACCORD_WORKSPACE"] = str(root)
     # SIGTERM is a request to stop, whenever it comes: before uvicorn handles it (while
@@ -63,6 +64,10 @@ def serve(
         log_level="warning",
         timeout_graceful_shutdown=5,
         server_header=False,
+        # Forwarded headers believed from the proxies named only (uvicorn would believe
+        # any local process's): the sign-in throttle counts by the client's address.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )
 
 

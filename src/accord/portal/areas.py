@@ -3,7 +3,9 @@ and the staff home page are built from :data:`AREAS`.
 
 An area (datasets, agreements, the audit explorer ...) registers itself here when its
 router is added (docs/portal.md, "Adding a page"): its title, where it starts, a line
-saying what it is for, and the roles that may open it. The roles here only choose which
+saying what it is for, the roles that may open it, and its place in the navigation
+(``order``: the work people come for first, the node's own administration last), so
+the order does not follow the order modules happen to be imported in. The roles here only choose which
 links a member of staff sees; each route checks the role itself (``deps.require``).
 """
 
@@ -22,6 +24,8 @@ class Area:
     href: str
     description: str
     roles: frozenset[Role]
+    order: int
+    """Its place in the navigation and on the staff home page (lower first)."""
 
     def open_to(self, session: StaffSession) -> bool:
         return session.holds(*self.roles)
@@ -36,6 +40,7 @@ def register_area(area: Area) -> Area:
     if any(a.href == area.href for a in AREAS):
         raise ValueError(f"an area at {area.href} is already registered")
     AREAS.append(area)
+    AREAS.sort(key=lambda a: a.order)
     return area
 
 

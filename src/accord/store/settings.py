@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import secrets
 import tomllib
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from accord.store.errors import InvalidName, InvalidSettings
@@ -119,6 +120,25 @@ class Settings(BaseSettings):
         default=1 << 20, ge=1024, le=1 << 30,
         description="The largest request body the node's API reads (larger: 413).",
     )  # fmt: skip
+    trusted_proxies: str = Field(
+        default="", max_length=2000,
+        description="The reverse proxies (addresses or networks, space-separated) whose "
+        "X-Forwarded-For and X-Forwarded-Proto the node believes. Empty: none; a "
+        "client's address is its connection's.",
+    )  # fmt: skip
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for each in value.split():
+            try:
+                ip_network(each, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{each[:60]!r} is not an IP address or network (like 10.0.0.5 or "
+                    "10.0.0.0/24)"
+                ) from None
+        return value
 
     portal_secure_cookies: bool = Field(
         default=True,

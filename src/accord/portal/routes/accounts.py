@@ -15,7 +15,7 @@ router = portal_router()
 AREA = register_area(Area(
     title="Staff accounts", href="/staff/accounts",
     description="Who can sign in to this node, with which roles.",
-    roles=frozenset({Role.STEWARD}),
+    roles=frozenset({Role.STEWARD}), order=90,
 ))  # fmt: skip
 
 

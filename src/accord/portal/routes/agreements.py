@@ -59,7 +59,7 @@ AREA = register_area(Area(
     title="Agreements", href="/staff/agreements",
     description="Draft data sharing agreements, review and countersign proposals from other "
     "nodes, and see, suspend or revoke every agreement this node holds.",
-    roles=frozenset({Role.STEWARD, Role.APPROVER}),
+    roles=frozenset({Role.STEWARD, Role.APPROVER}), order=20,
 ))  # fmt: skip
 Governance = Annotated[StaffSession, Depends(require(Role.STEWARD, Role.APPROVER))]
 HOME = AREA.href

@@ -33,7 +33,7 @@ AREA = register_area(Area(
     title="Audit log", href="/staff/audit-log",
     description="Every entry of the node's tamper-evident log, by date, type, agreement "
     "and recipient, each with the proof that it is in the log the node signed.",
-    roles=frozenset({Role.STEWARD, Role.AUDITOR}),
+    roles=frozenset({Role.STEWARD, Role.AUDITOR}), order=60,
 ))  # fmt: skip
 Explorer = Annotated[StaffSession, Depends(require(Role.STEWARD, Role.AUDITOR))]
 Position = Annotated[int | None, Query(ge=0)]

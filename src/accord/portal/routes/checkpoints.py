@@ -27,7 +27,7 @@ AREA = register_area(Area(
     title="Checkpoints", href="/staff/checkpoints",
     description="The log's signed checkpoints and their signatures; verify the whole log; "
     "download entries with their proofs to check them anywhere.",
-    roles=frozenset({Role.AUDITOR}),
+    roles=frozenset({Role.AUDITOR}), order=70,
 ))  # fmt: skip
 Position = Annotated[int | None, Query(ge=0)]
 MAX_DOWNLOAD = 10_000

@@ -29,7 +29,7 @@ router = portal_router()
 AREA = register_area(Area(
     title="Datasets", href="/staff/datasets",
     description="Each dataset's quality, description, versions, quarantine and provenance.",
-    roles=frozenset({Role.STEWARD, Role.ANALYST}),
+    roles=frozenset({Role.STEWARD, Role.ANALYST}), order=10,
 ))  # fmt: skip
 Reader = Annotated[StaffSession, Depends(require(Role.STEWARD, Role.ANALYST))]
 READER = [Depends(require(Role.STEWARD, Role.ANALYST))]

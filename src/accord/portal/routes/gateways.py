@@ -43,7 +43,7 @@ AREA = register_area(Area(
     title="Legal gateway finder", href="/staff/gateways",
     description="Answer a few questions about a sharing to see the lawful bases and "
     "statutory gateways that may fit, then start an agreement from them.",
-    roles=frozenset({Role.STEWARD, Role.APPROVER}),
+    roles=frozenset({Role.STEWARD, Role.APPROVER}), order=30,
 ))  # fmt: skip
 Finder = Annotated[StaffSession, Depends(require(Role.STEWARD, Role.APPROVER))]
 HOME = AREA.href

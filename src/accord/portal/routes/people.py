@@ -36,7 +36,7 @@ AREA = register_area(Area(
     title="People", href="/staff/people",
     description="Answer a subject access request: find a person, see and download what "
     "happened to their data, and register or withdraw an opt-out on their behalf.",
-    roles=frozenset({Role.STEWARD}),
+    roles=frozenset({Role.STEWARD}), order=40,
 ))  # fmt: skip
 ACTIONS = {"register", "withdraw"}
 HOW_ASKED = "how the person asked"

@@ -27,7 +27,7 @@ AREA = register_area(Area(
     title="Usage", href="/staff/usage",
     description="Each month's requests, records and data per agreement and party, for "
     "sharing the costs, with a chart and a CSV file.",
-    roles=frozenset({Role.STEWARD, Role.ANALYST}),
+    roles=frozenset({Role.STEWARD, Role.ANALYST}), order=50,
 ))  # fmt: skip
 Reader = Annotated[StaffSession, Depends(require(Role.STEWARD, Role.ANALYST))]
 DIRECTIONS = {"provided": "this node provided", "received": "this node received"}
