@@ -5,8 +5,9 @@ An area (datasets, agreements, the audit explorer ...) registers itself here whe
 router is added (docs/portal.md, "Adding a page"): its title, where it starts, a line
 saying what it is for, the roles that may open it, and its place in the navigation
 (``order``: the work people come for first, the node's own administration last), so
-the order does not follow the order modules happen to be imported in. The roles here only choose which
-links a member of staff sees; each route checks the role itself (``deps.require``).
+the order does not follow the order modules happen to be imported in. The roles here
+only choose which links a member of staff sees; each route checks the role itself
+(``deps.require``).
 """
 
 from __future__ import annotations

@@ -135,8 +135,7 @@ class Settings(BaseSettings):
                 ip_network(each, strict=False)
             except ValueError:
                 raise ValueError(
-                    f"{each[:60]!r} is not an IP address or network (like 10.0.0.5 or "
-                    "10.0.0.0/24)"
+                    f"{each[:60]!r} is not an IP address or network (like 10.0.0.5 or 10.0.0.0/24)"
                 ) from None
         return value
 
