@@ -6,6 +6,7 @@ import dataclasses
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -318,3 +319,36 @@ def test_deferred_transactions_of_one_process_append_together_on_sqlite(
     agreements = {json.loads(t)["event"]["agreement"] for t in texts(ws)[-5:]}
     assert agreements == {f"a{n}" for n in range(5)}
     assert audit.verify(ws).size == _count(ws, "audit_entries")
+
+
+def test_a_group_that_cannot_append_fails_every_transaction_in_it_and_appends_none(
+    sqlite_workspace: Workspace,
+) -> None:
+    # The rows of a group commit or roll back together: one transaction's row the log
+    # cannot take fails the others queued with it, each told so, and none is appended.
+    ws = sqlite_workspace
+    before, checkpoints = _count(ws, "audit_entries"), _count(ws, "audit_checkpoints")
+    group = log._group(ws)
+    good = log._Pending(None, "disclosure.decided", json.dumps({"event": {}}), None,
+                        datetime.now(UTC))  # fmt: skip
+    bad = good._replace(body="not a JSON body")
+    failures: list[BaseException] = []
+
+    def one(rows: list[log._Pending]) -> None:
+        try:
+            group.append(ws, rows)
+        except audit.AuditError as error:
+            failures.append(error)
+
+    with group.turn:  # as if another thread were appending now
+        threads = [threading.Thread(target=one, args=(rows,)) for rows in ([good], [bad])]
+        for t in threads:
+            t.start()
+        while len(group.queue) < 2:
+            time.sleep(0.01)
+    for t in threads:
+        t.join()
+    assert len(failures) == 2
+    assert all("the audit log could not append" in str(f) for f in failures)
+    assert (_count(ws, "audit_entries"), _count(ws, "audit_checkpoints")) == (before, checkpoints)
+    assert audit.verify(ws).size == before

@@ -205,3 +205,9 @@ def test_an_export_that_cannot_be_checked_is_not_a_failed_check(logged: Workspac
         audit.verify_export(document, wrong_key)
     forged = {**document, "checkpoint": document["checkpoint"].replace("\n\n", "\n\n— x y\n")}
     assert audit.verify_export(forged, key).size == 20  # a foreign signature line is ignored
+
+
+def test_an_empty_log_verifies(workspace: Workspace) -> None:
+    # A node just made has recorded nothing yet: its log is whole, of size 0.
+    verified = audit.verify(workspace)
+    assert (verified.size, verified.checkpoints) == (0, 0)

@@ -309,9 +309,11 @@ class _Group:
                 except BaseException as error:
                     for t in taken:
                         t.done, t.failed = True, error
-                    raise
-                for t in taken:
-                    t.done = True
+                    if not isinstance(error, Exception):
+                        raise  # an interrupt, not the log's failure
+                else:
+                    for t in taken:
+                        t.done = True
         if ticket.failed is not None:
             raise AuditError(f"the audit log could not append: {ticket.failed}") from (
                 ticket.failed

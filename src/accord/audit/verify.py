@@ -146,7 +146,7 @@ def _stored_checkpoints(conn: Connection, name: str, key: Any) -> list[Checkpoin
 
 def _expectations(stored: list[Checkpoint], saved: list[Checkpoint]) -> dict[int, _Expected]:
     sizes = sorted({p.size for p in stored} | {p.size for p in saved})
-    since = dict(zip(sizes, [0, *sizes[:-1]], strict=True))
+    since = dict(zip(sizes, [0, *sizes[:-1]], strict=True)) if sizes else {}
     expected: dict[int, _Expected] = {}
     for point in stored:
         expected[point.size] = _Expected(point.root, "the node's signed checkpoint", 0)
