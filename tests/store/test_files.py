@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.store import UnreadableDocument, excerpt, read_json, read_text, read_yaml
+from accord.store import UnreadableDocument, excerpt, read_json, read_kept, read_text, read_yaml
 from accord.store.files import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 PEAK_BYTES = 64 << 20
@@ -194,3 +194,21 @@ def test_an_excerpt_of_a_self_sharing_structure_is_short_and_cheap() -> None:
     assert shown.startswith("[[[")
     assert len(excerpt("x" * 1000)) <= 60
     assert excerpt("record_id") == "'record_id'"
+
+
+def test_a_kept_file_is_read_once_and_again_when_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "secret"
+    path.write_bytes(b"one")
+    reads: list[bytes] = []
+
+    def made(_: Path, data: bytes) -> bytes:
+        reads.append(data)
+        return data.upper()
+
+    assert read_kept(path, "upper", made) == read_kept(path, "upper", made) == b"ONE"
+    assert reads == [b"one"]  # the second call kept what the first made
+    replaced = tmp_path / "secret.new"
+    replaced.write_bytes(b"two")
+    replaced.replace(path)  # a rotation: a new file put in place
+    assert read_kept(path, "upper", made) == b"TWO"
+    assert read_kept(path, "other", lambda _, d: len(d)) == 3  # kept apart by what

@@ -12,7 +12,8 @@ peer key registry (:class:`Peer`, :func:`peers`, :func:`known_keys`, :func:`add_
 lifecycle steps (:func:`activate`, :func:`suspend`, :func:`revoke`, :func:`expire`,
 :func:`expire_due`), each recorded in the audit log; checks against the node's datasets
 and the privacy presets (:func:`dataset_problems`, :func:`preset_problems`); the policy
-decision (:class:`PolicyIndex`, :class:`Request`, :class:`Decision`, :func:`policy_index`)
+decision (:class:`PolicyIndex`, :class:`Request`, :class:`Decision`, :func:`policy_index`;
+:func:`current_versions`, the agreements and index read at one revision)
 and the node's recorded :func:`decide` with :func:`kitemark_of`; exports (:func:`odrl`,
 the register, the Article 30 record); a readable rendering for the people who sign
 (:func:`render_html`, :func:`render_pdf`, both from :func:`readable`, the plain-English
@@ -148,7 +149,9 @@ from accord.agreements.render import document as readable
 from accord.agreements.repository import Event, StoredAgreement
 from accord.agreements.schema import example_text, json_schema
 from accord.agreements.service import (
+    Current,
     amend_agreement,
+    current_versions,
     get,
     history,
     list_agreements,
@@ -201,6 +204,7 @@ __all__ = [
     "Contact",
     "ContactRole",
     "CriminalOffence",
+    "Current",
     "DataField",
     "Dataset",
     "DatasetName",
@@ -270,6 +274,7 @@ __all__ = [
     "article30_rows",
     "canonical",
     "canonical_json",
+    "current_versions",
     "dataset_columns",
     "dataset_problems",
     "decide",

@@ -202,7 +202,7 @@ def get(ws: Workspace, agreement_id: str, version: int | None = None) -> StoredA
     """One version: the one named, else the current one (see the module's docstring)."""
     if version is None:
         check_name(agreement_id, "agreement id")
-        found = _held(ws).by_id.get(agreement_id)
+        found = current_versions(ws).by_id.get(agreement_id)
         if found is not None:
             return found
     with ws.engine.connect() as conn:
@@ -210,19 +210,24 @@ def get(ws: Workspace, agreement_id: str, version: int | None = None) -> StoredA
 
 
 @dataclass(frozen=True)
-class _Held:
-    """The current version of every agreement, read at one revision of the store."""
+class Current:
+    """The current version of every agreement here and the decision index built from
+    them, read at one revision of the store (:func:`current_versions`): a request's
+    terms and its decision read from one of these agree, and cost one read."""
 
     revision: int
     by_id: dict[str, StoredAgreement]
     index: PolicyIndex
 
+    def get(self, agreement_id: str) -> StoredAgreement | None:
+        return self.by_id.get(agreement_id)
 
-_cache: dict[str, _Held] = {}
+
+_cache: dict[str, Current] = {}
 _cache_lock = threading.Lock()
 
 
-def _held(ws: Workspace) -> _Held:
+def current_versions(ws: Workspace) -> Current:
     """The current versions, read again only when the store's agreement revision (the
     newest status-history row: every version stored and every step appends one) moved.
     Every worker reads the revision from the store at each call, so a suspension or
@@ -238,7 +243,7 @@ def _held(ws: Workspace) -> _Held:
             by_id.setdefault(stored.agreement.id, []).append(stored)
     chosen = {k: current(v) for k, v in by_id.items()}
     index = PolicyIndex.build((s.agreement, s.status) for s in chosen.values())
-    held = _Held(revision, chosen, index)
+    held = Current(revision, chosen, index)
     with _cache_lock:
         _cache[ws.store_url] = held
     return held
@@ -275,7 +280,7 @@ def list_agreements(ws: Workspace, *, signed: bool = False) -> list[StoredAgreem
     ``signed``: agreements nobody has finished signing are left out, for the public
     register and the record of processing, which list what was agreed.
     """
-    chosen = _held(ws).by_id.values()
+    chosen = current_versions(ws).by_id.values()
     return [s for s in chosen if not (signed and s.status is Status.DRAFT)]
 
 
@@ -303,4 +308,4 @@ def amend_agreement(ws: Workspace, agreement_id: str, *, by_role: str = "") -> S
 
 def policy_index(ws: Workspace) -> PolicyIndex:
     """The decision index of this node's agreements (the current version of each)."""
-    return _held(ws).index
+    return current_versions(ws).index

@@ -15,10 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
@@ -26,26 +23,9 @@ from stdnum.gb import nhs
 
 from accord.audit.errors import AuditError, IdentityNotVerified
 from accord.audit.types import PersonKey
-from accord.store import PRIVACY_SECRET, Workspace
+from accord.store import PRIVACY_SECRET, Workspace, read_kept
 
 PERSON_LABEL = b"accord-audit/person"
-T = TypeVar("T")
-_held: dict[tuple[Path, str], tuple[tuple[int, int, int], object]] = {}
-_held_lock = threading.Lock()
-
-
-def _kept(path: Path, what: str, make: Callable[[Path, bytes], T]) -> T:
-    """``make`` of the file's bytes, made again only when the file changed."""
-    seen = path.stat()
-    stamp = (seen.st_size, seen.st_mtime_ns, seen.st_ino)
-    with _held_lock:
-        found = _held.get((path, what))
-    if found is not None and found[0] == stamp:
-        return found[1]  # type: ignore[return-value]
-    made = make(path, path.read_bytes())
-    with _held_lock:
-        _held[(path, what)] = (stamp, made)
-    return made
 
 
 def origin(ws: Workspace) -> str:
@@ -62,7 +42,7 @@ def origin(ws: Workspace) -> str:
 
 
 def signing_key(ws: Workspace) -> Ed25519PrivateKey:
-    return _kept(ws.root / "keys" / "node.key", "signing", _signing)
+    return read_kept(ws.root / "keys" / "node.key", "signing", _signing)
 
 
 def _signing(path: Path, pem: bytes) -> Ed25519PrivateKey:
@@ -83,7 +63,7 @@ def person_secret(ws: Workspace) -> bytes:
     """The key person keys are HMACs under: for keying many people at once inside DuckDB
     (``people.hmac_sql`` over ``people.nhs_number_sql``), which must give exactly what
     :func:`person_key` gives one at a time. Hold it in memory only."""
-    return _kept(ws.root / "keys" / PRIVACY_SECRET, "person", _person)
+    return read_kept(ws.root / "keys" / PRIVACY_SECRET, "person", _person)
 
 
 def _person(_path: Path, secret: bytes) -> bytes:

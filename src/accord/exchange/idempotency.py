@@ -106,8 +106,8 @@ def still_permitted(
         provider=own_org(ws),
     )  # fmt: skip
     if not policy_index(ws).decide(request).permit:
-        agreement, _ = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
-        terms.permitted(ws, caller, context, dataset, fields, rows=0, agreement=agreement)
+        under = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
+        terms.permitted(ws, caller, context, dataset, fields, rows=0, terms=under)
 
 
 def prune(ws: Workspace, now: datetime | None = None) -> int:

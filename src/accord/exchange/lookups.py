@@ -147,8 +147,8 @@ def serve_lookup(
     print_ = idempotency.fingerprint("lookup", request.model_dump(mode="json"), "json")
     kept = idempotency.claim(ws, caller, key, "lookup", print_)
     if kept is not None:
-        _, offered = terms.terms_of(ws, request.context.agreement, request.dataset, own_org(ws))
-        fields = tuple(request.fields) if request.fields else terms.record_fields(offered)
+        offered = terms.terms_of(ws, request.context.agreement, request.dataset, own_org(ws))
+        fields = tuple(request.fields) if request.fields else terms.record_fields(offered.offered)
         idempotency.still_permitted(ws, caller, request.context, request.dataset, fields)
         assert kept.body is not None
         return kept.body.encode("utf-8")
@@ -166,7 +166,8 @@ def _answer(
     ws: Workspace, caller: Caller, request: LookupRequest, request_id: str, node_id: str
 ) -> bytes:
     context, dataset = request.context, request.dataset
-    agreement, offered = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
+    under = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
+    offered = under.offered
     if offered is not None and not offered.lookups:
         raise Refusal(
             "lookups-not-allowed",
@@ -186,7 +187,7 @@ def _answer(
     with audit.transaction(ws, deferred=True) as tx:
         try:
             permit = terms.permitted(ws, caller, context, dataset, fields, rows=1,
-                                     agreement=agreement, tx=tx)  # fmt: skip
+                                     terms=under, tx=tx)  # fmt: skip
         except Refusal as refusal:
             denied = refusal
         else:

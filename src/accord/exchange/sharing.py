@@ -90,8 +90,8 @@ def serve_share(
         return _make(ws, caller, request, fmt, None, node_id)
     kept = idempotency.claim(ws, caller, key, "share", fingerprint)
     if kept is not None:
-        _, offered = terms.terms_of(ws, request.context.agreement, request.dataset, own_org(ws))
-        fields = tuple(request.fields) if request.fields else terms.record_fields(offered)
+        offered = terms.terms_of(ws, request.context.agreement, request.dataset, own_org(ws))
+        fields = tuple(request.fields) if request.fields else terms.record_fields(offered.offered)
         idempotency.still_permitted(ws, caller, request.context, request.dataset, fields)
         assert kept.file is not None
         assert kept.digest is not None
@@ -115,15 +115,15 @@ def _make(
     ws: Workspace, caller: Caller, request: ShareRequest, fmt: str, key: str | None, node_id: str
 ) -> Extract:
     context, dataset = request.context, request.dataset
-    agreement, offered = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
-    fields = tuple(request.fields) if request.fields else terms.record_fields(offered)
-    terms.check_terms(offered, fields, request.filters, caller.org)
+    under = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
+    fields = tuple(request.fields) if request.fields else terms.record_fields(under.offered)
+    terms.check_terms(under.offered, fields, request.filters, caller.org)
     try:
         snap = get_snapshot(ws.engine, dataset)
     except UnknownDataset:
         snap = None
     rows = len(request.subjects.values) if request.subjects else (snap.rows if snap else 0)
-    permit = terms.permitted(ws, caller, context, dataset, fields, rows=rows, agreement=agreement)
+    permit = terms.permitted(ws, caller, context, dataset, fields, rows=rows, terms=under)
     if snap is None:  # a permit needs a kitemark, which needs a snapshot: not reached
         raise Refusal("not-found", f"this node holds no snapshot of {dataset}")
     chosen = [terms.row_filter(f) for f in request.filters]

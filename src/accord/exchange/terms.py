@@ -21,17 +21,17 @@ from typing import cast
 from accord import audit, privacy
 from accord.agreements import (
     Agreement,
-    AgreementNotFound,
     Article6,
     Code,
     Dataset,
     Decision,
     ObligationKind,
+    PolicyIndex,
     RowCondition,
     Section35,
     Treatment,
+    current_versions,
     decide,
-    get,
     legal_basis_text,
 )
 from accord.exchange.models import Caller, RequestContext, ShareFilter
@@ -77,17 +77,27 @@ class Permit:
     share: privacy.Share
 
 
-def terms_of(ws: Workspace, agreement_id: str, dataset: str, provider: str) -> tuple[
-    Agreement | None, Dataset | None
-]:  # fmt: skip
-    """The agreement's current version here and its terms for ``dataset`` from this node
-    (None for either when there is none: the decision then says why)."""
-    try:
-        agreement = get(ws, agreement_id).agreement
-    except AgreementNotFound:
-        return None, None
+@dataclass(frozen=True)
+class Terms:
+    """What a request is decided on, read at one revision of the agreements: the
+    agreement's current version here and its terms for the dataset from this node (None
+    for either when there is none: the decision then says why), and the decision index
+    :func:`permitted` decides with."""
+
+    agreement: Agreement | None
+    offered: Dataset | None
+    index: PolicyIndex
+
+
+def terms_of(ws: Workspace, agreement_id: str, dataset: str, provider: str) -> Terms:
+    """The :class:`Terms` of ``dataset`` under ``agreement_id`` here, now."""
+    current = current_versions(ws)
+    stored = current.get(agreement_id)
+    if stored is None:
+        return Terms(None, None, current.index)
+    agreement = stored.agreement
     found = [d for d in agreement.datasets if d.name == dataset and d.provider == provider]
-    return agreement, found[0] if found else None
+    return Terms(agreement, found[0] if found else None, current.index)
 
 
 def record_fields(terms: Dataset | None) -> tuple[str, ...]:
@@ -136,16 +146,17 @@ def permitted(
     fields: tuple[str, ...],
     *,
     rows: int,
-    agreement: Agreement | None,
+    terms: Terms,
     tx: audit.AuditTransaction | None = None,
 ) -> Permit:
-    """Decide (recorded as ``disclosure.decided``, in the audit transaction ``tx`` if one
-    is given); the permit in privacy's terms, or the :class:`Refusal` whose type is the
-    first reason's (in the log, or in ``tx``)."""
+    """Decide under ``terms`` (recorded as ``disclosure.decided``, in the audit
+    transaction ``tx`` if one is given); the permit in privacy's terms, or the
+    :class:`Refusal` whose type is the first reason's (in the log, or in ``tx``)."""
     decision = decide(
         ws, requester=caller.org, purpose=context.purpose, dataset=dataset, fields=fields,
-        rows=rows, agreement_id=context.agreement, on=date.today(), tx=tx,
+        rows=rows, agreement_id=context.agreement, on=date.today(), index=terms.index, tx=tx,
     )  # fmt: skip
+    agreement = terms.agreement
     if not decision.permit or agreement is None:
         first = decision.reasons[0].code if decision.reasons else Code.UNKNOWN_AGREEMENT
         raise Refusal(

@@ -14,7 +14,7 @@ import hmac
 import secrets
 from pathlib import Path
 
-from accord.store import PRIVACY_SECRET, write_private
+from accord.store import PRIVACY_SECRET, read_kept, write_private
 
 SECRET_BYTES = 32
 
@@ -31,7 +31,10 @@ def read_secret(keys: Path) -> bytes:
     path = keys / PRIVACY_SECRET
     if not path.exists():
         return write_secret(keys)
-    secret = path.read_bytes()
+    return read_kept(path, "privacy secret", _checked)  # a lookup reads it each time
+
+
+def _checked(path: Path, secret: bytes) -> bytes:
     if len(secret) != SECRET_BYTES:
         raise ValueError(f"{path}: a privacy secret is {SECRET_BYTES} bytes, not {len(secret)}")
     return secret

@@ -5,7 +5,8 @@ the documents people write (YAML, JSON, text) within limits.
 :func:`read_json` and :func:`read_text` read what a person hands a command, bounded in
 size (and, for YAML, in depth, alias expansion and duplicate keys), and raise
 :class:`UnreadableDocument` naming the file, line and column; :func:`excerpt` quotes a
-bounded piece of a value for a message.
+bounded piece of a value for a message. :func:`read_kept` reads a small file (a key)
+once and keeps what was made of it while the file stays as it was.
 """
 
 from __future__ import annotations
@@ -14,15 +15,36 @@ import hashlib
 import json
 import os
 import reprlib
-from collections.abc import Hashable
+import threading
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from accord.store.permissions import SNAPSHOT_FILE
 
 _BLOCK = 1 << 20
+T = TypeVar("T")
+_kept: dict[tuple[Path, str], tuple[tuple[int, int, int], object]] = {}
+_kept_lock = threading.Lock()
+
+
+def read_kept(path: Path, what: str, make: Callable[[Path, bytes], T]) -> T:
+    """``make(path, its bytes)``, made again only when the file changed (its size,
+    modification time or inode): for the keys a request reads, where reading and parsing
+    the file each time cost more than using it. ``what`` names what is made, so one file
+    can be kept as two things."""
+    seen = path.stat()
+    stamp = (seen.st_size, seen.st_mtime_ns, seen.st_ino)
+    with _kept_lock:
+        found = _kept.get((path, what))
+    if found is not None and found[0] == stamp:
+        return found[1]  # type: ignore[return-value]
+    made = make(path, path.read_bytes())
+    with _kept_lock:
+        _kept[(path, what)] = (stamp, made)
+    return made
 
 
 def sha256_file(path: Path) -> str:
