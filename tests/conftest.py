@@ -11,6 +11,7 @@ instead.
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,10 +115,23 @@ def module_store_url(
         yield url
 
 
+TIMINGS = Path(__file__).with_name("timings.json")
+"""Seconds each module took on a CI machine (``python -m tests.timings``): the order the
+suite's modules are handed to the xdist workers in."""
+UNTIMED = 100.0
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules with a test marked ``slow`` run first, whole and in their own order: the
-    two xdist workers start on the long ones while the many short ones fill the gaps
-    after, rather than a long one starting last and running alone at the end. A module
-    is kept together so its module-scoped fixtures are made once."""
-    slow = {item.module for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: item.module not in slow)  # stable: order kept otherwise
+    """Modules longest first (their times in :data:`TIMINGS`; one not timed yet counts
+    as long, :data:`UNTIMED`, so that a new module with servers in it does not start
+    last), each whole and in its own order. ``make test`` hands the workers a module at
+    a time (``--dist loadscope``), so a module's fixtures (servers, browsers, PostgreSQL
+    databases) are made once; longest first, the two workers start on the long modules
+    and the many short ones fill the gaps after, rather than a long one starting last
+    and running alone at the end."""
+    known: dict[str, float] = json.loads(TIMINGS.read_text(encoding="utf-8"))
+
+    def cost(item: pytest.Item) -> float:
+        return known.get(item.nodeid.split("::", 1)[0], UNTIMED)
+
+    items.sort(key=lambda item: -cost(item))  # stable: a module's own order kept
