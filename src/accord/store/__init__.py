@@ -68,6 +68,7 @@ from accord.store.tables import (
     agreements,
     audit_bodies,
     audit_checkpoints,
+    audit_cosignatures,
     audit_entries,
     audit_head,
     audit_nodes,
@@ -92,6 +93,7 @@ from accord.store.tables import (
     sign_in_failures,
     snapshots,
     trust_lists,
+    witnessed_checkpoints,
 )
 from accord.store.workspace import (
     PORTAL_SECRET,
@@ -140,6 +142,7 @@ __all__ = [
     "agreements",
     "audit_bodies",
     "audit_checkpoints",
+    "audit_cosignatures",
     "audit_entries",
     "audit_head",
     "audit_nodes",
@@ -190,6 +193,7 @@ __all__ = [
     "sign_in_failures",
     "snapshots",
     "trust_lists",
+    "witnessed_checkpoints",
     "write_output",
     "write_private",
 ]
