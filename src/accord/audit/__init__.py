@@ -13,7 +13,7 @@ checkpoints (:func:`add_cosignature`, :class:`Cosigned`, :func:`cosigned_note`;
 :func:`cosign` and :func:`open_cosignature` make and check one); the explorer's reads
 (:func:`search` with :class:`EntryFilter` and :class:`EntryPage`, :func:`proven_entry`
 and :class:`ProvenEntry`, :func:`checkpoints` with :class:`CheckpointPage`,
-:class:`Checkpointed` and :class:`NoteSignature`); the citizen view
+:func:`newest_cosigned`, :class:`Checkpointed` and :class:`NoteSignature`); the citizen view
 (:func:`person_key`, :func:`person_secret`, :func:`uses`, :func:`use_count`,
 :func:`subject_access`, :func:`own_subject_access`, :data:`BY_PERSON`); identity
 providers; the Merkle and checkpoint primitives an auditor needs offline; the errors
@@ -90,6 +90,7 @@ from accord.audit.explore import (
     NoteSignature,
     ProvenEntry,
     checkpoints,
+    newest_cosigned,
     proven_entry,
     search,
 )
@@ -203,6 +204,7 @@ __all__ = [
     "latest_checkpoint",
     "leaf",
     "leaf_hash",
+    "newest_cosigned",
     "node_verifier_key",
     "open_cosignature",
     "open_note",

@@ -12,12 +12,13 @@ the canonical JSON, ``"agreement":"dsa-1"``) and then checked exactly in Python.
 
 :func:`proven_entry` gives an entry's exact text, its leaf hash and its RFC 9162
 inclusion proof under the newest signed checkpoint, checked here before it is shown.
-:func:`checkpoints` lists the signed checkpoints, newest first, each with its signature
-lines: the node's own (verified with its key) and the witnesses' cosignatures kept
-beside it (``cosignatures``: each verified with the witness's trust-list key when it
-arrived; the exchange checks them again against the list in force). Reading the log
-uses no personal data beyond the pseudonymous person keys the entries carry: nothing
-here is recorded.
+:func:`checkpoints` lists the signed checkpoints, newest first (:func:`newest_cosigned`
+the newest a witness cosigned), each with its signature lines: the node's own
+(verified with its key) and the witnesses' cosignatures kept beside it
+(``cosignatures``: each verified with the witness's trust-list key when it arrived;
+the exchange checks them again against the list in force). Reading the log uses no
+personal data beyond the pseudonymous person keys the entries carry: nothing here is
+recorded.
 """
 
 from __future__ import annotations
@@ -312,3 +313,14 @@ def _checkpointed(
             line=line,
         ))  # fmt: skip
     return Checkpointed(point, note, verified, tuple(signatures))
+
+
+def newest_cosigned(ws: Workspace) -> Checkpointed | None:
+    """The newest checkpoint a witness cosigned, if any is (the newest checkpoint itself
+    is often not yet: recording a cosignature appends an entry, and so a checkpoint)."""
+    with ws.engine.connect() as conn:
+        size = repo.newest_cosigned(conn)
+    if size is None:
+        return None
+    found = checkpoints(ws, before=size + 1, limit=1).checkpoints
+    return found[0] if found else None

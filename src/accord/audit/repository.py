@@ -309,6 +309,12 @@ def add_cosignature(conn: Connection, **values: Any) -> bool:
     return conn.execute(returning).first() is not None
 
 
+def newest_cosigned(conn: Connection) -> int | None:
+    """The size of the newest checkpoint that holds a cosignature, if any does."""
+    found = conn.execute(sa.select(sa.func.max(audit_cosignatures.c.size))).scalar()
+    return None if found is None else int(found)
+
+
 def cosignatures(conn: Connection, sizes: Sequence[int]) -> list[sa.Row[Any]]:
     """The cosignatures kept for the checkpoints of ``sizes``, oldest first by checkpoint."""
     c = audit_cosignatures.c
