@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accord import audit, catalog, privacy, sources
 from accord.scenarios import generate
@@ -259,6 +260,8 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
         ],
     },
     "catalog.record_event": lambda n: {"event": _run_event(n)},
+    "audit.add_cosignature": lambda n: _cosignature(n),
+    "audit.cosigned_note": lambda n: {"size": _log_size(n)},
     "audit.consistency": lambda n: {"first": 1, "second": _log_size(n)},
     "audit.export": lambda n: {"start": 0, "end": _log_size(n)},
     "audit.inclusion": lambda n: {"index": 0, "size": _log_size(n)},
@@ -277,6 +280,17 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
     "audit.own_subject_access": lambda n: {"provider": "local"},
     "audit.verify": lambda n: {"record": True},
 }
+
+
+def _cosignature(n: Node) -> dict[str, Any]:
+    """A witness's cosignature of the node's newest checkpoint, by a key made here."""
+    newest = audit.checkpoints(n.ws, limit=1).checkpoints[0]
+    key, name = Ed25519PrivateKey.generate(), "witness.example/w1"
+    return {"size": newest.checkpoint.size, "root": newest.checkpoint.root,
+            "line": audit.cosign(newest.note, name, key, datetime.now(UTC)),
+            "witness": "AU1", "name": name, "key": key.public_key()}  # fmt: skip
+
+
 # Values for parameters by name, when a driver does not give them.
 BY_NAME: dict[str, Callable[[Node], Any]] = {
     "dataset": lambda n: "patients",

@@ -344,6 +344,7 @@ GOOD: dict[str, tuple[str, ...]] = {
     "share catalogue": ("RX1",),
     "audit fetch-checkpoint": ("RX1",),
     "audit prove": ("RX1", "--index", "0"),
+    "audit witness": ("RX1",),
     "usage report": ("--month", "2026-12"),
     "share request": (*SHARE_ASKED,),
     "share lookup": (*SHARE_ASKED, "--nhs-number", NHS),
@@ -1019,6 +1020,14 @@ SPECIFIC: dict[str, list[Bad]] = {
         Bad("not-in-the-trust-list", ("audit", "prove", "RX1", "--index", "0", *W),
             ("A81001", "is not in the federation's trust list"),
             env={"ACCORD_NODE_ID": "A81001"}),
+    ],
+    "audit witness": [
+        Bad("no-node-id", ("audit", "witness", "RX1", *W), ("no node id", "node_id")),
+        Bad("not-in-the-trust-list", ("audit", "witness", "RX1", *W),
+            ("A81001", "is not in the federation's trust list"),
+            env={"ACCORD_NODE_ID": "A81001"}),
+        Bad("no-trust-list", ("audit", "witness", "RX1", "-w", "{other}"),
+            ("no trust list has been adopted", "federation fetch")),
     ],
     "usage report": [
         Bad("month-missing", ("usage", "report", *W), ("--month",)),

@@ -371,6 +371,9 @@ NOTHING: dict[str, str] = {
     "audit fetch-checkpoint": "asks a peer for its signed checkpoint: hashes, no personal "
     "data; the peer records any refusal",
     "audit prove": "asks a peer for a proof and checks it: hashes, no personal data",
+    "audit witness": "cosigns a peer's checkpoint (hashes, no personal data) and sends it; "
+    "witness.cosigned and witness.refused here and checkpoint.cosigned on the peer are "
+    "checked between real processes in tests/exchange/test_cosigning.py",
     "usage report": "counts requests, records and bytes per agreement and party from the "
     "log: no person; reading the log is not recorded (as 'audit export')",
     "share request": "asks a peer for an extract; the provider records each person "

@@ -1,9 +1,11 @@
 """The auditor's pages in a real browser against a real ``accord serve``: the signed
-checkpoints, paged, with their signatures; a verification that passes (and is recorded),
-one against a checkpoint the auditor kept, one that fails, each in plain words; entries
-with their proofs downloaded as one file that checks offline, as the page says; every
-form error; the roles refused; that an auditor's POST changes nothing but a verification;
-and, on a node whose log was altered, an entry without a proof and a failed verification.
+checkpoints, paged, with their signatures and a witness's cosignature (sent over the
+signed API by another node of the federation, checked with its trust-list key); a
+verification that passes (and is recorded), one against a checkpoint the auditor kept,
+one that fails, each in plain words; entries with their proofs downloaded as one file
+that checks offline, as the page says; every form error; the roles refused; that an
+auditor's POST changes nothing but a verification; and, on a node whose log was
+altered, an entry without a proof and a failed verification.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import sqlalchemy as sa
 from playwright.sync_api import Page
 from typer.testing import CliRunner
 
-from accord import audit
+from accord import audit, exchange
 from accord.accounts import Role
 from accord.cli import app
 from accord.portal.app import ROUTERS
-from accord.store import Workspace, metadata
+from accord.store import Workspace, metadata, open_workspace
 from tests.audit.support import drop_triggers
-from tests.portal.records import RISK, section, sign_in, uses
+from tests.exchange.support import federation
+from tests.portal.records import RISK, section, sign_in, uses, witnessed
 from tests.portal.support import PortalNode, looked_at, portal_node
 
 PAGES = ["/staff/checkpoints", "/staff/checkpoints/verify", "/staff/checkpoints/download"]
@@ -34,8 +37,15 @@ SELF_SERVICE = {"/staff/sign-in", "/staff/sign-out", "/staff/password", "/citize
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalNode]:
-    with portal_node(tmp_path_factory.mktemp("checkpoints")) as made:
+    fed = federation(tmp_path_factory.mktemp("federation"))
+    trust = {"trust_list_url": str(fed.list_path), "trust_list_key": fed.key}
+    with portal_node(tmp_path_factory.mktemp("checkpoints"), settings=trust) as made:
         uses(made.ws)
+        witnessed(made, fed)
+        # The county audit office (a witness) cosigns the node's checkpoint over HTTP.
+        with open_workspace(fed.root / "county-audit") as county:
+            exchange.fetch(county, str(fed.list_path))
+            exchange.witness(county, made.ws.settings.node_id or "")
         for n in range(30):  # a checkpoint each: more than a page of them
             decided = audit.DisclosureDecided(agreement=RISK, requester=f"r{n}", purpose="care",
                                               permitted=True)  # fmt: skip
@@ -68,6 +78,29 @@ def test_an_auditor_reads_the_checkpoints_and_pages_through_them(
     assert page.locator("h2", has_text="The newest checkpoint").count() == 0
     page.get_by_role("link", name="Newer checkpoints").click()
     assert page.locator("table tbody tr").all_inner_texts()[1:] == first[1:]
+
+
+def test_a_witness_s_cosignature_is_shown_checked_with_its_trust_list_key(
+    node: PortalNode, page: Page
+) -> None:
+    cosigned = audit.newest_cosigned(node.ws)
+    assert cosigned is not None
+    sign_in(page, node, Role.AUDITOR)
+    page.goto(node.url + "/staff/checkpoints")
+    newest = section(page, "The newest checkpoint")
+    assert "Not yet cosigned by a witness" in newest
+    size = f"{cosigned.checkpoint.size:,}"
+    assert f"The newest cosigned checkpoint covers {size} entries" in newest
+    assert "County audit office (node AU1), cosigned " in newest
+    assert ": verified with its trust-list key" in newest
+    looked_at(page, "checkpoints-cosigned")
+    page.get_by_role("link", name="Older checkpoints").click()
+    rows = page.locator("table tbody tr").all_inner_texts()
+    [row] = [r for r in rows if r.split("\t")[0].strip() == size]
+    assert "cosigned by County audit office (AU1)" in row
+    assert "not verified" not in row
+    assert any("not yet cosigned" in r for r in rows)
+    looked_at(page, "checkpoints-cosigned-older")
 
 
 def test_a_verification_passes_and_is_recorded(node: PortalNode, page: Page) -> None:

@@ -6,30 +6,43 @@ records) and :func:`staff_act` (the role and reason of a member of staff);
 :func:`record` (the one entry point), :func:`record_each` (one event per person, in
 bulk), :func:`transaction` and :func:`flush`; :func:`entries` (the log read back) and
 :func:`recorded_between` (the entries of some types in a time range, by index);
-proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`leaf`, :func:`export`,
-:func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`, :func:`node_verifier_key`);
-:func:`verify`; the explorer's reads (:func:`search` with :class:`EntryFilter` and
-:class:`EntryPage`, :func:`proven_entry` and :class:`ProvenEntry`, :func:`checkpoints`
-with :class:`CheckpointPage`, :class:`Checkpointed` and :class:`NoteSignature`); the
-citizen view (:func:`person_key`, :func:`person_secret`, :func:`uses`,
-:func:`use_count`, :func:`subject_access`,
-:func:`own_subject_access`, :data:`BY_PERSON`); identity providers; the Merkle and checkpoint
-primitives an auditor needs offline; the errors under :class:`AuditError`. Inside:
-``events``, ``log`` (record and append), ``merkle``, ``checkpoint``, ``proofs``,
-``verify``, ``explore``, ``person``, ``identity``, ``keys``, ``repository`` (the store's
-tables).
+proofs and exports (:func:`inclusion`, :func:`consistency`, :func:`leaf`,
+:func:`export`, :func:`read_export`, :func:`verify_export`, :func:`latest_checkpoint`,
+:func:`node_verifier_key`); :func:`verify`; witnesses' cosignatures on the node's
+checkpoints (:func:`add_cosignature`, :class:`Cosigned`, :func:`cosigned_note`;
+:func:`cosign` and :func:`open_cosignature` make and check one); the explorer's reads
+(:func:`search` with :class:`EntryFilter` and :class:`EntryPage`, :func:`proven_entry`
+and :class:`ProvenEntry`, :func:`checkpoints` with :class:`CheckpointPage`,
+:func:`newest_cosigned`, :class:`Checkpointed` and :class:`NoteSignature`); the citizen view
+(:func:`person_key`, :func:`person_secret`, :func:`uses`, :func:`use_count`,
+:func:`subject_access`, :func:`own_subject_access`, :data:`BY_PERSON`); identity
+providers; the Merkle and checkpoint primitives an auditor needs offline; the errors
+under :class:`AuditError`. Inside: ``events``, ``log`` (record and append), ``merkle``,
+``checkpoint``, ``proofs``, ``verify``, ``cosignatures``, ``explore``, ``person``,
+``identity``, ``keys``, ``repository`` (the store's tables).
 """
 
-from accord.audit.checkpoint import Checkpoint, open_note, parse_verifier_key, verifier_key
+from accord.audit.checkpoint import (
+    COSIGNATURE_V1,
+    Checkpoint,
+    cosign,
+    open_cosignature,
+    open_note,
+    parse_verifier_key,
+    verifier_key,
+)
+from accord.audit.cosignatures import Cosigned, add_cosignature, cosigned_note
 from accord.audit.errors import (
     AuditError,
     BadCheckpoint,
+    BadCosignature,
     BadExport,
     BadQuery,
     IdentityNotVerified,
     LogInconsistent,
     MissingReason,
     ProofError,
+    UnknownCheckpoint,
     UnknownEventType,
     UnreadableExport,
 )
@@ -44,6 +57,7 @@ from accord.audit.events import (
     AgreementSigned,
     AgreementSuperseded,
     AgreementSuspended,
+    CheckpointCosigned,
     DatasetDescribed,
     DatasetIngested,
     DisclosureDecided,
@@ -76,6 +90,7 @@ from accord.audit.explore import (
     NoteSignature,
     ProvenEntry,
     checkpoints,
+    newest_cosigned,
     proven_entry,
     search,
 )
@@ -113,6 +128,7 @@ from accord.audit.verify import Verified, verify
 
 __all__ = [
     "BY_PERSON",
+    "COSIGNATURE_V1",
     "EVENT_TYPES",
     "EXPLORER_PAGE",
     "PAGE_SIZE",
@@ -127,11 +143,14 @@ __all__ = [
     "AuditError",
     "AuditTransaction",
     "BadCheckpoint",
+    "BadCosignature",
     "BadExport",
     "BadQuery",
     "Checkpoint",
+    "CheckpointCosigned",
     "CheckpointPage",
     "Checkpointed",
+    "Cosigned",
     "DatasetDescribed",
     "DatasetIngested",
     "DisclosureDecided",
@@ -165,14 +184,18 @@ __all__ = [
     "Reidentified",
     "SnapshotExported",
     "SubjectAccess",
+    "UnknownCheckpoint",
     "UnknownEventType",
     "UnreadableExport",
     "Use",
     "Verified",
     "VerifiedPerson",
+    "add_cosignature",
     "audited",
     "checkpoints",
     "consistency",
+    "cosign",
+    "cosigned_note",
     "declared_events",
     "entries",
     "export",
@@ -181,7 +204,9 @@ __all__ = [
     "latest_checkpoint",
     "leaf",
     "leaf_hash",
+    "newest_cosigned",
     "node_verifier_key",
+    "open_cosignature",
     "open_note",
     "own_subject_access",
     "parse_verifier_key",

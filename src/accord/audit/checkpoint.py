@@ -8,6 +8,12 @@ size in decimal, the root hash in standard base64, then extension lines; we add 
 ``timestamp <RFC 3339 UTC>``, which verifiers that do not know it ignore. A verifier key
 is written ``<name>+<hex key id>+<base64(0x01 || public key)>``, as Go's ``note``
 package does, so auditors can keep it beside the checkpoints they save.
+
+A witness's cosignature (C2SP ``tlog-cosignature``, Ed25519, type 0x04) is one more
+signature line on the same note: its key id is SHA-256(name || 0x0A || 0x04 || public
+key)[:4], and its signature is an 8-byte big-endian POSIX time then the Ed25519
+signature of ``cosignature/v1``, ``time <that time>`` and the note's text, each line
+ending in a newline. :func:`cosign` makes one; :func:`open_cosignature` checks one.
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from accord.audit.errors import BadCheckpoint
+from accord.audit.errors import BadCheckpoint, BadCosignature
 
 ED25519 = b"\x01"
+COSIGNATURE_V1 = b"\x04"
+"""The signature type of a C2SP Ed25519 cosignature (tlog-cosignature)."""
+COSIGNATURE_HEADER = "cosignature/v1\n"
 DASH = "\u2014"
+MAX_TIME = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -47,14 +57,16 @@ def _raw(public: Ed25519PublicKey) -> bytes:
     return public.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def key_id(name: str, public: Ed25519PublicKey) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + ED25519 + _raw(public)).digest()[:4]
+def key_id(name: str, public: Ed25519PublicKey, kind: bytes = ED25519) -> bytes:
+    """The 4-byte key id of (``name``, ``public``) for signature type ``kind``."""
+    return hashlib.sha256(name.encode() + b"\n" + kind + _raw(public)).digest()[:4]
 
 
-def verifier_key(name: str, public: Ed25519PublicKey) -> str:
-    """The text form of a verifier key: ``name+hexid+base64(0x01 || key)``."""
-    raw = base64.b64encode(ED25519 + _raw(public)).decode()
-    return f"{name}+{key_id(name, public).hex()}+{raw}"
+def verifier_key(name: str, public: Ed25519PublicKey, kind: bytes = ED25519) -> str:
+    """The text form of a verifier key: ``name+hexid+base64(kind || key)`` (``kind``
+    0x01 for a log's key, 0x04 for a cosigner's)."""
+    raw = base64.b64encode(kind + _raw(public)).decode()
+    return f"{name}+{key_id(name, public, kind).hex()}+{raw}"
 
 
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
@@ -69,10 +81,14 @@ def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
     return name, public
 
 
-def sign(checkpoint: Checkpoint, name: str, key: Ed25519PrivateKey) -> str:
-    """The checkpoint as a signed note under key ``name``."""
+def _check_name(name: str) -> None:
     if not name or any(c.isspace() or c == "+" for c in name):
         raise BadCheckpoint(f"key name {name!r} must be non-empty, without spaces or '+'")
+
+
+def sign(checkpoint: Checkpoint, name: str, key: Ed25519PrivateKey) -> str:
+    """The checkpoint as a signed note under key ``name``."""
+    _check_name(name)
     text = checkpoint.text()
     blob = key_id(name, key.public_key()) + key.sign(text.encode())
     return f"{text}\n{DASH} {name} {base64.b64encode(blob).decode()}\n"
@@ -124,10 +140,10 @@ def parse(text: str) -> Checkpoint:
     return Checkpoint(origin=origin, size=int(size), root=root_hash, timestamp=when)
 
 
-def signature_lines(note: str) -> list[tuple[str, bytes, bytes]]:
+def signature_lines(note: str) -> list[tuple[str, bytes, bytes, str]]:
     """Every signature line of a signed note, checked or not: the key name, the 4-byte
-    key id and the signature (the node's own, and any a witness added: a cosignature).
-    Lines that are not signature lines are left out."""
+    key id, the signature (the node's own, and any a witness added: a cosignature) and
+    the line. Lines that are not signature lines are left out."""
     _, sep, signatures = note.partition("\n\n")
     found = []
     for line in signatures.splitlines() if sep else []:
@@ -138,5 +154,55 @@ def signature_lines(note: str) -> list[tuple[str, bytes, bytes]]:
         except binascii.Error:
             continue
         if dash == DASH and signer and len(blob) > 4:
-            found.append((signer, blob[:4], blob[4:]))
+            found.append((signer, blob[:4], blob[4:], line))
     return found
+
+
+def note_text(note: str) -> str:
+    """The text a signed note's signatures cover: up to the blank line, with its newline."""
+    text, sep, _ = note.partition("\n\n")
+    if not sep or not text:
+        raise BadCheckpoint("not a signed note: no blank line between text and signatures")
+    return text + "\n"
+
+
+def _cosigned_message(text: str, at: int) -> bytes:
+    return f"{COSIGNATURE_HEADER}time {at}\n{text}".encode()
+
+
+def cosign(note: str, name: str, key: Ed25519PrivateKey, at: datetime) -> str:
+    """A witness's cosignature of the checkpoint ``note`` at ``at``, under key ``name``:
+    one signature line (no newline), to add to the note's signatures."""
+    _check_name(name)
+    when = int(at.timestamp())
+    if not 0 <= when <= MAX_TIME:
+        raise BadCheckpoint(f"a cosignature's time must be after 1970, not {at.isoformat()}")
+    signature = key.sign(_cosigned_message(note_text(note), when))
+    blob = key_id(name, key.public_key(), COSIGNATURE_V1) + when.to_bytes(8, "big") + signature
+    return f"{DASH} {name} {base64.b64encode(blob).decode()}"
+
+
+def open_cosignature(note: str, line: str, name: str, public: Ed25519PublicKey) -> datetime:
+    """When the cosignature ``line`` by (``name``, ``public``) was made, once it verifies
+    over ``note``'s text; else :class:`BadCosignature` saying what is wrong."""
+    dash, _, rest = line.strip("\n").partition(" ")
+    signer, _, blob64 = rest.partition(" ")
+    if dash != DASH or signer != name:
+        raise BadCosignature(f"not a signature line by {name}: '{DASH} {name} <base64>' expected")
+    try:
+        blob = base64.b64decode(blob64, validate=True)
+    except binascii.Error:
+        raise BadCosignature(f"the cosignature by {name} is not base64") from None
+    wanted = key_id(name, public, COSIGNATURE_V1)
+    if len(blob) != 4 + 8 + 64 or blob[:4] != wanted:
+        raise BadCosignature(f"the cosignature by {name} is not an Ed25519 cosignature by key "
+                            f"{wanted.hex()} (C2SP tlog-cosignature)")  # fmt: skip
+    when = int.from_bytes(blob[4:12], "big")
+    if when > MAX_TIME:
+        raise BadCosignature(f"the cosignature by {name} has a time past 2^63 - 1")
+    try:
+        public.verify(blob[12:], _cosigned_message(note_text(note), when))
+    except InvalidSignature:
+        raise BadCosignature(f"the cosignature by {name} does not verify over this "
+                            "checkpoint") from None  # fmt: skip
+    return datetime.fromtimestamp(when, UTC)

@@ -19,6 +19,15 @@ class BadCheckpoint(AuditError):
     """A checkpoint note that cannot be parsed or whose signature does not verify."""
 
 
+class BadCosignature(BadCheckpoint):
+    """A witness's cosignature that is not one, or does not verify with the witness's key
+    over the checkpoint it names."""
+
+
+class UnknownCheckpoint(AuditError):
+    """No checkpoint this node signed has that size and root hash."""
+
+
 class LogInconsistent(AuditError):
     """The stored log disagrees with itself or with a signed checkpoint."""
 

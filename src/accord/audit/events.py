@@ -406,6 +406,20 @@ class LogVerified(Event):
     passed: bool
 
 
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CheckpointCosigned(Event):
+    """A witness's cosignature on one of the node's checkpoints verified and was kept."""
+
+    name: ClassVar[str] = "checkpoint.cosigned"
+    size: int
+    root: str
+    witness: str
+    key_name: str
+    key_id: str
+    cosigned_at: str
+
+
 # --- Agreements on a node: the acts the agreements context records beyond the four above.
 
 

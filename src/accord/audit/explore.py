@@ -12,10 +12,13 @@ the canonical JSON, ``"agreement":"dsa-1"``) and then checked exactly in Python.
 
 :func:`proven_entry` gives an entry's exact text, its leaf hash and its RFC 9162
 inclusion proof under the newest signed checkpoint, checked here before it is shown.
-:func:`checkpoints` lists the signed checkpoints, newest first, each with its signature
-lines: the node's own (verified with its key) and any other (a witness's cosignature,
-which this node does not check). Reading the log uses no personal data beyond the
-pseudonymous person keys the entries carry: nothing here is recorded.
+:func:`checkpoints` lists the signed checkpoints, newest first (:func:`newest_cosigned`
+the newest a witness cosigned), each with its signature lines: the node's own
+(verified with its key) and the witnesses' cosignatures kept beside it
+(``cosignatures``: each verified with the witness's trust-list key when it arrived;
+the exchange checks them again against the list in force). Reading the log uses no
+personal data beyond the pseudonymous person keys the entries carry: nothing here is
+recorded.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sqlalchemy.engine import Connection
 
 from accord.audit import repository as repo
 from accord.audit.checkpoint import Checkpoint, key_id, open_note, signature_lines
+from accord.audit.cosignatures import Cosigned, cosignatures_of, with_lines
 from accord.audit.errors import AuditError, BadCheckpoint, BadQuery, LogInconsistent
 from accord.audit.events import decode
 from accord.audit.keys import origin, public_key
@@ -227,7 +231,13 @@ class NoteSignature:
     """The key id, 8 hex digits."""
     node: bool
     """Made with this node's own key, and verified with it; else another key's (a
-    witness's cosignature), not checked here."""
+    witness's cosignature)."""
+    witness: str = ""
+    """A kept cosignature's witness (its node id); empty for any other line."""
+    cosigned_at: datetime | None = None
+    """When a kept cosignature says it was made."""
+    line: str = ""
+    """The signature line itself."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +246,7 @@ class Checkpointed:
 
     checkpoint: Checkpoint
     note: str
+    """The note the node signed, with every cosignature kept for it."""
     verified: bool
     """Whether the node's signature verifies with the node's key (else the values are
     the note's, unverified: the note or the key was changed)."""
@@ -270,7 +281,8 @@ def checkpoints(
     name, key = origin(ws), public_key(ws)
     with ws.engine.connect() as conn:
         rows = repo.checkpoint_rows(conn, below=before, above=after, limit=limit)
-        shown = tuple(_checkpointed(r, name, key) for r in rows)
+        kept = cosignatures_of(conn, [int(r.size) for r in rows])
+        shown = tuple(_checkpointed(r, name, key, kept.get(int(r.size), [])) for r in rows)
         newest, oldest = (rows[0].size, rows[-1].size) if rows else (None, None)
         newer = newest if rows and repo.checkpoint_rows(conn, below=None, above=newest,
                                                         limit=1) else None  # fmt: skip
@@ -279,18 +291,36 @@ def checkpoints(
     return CheckpointPage(shown, newer, older)
 
 
-def _checkpointed(row: Any, name: str, key: Ed25519PublicKey) -> Checkpointed:
+def _checkpointed(
+    row: Any, name: str, key: Ed25519PublicKey, cosigned: list[Cosigned]
+) -> Checkpointed:
     """A stored checkpoint: the note's values once the node's signature verifies; else
     the row's (what the store claims, unverified)."""
-    note = str(row.note)
+    note = with_lines(str(row.note), cosigned)
     try:
         point, verified = open_note(note, name, key), True
     except BadCheckpoint:
         point = Checkpoint(name, int(row.size), bytes(row.root), row.signed_at)
         verified = False
     own = key_id(name, key)
-    signatures = tuple(
-        NoteSignature(signer, kid.hex(), verified and signer == name and kid == own)
-        for signer, kid, _ in signature_lines(note)
-    )
-    return Checkpointed(point, note, verified, signatures)
+    by_line = {c.line: c for c in cosigned}
+    signatures = []
+    for signer, kid, _, line in signature_lines(note):
+        held = by_line.get(line)
+        signatures.append(NoteSignature(
+            signer, kid.hex(), verified and signer == name and kid == own,
+            witness=held.witness if held else "", cosigned_at=held.cosigned_at if held else None,
+            line=line,
+        ))  # fmt: skip
+    return Checkpointed(point, note, verified, tuple(signatures))
+
+
+def newest_cosigned(ws: Workspace) -> Checkpointed | None:
+    """The newest checkpoint a witness cosigned, if any is (the newest checkpoint itself
+    is often not yet: recording a cosignature appends an entry, and so a checkpoint)."""
+    with ws.engine.connect() as conn:
+        size = repo.newest_cosigned(conn)
+    if size is None:
+        return None
+    found = checkpoints(ws, before=size + 1, limit=1).checkpoints
+    return found[0] if found else None

@@ -17,6 +17,7 @@ from typing import Any
 
 from accord.audit import repository as repo
 from accord.audit.checkpoint import Checkpoint, open_note, parse_verifier_key, verifier_key
+from accord.audit.cosignatures import cosignatures_of, with_lines
 from accord.audit.errors import AuditError, BadCheckpoint, BadExport, ProofError, UnreadableExport
 from accord.audit.keys import origin, public_key
 from accord.audit.merkle import (
@@ -32,12 +33,14 @@ EXPORT_FORMAT = "accord-audit-export/1"
 
 
 def latest_checkpoint(ws: Workspace) -> str:
-    """The newest signed checkpoint, as note text (what an auditor saves)."""
+    """The newest signed checkpoint, as note text with every witness's cosignature kept
+    for it (what an auditor saves)."""
     with ws.engine.connect() as conn:
         row = repo.latest_checkpoint(conn)
-    if row is None:
-        raise AuditError("the audit log is empty: nothing has been checkpointed yet")
-    return str(row.note)
+        if row is None:
+            raise AuditError("the audit log is empty: nothing has been checkpointed yet")
+        size = int(row.size)
+        return with_lines(str(row.note), cosignatures_of(conn, [size]).get(size, []))
 
 
 def node_verifier_key(ws: Workspace) -> str:

@@ -26,6 +26,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from accord.audit.errors import LogInconsistent
@@ -33,6 +34,7 @@ from accord.audit.merkle import Subtrees, levels
 from accord.store import (
     audit_bodies,
     audit_checkpoints,
+    audit_cosignatures,
     audit_entries,
     audit_head,
     audit_nodes,
@@ -291,6 +293,33 @@ def checkpoints(conn: Connection) -> list[sa.Row[Any]]:
 def latest_checkpoint(conn: Connection) -> sa.Row[Any] | None:
     query = sa.select(audit_checkpoints).order_by(audit_checkpoints.c.size.desc()).limit(1)
     return conn.execute(query).first()
+
+
+def checkpoint_at(conn: Connection, size: int) -> sa.Row[Any] | None:
+    c = audit_checkpoints.c
+    return conn.execute(sa.select(audit_checkpoints).where(c.size == size)).first()
+
+
+def add_cosignature(conn: Connection, **values: Any) -> bool:
+    """Keep a cosignature unless one by the same key is kept for that checkpoint; whether
+    it was kept (one statement whichever worker wins: the primary key decides)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(audit_cosignatures).values(**values).on_conflict_do_nothing()
+    returning = statement.returning(audit_cosignatures.c.size)
+    return conn.execute(returning).first() is not None
+
+
+def newest_cosigned(conn: Connection) -> int | None:
+    """The size of the newest checkpoint that holds a cosignature, if any does."""
+    found = conn.execute(sa.select(sa.func.max(audit_cosignatures.c.size))).scalar()
+    return None if found is None else int(found)
+
+
+def cosignatures(conn: Connection, sizes: Sequence[int]) -> list[sa.Row[Any]]:
+    """The cosignatures kept for the checkpoints of ``sizes``, oldest first by checkpoint."""
+    c = audit_cosignatures.c
+    query = sa.select(audit_cosignatures).where(c.size.in_(list(sizes)))
+    return list(conn.execute(query.order_by(c.size, c.cosigned_at, c.key_id)))
 
 
 def tag(person: bytes | None) -> int | None:

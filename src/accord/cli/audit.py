@@ -1,5 +1,6 @@
 """``accord audit …``: verify the log, save checkpoints, export proofs, a person's view,
-and a peer's log checked over the signed API (its checkpoint, its proofs)."""
+and a peer's log checked over the signed API (its checkpoint, its proofs) and, as its
+witness, cosigned."""
 
 from __future__ import annotations
 
@@ -290,3 +291,30 @@ def prove(
         emit_json({"verified": True, **result})
         return
     out.print(f"verified: {said}", highlight=False)
+
+
+@audit_app.command("witness")
+@handle_errors
+def witness(peer: PeerArgument, workspace: WorkspaceOption = Path(),
+            json_output: JsonOption = False) -> None:  # fmt: skip
+    """As a witness, cosign PEER's newest audit checkpoint and send it the cosignature.
+
+    The checkpoint must verify with PEER's key in the trust list and extend the last
+    checkpoint of PEER's this node cosigned (the first time there is none: it is trusted
+    on first use, and said so). A fork or a rollback is refused, recorded, and exits 1.
+    Needs the witness role; run it every few minutes (docs/audit.md, "Witnesses")."""
+    with workspace_at(workspace) as ws:
+        done = exchange.witness(ws, peer)
+    point, kept = done.checkpoint, done.receipt
+    if json_output:
+        emit_json({"peer": done.peer, "origin": point.origin, "size": point.size,
+                   "root": point.root.hex(), "previous": done.previous,
+                   "first_use": done.first_use, "key_name": kept.key_name,
+                   "key_id": kept.key_id, "cosigned_at": kept.cosigned_at.isoformat(),
+                   "added": kept.added, "cosignature": done.cosignature})  # fmt: skip
+        return
+    how = (f"first checkpoint seen from {done.peer}: trusted on first use" if done.first_use
+           else f"it extends the {done.previous:,} entries cosigned before")  # fmt: skip
+    kept_how = "kept" if kept.added else "already held this witness's cosignature"
+    out.print(f"cosigned {done.peer}'s checkpoint of {point.size:,} entries (root "
+              f"{point.root.hex()}); {how}; {done.peer} {kept_how}", highlight=False)  # fmt: skip

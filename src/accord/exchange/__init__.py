@@ -9,7 +9,9 @@ Public face: the federation trust list (:class:`TrustList`, :class:`Member`,
 :func:`with_pages` to put another app's pages beside it) and the
 client that calls peers (:class:`Client`); what a node shows of its audit log and how
 a witness checks it (:func:`fetch_checkpoint`, :func:`prove_inclusion`,
-:func:`prove_consistency`, the ``check_*`` functions); usage metering (:func:`usage`,
+:func:`prove_consistency`, the ``check_*`` functions) and cosigns it
+(:func:`witness`, :func:`cosigner_name`, :func:`cosigner_key`; :func:`cosigners`
+checks those kept here); usage metering (:func:`usage`,
 :class:`UsageReport`); the signature profile (:func:`sign_request`,
 :func:`verify_request`, :func:`sign_response`, :func:`verify_response` and their
 messages); the refusals (:data:`PROBLEMS`, :class:`Refusal`) and the errors under
@@ -18,7 +20,8 @@ messages); the refusals (:data:`PROBLEMS`, :class:`Refusal`) and the errors unde
 :func:`suspend_agreement`, :func:`revoke_agreement`, :func:`notify_parties`). Inside:
 ``models``, ``signing``, ``trust``, ``authority``, ``gate`` (every request's checks),
 ``service`` (what a node answers), ``transparency`` (its audit log to peers),
-``witness`` (a peer's log checked), ``usage``, ``negotiation`` (proposals, the inbox,
+``witness`` (a peer's log checked), ``cosigning`` (witnesses' cosignatures, both
+sides), ``usage``, ``negotiation`` (proposals, the inbox,
 countersigning), ``propagation`` (parties' acts), ``delivery`` (the outbox), ``app``
 with ``routes/``, ``deps`` and ``sign_responses``, ``client``, ``server``,
 ``repository``, ``events``; shares and lookups: ``terms`` (the agreements/privacy
@@ -39,10 +42,19 @@ from accord.exchange.authority import (
     revoke_member,
 )
 from accord.exchange.client import Client
+from accord.exchange.cosigning import (
+    Cosigner,
+    Witnessed,
+    cosigner_key,
+    cosigner_name,
+    cosigners,
+    witness,
+)
 from accord.exchange.delivery import Delivery, Sent
 from accord.exchange.errors import (
     AuthorityError,
     BadPeerResponse,
+    CheckpointNotCosigned,
     ExchangeError,
     LogProofFailed,
     NegotiationRefused,
@@ -69,6 +81,8 @@ from accord.exchange.events import (
     TrustListAdopted,
     TrustListPublished,
     TrustListRefusal,
+    WitnessCosigned,
+    WitnessRefused,
 )
 from accord.exchange.gate import prune, record_refusal
 from accord.exchange.models import (
@@ -78,6 +92,8 @@ from accord.exchange.models import (
     Cached,
     Catalogue,
     ConsistencyProof,
+    Cosignature,
+    CosignatureReceipt,
     InclusionProof,
     LookupAnswer,
     LookupRequest,
@@ -143,8 +159,12 @@ __all__ = [
     "BadPeerResponse",
     "Cached",
     "Catalogue",
+    "CheckpointNotCosigned",
     "Client",
     "ConsistencyProof",
+    "Cosignature",
+    "CosignatureReceipt",
+    "Cosigner",
     "Delivered",
     "Delivery",
     "ExchangeError",
@@ -201,11 +221,17 @@ __all__ = [
     "UsageReport",
     "UsageRow",
     "WithPages",
+    "WitnessCosigned",
+    "WitnessRefused",
+    "Witnessed",
     "add_member",
     "cached",
     "check_consistency",
     "check_inclusion",
     "content_digest",
+    "cosigner_key",
+    "cosigner_name",
+    "cosigners",
     "countersign",
     "create_app",
     "decline",
@@ -238,4 +264,5 @@ __all__ = [
     "verify_request",
     "verify_response",
     "with_pages",
+    "witness",
 ]

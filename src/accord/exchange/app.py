@@ -33,7 +33,15 @@ from accord.exchange import idempotency, trust
 from accord.exchange.deps import Node
 from accord.exchange.errors import TrustListError
 from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
-from accord.exchange.routes import agreements, audit, catalogue, health, lookups, shares
+from accord.exchange.routes import (
+    agreements,
+    audit,
+    catalogue,
+    cosignatures,
+    health,
+    lookups,
+    shares,
+)
 from accord.exchange.sign_responses import SignResponses
 from accord.store import POOL_CONNECTIONS, StoreError, Workspace, open_workspace
 
@@ -78,6 +86,7 @@ def create_app(root: Path) -> FastAPI:
     app.include_router(health.router)
     app.include_router(catalogue.router, prefix=API)
     app.include_router(audit.router, prefix=API)
+    app.include_router(cosignatures.router, prefix=API)
     app.include_router(agreements.router, prefix=API)
     app.include_router(shares.router, prefix=API)
     app.include_router(lookups.router, prefix=API)

@@ -76,5 +76,11 @@ class LogProofFailed(PeerError):
     before): its log cannot be trusted as it stands."""
 
 
+class CheckpointNotCosigned(LogProofFailed):
+    """As a witness, this node refused to cosign a peer's checkpoint: it does not extend
+    the one this node last cosigned (a fork or a rollback), or it is not signed by the
+    peer's key in the trust list."""
+
+
 class UsageError(ExchangeError):
     """A usage report cannot be made as asked (a month that is not YYYY-MM)."""

@@ -154,3 +154,32 @@ class AgreementDeclined(audit.Event):
     node: str = ""
     by_role: str = ""
     reason: str = ""
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WitnessCosigned(audit.Event):
+    """As a witness, the node checked a peer's checkpoint extends the last it saw, and
+    cosigned it."""
+
+    name: ClassVar[str] = "witness.cosigned"
+    peer: str
+    origin: str
+    size: int
+    root: str
+    previous: int
+    first_use: bool
+
+
+@audit.register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WitnessRefused(audit.Event):
+    """As a witness, the node refused to cosign a peer's checkpoint (a fork, a rollback,
+    a signature that does not verify)."""
+
+    name: ClassVar[str] = "witness.refused"
+    peer: str
+    origin: str
+    size: int
+    previous: int
+    reason: str

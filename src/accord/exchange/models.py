@@ -221,6 +221,36 @@ class SignedCheckpoint(BaseModel):
     verifier_key: str = Field(description="name+key id+base64(0x01 || Ed25519 key).")
 
 
+class Cosignature(BaseModel):
+    """A witness's cosignature of one of this node's checkpoints: the root hash the
+    witness saw for that size, and one C2SP tlog-cosignature signature line (Ed25519,
+    ``cosignature/v1``) by the calling node's key under its witness key name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: str = Field(
+        pattern=r"^[A-Za-z0-9+/]{43}=$", description="The checkpoint's root hash, standard base64."
+    )
+    cosignature: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="The signature line: '\u2014 <witness key name> "
+        "base64(key id || time || signature)'.",
+    )
+
+
+class CosignatureReceipt(BaseModel):
+    """What the node kept of a witness's cosignature."""
+
+    size: int
+    witness: str = Field(description="The witness's node id.")
+    key_name: str
+    key_id: str = Field(description="8 hex digits.")
+    cosigned_at: AwareDatetime = Field(description="The time the cosignature carries.")
+    added: bool = Field(description="False when this witness's key had already cosigned "
+                        "this checkpoint: the first cosignature stays.")  # fmt: skip
+
+
 class InclusionProof(BaseModel):
     """RFC 9162 inclusion proof: entry ``index`` (leaf hash ``leaf``) is in the tree of
     ``size`` entries."""

@@ -42,6 +42,8 @@ PROBLEMS: dict[str, ProblemType] = {
     ),
     "conflict": ProblemType(409, "The request conflicts with what this node holds"),
     "not-found": ProblemType(404, "No such resource"),
+    "unknown-checkpoint": ProblemType(404, "This node signed no such checkpoint"),
+    "bad-cosignature": ProblemType(422, "The cosignature does not verify"),
     "method-not-allowed": ProblemType(405, "The method is not allowed on this resource"),
     "internal-error": ProblemType(500, "The node failed to answer"),
     # Shares and lookups: a policy decision's reasons (agreements' codes), then the

@@ -1,6 +1,6 @@
 """The exchange's SQL: the trust lists a node adopted, the nonces of its replay window,
-the idempotency keys of shares and lookups, and the agreement messages it sent and
-received.
+the idempotency keys of shares and lookups, the agreement messages it sent and
+received, and, as a witness, the newest checkpoint of each peer's log it cosigned.
 
 Every table is shared by every worker of a node (they are in the store), so a nonce
 seen by one worker is a replay to all, a list one worker fetched is in force for all,
@@ -17,7 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from accord.store import agreement_messages, exchange_nonces, exchange_requests, trust_lists
+from accord.store import (
+    agreement_messages,
+    exchange_nonces,
+    exchange_requests,
+    trust_lists,
+    witnessed_checkpoints,
+)
 
 
 @dataclass(frozen=True)
@@ -227,3 +233,31 @@ def prune_answers(conn: Connection, before: datetime) -> list[str]:
     ]
     conn.execute(sa.delete(t).where(t.c.claimed_at < before))
     return files
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """The newest checkpoint of a peer's log this node, as a witness, cosigned."""
+
+    peer: str
+    origin: str
+    size: int
+    root: bytes
+    note: str
+    first_seen_at: datetime
+    seen_at: datetime
+
+
+def witnessed(conn: Connection, peer: str) -> Witnessed | None:
+    w = witnessed_checkpoints
+    row = conn.execute(sa.select(w).where(w.c.peer == peer)).first()
+    return Witnessed(**{**row._mapping, "root": bytes(row.root)}) if row is not None else None
+
+
+def keep_witnessed(conn: Connection, seen: Witnessed) -> None:
+    """Keep ``seen`` as the peer's newest cosigned checkpoint (its first sighting kept)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(witnessed_checkpoints).values(**seen.__dict__)
+    later = {k: getattr(statement.excluded, k) for k in ("origin", "size", "root", "note",
+                                                         "seen_at")}  # fmt: skip
+    conn.execute(statement.on_conflict_do_update(index_elements=["peer"], set_=later))

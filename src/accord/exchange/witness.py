@@ -149,13 +149,19 @@ def prove_consistency(
     member = trust.member(client.trust_list, peer)
     old = open_checkpoint(member, saved)
     new = fetch_checkpoint(client, peer)
+    check_extends(client, member, old, new)
+    return old, new
+
+
+def check_extends(client: Client, member: Member, old: PeerCheckpoint, new: PeerCheckpoint) -> None:
+    """Ask ``member`` for the proof that ``new`` (its checkpoint now) extends ``old`` (one
+    it signed before) and check it; :class:`LogProofFailed` naming both sizes if not."""
     if new.checkpoint.origin != old.checkpoint.origin:
-        raise LogProofFailed(f"{peer}'s log is now {new.checkpoint.origin!r}, not the "
+        raise LogProofFailed(f"{member.node_id}'s log is now {new.checkpoint.origin!r}, not the "
                              f"{old.checkpoint.origin!r} of the checkpoint you saved")  # fmt: skip
     if new.checkpoint.size < old.checkpoint.size:
         check_consistency(member, old.checkpoint, new.checkpoint,
                           ConsistencyProof(first=1, second=1, proof=[]))  # fmt: skip
     path = f"{API}/proofs/consistency?first={old.checkpoint.size}&second={new.checkpoint.size}"
-    answer = _answer(client, peer, path, ConsistencyProof)
+    answer = _answer(client, member.node_id, path, ConsistencyProof)
     check_consistency(member, old.checkpoint, new.checkpoint, answer)
-    return old, new

@@ -69,6 +69,7 @@ from accord.store.tables import (
     agreements,
     audit_bodies,
     audit_checkpoints,
+    audit_cosignatures,
     audit_entries,
     audit_head,
     audit_nodes,
@@ -93,6 +94,7 @@ from accord.store.tables import (
     sign_in_failures,
     snapshots,
     trust_lists,
+    witnessed_checkpoints,
 )
 from accord.store.workspace import (
     PORTAL_SECRET,
@@ -141,6 +143,7 @@ __all__ = [
     "agreements",
     "audit_bodies",
     "audit_checkpoints",
+    "audit_cosignatures",
     "audit_entries",
     "audit_head",
     "audit_nodes",
@@ -192,6 +195,7 @@ __all__ = [
     "sign_in_failures",
     "snapshots",
     "trust_lists",
+    "witnessed_checkpoints",
     "write_output",
     "write_private",
 ]

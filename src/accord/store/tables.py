@@ -242,6 +242,27 @@ audit_checkpoints = Table(
 )
 """Signed checkpoints (C2SP signed-note text), one per appended batch."""
 
+audit_cosignatures = Table(
+    "audit_cosignatures",
+    metadata,
+    Column(
+        "size",
+        BigInteger,
+        ForeignKey("audit_checkpoints.size"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("key_id", String(8), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("witness", String(12), nullable=False),
+    Column("cosigned_at", UTCDateTime(), nullable=False),
+    Column("line", Text, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+"""Witnesses' cosignatures (C2SP tlog-cosignature lines) on this node's checkpoints, one
+per checkpoint and witness key, each verified with the witness's trust-list key before it
+was kept; ``witness`` is its node id."""
+
 audit_head = Table(
     "audit_head",
     metadata,
@@ -381,6 +402,21 @@ agreement_messages = Table(
 them (``direction`` ``out``/``in``): proposals (the inbox), signatures, lifecycle acts
 and declines, each ``document`` as signed; an outgoing one stays ``pending`` until its
 peer has it (docs/exchange.md)."""
+
+
+witnessed_checkpoints = Table(
+    "witnessed_checkpoints",
+    metadata,
+    Column("peer", String(12), primary_key=True),
+    Column("origin", String(300), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False),
+)
+"""As a witness: the newest checkpoint of each peer's log this node verified and
+cosigned (its signed note), which the peer's next checkpoint must extend."""
 
 
 exchange_requests = Table(

@@ -2,7 +2,9 @@
 date, event type, agreement and recipient (the filtering is ``audit.search``'s, in the
 audit context), newest first, a page at a time; each entry's page with its exact text
 and the inclusion proof that it is in the log the node signed; the newest signed
-checkpoint, its signatures and the witnesses that may check it.
+checkpoint, its signatures (each witness's cosignature checked again with the witness's
+key in the trust list in force: ``exchange.cosigners``), the newest cosigned one when
+the newest is not yet, and the witnesses that may check it.
 
 The filters are a GET form (the page's address keeps them, so a page can be shared or
 bookmarked); dates are days in UK time, from the start of the first to the end of the
@@ -12,6 +14,7 @@ last. Pages are keyed by entry index (``before``, ``after``), never by offset.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -91,6 +94,31 @@ def witnesses(ws: Workspace) -> tuple[list[exchange.Member], str]:
             and m.status is exchange.MemberStatus.ACTIVE and m.node_id != own], ""  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Witnessed:
+    """A checkpoint and its cosignatures, each checked with the trust list in force."""
+
+    checkpoint: audit.Checkpointed
+    cosigners: tuple[exchange.Cosigner, ...]
+
+
+def witnessed(ws: Workspace, checkpoint: audit.Checkpointed) -> Witnessed:
+    return Witnessed(checkpoint, exchange.cosigners(ws, checkpoint))
+
+
+def newest(ws: Workspace) -> tuple[Witnessed | None, Witnessed | None]:
+    """The newest checkpoint, and the newest cosigned one when that is another: recording
+    a cosignature appends an entry, so the newest is often not cosigned yet."""
+    found = audit.checkpoints(ws, limit=1).checkpoints
+    if not found:
+        return None, None
+    latest = witnessed(ws, found[0])
+    if latest.cosigners:
+        return latest, None
+    cosigned = audit.newest_cosigned(ws)
+    return latest, witnessed(ws, cosigned) if cosigned is not None else None
+
+
 @router.get(AREA.href)
 def explorer(
     request: Request, portal: PortalDep, staff: Explorer, before: Position = None,
@@ -102,12 +130,12 @@ def explorer(
     if where is not None:
         page = audit.search(portal.ws, where, before=before, after=after)
     kept = urlencode({k: v for k, v in query.items() if v})
-    newest = audit.checkpoints(portal.ws, limit=1).checkpoints
+    latest, cosigned = newest(portal.ws)
     found, why_none = witnesses(portal.ws)
     return render(
         request, "audit_log/list.html", status_code=400 if errors else 200, errors=errors,
         session=staff, page=page, values=query, kept=kept, types=sorted(audit.EVENT_TYPES),
-        summary=event_summary, latest=newest[0] if newest else None, witnesses=found,
+        summary=event_summary, latest=latest, cosigned=cosigned, witnesses=found,
         no_witnesses=why_none, filtered=any(query.values()), auditor=staff.holds(Role.AUDITOR),
     )  # fmt: skip
 

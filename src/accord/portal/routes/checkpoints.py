@@ -1,5 +1,6 @@
 """The auditor's area (role auditor, read only): the node's signed checkpoints, newest
-first, with every signature on them and the witnesses that may check them; a
+first, with every signature on them (each witness's cosignature: which witness, when,
+checked with its key in the trust list) and the witnesses that may check them; a
 verification of the whole log (``audit.verify``), with the result in plain words; and
 entries with their inclusion proofs as one file to check offline (``audit.export``, the
 file ``accord audit export`` writes), with how to check it.
@@ -20,7 +21,7 @@ from accord import audit
 from accord.accounts import Role, StaffSession
 from accord.portal.areas import Area, register_area
 from accord.portal.deps import Auditor, FormFields, PortalDep, portal_router, render
-from accord.portal.routes.audit_log import witnesses
+from accord.portal.routes.audit_log import newest, witnessed, witnesses
 
 router = portal_router()
 AREA = register_area(Area(
@@ -38,8 +39,8 @@ MAX_NOTE = 10_000
 
 
 def _size(portal: PortalDep) -> int:
-    newest = audit.checkpoints(portal.ws, limit=1).checkpoints
-    return newest[0].checkpoint.size if newest else 0
+    found = audit.checkpoints(portal.ws, limit=1).checkpoints
+    return found[0].checkpoint.size if found else 0
 
 
 @router.get(AREA.href)
@@ -48,9 +49,12 @@ def checkpoint_list(
     after: Position = None,
 ) -> HTMLResponse:  # fmt: skip
     page = audit.checkpoints(portal.ws, before=before, after=after)
+    shown = [witnessed(portal.ws, c) for c in page.checkpoints]
+    _, cosigned = newest(portal.ws) if page.newer is None else (None, None)
     found, why_none = witnesses(portal.ws)
-    return render(request, "checkpoints/list.html", session=staff, page=page, witnesses=found,
-                  no_witnesses=why_none, key=audit.node_verifier_key(portal.ws))  # fmt: skip
+    return render(request, "checkpoints/list.html", session=staff, page=page, shown=shown,
+                  cosigned=cosigned, witnesses=found, no_witnesses=why_none,
+                  key=audit.node_verifier_key(portal.ws))  # fmt: skip
 
 
 @router.get(AREA.href + "/verify")
