@@ -29,7 +29,7 @@ from accord.agreements import (
     SensitiveCondition,
     schedule_8_choices,
 )
-from accord.portal.drafting import Context, Errors, State, Task, Values, party_choices, sentence
+from accord.portal.drafting import Context, Errors, State, Task, Values, party_choices
 from accord.portal.drafting_law import (
     law_enforcement,
     outside_part_3,
@@ -49,6 +49,11 @@ S31_WORDS = {
 NO_SENSITIVE = "none"
 
 
+def _section(words: str) -> str:
+    """The law's words for a section with it spelt out: "Section 35(4): the person ..."."""
+    return "Section " + words.removeprefix("s")
+
+
 def _basis(draft: State) -> dict[str, Any]:
     found = draft.get("lawful_basis")
     return dict(found) if isinstance(found, dict) else {}
@@ -63,7 +68,7 @@ def _fields(draft: State, _ctx: Context) -> list[Field]:
     sensitive = (
         Choice(NO_SENSITIVE, "None",
                "No special category data is held by a competent authority."),
-        *(Choice(c.value, sentence(SENSITIVE_WORDS[c])) for c in SensitiveCondition),
+        *(Choice(c.value, _section(SENSITIVE_WORDS[c])) for c in SensitiveCondition),
     )  # fmt: skip
     schedule_8 = tuple(Choice(str(c.paragraph), f"Paragraph {c.paragraph}: {c.name}")
                        for c in schedule_8_choices())  # fmt: skip
@@ -81,7 +86,7 @@ def _fields(draft: State, _ctx: Context) -> list[Field]:
               missing="Select the law enforcement purposes they serve",
               hint="Data Protection Act 2018 section 31. Select all that apply."),
         Field("section_35", "What makes the processing lawful?", "radios",
-              choices=tuple(Choice(s.value, sentence(SECTION_35_WORDS[s])) for s in Section35),
+              choices=tuple(Choice(s.value, _section(SECTION_35_WORDS[s])) for s in Section35),
               missing="Select what makes the processing lawful (section 35)"),
         Field("sensitive", "How is sensitive processing permitted?", "radios",
               choices=sensitive, missing="Select how sensitive processing is permitted, or none",
@@ -197,7 +202,7 @@ def _summary(draft: State) -> list[str]:
              f"Law enforcement purposes: {', '.join(law['purposes'])}",
              "Section 31: " + ", ".join(S31_WORDS[LawEnforcementPurpose(p)].lower()
                                         for p in law["section_31"]),
-             sentence(SECTION_35_WORDS[Section35(law["section_35"])])]  # fmt: skip
+             _section(SECTION_35_WORDS[Section35(law["section_35"])])]  # fmt: skip
     if sensitive:
         lines.append("Sensitive processing: "
                      + SENSITIVE_WORDS[SensitiveCondition(sensitive["condition"])])  # fmt: skip
