@@ -169,11 +169,15 @@ def draft_in_the_browser(page: Page, agreement_id: str) -> None:
     add_field(page, "admission_date", "Identifying",
               "Could identify someone in combination with other fields")  # fmt: skip
     add_field(page, "ward", "Identifying", "Special category data")
+    save(page)  # the fields, then which rows (every row), then the datasets
     save(page)
     save(page)
     task(page, "Lawful basis", "agreements-draft-lawful-basis")
     page.get_by_label("Article 6(1)(e)").check()
     page.fill("#explanation", "Both provide NHS care as a public task.")
+    save(page)
+    task(page, "Law enforcement processing")
+    page.check("#part_3-2")  # no
     save(page)
     task(page, "Special category data", "agreements-draft-special-category")
     page.get_by_label("Article 9(2)(h)").check()
@@ -218,7 +222,7 @@ def draft_in_the_browser(page: Page, agreement_id: str) -> None:
     task(page, "International transfers", "agreements-draft-transfers")
     page.check("#outside-2")  # no
     save(page)
-    assert "You have completed 17 of 17 parts." in page.locator("main").inner_text()
+    assert "You have completed 18 of 18 parts." in page.locator("main").inner_text()
     page.get_by_role("button", name="Check the agreement").click()
     looked_at(page, "agreements-draft-check")
     page.get_by_role("button", name="Save the draft").click()
@@ -240,7 +244,7 @@ def test_an_agreement_drafted_in_one_portal_is_countersigned_in_the_other_and_ac
     assert events(gp.ws, "agreement.recorded", agreement_id)[0]["by_role"] == "data steward"
     assert page.get_by_role("button", name="Sign and propose it").count() == 0  # an approver's
     page.get_by_role("button", name="Change this draft").click()  # every part completed
-    assert "You have completed 17 of 17 parts." in page.locator("main").inner_text()
+    assert "You have completed 18 of 18 parts." in page.locator("main").inner_text()
     looked_at(page, "agreements-draft-change")
     task(page, "Name the agreement")
     assert page.locator("#id").count() == 0  # the reference cannot change
@@ -379,7 +383,8 @@ def test_every_drafting_page_names_what_is_missing_or_wrong(
     page.get_by_label("Aggregate", exact=True).check()
     page.get_by_label("Special category data", exact=True).check()
     save(page)
-    save(page)  # the fields, then the datasets
+    save(page)  # the fields, then the rows, then the datasets
+    save(page)
     save(page)
     refused(
         page, "agreements-draft-datasets-suppression", "admissions shares fields only as counts"

@@ -97,3 +97,12 @@ def test_a_model_s_refusal_lands_on_the_page_s_field() -> None:
         _Model.model_validate({"count": 0})
     assert model_errors(caught.value, {"count": "days"}, {"days": "Days"}) == {
         "days": "Days: Input should be greater than 0"}  # fmt: skip
+
+
+def test_a_date_s_years_are_the_field_s_own() -> None:
+    born = Field("born", "Born on or after", "date", required=False, years=(1850, 2200))
+    values, errors = read([born], form(("born-day", "1"), ("born-month", "1"),
+                                       ("born-year", "1900")))  # fmt: skip
+    assert (values, errors) == ({"born": date(1900, 1, 1)}, {})
+    _, errors = read([born], form(("born-day", "1"), ("born-month", "1"), ("born-year", "1849")))
+    assert errors == {"born-day": "Born on or after must be a year between 1850 and 2200"}

@@ -18,8 +18,9 @@ and the node's recorded :func:`decide` with :func:`kitemark_of`; exports (:func:
 the register, the Article 30 record); a readable rendering for the people who sign
 (:func:`render_html`, :func:`render_pdf`, both from :func:`readable`, the plain-English
 :class:`ReadableDocument` a page can show too, with its vocabulary: ``ARTICLE_6_WORDS``,
-``ARTICLE_9_WORDS``, ``ROLE_WORDS``, ``TREATMENT_WORDS``); the choices a form offers
-(:func:`schedule_1_choices`, :func:`schedule_1_part`, :func:`suppression_presets`,
+``ARTICLE_9_WORDS``, ``ROLE_WORDS``, ``TREATMENT_WORDS``, ``SECTION_35_WORDS``,
+``SENSITIVE_WORDS``); the choices a form offers (:func:`schedule_1_choices`,
+:func:`schedule_1_part`, :func:`schedule_8_choices`, :func:`suppression_presets`,
 :func:`dataset_columns`); the legal gateway finder (guidance, not legal
 advice: :func:`load_gateway_rules`, :func:`find_gateways` from :class:`GatewayAnswers` to a
 :class:`GatewayProposal`, :func:`prefill` for a draft); the errors under
@@ -94,6 +95,7 @@ from accord.agreements.lawful import (
     regime_of,
     schedule_1_choices,
     schedule_1_part,
+    schedule_8_choices,
 )
 from accord.agreements.lifecycle import Action, amend, effective_status
 from accord.agreements.models import (
@@ -141,7 +143,13 @@ from accord.agreements.policy import (
     Request,
     Usage,
 )
-from accord.agreements.render import ARTICLE_6_WORDS, ARTICLE_9_WORDS, render_html
+from accord.agreements.render import (
+    ARTICLE_6_WORDS,
+    ARTICLE_9_WORDS,
+    SECTION_35_WORDS,
+    SENSITIVE_WORDS,
+    render_html,
+)
 from accord.agreements.render import ROLES as ROLE_WORDS
 from accord.agreements.render import TREATMENTS as TREATMENT_WORDS
 from accord.agreements.render import Document as ReadableDocument
@@ -189,6 +197,8 @@ __all__ = [
     "OPERATORS",
     "RECEIVING_ROLES",
     "ROLE_WORDS",
+    "SECTION_35_WORDS",
+    "SENSITIVE_WORDS",
     "TREATMENT_WORDS",
     "Action",
     "Agreement",
@@ -321,6 +331,7 @@ __all__ = [
     "save",
     "schedule_1_choices",
     "schedule_1_part",
+    "schedule_8_choices",
     "sign",
     "sign_in_workspace",
     "sign_json",

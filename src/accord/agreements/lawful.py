@@ -80,6 +80,18 @@ CRIMINAL_OFFENCE_PARAGRAPHS = {
     3: frozenset(range(29, 38)),
 }
 SCHEDULE_8_PARAGRAPHS = range(1, 10)
+# The headings of DPA 2018 Schedule 8's conditions for sensitive processing, by paragraph.
+SCHEDULE_8_NAMES: dict[int, str] = {
+    1: "Statutory etc purposes",
+    2: "Administration of justice",
+    3: "Protecting individual's vital interests",
+    4: "Safeguarding of children and of individuals at risk",
+    5: "Personal data already in the public domain",
+    6: "Legal claims",
+    7: "Judicial acts",
+    8: "Preventing fraud",
+    9: "Archiving etc",
+}
 # The headings of DPA 2018 Schedule 1's conditions, by paragraph (Parts 1, 2 and 3).
 SCHEDULE_1_NAMES: dict[int, str] = {
     1: "Employment, social security and social protection",
@@ -251,6 +263,11 @@ def schedule_1_choices(article_9: Article9 | None = None, *, criminal: bool = Fa
         parts = [1, 2] if article_9 is None else [needed] if needed is not None else []
         allowed = [(p, n) for p in parts for n in SCHEDULE_1_PARAGRAPHS[p]]
     return [ScheduleOne(part=p, paragraph=n, name=SCHEDULE_1_NAMES[n]) for p, n in allowed]
+
+
+def schedule_8_choices() -> list[ScheduleEight]:
+    """The DPA 2018 Schedule 8 conditions to choose from, each with its heading."""
+    return [ScheduleEight(paragraph=n, name=SCHEDULE_8_NAMES[n]) for n in SCHEDULE_8_PARAGRAPHS]
 
 
 def regimes(agreement: Agreement, dataset: Dataset) -> set[Regime]:

@@ -71,7 +71,8 @@ class Task:
     summary: Callable[[State], list[str]]
     lines: tuple[str, ...] = ()
     needs: str = ""
-    """A list the draft must have before this task can start (``parties``)."""
+    """The lists the draft must have before this task can start, by a space
+    (``parties purposes``)."""
 
 
 @dataclass(frozen=True)
@@ -380,14 +381,21 @@ def _make_dataset(draft: State, values: Values, _ctx: Context, index: int
     return item, {}
 
 
+def _rows_shared(dataset: dict[str, Any]) -> str:
+    count = len(dataset.get("row_conditions") or [])
+    return "every row" if not count else f"rows meeting {count} condition{'s' * (count > 1)}"
+
+
 DATASETS = Collection(
     "datasets", "Data shared", "dataset", 1, 20, _dataset_fields, _dataset_load, _make_dataset,
     lambda d: (str(d.get("name")), f"from {d.get('provider')} to "
-               f"{', '.join(d.get('recipients') or [])}; {len(d.get('fields') or [])} fields"),
+               f"{', '.join(d.get('recipients') or [])}; {len(d.get('fields') or [])} fields; "
+               + _rows_shared(d)),
     lambda d: [f"{s['name']}: from {s['provider']} to {', '.join(s['recipients'])}: "
                + ", ".join(f"{f['name']} ({f['treatment']})" for f in s.get("fields") or [])
-               for s in d.get("datasets") or []],
-    lines=("Add each dataset that is shared, then the fields of each.",),
+               + f"; {_rows_shared(s)}" for s in d.get("datasets") or []],
+    lines=("Add each dataset that is shared, then the fields of each and which of its rows "
+           "may be shared.",),
     needs="parties",
 )  # fmt: skip
 

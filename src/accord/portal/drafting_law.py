@@ -6,11 +6,14 @@ Each offers the law's own choices in plain words (the agreements face's vocabula
 its Schedule 1 conditions by heading) and checks them with the agreement's models; the
 rules that join them to the data (special category fields need an Art 9 condition, Art
 6(1)(c) and (e) a gateway) are checked here too, so the page that can fix a problem is
-the one that names it. Processing under DPA 2018 Part 3 (law enforcement) is not asked:
-the draft keeps whatever Part 3 basis it was given.
+the one that names it. Processing under DPA 2018 Part 3 (law enforcement) has its own
+page (``drafting_enforcement``); the fields it covers need no Art 9 or Art 10 condition
+(:func:`general_fields`), and an agreement wholly under it needs no Art 6 basis.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -43,6 +46,42 @@ def flagged(draft: State, flag: str) -> list[str]:
             for f in d.get("fields") or [] if f.get(flag)]  # fmt: skip
 
 
+def _holders(dataset: dict[str, Any]) -> set[str]:
+    recipients = dataset.get("recipients")
+    return {str(dataset.get("provider")), *(recipients if isinstance(recipients, list) else [])}
+
+
+def law_enforcement(draft: State) -> dict[str, Any] | None:
+    """The draft's DPA 2018 Part 3 basis, if it has one."""
+    found = _basis(draft).get("law_enforcement")
+    return found if isinstance(found, dict) else None
+
+
+def general_fields(draft: State, flag: str) -> list[str]:
+    """:func:`flagged`, of the datasets processed under the UK GDPR: all of them, unless
+    every holder of a dataset is a competent authority and every purpose a law
+    enforcement purpose (then it is all under Part 3, as ``agreements.regimes`` says)."""
+    law = law_enforcement(draft)
+    if law is None:
+        return flagged(draft, flag)
+    authorities = set(law.get("competent_authorities") or [])
+    codes = {p.get("code") for p in draft.get("purposes") or [] if isinstance(p, dict)}
+    other_purposes = codes - set(law.get("purposes") or [])
+    return [f"{d['name']}.{f['name']}" for d in draft.get("datasets") or []
+            if other_purposes or _holders(d) - authorities
+            for f in d.get("fields") or [] if f.get(flag)]  # fmt: skip
+
+
+def part_3_fields(draft: State, flag: str) -> list[str]:
+    """:func:`flagged`, of the datasets a competent authority holds under Part 3."""
+    law = law_enforcement(draft)
+    if law is None:
+        return []
+    authorities = set(law.get("competent_authorities") or [])
+    return [f"{d['name']}.{f['name']}" for d in draft.get("datasets") or []
+            if _holders(d) & authorities for f in d.get("fields") or [] if f.get(flag)]  # fmt: skip
+
+
 def _any_fields(draft: State) -> bool:
     return any(d.get("fields") for d in draft.get("datasets") or [])
 
@@ -60,12 +99,18 @@ def _chosen(options: list[ScheduleOne], value: str) -> dict[str, object]:
 # Article 6 --------------------------------------------------------------------------
 
 
+PART_3_ONLY = Choice(
+    "none", "None: all of it is law enforcement processing",
+    "Every party is a competent authority, like a police force, and every purpose a law "
+    "enforcement purpose: the Data Protection Act 2018 Part 3 applies instead.")  # fmt: skip
+
+
 def _article_6_fields(_draft: State, _ctx: Context) -> list[Field]:
     bases = tuple(Choice(a.value, f"Article 6(1)({a.value[0]})", sentence(ARTICLE_6_WORDS[a]))
                   for a in Article6)  # fmt: skip
     return [
         Field("article_6", "Which UK GDPR Article 6 basis does the sharing rest on?", "radios",
-              choices=bases, missing="Select the Article 6 lawful basis",
+              choices=(*bases, PART_3_ONLY), missing="Select the Article 6 lawful basis",
               hint="A public body sharing for its functions usually relies on public task, "
               "which needs a statutory gateway."),
         Field("explanation", "Why this basis applies", "textarea", max_length=4000,
@@ -73,8 +118,31 @@ def _article_6_fields(_draft: State, _ctx: Context) -> list[Field]:
     ]  # fmt: skip
 
 
+def outside_part_3(draft: State) -> str | None:
+    """Why some of the sharing is under the UK GDPR (a party that is not a competent
+    authority, a purpose that is not a law enforcement one), or None."""
+    law = law_enforcement(draft) or {}
+    authorities = law.get("competent_authorities") or []
+    purposes = law.get("purposes") or []
+    others = [p["org"] for p in draft.get("parties") or [] if p.get("org") not in authorities]
+    codes = [p["code"] for p in draft.get("purposes") or [] if p.get("code") not in purposes]
+    if not law:
+        return "no party is a competent authority on the law enforcement processing page"
+    if others:
+        return f"{others[0]} is not a competent authority"
+    if codes:
+        return f"{codes[0]} is not a law enforcement purpose"
+    return None
+
+
 def _article_6_store(draft: State, values: Values, _ctx: Context) -> Errors:
     basis = {**_basis(draft), **values}
+    if values["article_6"] == PART_3_ONLY.value:
+        basis.pop("article_6")
+        why = outside_part_3(draft) if law_enforcement(draft) is not None else None
+        if why:  # not yet answered is not refused: the Part 3 page comes next
+            return {"article_6": f"Some of the sharing is under the UK GDPR ({why}): select "
+                    "its Article 6 basis"}  # fmt: skip
     try:
         LawfulBasis.model_validate(basis)
     except ValidationError as exc:
@@ -83,11 +151,24 @@ def _article_6_store(draft: State, values: Values, _ctx: Context) -> Errors:
     return {}
 
 
+def _article_6_load(draft: State) -> Values:
+    basis = _basis(draft)
+    chosen = basis.get("article_6")
+    if chosen is None and law_enforcement(draft) is not None and basis.get("explanation"):
+        chosen = PART_3_ONLY.value
+    return {"article_6": chosen, "explanation": basis.get("explanation")}
+
+
+def _article_6_summary(draft: State) -> list[str]:
+    chosen = _basis(draft).get("article_6")
+    head = (f"Article 6(1)({str(chosen)[0]})" if chosen
+            else "None: law enforcement processing only (DPA 2018 Part 3)")  # fmt: skip
+    return [head, str(_basis(draft).get("explanation", ""))]
+
+
 LAWFUL_BASIS = Task(
-    "lawful-basis", "Lawful basis", _article_6_fields,
-    lambda d: {k: _basis(d).get(k) for k in ("article_6", "explanation")}, _article_6_store,
-    lambda d: [f"Article 6(1)({str(_basis(d).get('article_6', '?'))[0]})",
-               str(_basis(d).get("explanation", ""))],
+    "lawful-basis", "Lawful basis", _article_6_fields, _article_6_load, _article_6_store,
+    _article_6_summary,
 )  # fmt: skip
 
 
@@ -110,17 +191,22 @@ def _article_9_fields(_draft: State, _ctx: Context) -> list[Field]:
 
 
 def flag_lines(draft: State, flag: str, what: str) -> tuple[str, ...]:
-    found = flagged(draft, flag)
-    if found:
-        return (f"These fields are {what}: {', '.join(found)}.",)
-    return (f"None of the fields added so far is {what}.",)
+    found, general = flagged(draft, flag), general_fields(draft, flag)
+    if not found:
+        return (f"None of the fields added so far is {what}.",)
+    lines: tuple[str, ...] = (f"These fields are {what}: {', '.join(found)}.",)
+    if general != found:
+        lines += ("Only a competent authority uses the others, for law enforcement (Data "
+                  "Protection Act 2018 Part 3), so only these need the condition: "
+                  f"{', '.join(general) or 'none'}.",)  # fmt: skip
+    return lines
 
 
 def _article_9_load(draft: State) -> Values:
     basis = _basis(draft)
     chosen = basis.get("article_9")
     if chosen is None:
-        none = _any_fields(draft) and not flagged(draft, "special_category")
+        none = _any_fields(draft) and not general_fields(draft, "special_category")
         return {"article_9": "none" if none else None}
     sch1 = basis.get("schedule_1")
     given = f"{sch1['part']}.{sch1['paragraph']}" if isinstance(sch1, dict) else None
@@ -132,7 +218,7 @@ def _article_9_store(draft: State, values: Values, _ctx: Context) -> Errors:
     chosen = values["article_9"]
     basis.pop("schedule_1", None)
     if chosen == "none":
-        special = flagged(draft, "special_category")
+        special = general_fields(draft, "special_category")
         if special:
             return {"article_9": f"{', '.join(special[:3])} are special category data: select "
                     "the condition that allows them to be shared"}  # fmt: skip
@@ -201,7 +287,7 @@ def _article_10_fields(_draft: State, _ctx: Context) -> list[Field]:
 def _article_10_load(draft: State) -> Values:
     given = _basis(draft).get("article_10")
     if not isinstance(given, dict):
-        none = _any_fields(draft) and not flagged(draft, "criminal_offence")
+        none = _any_fields(draft) and not general_fields(draft, "criminal_offence")
         return {"article_10": "none" if none else None}
     sch1 = given.get("schedule_1")
     return {
@@ -217,7 +303,7 @@ def _article_10_store(draft: State, values: Values, _ctx: Context) -> Errors:
     basis = _basis(draft)
     chosen = values["article_10"]
     if chosen == "none":
-        criminal = flagged(draft, "criminal_offence")
+        criminal = general_fields(draft, "criminal_offence")
         if criminal:
             return {"article_10": f"{', '.join(criminal[:3])} are criminal offence data: select "
                     "what allows them to be shared"}  # fmt: skip

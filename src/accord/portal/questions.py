@@ -66,6 +66,9 @@ class Field:
     maximum: int = 10**9
     code: bool = False
     """An identifier: shown in a fixed-width font, never spellchecked."""
+    years: tuple[int, int] = (2000, 2200)
+    """A date's earliest and latest year (an agreement's dates; a row condition's reach
+    back further)."""
 
     @property
     def anchor(self) -> str:
@@ -191,8 +194,9 @@ def _date(f: Field, form: Form) -> date | None:
         found = date(year, month, day)
     except (ValueError, OverflowError):
         raise ValueError(f"{_short(f)} must be a real date, like 1 4 2027") from None
-    if not 2000 <= found.year <= 2200:
-        raise ValueError(f"{_short(f)} must be a year between 2000 and 2200")
+    first, last = f.years
+    if not first <= found.year <= last:
+        raise ValueError(f"{_short(f)} must be a year between {first} and {last}")
     return found
 
 

@@ -1,7 +1,10 @@
 """The agreements area (stewards and approvers): the register of every agreement held
 here, an agreement's page (the whole agreement in plain English, its history, a PDF),
-and the acts on it: change a draft (stewards), sign and propose it to the other parties
-(approvers), suspend or revoke it with a reason after an "Are you sure" page.
+and the acts on it: change a draft, or start the next version of a signed one (stewards:
+``amend_agreement``, then the drafting journey on that version), sign and propose a
+draft to the other parties (approvers), suspend or revoke it with a reason after an
+"Are you sure" page. ``?version=N`` names a version other than the current one (the
+next version being drafted), on the page and the acts on a draft.
 
 Every act goes through the exchange's function the CLI uses on a node with a node id (a
 node serving its portal always has one): ``propose``, ``suspend_agreement``,
@@ -25,6 +28,7 @@ from accord.agreements import (
     AgreementNotFound,
     Status,
     StoredAgreement,
+    amend_agreement,
     get,
     history,
     list_agreements,
@@ -129,18 +133,28 @@ def agreement_page(request: Request, portal: PortalDep, staff: Governance, agree
                    version: int | None = None) -> HTMLResponse:  # fmt: skip
     stored = _stored(portal, agreement_id, version)
     a, status = stored.agreement, stored.status_on(date.today())
-    events = [e for e in history(portal.ws, a.id) if e.version == a.version]
+    every = history(portal.ws, a.id)
+    events = [e for e in every if e.version == a.version]
+    newest = max(e.version for e in every)
+    acts = _acts(staff, status)
+    acts["amend"] = acts["amend"] and newest == a.version
     return render(request, "agreements/agreement.html", session=staff, agreement=a,
                   status=status.value, colour=STATUS_COLOURS[status], events=events,
                   document=readable(a, status.value), notice=questions.notice(request),
-                  acts=_acts(staff, status),
+                  acts=acts, newest=newest,
+                  query=f"?version={a.version}" if version is not None else "",
                   signed=", ".join(s.org for s in a.signatures) or "nobody yet")  # fmt: skip
+
+
+AMENDABLE = frozenset({Status.SIGNED, Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED})
+"""What a next version may start from: every party signed it, and it is not revoked."""
 
 
 def _acts(staff: StaffSession, status: Status) -> dict[str, bool]:
     live = status in (Status.ACTIVE, Status.SUSPENDED)
     return {
         "edit": status is Status.DRAFT and staff.holds(Role.STEWARD),
+        "amend": status in AMENDABLE and staff.holds(Role.STEWARD),
         "propose": status is Status.DRAFT and staff.holds(Role.APPROVER),
         "suspend": status is Status.ACTIVE,
         "revoke": live or status is Status.SIGNED,
@@ -158,22 +172,54 @@ def pdf(portal: PortalDep, _staff: Governance, agreement_id: str,
                     headers={"content-disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
+def _busy(request: Request, back: str) -> RedirectResponse | None:
+    """Back to the agreement's page, saying why, while another draft is in progress in
+    this session (starting one would lose it)."""
+    if not questions.load(request, drafting.JOURNEY).get("draft"):
+        return None
+    questions.notify(request, Notice("You have a draft in progress", [
+        "Save it or discard it first: continue it from Agreements."], success=False))  # fmt: skip
+    return redirect(back)
+
+
 @router.post(f"{ONE}/{{agreement_id}}/edit", response_model=None)
 def edit(request: Request, portal: PortalDep, _staff: Steward, agreement_id: str,
-         ) -> RedirectResponse:  # fmt: skip
-    stored = _stored(portal, agreement_id)
+         version: int | None = None) -> RedirectResponse:  # fmt: skip
+    stored = _stored(portal, agreement_id, version)
+    back = f"{ONE}/{agreement_id}" + (f"?version={version}" if version is not None else "")
     if stored.status is not Status.DRAFT:
         questions.notify(request, Notice("Only a draft can be changed", [
             "Every party has signed this version: to change it, start its next version."],
             success=False))  # fmt: skip
-        return redirect(f"{ONE}/{agreement_id}")
-    a = stored.agreement
-    draft = a.model_dump(mode="json", exclude={"signatures"}, exclude_none=True)
-    draft.setdefault("gateway", None)  # "no gateway" is an answer its page shows again
-    questions.keep(request, drafting.JOURNEY, {
-        "draft": draft, "done": list(drafting.TASKS), "prefilled": [],
-        "editing": {"id": a.id, "version": a.version}})  # fmt: skip
-    return redirect(drafting.HOME)
+        return redirect(back)
+    return _busy(request, back) or redirect(drafting.change(request, stored.agreement))
+
+
+@router.post(f"{ONE}/{{agreement_id}}/amend", response_model=None)
+def amend(request: Request, portal: PortalDep, staff: Steward, agreement_id: str,
+          ) -> RedirectResponse:  # fmt: skip
+    stored = _stored(portal, agreement_id)
+    back = f"{ONE}/{agreement_id}"
+    busy = _busy(request, back)
+    if busy is not None:
+        return busy
+    if stored.status_on(date.today()) not in AMENDABLE:
+        questions.notify(request, Notice("A new version cannot start from this one", [
+            f"It is {stored.status_on(date.today()).value}: only a version every party signed "
+            "that is not revoked can be amended."], success=False))  # fmt: skip
+        return redirect(back)
+    try:
+        made = amend_agreement(portal.ws, agreement_id, by_role=by_role(staff, Role.STEWARD))
+    except AgreementError as exc:
+        questions.notify(request, Notice("A new version could not start", [str(exc)],
+                                         success=False))  # fmt: skip
+        return redirect(back)
+    following = drafting.change(request, made.agreement)
+    questions.notify(request, Notice(f"Version {made.agreement.version} started", [
+        f"It is saved as a draft with version {stored.agreement.version}'s answers, which "
+        "stays in force until every party signs the new one. Change what needs to change, "
+        "then save it."]))  # fmt: skip
+    return redirect(following)
 
 
 @router.post(f"{ONE}/{{agreement_id}}/notify", response_model=None)
@@ -197,17 +243,20 @@ def notify(request: Request, portal: PortalDep, _staff: Governance, agreement_id
 
 @router.get(f"{ONE}/{{agreement_id}}/propose", response_model=None)
 def propose_page(request: Request, portal: PortalDep, _staff: Approver,
-                 agreement_id: str) -> HTMLResponse:  # fmt: skip
-    return _confirm(request, _stored(portal, agreement_id), "propose", {})
+                 agreement_id: str, version: int | None = None) -> HTMLResponse:  # fmt: skip
+    return _confirm(request, _stored(portal, agreement_id, version), "propose", {},
+                    version=version)  # fmt: skip
 
 
 def _confirm(request: Request, stored: StoredAgreement, act: str, errors: dict[str, str],
-             reason: str = "", status: int = 200) -> HTMLResponse:  # fmt: skip
+             reason: str = "", status: int = 200, version: int | None = None,
+             ) -> HTMLResponse:  # fmt: skip
     base = f"{ONE}/{stored.agreement.id}"
-    action = f"{base}/{act}" if act == "propose" else f"{base}/{act}/confirm"
+    query = f"?version={version}" if version is not None else ""
+    action = f"{base}/{act}{query}" if act == "propose" else f"{base}/{act}/confirm"
     return render(request, "agreements/confirm.html", status_code=status, errors=errors,
                   agreement=stored.agreement, act=act, reason=reason, action=action,
-                  cancel=base, **CONFIRM[act])  # fmt: skip
+                  cancel=base + query, **CONFIRM[act])  # fmt: skip
 
 
 CONFIRM: dict[str, dict[str, Any]] = {
@@ -227,14 +276,17 @@ CONFIRM: dict[str, dict[str, Any]] = {
 
 @router.post(f"{ONE}/{{agreement_id}}/propose", response_model=None)
 def propose_act(request: Request, portal: PortalDep, staff: Approver, agreement_id: str,
-                ) -> HTMLResponse | RedirectResponse:  # fmt: skip
-    stored = _stored(portal, agreement_id)
+                version: int | None = None) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    stored = _stored(portal, agreement_id, version)
     try:
-        sent = propose(portal.ws, stored.agreement.id, by_role=by_role(staff, Role.APPROVER))
+        sent = propose(portal.ws, stored.agreement.id, stored.agreement.version,
+                       by_role=by_role(staff, Role.APPROVER))  # fmt: skip
     except (AgreementError, ExchangeError) as exc:
-        return _confirm(request, stored, "propose", {"confirm": str(exc)}, status=400)
+        return _confirm(request, stored, "propose", {"confirm": str(exc)}, status=400,
+                        version=version)  # fmt: skip
     questions.notify(request, sent_notice("Signed and proposed", sent))
-    return redirect(f"{ONE}/{agreement_id}")
+    query = f"?version={version}" if version is not None else ""
+    return redirect(f"{ONE}/{agreement_id}{query}")
 
 
 # Suspend and revoke -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from accord.agreements import (
+    Agreement,
     AgreementError,
     AgreementInvalid,
     AgreementNotFound,
@@ -34,6 +35,7 @@ from accord.agreements import (
     record,
     suppression_presets,
 )
+from accord.portal import drafting_enforcement as enforcement
 from accord.portal import drafting_law as law
 from accord.portal import drafting_terms as terms
 from accord.portal import questions
@@ -59,8 +61,8 @@ PAGE = "questions/page.html"
 GROUPS: list[tuple[str, list[Task | Collection]]] = [
     ("About the agreement", [ABOUT_TASK, PARTIES, CONTACTS]),
     ("What is shared, and why", [PURPOSES, BENEFITS, DATASETS]),
-    ("The law", [law.LAWFUL_BASIS, law.SPECIAL_CATEGORY, law.CRIMINAL_OFFENCE, law.GATEWAY,
-                 law.OPT_OUT]),
+    ("The law", [law.LAWFUL_BASIS, enforcement.LAW_ENFORCEMENT, law.SPECIAL_CATEGORY,
+                 law.CRIMINAL_OFFENCE, law.GATEWAY, law.OPT_OUT]),
     ("How the data is looked after", [terms.RETENTION, terms.SECURITY, terms.LIMITS]),
     ("Dates and rights", [terms.DATES, terms.RIGHTS, terms.TRANSFERS]),
 ]  # fmt: skip
@@ -68,7 +70,8 @@ TASKS: dict[str, Task | Collection] = {t.slug: t for _, group in GROUPS for t in
 PLACES = {"id": "about", "title": "about", "version": "about", "national_data_opt_out": "opt-out",
           "individual_rights": "rights", "international_transfers": "transfers"}  # fmt: skip
 LAW_PLACES = {"article_9": "special-category", "schedule_1": "special-category",
-              "article_10": "criminal-offence"}  # fmt: skip
+              "article_10": "criminal-offence",
+              "law_enforcement": "law-enforcement"}  # fmt: skip
 
 
 def journey_of(request: Request) -> dict[str, Any]:
@@ -106,7 +109,25 @@ def _task(slug: str) -> Task | Collection:
 
 
 def _blocked(task: Task | Collection, draft: dict[str, Any]) -> bool:
-    return bool(task.needs) and not draft.get(task.needs)
+    return not all(draft.get(need) for need in task.needs.split())
+
+
+def draft_of(agreement: Agreement) -> dict[str, Any]:
+    """A stored agreement as the journey's draft: its own JSON data, with the answers
+    "none" that its pages show again (no gateway, no law enforcement processing)."""
+    draft = agreement.model_dump(mode="json", exclude={"signatures"}, exclude_none=True)
+    draft.setdefault("gateway", None)
+    draft["lawful_basis"].setdefault("law_enforcement", None)
+    return draft
+
+
+def change(request: Request, agreement: Agreement) -> str:
+    """Start changing a stored draft version: every part completed, its id fixed; where
+    to go next (the task list)."""
+    editing = {"id": agreement.id, "version": agreement.version}
+    keep_journey(request, {"draft": draft_of(agreement), "done": list(TASKS), "prefilled": [],
+                           "editing": editing})  # fmt: skip
+    return HOME
 
 
 def start_from_gateways(request: Request, fields: dict[str, Any],
@@ -198,7 +219,10 @@ def save(request: Request, portal: PortalDep, _staff: Steward,
     questions.notify(request, Notice("Draft saved", [
         f"{agreement.title} is saved on this node as a draft (version {agreement.version}). "
         "Nobody has signed it yet: an approver proposes it to the other parties."]))  # fmt: skip
-    return redirect(f"/staff/agreements/id/{stored.agreement.id}")
+    shown = stored.agreement
+    # The next version of a signed agreement is not its current one: name the version.
+    at = f"?version={shown.version}" if shown.version > 1 else ""
+    return redirect(f"/staff/agreements/id/{shown.id}{at}")
 
 
 @router.get(f"{HOME}/{{slug}}", response_model=None)

@@ -1,11 +1,13 @@
-"""Drafting an agreement: the fields of each dataset (stewards), a list added to one field
-at a time under its dataset (``/staff/agreements/draft/datasets/N/fields``).
+"""Drafting an agreement: the fields of each dataset and its row conditions (stewards),
+each a list added to one item at a time under its dataset
+(``/staff/agreements/draft/datasets/N/fields``, then ``.../datasets/N/rows``).
 
 Each field is checked as the agreement checks it (``drafting.make_field``): a name in
 the identifier pattern, once per dataset, how it is shared, whether it is special
 category or criminal offence data, and whether it could identify someone in combination
 (the dataset's quasi-identifiers). On this node's own datasets the page lists the
-columns the field may name.
+columns the field may name. Each row condition (``drafting_rows``) names one of the
+dataset's fields; none means every row may be shared.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
+from accord.portal import drafting_rows as rows
 from accord.portal import questions
 from accord.portal.deps import FormFields, PortalDep, Steward, portal_router, redirect, render
 from accord.portal.drafting import field_questions, load_field, make_field
@@ -76,7 +79,7 @@ def fields_done(request: Request, _staff: Steward, number: int,
     if not _fields(dataset):
         return _list(request, number, dataset, {"add": f"Add at least one field of "
                                                        f"{dataset.get('name')}"}, 400)  # fmt: skip
-    return redirect(f"{HOME}/datasets")
+    return redirect(_rows_base(number))
 
 
 def _page(request: Request, number: int, field_number: int, asked: list[Any],
@@ -152,3 +155,97 @@ def remove_field(request: Request, _staff: Steward, number: int, field_number: i
     dataset["quasi_identifiers"] = [q for q in dataset.get("quasi_identifiers") or [] if q != gone]
     _store(request, journey, index, dataset)
     return redirect(_base(number))
+
+
+# Row conditions ---------------------------------------------------------------------
+
+
+def _rows_base(number: int) -> str:
+    return f"{HOME}/datasets/{number}/rows"
+
+
+def _conditions(dataset: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in dataset.get("row_conditions") or [] if isinstance(c, dict)]
+
+
+@router.get(f"{HOME}/datasets/{{number:int}}/rows", response_model=None)
+def rows_list(request: Request, _staff: Steward, number: int) -> HTMLResponse:
+    _, dataset = _dataset(journey_of(request), number)
+    listed = [(n, rows.summary(c)) for n, c in enumerate(_conditions(dataset), 1)]
+    return render(request, "drafting/rows.html", dataset=dataset, rows=listed,
+                  base=_rows_base(number), fields=_base(number),
+                  can_add=bool(_fields(dataset)) and len(listed) < rows.MAX_CONDITIONS)  # fmt: skip
+
+
+@router.post(f"{HOME}/datasets/{{number:int}}/rows", response_model=None)
+def rows_done(request: Request, _staff: Steward, number: int) -> RedirectResponse:
+    _dataset(journey_of(request), number)
+    return redirect(f"{HOME}/datasets")
+
+
+def _row_page(request: Request, number: int, row_number: int, asked: list[Any],
+              shown: dict[str, Any], errors: dict[str, str], adding: bool,
+              status: int = 200) -> HTMLResponse:  # fmt: skip
+    title = "Add a row condition" if adding else f"Change row condition {row_number}"
+    return render(request, PAGE, status_code=status, errors=errors, title=title,
+                  caption="Rows shared", fields=asked, shown=shown,
+                  lines=["A row is shared only if it meets every condition. A blank value "
+                         "meets none."],
+                  action=f"{_rows_base(number)}/{row_number}", back=_rows_base(number),
+                  button="Save and continue")  # fmt: skip
+
+
+@router.get(f"{HOME}/datasets/{{number:int}}/rows/add", response_model=None)
+def add_row(request: Request, _staff: Steward, number: int) -> HTMLResponse | RedirectResponse:
+    _, dataset = _dataset(journey_of(request), number)
+    count = len(_conditions(dataset))
+    if count >= rows.MAX_CONDITIONS or not _fields(dataset):
+        return redirect(_rows_base(number))
+    asked = rows.questions(dataset)
+    return _row_page(request, number, count + 1, asked, questions.shown(asked, {}), {}, True)
+
+
+@router.get(f"{HOME}/datasets/{{number:int}}/rows/{{row_number:int}}", response_model=None)
+def change_row(request: Request, _staff: Steward, number: int, row_number: int) -> HTMLResponse:
+    _, dataset = _dataset(journey_of(request), number)
+    held = _conditions(dataset)
+    if not 1 <= row_number <= len(held):
+        raise HTTPException(404)
+    asked = rows.questions(dataset)
+    values = rows.load(held[row_number - 1])
+    return _row_page(request, number, row_number, asked, questions.shown(asked, values), {},
+                     False)  # fmt: skip
+
+
+@router.post(f"{HOME}/datasets/{{number:int}}/rows/{{row_number:int}}", response_model=None)
+def save_row(request: Request, _staff: Steward, number: int, row_number: int,
+             fields: FormFields) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    journey = journey_of(request)
+    index, dataset = _dataset(journey, number)
+    held = _conditions(dataset)
+    if not 1 <= row_number <= min(len(held) + 1, rows.MAX_CONDITIONS) or not _fields(dataset):
+        raise HTTPException(404)
+    asked = rows.questions(dataset)
+    values, errors = questions.read(asked, fields)
+    item: dict[str, Any] = {}
+    if not errors:
+        item, errors = rows.make(values)
+    if errors:
+        return _row_page(request, number, row_number, asked, questions.raw(asked, fields),
+                         errors, row_number > len(held), 400)  # fmt: skip
+    dataset["row_conditions"] = [*held[: row_number - 1], item, *held[row_number:]]
+    _store(request, journey, index, dataset)
+    return redirect(_rows_base(number))
+
+
+@router.post(f"{HOME}/datasets/{{number:int}}/rows/{{row_number:int}}/remove", response_model=None)
+def remove_row(request: Request, _staff: Steward, number: int, row_number: int,
+               ) -> RedirectResponse:  # fmt: skip
+    journey = journey_of(request)
+    index, dataset = _dataset(journey, number)
+    held = _conditions(dataset)
+    if not 1 <= row_number <= len(held):
+        raise HTTPException(404)
+    dataset["row_conditions"] = [c for i, c in enumerate(held) if i != row_number - 1]
+    _store(request, journey, index, dataset)
+    return redirect(_rows_base(number))
