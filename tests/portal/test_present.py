@@ -77,3 +77,11 @@ def test_a_linkage_run_says_how_it_ran_and_what_it_found() -> None:
     assert dict(deduped.details)["People found"] == "4,000"
     assert dict(deduped.details)["Duplicate records"] == "1,000"
     assert "Pairs linked" not in dict(deduped.details)
+
+
+def test_a_source_kind_takes_its_article() -> None:
+    def read_from(kind: str) -> str:
+        return run_line(run("ingest", {}, job_facets={"accordSource": {"kind": kind}})).title
+
+    assert read_from("excel") == "Read from an excel file"
+    assert read_from("csv") == "Read from a csv file"

@@ -77,7 +77,8 @@ def _count(value: object) -> str:
 
 
 def _source_kind(kind: str) -> str:
-    return {"sql": "a database", "exchange": "another node"}.get(kind, f"a {kind} file".strip())
+    article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+    return {"sql": "a database", "exchange": "another node"}.get(kind, f"{article} {kind} file")
 
 
 def _share_details(shared: Mapping[str, Any]) -> list[tuple[str, str]]:
