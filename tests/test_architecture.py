@@ -17,7 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "accounts": {"store", "audit"},
     "scenarios": set(),
     "sources": {"people", "store", "audit"},
-    "linkage": {"people", "sources", "store", "audit"},
+    "linkage": {"people", "sources", "store", "audit", "catalog"},
     "privacy": {"people", "sources", "store", "audit"},
     "quality": {"people", "sources", "store", "audit"},
     "agreements": {"store", "audit", "sources", "quality", "privacy"},

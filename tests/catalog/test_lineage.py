@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -15,11 +16,13 @@ from accord.catalog import (
     RunEvent,
     RunId,
     downstream,
+    file_ref,
     lineage,
     node_namespace,
     record_derivation,
     record_event,
     snapshot_ref,
+    source_ref,
 )
 from accord.sources import UnknownDataset
 from accord.store import Workspace
@@ -155,3 +158,39 @@ def test_downstream_finds_what_read_each_version_and_what_that_made(workspace: W
     assert downstream(workspace, "hospital").runs[-1].outputs == (d,)
     with pytest.raises(UnknownDataset, match="no dataset 'nothing'"):
         downstream(workspace, "nothing")
+
+
+def test_a_derivation_within_a_transaction_is_kept_exactly_when_it_commits(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    ingest_rows(workspace, CLEAN, "gp")
+    here = node_namespace(workspace)
+    job, read = Job(here, "linkage.dedupe"), [snapshot_ref(workspace, "gp")]
+    kept, dropped = file_ref(workspace, tmp_path / "kept.csv"), file_ref(workspace, tmp_path / "x")
+
+    def fails() -> None:
+        with workspace.engine.connect() as conn, conn.begin():
+            record_derivation(workspace.engine, job, read, [dropped], started_at=T0, within=conn)
+            raise RuntimeError("the run failed after its lineage was written")
+
+    with pytest.raises(RuntimeError, match="the run failed"):
+        fails()
+    with workspace.engine.connect() as conn, conn.begin():
+        made = record_derivation(workspace.engine, job, read, [kept], within=conn)
+
+    assert [r.run_id for r in downstream(workspace, "gp").runs] == [made]
+    assert lineage(workspace, [dropped]).runs == ()
+
+
+def test_files_and_sources_are_named_as_openlineage_names_them(
+    sqlite_workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    node = "file://test-node"
+    assert file_ref(sqlite_workspace, Path("out/pairs.csv"), "ab") == DatasetRef(
+        node, (tmp_path / "out" / "pairs.csv").as_posix(), "ab")  # fmt: skip
+    assert source_ref(sqlite_workspace, "csv", "gp.csv") == DatasetRef(
+        node, (tmp_path / "gp.csv").as_posix())  # fmt: skip
+    masked = "postgresql://gp:***@db/gp"
+    assert source_ref(sqlite_workspace, "sql", masked, "SELECT * FROM patients") == DatasetRef(
+        masked, "SELECT * FROM patients")  # fmt: skip

@@ -32,6 +32,7 @@ def test_a_link_in_a_workspace_is_recorded_once_its_pairs_are_written(
     assert runs(workspace) == [audit.LinkageRun(
         left=str(folder / "gp.csv"), right=str(folder / "hospital.xlsx"), mode="plaintext",
         pairs=report.pairs, records=report.left.rows + report.right.rows,
+        run=report.lineage_run or "",
     )]  # fmt: skip
     assert [p.name for p in out.parent.iterdir()] == ["pairs.csv"]
 
@@ -51,7 +52,8 @@ def test_a_dedupe_is_recorded_and_a_run_that_cannot_write_records_nothing(
     assert runs(sqlite_workspace) == [audit.LinkageRun(
         left=str(source), right=str(source), mode="plaintext", task="dedupe",
         pairs=report.source.rows - report.clusters, records=report.source.rows,
-        clusters=report.clusters,
+        clusters=report.clusters, run=report.lineage_run or "",
     )]  # fmt: skip
     assert bare.clusters == report.clusters
+    assert bare.lineage_run is None  # no workspace: no lineage either
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bare.csv", "clusters.csv", "ws"]

@@ -1,19 +1,26 @@
 """The datasets area in a real browser against a real ``accord serve``: the list with each
 kitemark; a dataset's page with its scores, description, versions, quarantine (counts and
-reasons, never a row) and provenance both ways; the quality report on its own sandboxed
-page under its own policy; the DCAT download; a dataset with nothing yet; and every
-route refusing the signed-out and the wrong roles."""
+reasons, never a row) and provenance both ways (a real linkage run on two datasets
+among the runs that used them); the quality report on its own sandboxed page under its
+own policy; the DCAT download; a dataset with nothing yet; and every route refusing the
+signed-out and the wrong roles."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
+from accord import linkage
 from accord.accounts import Role
+from accord.scenarios import generate
+from accord.sources import ingest
 from tests.portal.records import (
     CANARY,
     FLOOD,
@@ -156,3 +163,29 @@ def test_other_roles_are_refused_every_page(node: PortalNode, page: Page) -> Non
         assert response.status == 403, path
         assert "steward or analyst role" in page.locator("main").inner_text()
     looked_at(page, "datasets-refused")
+
+
+def test_a_linkage_run_on_two_datasets_appears_where_each_went(
+    node: PortalNode, page: Page, tmp_path: Path
+) -> None:
+    made = tmp_path / "scenario"
+    generate("gp-hospital-council", 200, made, seed=5, organisations=["gp", "hospital"],
+             as_of=date(2026, 11, 22))  # fmt: skip
+    for name, source, org in (("gp-register", "gp.csv", "gp"),
+                              ("admissions", "hospital.xlsx", "hospital")):  # fmt: skip
+        ingest(node.ws, str(made / source), made / f"{org}.mapping.yaml", name,
+               as_of=date(2026, 11, 22))  # fmt: skip
+    out = tmp_path / "gp-admissions-pairs.csv"
+    report = linkage.link("dataset:gp-register", "dataset:admissions", None, None, out,
+                          workspace=node.ws, mode=linkage.Mode.PLAINTEXT)  # fmt: skip
+
+    sign_in(page, node, Role.ANALYST)
+    for name in ("gp-register", "admissions"):
+        page.goto(node.url + f"/staff/datasets/{name}")
+        downstream = section(page, "Where the data went")
+        assert "Linked with other data" in downstream
+        assert re.search(rf"Pairs linked\s*{report.pairs:,}(?!\d)", downstream), downstream
+        assert f"{out} (a file on {node.ws.settings.node_name})" in downstream
+        assert "gp-register (" in downstream
+        assert "admissions (" in downstream
+    looked_at(page, "dataset-linked")

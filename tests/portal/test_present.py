@@ -58,3 +58,30 @@ def test_an_entry_in_one_line_and_field_by_field() -> None:
         "A request to share data was permitted or denied, with the reasons."
     )
     assert event_meaning("no.such") == "An event of a type this node does not know."
+
+
+def test_a_linkage_run_says_how_it_ran_and_what_it_found() -> None:
+    made = (catalog.DatasetRef("file://gp", "/srv/out/pairs.csv", "b" * 64),)
+    facts = {"task": "link", "mode": "private", "engine": "duckdb", "pairs": 1234,
+             "records": 5000, "auditEvent": "linkage.run"}  # fmt: skip
+    linked = run("linkage.link", {"accordLinkage": facts})
+    line = run_line(catalog.RunEvent(linked.event_type, AT, linked.run_id, linked.job,
+                                     linked.inputs, made, linked.run_facets))  # fmt: skip
+    assert dict(line.details) == {
+        "Mode": "private", "Engine": "duckdb", "Records read": "5,000",
+        "Pairs linked": "1,234", "Read": "patients (gp)",
+        "Made": "/srv/out/pairs.csv (a file on gp)",
+    }  # fmt: skip
+    deduped = run_line(run("linkage.dedupe", {"accordLinkage": {
+        **facts, "task": "dedupe", "clusters": 4000, "pairs": 1000}}))  # fmt: skip
+    assert dict(deduped.details)["People found"] == "4,000"
+    assert dict(deduped.details)["Duplicate records"] == "1,000"
+    assert "Pairs linked" not in dict(deduped.details)
+
+
+def test_a_source_kind_takes_its_article() -> None:
+    def read_from(kind: str) -> str:
+        return run_line(run("ingest", {}, job_facets={"accordSource": {"kind": kind}})).title
+
+    assert read_from("excel") == "Read from an excel file"
+    assert read_from("csv") == "Read from a csv file"

@@ -277,6 +277,8 @@ class LinkageRun(Event):
     """Records read from the sources, both sides together."""
     clusters: int = 0
     """People found (dedupe only)."""
+    run: str = ""
+    """The run's id in the catalogue's lineage (a UUID; empty when none was recorded)."""
 
 
 @register_event

@@ -7,7 +7,8 @@ Public face: descriptions (:class:`DatasetMetadata`, :func:`load_metadata`,
 description declares);
 provenance as OpenLineage-style run events (:class:`RunEvent`, :class:`Job`,
 :class:`DatasetRef`, :class:`EventType`, :func:`record_event`, :func:`record_derivation`,
-:func:`snapshot_ref`, :func:`node_namespace`, :func:`lineage` and its :class:`Lineage`,
+:func:`snapshot_ref`, :func:`file_ref`, :func:`source_ref`, :func:`node_namespace`,
+:func:`lineage` and its :class:`Lineage`,
 :func:`downstream`);
 exports (:func:`export`, the registry :class:`ExportFormat`, :func:`register_format`,
 :func:`formats`, :func:`get_format`); the error tree under :class:`CatalogError`.
@@ -26,11 +27,13 @@ from accord.catalog.errors import (
 from accord.catalog.formats import ExportFormat, formats, get_format, register_format
 from accord.catalog.lineage import (
     downstream,
+    file_ref,
     lineage,
     node_namespace,
     record_derivation,
     record_event,
     snapshot_ref,
+    source_ref,
 )
 from accord.catalog.metadata import load_metadata, parse_metadata
 from accord.catalog.models import (
@@ -70,6 +73,7 @@ __all__ = [
     "downstream",
     "entry",
     "export",
+    "file_ref",
     "formats",
     "get_format",
     "lineage",
@@ -81,4 +85,5 @@ __all__ = [
     "record_event",
     "register_format",
     "snapshot_ref",
+    "source_ref",
 ]

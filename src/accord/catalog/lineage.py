@@ -4,7 +4,9 @@ Two kinds of run: *ingest*, which the catalogue derives from what sources stored
 snapshot (one ``COMPLETE`` event per snapshot, with a run id fixed by the snapshot, so
 it reads the same every time and sources never imports the catalogue); and every
 *derivation* (a linkage output, an extract shared under an agreement), which the
-context that ran it records with :func:`record_derivation`. :func:`lineage` walks
+context that ran it records with :func:`record_derivation` (in its own transaction, or
+``within`` the caller's), naming what it read and made with :func:`snapshot_ref`,
+:func:`file_ref` and :func:`source_ref`. :func:`lineage` walks
 upstream from some datasets through both; :func:`downstream` walks the other way, from
 every version of one of the node's datasets to the runs that read it (a share, a linkage
 run, a derivation) and on through what they made.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -43,8 +46,30 @@ def snapshot_ref(workspace: Workspace, dataset: str, version: int | None = None)
     return DatasetRef(node_namespace(workspace), dataset, snap.content_hash)
 
 
-def record_event(engine: Engine, event: RunEvent) -> None:
-    """Store one run event, refused if it is malformed."""
+def file_ref(workspace: Workspace, path: Path, version: str | None = None) -> DatasetRef:
+    """A file on the node as OpenLineage names one: namespace ``file://NODE``, its
+    absolute path as the name (a path as typed depends on the folder it was typed in)."""
+    return DatasetRef(_file_namespace(node_namespace(workspace)), path.absolute().as_posix(),
+                      version)  # fmt: skip
+
+
+def source_ref(
+    workspace: Workspace, kind: str, source: str, query: str | None = None
+) -> DatasetRef:
+    """A legacy source read through a mapping (``kind`` as its reader names it): a
+    database as its masked URL and the query, else a file (:func:`file_ref`)."""
+    if kind == "sql":
+        return DatasetRef(source, query or "(query)")
+    return file_ref(workspace, Path(source))
+
+
+def _file_namespace(namespace: str) -> str:
+    return f"file://{namespace.removeprefix('accord://')}"
+
+
+def record_event(engine: Engine, event: RunEvent, *, within: Connection | None = None) -> None:
+    """Store one run event, refused if it is malformed; in the caller's transaction
+    ``within``, when given."""
     try:
         uuid.UUID(event.run_id)
     except ValueError:
@@ -57,7 +82,7 @@ def record_event(engine: Engine, event: RunEvent) -> None:
     for ref in (*event.inputs, *event.outputs):
         if not ref.namespace or not ref.name:
             raise LineageError(f"dataset {ref!r} needs a namespace and a name")
-    save_event(engine, event)
+    save_event(engine, event, within=within)
 
 
 def record_derivation(
@@ -70,12 +95,15 @@ def record_derivation(
     started_at: datetime | None = None,
     ended_at: datetime | None = None,
     facets: Mapping[str, Any] | None = None,
+    within: Connection | None = None,
 ) -> RunId:
     """Record that a run of ``job`` read ``inputs`` and made ``outputs``; returns its run id.
 
     For the contexts that derive or share data (linkage outputs, extracts under an
     agreement): a ``START`` event when ``started_at`` is given, then ``COMPLETE``.
-    Run facets (an agreement id, a purpose) go in ``facets``.
+    Run facets (an agreement id, a purpose) go in ``facets``. With ``within`` (a
+    connection in a transaction: an audit transaction's), the events are stored in that
+    transaction, so the run is in the lineage exactly when the work it records committed.
     """
     if not outputs:
         raise LineageError(f"{job.name}: a derivation must name what it made (outputs)")
@@ -83,10 +111,10 @@ def record_derivation(
     run_facets = dict(facets or {})
     if started_at is not None:
         start = RunEvent(EventType.START, started_at, rid, job, tuple(inputs), (), run_facets)
-        record_event(engine, start)
+        record_event(engine, start, within=within)
     end = ended_at or datetime.now(UTC)
     done = RunEvent(EventType.COMPLETE, end, rid, job, tuple(inputs), tuple(outputs), run_facets)
-    record_event(engine, done)
+    record_event(engine, done, within=within)
     return rid
 
 
@@ -112,7 +140,8 @@ def _source_ref(namespace: str, snap: SnapshotInfo) -> DatasetRef:
     if snap.source_kind == "sql":
         query = (snap.mapping_document().get("source") or {}).get("query") or "(query)"
         return DatasetRef(snap.source, str(query))
-    return DatasetRef(f"file://{namespace.removeprefix('accord://')}", snap.source)
+    # As ingest stored it (the path as given): the run is derived again on every read.
+    return DatasetRef(_file_namespace(namespace), snap.source)
 
 
 def lineage(workspace: Workspace, subjects: Iterable[DatasetRef]) -> Lineage:

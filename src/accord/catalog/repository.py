@@ -51,23 +51,27 @@ def described(engine: Engine) -> set[str]:
         return set(conn.execute(query).scalars())
 
 
-def save_event(engine: Engine, event: RunEvent) -> None:
-    """Store a run event and index its inputs and outputs, in one transaction."""
-    with engine.begin() as conn:
-        event_id = conn.execute(
-            lineage_events.insert().returning(lineage_events.c.id),
-            {"run_id": event.run_id, "event_type": event.event_type.value,
-             "event_time": event.event_time, "job_namespace": event.job.namespace,
-             "job_name": event.job.name, "document": to_json(event)},
-        ).scalar_one()  # fmt: skip
-        rows = [
-            {"event_id": event_id, "role": role, "position": n, "namespace": d.namespace,
-             "name": d.name, "version": d.version}
-            for role, refs in (("input", event.inputs), ("output", event.outputs))
-            for n, d in enumerate(refs)
-        ]  # fmt: skip
-        if rows:
-            conn.execute(lineage_datasets.insert(), rows)
+def save_event(engine: Engine, event: RunEvent, *, within: Connection | None = None) -> None:
+    """Store a run event and index its inputs and outputs, in one transaction: the
+    caller's when ``within`` is given (the work the event describes commits with it)."""
+    if within is None:
+        with engine.begin() as conn:
+            save_event(engine, event, within=conn)
+        return
+    event_id = within.execute(
+        lineage_events.insert().returning(lineage_events.c.id),
+        {"run_id": event.run_id, "event_type": event.event_type.value,
+         "event_time": event.event_time, "job_namespace": event.job.namespace,
+         "job_name": event.job.name, "document": to_json(event)},
+    ).scalar_one()  # fmt: skip
+    rows = [
+        {"event_id": event_id, "role": role, "position": n, "namespace": d.namespace,
+         "name": d.name, "version": d.version}
+        for role, refs in (("input", event.inputs), ("output", event.outputs))
+        for n, d in enumerate(refs)
+    ]  # fmt: skip
+    if rows:
+        within.execute(lineage_datasets.insert(), rows)
 
 
 def runs_producing(conn: Connection, ref: DatasetRef) -> list[list[RunEvent]]:

@@ -1,8 +1,10 @@
 """``accord link`` and ``accord dedupe``: the same people in two sources, or within one.
 
-Both work on bare files. Run for a node, they are recorded in its audit log: the node is
-the one ``--workspace`` (or ACCORD_WORKSPACE) names, else the current folder when it is
-a workspace, else none (nothing is recorded: there is no log).
+Both work on bare files, each read through its mapping, or on the node's datasets,
+named ``dataset:NAME`` where a file would be (no mapping: a snapshot is standardised
+already). Run for a node, they are recorded in its audit log and its lineage: the node
+is the one ``--workspace`` (or ACCORD_WORKSPACE) names, else the current folder when it
+is a workspace, else none (nothing is recorded: there is no log; and no dataset to read).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from accord.cli.common import (
     progress_bar,
     workspace_at,
 )
-from accord.linkage import ENGINES, LinkOptions, LinkReport, Mode, read_secret
+from accord.linkage import ENGINES, DatasetSource, LinkOptions, LinkReport, Mode, read_secret
 from accord.linkage import dedupe as dedupe_source
 from accord.linkage import link as link_sources
 from accord.store import WORKSPACE_FILE, Workspace, check_output
@@ -77,13 +79,20 @@ def _node(workspace: Path | None) -> Iterator[Workspace | None]:
 
 @handle_errors
 def link(
-    left: Annotated[str, typer.Argument(help="The first source (any type ingest reads).")],
-    right: Annotated[str, typer.Argument(help="The second source.")],
+    left: Annotated[
+        str,
+        typer.Argument(
+            help="The first source (any type ingest reads), or dataset:NAME[@VERSION], a "
+            "dataset of the workspace (its newest snapshot, or that version; no mapping)."
+        ),
+    ],
+    right: Annotated[str, typer.Argument(help="The second source, or dataset:NAME.")],
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="Where to write left_id,right_id,match_probability.")
     ],
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="One mapping for both sources.")
+        Path | None,
+        typer.Option("--mapping", "-m", help="One mapping for both sources (files, not datasets)."),
     ] = None,
     left_mapping: Annotated[
         Path | None, typer.Option("--left-mapping", help="The first source's mapping.")
@@ -152,10 +161,7 @@ def link(
     for folder in (report_dir, ids):
         if folder is not None:
             check_output(folder, directory=True)
-    lmap = left_mapping or mapping
-    rmap = right_mapping or mapping
-    if lmap is None or rmap is None:
-        raise typer.BadParameter("give --mapping, or both --left-mapping and --right-mapping")
+    lmap, rmap = _mappings(left, right, mapping, left_mapping, right_mapping)
     if mode is Mode.PLAINTEXT and secret_file is not None:
         raise typer.BadParameter("--secret-file applies to --mode private only")
     secret = read_secret(secret_file) if secret_file else None
@@ -169,6 +175,29 @@ def link(
         emit_json(report.to_json())
     else:
         render(report)
+
+
+def _mappings(
+    left: str, right: str, both: Path | None, left_mapping: Path | None,
+    right_mapping: Path | None,
+) -> tuple[Path | None, Path | None]:  # fmt: skip
+    """Each side's mapping from the options: a dataset takes none, a file needs one."""
+    found: list[Path | None] = []
+    sides = (("LEFT", left, "--left-mapping", left_mapping),
+             ("RIGHT", right, "--right-mapping", right_mapping))  # fmt: skip
+    for name, given, option, own in sides:
+        chosen = own or both
+        if DatasetSource.parse(given) is None:
+            if chosen is None:
+                raise typer.BadParameter(f"{name} ({given}) is a file: give --mapping, or "
+                                         f"{option}")  # fmt: skip
+        elif chosen is not None:
+            named = option if own is not None else "--mapping (one for both sides)"
+            raise typer.BadParameter(f"{named}: {name} ({given}) is a dataset of the "
+                                     "workspace, standardised when it was ingested: it "
+                                     "takes no mapping")  # fmt: skip
+        found.append(chosen)
+    return found[0], found[1]
 
 
 def render(report: LinkReport) -> None:
@@ -196,11 +225,22 @@ def render(report: LinkReport) -> None:
 
 @handle_errors
 def dedupe(
-    source: Annotated[str, typer.Argument(help="The source (any type ingest reads).")],
-    mapping: Annotated[Path, typer.Option("--mapping", "-m", help="The source's mapping.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="The source (any type ingest reads), or dataset:NAME[@VERSION], a dataset "
+            "of the workspace (no mapping)."
+        ),
+    ],
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="Where to write record_id,cluster_id.")
     ],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", "-m", help="The source's mapping (a file's; a dataset takes none)."
+        ),
+    ] = None,
     mode: Annotated[
         Mode,
         typer.Option(
@@ -223,6 +263,12 @@ def dedupe(
 ) -> None:
     """Group the records of SOURCE that are the same person; write one cluster id each."""
     check_output(out_file, force=force)
+    is_dataset = DatasetSource.parse(source) is not None
+    if is_dataset and mapping is not None:
+        raise typer.BadParameter(f"--mapping: {source} is a dataset of the workspace, "
+                                 "standardised when it was ingested: it takes none")  # fmt: skip
+    if not is_dataset and mapping is None:
+        raise typer.BadParameter(f"{source} is a file: give its --mapping")
     if mode is Mode.PLAINTEXT and secret_file is not None:
         raise typer.BadParameter("--secret-file applies to --mode private only")
     secret = read_secret(secret_file) if secret_file else None

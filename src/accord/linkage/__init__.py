@@ -7,24 +7,31 @@ references) and :func:`write_pairs` (the providers: references back to record id
 :class:`Mode`, :class:`LinkOptions`, :func:`new_secret`; errors under
 :class:`LinkageError`; :func:`link`, the whole protocol in one process for two sources
 (``accord link``), and :func:`dedupe` with :func:`cluster` for one source
-(``accord dedupe``). Inside: ``encoding`` (features, keyed tokens, Bloom filters),
-``model`` (Splink settings chosen from the features), ``engines`` (the Splink backends
-the linking party may run on, registered in :data:`ENGINES`: DuckDB, Spark),
-``matching``, ``resolve``.
+(``accord dedupe``); a side of either is a source read through its mapping or a
+dataset of the workspace (:class:`DatasetSource`, ``dataset:NAME`` as text), and what
+it read is a :class:`Side`. Inside: ``encoding`` (features, keyed tokens, Bloom
+filters), ``model`` (Splink settings chosen from the features), ``engines`` (the Splink
+backends the linking party may run on, registered in :data:`ENGINES`: DuckDB, Spark),
+``matching``, ``resolve``, ``inputs`` (what a side reads), ``provenance`` (a run's
+derivation in the catalogue's lineage).
 """
 
 from accord.linkage.encoding import encode, new_secret
 from accord.linkage.engines import ENGINES, DuckDBEngine, Engine, SparkEngine, open_engine
-from accord.linkage.errors import BadEncoding, LinkageError, NothingToCompare
+from accord.linkage.errors import BadEncoding, BadSource, LinkageError, NothingToCompare
+from accord.linkage.inputs import DATASET_PREFIX, DatasetSource, Side
 from accord.linkage.matching import cluster, match
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched, Mode, References
 from accord.linkage.resolve import write_clusters, write_linkage_ids, write_pairs
 from accord.linkage.service import DedupeReport, LinkReport, dedupe, link, read_secret
 
 __all__ = [
+    "DATASET_PREFIX",
     "ENGINES",
     "BadEncoding",
+    "BadSource",
     "Clustered",
+    "DatasetSource",
     "DedupeReport",
     "DuckDBEngine",
     "Encoded",
@@ -36,6 +43,7 @@ __all__ = [
     "Mode",
     "NothingToCompare",
     "References",
+    "Side",
     "SparkEngine",
     "cluster",
     "dedupe",

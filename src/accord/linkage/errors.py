@@ -13,3 +13,8 @@ class NothingToCompare(LinkageError):
 
 class BadEncoding(LinkageError):
     """An encoded file that is not what the protocol expects (wrong version, columns, mode)."""
+
+
+class BadSource(LinkageError):
+    """A side of a run named wrongly: a file without its mapping, a dataset with one, a
+    dataset with no workspace to hold it, a dataset this node received from another."""

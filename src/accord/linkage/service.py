@@ -4,9 +4,12 @@ The providers standardise and encode their own records; the linking party matche
 encodings alone, in a directory of its own; the providers resolve the pairs back to
 their record ids. The exchange will later carry the same calls between nodes.
 
-Run in a node's workspace (``workspace=``), a run records ``linkage.run`` in that node's
-log as its output file is moved into place; without one (two files on a laptop) there
-is no log to record in, and the output is still written whole or not at all.
+A side is a source read through its mapping, or a dataset of the node's workspace,
+read from its snapshot (``inputs``). Run in a node's workspace (``workspace=``), a run
+records ``linkage.run`` in that node's log and its derivation in the catalogue's lineage
+(``provenance``) in the transaction that moves its outputs into place; without one (two
+files on a laptop) there is no log to record in, and the outputs are still written
+whole or not at all.
 """
 
 from __future__ import annotations
@@ -20,16 +23,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from accord import audit
+from accord import audit, catalog
 from accord.linkage import labels as clerical
+from accord.linkage import provenance
 from accord.linkage.encoding import encode, new_secret
 from accord.linkage.engines import Engine, open_engine
 from accord.linkage.errors import LinkageError
+from accord.linkage.inputs import DatasetSource, Planned, Side, plan, read
 from accord.linkage.matching import cluster, match
 from accord.linkage.models import BlockingRecall, Encoded, LinkOptions, Mode, References
 from accord.linkage.report import write_index
@@ -39,7 +44,6 @@ from accord.linkage.resolve import (
     write_pairs,
     write_review,
 )
-from accord.sources import Standardised, standardise
 from accord.store import (
     PRIVATE_DIR,
     Settings,
@@ -58,8 +62,8 @@ class LinkReport:
     """What ``link`` did."""
 
     mode: Mode
-    left: Standardised
-    right: Standardised
+    left: Side
+    right: Side
     scored: int
     """Pairs scored (``Matched.scored``): the figure the report gives too."""
     pairs: int
@@ -74,9 +78,11 @@ class LinkReport:
     """Pairs over the threshold dropped: different valid NHS numbers (``constraints``)."""
     warnings: tuple[str, ...] = ()
     """What the caller should know but did not stop the link (labels naming no record)."""
+    lineage_run: str | None = None
+    """The run's id in the catalogue's lineage (a run for a workspace records one)."""
 
     def to_json(self) -> dict[str, object]:
-        def side(s: Standardised) -> dict[str, object]:
+        def side(s: Side) -> dict[str, object]:
             return {"source": s.source, "rows_read": s.read_rows, "records": s.rows,
                     "quarantined": s.quarantined_rows, "notes": list(s.notes)}  # fmt: skip
 
@@ -88,7 +94,8 @@ class LinkReport:
             "threshold": self.threshold, "labels_scored": self.labels,
             "blocking_recall": caught.to_json() if caught else None,
             "report": str(self.report / "index.html") if self.report else None,
-            "warnings": list(self.warnings), "seconds": round(self.seconds, 3),
+            "warnings": list(self.warnings), "lineage_run": self.lineage_run,
+            "seconds": round(self.seconds, 3),
         }  # fmt: skip
 
 
@@ -117,23 +124,22 @@ def _prefixed(progress: LinkProgress, party: str) -> LinkProgress:
 
 
 def _provide(
-    work: Path, party: str, source: str, mapping: Path, *, run: str, mode: Mode,
-    secret: bytes | None, settings: Settings, as_of: date | None, progress: LinkProgress,
-    prior_ids: Path | None = None,
-) -> tuple[Standardised, Encoded, References]:  # fmt: skip
-    """A provider's part: standardise its source and encode it, in its own directory."""
+    work: Path, party: str, planned: Planned, workspace: Workspace | None, *, run: str,
+    mode: Mode, secret: bytes | None, settings: Settings, as_of: date | None,
+    progress: LinkProgress, prior_ids: Path | None = None,
+) -> tuple[Side, Encoded, References]:  # fmt: skip
+    """A provider's part: its records standardised (``inputs.read``) and encoded, in its
+    own directory."""
     provider = work / party
     provider.mkdir()
     conn = duckdb_session(settings, provider / "spill")
     try:
-        done = standardise(
-            source, mapping, provider / "standardised.parquet", conn=conn, scratch=provider,
-            chunk_rows=settings.chunk_rows, as_of=as_of, progress=_prefixed(progress, party),
-        )  # fmt: skip
+        done = read(planned, workspace, conn=conn, scratch=provider, settings=settings,
+                    as_of=as_of, progress=_prefixed(progress, party))  # fmt: skip
         progress(f"{party} encode", 0, None)
         encoded, refs = encode(conn, done.path, provider / "out", party=party, run=run,
                                mode=mode, secret=secret, prior_ids=prior_ids,
-                               source=source)  # fmt: skip
+                               source=done.source)  # fmt: skip
     finally:
         conn.close()
     return done, encoded, refs
@@ -160,12 +166,17 @@ def _prior(ids: Path | None, side: str) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+Source = str | DatasetSource
+"""A side of a run: a source read through its mapping, or a dataset of the workspace
+(``dataset:NAME`` as text; see ``inputs``)."""
+
+
 @audit.audited(audit.LinkageRun)
 def link(
-    left: str,
-    right: str,
-    left_mapping: Path,
-    right_mapping: Path,
+    left: Source,
+    right: Source,
+    left_mapping: Path | None,
+    right_mapping: Path | None,
     out: Path,
     *,
     workspace: Workspace | None = None,
@@ -181,20 +192,26 @@ def link(
 ) -> LinkReport:
     """Link the records of ``left`` and ``right``; write the pairs to ``out`` as CSV.
 
+    A side is a source read through its mapping, or a dataset of ``workspace``
+    (``dataset:NAME[@VERSION]``, no mapping: its snapshot is standardised already).
     With ``ids`` (a directory), each side's ``record_id,linkage_id`` is kept there as
     ``left.csv`` and ``right.csv``; a re-run with the same directory keeps people's ids.
     ``engine`` names where the linking party's model runs (``engines.ENGINES``).
     ``labels`` is a reviewed ``review.csv`` (``left_id,right_id,label``) from a run before.
     Every output is written in the run's scratch and delivered at the end (see
     :func:`_deliver`): a run that fails writes nothing. With ``workspace`` the run uses
-    its settings and is recorded in its log, in the transaction that delivers the outputs.
+    its settings and is recorded in its log and its lineage (``provenance``), in the
+    transaction that delivers the outputs.
     """
-    started = time.perf_counter()
+    started, began = time.perf_counter(), datetime.now(UTC)
     settings = settings or (workspace.settings if workspace else Settings())
     report_dir = options.report if options else None
-    # Fail before the work, not after it: an output the run could not write.
+    # Fail before the work, not after it: an output the run could not write, a side
+    # named wrongly, labels that cannot be read.
     _check_outputs(out, ids, report_dir)
-    labelled = clerical.read(labels) if labels is not None else None  # fail before work
+    sides = (plan(workspace, "left", left, left_mapping),
+             plan(workspace, "right", right, right_mapping))  # fmt: skip
+    labelled = clerical.read(labels) if labels is not None else None
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()  # both providers are this process: a secret for this run only
     run = uuid.uuid4().hex
@@ -206,11 +223,10 @@ def link(
         # The providers are two organisations: each does its part at the same time.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-provider") as pool:
             parts = [
-                pool.submit(_provide, work, party, source, mapping, run=run, mode=mode,
+                pool.submit(_provide, work, party, planned, workspace, run=run, mode=mode,
                             secret=secret, settings=settings, as_of=as_of, progress=progress,
                             prior_ids=_prior(ids, party))
-                for party, source, mapping in (("left", left, left_mapping),
-                                               ("right", right, right_mapping))
+                for party, planned in zip(("left", "right"), sides, strict=True)
             ]  # fmt: skip
             (left_done, left_enc, left_refs), (right_done, right_enc, right_refs) = (
                 part.result() for part in parts
@@ -222,7 +238,8 @@ def link(
             by_ref = work / "labels.parquet"
             with duckdb.connect() as conn:
                 found = clerical.to_refs(conn, labelled, left_refs, right_refs, by_ref)
-            problem = found.problem(labels, left, right) if labels is not None else None
+            problem = (found.problem(labels, sides[0].source, sides[1].source)
+                       if labels is not None else None)  # fmt: skip
             if problem is not None and not found.kept:
                 raise clerical.BadLabels(problem)
             warnings += (problem,) if problem else ()
@@ -242,17 +259,34 @@ def link(
                 write_review(conn, asked.report, left_refs, right_refs)
                 write_index(asked.report, mode)
                 deliveries |= {f: report_dir / f.name for f in sorted(asked.report.iterdir())}
+        lineage_run = str(uuid.uuid4()) if workspace is not None else ""
         run_event = audit.LinkageRun(
             left=left_done.source, right=right_done.source, mode=mode.value,
-            pairs=matched.pairs, records=left_done.rows + right_done.rows,
+            pairs=matched.pairs, records=left_done.rows + right_done.rows, run=lineage_run,
         )  # fmt: skip
-        _deliver(workspace, deliveries, run_event)
+        made = (out, *((ids / "left.csv", ids / "right.csv") if ids is not None else ()))
+        derivation = provenance.Derivation(
+            "linkage.link", lineage_run, _read(left_done, right_done), made, began,
+            provenance.facts(run_event, engine=engine, threshold=matched.threshold,
+                             report=_shown(report_dir)),
+        )  # fmt: skip
+        _deliver(workspace, deliveries, run_event, derivation)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return LinkReport(mode, left_done, right_done, matched.scored, matched.pairs, out,
                       time.perf_counter() - started, report_dir, matched.threshold,
                       matched.labels, matched.blocking_recall, matched.kept_apart,
-                      warnings)  # fmt: skip
+                      warnings, lineage_run or None)  # fmt: skip
+
+
+def _read(*sides: Side) -> tuple[catalog.DatasetRef, ...]:
+    """What the sides read, each once (a dedupe's one side; a dataset linked to itself)."""
+    found = {s.ref.key: s.ref for s in sides if s.ref is not None}
+    return tuple(found.values())
+
+
+def _shown(folder: Path | None) -> str | None:
+    return folder.absolute().as_posix() if folder is not None else None
 
 
 def _check_outputs(out: Path, *folders: Path | None) -> None:
@@ -263,12 +297,17 @@ def _check_outputs(out: Path, *folders: Path | None) -> None:
             check_output(folder, directory=True)
 
 
-def _deliver(workspace: Workspace | None, files: dict[Path, Path], run: audit.LinkageRun) -> None:
+def _deliver(
+    workspace: Workspace | None,
+    files: dict[Path, Path],
+    run: audit.LinkageRun,
+    derivation: provenance.Derivation,
+) -> None:
     """Move finished outputs from the run's scratch to where they were asked for, each
     whole and owner-only (they name people's records); in a workspace, as the last act of
-    the transaction that records the run, so the run is in the log exactly when its
-    outputs are in place. Folders are made only now, and taken away again if the
-    delivery fails, so a run that fails leaves none behind."""
+    the transaction that records the run and its lineage, so the run is in the log and
+    the lineage exactly when its outputs are in place. Folders are made only now, and
+    taken away again if the delivery fails, so a run that fails leaves none behind."""
     made: list[Path] = []
     partials: dict[Path, Path] = {}
     try:
@@ -285,8 +324,11 @@ def _deliver(workspace: Workspace | None, files: dict[Path, Path], run: audit.Li
                 partial.replace(target)
             made.clear()
             return
+        outputs = provenance.made(workspace, derivation,
+                                  {t: p for p, t in partials.items()})  # fmt: skip
         with audit.transaction(workspace) as tx:
             tx.record(run)
+            provenance.record(workspace, derivation, outputs, tx.conn)
             for partial, target in partials.items():
                 tx.publish(partial, target)
         made.clear()
@@ -303,7 +345,7 @@ class DedupeReport:
     """What ``dedupe`` did."""
 
     mode: Mode
-    source: Standardised
+    source: Side
     clusters: int
     out: Path
     seconds: float
@@ -311,6 +353,8 @@ class DedupeReport:
     """Pairs scored, as in ``LinkReport``."""
     kept_apart: int = 0
     """Joins refused: they would have put two different valid NHS numbers in a cluster."""
+    lineage_run: str | None = None
+    """The run's id in the catalogue's lineage (a run for a workspace records one)."""
 
     def to_json(self) -> dict[str, object]:
         s = self.source
@@ -319,15 +363,15 @@ class DedupeReport:
             "records": s.rows, "quarantined": s.quarantined_rows, "clusters": self.clusters,
             "duplicates": s.rows - self.clusters, "out": str(self.out),
             "pairs_scored": self.scored, "joins_kept_apart_by_nhs_number": self.kept_apart,
-            "notes": list(s.notes),
+            "notes": list(s.notes), "lineage_run": self.lineage_run,
             "seconds": round(self.seconds, 3),
         }  # fmt: skip
 
 
 @audit.audited(audit.LinkageRun)
 def dedupe(
-    source: str,
-    mapping: Path,
+    source: Source,
+    mapping: Path | None,
     out: Path,
     *,
     workspace: Workspace | None = None,
@@ -341,17 +385,20 @@ def dedupe(
 ) -> DedupeReport:
     """Group the records of ``source`` into people; write ``record_id,cluster_id`` as CSV.
 
-    With ``workspace`` the run uses its settings and is recorded in its log.
+    ``source`` is read through ``mapping``, or is a dataset of ``workspace`` (as in
+    :func:`link`). With ``workspace`` the run uses its settings and is recorded in its
+    log and its lineage.
     """
-    started = time.perf_counter()
+    started, began = time.perf_counter(), datetime.now(UTC)
     settings = settings or (workspace.settings if workspace else Settings())
     _check_outputs(out)
+    planned = plan(workspace, "source", source, mapping)
     if mode is Mode.PRIVATE and secret is None:
         secret = new_secret()
     work = Path(tempfile.mkdtemp(prefix="accord-dedupe-"))
     try:
         done, encoded, refs = _provide(
-            work, "source", source, mapping, run=uuid.uuid4().hex, mode=mode, secret=secret,
+            work, "source", planned, workspace, run=uuid.uuid4().hex, mode=mode, secret=secret,
             settings=settings, as_of=as_of, progress=progress,
         )  # fmt: skip
         progress("match", 0, None)
@@ -360,12 +407,19 @@ def dedupe(
                                 backend)  # fmt: skip
         with duckdb.connect() as conn:
             write_clusters(conn, clustered, refs, work / "clusters.csv")
+        lineage_run = str(uuid.uuid4()) if workspace is not None else ""
         run_event = audit.LinkageRun(
             left=done.source, right=done.source, mode=mode.value, task="dedupe",
             pairs=done.rows - clustered.clusters, records=done.rows, clusters=clustered.clusters,
+            run=lineage_run,
         )  # fmt: skip
-        _deliver(workspace, {work / "clusters.csv": out}, run_event)
+        threshold = (options or LinkOptions()).threshold
+        derivation = provenance.Derivation(
+            "linkage.dedupe", lineage_run, _read(done), (out,), began,
+            provenance.facts(run_event, engine=engine, threshold=threshold),
+        )  # fmt: skip
+        _deliver(workspace, {work / "clusters.csv": out}, run_event, derivation)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return DedupeReport(mode, done, clustered.clusters, out, time.perf_counter() - started,
-                        clustered.scored, clustered.kept_apart)  # fmt: skip
+                        clustered.scored, clustered.kept_apart, lineage_run or None)  # fmt: skip

@@ -53,6 +53,7 @@ def run_line(run: catalog.RunEvent) -> RunLine:
         details = _share_details(shared)
     elif job.startswith("linkage."):
         title = "Linked with other data" if job != "linkage.dedupe" else "Deduplicated"
+        details = _linkage_details(run.run_facets.get("accordLinkage") or {})
     else:
         title = f"Run of {job}"
     if job != "ingest":  # an ingest's input is its source, named above
@@ -61,8 +62,23 @@ def run_line(run: catalog.RunEvent) -> RunLine:
     return RunLine(run.event_time, title, tuple((k, v) for k, v in details if v))
 
 
+def _linkage_details(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A linkage run's facts (its ``accordLinkage`` facet): how it ran, what it found."""
+    found = [("Mode", str(facts.get("mode", ""))), ("Engine", str(facts.get("engine", ""))),
+             ("Records read", _count(facts.get("records")))]  # fmt: skip
+    if facts.get("task") == "dedupe":
+        return [*found, ("People found", _count(facts.get("clusters"))),
+                ("Duplicate records", _count(facts.get("pairs")))]  # fmt: skip
+    return [*found, ("Pairs linked", _count(facts.get("pairs")))]
+
+
+def _count(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else ""
+
+
 def _source_kind(kind: str) -> str:
-    return {"sql": "a database", "exchange": "another node"}.get(kind, f"a {kind} file".strip())
+    article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+    return {"sql": "a database", "exchange": "another node"}.get(kind, f"{article} {kind} file")
 
 
 def _share_details(shared: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -72,6 +88,8 @@ def _share_details(shared: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _ref(ref: catalog.DatasetRef) -> str:
+    if ref.namespace.startswith("file://"):  # a file on a node: its path says the rest
+        return f"{ref.name} (a file on {ref.namespace.removeprefix('file://')})"
     where = ref.namespace.removeprefix("accord://")
     return f"{ref.name} ({where})" if ref.namespace else ref.name
 
