@@ -262,6 +262,8 @@ DRIVERS: dict[str, Callable[[Node], dict[str, Any]]] = {
     "catalog.record_event": lambda n: {"event": _run_event(n)},
     "audit.add_cosignature": lambda n: _cosignature(n),
     "audit.cosigned_note": lambda n: {"size": _log_size(n)},
+    "catalog.file_ref": lambda n: {"path": n.files / "out" / "pairs.csv"},
+    "catalog.source_ref": lambda n: {"kind": "csv", "source": str(n.files / "people.csv")},
     "audit.consistency": lambda n: {"first": 1, "second": _log_size(n)},
     "audit.export": lambda n: {"start": 0, "end": _log_size(n)},
     "audit.inclusion": lambda n: {"index": 0, "size": _log_size(n)},

@@ -567,7 +567,7 @@ SPECIFIC: dict[str, list[Bad]] = {
             ("--mapping", "LEFT (dataset:patients)", "takes no mapping")),
         Bad("file-without-mapping", ("link", "dataset:patients", "{people_csv}", "-o", OUT,
                                      "-w", "{ws}"),
-            ("RIGHT", "people.csv", "give --mapping, or --right-mapping")),
+            ("give --mapping, or --right-mapping: RIGHT", "people.csv")),
         Bad("unknown-dataset", ("link", "dataset:patients", "dataset:nobody", "-o", OUT,
                                 "-w", "{ws}"), ("dataset:nobody", "no dataset 'nobody'")),
         Bad("dataset-version-not-a-number", ("link", "dataset:patients@latest",

@@ -147,7 +147,7 @@ def test_link_writes_the_pairs_and_reports_as_json(extracts: Path, tmp_path: Pat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param([], "give --mapping, or both", id="no mapping"),
+        pytest.param([], "give --mapping, or --left-mapping", id="no mapping"),
         pytest.param(["--mapping", "missing.yaml"], "missing.yaml", id="missing mapping"),
         pytest.param(["--left-mapping", "{gp}", "--right-mapping", "{hospital}",
                       "--secret-file", "{short}"], "at least 16 bytes", id="short secret"),

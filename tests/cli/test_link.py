@@ -121,7 +121,7 @@ def test_a_dataset_of_the_workspace_is_linked_without_a_mapping(
         ),
         (
             ("link", "dataset:gp", "{csv}"),
-            "RIGHT ({csv}) is a file: give --mapping, or --right-mapping",
+            "give --mapping, or --right-mapping: RIGHT ({csv}) is a file",
         ),
         (
             ("link", "dataset:gp", "dataset:hospital"),

@@ -189,8 +189,8 @@ def _mappings(
         chosen = own or both
         if DatasetSource.parse(given) is None:
             if chosen is None:
-                raise typer.BadParameter(f"{name} ({given}) is a file: give --mapping, or "
-                                         f"{option}")  # fmt: skip
+                raise typer.BadParameter(f"give --mapping, or {option}: {name} ({given}) "
+                                         "is a file, read through a mapping")  # fmt: skip
         elif chosen is not None:
             named = option if own is not None else "--mapping (one for both sides)"
             raise typer.BadParameter(f"{named}: {name} ({given}) is a dataset of the "
