@@ -104,7 +104,9 @@ def usage(ws: Workspace) -> None:
 
 
 def section(page: Page, heading: str) -> str:
-    """The text from the heading ``heading`` to the next heading of its level."""
+    """The text from the heading ``heading`` to the next heading of its level (once the
+    page has it: a page just navigated to may still be arriving)."""
+    page.locator("h2", has_text=heading).first.wait_for()
     text: str = page.evaluate(
         """(wanted) => {
             const h2s = [...document.querySelectorAll('h2')];

@@ -277,7 +277,7 @@ def test_an_agreement_drafted_in_one_portal_is_countersigned_in_the_other_and_ac
     page.get_by_role("button", name="Countersign").click()
     looked_at(page, "agreements-countersign-confirm")
     page.get_by_role("button", name="Yes, countersign it").click()
-    assert page.url == f"{hospital.url}/staff/agreements/id/{agreement_id}"
+    page.wait_for_url(f"{hospital.url}/staff/agreements/id/{agreement_id}")
     assert (
         "the agreement is in force here" in page.locator(".govuk-notification-banner").inner_text()
     )
@@ -540,7 +540,7 @@ def test_an_approver_reviews_a_proposal_it_cannot_sign_and_declines_it(
     refused(page, "agreements-decline-missing", "Enter the reason")
     page.fill("#reason", "We do not hold blood groups")
     page.get_by_role("button", name="Decline it").click()
-    assert page.url == gp.url + "/staff/agreements/inbox"
+    page.wait_for_url(gp.url + "/staff/agreements/inbox")
     assert "Declined" in page.locator(".govuk-notification-banner").inner_text()
     assert "Declined: We do not hold blood groups" in page.locator("table").last.inner_text()
     looked_at(page, "agreements-inbox-decided")

@@ -54,7 +54,7 @@ def test_a_steward_finds_entries_pages_through_them_and_checks_one(
 ) -> None:
     sign_in(page, node, Role.STEWARD)
     page.get_by_role("link", name="Audit log").first.click()
-    assert page.url == node.url + "/staff/audit-log"
+    page.wait_for_url(node.url + "/staff/audit-log")
     newest = rows(page)[0]
     assert newest[2] == "user.signed_in"  # this steward's own sign-in, newest first
     checkpoint = section(page, "The newest signed checkpoint")

@@ -62,7 +62,7 @@ def test_an_auditor_reads_the_checkpoints_and_pages_through_them(
 ) -> None:
     sign_in(page, node, Role.AUDITOR)
     page.get_by_role("link", name="Checkpoints").first.click()
-    assert page.url == node.url + "/staff/checkpoints"
+    page.wait_for_url(node.url + "/staff/checkpoints")
     newest = section(page, "The newest checkpoint")
     assert "This node's signature, checked with its key" in newest
     page.get_by_text("The newest checkpoint as signed text, to keep").click()

@@ -38,7 +38,7 @@ def test_a_citizen_signs_in_with_the_local_provider(node: PortalNode, page: Page
     page.goto(node.url + "/")
     looked_at(page, "start")
     page.get_by_role("button", name="Sign in to see your data").click()
-    assert page.url == node.url + "/citizen/sign-in"
+    page.wait_for_url(node.url + "/citizen/sign-in")
     looked_at(page, "citizen-sign-in")
     fill(page, "", "")
     assert errors(page) == ["Enter your NHS number",
@@ -63,7 +63,7 @@ def test_a_citizen_signs_in_with_the_local_provider(node: PortalNode, page: Page
     assert "/staff/sign-in" in page.url
     page.goto(node.url + "/citizen")
     page.get_by_role("button", name="Sign out").click()
-    assert page.url == node.url + "/signed-out"
+    page.wait_for_url(node.url + "/signed-out")
     page.goto(node.url + "/citizen")
     assert page.url == node.url + "/citizen/sign-in?next=/citizen"
 

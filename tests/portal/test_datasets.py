@@ -53,7 +53,7 @@ def test_a_steward_sees_each_dataset_and_everything_known_of_it(
 ) -> None:
     sign_in(page, node, Role.STEWARD)
     page.get_by_role("link", name="Datasets").first.click()
-    assert page.url == node.url + "/staff/datasets"
+    page.wait_for_url(node.url + "/staff/datasets")
     table = page.locator("table").inner_text()
     assert PATIENTS in table
     assert FLOOD in table
@@ -96,7 +96,7 @@ def test_a_steward_sees_each_dataset_and_everything_known_of_it(
     assert got.value.suggested_filename == f"{PATIENTS}.dcat.jsonld"
 
     page.get_by_role("link", name="Open the quality report for version 2").click()
-    assert page.url == node.url + f"/staff/datasets/{PATIENTS}/quality-report"
+    page.wait_for_url(node.url + f"/staff/datasets/{PATIENTS}/quality-report")
     assert page.locator("h1").inner_text() == f"Data quality: {PATIENTS} v2"
     # Its own stylesheet applies (allowed by its hash, never 'unsafe-inline').
     assert "arial" in page.evaluate("getComputedStyle(document.body).fontFamily").lower()

@@ -381,7 +381,7 @@ def test_a_police_draft_with_row_conditions_limits_and_part_3_ends_in_the_expect
     assert "rows meeting 3 conditions" in checked
     looked_at(page, "drafting-check-police")
     page.get_by_role("button", name="Save the draft").click()
-    assert page.url == f"{gp.url}/staff/agreements/id/{agreement_id}"
+    page.wait_for_url(f"{gp.url}/staff/agreements/id/{agreement_id}")
 
     limits = Limits(period=Period.WEEK, max_rows_per_request=5000, max_requests_per_period=10,
                     frequency="A weekly extract")  # fmt: skip
@@ -402,7 +402,7 @@ def test_a_steward_starts_the_next_version_of_an_active_agreement_and_it_replace
     page.goto(f"{gp.url}/staff/agreements/id/{agreement_id}")
     looked_at(page, "drafting-amend-start")
     page.get_by_role("button", name="Start a new version").click()
-    assert page.url == gp.url + DRAFT
+    page.wait_for_url(gp.url + DRAFT)
     assert "Version 2 started" in page.locator(".govuk-notification-banner").inner_text()
     assert "You have completed 18 of 18 parts." in page.locator("main").inner_text()
     looked_at(page, "drafting-amend-tasks")
@@ -415,7 +415,7 @@ def test_a_steward_starts_the_next_version_of_an_active_agreement_and_it_replace
     save(page)
     page.get_by_role("button", name="Check the agreement").click()
     page.get_by_role("button", name="Save the draft").click()
-    assert page.url == f"{gp.url}/staff/agreements/id/{agreement_id}?version=2"
+    page.wait_for_url(f"{gp.url}/staff/agreements/id/{agreement_id}?version=2")
     looked_at(page, "drafting-amend-saved")
     assert get(gp.ws, agreement_id, 2).agreement.limits.max_rows_per_request == 500
     assert get(gp.ws, agreement_id).agreement.version == 1  # in force until signed
@@ -454,7 +454,7 @@ def test_a_draft_in_progress_is_not_lost_to_a_new_version(
     save(page)
     page.goto(f"{gp.url}/staff/agreements/id/{agreement_id}")
     page.get_by_role("button", name="Start a new version").click()
-    assert page.url == f"{gp.url}/staff/agreements/id/{agreement_id}"
+    page.wait_for_url(f"{gp.url}/staff/agreements/id/{agreement_id}")
     assert "You have a draft in progress" in page.locator(".govuk-notification-banner").inner_text()
     looked_at(page, "drafting-amend-busy")
     assert events(gp.ws, "agreement.amended", agreement_id) == []

@@ -256,7 +256,7 @@ def test_an_answer_starts_an_agreement_draft_filled_in_from_it(
     signed_in(page, node, Role.STEWARD)
     journey(page, node, SCENARIOS["gp-hospital"], shots=False)
     page.get_by_role("button", name="Start an agreement with these").click()
-    assert page.url == node.url + "/staff/agreements/draft"
+    page.wait_for_url(node.url + "/staff/agreements/draft")
     banner = page.locator(".govuk-notification-banner").inner_text()
     assert "Filled in from the legal gateway finder" in banner
     assert "guidance, not legal advice" in banner

@@ -52,7 +52,7 @@ def test_a_steward_signs_in_sees_what_they_can_do_and_signs_out(
     page.fill("#name", name)
     page.fill("#password", password)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    assert page.url == node.url + "/staff/accounts"
+    page.wait_for_url(node.url + "/staff/accounts")
     assert name in page.locator("table").inner_text()
     looked_at(page, "staff-accounts")
     page.goto(node.url + "/staff")
@@ -60,7 +60,7 @@ def test_a_steward_signs_in_sees_what_they_can_do_and_signs_out(
     assert page.get_by_role("link", name="Staff accounts").count() == 2  # navigation, list
     looked_at(page, "staff-home")
     page.get_by_role("button", name="Sign out").click()
-    assert page.url == node.url + "/signed-out"
+    page.wait_for_url(node.url + "/signed-out")
     looked_at(page, "staff-signed-out")
     page.goto(node.url + "/staff")
     assert "/staff/sign-in" in page.url
@@ -122,7 +122,7 @@ def test_the_first_sign_in_asks_for_a_new_password(node: PortalNode, page: Page)
     page.fill("#new", "my own new password")
     page.fill("#confirm", "my own new password")
     page.get_by_role("button", name="Change password").click()
-    assert page.url == node.url + "/staff?changed=true"
+    page.wait_for_url(node.url + "/staff?changed=true")
     assert "Your password has been changed." in page.locator("main").inner_text()
 
 
