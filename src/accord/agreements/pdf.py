@@ -4,16 +4,15 @@ fpdf2 (pure Python) lays out :func:`accord.agreements.render.document`'s section
 a heading per section, facts as label and value, tables with a header row repeated on
 each page, page numbers in the footer. Text is drawn in DejaVu Sans, bundled with the
 package (core PDF fonts only cover Latin-1); a character the font has no glyph for is
-drawn as U+FFFD rather than silently dropped.
+drawn as U+FFFD rather than silently dropped. fpdf2 is imported when a PDF is first
+drawn, not with the package: it is a quarter of a second of every command's start.
 """
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
-
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from typing import TYPE_CHECKING
 
 from accord.agreements.models import Agreement
 from accord.agreements.render import Document, Facts, Subheading, Table, document
@@ -22,14 +21,23 @@ FONT = "DejaVu"
 _FONTS = resources.files("accord.agreements") / "templates" / "fonts"
 LABEL_WIDTH = 58  # mm of the 180 between A4's margins
 LINE = 5.2
-BOLD = FontFace(emphasis="BOLD")
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
-class _Pages(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "", 8)
-        self.cell(0, 6, f"{self.title} - page {self.page_no()} of {{nb}}", align="C")
+@functools.cache
+def _pages() -> type[FPDF]:
+    """fpdf2's document with our footer (a class made on first use: see the docstring)."""
+    from fpdf import FPDF
+
+    class Pages(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(FONT, "", 8)
+            self.cell(0, 6, f"{self.title} - page {self.page_no()} of {{nb}}", align="C")
+
+    return Pages
 
 
 def render_pdf(agreement: Agreement, status: str | None = None) -> bytes:
@@ -44,7 +52,7 @@ def draw(doc: Document) -> bytes:
         resources.as_file(_FONTS / "DejaVuSans.ttf") as regular,
         resources.as_file(_FONTS / "DejaVuSans-Bold.ttf") as bold,
     ):
-        page = _Pages(format="A4")
+        page = _pages()(format="A4")
         page.set_title(doc.title)
         page.set_lang("en-GB")
         page.set_creator("Accord")
@@ -80,25 +88,31 @@ def _drawable(text: str, glyphs: set[int]) -> str:
 
 
 def _heading(page: FPDF, text: str, size: int) -> None:
+    from fpdf.enums import XPos, YPos
+
     page.set_font(FONT, "B", size)
     page.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     page.ln(1)
 
 
 def _paragraph(page: FPDF, text: str) -> None:
+    from fpdf.enums import XPos, YPos
+
     page.set_font(FONT, "", 10)
     page.multi_cell(0, LINE, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     page.ln(1)
 
 
 def _facts(page: FPDF, rows: list[tuple[str, str]]) -> None:
+    from fpdf.fonts import FontFace
+
     page.set_font(FONT, "", 9.5)
     with page.table(col_widths=(LABEL_WIDTH, 180 - LABEL_WIDTH), first_row_as_headings=False,
                     borders_layout="HORIZONTAL_LINES", line_height=LINE,
                     text_align="LEFT") as table:  # fmt: skip
         for label, value in rows:
             row = table.row()
-            row.cell(label, style=BOLD)
+            row.cell(label, style=FontFace(emphasis="BOLD"))
             row.cell(value)
     page.ln(1)
 

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
+from accord import exchange, portal
 from accord.cli.common import WorkspaceOption, err, handle_errors, workspace_at
-from accord.exchange import serve as run
-from accord.portal import FACTORY, check_serving
 
 
 @handle_errors
@@ -38,11 +37,12 @@ def serve(
     pages (staff and citizens) are at every other path."""
     with workspace_at(workspace) as ws:
         root = ws.root
-        check_serving(ws, host)
+        portal.check_serving(ws, host)
     err.print(
         f"serving {root} on http://{host}:{port}/api/v1/ with {workers} worker(s); the "
         f"portal is at http://{host}:{port}/",
         highlight=False,
     )
-    run(root, host=host, port=port, workers=workers, stop_after=stop_after, watch_pid=watch_pid,
-        factory=FACTORY)  # fmt: skip
+    # The server and the app are imported here, not with the CLI (``accord.exchange``).
+    exchange.serve(root, host=host, port=port, workers=workers, stop_after=stop_after,
+                   watch_pid=watch_pid, factory=portal.FACTORY)  # fmt: skip

@@ -29,7 +29,8 @@ seam), ``sharing`` and ``lookups`` (the provider), ``idempotency``, ``receiving`
 recipient). See docs/exchange.md.
 """
 
-from accord.exchange.app import API_PATHS, Pages, WithPages, create_app, with_pages
+from typing import TYPE_CHECKING
+
 from accord.exchange.authority import (
     Authority,
     Published,
@@ -116,7 +117,6 @@ from accord.exchange.negotiation import Proposal, countersign, decline, inbox, p
 from accord.exchange.problems import PROBLEM_BASE, PROBLEMS, Refusal
 from accord.exchange.propagation import notify_parties, revoke_agreement, suspend_agreement
 from accord.exchange.receiving import Delivered, shares_log
-from accord.exchange.server import serve
 from accord.exchange.signing import (
     LABEL,
     Headers,
@@ -141,6 +141,25 @@ from accord.exchange.witness import (
     prove_consistency,
     prove_inclusion,
 )
+
+if TYPE_CHECKING:
+    from accord.exchange.app import API_PATHS, Pages, WithPages, create_app, with_pages
+    from accord.exchange.server import serve
+
+_SERVING = {"API_PATHS": "app", "Pages": "app", "WithPages": "app", "create_app": "app",
+            "with_pages": "app", "serve": "server"}  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    """The API's app and its server, imported on first use: they bring FastAPI and
+    uvicorn, a quarter of a second of the start of every command that serves nothing."""
+    module = _SERVING.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "API_PATHS",

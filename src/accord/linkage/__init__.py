@@ -16,14 +16,29 @@ backends the linking party may run on, registered in :data:`ENGINES`: DuckDB, Sp
 derivation in the catalogue's lineage).
 """
 
+from typing import TYPE_CHECKING
+
 from accord.linkage.encoding import encode, new_secret
 from accord.linkage.engines import ENGINES, DuckDBEngine, Engine, SparkEngine, open_engine
 from accord.linkage.errors import BadEncoding, BadSource, LinkageError, NothingToCompare
 from accord.linkage.inputs import DATASET_PREFIX, DatasetSource, Side
-from accord.linkage.matching import cluster, match
 from accord.linkage.models import Clustered, Encoded, LinkOptions, Matched, Mode, References
 from accord.linkage.resolve import write_clusters, write_linkage_ids, write_pairs
 from accord.linkage.service import DedupeReport, LinkReport, dedupe, link, read_secret
+
+if TYPE_CHECKING:
+    from accord.linkage.matching import cluster, match
+
+
+def __getattr__(name: str) -> object:
+    """:func:`match` and :func:`cluster`, imported on first use: they bring Splink, which
+    is a third of a second of every command's start, and most commands never link."""
+    if name in ("cluster", "match"):
+        from accord.linkage import matching
+
+        return getattr(matching, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DATASET_PREFIX",

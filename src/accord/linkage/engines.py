@@ -27,7 +27,6 @@ from typing import Any, ClassVar
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from splink import DuckDBAPI
 
 from accord.linkage.encoding import EDIT_VARIANTS, NHS_DIGITS
 from accord.linkage.errors import LinkageError
@@ -152,6 +151,8 @@ class DuckDBEngine(Engine):
                 f"CREATE OR REPLACE TABLE _link_{side} AS SELECT {keep} "
                 f"FROM read_parquet({lit(str(enc.path))})"
             )
+        from splink import DuckDBAPI  # Splink loads with a run, not with the package
+
         self._db = DuckDBAPI(connection=self.conn)
         frames = [self._db.register(f"_link_{side}", dataset_display_name=side) for side in sides]
         return self._db, frames

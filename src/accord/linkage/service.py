@@ -35,7 +35,6 @@ from accord.linkage.encoding import encode, new_secret
 from accord.linkage.engines import Engine, open_engine
 from accord.linkage.errors import LinkageError
 from accord.linkage.inputs import DatasetSource, Planned, Side, plan, read
-from accord.linkage.matching import cluster, match
 from accord.linkage.models import BlockingRecall, Encoded, LinkOptions, Mode, References
 from accord.linkage.report import write_index
 from accord.linkage.resolve import (
@@ -245,6 +244,8 @@ def link(
             warnings += (problem,) if problem else ()
             asked = replace(asked, labels=by_ref)
         with _linking_party(work, settings, engine) as (conn, backend, linker_dir):
+            from accord.linkage.matching import match  # with Splink: loaded for a run
+
             matched = match(conn, left_enc, right_enc, linker_dir / "pairs.parquet", asked,
                             backend)  # fmt: skip
         progress("resolve", 0, None)
@@ -403,6 +404,8 @@ def dedupe(
         )  # fmt: skip
         progress("match", 0, None)
         with _linking_party(work, settings, engine) as (conn, backend, linker_dir):
+            from accord.linkage.matching import cluster  # with Splink: loaded for a run
+
             clustered = cluster(conn, encoded, linker_dir / "clusters.parquet", options,
                                 backend)  # fmt: skip
         with duckdb.connect() as conn:

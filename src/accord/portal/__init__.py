@@ -11,8 +11,23 @@ identity provider), ``routes/`` (one router per area) and ``templates/`` (one fo
 per area). docs/portal.md says how to add a page.
 """
 
-from accord.portal.app import FACTORY, check_serving, create_app, create_pages
+from typing import TYPE_CHECKING
+
 from accord.portal.errors import InsecureCookies, PortalError
+
+if TYPE_CHECKING:
+    from accord.portal.app import FACTORY, check_serving, create_app, create_pages
+
+
+def __getattr__(name: str) -> object:
+    """The portal's app, imported on first use: it brings FastAPI and the templates,
+    which a command that serves nothing does not need."""
+    if name in ("FACTORY", "check_serving", "create_app", "create_pages"):
+        from accord.portal import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FACTORY",

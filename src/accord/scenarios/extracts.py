@@ -19,7 +19,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
-import xlsxwriter
 import yaml
 
 from accord.scenarios.corruption import Recorded
@@ -254,6 +253,8 @@ class HospitalWriter(ExtractWriter):
 
     def __init__(self, out: Path, rng: random.Random, as_of: date) -> None:
         super().__init__(out, rng, as_of)
+        import xlsxwriter  # on first use, not with the package
+
         self._book = xlsxwriter.Workbook(str(self.path), {"constant_memory": True})
         # A fixed creation time keeps the workbook byte-identical for a seed.
         self._book.set_properties({"created": datetime.combine(as_of, time())})

@@ -24,9 +24,6 @@ from datetime import date
 from typing import NamedTuple, TypeVar
 
 import phonenumbers
-from faker.providers.address.en_GB import Provider as _FakerAddress
-from faker.providers.internet.en_GB import Provider as _FakerInternet
-from faker.providers.person.en_GB import Provider as _FakerPerson
 
 from accord.scenarios.models import ErrorRates, Person
 
@@ -153,7 +150,12 @@ class Pools:
 
 @functools.cache
 def pools() -> Pools:
-    """The name, street and e-mail lists, from Faker's ``en_GB`` providers."""
+    """The name, street and e-mail lists, from Faker's ``en_GB`` providers (imported
+    here, on first use, not with the package)."""
+    from faker.providers.address.en_GB import Provider as _FakerAddress
+    from faker.providers.internet.en_GB import Provider as _FakerInternet
+    from faker.providers.person.en_GB import Provider as _FakerPerson
+
     suffixes = [s for s in _FakerAddress.street_suffixes if s in _UK_STREET_SUFFIXES]
     return Pools(
         given={
