@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ASSETS := node_modules/.installed
-PYTEST_ARGS ?= -n 2 --dist loadscope --no-loadscope-reorder --durations=25
+PYTEST_ARGS ?= -n 3 --dist loadscope --no-loadscope-reorder --durations=25
 
 .PHONY: demo test lint typecheck unit bytecode bench lock system-deps node venv assets clean
 
@@ -80,7 +80,10 @@ bytecode: venv
 unit: venv system-deps assets bytecode
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: system-deps lint typecheck unit
+# Lint and typecheck run beside the tests (they take a core for half a minute while the
+# suite, which waits on its servers and browser, leaves one free); any failure fails.
+test: system-deps venv assets
+	$(MAKE) --no-print-directory -j3 lint typecheck unit
 
 demo: venv assets bytecode
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh

@@ -23,13 +23,14 @@ from accord.store import Settings
 from tests.linkage.conftest import AS_OF, Population, scores
 
 SECRET = b"a secret the two providers share"
+PEOPLE = 3_000
 SPARK = Settings(spark_master="local[2]", spark_driver_memory="2g")
 
 
 @pytest.fixture(scope="module")
-def ten_thousand(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ten-thousand")
-    generate("gp-hospital-council", 10_000, folder, seed=5, organisations=["gp", "hospital"],
+def three_thousand(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("three-thousand")
+    generate("gp-hospital-council", PEOPLE, folder, seed=5, organisations=["gp", "hospital"],
              as_of=AS_OF)  # fmt: skip
     return folder
 
@@ -44,12 +45,12 @@ def _link(folder: Path, out: Path, engine: str, mode: Mode) -> set[tuple[str, st
 
 
 @pytest.mark.slow
-def test_duckdb_and_spark_decide_the_same_on_ten_thousand_people(
-    ten_thousand: Path, tmp_path: Path
+def test_duckdb_and_spark_decide_the_same_on_three_thousand_people(
+    three_thousand: Path, tmp_path: Path
 ) -> None:
-    truth = true_pairs(ten_thousand / "truth.csv", "gp", "hospital")
+    truth = true_pairs(three_thousand / "truth.csv", "gp", "hospital")
     by_engine = {
-        engine: _link(ten_thousand, tmp_path / f"{engine}.csv", engine, Mode.PRIVATE)
+        engine: _link(three_thousand, tmp_path / f"{engine}.csv", engine, Mode.PRIVATE)
         for engine in ("duckdb", "spark")
     }
 

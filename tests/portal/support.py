@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Error, Page
 
 from accord import accounts
 from accord.accounts import Role
@@ -44,12 +44,24 @@ def _axe_source() -> str:
 
 
 def check_accessible(page: Page) -> None:
-    """axe-core on the page as shown, WCAG 2.2 A and AA: no violation (each printed)."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(_axe_source())
-    found: dict[str, Any] = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
-    )
+    """axe-core on the page as shown, WCAG 2.2 A and AA: no violation (each printed).
+
+    A click does not wait for the page it navigates to: a check that the navigation
+    interrupts (its document gone mid-run) runs again on the page that arrived."""
+    for attempt in range(3):
+        page.wait_for_load_state()
+        try:
+            if not page.evaluate("() => typeof window.axe === 'object'"):
+                page.evaluate(_axe_source())
+            found: dict[str, Any] = page.evaluate(
+                "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                TAGS,
+            )
+            break
+        except Error as error:
+            interrupted = ("context was destroyed", "documentElement", "axe is not defined")
+            if attempt == 2 or not any(s in error.message for s in interrupted):
+                raise
     violations = found["violations"]
     assert not violations, f"{page.url}: accessibility violations:\n" + "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']} [{v['helpUrl']}]\n"
