@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from accord import audit
 from accord.agreements import (
     activate,
     add_peer,
@@ -252,3 +254,26 @@ def agreed(gp: Workspace, hospital: Workspace, numbers: list[str], *, lookups: b
     sign_in_workspace(gp, both)
     for ws in (gp, hospital):
         activate(ws, agreement.id)
+
+
+def log_of(ws: Workspace) -> list[audit.Logged]:
+    """Every entry of ``ws``'s audit log, read as another process would (a workspace of
+    its own, so what the node's servers appended is seen)."""
+    with open_workspace(ws.root) as opened:
+        return list(audit.entries(opened))
+
+
+def named(ws: Workspace, name: str) -> list[dict[str, Any]]:
+    """The fields of each ``name`` entry in ``ws``'s log."""
+    return [e.event.fields() for e in log_of(ws) if e.event.name == name]
+
+
+def refusals(ws: Workspace) -> list[tuple[str, str]]:
+    """(requester, reason) for each reason of each ``disclosure.decided`` in ``ws``'s log."""
+    return [(d["requester"], r) for d in named(ws, "disclosure.decided") for r in d["reasons"]]
+
+
+def reasons(ws: Workspace, code: str = "") -> list[str]:
+    """The reasons recorded in ``ws``'s decisions, those of refusal type ``code`` only if
+    one is given."""
+    return [r for _, r in refusals(ws) if r.startswith(f"{code}:" if code else "")]

@@ -48,7 +48,16 @@ from accord.exchange import (
 )
 from accord.store import Workspace
 from tests.agreements.support import example, example_data, ingest_example
-from tests.exchange.support import Federation, Server, Spec, federation, free_port, node, running
+from tests.exchange.support import (
+    Federation,
+    Server,
+    Spec,
+    federation,
+    free_port,
+    node,
+    reasons,
+    running,
+)
 from tests.exchange.support import signed as signed_request
 
 GP, HOSPITAL, COUNCIL, SCHOOL, POLICE = "A81001", "RX1", "E06000023", "S100", "P44"
@@ -124,16 +133,6 @@ def _events(ws: Workspace, name: str, agreement_id: str) -> list[dict[str, Any]]
 
 def _document(ws: Workspace, agreement_id: str) -> str:
     return get(ws, agreement_id).agreement.model_dump_json()
-
-
-def _refusals(ws: Workspace, code: str) -> list[str]:
-    return [
-        reason
-        for e in audit.entries(ws)
-        if e.event.name == "disclosure.decided"
-        for reason in e.event.fields()["reasons"]
-        if reason.startswith(f"{code}:")
-    ]
 
 
 def test_the_trust_list_fills_the_peer_registry_with_each_active_member_s_key(
@@ -237,11 +236,11 @@ def test_a_proposal_not_a_party_s_own_is_refused_audited_and_kept_nowhere(
     elif case == "from-a-revoked-node":
         sender, key = POLICE, node_key(world[POLICE])
     body = b"[1, 2]" if case == "not-an-agreement" else document.model_dump_json().encode()
-    before = len(_refusals(world[HOSPITAL], code))
+    before = len(reasons(world[HOSPITAL], code))
     answer = _post(world, sender, key, HOSPITAL, "/api/v1/agreements", body)
     assert answer.status_code == status, answer.text
     assert answer.json()["type"] == PROBLEM_BASE + code
-    assert len(_refusals(world[HOSPITAL], code)) == before + 1
+    assert len(reasons(world[HOSPITAL], code)) == before + 1
     assert all(p.agreement.id != agreement_id for p in inbox(world[HOSPITAL], every=True))
 
 
@@ -322,7 +321,7 @@ def test_after_a_revocation_is_received_the_catalogue_under_it_is_refused(world:
     assert [d.org for d in sent.deliveries if d.told] == ["hospital"]
     refused = ask()
     assert (refused.status_code, refused.json()["code"]) == (404, "not-found")
-    assert _refusals(hospital, "not-found")[-1].startswith(
+    assert reasons(hospital, "not-found")[-1].startswith(
         "not-found: no agreement lets E06000023 ask this node for 'admissions'"
     )
 

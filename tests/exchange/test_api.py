@@ -20,7 +20,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures import HTTPMessageSigner, algorithms
 
-from accord import audit
 from accord.agreements import activate, add_peer, node_key, node_public_key, sign_in_workspace
 from accord.exchange import (
     PROBLEM_BASE,
@@ -36,7 +35,7 @@ from accord.exchange import (
     verify_response,
 )
 from accord.exchange import Headers as SignedHeaders
-from accord.store import Workspace, open_workspace
+from accord.store import Workspace
 from tests.agreements.support import example, ingest_example
 from tests.exchange.support import (
     Federation,
@@ -45,6 +44,7 @@ from tests.exchange.support import (
     federation,
     free_port,
     node,
+    reasons,
     running,
     signed,
 )
@@ -121,16 +121,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(fed, gp, hospital, council, police, servers)
     for ws in (gp, hospital, council, police):
         ws.close()
-
-
-def _refusals(ws: Workspace) -> list[str]:
-    with open_workspace(ws.root) as opened:
-        return [
-            reason
-            for e in audit.entries(opened)
-            if e.event.name == "disclosure.decided"
-            for reason in e.event.fields()["reasons"]
-        ]
 
 
 def _send(request: httpx.Request) -> httpx.Response:
@@ -313,11 +303,11 @@ def test_every_bad_request_is_refused_with_its_problem_and_recorded(world: World
     failed = []
     for name, (build, status) in CASES.items():
         code = CODE.get(name, name)
-        before = len(_refusals(world.hospital))
+        before = len(reasons(world.hospital))
         response = _send(build(world))
         problem = response.json()
         _verified(world, "hospital", HOSPITAL, response)
-        recorded = _refusals(world.hospital)[before:]
+        recorded = reasons(world.hospital)[before:]
         if (response.status_code, problem["type"], problem["code"]) != (
             status,
             PROBLEM_BASE + code,
@@ -335,7 +325,7 @@ def test_a_replayed_request_is_refused_and_recorded(world: World) -> None:
         first, again = http.send(request), http.send(request)
     assert first.status_code == 200
     assert (again.status_code, again.json()["code"]) == (401, "replayed")
-    assert any(r.startswith("replayed: ") for r in _refusals(world.hospital))
+    assert any(r.startswith("replayed: ") for r in reasons(world.hospital))
 
 
 def test_a_revoked_node_is_refused_once_the_new_list_is_in_force(world: World) -> None:
@@ -353,7 +343,7 @@ def test_a_revoked_node_is_refused_once_the_new_list_is_in_force(world: World) -
     refused = ask()
     assert (refused.status_code, refused.json()["code"]) == (403, "revoked-node")
     assert "Riverside Police" in refused.json()["detail"]
-    assert any(r.startswith("revoked-node: ") for r in _refusals(world.hospital))
+    assert any(r.startswith("revoked-node: ") for r in reasons(world.hospital))
 
 
 def test_a_node_past_its_grace_period_trusts_no_one(world: World) -> None:

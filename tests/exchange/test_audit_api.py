@@ -44,10 +44,20 @@ from accord.exchange import (
     verify_response,
 )
 from accord.exchange import Headers as SignedHeaders
-from accord.store import Workspace, open_workspace
+from accord.store import Workspace
 from tests.audit.support import disclosed, people
 from tests.cli.test_commands import run
-from tests.exchange.support import Server, Spec, federation, free_port, node, running, signed
+from tests.exchange.support import (
+    Server,
+    Spec,
+    federation,
+    free_port,
+    log_of,
+    node,
+    refusals,
+    running,
+    signed,
+)
 
 GP, HOSPITAL, COUNCIL = "A81001", "RX1", "E06000023"
 AUDIT = "/api/v1/audit"
@@ -97,16 +107,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(gp, hospital, council, servers, persons, root / "files")
     for ws in (gp, hospital, council):
         ws.close()
-
-
-def _log(ws: Workspace) -> list[audit.Logged]:
-    with open_workspace(ws.root) as opened:
-        return list(audit.entries(opened))
-
-
-def _refusals(ws: Workspace) -> list[tuple[str, str]]:
-    decided = [e.event.fields() for e in _log(ws) if e.event.name == "disclosure.decided"]
-    return [(d["requester"], reason) for d in decided for reason in d["reasons"]]
 
 
 def test_the_checkpoint_is_fetched_and_verified_with_the_peer_s_key(world: World) -> None:
@@ -241,7 +241,7 @@ def test_the_cli_saves_a_checkpoint_and_proves_against_it(world: World, tmp_path
 
 def test_a_person_s_uses_are_only_theirs_and_the_lookup_is_recorded(world: World) -> None:
     first, second = world.people
-    theirs = {e.index for e in _log(world.hospital) if e.event.fields().get("person") == first}
+    theirs = {e.index for e in log_of(world.hospital) if e.event.fields().get("person") == first}
     path = f"{AUDIT}/persons/{first}/uses?role=citizen%20services&reason=the%20person%20asked"
     with Client(world.gp) as client:
         answer = client.request(HOSPITAL, "GET", path).json()
@@ -252,7 +252,7 @@ def test_a_person_s_uses_are_only_theirs_and_the_lookup_is_recorded(world: World
     assert answer["uses"][0]["agreement"] == "gp-hospital-risk"
     assert answer["legal_bases"] == ["UK GDPR Art 6(1)(e); Art 9(2)(h); NHS Act 2006 s251"]
     assert second not in json.dumps(answer)
-    viewed = [e.event for e in _log(world.hospital) if e.event.name == "person.viewed"]
+    viewed = [e.event for e in log_of(world.hospital) if e.event.name == "person.viewed"]
     assert viewed[-1] == audit.PersonViewed(person=first, by_role="citizen services at A81001",
                                             reason="the person asked")  # fmt: skip
     # The lookup itself is now one of the person's uses, as they will see it.
@@ -277,13 +277,13 @@ def test_members_without_the_role_are_refused_and_the_refusal_recorded(world: Wo
     # A witness is not a citizen view: the GP's own checkpoint refused to the hospital.
     refused = _refused(world.hospital, GP, f"{AUDIT}/checkpoint")
     assert "witness role" in refused.detail
-    council = [r for who, r in _refusals(world.hospital) if who == "council"]
+    council = [r for who, r in refusals(world.hospital) if who == "council"]
     assert len([r for r in council if r.startswith("role-required: ")]) == 4
     assert any("a person's uses" in r and "citizen-view" in r for r in council)
     assert any(who == "hospital" and r.startswith("role-required")
-               for who, r in _refusals(world.gp))  # fmt: skip
+               for who, r in refusals(world.gp))  # fmt: skip
     assert not any(e.event.name == "person.viewed" and "clerk" in e.event.fields()["by_role"]
-                   for e in _log(world.hospital))  # fmt: skip
+                   for e in log_of(world.hospital))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -309,7 +309,7 @@ def test_a_bad_request_to_the_audit_endpoints_is_refused(
     assert refused.status == (404 if code == "not-found" else 400)
     if code == "invalid-identifier":
         assert any(who == "gp" and r.startswith("invalid-identifier")
-                   for who, r in _refusals(world.hospital))  # fmt: skip
+                   for who, r in refusals(world.hospital))  # fmt: skip
 
 
 def test_the_openapi_document_describes_the_audit_endpoints(world: World) -> None:

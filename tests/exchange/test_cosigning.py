@@ -42,7 +42,17 @@ from accord.exchange import repository as exchange_repo
 from accord.store import Workspace, open_workspace
 from tests.audit.support import disclosed, people
 from tests.cli.test_commands import run
-from tests.exchange.support import Federation, Server, Spec, federation, free_port, node, running
+from tests.exchange.support import (
+    Federation,
+    Server,
+    Spec,
+    federation,
+    free_port,
+    log_of,
+    node,
+    refusals,
+    running,
+)
 from tests.postgres import scratch_database
 
 GP, HOSPITAL, COUNCIL, PHARMACY = "A81001", "RX1", "E06000023", "FA123"
@@ -91,16 +101,6 @@ def world(
         yield World(fed, made["gp"], made["hospital"], made["council"], made["pharmacy"], served)
         for ws in made.values():
             ws.close()
-
-
-def _log(ws: Workspace) -> list[audit.Logged]:
-    with open_workspace(ws.root) as opened:
-        return list(audit.entries(opened))
-
-
-def _refusals(ws: Workspace) -> list[tuple[str, str]]:
-    decided = [e.event.fields() for e in _log(ws) if e.event.name == "disclosure.decided"]
-    return [(d["requester"], reason) for d in decided for reason in d["reasons"]]
 
 
 def _cosigned(ws: Workspace, size: int) -> audit.Checkpointed:
@@ -153,9 +153,9 @@ def test_the_witness_cosigns_over_http_and_the_provider_keeps_it(world: World) -
     assert abs(when - datetime.now(UTC).timestamp()) < 600
     assert base64.b64decode(vkey.split("+", 2)[2]) == b"\x04" + raw
     # Recorded on both sides.
-    [accepted] = [e.event for e in _log(world.hospital) if e.event.name == "checkpoint.cosigned"]
+    [accepted] = [e.event for e in log_of(world.hospital) if e.event.name == "checkpoint.cosigned"]
     assert (accepted.size, accepted.witness, accepted.key_name) == (size, GP, name)  # type: ignore[attr-defined]
-    [made] = [e.event for e in _log(world.gp) if e.event.name == "witness.cosigned"]
+    [made] = [e.event for e in log_of(world.gp) if e.event.name == "witness.cosigned"]
     assert made == audit.EVENT_TYPES["witness.cosigned"](
         peer=HOSPITAL, origin=origin, size=size,
         root=base64.b64encode(done.checkpoint.root).decode(), previous=0, first_use=True,
@@ -228,10 +228,10 @@ def test_what_is_not_a_witness_s_cosignature_is_refused_and_recorded(world: Worl
     for what, (ws, at, body, code, status) in cases.items():
         refused = _refused(ws, at, body)
         assert (refused.code, refused.status) == (code, status), what
-    refusals = _refusals(world.hospital)
+    recorded = refusals(world.hospital)
     for who, code in (("gp", "bad-cosignature"), ("council", "role-required"),
                       ("gp", "unknown-checkpoint")):  # fmt: skip
-        assert any(w == who and r.startswith(f"{code}: ") for w, r in refusals), code
+        assert any(w == who and r.startswith(f"{code}: ") for w, r in recorded), code
     assert [c.witness for c in _cosigned(world.hospital, size).cosignatures] == [GP]
 
 
@@ -248,7 +248,7 @@ def test_a_revoked_witness_is_refused_and_recorded(world: World) -> None:
 
     assert (refused.code, refused.status) == ("revoked-node", 403)
     assert any(w == "pharmacy" and r.startswith("revoked-node: ")
-               for w, r in _refusals(world.hospital))  # fmt: skip
+               for w, r in refusals(world.hospital))  # fmt: skip
 
 
 def _forged_view(world: World, size: int, root: bytes) -> None:
@@ -277,7 +277,7 @@ def test_a_forked_or_rolled_back_log_is_refused_by_the_witness(world: World) -> 
         assert code == 1, what
         assert "not cosigned" in stderr
         assert HOSPITAL in stderr
-    refused = [e.event.fields() for e in _log(world.gp) if e.event.name == "witness.refused"]
+    refused = [e.event.fields() for e in log_of(world.gp) if e.event.name == "witness.refused"]
     assert len(refused) == 4
     assert {r["previous"] for r in refused} == {real.size + 1, real.size + 1_000}
     assert any("cut short" in r["reason"] for r in refused)

@@ -56,6 +56,7 @@ from tests.exchange.support import (
     agreed,
     federation,
     free_port,
+    named,
     node,
     running,
 )
@@ -176,15 +177,6 @@ def context(**changes: str) -> dict[str, str]:
 def share_request(**changes: Any) -> ShareRequest:
     document: dict[str, Any] = {"context": context(), "dataset": "admissions", **changes}
     return ShareRequest.model_validate(document)
-
-
-def log_of(ws: Workspace) -> list[audit.Logged]:
-    with open_workspace(ws.root) as opened:
-        return list(audit.entries(opened))
-
-
-def named(ws: Workspace, name: str) -> list[dict[str, Any]]:
-    return [e.event.fields() for e in log_of(ws) if e.event.name == name]
 
 
 def post(world: World, path: str, body: bytes, **headers: str) -> httpx.Response:

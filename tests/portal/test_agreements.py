@@ -26,6 +26,7 @@ from accord.exchange import countersign, propose
 from accord.store import Workspace
 from tests.agreements.support import example, ingest_example
 from tests.exchange.support import Spec
+from tests.portal.records import sign_in
 from tests.portal.support import PortalNode, looked_at, portal_federation
 
 GP, HOSPITAL = "A81001", "RX1"
@@ -45,17 +46,6 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Portal
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
-
-
-def signed_in(page: Page, node: PortalNode, *roles: Role) -> str:
-    name = unique("staff")
-    password = node.staff(name, *roles)
-    page.goto(node.url + "/staff/sign-in")
-    page.fill("#name", name)
-    page.fill("#password", password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(node.url + "/staff")
-    return name
 
 
 def sign_out(page: Page) -> None:
@@ -233,7 +223,7 @@ def test_an_agreement_drafted_in_one_portal_is_countersigned_in_the_other_and_ac
 ) -> None:
     gp, hospital = nodes[GP], nodes[HOSPITAL]
     agreement_id = unique("admissions")
-    signed_in(page, gp, Role.STEWARD)
+    sign_in(page, gp, Role.STEWARD)
     draft_in_the_browser(page, agreement_id)
     assert page.url == f"{gp.url}/staff/agreements/id/{agreement_id}"
     assert "Draft saved" in page.locator(".govuk-notification-banner").inner_text()
@@ -256,7 +246,7 @@ def test_an_agreement_drafted_in_one_portal_is_countersigned_in_the_other_and_ac
     assert [e["reason"] for e in recorded] == ["", "the draft's content replaced"]
     sign_out(page)
 
-    signed_in(page, gp, Role.APPROVER)
+    sign_in(page, gp, Role.APPROVER)
     page.goto(f"{gp.url}/staff/agreements/id/{agreement_id}")
     page.get_by_role("button", name="Sign and propose it").click()
     looked_at(page, "agreements-propose-confirm")
@@ -266,7 +256,7 @@ def test_an_agreement_drafted_in_one_portal_is_countersigned_in_the_other_and_ac
     assert f"Told hospital ({HOSPITAL})" in banner
     assert events(gp.ws, "agreement.proposed", agreement_id)[0]["by_role"] == "approver"
 
-    signed_in(page, hospital, Role.APPROVER)
+    sign_in(page, hospital, Role.APPROVER)
     page.goto(hospital.url + "/staff/agreements/inbox")
     looked_at(page, "agreements-inbox")
     page.get_by_role("link", name="Hospital admissions shared with the practice").click()
@@ -310,7 +300,7 @@ def test_every_drafting_page_names_what_is_missing_or_wrong(
     gp = nodes[GP]
     taken = unique("taken")
     record(gp.ws, example(id=taken))
-    signed_in(page, gp, Role.STEWARD)
+    sign_in(page, gp, Role.STEWARD)
     page.goto(gp.url + DRAFT + "/check")
     refused(page, "agreements-draft-check-incomplete", "Name the agreement: complete this part")
     page.goto(gp.url + DRAFT + "/about")
@@ -484,7 +474,7 @@ def test_a_steward_suspends_then_revokes_and_both_nodes_stop_sharing(
     gp, hospital = nodes[GP], nodes[HOSPITAL]
     agreement_id = unique("stopped")
     active_between_both(nodes, agreement_id)
-    signed_in(page, gp, Role.STEWARD)
+    sign_in(page, gp, Role.STEWARD)
     page.goto(f"{gp.url}/staff/agreements/id/{agreement_id}")
     step(page, "Suspend", "Yes, suspend it", "A data breach is being investigated",
          "agreements-suspend")  # fmt: skip
@@ -523,7 +513,7 @@ def test_an_approver_reviews_a_proposal_it_cannot_sign_and_declines_it(
     record(hospital.ws, example(**data))
     propose(hospital.ws, agreement_id, by_role="approver")
 
-    signed_in(page, gp, Role.APPROVER)
+    sign_in(page, gp, Role.APPROVER)
     page.goto(f"{gp.url}/staff/agreements/inbox/{agreement_id}")
     assert "This node cannot countersign it yet" in page.locator("main").inner_text()
     assert (
@@ -580,19 +570,19 @@ def test_every_agreements_page_checks_the_role_on_the_server(
     for path in EVERY_ROLE + APPROVERS + STEWARDS:
         page.goto(gp.url + path)
         assert "/staff/sign-in?next=" in page.url, path
-    signed_in(page, gp, Role.ANALYST)
+    sign_in(page, gp, Role.ANALYST)
     for path in EVERY_ROLE + APPROVERS + STEWARDS:
         forbidden(page, gp.url + path)
     looked_at(page, "agreements-forbidden")
     sign_out(page)
-    signed_in(page, gp, Role.STEWARD)
+    sign_in(page, gp, Role.STEWARD)
     for path in APPROVERS:
         forbidden(page, gp.url + path)
     for path in ("/staff/agreements/id/x/propose", "/staff/agreements/inbox/x/countersign",
                  "/staff/agreements/inbox/x/decline"):  # fmt: skip
         assert posted(page, gp.url + path) == 403, path
     sign_out(page)
-    signed_in(page, gp, Role.APPROVER)
+    sign_in(page, gp, Role.APPROVER)
     for path in STEWARDS:
         forbidden(page, gp.url + path)
     for path in ("/staff/agreements/id/x/edit", f"{DRAFT}/check", f"{DRAFT}/about",

@@ -44,6 +44,7 @@ from accord.portal.questions import Field, every_field, read, shown
 from accord.portal.routes.drafting import TASKS, draft_of
 from accord.store import Workspace
 from tests.agreements.support import example, ingest_example
+from tests.portal.records import sign_in
 from tests.portal.support import PortalNode, looked_at, portal_federation
 from tests.portal.test_agreements import (
     GP,
@@ -55,7 +56,6 @@ from tests.portal.test_agreements import (
     refused,
     save,
     sign_out,
-    signed_in,
     unique,
 )
 from tests.portal.test_agreements import task as open_task
@@ -350,7 +350,7 @@ def test_a_police_draft_with_row_conditions_limits_and_part_3_ends_in_the_expect
 ) -> None:
     gp = nodes[GP]
     agreement_id = unique("families")
-    signed_in(page, gp, Role.STEWARD)
+    sign_in(page, gp, Role.STEWARD)
     page.goto(gp.url + "/staff/agreements")
     page.get_by_role("button", name="Draft a new agreement").click()
     about_to_datasets(page, agreement_id)
@@ -398,7 +398,7 @@ def test_a_steward_starts_the_next_version_of_an_active_agreement_and_it_replace
     gp, hospital = nodes[GP], nodes[HOSPITAL]
     agreement_id = unique("amended")
     active_between_both(nodes, agreement_id)
-    signed_in(page, gp, Role.STEWARD)
+    sign_in(page, gp, Role.STEWARD)
     page.goto(f"{gp.url}/staff/agreements/id/{agreement_id}")
     looked_at(page, "drafting-amend-start")
     page.get_by_role("button", name="Start a new version").click()
@@ -426,12 +426,12 @@ def test_a_steward_starts_the_next_version_of_an_active_agreement_and_it_replace
     looked_at(page, "drafting-amend-first-version")
     sign_out(page)
 
-    signed_in(page, gp, Role.APPROVER)
+    sign_in(page, gp, Role.APPROVER)
     page.goto(f"{gp.url}/staff/agreements/id/{agreement_id}?version=2")
     page.get_by_role("button", name="Sign and propose it").click()
     page.get_by_role("button", name="Yes, sign and propose it").click()
     assert "Signed and proposed" in page.locator(".govuk-notification-banner").inner_text()
-    signed_in(page, hospital, Role.APPROVER)
+    sign_in(page, hospital, Role.APPROVER)
     page.goto(f"{hospital.url}/staff/agreements/inbox/{agreement_id}")
     page.get_by_role("button", name="Countersign").click()
     page.get_by_role("button", name="Yes, countersign it").click()
@@ -448,7 +448,7 @@ def test_a_draft_in_progress_is_not_lost_to_a_new_version(
     gp = nodes[GP]
     agreement_id = unique("busy")
     active_between_both(nodes, agreement_id)
-    signed_in(page, gp, Role.STEWARD)
+    sign_in(page, gp, Role.STEWARD)
     page.goto(gp.url + DRAFT + "/about")
     fill(page, {"title": "Half done", "id": unique("half")})
     save(page)

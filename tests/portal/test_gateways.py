@@ -7,7 +7,6 @@ and error state axe-checked."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -16,6 +15,7 @@ from playwright.sync_api import Page
 
 from accord.accounts import Role
 from accord.agreements import GatewayAnswers, find_gateways, load_gateway_rules
+from tests.portal.records import sign_in
 from tests.portal.support import PortalNode, looked_at, portal_node
 
 HOME = "/staff/gateways"
@@ -25,16 +25,6 @@ HOME = "/staff/gateways"
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalNode]:
     with portal_node(tmp_path_factory.mktemp("gateways"), people=False) as made:
         yield made
-
-
-def signed_in(page: Page, node: PortalNode, *roles: Role) -> None:
-    name = f"staff-{uuid.uuid4().hex[:6]}"
-    password = node.staff(name, *roles)
-    page.goto(node.url + "/staff/sign-in")
-    page.fill("#name", name)
-    page.fill("#password", password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(node.url + "/staff")
 
 
 def errors(page: Page) -> str:
@@ -151,7 +141,7 @@ def test_each_scenario_of_the_brief_is_answered_with_its_gateways(
     node: PortalNode, page: Page, name: str
 ) -> None:
     scenario = SCENARIOS[name]
-    signed_in(page, node, Role.STEWARD)
+    sign_in(page, node, Role.STEWARD)
     journey(page, node, scenario, shots=name == "gp-hospital")
     assert page.url == node.url + HOME + "/answer"
     assert "This is guidance, not legal advice" in page.locator("#notice").inner_text()
@@ -192,7 +182,7 @@ def test_each_scenario_of_the_brief_is_answered_with_its_gateways(
 def test_every_question_says_what_is_missing_and_pages_keep_their_order(
     node: PortalNode, page: Page
 ) -> None:
-    signed_in(page, node, Role.STEWARD)
+    sign_in(page, node, Role.STEWARD)
     page.goto(node.url + HOME + "/special-category")  # before its turn: the first question
     assert page.url == node.url + HOME + "/parties/add"
     go_on(page)
@@ -253,7 +243,7 @@ def test_every_question_says_what_is_missing_and_pages_keep_their_order(
 def test_an_answer_starts_an_agreement_draft_filled_in_from_it(
     node: PortalNode, page: Page
 ) -> None:
-    signed_in(page, node, Role.STEWARD)
+    sign_in(page, node, Role.STEWARD)
     journey(page, node, SCENARIOS["gp-hospital"], shots=False)
     page.get_by_role("button", name="Start an agreement with these").click()
     page.wait_for_url(node.url + "/staff/agreements/draft")
@@ -290,13 +280,13 @@ def test_the_finder_is_for_stewards_and_approvers_and_only_stewards_start_drafts
     for path in PAGES:
         page.goto(node.url + path)
         assert "/staff/sign-in?next=" in page.url, path
-    signed_in(page, node, Role.ANALYST, Role.AUDITOR)
+    sign_in(page, node, Role.ANALYST, Role.AUDITOR)
     for path in PAGES:
         response = page.goto(node.url + path)
         assert response is not None
         assert response.status == 403, path
     page.get_by_role("button", name="Sign out").click()
-    signed_in(page, node, Role.APPROVER)
+    sign_in(page, node, Role.APPROVER)
     journey(page, node, SCENARIOS["gp-hospital"], shots=False)
     main = page.locator("main").inner_text()
     assert "A data steward can start an agreement from these answers." in main

@@ -20,6 +20,7 @@ from accord.portal import InsecureCookies, check_serving
 from accord.portal.app import ROUTERS
 from accord.portal.deps import csrf_guard
 from accord.portal.security import CSP, sandboxed_policy
+from tests.portal.records import sign_in
 from tests.portal.support import PortalNode, looked_at, portal_node
 
 
@@ -27,15 +28,6 @@ from tests.portal.support import PortalNode, looked_at, portal_node
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalNode]:
     with portal_node(tmp_path_factory.mktemp("security"), people=False) as made:
         yield made
-
-
-def sign_in(page: Page, node: PortalNode, role: Role) -> None:
-    name = f"sec-{role.value}"
-    password = node.staff(name, role)
-    page.goto(node.url + "/staff/sign-in")
-    page.fill("#name", name)
-    page.fill("#password", password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 @pytest.mark.parametrize("path", ["/", "/staff/sign-in", "/no/such/page", "/staff"])

@@ -111,22 +111,31 @@ def stage(conn: Connection, rows: Sequence[tuple[str, str, bytes | None]], at: d
     )
 
 
+_LOCK_HEAD = audit_head.update().where(audit_head.c.id == 1).values(size=audit_head.c.size)
+_HEAD_SIZE = sa.select(audit_head.c.size).where(audit_head.c.id == 1)
+_SET_HEAD = audit_head.update().where(audit_head.c.id == 1).values(size=sa.bindparam("new_size"))
+_ADD_CHECKPOINT = audit_checkpoints.insert()
+"""The appender's statements, built once: every append runs them (every lookup a node
+answers, in its group), and a statement made for each call costs SQLAlchemy more than
+running it."""
+
+
 def lock_head(conn: Connection) -> int:
     """Take the appender's lock (a write to the head row) and return the log's size."""
-    conn.execute(audit_head.update().where(audit_head.c.id == 1).values(size=audit_head.c.size))
-    size = conn.execute(sa.select(audit_head.c.size).where(audit_head.c.id == 1)).scalar()
+    conn.execute(_LOCK_HEAD)
+    size = conn.execute(_HEAD_SIZE).scalar()
     if size is None:
         raise LogInconsistent("the audit log's head row is missing: the store was altered")
     return int(size)
 
 
 def head_size(conn: Connection) -> int | None:
-    size = conn.execute(sa.select(audit_head.c.size).where(audit_head.c.id == 1)).scalar()
+    size = conn.execute(_HEAD_SIZE).scalar()
     return None if size is None else int(size)
 
 
 def set_head(conn: Connection, size: int) -> None:
-    conn.execute(audit_head.update().where(audit_head.c.id == 1).values(size=size))
+    conn.execute(_SET_HEAD, {"new_size": size})
 
 
 def any_staged(conn: Connection) -> bool:
@@ -171,7 +180,7 @@ def append(
 
 
 def add_checkpoint(conn: Connection, size: int, root: bytes, at: datetime, note: str) -> None:
-    conn.execute(audit_checkpoints.insert().values(size=size, root=root, signed_at=at, note=note))
+    conn.execute(_ADD_CHECKPOINT, {"size": size, "root": root, "signed_at": at, "note": note})
 
 
 def subtrees(conn: Connection, keys: Iterable[tuple[int, int]]) -> Subtrees:

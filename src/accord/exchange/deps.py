@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +13,8 @@ from accord.exchange.gate import Gate
 from accord.exchange.models import Caller
 from accord.exchange.problems import Refusal
 from accord.store import Workspace
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,21 +60,26 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def get_caller(request: Request, node: NodeDep) -> Caller:
     """The caller, if its request passes the gate (run in a worker thread: it reads and
     writes the store); else the :class:`Refusal` that becomes the problem document."""
+    return await admitted(request, node, lambda caller: caller)
+
+
+async def admitted(request: Request, node: Node, work: Callable[[Caller], T]) -> T:
+    """``work`` for the caller the gate admits, run in the same worker thread as the
+    gate: one hop off the event loop for a route that does its work in a thread too (a
+    lookup), not two. The body is read first, within the node's limit."""
     body = await read_body(request, node.ws.settings.max_body_bytes)
     request.state.body = body  # the stream is read once: a route takes it from here
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     fields = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]]
-    caller = await run_in_threadpool(
-        node.gate.admit,
-        request.method,
-        raw_path.decode("latin-1"),
-        request.scope.get("query_string", b"").decode("latin-1"),
-        fields,
-        body,
-    )
-    # Kept for the refusal of a request whose parameters then fail validation.
-    request.state.caller = caller
-    return caller
+    query = request.scope.get("query_string", b"").decode("latin-1")
+
+    def admit_then_work() -> T:
+        caller = node.gate.admit(request.method, raw_path.decode("latin-1"), query, fields, body)
+        # Kept for the refusal of a request whose parameters then fail validation.
+        request.state.caller = caller
+        return work(caller)
+
+    return await run_in_threadpool(admit_then_work)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -53,11 +53,17 @@ def newest(conn: Connection) -> ListRow | None:
     return ListRow(**row._mapping) if row is not None else None
 
 
+_HEAD = (
+    sa.select(trust_lists.c.serial, trust_lists.c.confirmed_at)
+    .order_by(trust_lists.c.serial.desc())
+    .limit(1)
+)
+"""Built once, as the nonce's insert below: the gate runs both for every request, and a
+statement made for each call costs SQLAlchemy more than running it."""
+
+
 def head(conn: Connection) -> Head | None:
-    t = trust_lists
-    row = conn.execute(
-        sa.select(t.c.serial, t.c.confirmed_at).order_by(t.c.serial.desc()).limit(1)
-    ).first()
+    row = conn.execute(_HEAD).first()
     return Head(int(row.serial), row.confirmed_at) if row is not None else None
 
 
@@ -77,13 +83,19 @@ def remember_nonce(conn: Connection, key_id: str, nonce: str, expires_at: dateti
     """Keep ``nonce`` of ``key_id`` until ``expires_at``; False if it was already kept
     (a replay). One statement whichever worker wins: the primary key decides."""
     values = {"key_id": key_id, "nonce": nonce, "expires_at": expires_at}
-    statement: sa.Insert
-    if conn.dialect.name == "postgresql":
-        statement = postgresql.insert(exchange_nonces).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(exchange_nonces).values(**values).on_conflict_do_nothing()
-    # RETURNING, not rowcount: the drivers disagree on rowcount after ON CONFLICT.
-    return conn.execute(statement.returning(exchange_nonces.c.nonce)).first() is not None
+    statement = _REMEMBER[conn.dialect.name]
+    return conn.execute(statement, values).first() is not None
+
+
+# RETURNING, not rowcount: the drivers disagree on rowcount after ON CONFLICT.
+_REMEMBER = {
+    "postgresql": postgresql.insert(exchange_nonces)
+    .on_conflict_do_nothing()
+    .returning(exchange_nonces.c.nonce),
+    "sqlite": sqlite.insert(exchange_nonces)
+    .on_conflict_do_nothing()
+    .returning(exchange_nonces.c.nonce),
+}
 
 
 def prune_nonces(conn: Connection, now: datetime) -> int:

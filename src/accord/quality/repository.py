@@ -79,26 +79,30 @@ def assessments(engine: Engine, dataset: str) -> list[Assessment]:
     ]
 
 
+_NEWEST_SNAPSHOT = (
+    sa.select(snapshots.c.id)
+    .join(datasets, datasets.c.id == snapshots.c.dataset_id)
+    .where(datasets.c.name == sa.bindparam("dataset"))
+    .order_by(snapshots.c.version.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_NEWEST_KITEMARK = (
+    sa.select(quality_assessments.c.kitemark)
+    .where(quality_assessments.c.snapshot_id == _NEWEST_SNAPSHOT)
+    .order_by(quality_assessments.c.assessed_at.desc(), quality_assessments.c.id.desc())
+    .limit(1)
+)
+"""Built once: every decision reads it, and a statement made for each call costs
+SQLAlchemy more than running it."""
+
+
 def newest_kitemark(engine: Engine, dataset: str) -> str | None:
     """The kitemark of the latest assessment of ``dataset``'s newest snapshot, in one
     query; None when that snapshot (or the dataset) was never assessed."""
     check_name(dataset, "dataset name")
-    newest = (
-        sa.select(snapshots.c.id)
-        .join(datasets, datasets.c.id == snapshots.c.dataset_id)
-        .where(datasets.c.name == dataset)
-        .order_by(snapshots.c.version.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = (
-        sa.select(quality_assessments.c.kitemark)
-        .where(quality_assessments.c.snapshot_id == newest)
-        .order_by(quality_assessments.c.assessed_at.desc(), quality_assessments.c.id.desc())
-        .limit(1)
-    )
     with engine.connect() as conn:
-        found = conn.execute(query).scalar()
+        found = conn.execute(_NEWEST_KITEMARK, {"dataset": dataset}).scalar()
     return None if found is None else str(found)
 
 

@@ -232,16 +232,27 @@ def latest_snapshots(engine: Engine) -> list[SnapshotInfo]:
         return [_info(r) for r in conn.execute(query)]
 
 
+_NEWEST = (
+    _snapshot_select()
+    .where(datasets.c.name == sa.bindparam("dataset"))
+    .order_by(snapshots.c.version.desc())
+    .limit(1)
+)
+_VERSION = _snapshot_select().where(
+    datasets.c.name == sa.bindparam("dataset"), snapshots.c.version == sa.bindparam("version")
+)
+"""Built once: a statement made for each call costs SQLAlchemy more than running it
+(a node reads the newest snapshot for every lookup)."""
+
+
 def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> SnapshotInfo:
     """A dataset's snapshot (the newest unless ``version`` is given)."""
     check_name(dataset, "dataset name")
-    query = _snapshot_select().where(datasets.c.name == dataset)
-    if version is None:
-        query = query.order_by(snapshots.c.version.desc()).limit(1)
-    else:
-        query = query.where(snapshots.c.version == version)
     with engine.connect() as conn:
-        row = conn.execute(query).first()
+        if version is None:
+            row = conn.execute(_NEWEST, {"dataset": dataset}).first()
+        else:
+            row = conn.execute(_VERSION, {"dataset": dataset, "version": version}).first()
     if row is None:
         what = f"{dataset!r} version {version}" if version else repr(dataset)
         raise UnknownDataset(f"no dataset {what} in this workspace (see 'accord datasets')")
