@@ -16,13 +16,13 @@ new page and its error states axe-checked.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from starlette.datastructures import FormData
 
 from accord.accounts import Role
@@ -219,7 +219,20 @@ def add_dataset(page: Page, number: int) -> None:
         flags = ["Special category data"] if f.special_category else []
         flags += ["Criminal offence data"] if f.criminal_offence else []
         add_field(page, f.name, f.treatment.value.capitalize(), *flags)
+    removed_again(page, lambda: add_field(page, "added_by_mistake", "Identifying"))
+    assert "added_by_mistake" not in page.locator("main").inner_text()
     save(page)  # the fields: then which rows may be shared
+
+
+def removed_again(page: Page, add_one: Callable[[], None]) -> None:
+    """An item added to the list on the page by ``add_one``, then taken out with its
+    Remove button: the list is as it was."""
+    remove = page.get_by_role("button", name="Remove")
+    before = remove.count()
+    add_one()
+    expect(remove).to_have_count(before + 1)
+    remove.last.click()
+    expect(remove).to_have_count(before)
 
 
 def rows_of_families(page: Page) -> None:
@@ -245,6 +258,8 @@ def rows_of_families(page: Page) -> None:
     fill(page, {}, "date_of_birth", "Is on or after")
     when(page, "date", date(2008, 1, 1))
     save(page)
+    removed_again(page, lambda: add(page, "Add a row condition", {"value": "true"}, "in_programme",
+                                    "Is"))  # fmt: skip
     listed = page.locator("main").inner_text()
     assert 'postcode_district is one of "RV1", "RV2", "RV3"' in listed
     assert "date_of_birth is on or after 2008-01-01" in listed

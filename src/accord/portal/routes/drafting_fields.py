@@ -35,8 +35,26 @@ def _dataset(journey: dict[str, Any], number: int) -> tuple[int, dict[str, Any]]
     return number - 1, dict(datasets[number - 1])
 
 
+def _items(dataset: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The dataset's list ``key`` (its fields, its row conditions) as the journey holds it."""
+    return [item for item in dataset.get(key) or [] if isinstance(item, dict)]
+
+
 def _fields(dataset: dict[str, Any]) -> list[dict[str, Any]]:
-    return [f for f in dataset.get("fields") or [] if isinstance(f, dict)]
+    return _items(dataset, "fields")
+
+
+def _removed(
+    journey: dict[str, Any], number: int, key: str, position: int
+) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """Dataset ``number`` with item ``position`` (from 1) of its list ``key`` taken out
+    (not stored yet): its index, the dataset, the item; 404 when there is no such item."""
+    index, dataset = _dataset(journey, number)
+    held = _items(dataset, key)
+    if not 1 <= position <= len(held):
+        raise HTTPException(404)
+    dataset[key] = [item for i, item in enumerate(held) if i != position - 1]
+    return index, dataset, held[position - 1]
 
 
 def _base(number: int) -> str:
@@ -146,12 +164,8 @@ def save_field(
 def remove_field(request: Request, _staff: Steward, number: int, field_number: int,
                  ) -> RedirectResponse:  # fmt: skip
     journey = journey_of(request)
-    index, dataset = _dataset(journey, number)
-    held = _fields(dataset)
-    if not 1 <= field_number <= len(held):
-        raise HTTPException(404)
-    gone = held[field_number - 1]["name"]
-    dataset["fields"] = [f for i, f in enumerate(held) if i != field_number - 1]
+    index, dataset, field = _removed(journey, number, "fields", field_number)
+    gone = field["name"]
     dataset["quasi_identifiers"] = [q for q in dataset.get("quasi_identifiers") or [] if q != gone]
     _store(request, journey, index, dataset)
     return redirect(_base(number))
@@ -165,7 +179,7 @@ def _rows_base(number: int) -> str:
 
 
 def _conditions(dataset: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in dataset.get("row_conditions") or [] if isinstance(c, dict)]
+    return _items(dataset, "row_conditions")
 
 
 @router.get(f"{HOME}/datasets/{{number:int}}/rows", response_model=None)
@@ -242,10 +256,6 @@ def save_row(request: Request, _staff: Steward, number: int, row_number: int,
 def remove_row(request: Request, _staff: Steward, number: int, row_number: int,
                ) -> RedirectResponse:  # fmt: skip
     journey = journey_of(request)
-    index, dataset = _dataset(journey, number)
-    held = _conditions(dataset)
-    if not 1 <= row_number <= len(held):
-        raise HTTPException(404)
-    dataset["row_conditions"] = [c for i, c in enumerate(held) if i != row_number - 1]
+    index, dataset, _ = _removed(journey, number, "row_conditions", row_number)
     _store(request, journey, index, dataset)
     return redirect(_rows_base(number))
