@@ -496,3 +496,9 @@ def test_a_prepared_disclosure_gives_what_disclosed_rows_gives(
     one_by_one = [row for i in range(201) for row in per_record.rows(extract, {"r": f"G{i}"})[1]]
     assert sorted(map(repr, one_by_one)) == sorted(map(repr, rows))
     assert len(rows) < 201
+    # Answered from an index of the rows in scope, as a lookup by one column: the same.
+    index = ready.index(extract, "record_id")
+    assert len(index) <= 201
+    from_index = [row for i in range(201) for row in ready.rows_of(index, f"G{i}")[1]]
+    assert sorted(map(repr, from_index)) == sorted(map(repr, rows))
+    assert ready.rows_of(index, "nobody") == (names, [])

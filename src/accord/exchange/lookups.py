@@ -9,8 +9,11 @@ withheld, minimised, pseudonymised with the agreement's current key), records on
 
 Speed: each worker keeps the newest snapshot of a dataset loaded in an in-memory DuckDB
 database, keyed by the snapshot's content hash (:class:`_Loaded`), with privacy's
-disclosure prepared once per agreement's terms, registers and key version, so a lookup
-runs one query for one person's rows; a new snapshot is loaded on its first lookup. What
+disclosure prepared once per agreement's terms, registers and key version; a lookup by
+NHS number is answered from an index of the rows in scope made once by that query
+(``privacy.Prepared.index``: a DuckDB query cost more than the rest of a lookup's
+disclosure), one by name and birth runs the query for that person's rows; a new
+snapshot is loaded on its first lookup. What
 a lookup records (decided, disclosed, served) is one deferred audit transaction,
 appended and committed before the answer is returned (docs/exchange.md, "Speed, and
 what is durable when"). Nobody
@@ -53,8 +56,12 @@ class _Loaded:
 
     digest: str
     conn: duckdb.DuckDBPyConnection
+    indexed: bool
+    """Whether the snapshot's NHS numbers are text: then a lookup by NHS number is
+    answered from an index of the rows in scope (:meth:`index`), not a query."""
     local: threading.local = dataclasses.field(default_factory=threading.local)
     prepared: dict[tuple[str, ...], privacy.Prepared] = dataclasses.field(default_factory=dict)
+    indexes: dict[tuple[str, str], privacy.RowIndex] = dataclasses.field(default_factory=dict)
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -81,10 +88,25 @@ class _Loaded:
                 )  # fmt: skip
         return found
 
+    def index(self, prepared: privacy.Prepared) -> privacy.RowIndex:
+        """The rows in scope of ``prepared`` by NHS number, made on first use and kept
+        while the snapshot is (a few: one per set of fields and row conditions)."""
+        sql, params = prepared.index_query("nhs_number")
+        key = (sql, repr(sorted(params.items())))
+        with self.lock:
+            found = self.indexes.get(key)
+            if found is None:
+                if len(self.indexes) >= _INDEXES:
+                    self.indexes.clear()
+                found = self.indexes[key] = prepared.index(self.cursor(), "nhs_number")
+        return found
+
 
 PEOPLE = "people"
 """The loaded snapshot's rows, each with its subject's NHS number as text (a table)."""
 _PREPARED = 256
+_INDEXES = 4
+"""Indexes a loaded snapshot keeps (each about as large as the snapshot's fields)."""
 _loaded: dict[tuple[str, str], _Loaded] = {}
 _lock = threading.Lock()
 _standardisers: dict[frozenset[str], Standardiser] = {}
@@ -109,9 +131,13 @@ def _snapshot(ws: Workspace, dataset: str) -> _Loaded:
             # workers, woken for each small query, cost more than the query (half the
             # lookups' throughput, measured by benchmarks/exchange.py).
             conn.execute("SET threads = 1")
+            typed = conn.execute(
+                "SELECT data_type FROM information_schema.columns "
+                f"WHERE table_name = {lit(PEOPLE)} AND column_name = 'nhs_number'"
+            ).fetchall()
             if held is not None:
                 held.conn.close()
-            held = _loaded[where] = _Loaded(snap.content_hash, conn)
+            held = _loaded[where] = _Loaded(snap.content_hash, conn, typed == [("VARCHAR",)])
     return held
 
 
@@ -259,8 +285,13 @@ def _disclose(
     keys: _Keys,
 ) -> tuple[list[dict[str, object]], list[str], int]:  # fmt: skip
     """The person's rows through privacy; the records, the person keys, rows unkeyed."""
-    where, params = _where(identifiers)
-    names, found = loaded.query(permit, keys, where).rows(loaded.cursor(), params)
+    number = identifiers.get("nhs_number")
+    if number and loaded.indexed:  # the rows of e.nhs_number = number, from memory
+        prepared = loaded.query(permit, keys, "TRUE")
+        names, found = prepared.rows_of(loaded.index(prepared), number)
+    else:
+        where, params = _where(identifiers)
+        names, found = loaded.query(permit, keys, where).rows(loaded.cursor(), params)
     rows = [dict(zip(names, row, strict=True)) for row in found]
     people: set[str] = set()
     unkeyed = 0

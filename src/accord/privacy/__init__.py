@@ -33,6 +33,7 @@ from accord.privacy.control import (
 from accord.privacy.disclosure import (
     Prepared,
     Registers,
+    RowIndex,
     disclose,
     disclosed_rows,
     prepare_disclosure,
@@ -99,6 +100,7 @@ __all__ = [
     "Published",
     "Registers",
     "RowFilter",
+    "RowIndex",
     "RowOperator",
     "SchemeText",
     "Share",

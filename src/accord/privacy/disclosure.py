@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -190,9 +190,17 @@ class Prepared:
     query compares them), and identifiers are pseudonymised with the same HMAC as
     :func:`pseudonym` over the same text (the column cast to VARCHAR in the query).
     ``tests/privacy/test_disclosure.py`` shows it gives what :func:`disclosed_rows` does.
+
+    :meth:`rows` runs the query for each request; :meth:`index` runs it once for every
+    row in scope, kept by one column's value, and :meth:`rows_of` answers from that
+    (a query costs DuckDB more than a lookup's every other step of disclosure).
     """
 
-    sql: str
+    select: str
+    """The fields that may leave (and, where a register applies, the subject's digits)."""
+    in_scope: str
+    """``FROM`` the relation ``WHERE`` its rows are in scope."""
+    where: str
     params: dict[str, object]
     names: tuple[str, ...]
     checked: bool
@@ -201,11 +209,40 @@ class Prepared:
     keyed: tuple[tuple[int, bytes, str], ...]
     """The pseudonymised columns: (position, key, prefix)."""
 
+    @property
+    def sql(self) -> str:
+        return f"SELECT {self.select} {self.in_scope} AND ({self.where})"
+
     def rows(
         self, conn: duckdb.DuckDBPyConnection, given: dict[str, object]
     ) -> tuple[list[str], list[tuple[object, ...]]]:
         """What may leave of the rows the prepared condition picks with ``given``."""
         found = conn.execute(self.sql, self.params | given).fetchall()
+        return list(self.names), self._released(found)
+
+    def index_query(self, column: str) -> tuple[str, dict[str, object]]:
+        """The query of :meth:`index` and its parameters (what an index is kept by: every
+        disclosure with the same fields and row conditions shares it)."""
+        key = f"CAST(e.{ident(column)} AS VARCHAR)"
+        return f"SELECT {key}, {self.select} {self.in_scope}", self.params
+
+    def index(self, conn: duckdb.DuckDBPyConnection, column: str) -> RowIndex:
+        """Every row in scope as the query gives it (not yet withheld nor pseudonymised:
+        :meth:`rows_of` does that, so an index outlives a change of the registers or of
+        the key), by the value of ``column`` as text."""
+        sql, params = self.index_query(column)
+        grouped: RowIndex = {}
+        for row in conn.execute(sql, params).fetchall():
+            grouped.setdefault(row[0], []).append(row[1:])
+        return grouped
+
+    def rows_of(self, index: RowIndex, value: str) -> tuple[list[str], list[tuple[object, ...]]]:
+        """What may leave of the rows whose indexed column is ``value`` (``index`` made by
+        :meth:`index` of a disclosure with the same :meth:`index_query`): the same rows
+        as :meth:`rows` with the condition ``column = value`` on a text column."""
+        return list(self.names), self._released(index.get(value, ()))
+
+    def _released(self, found: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
         kept: list[tuple[object, ...]] = []
         for row in found:
             if self.checked:
@@ -221,7 +258,11 @@ class Prepared:
                         values[i] = prefix + digest[:32]
                 row = tuple(values)
             kept.append(row)
-        return list(self.names), kept
+        return kept
+
+
+RowIndex = dict[str, list[tuple[object, ...]]]
+"""Rows in scope by one column's value as text (:meth:`Prepared.index`)."""
 
 
 def prepare_disclosure(
@@ -252,11 +293,12 @@ def prepare_disclosure(
     applying = _applying(disclosure, registers)
     checked = f", {_digits(subject)}" if applying else ""
     known = f" AND e.{ident(subject)} IS NOT NULL" if applying else ""
-    sql = f"SELECT {select}{checked} FROM {extract} e WHERE ({scope}) AND ({where}){known}"
+    in_scope = f"FROM {extract} e WHERE ({scope}){known}"
     withheld = frozenset(s for scheme in applying for s in registers.subjects[scheme])
     keyed = tuple((i, f.key, f.prefix) for i, f in enumerate(fields)
                   if f.treatment is Treatment.PSEUDONYMISE)  # fmt: skip
-    return Prepared(sql, params, tuple(f.name for f in fields), bool(applying), withheld, keyed)
+    return Prepared(f"{select}{checked}", in_scope, where, params,
+                    tuple(f.name for f in fields), bool(applying), withheld, keyed)  # fmt: skip
 
 
 def _counts(

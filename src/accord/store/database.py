@@ -119,8 +119,11 @@ def _unsynced(engine: Engine) -> Engine:
     with _companions_lock:
         found = _companions.get(engine)
         if found is None:
+            # As many kept open as the store's: fewer, and concurrent requests opened and
+            # closed a connection (and set its pragmas) for each nonce.
             found = sa.create_engine(engine.url, connect_args={"timeout": SQLITE_BUSY_SECONDS},
-                                     pool_size=2, max_overflow=POOL_CONNECTIONS - 2)  # fmt: skip
+                                     pool_size=POOL_SIZE,
+                                     max_overflow=POOL_CONNECTIONS - POOL_SIZE)  # fmt: skip
             sa.event.listen(found, "connect", _sqlite_pragmas)
             sa.event.listen(found, "connect", _unsynced_pragmas)
             _queue_writers(found)
