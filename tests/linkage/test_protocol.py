@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import duckdb
 import pytest
