@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from accord import audit
 from accord.audit import (
@@ -291,6 +292,102 @@ def test_a_deferred_transaction_appends_its_events_as_it_ends(workspace: Workspa
     with pytest.raises(RuntimeError):
         fails()
     assert _count(workspace, "audit_entries") == 4
+
+
+class _Refused(Exception):
+    pass
+
+
+def _claim(table: str, refuse: bool, made: list[bool]) -> audit.Claim:
+    """A claim that writes one row of ``table`` (a name), or refuses writing nothing."""
+
+    def claim(conn: Connection) -> BaseException | None:
+        made.append(True)
+        if refuse:
+            return _Refused("claimed before")
+        conn.exec_driver_sql(f"INSERT INTO {table} (name) VALUES ('claimed')")
+        return None
+
+    return claim
+
+
+def test_a_deferred_transaction_s_claim_commits_with_its_events_or_refuses_them(
+    workspace: Workspace,
+) -> None:
+    # A claim (the exchange's: a request's nonce) is made in the commit of the events:
+    # kept with them, or, refusing, none of them appended and its error raised.
+    with workspace.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE claimed_names (name VARCHAR(20))")
+    decided = DisclosureDecided(agreement="a1", requester="hospital", purpose="care",
+                                permitted=True)  # fmt: skip
+    entries, made = _count(workspace, "audit_entries"), []
+    with audit.transaction(workspace, deferred=True,
+                           claim=_claim("claimed_names", False, made)) as tx:  # fmt: skip
+        tx.record(decided)
+    assert made
+    assert _count(workspace, "claimed_names") == 1
+    assert _count(workspace, "audit_entries") == entries + 1
+    with (
+        pytest.raises(_Refused, match="claimed before"),
+        audit.transaction(
+            workspace, deferred=True, claim=_claim("claimed_names", True, made)
+        ) as tx,  # fmt: skip
+    ):
+        tx.record(decided)
+    assert _count(workspace, "audit_entries") == entries + 1  # nothing of the refused one
+    made.clear()
+
+    def fails() -> None:
+        with audit.transaction(workspace, deferred=True,
+                               claim=_claim("claimed_names", False, made)) as tx:  # fmt: skip
+            tx.record(decided)
+            raise RuntimeError("the work failed")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert not made  # a block that raises makes no claim
+    with (
+        pytest.raises(audit.AuditError, match="only a deferred"),
+        audit.transaction(workspace, claim=_claim("claimed_names", False, made)),
+    ):
+        pass
+    assert _count(workspace, "claimed_names") == 1
+    assert audit.verify(workspace).size == _count(workspace, "audit_entries")
+
+
+def test_a_refused_claim_leaves_out_only_its_own_events_from_a_group(
+    sqlite_workspace: Workspace,
+) -> None:
+    ws = sqlite_workspace
+    with ws.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE claimed_names (name VARCHAR(20))")
+    entries, group = _count(ws, "audit_entries"), log._group(ws)
+    outcomes: dict[int, str] = {}
+
+    def one(n: int) -> None:
+        try:
+            with audit.transaction(ws, deferred=True,
+                                   claim=_claim("claimed_names", n == 2, [])) as tx:  # fmt: skip
+                tx.record(DisclosureDecided(agreement=f"a{n}", requester="hospital",
+                                            purpose="care", permitted=True))  # fmt: skip
+            outcomes[n] = "appended"
+        except _Refused:
+            outcomes[n] = "refused"
+
+    with group.turn:  # the five end while another thread appends: one group
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(5)]
+        for t in threads:
+            t.start()
+        while len(group.queue) < 5:
+            time.sleep(0.01)
+    for t in threads:
+        t.join()
+    assert outcomes == {0: "appended", 1: "appended", 2: "refused", 3: "appended",
+                        4: "appended"}  # fmt: skip
+    assert _count(ws, "claimed_names") == 4
+    agreements = {json.loads(t)["event"]["agreement"] for t in texts(ws)[entries:]}
+    assert agreements == {"a0", "a1", "a3", "a4"}
+    assert audit.verify(ws).size == _count(ws, "audit_entries") == entries + 4
 
 
 def test_deferred_transactions_of_one_process_append_together_on_sqlite(

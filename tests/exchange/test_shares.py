@@ -15,6 +15,7 @@ import json
 import signal
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -58,7 +59,9 @@ from tests.exchange.support import (
     free_port,
     named,
     node,
+    reasons,
     running,
+    signed,
 )
 from tests.postgres import scratch_database
 
@@ -181,8 +184,6 @@ def share_request(**changes: Any) -> ShareRequest:
 
 def post(world: World, path: str, body: bytes, **headers: str) -> httpx.Response:
     """A signed POST from the GP, as any RFC 9421 client would send it."""
-    from tests.exchange.support import signed
-
     request = signed("POST", f"http://127.0.0.1:{world.ports['hospital']}{path}",
                      node_id=GP, key=node_key(world.gp), body=body)  # fmt: skip
     request.headers.update(headers)
@@ -358,13 +359,50 @@ def test_a_lookup_the_agreement_does_not_allow_is_refused(world: World) -> None:
     assert any("lookups-not-allowed" in r for d in denied for r in d["reasons"])
 
 
+def test_a_replayed_lookup_is_refused_and_recorded_its_person_disclosed_once(
+    world: World,
+) -> None:
+    # A lookup's nonce is kept in the commit of its records (one pass of the store's
+    # writer): a replay, sent after the answer or at the same moment, is refused, and
+    # what the refused copy did is not in the log; a refused lookup's nonce is kept too.
+    url = f"http://127.0.0.1:{world.ports['hospital']}/api/v1/lookups"
+
+    def lookup(number: str, dataset: str = "admissions") -> httpx.Request:
+        body = lookup_request(nhs_number=number).model_dump(mode="json", exclude_none=True)
+        data = json.dumps({**body, "dataset": dataset}).encode()
+        return signed("POST", url, node_id=GP, key=node_key(world.gp), body=data)
+
+    def outcome(response: httpx.Response) -> tuple[int, str]:
+        return response.status_code, response.json().get("code", "answered")
+
+    disclosed = len(named(world.hospital, "records.disclosed"))
+    decided = len(named(world.hospital, "disclosure.decided"))
+    replays = len(reasons(world.hospital, "replayed"))
+    request = lookup(NUMBERS[8])
+    twice = lookup(NUMBERS[9])
+    refused = lookup(NUMBERS[8], dataset="no-such-dataset")
+    with httpx.Client(timeout=60) as http, ThreadPoolExecutor(2) as pool:
+        first, again = http.send(request), http.send(request)
+        both = sorted(outcome(r) for r in pool.map(http.send, [twice, twice]))
+        refusals_ = [outcome(http.send(refused)) for _ in range(2)]
+    assert outcome(first) == (200, "answered")
+    assert outcome(again) == (401, "replayed")
+    assert both == [(200, "answered"), (401, "replayed")]
+    assert refusals_[1] == (401, "replayed")
+    assert refusals_[0][0] in (403, 404)
+    assert len(named(world.hospital, "records.disclosed")) == disclosed + 2
+    # One decision a request: two answered, one refused for its dataset, three replays.
+    assert len(named(world.hospital, "disclosure.decided")) == decided + 6
+    assert len(reasons(world.hospital, "replayed")) == replays + 3
+    with open_workspace(world.hospital.root) as ws:
+        audit.verify(ws)
+
+
 def test_a_lookup_s_entries_are_durable_before_its_answer_leaves(world: World) -> None:
     # Its decision, the person disclosed and the lookup served commit (synchronous=FULL,
     # nonce with them) before the answer is sent: a provider SIGKILLed the moment the
     # answer arrives loses none of them. A second server on the hospital's workspace (a
     # worker of its own), so the module's server goes on serving the other tests.
-    from tests.exchange.support import signed
-
     key = uuid.uuid4().hex
     body = lookup_request(nhs_number=NUMBERS[7]).model_dump_json(exclude_none=True).encode()
     # Signed for the hospital's URL in the trust list: a node verifies the target URI
@@ -396,8 +434,6 @@ def test_a_provider_killed_mid_share_delivers_once_after_it_restarts(world: Worl
     request = share_request(fields=["nhs_number", "admission_date"])
     body = request.model_dump_json(exclude_none=True).encode()
     server = world.servers["hospital"]
-    from tests.exchange.support import signed
-
     raw = signed("POST", f"{server.url}/api/v1/shares", node_id=GP, key=node_key(world.gp),
                  body=body)  # fmt: skip
     raw.headers.update({"Idempotency-Key": key, "Accept": "application/vnd.apache.arrow.stream"})

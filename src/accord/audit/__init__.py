@@ -103,6 +103,7 @@ from accord.audit.identity import (
 from accord.audit.keys import person_key, person_secret
 from accord.audit.log import (
     AuditTransaction,
+    Claim,
     entries,
     flush,
     leaf,
@@ -150,6 +151,7 @@ __all__ = [
     "CheckpointCosigned",
     "CheckpointPage",
     "Checkpointed",
+    "Claim",
     "Cosigned",
     "DatasetDescribed",
     "DatasetIngested",

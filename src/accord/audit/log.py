@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -212,8 +212,18 @@ class AuditTransaction:
         self._moves.append((finished, final))
 
 
+Claim = Callable[[Connection], BaseException | None]
+"""Work a deferred transaction does in the commit that appends its events, before them
+(the exchange's: a request's nonce, so that a request's records and its nonce cost the
+store's writer one commit, not two). It returns None, or, writing nothing, the error
+that refuses the transaction: its events are then not appended, and the error is
+raised where the transaction's block ends."""
+
+
 @contextmanager
-def transaction(ws: Workspace, *, deferred: bool = False) -> Iterator[AuditTransaction]:
+def transaction(
+    ws: Workspace, *, deferred: bool = False, claim: Claim | None = None
+) -> Iterator[AuditTransaction]:
     """``with transaction(ws) as tx:`` do work on ``tx.conn``, ``tx.record(...)`` events;
     on leaving, the work and the staged events commit together, then the log appends.
 
@@ -224,11 +234,14 @@ def transaction(ws: Workspace, *, deferred: bool = False) -> Iterator[AuditTrans
     as the block ends they reach the log: on SQLite appended at once, in one
     transaction with those of other threads of the process ending meanwhile (a group
     commit: :class:`_Group`), on PostgreSQL staged, then appended with other requests' by
-    the flush. A block that raises records nothing.
+    the flush. A block that raises records nothing. ``claim`` (deferred only): see
+    :data:`Claim`; a block that raises makes no claim.
     """
     if deferred:
-        yield from _deferred(ws)
+        yield from _deferred(ws, claim)
         return
+    if claim is not None:
+        raise AuditError("only a deferred audit transaction makes a claim")
     with ws.engine.connect() as conn:
         outer = conn.begin()
         tx = AuditTransaction(ws, conn)
@@ -247,24 +260,30 @@ def transaction(ws: Workspace, *, deferred: bool = False) -> Iterator[AuditTrans
     flush(ws)
 
 
-def _deferred(ws: Workspace) -> Iterator[AuditTransaction]:
+def _deferred(ws: Workspace, claim: Claim | None) -> Iterator[AuditTransaction]:
     tx = AuditTransaction(ws, None, deferred=True)
     yield tx
-    if not tx._pending:
+    if not tx._pending and claim is None:
         return
     now = datetime.now(UTC)
     if ws.engine.dialect.name == "sqlite":
         # SQLite: appended at once, never staged (every write waits for the file's one
         # lock anyway, so staging, then appending, would wait for the disk twice), with
         # what other threads of this process are appending meanwhile.
-        _group(ws).append(ws, [_Pending(None, k, b, p, now) for k, b, p in tx._pending])
+        rows = [_Pending(None, k, b, p, now) for k, b, p in tx._pending]
+        _group(ws).append(ws, rows, claim)
         return
     # PostgreSQL: staged in a commit of their own, in parallel with other requests',
     # then appended by a flush that takes theirs too: appends are taken in turns on the
     # log's head, and grouped that way, wait for the disk once for many requests.
     with ws.engine.begin() as conn:
-        repo.stage(conn, tx._pending, now)
-    flush(ws)
+        refused = claim(conn) if claim is not None else None
+        if refused is None and tx._pending:
+            repo.stage(conn, tx._pending, now)
+    if refused is not None:
+        raise refused
+    if tx._pending:
+        flush(ws)
 
 
 @dataclass
@@ -272,8 +291,11 @@ class _Ticket:
     """One deferred transaction's rows, waiting in a :class:`_Group`."""
 
     rows: list[_Pending]
+    claim: Claim | None = None
     done: bool = False
     failed: BaseException | None = None
+    refused: BaseException | None = None
+    """What its claim refused it with: its rows were left out of the group's append."""
 
 
 @dataclass
@@ -292,8 +314,8 @@ class _Group:
     queued: threading.Lock = field(default_factory=threading.Lock)
     turn: threading.Lock = field(default_factory=threading.Lock)
 
-    def append(self, ws: Workspace, rows: list[_Pending]) -> None:
-        ticket = _Ticket(rows)
+    def append(self, ws: Workspace, rows: list[_Pending], claim: Claim | None = None) -> None:
+        ticket = _Ticket(rows, claim)
         with self.queued:
             self.queue.append(ticket)
         with self.turn:
@@ -302,8 +324,11 @@ class _Group:
                     taken, self.queue = self.queue, []
                 try:
                     with ws.engine.begin() as conn:
+                        for t in taken:  # the claims first: a refused one's rows stay out
+                            t.refused = t.claim(conn) if t.claim is not None else None
+                        kept = [r for t in taken if t.refused is None for r in t.rows]
                         frontier = None
-                        for batch in _batches([r for t in taken for r in t.rows]):
+                        for batch in _batches(kept):
                             head = repo.lock_head(conn)
                             _, frontier = _append_rows(ws, conn, head, batch, frontier)
                 except BaseException as error:
@@ -318,6 +343,8 @@ class _Group:
             raise AuditError(f"the audit log could not append: {ticket.failed}") from (
                 ticket.failed
             )
+        if ticket.refused is not None:
+            raise ticket.refused
 
 
 _groups: dict[str, _Group] = {}

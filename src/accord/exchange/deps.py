@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from accord.exchange.gate import Gate
+from accord.exchange.gate import Gate, NonceClaim
 from accord.exchange.models import Caller
 from accord.exchange.problems import Refusal
 from accord.store import Workspace
@@ -60,24 +60,44 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def get_caller(request: Request, node: NodeDep) -> Caller:
     """The caller, if its request passes the gate (run in a worker thread: it reads and
     writes the store); else the :class:`Refusal` that becomes the problem document."""
-    return await admitted(request, node, lambda caller: caller)
+    return await admitted(request, node, lambda caller, _claim: caller)
 
 
-async def admitted(request: Request, node: Node, work: Callable[[Caller], T]) -> T:
+async def admitted(
+    request: Request,
+    node: Node,
+    work: Callable[[Caller, NonceClaim | None], T],
+    *,
+    claimed: bool = False,
+) -> T:
     """``work`` for the caller the gate admits, run in the same worker thread as the
     gate: one hop off the event loop for a route that does its work in a thread too (a
-    lookup), not two. The body is read first, within the node's limit."""
+    lookup), not two. The body is read first, within the node's limit.
+
+    ``claimed``: the gate does not keep the nonce; ``work`` is given it as a claim for
+    the commit of the request's records (``audit.transaction(claim=...)``), and if the
+    work ends with the claim not made (it recorded nothing, or failed first), the nonce
+    is kept before the request is answered: a replay is refused either way."""
     body = await read_body(request, node.ws.settings.max_body_bytes)
     request.state.body = body  # the stream is read once: a route takes it from here
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     fields = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]]
     query = request.scope.get("query_string", b"").decode("latin-1")
+    gate = node.gate
 
     def admit_then_work() -> T:
-        caller = node.gate.admit(request.method, raw_path.decode("latin-1"), query, fields, body)
+        caller = gate.admit(request.method, raw_path.decode("latin-1"), query, fields, body,
+                            remember=not claimed)  # fmt: skip
         # Kept for the refusal of a request whose parameters then fail validation.
         request.state.caller = caller
-        return work(caller)
+        if not claimed:
+            return work(caller, None)
+        claim = gate.claim(caller)
+        try:
+            return work(caller, claim)
+        finally:
+            if not claim.made:
+                gate.remember(caller)  # a replay's refusal, over any other answer
 
     return await run_in_threadpool(admit_then_work)
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.engine import Connection
 
 from accord import audit
 from accord.agreements import node_key
@@ -100,8 +102,13 @@ class Gate:
         body: bytes,
         *,
         now: datetime | None = None,
+        remember: bool = True,
     ) -> Caller:
-        """The caller, if the request passes every check; else a :class:`Refusal`."""
+        """The caller, if the request passes every check; else a :class:`Refusal`.
+
+        ``remember=False``: the nonce is not kept here; the caller keeps it by
+        :meth:`claim` in the commit that records the request's work, or, where the work
+        recorded nothing, by :meth:`remember` before the request is answered."""
         when = now or datetime.now(UTC)
         trust_list, own = self.trust_list(when)
         message = RequestMessage(method, self.target_uri(own, raw_path, query), Headers(fields))
@@ -125,22 +132,29 @@ class Gate:
             )
         created = datetime.fromtimestamp(verified.created, UTC)
         self._check_window(created, when, member)
-        expires = created + self.skew
-        # Kept at once for every worker, but not waited on to reach the disk: the request
-        # answers only after its own records commit, durably, and that commit carries the
-        # nonce with it. Lost in a crash before then, it lets a request be sent again
-        # that was never answered, nothing disclosed (docs/exchange.md, "Speed").
-        with begin_unsynced(self.ws.engine) as conn:
-            fresh = repo.remember_nonce(conn, member.node_id, verified.nonce, expires)
-        if not fresh:
-            raise Refusal(
-                "replayed",
-                f"nonce {verified.nonce} of {member.node_id} was already "
-                "used: a request is answered once",
-                requester=member.org,
-            )
+        caller = Caller(member, verified.nonce, verified.created)
+        if remember:
+            self.remember(caller)
         self._prune(when)
-        return Caller(member, verified.nonce, verified.created)
+        return caller
+
+    def remember(self, caller: Caller) -> None:
+        """Keep the caller's nonce; a :class:`Refusal` if it was already used.
+
+        Kept at once for every worker, but not waited on to reach the disk: the request
+        answers only after its own records commit, durably, and that commit carries the
+        nonce with it. Lost in a crash before then, it lets a request be sent again that
+        was never answered, nothing disclosed (docs/exchange.md, "Speed")."""
+        with begin_unsynced(self.ws.engine) as conn:
+            refused = self.claim(caller)(conn)
+        if refused is not None:
+            raise refused
+
+    def claim(self, caller: Caller) -> NonceClaim:
+        """The caller's nonce as an audit claim (``audit.Claim``): kept in the commit of
+        the request's records, one pass of the store's writer for both."""
+        expires = datetime.fromtimestamp(caller.created, UTC) + self.skew
+        return NonceClaim(caller, expires)
 
     def _check_window(self, created: datetime, now: datetime, member: Member) -> None:
         skew = int(self.skew.total_seconds())
@@ -167,6 +181,27 @@ class Gate:
             due = self._admitted % PRUNE_EVERY == 0
         if due:
             prune(self.ws, now)
+
+
+@dataclass
+class NonceClaim:
+    """An admitted request's nonce, to keep in a commit (an ``audit.Claim``): refused
+    with ``replayed`` if another request kept it first. ``made`` once it was tried."""
+
+    caller: Caller
+    expires: datetime
+    made: bool = False
+
+    def __call__(self, conn: Connection) -> Refusal | None:
+        self.made = True
+        member, nonce = self.caller.member, self.caller.nonce
+        if repo.remember_nonce(conn, member.node_id, nonce, self.expires):
+            return None
+        return Refusal(
+            "replayed",
+            f"nonce {nonce} of {member.node_id} was already used: a request is answered once",
+            requester=member.org,
+        )
 
 
 def prune(ws: Workspace, now: datetime | None = None) -> int:

@@ -165,11 +165,18 @@ def _text(value: object) -> str | None:
 
 
 def serve_lookup(
-    ws: Workspace, caller: Caller, request: LookupRequest, key: str | None, node_id: str
+    ws: Workspace,
+    caller: Caller,
+    request: LookupRequest,
+    key: str | None,
+    node_id: str,
+    *,
+    claim: audit.Claim | None = None,
 ) -> bytes:
-    """The JSON answer to ``caller``'s lookup (see the module docstring)."""
+    """The JSON answer to ``caller``'s lookup (see the module docstring); ``claim``
+    (the request's nonce) is made in the commit of what the lookup records."""
     if key is None:
-        return _answer(ws, caller, request, "lookup", node_id)
+        return _answer(ws, caller, request, "lookup", node_id, claim)
     print_ = idempotency.fingerprint("lookup", request.model_dump(mode="json"), "json")
     kept = idempotency.claim(ws, caller, key, "lookup", print_)
     if kept is not None:
@@ -179,7 +186,7 @@ def serve_lookup(
         assert kept.body is not None
         return kept.body.encode("utf-8")
     try:
-        body = _answer(ws, caller, request, key, node_id)
+        body = _answer(ws, caller, request, key, node_id, claim)
     except BaseException:
         idempotency.release(ws, caller, key)
         raise
@@ -189,8 +196,9 @@ def serve_lookup(
 
 
 def _answer(
-    ws: Workspace, caller: Caller, request: LookupRequest, request_id: str, node_id: str
-) -> bytes:
+    ws: Workspace, caller: Caller, request: LookupRequest, request_id: str, node_id: str,
+    claim: audit.Claim | None,
+) -> bytes:  # fmt: skip
     context, dataset = request.context, request.dataset
     under = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
     offered = under.offered
@@ -210,7 +218,7 @@ def _answer(
     # three; written only as it ends (appended with other requests' on SQLite, staged
     # for the flush on PostgreSQL), so the store's write lock is not held while the
     # person's rows are read. A denial is recorded the same way, then answered.
-    with audit.transaction(ws, deferred=True) as tx:
+    with audit.transaction(ws, deferred=True, claim=claim) as tx:
         try:
             permit = terms.permitted(ws, caller, context, dataset, fields, rows=1,
                                      terms=under, tx=tx)  # fmt: skip

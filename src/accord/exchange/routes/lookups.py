@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from accord.exchange import idempotency, lookups
 from accord.exchange.deps import admitted, get_node
+from accord.exchange.gate import NonceClaim
 from accord.exchange.models import Caller, LookupAnswer, LookupRequest
 from accord.exchange.routes import REFUSALS, body_schema, invalid
 
@@ -21,15 +22,16 @@ async def lookup(request: Request) -> Response:
     # as about a tenth of the server's time in a profile of benchmarks/exchange.py.
     node = get_node(request)
 
-    def answer(caller: Caller) -> bytes:
+    def answer(caller: Caller, claim: NonceClaim | None) -> bytes:
         key = idempotency.check_key(request.headers.get(idempotency.HEADER))
         try:
             asked = LookupRequest.model_validate_json(request.state.body)
         except ValidationError as exc:
             raise invalid(exc, caller.org) from None
-        return lookups.serve_lookup(node.ws, caller, asked, key, node.node_id)
+        return lookups.serve_lookup(node.ws, caller, asked, key, node.node_id, claim=claim)
 
     # The gate and the lookup in one worker thread (``admitted``): the hop between them
-    # cost more than the gate's own checks.
-    body = await admitted(request, node, answer)
+    # cost more than the gate's own checks. The nonce is kept in the commit of the
+    # lookup's records (``claimed``): one pass of the store's writer, not two.
+    body = await admitted(request, node, answer, claimed=True)
     return Response(body, media_type="application/json")
