@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import uuid4
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
 
 from accord.audit import repository as repo
@@ -323,6 +324,7 @@ class _Group:
                 with self.queued:
                     taken, self.queue = self.queue, []
                 try:
+                    signer = _signer(ws)  # read before the store's writer lock is taken
                     with ws.engine.begin() as conn:
                         for t in taken:  # the claims first: a refused one's rows stay out
                             t.refused = t.claim(conn) if t.claim is not None else None
@@ -330,7 +332,7 @@ class _Group:
                         frontier = None
                         for batch in _batches(kept):
                             head = repo.lock_head(conn)
-                            _, frontier = _append_rows(ws, conn, head, batch, frontier)
+                            _, frontier = _append_rows(signer, conn, head, batch, frontier)
                 except BaseException as error:
                     for t in taken:
                         t.done, t.failed = True, error
@@ -427,15 +429,16 @@ def flush(ws: Workspace, batch: int = BATCH) -> int:
         with ws.engine.connect() as conn:
             if not repo.any_staged(conn):
                 return appended
+        signer = _signer(ws)
         with ws.engine.begin() as conn:
-            done, more, frontier = _append_batch(ws, conn, batch, frontier)
+            done, more, frontier = _append_batch(signer, conn, batch, frontier)
         appended += done
         if not more:
             return appended
 
 
 def _append_batch(
-    ws: Workspace, conn: Connection, batch: int, frontier: Frontier | None
+    signer: _Signer, conn: Connection, batch: int, frontier: Frontier | None
 ) -> tuple[int, bool, Frontier | None]:
     """One transaction's append: how many, whether more are staged, and the frontier it
     leaves for the next to start from (read again from the store when another appender
@@ -444,17 +447,30 @@ def _append_batch(
     rows, more = repo.staged(conn, batch)
     if not rows:
         return 0, False, frontier
-    appended, frontier = _append_rows(ws, conn, size, rows, frontier)
+    appended, frontier = _append_rows(signer, conn, size, rows, frontier)
     repo.unstage(conn, [r.id for r in rows])
     return appended, more, frontier
 
 
+class _Signer(NamedTuple):
+    """The log's origin and the key its checkpoints are signed with."""
+
+    origin: str
+    key: Ed25519PrivateKey
+
+
+def _signer(ws: Workspace) -> _Signer:
+    """Read before an append takes the store's writer lock: its file's check (a ``stat``)
+    let other threads in, and other processes waited on the lock meanwhile."""
+    return _Signer(origin(ws), signing_key(ws))
+
+
 def _append_rows(
-    ws: Workspace, conn: Connection, size: int, rows: Sequence[Any], frontier: Frontier | None
+    signer: _Signer, conn: Connection, size: int, rows: Sequence[Any], frontier: Frontier | None
 ) -> tuple[int, Frontier]:
     """Append ``rows`` (staged rows, or rows shaped as they are) to the log of ``size``
-    entries whose head this transaction locked, with a signed checkpoint: how many
-    entries, and the frontier after them."""
+    entries whose head this transaction locked, with a checkpoint signed by ``signer``:
+    how many entries, and the frontier after them."""
     if frontier is None or frontier.size != size:
         frontier = Frontier.at(size, repo.subtrees(conn, Frontier.edge(size)))
     else:
@@ -468,8 +484,8 @@ def _append_rows(
     nodes = frontier.extend([e[4] for e in entries], repo.NODE_LEVEL)
     repo.append(conn, bodies, entries, nodes)
     now = datetime.now(UTC)
-    point = Checkpoint(origin(ws), frontier.size, frontier.root(), now)
-    repo.add_checkpoint(conn, point.size, point.root, now, sign(point, origin(ws), signing_key(ws)))
+    point = Checkpoint(signer.origin, frontier.size, frontier.root(), now)
+    repo.add_checkpoint(conn, point.size, point.root, now, sign(point, signer.origin, signer.key))
     repo.set_head(conn, frontier.size)
     return len(entries), frontier
 

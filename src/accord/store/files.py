@@ -26,7 +26,7 @@ from accord.store.permissions import SNAPSHOT_FILE
 
 _BLOCK = 1 << 20
 T = TypeVar("T")
-_kept: dict[tuple[Path, str], tuple[tuple[int, int, int], object]] = {}
+_kept: dict[tuple[str, str], tuple[tuple[int, int, int], object]] = {}
 _kept_lock = threading.Lock()
 
 
@@ -35,15 +35,16 @@ def read_kept(path: Path, what: str, make: Callable[[Path, bytes], T]) -> T:
     modification time or inode): for the keys a request reads, where reading and parsing
     the file each time cost more than using it. ``what`` names what is made, so one file
     can be kept as two things."""
+    name = str(path)  # a path's text hashes at once; a Path splits itself first
     seen = path.stat()
     stamp = (seen.st_size, seen.st_mtime_ns, seen.st_ino)
     with _kept_lock:
-        found = _kept.get((path, what))
+        found = _kept.get((name, what))
     if found is not None and found[0] == stamp:
         return found[1]  # type: ignore[return-value]
     made = make(path, path.read_bytes())
     with _kept_lock:
-        _kept[(path, what)] = (stamp, made)
+        _kept[(name, what)] = (stamp, made)
     return made
 
 
