@@ -13,6 +13,7 @@ beside the API, for every path outside it, sharing the API's workspace and lifes
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -64,9 +65,15 @@ def create_app(root: Path) -> FastAPI:
         # connection pool, every connection can be held by a thread waiting for another.
         to_thread.current_default_thread_limiter().total_tokens = THREADS
         task = asyncio.create_task(_keep_fresh(node))
+        # What the worker holds from now on (the libraries' modules and objects, about
+        # 150,000) is left out of the collector's full collections: each walked them all,
+        # a pause of tens of milliseconds in whichever request set it off.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()  # collected as the worker ends, as everything else is
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
