@@ -6,6 +6,7 @@ import dataclasses
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -294,6 +295,20 @@ def test_a_deferred_transaction_appends_its_events_as_it_ends(workspace: Workspa
     assert _count(workspace, "audit_entries") == 4
 
 
+def _in_one_group(ws: Workspace, one: Callable[[int], None], count: int = 5) -> None:
+    """``one(0)`` ... ``one(count - 1)`` in threads, all ending while the turn to append is
+    held (as if another thread were appending now): the next turn appends them together."""
+    group = log._group(ws)
+    with group.turn:
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(count)]
+        for t in threads:
+            t.start()
+        while len(group.queue) < count:
+            time.sleep(0.01)
+    for t in threads:
+        t.join()
+
+
 class _Refused(Exception):
     pass
 
@@ -361,7 +376,7 @@ def test_a_refused_claim_leaves_out_only_its_own_events_from_a_group(
     ws = sqlite_workspace
     with ws.engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE claimed_names (name VARCHAR(20))")
-    entries, group = _count(ws, "audit_entries"), log._group(ws)
+    entries = _count(ws, "audit_entries")
     outcomes: dict[int, str] = {}
 
     def one(n: int) -> None:
@@ -374,14 +389,7 @@ def test_a_refused_claim_leaves_out_only_its_own_events_from_a_group(
         except _Refused:
             outcomes[n] = "refused"
 
-    with group.turn:  # the five end while another thread appends: one group
-        threads = [threading.Thread(target=one, args=(n,)) for n in range(5)]
-        for t in threads:
-            t.start()
-        while len(group.queue) < 5:
-            time.sleep(0.01)
-    for t in threads:
-        t.join()
+    _in_one_group(ws, one)
     assert outcomes == {0: "appended", 1: "appended", 2: "refused", 3: "appended",
                         4: "appended"}  # fmt: skip
     assert _count(ws, "claimed_names") == 4
@@ -397,21 +405,13 @@ def test_deferred_transactions_of_one_process_append_together_on_sqlite(
     # next turn appends them all in one transaction (one checkpoint, one wait for disk).
     ws = sqlite_workspace
     checkpoints = _count(ws, "audit_checkpoints")
-    group = log._group(ws)
 
     def one(n: int) -> None:
         with audit.transaction(ws, deferred=True) as tx:
             tx.record(DisclosureDecided(agreement=f"a{n}", requester="hospital",
                                         purpose="care", permitted=True))  # fmt: skip
 
-    with group.turn:  # as if another thread were appending now
-        threads = [threading.Thread(target=one, args=(n,)) for n in range(5)]
-        for t in threads:
-            t.start()
-        while len(group.queue) < 5:
-            time.sleep(0.01)
-    for t in threads:
-        t.join()
+    _in_one_group(ws, one)
     assert _count(ws, "audit_checkpoints") == checkpoints + 1
     agreements = {json.loads(t)["event"]["agreement"] for t in texts(ws)[-5:]}
     assert agreements == {f"a{n}" for n in range(5)}
