@@ -27,24 +27,18 @@ $(STAMP): requirements.lock pyproject.toml
 
 # PostgreSQL runs in the test suite (started by the suite itself, on a throwaway data
 # directory and port), and so does a local Spark session, which needs Java, and a
-# headless Chromium; install them only when they are missing.
+# headless Chromium; the portal's assets need Node.js and npm. Whatever is missing is
+# installed by one apt-get (one index update, not one a package).
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "Installing PostgreSQL (needed by the test suite)"; \
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql postgresql-contrib"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing openjdk-17-jre-headless"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing (the suite's PostgreSQL, Spark, browser; the portal's assets)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null; \
-	fi
-	@if ! command -v java >/dev/null 2>&1; then \
-	  echo "Installing Java (Spark, for the linkage engine test)"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; \
-	fi
-	@# The portal's browser tests drive Debian's Chromium through Playwright (Playwright's
-	@# own browser download is not used: tests/portal/browser.py).
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "Installing Chromium (the portal's browser tests)"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 # The portal serves GOV.UK Frontend from the node (no CDN), pinned in package-lock.json to
@@ -82,7 +76,10 @@ unit: venv system-deps assets bytecode
 
 # Lint and typecheck run beside the tests (they take a core for half a minute while the
 # suite, which waits on its servers and browser, leaves one free); any failure fails.
-test: system-deps venv assets
+# The system packages and the virtual environment install side by side (apt and pip
+# each wait on downloads); then lint, typecheck and the tests.
+test:
+	$(MAKE) --no-print-directory -j2 system-deps venv
 	$(MAKE) --no-print-directory -j3 lint typecheck unit
 
 demo: venv assets bytecode
