@@ -9,6 +9,7 @@ replay cache.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -257,3 +258,34 @@ def test_two_workers_share_one_replay_cache(fed: Federation, gp: Workspace) -> N
         second.admit("GET", "/api/v1/catalogue", "", fields, b"")
     assert replayed.value.code == "replayed"
     assert prune(gp, datetime.now(UTC) + HOUR) == 1
+
+
+def test_a_claimed_nonce_is_checked_at_the_gate_and_kept_only_inside_its_window(
+    fed: Federation, gp: Workspace
+) -> None:
+    # A lookup's nonce is kept in the commit of its records (a claim): the gate only
+    # checks it is not kept yet; a claim made once the request's window has closed is
+    # refused (its nonce may have been pruned by then, and a copy could claim it again).
+    fed.publish(NOW - HOUR)
+    fetch(gp, now=NOW)
+    request = signed(
+        "GET", "http://127.0.0.1:8101/api/v1/catalogue", node_id="A81001", key=node_key(gp)
+    )
+    fields = list(request.headers.multi_items())
+    gate = Gate(gp)
+    caller = gate.admit("GET", "/api/v1/catalogue", "", fields, b"", remember=False)
+    late = dataclasses.replace(gate.claim(caller), expires=datetime.now(UTC) - HOUR)
+    with gp.engine.begin() as conn:
+        refused = late(conn)
+    assert refused is not None
+    assert refused.code == "expired"
+    assert late.made
+    with gp.engine.begin() as conn:
+        assert gate.claim(caller)(conn) is None  # kept, in this commit
+    with pytest.raises(Refusal) as replayed:  # a copy: refused at once by the gate
+        gate.admit("GET", "/api/v1/catalogue", "", fields, b"", remember=False)
+    assert replayed.value.code == "replayed"
+    with gp.engine.begin() as conn:
+        again = gate.claim(caller)(conn)
+    assert again is not None
+    assert again.code == "replayed"

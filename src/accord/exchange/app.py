@@ -16,6 +16,7 @@ import asyncio
 import gc
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -65,15 +66,11 @@ def create_app(root: Path) -> FastAPI:
         # connection pool, every connection can be held by a thread waiting for another.
         to_thread.current_default_thread_limiter().total_tokens = THREADS
         task = asyncio.create_task(_keep_fresh(node))
-        # What the worker holds from now on (the libraries' modules and objects, about
-        # 150,000) is left out of the collector's full collections: each walked them all,
-        # a pause of tens of milliseconds in whichever request set it off.
-        gc.collect()
-        gc.freeze()
+        _freeze()
         try:
             yield
         finally:
-            gc.unfreeze()  # collected as the worker ends, as everything else is
+            _unfreeze()
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -112,6 +109,30 @@ API_PATHS = ("/api/", "/healthz", "/readyz", "/openapi.json")
 goes to the pages beside it, when there are any."""
 Pages = Callable[[Workspace], ASGIApp]
 """Makes the app that answers every path outside the API, for the node's workspace."""
+
+
+_frozen = 0
+_frozen_lock = threading.Lock()
+
+
+def _freeze() -> None:
+    """Leave what the worker holds by now (the libraries' modules and objects, about
+    150,000) out of the collector's full collections: each walked them all, up to 74 ms
+    in whichever request set it off. Counted, for several apps in one process (tests):
+    the last to stop lets them be collected again."""
+    global _frozen
+    with _frozen_lock:
+        _frozen += 1
+        gc.collect()
+        gc.freeze()
+
+
+def _unfreeze() -> None:
+    global _frozen
+    with _frozen_lock:
+        _frozen -= 1
+        if _frozen == 0:
+            gc.unfreeze()  # collected as the worker ends, as everything else is
 
 
 class WithPages:

@@ -74,10 +74,11 @@ async def admitted(
     gate: one hop off the event loop for a route that does its work in a thread too (a
     lookup), not two. The body is read first, within the node's limit.
 
-    ``claimed``: the gate does not keep the nonce; ``work`` is given it as a claim for
-    the commit of the request's records (``audit.transaction(claim=...)``), and if the
-    work ends with the claim not made (it recorded nothing, or failed first), the nonce
-    is kept before the request is answered: a replay is refused either way."""
+    ``claimed``: the gate only checks that the nonce is not kept yet; ``work`` is given
+    it as a claim for the commit of the request's records
+    (``audit.transaction(claim=...)``), and if the work ends with the claim not made
+    (it recorded nothing, or failed first), or fails, the nonce is kept before the
+    request is answered: a replay is refused either way."""
     body = await read_body(request, node.ws.settings.max_body_bytes)
     request.state.body = body  # the stream is read once: a route takes it from here
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
@@ -94,10 +95,19 @@ async def admitted(
             return work(caller, None)
         claim = gate.claim(caller)
         try:
-            return work(caller, claim)
-        finally:
+            answer = work(caller, claim)
+        except Refusal as refusal:
+            # Refused before its records (and claim) were committed: the nonce kept now,
+            # a replay's refusal over this one (in the log once: this one's if it was).
             if not claim.made:
-                gate.remember(caller)  # a replay's refusal, over any other answer
+                gate.remember(caller, recorded=refusal.recorded)
+            raise
+        except BaseException:
+            gate.keep(caller)  # failed: a claim made rolled back with its commit
+            raise
+        if not claim.made:  # answered without recording (an idempotent retry's answer)
+            gate.remember(caller)
+        return answer
 
     return await run_in_threadpool(admit_then_work)
 

@@ -135,11 +135,14 @@ class Gate:
         caller = Caller(member, verified.nonce, verified.created)
         if remember:
             self.remember(caller)
+        else:
+            self.seen(caller)  # a replay refused at once, not after the work
         self._prune(when)
         return caller
 
-    def remember(self, caller: Caller) -> None:
-        """Keep the caller's nonce; a :class:`Refusal` if it was already used.
+    def remember(self, caller: Caller, *, recorded: bool = False) -> None:
+        """Keep the caller's nonce; a :class:`Refusal` if it was already used (or its
+        window has passed), ``recorded`` if the request's answer is already in the log.
 
         Kept at once for every worker, but not waited on to reach the disk: the request
         answers only after its own records commit, durably, and that commit carries the
@@ -148,7 +151,23 @@ class Gate:
         with begin_unsynced(self.ws.engine) as conn:
             refused = self.claim(caller)(conn)
         if refused is not None:
+            refused.recorded = recorded
             raise refused
+
+    def keep(self, caller: Caller) -> None:
+        """Keep the caller's nonce whatever became of the request (a request that failed:
+        its claim, if made, rolled back with its commit); one already kept stays."""
+        expires = datetime.fromtimestamp(caller.created, UTC) + self.skew
+        with begin_unsynced(self.ws.engine) as conn:
+            repo.remember_nonce(conn, caller.member.node_id, caller.nonce, expires)
+
+    def seen(self, caller: Caller) -> None:
+        """A :class:`Refusal` if the caller's nonce is kept already (a read: the request
+        claims it later, in the commit of its records)."""
+        with self.ws.engine.connect() as conn:
+            used = repo.nonce_seen(conn, caller.member.node_id, caller.nonce)
+        if used:
+            raise _replayed(caller)
 
     def claim(self, caller: Caller) -> NonceClaim:
         """The caller's nonce as an audit claim (``audit.Claim``): kept in the commit of
@@ -194,14 +213,27 @@ class NonceClaim:
 
     def __call__(self, conn: Connection) -> Refusal | None:
         self.made = True
-        member, nonce = self.caller.member, self.caller.nonce
-        if repo.remember_nonce(conn, member.node_id, nonce, self.expires):
+        member = self.caller.member
+        if datetime.now(UTC) > self.expires:
+            # Past its window by now (the work took that long): kept or not, its nonce
+            # may have been pruned, so a copy could claim it again; refused instead.
+            return Refusal(
+                "expired",
+                "the request's window closed before it could be answered: send a new one",
+                requester=member.org,
+            )
+        if repo.remember_nonce(conn, member.node_id, self.caller.nonce, self.expires):
             return None
-        return Refusal(
-            "replayed",
-            f"nonce {nonce} of {member.node_id} was already used: a request is answered once",
-            requester=member.org,
-        )
+        return _replayed(self.caller)
+
+
+def _replayed(caller: Caller) -> Refusal:
+    return Refusal(
+        "replayed",
+        f"nonce {caller.nonce} of {caller.member.node_id} was already used: a request is "
+        "answered once",
+        requester=caller.member.org,
+    )
 
 
 def prune(ws: Workspace, now: datetime | None = None) -> int:

@@ -88,16 +88,16 @@ class _Loaded:
                 )  # fmt: skip
         return found
 
-    def index(self, prepared: privacy.Prepared) -> privacy.RowIndex:
+    def index(self, prepared: privacy.Prepared) -> privacy.RowIndex | None:
         """The rows in scope of ``prepared`` by NHS number, made on first use and kept
-        while the snapshot is (a few: one per set of fields and row conditions)."""
+        while the snapshot is: a few (one per set of fields and row conditions asked
+        for), then None for any other (its lookups run the query: a caller varying the
+        fields it asks for cannot make each lookup scan the snapshot again)."""
         sql, params = prepared.index_query("nhs_number")
         key = (sql, repr(sorted(params.items())))
         with self.lock:
             found = self.indexes.get(key)
-            if found is None:
-                if len(self.indexes) >= _INDEXES:
-                    self.indexes.clear()
+            if found is None and len(self.indexes) < _INDEXES:
                 found = self.indexes[key] = prepared.index(self.cursor(), "nhs_number")
         return found
 
@@ -294,9 +294,11 @@ def _disclose(
 ) -> tuple[list[dict[str, object]], list[str], int]:  # fmt: skip
     """The person's rows through privacy; the records, the person keys, rows unkeyed."""
     number = identifiers.get("nhs_number")
-    if number and loaded.indexed:  # the rows of e.nhs_number = number, from memory
-        prepared = loaded.query(permit, keys, "TRUE")
-        names, found = prepared.rows_of(loaded.index(prepared), number)
+    # The rows of e.nhs_number = number from memory, where the index can be had.
+    whole = loaded.query(permit, keys, "TRUE") if number and loaded.indexed else None
+    index = loaded.index(whole) if whole is not None else None
+    if number and whole is not None and index is not None:
+        names, found = whole.rows_of(index, number)
     else:
         where, params = _where(identifiers)
         names, found = loaded.query(permit, keys, where).rows(loaded.cursor(), params)

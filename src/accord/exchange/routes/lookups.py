@@ -33,5 +33,8 @@ async def lookup(request: Request) -> Response:
     # The gate and the lookup in one worker thread (``admitted``): the hop between them
     # cost more than the gate's own checks. The nonce is kept in the commit of the
     # lookup's records (``claimed``): one pass of the store's writer, not two.
-    body = await admitted(request, node, answer, claimed=True)
+    # With an idempotency key the nonce is kept at once, as for every other request: a
+    # copy refused for the key in use must not take the nonce from the original.
+    keyed = request.headers.get(idempotency.HEADER) is not None
+    body = await admitted(request, node, answer, claimed=not keyed)
     return Response(body, media_type="application/json")
