@@ -157,9 +157,8 @@ class Gate:
     def keep(self, caller: Caller) -> None:
         """Keep the caller's nonce whatever became of the request (a request that failed:
         its claim, if made, rolled back with its commit); one already kept stays."""
-        expires = datetime.fromtimestamp(caller.created, UTC) + self.skew
         with begin_unsynced(self.ws.engine) as conn:
-            repo.remember_nonce(conn, caller.member.node_id, caller.nonce, expires)
+            repo.remember_nonce(conn, caller.member.node_id, caller.nonce, self._expires(caller))
 
     def seen(self, caller: Caller) -> None:
         """A :class:`Refusal` if the caller's nonce is kept already (a read: the request
@@ -172,8 +171,11 @@ class Gate:
     def claim(self, caller: Caller) -> NonceClaim:
         """The caller's nonce as an audit claim (``audit.Claim``): kept in the commit of
         the request's records, one pass of the store's writer for both."""
-        expires = datetime.fromtimestamp(caller.created, UTC) + self.skew
-        return NonceClaim(caller, expires)
+        return NonceClaim(caller, self._expires(caller))
+
+    def _expires(self, caller: Caller) -> datetime:
+        """When the caller's nonce may be forgotten: its request's window closes."""
+        return datetime.fromtimestamp(caller.created, UTC) + self.skew
 
     def _check_window(self, created: datetime, now: datetime, member: Member) -> None:
         skew = int(self.skew.total_seconds())

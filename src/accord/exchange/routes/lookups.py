@@ -21,9 +21,10 @@ async def lookup(request: Request) -> Response:
     # The node taken from the app, not as a dependency: FastAPI's solving of one showed
     # as about a tenth of the server's time in a profile of benchmarks/exchange.py.
     node = get_node(request)
+    given_key = request.headers.get(idempotency.HEADER)
 
     def answer(caller: Caller, claim: NonceClaim | None) -> bytes:
-        key = idempotency.check_key(request.headers.get(idempotency.HEADER))
+        key = idempotency.check_key(given_key)
         try:
             asked = LookupRequest.model_validate_json(request.state.body)
         except ValidationError as exc:
@@ -35,6 +36,5 @@ async def lookup(request: Request) -> Response:
     # lookup's records (``claimed``): one pass of the store's writer, not two.
     # With an idempotency key the nonce is kept at once, as for every other request: a
     # copy refused for the key in use must not take the nonce from the original.
-    keyed = request.headers.get(idempotency.HEADER) is not None
-    body = await admitted(request, node, answer, claimed=not keyed)
+    body = await admitted(request, node, answer, claimed=given_key is None)
     return Response(body, media_type="application/json")
