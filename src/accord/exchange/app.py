@@ -30,8 +30,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accord import __version__
+from accord.exchange import balance, idempotency, trust
 from accord.exchange import gate as gates
-from accord.exchange import idempotency, trust
 from accord.exchange.deps import Node
 from accord.exchange.errors import TrustListError
 from accord.exchange.problems import MEDIA_TYPE, Refusal, printable
@@ -58,6 +58,8 @@ def create_app(root: Path) -> FastAPI:
     """The API of the node whose workspace is at ``root``."""
     ws = open_workspace(root)
     node = Node(ws, gates.Gate(ws))
+    shared = os.environ.get(balance.ENVIRONMENT)
+    board = balance.Board(Path(shared)) if shared else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +76,8 @@ def create_app(root: Path) -> FastAPI:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+            if board is not None:
+                board.close()
             ws.close()
 
     app = FastAPI(
@@ -96,6 +100,8 @@ def create_app(root: Path) -> FastAPI:
     app.include_router(lookups.router, prefix=API)
     _problems(app, node)
     app.add_middleware(SignResponses, node=node)
+    if board is not None:  # several workers: their shares of the connections kept even
+        app.add_middleware(balance.Balance, board=board)
     return app
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import uvicorn
 
 from accord.agreements import node_key
-from accord.exchange import trust
+from accord.exchange import balance, trust
 from accord.exchange.errors import ExchangeError
 from accord.store import open_workspace
 
@@ -55,6 +55,19 @@ def serve(
     # the app is still loading) and when uvicorn raises it again once it has stopped.
     signal.signal(signal.SIGTERM, _stop)
     _watchdog(stop_after, watch_pid)
+    board = balance.board_file() if workers > 1 else None
+    if board is not None:  # the workers' shares of the connections (``balance``)
+        os.environ[balance.ENVIRONMENT] = str(board)
+    else:
+        os.environ.pop(balance.ENVIRONMENT, None)
+    try:
+        _run(factory, host, port, workers, proxies)
+    finally:
+        if board is not None:
+            board.unlink(missing_ok=True)
+
+
+def _run(factory: str, host: str, port: int, workers: int, proxies: list[str]) -> None:
     uvicorn.run(
         factory,
         factory=True,
