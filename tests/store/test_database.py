@@ -87,6 +87,48 @@ def test_insert_many_and_fetch_rows_round_trip_on_each_store(store_url: str) -> 
         engine.dispose()
 
 
+def test_reads_in_a_reading_block_share_one_connection_and_see_each_commit(
+    store_url: str,
+) -> None:
+    from accord.store import connection, reading
+
+    table = sa.Table("seen", sa.MetaData(), sa.Column("n", sa.Integer))
+    engine = create_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            table.create(conn)
+        count = sa.select(sa.func.count()).select_from(table)
+        with reading(engine):
+            with connection(engine) as first, connection(engine) as second:
+                assert first is second
+                assert first.execute(count).scalar() == 0
+            with reading(engine), connection(engine) as nested:  # the outer block's
+                assert nested is first
+            with engine.begin() as writer:  # a write takes its own connection, as ever
+                assert writer is not first
+                writer.execute(table.insert(), [{"n": 1}])
+            with connection(engine) as again:  # no snapshot held: the commit is seen
+                assert again is first
+                assert again.execute(count).scalar() == 1
+            elsewhere: list[object] = []
+            thread = threading.Thread(target=lambda: elsewhere.append(_connected(engine)))
+            thread.start()
+            thread.join()
+            assert elsewhere[0] is not first  # another thread reads on its own
+        with connection(engine) as own:  # outside a block: a connection of its own
+            assert own is not first
+            assert own.execute(count).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def _connected(engine: sa.Engine) -> object:
+    from accord.store import connection
+
+    with connection(engine) as conn:
+        return conn
+
+
 def test_an_unsynced_commit_is_seen_at_once_and_leaves_the_connection_durable(
     store_url: str,
 ) -> None:

@@ -47,7 +47,7 @@ from accord.agreements.signing import (
     sign,
     verify,
 )
-from accord.store import Workspace, check_name
+from accord.store import Workspace, check_name, connection
 
 Keys = Mapping[str, Ed25519PublicKey]
 
@@ -233,7 +233,7 @@ def current_versions(ws: Workspace) -> Current:
     Every worker reads the revision from the store at each call, so a suspension or
     revocation any of them records stops the next decision everywhere; what is kept
     per process is only the parsed documents and the index built from them."""
-    with ws.engine.connect() as conn:
+    with connection(ws.engine) as conn:
         revision = repo.revision(conn)  # first: data read after it is at least as new
         held = _cache.get(ws.store_url)
         if held is not None and held.revision == revision:

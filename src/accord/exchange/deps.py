@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from accord.exchange.gate import Gate, NonceClaim
 from accord.exchange.models import Caller
 from accord.exchange.problems import Refusal
-from accord.store import Workspace
+from accord.store import Workspace, reading
 
 T = TypeVar("T")
 
@@ -87,6 +87,12 @@ async def admitted(
     gate = node.gate
 
     def admit_then_work() -> T:
+        # The request's reads of the store (the trust list's head, the agreements', the
+        # registers', a key version, a kitemark, the snapshot) on one connection.
+        with reading(node.ws.engine):
+            return admitted_work()
+
+    def admitted_work() -> T:
         caller = gate.admit(request.method, raw_path.decode("latin-1"), query, fields, body,
                             remember=not claimed)  # fmt: skip
         # Kept for the refusal of a request whose parameters then fail validation.

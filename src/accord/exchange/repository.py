@@ -98,17 +98,6 @@ _REMEMBER = {
 }
 
 
-def nonce_seen(conn: Connection, key_id: str, nonce: str) -> bool:
-    """Whether ``nonce`` of ``key_id`` is kept."""
-    return conn.execute(_SEEN, {"key_id": key_id, "nonce": nonce}).first() is not None
-
-
-_SEEN = sa.select(exchange_nonces.c.nonce).where(
-    exchange_nonces.c.key_id == sa.bindparam("key_id"),
-    exchange_nonces.c.nonce == sa.bindparam("nonce"),
-)
-
-
 def prune_nonces(conn: Connection, now: datetime) -> int:
     """Forget nonces past their window (a request that old is refused anyway)."""
     return conn.execute(

@@ -26,7 +26,7 @@ from accord.people import nhs_number_problem
 from accord.privacy import keys, optouts
 from accord.privacy.disclosure import Registers
 from accord.privacy.errors import KeyNotFound, NotSelfService, PrivacyError
-from accord.store import Workspace, check_name, excerpt, opt_outs, pseudonym_keys
+from accord.store import Workspace, check_name, connection, excerpt, opt_outs, pseudonym_keys
 
 
 def _number(nhs_number: str) -> str:
@@ -211,7 +211,7 @@ def load_registers(engine: Engine, secret: bytes) -> Registers:
     next disclosure of every process. What is kept, per process and store, is the
     unsealed lists, in memory only, as they are during a disclosure.
     """
-    with engine.connect() as conn:
+    with connection(engine) as conn:
         # First: the rows read after it are at least as new.
         revision = conn.execute(_REGISTERS_REVISION).one()
         key = (str(engine.url), secret)
@@ -248,7 +248,7 @@ each call costs SQLAlchemy more than running it."""
 def live_versions(engine: Engine, agreement_id: str) -> list[int]:
     """The agreement's key versions not retired, oldest first."""
     check_name(agreement_id, "agreement id")
-    with engine.connect() as conn:
+    with connection(engine) as conn:
         return list(conn.execute(_LIVE_VERSIONS, {"agreement_id": agreement_id}).scalars())
 
 

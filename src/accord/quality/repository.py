@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from accord.quality.models import Assessment, CheckResult, Dimension, Kitemark
 from accord.store import (
     check_name,
+    connection,
     datasets,
     quality_assessments,
     quality_checks,
@@ -101,7 +102,7 @@ def newest_kitemark(engine: Engine, dataset: str) -> str | None:
     """The kitemark of the latest assessment of ``dataset``'s newest snapshot, in one
     query; None when that snapshot (or the dataset) was never assessed."""
     check_name(dataset, "dataset name")
-    with engine.connect() as conn:
+    with connection(engine) as conn:
         found = conn.execute(_NEWEST_KITEMARK, {"dataset": dataset}).scalar()
     return None if found is None else str(found)
 

@@ -18,7 +18,15 @@ from sqlalchemy.engine import Connection, Engine
 from accord import audit
 from accord.sources.errors import UnknownDataset
 from accord.sources.readers.base import Quarantined
-from accord.store import Workspace, check_name, datasets, field_stats, quarantine, snapshots
+from accord.store import (
+    Workspace,
+    check_name,
+    connection,
+    datasets,
+    field_stats,
+    quarantine,
+    snapshots,
+)
 
 
 @dataclass(frozen=True)
@@ -248,7 +256,7 @@ _VERSION = _snapshot_select().where(
 def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> SnapshotInfo:
     """A dataset's snapshot (the newest unless ``version`` is given)."""
     check_name(dataset, "dataset name")
-    with engine.connect() as conn:
+    with connection(engine) as conn:
         if version is None:
             row = conn.execute(_NEWEST, {"dataset": dataset}).first()
         else:

@@ -13,11 +13,13 @@ at first use (:func:`node_secret`), and the error tree under :class:`StoreError`
 from accord.store.database import (
     POOL_CONNECTIONS,
     begin_unsynced,
+    connection,
     create_engine,
     fetch_rows,
     insert_many,
     mask_url,
     migrate,
+    reading,
 )
 from accord.store.errors import (
     DatabaseError,
@@ -154,6 +156,7 @@ __all__ = [
     "check_node_id",
     "check_output",
     "check_workspace",
+    "connection",
     "create_engine",
     "datasets",
     "duckdb_connect",
@@ -189,6 +192,7 @@ __all__ = [
     "read_kept",
     "read_text",
     "read_yaml",
+    "reading",
     "session_journeys",
     "sessions",
     "sha256_file",

@@ -109,6 +109,52 @@ def begin_unsynced(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[None]:
+    """In the block, on this thread, every :func:`connection` to ``engine`` is one
+    connection, taken once and given back once.
+
+    For a request that makes several small reads of state other contexts keep (the
+    exchange's lookup reads the trust list's head, the agreements' revision, the opt-out
+    registers' revision, a key version, a kitemark and the newest snapshot): each read
+    on a connection of its own took it from the pool and gave it back, a rollback, and
+    under load those cost more than the query. No snapshot is held: each statement sees
+    what is committed when it runs, as on connections of their own. Writes take their
+    own connections (``engine.begin()``) as ever."""
+    held = _held()
+    if engine in held:  # already reading: the outer block's connection
+        yield
+        return
+    with engine.connect() as conn:
+        held[engine] = conn
+        try:
+            yield
+        finally:
+            del held[engine]
+
+
+@contextmanager
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection to read ``engine`` on: the one of :func:`reading`'s block open on this
+    thread, or one of its own."""
+    conn = _held().get(engine)
+    if conn is not None:
+        yield conn
+        return
+    with engine.connect() as own:
+        yield own
+
+
+_reads = threading.local()
+
+
+def _held() -> dict[Engine, Connection]:
+    found: dict[Engine, Connection] | None = getattr(_reads, "held", None)
+    if found is None:
+        found = _reads.held = {}
+    return found
+
+
 _companions: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 _companions_lock = threading.Lock()
 
