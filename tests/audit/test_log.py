@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -429,23 +430,42 @@ def test_a_group_that_cannot_append_fails_every_transaction_in_it_and_appends_no
     good = log._Pending(None, "disclosure.decided", json.dumps({"event": {}}), None,
                         datetime.now(UTC))  # fmt: skip
     bad = good._replace(body="not a JSON body")
-    failures: list[BaseException] = []
-
-    def one(rows: list[log._Pending]) -> None:
-        try:
-            group.append(ws, rows)
-        except audit.AuditError as error:
-            failures.append(error)
-
-    with group.turn:  # as if another thread were appending now
-        threads = [threading.Thread(target=one, args=(rows,)) for rows in ([good], [bad])]
-        for t in threads:
-            t.start()
-        while len(group.queue) < 2:
-            time.sleep(0.01)
-    for t in threads:
-        t.join()
-    assert len(failures) == 2
-    assert all("the audit log could not append" in str(f) for f in failures)
+    settled: list[Future[None]] = []
+    with group.turn:  # as if the writer were appending now: both wait for the next turn
+        for rows in ([good], [bad]):
+            settled.append(Future())
+            group.submit(ws, rows, None, settled[-1])
+    for done in settled:
+        with pytest.raises(audit.AuditError, match="the audit log could not append"):
+            done.result(timeout=60)
     assert (_count(ws, "audit_entries"), _count(ws, "audit_checkpoints")) == (before, checkpoints)
     assert audit.verify(ws).size == before
+
+
+def test_a_deferred_transaction_not_waited_for_is_committed_when_its_future_is_done(
+    workspace: Workspace,
+) -> None:
+    # wait=False: the block's end does not wait for the append (an event loop goes on
+    # serving); its future is done once the events are committed, or fails as the
+    # block's end would have (a refused claim: none of its events appended).
+    entries = _count(workspace, "audit_entries")
+    decided = DisclosureDecided(agreement="a1", requester="hospital", purpose="care",
+                                permitted=True)  # fmt: skip
+    with audit.transaction(workspace, deferred=True, wait=False) as tx:
+        tx.record(decided)
+    tx.committed.result(timeout=60)
+    assert _count(workspace, "audit_entries") == entries + 1
+    made: list[bool] = []
+    with audit.transaction(workspace, deferred=True, wait=False,
+                           claim=_claim("nowhere", True, made)) as refused:  # fmt: skip
+        refused.record(decided)
+    with pytest.raises(_Refused):
+        refused.committed.result(timeout=60)
+    assert made == [True]
+    assert _count(workspace, "audit_entries") == entries + 1
+    with (
+        pytest.raises(audit.AuditError, match="not waited for"),
+        audit.transaction(workspace, wait=False),
+    ):
+        pass
+    assert audit.verify(workspace).size == entries + 1

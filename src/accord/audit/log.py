@@ -21,6 +21,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -179,6 +180,10 @@ class AuditTransaction:
     deferred: bool = False
     """Stage the events only as the transaction ends (see :func:`transaction`)."""
     _pending: list[Row] = field(default_factory=list)
+    committed: Future[None] = field(default_factory=Future)
+    """A deferred transaction's end (for one not waited for, ``wait=False``): done once
+    its events are appended and committed, or failed with what the block's end would
+    have raised."""
 
     @property
     def conn(self) -> Connection:
@@ -223,7 +228,7 @@ raised where the transaction's block ends."""
 
 @contextmanager
 def transaction(
-    ws: Workspace, *, deferred: bool = False, claim: Claim | None = None
+    ws: Workspace, *, deferred: bool = False, claim: Claim | None = None, wait: bool = True
 ) -> Iterator[AuditTransaction]:
     """``with transaction(ws) as tx:`` do work on ``tx.conn``, ``tx.record(...)`` events;
     on leaving, the work and the staged events commit together, then the log appends.
@@ -237,12 +242,17 @@ def transaction(
     commit: :class:`_Group`), on PostgreSQL staged, then appended with other requests' by
     the flush. A block that raises records nothing. ``claim`` (deferred only): see
     :data:`Claim`; a block that raises makes no claim.
+
+    ``wait=False`` (deferred only): the block's end does not wait for the append; the
+    transaction's :attr:`~AuditTransaction.committed` future is done once its events
+    are committed (or fails with what the end of the block would have raised), and the
+    caller waits for it before it answers: an event loop can go on serving meanwhile.
     """
     if deferred:
-        yield from _deferred(ws, claim)
+        yield from _deferred(ws, claim, wait)
         return
-    if claim is not None:
-        raise AuditError("only a deferred audit transaction makes a claim")
+    if claim is not None or not wait:
+        raise AuditError("only a deferred audit transaction makes a claim or is not waited for")
     with ws.engine.connect() as conn:
         outer = conn.begin()
         tx = AuditTransaction(ws, conn)
@@ -261,26 +271,37 @@ def transaction(
     flush(ws)
 
 
-def _deferred(ws: Workspace, claim: Claim | None) -> Iterator[AuditTransaction]:
+def _deferred(ws: Workspace, claim: Claim | None, wait: bool) -> Iterator[AuditTransaction]:
     tx = AuditTransaction(ws, None, deferred=True)
     yield tx
-    if not tx._pending and claim is None:
-        return
-    now = datetime.now(UTC)
-    if ws.engine.dialect.name == "sqlite":
+    if ws.engine.dialect.name == "sqlite" and (tx._pending or claim is not None):
         # SQLite: appended at once, never staged (every write waits for the file's one
         # lock anyway, so staging, then appending, would wait for the disk twice), with
         # what other threads of this process are appending meanwhile.
+        now = datetime.now(UTC)
         rows = [_Pending(None, k, b, p, now) for k, b, p in tx._pending]
-        _group(ws).append(ws, rows, claim)
+        _group(ws).submit(ws, rows, claim, tx.committed)
+    else:
+        try:
+            _staged_then_flushed(ws, tx, claim)
+        except BaseException as error:
+            tx.committed.set_exception(error)
+        else:
+            tx.committed.set_result(None)
+    if wait:
+        tx.committed.result()
+
+
+def _staged_then_flushed(ws: Workspace, tx: AuditTransaction, claim: Claim | None) -> None:
+    """PostgreSQL: the events staged in a commit of their own, in parallel with other
+    requests', then appended by a flush that takes theirs too: appends are taken in
+    turns on the log's head, and grouped that way, wait for the disk once for many."""
+    if not tx._pending and claim is None:
         return
-    # PostgreSQL: staged in a commit of their own, in parallel with other requests',
-    # then appended by a flush that takes theirs too: appends are taken in turns on the
-    # log's head, and grouped that way, wait for the disk once for many requests.
     with ws.engine.begin() as conn:
         refused = claim(conn) if claim is not None else None
         if refused is None and tx._pending:
-            repo.stage(conn, tx._pending, now)
+            repo.stage(conn, tx._pending, datetime.now(UTC))
     if refused is not None:
         raise refused
     if tx._pending:
@@ -291,62 +312,93 @@ def _deferred(ws: Workspace, claim: Claim | None) -> Iterator[AuditTransaction]:
 class _Ticket:
     """One deferred transaction's rows, waiting in a :class:`_Group`."""
 
+    ws: Workspace
     rows: list[_Pending]
     claim: Claim | None = None
-    done: bool = False
-    failed: BaseException | None = None
-    refused: BaseException | None = None
-    """What its claim refused it with: its rows were left out of the group's append."""
+    done: Future[None] = field(default_factory=Future)
+
+
+LINGER = 1.0
+"""Seconds a group's writer waits for more work before its thread ends (the next
+transaction starts another): a server keeps one; a process that appended once does not."""
 
 
 @dataclass
 class _Group:
     """Group commit for the deferred transactions of one process on one SQLite store.
 
-    Each adds its rows to the queue, then waits its turn to append. Whoever's turn it
-    is appends the whole queue (its own rows first among them) in one transaction: one
-    lock of the file, one head read, one checkpoint, one wait for the disk for all; the
-    others find theirs done when their turn comes (or the error that undid them all:
-    the rows of a group commit or roll back together). Under concurrent lookups this
-    is what keeps the log from being the queue every request waits in.
+    Each transaction adds its rows to the queue; the group's writer (a thread of its
+    own while there is work) takes the whole queue whenever it is free and appends it in
+    one transaction: one lock of the file, one head read, one checkpoint, one wait for
+    the disk for all; then each transaction's future is done, or fails with the error
+    that undid them all (the rows of a group commit or roll back together), or with
+    what its claim refused it with (its rows left out). Under concurrent lookups this
+    is what keeps the log from being the queue every request waits in, and a request
+    waits for its commit without holding a thread (``transaction(wait=False)``).
     """
 
     queue: list[_Ticket] = field(default_factory=list)
-    queued: threading.Lock = field(default_factory=threading.Lock)
+    queued: threading.Condition = field(default_factory=threading.Condition)
     turn: threading.Lock = field(default_factory=threading.Lock)
+    """Held by the writer while it takes the queue and appends it."""
+    running: bool = False
 
-    def append(self, ws: Workspace, rows: list[_Pending], claim: Claim | None = None) -> None:
-        ticket = _Ticket(rows, claim)
+    def submit(
+        self, ws: Workspace, rows: list[_Pending], claim: Claim | None, done: Future[None]
+    ) -> None:
+        """Queue ``rows`` (and ``claim``) for the writer; ``done`` is settled after."""
+        ticket = _Ticket(ws, rows, claim, done)
         with self.queued:
             self.queue.append(ticket)
-        with self.turn:
-            if not ticket.done:
+            if self.running:
+                self.queued.notify()
+            else:
+                self.running = True
+                threading.Thread(target=self._write, name="accord-audit-writer",
+                                 daemon=True).start()  # fmt: skip
+
+    def _write(self) -> None:
+        while True:
+            with self.queued:
+                if not self.queue:
+                    self.queued.wait(LINGER)
+                if not self.queue:
+                    self.running = False
+                    return
+            with self.turn:
                 with self.queued:
                     taken, self.queue = self.queue, []
-                try:
-                    signer = _signer(ws)  # read before the store's writer lock is taken
-                    with ws.engine.begin() as conn:
-                        for t in taken:  # the claims first: a refused one's rows stay out
-                            t.refused = t.claim(conn) if t.claim is not None else None
-                        kept = [r for t in taken if t.refused is None for r in t.rows]
-                        frontier = None
-                        for batch in _batches(kept):
-                            head = repo.lock_head(conn)
-                            _, frontier = _append_rows(signer, conn, head, batch, frontier)
-                except BaseException as error:
-                    for t in taken:
-                        t.done, t.failed = True, error
-                    if not isinstance(error, Exception):
-                        raise  # an interrupt, not the log's failure
-                else:
-                    for t in taken:
-                        t.done = True
-        if ticket.failed is not None:
-            raise AuditError(f"the audit log could not append: {ticket.failed}") from (
-                ticket.failed
-            )
-        if ticket.refused is not None:
-            raise ticket.refused
+                if taken:
+                    _append_group(taken)
+
+
+def _append_group(taken: list[_Ticket]) -> None:
+    """Append the tickets' rows in one transaction (the claims first: a refused one's
+    rows stay out), then settle each ticket's future."""
+    ws = taken[0].ws  # every ticket's workspace is the same store
+    refused: list[BaseException | None] = []
+    try:
+        signer = _signer(ws)  # read before the store's writer lock is taken
+        with ws.engine.begin() as conn:
+            refused = [t.claim(conn) if t.claim is not None else None for t in taken]
+            kept = [r for t, no in zip(taken, refused, strict=True) if no is None for r in t.rows]
+            frontier = None
+            for batch in _batches(kept):
+                head = repo.lock_head(conn)
+                _, frontier = _append_rows(signer, conn, head, batch, frontier)
+    except BaseException as error:
+        failure = AuditError(f"the audit log could not append: {error}")
+        failure.__cause__ = error
+        for t in taken:
+            t.done.set_exception(failure)
+        if not isinstance(error, Exception):
+            raise  # an interrupt, not the log's failure
+        return
+    for t, no in zip(taken, refused, strict=True):
+        if no is not None:
+            t.done.set_exception(no)
+        else:
+            t.done.set_result(None)
 
 
 _groups: dict[str, _Group] = {}

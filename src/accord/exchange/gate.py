@@ -103,6 +103,7 @@ class Gate:
         *,
         now: datetime | None = None,
         remember: bool = True,
+        pruning: bool = True,
     ) -> Caller:
         """The caller, if the request passes every check; else a :class:`Refusal`.
 
@@ -110,7 +111,10 @@ class Gate:
         by :meth:`claim` in the commit that records the request's work (a replay's claim
         is refused there, its records left out), or, where the work recorded nothing, by
         :meth:`remember` before the request is answered. (A read here first cost a fifth
-        of the gate's time for every request, to spare a replay's work.)"""
+        of the gate's time for every request, to spare a replay's work.)
+
+        ``pruning=False``: the caller, which must not write here (an event loop), prunes
+        the expired nonces itself when :meth:`due` says so."""
         when = now or datetime.now(UTC)
         trust_list, own = self.trust_list(when)
         message = RequestMessage(method, self.target_uri(own, raw_path, query), Headers(fields))
@@ -137,7 +141,8 @@ class Gate:
         caller = Caller(member, verified.nonce, verified.created)
         if remember:
             self.remember(caller)
-        self._prune(when)
+        if pruning and self.due():
+            prune(self.ws, when)
         return caller
 
     def remember(self, caller: Caller, *, recorded: bool = False) -> None:
@@ -188,12 +193,12 @@ class Gate:
                 requester=member.org,
             )
 
-    def _prune(self, now: datetime) -> None:
+    def due(self) -> bool:
+        """Count an admitted request; whether the expired nonces are due to be pruned
+        (every :data:`PRUNE_EVERY` requests)."""
         with self._lock:
             self._admitted += 1
-            due = self._admitted % PRUNE_EVERY == 0
-        if due:
-            prune(self.ws, now)
+            return self._admitted % PRUNE_EVERY == 0
 
 
 @dataclass

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from concurrent.futures import Future
 from datetime import date
 
 import duckdb
@@ -164,6 +165,36 @@ def _text(value: object) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+@dataclasses.dataclass(frozen=True)
+class Answered:
+    """A lookup decided and answered in memory, its records on their way to the log:
+    ``committed`` is done once they are committed (or fails: the claim refused, the log
+    could not append), and only then may the answer be sent."""
+
+    committed: Future[None]
+    body: bytes | None = None
+    denied: Refusal | None = None
+
+    def result(self) -> bytes:
+        """The answer's body, once committed (waiting for it here if need be); what the
+        commit failed with, or the lookup's denial, raised."""
+        self.committed.result()
+        if self.denied is not None:
+            raise self.denied
+        assert self.body is not None
+        return self.body
+
+
+def answer_lookup(
+    ws: Workspace, caller: Caller, request: LookupRequest, node_id: str, *, claim: audit.Claim
+) -> Answered:
+    """A lookup with no idempotency key, answered without waiting for its records to
+    commit (``audit.transaction(wait=False)``): the caller waits for
+    :attr:`Answered.committed` before it sends anything (an event loop serves other
+    requests meanwhile)."""
+    return _answer(ws, caller, request, "lookup", node_id, claim, wait=False)
+
+
 def serve_lookup(
     ws: Workspace,
     caller: Caller,
@@ -176,7 +207,7 @@ def serve_lookup(
     """The JSON answer to ``caller``'s lookup (see the module docstring); ``claim``
     (the request's nonce) is made in the commit of what the lookup records."""
     if key is None:
-        return _answer(ws, caller, request, "lookup", node_id, claim)
+        return _answer(ws, caller, request, "lookup", node_id, claim).result()
     print_ = idempotency.fingerprint("lookup", request.model_dump(mode="json"), "json")
     kept = idempotency.claim(ws, caller, key, "lookup", print_)
     if kept is not None:
@@ -186,7 +217,7 @@ def serve_lookup(
         assert kept.body is not None
         return kept.body.encode("utf-8")
     try:
-        body = _answer(ws, caller, request, key, node_id, claim)
+        body = _answer(ws, caller, request, key, node_id, claim).result()
     except BaseException:
         idempotency.release(ws, caller, key)
         raise
@@ -197,8 +228,8 @@ def serve_lookup(
 
 def _answer(
     ws: Workspace, caller: Caller, request: LookupRequest, request_id: str, node_id: str,
-    claim: audit.Claim | None,
-) -> bytes:  # fmt: skip
+    claim: audit.Claim | None, *, wait: bool = True,
+) -> Answered:  # fmt: skip
     context, dataset = request.context, request.dataset
     under = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
     offered = under.offered
@@ -213,12 +244,13 @@ def _answer(
     terms.check_terms(offered, fields, [], caller.org)
     keys = _Keys.read(ws, context.agreement, offered)
     denied: Refusal | None = None
+    body: bytes | None = None
     # One transaction for all the lookup records (its decision, each person disclosed,
     # the lookup served), committed before the answer leaves: one wait for the disk, not
     # three; written only as it ends (appended with other requests' on SQLite, staged
     # for the flush on PostgreSQL), so the store's write lock is not held while the
     # person's rows are read. A denial is recorded the same way, then answered.
-    with audit.transaction(ws, deferred=True, claim=claim) as tx:
+    with audit.transaction(ws, deferred=True, claim=claim, wait=wait) as tx:
         try:
             permit = terms.permitted(ws, caller, context, dataset, fields, rows=1,
                                      terms=under, tx=tx)  # fmt: skip
@@ -226,9 +258,7 @@ def _answer(
             denied = refusal
         else:
             body = _permitted_answer(tx, caller, request, permit, keys, request_id, node_id)
-    if denied is not None:
-        raise denied
-    return body
+    return Answered(tx.committed, body, denied)
 
 
 def _permitted_answer(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from accord.exchange import idempotency, lookups
-from accord.exchange.deps import admitted, get_node
+from accord.exchange.deps import admitted, answered_on_loop, get_node
 from accord.exchange.gate import NonceClaim
 from accord.exchange.models import Caller, LookupAnswer, LookupRequest
 from accord.exchange.routes import REFUSALS, body_schema, invalid
@@ -23,12 +23,15 @@ async def lookup(request: Request) -> Response:
     node = get_node(request)
     given_key = request.headers.get(idempotency.HEADER)
 
-    def answer(caller: Caller, claim: NonceClaim | None) -> bytes:
-        key = idempotency.check_key(given_key)
+    def parsed(caller: Caller) -> LookupRequest:
         try:
-            asked = LookupRequest.model_validate_json(request.state.body)
+            return LookupRequest.model_validate_json(request.state.body)
         except ValidationError as exc:
             raise invalid(exc, caller.org) from None
+
+    def answer(caller: Caller, claim: NonceClaim | None) -> bytes:
+        key = idempotency.check_key(given_key)
+        asked = parsed(caller)
         return lookups.serve_lookup(node.ws, caller, asked, key, node.node_id, claim=claim)
 
     # The gate and the lookup in one worker thread (``admitted``): the hop between them
@@ -36,5 +39,10 @@ async def lookup(request: Request) -> Response:
     # lookup's records (``claimed``): one pass of the store's writer, not two.
     # With an idempotency key the nonce is kept at once, as for every other request: a
     # copy refused for the key in use must not take the nonce from the original.
-    body = await admitted(request, node, answer, claimed=given_key is None)
+    if given_key is None and node.on_sqlite:
+        # No idempotency key to write: on the event loop, its commit awaited (deps).
+        body = await answered_on_loop(request, node, lambda caller, claim: lookups.answer_lookup(
+            node.ws, caller, parsed(caller), node.node_id, claim=claim))  # fmt: skip
+    else:
+        body = await admitted(request, node, answer, claimed=given_key is None)
     return Response(body, media_type="application/json")
