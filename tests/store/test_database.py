@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from accord.store import DatabaseError, create_engine, mask_url
+from accord.store import DatabaseError, Workspace, create_engine, mask_url
 from accord.store.database import WriterLock
 
 CLOSED = "postgresql+psycopg://accord:s3cret-password@127.0.0.1:1/accord"
@@ -207,3 +207,40 @@ def test_a_thread_holding_the_writer_lock_takes_it_again(tmp_path: Path) -> None
     with (tmp_path / "accord.db.writer").open("rb") as other, pytest.raises(BlockingIOError):
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # still held
     lock.release()
+
+
+def test_every_governed_table_s_changes_move_the_governance_revision(
+    workspace: Workspace,
+) -> None:
+    # The store's triggers, not its writers, move the revision: every insert, update and
+    # delete of a table that decides a disclosure, whoever makes it.
+    from accord.privacy import register_opt_out, withdraw_opt_out
+    from accord.store import GOVERNED, governance_revision, reading
+
+    engine = workspace.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            found = {
+                (table, event)
+                for table, event in conn.exec_driver_sql(
+                    "SELECT tbl_name, upper(substr(name, length(tbl_name) + 13)) "
+                    "FROM sqlite_master WHERE type = 'trigger'"
+                )
+            }
+        else:
+            found = {
+                (table, event)
+                for table, event in conn.exec_driver_sql(
+                    "SELECT event_object_table, event_manipulation FROM information_schema.triggers"
+                )
+            }
+    assert found >= {(t, e) for t in GOVERNED for e in ("INSERT", "UPDATE", "DELETE")}
+    before = governance_revision(engine)
+    register_opt_out(workspace, "national", "9434765919", by_role="test", reason="test")
+    registered = governance_revision(engine)
+    assert registered > before
+    with reading(engine):  # one state of the store for a request: read once, then kept
+        assert governance_revision(engine) == registered
+        withdraw_opt_out(workspace, "national", "9434765919", by_role="test", reason="test")
+        assert governance_revision(engine) == registered
+    assert governance_revision(engine) > registered

@@ -70,17 +70,6 @@ def versions(conn: Connection, agreement_id: str) -> list[StoredAgreement]:
     return [_stored(r) for r in rows]
 
 
-def revision(conn: Connection) -> int:
-    """The newest status-history row's id: it moves with every version stored and every
-    lifecycle step (each appends a row), so a cache of versions read at one revision is
-    current while it stays (one index read)."""
-    return int(conn.execute(_REVISION).scalar() or 0)
-
-
-_REVISION = sa.select(sa.func.max(agreement_events.c.id))
-"""Built once (read for every request a node answers)."""
-
-
 def every_version(conn: Connection) -> list[StoredAgreement]:
     """Every version of every agreement, by id then version."""
     rows = conn.execute(

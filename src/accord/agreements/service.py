@@ -47,7 +47,7 @@ from accord.agreements.signing import (
     sign,
     verify,
 )
-from accord.store import Workspace, check_name, connection
+from accord.store import Workspace, check_name, connection, governance_revision
 
 Keys = Mapping[str, Ed25519PublicKey]
 
@@ -228,16 +228,17 @@ _cache_lock = threading.Lock()
 
 
 def current_versions(ws: Workspace) -> Current:
-    """The current versions, read again only when the store's agreement revision (the
-    newest status-history row: every version stored and every step appends one) moved.
-    Every worker reads the revision from the store at each call, so a suspension or
-    revocation any of them records stops the next decision everywhere; what is kept
-    per process is only the parsed documents and the index built from them."""
+    """The current versions, read again only when the store's governance revision moved
+    (``store.governance_revision``: its triggers move it with every version stored and
+    every lifecycle step). Every worker reads the revision from the store at each call
+    (once per request), so a suspension or revocation any of them records stops the
+    next decision everywhere; what is kept per process is only the parsed documents and
+    the index built from them."""
+    revision = governance_revision(ws.engine)  # first: data read after it is as new
+    held = _cache.get(ws.store_url)
+    if held is not None and held.revision == revision:
+        return held
     with connection(ws.engine) as conn:
-        revision = repo.revision(conn)  # first: data read after it is at least as new
-        held = _cache.get(ws.store_url)
-        if held is not None and held.revision == revision:
-            return held
         by_id: dict[str, list[StoredAgreement]] = {}
         for stored in repo.every_version(conn):
             by_id.setdefault(stored.agreement.id, []).append(stored)

@@ -29,7 +29,7 @@ from accord.exchange.errors import NodeIdentityMissing, TrustListError
 from accord.exchange.models import Caller, Member, TrustList
 from accord.exchange.problems import Refusal, printable
 from accord.exchange.signing import Headers, RequestMessage, SignatureProblem, verify_request
-from accord.store import Workspace, begin_unsynced, connection, is_name
+from accord.store import Workspace, begin_unsynced, connection, governance_revision, is_name
 
 PRUNE_EVERY = 1_000
 """Admitted requests per worker between two prunings of expired nonces."""
@@ -47,13 +47,13 @@ class Gate:
         self.skew = timedelta(seconds=ws.settings.clock_skew)
         self._lock = threading.Lock()
         self._loaded: tuple[int, TrustList, Member] | None = None
+        self._held_head: tuple[int, repo.Head | None] | None = None
         self._admitted = 0
 
     def trust_list(self, now: datetime) -> tuple[TrustList, Member]:
         """The trust list in force and this node's entry in it; a refusal if there is
         none, it is past its grace period, or it does not hold this node."""
-        with connection(self.ws.engine) as conn:
-            head = repo.head(conn)
+        head = self._head()
         if head is None:
             raise Refusal(
                 "trust-list-unavailable",
@@ -71,6 +71,18 @@ class Gate:
                 self._loaded = self._load()
             _, trust_list, own = self._loaded
         return trust_list, own
+
+    def _head(self) -> repo.Head | None:
+        """The trust list's head, read again only when the store's governance revision
+        moved (adopting or confirming a list moves it)."""
+        governed = governance_revision(self.ws.engine)
+        held = self._held_head
+        if held is not None and held[0] == governed:
+            return held[1]
+        with connection(self.ws.engine) as conn:
+            head = repo.head(conn)
+        self._held_head = (governed, head)
+        return head
 
     def _load(self) -> tuple[int, TrustList, Member]:
         try:

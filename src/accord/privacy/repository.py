@@ -26,7 +26,15 @@ from accord.people import nhs_number_problem
 from accord.privacy import keys, optouts
 from accord.privacy.disclosure import Registers
 from accord.privacy.errors import KeyNotFound, NotSelfService, PrivacyError
-from accord.store import Workspace, check_name, connection, excerpt, opt_outs, pseudonym_keys
+from accord.store import (
+    Workspace,
+    check_name,
+    connection,
+    excerpt,
+    governance_revision,
+    opt_outs,
+    pseudonym_keys,
+)
 
 
 def _number(nhs_number: str) -> str:
@@ -205,19 +213,25 @@ def _active(conn: sa.Connection, scheme: str, subject: str) -> int | None:
 def load_registers(engine: Engine, secret: bytes) -> Registers:
     """Every scheme's active opt-outs, unsealed in memory for :func:`disclose`.
 
-    Unsealed again only when the registers changed: each call reads their revision (the
-    newest row's id, and how many were withdrawn; a row is only ever added, or
-    withdrawn once) from the store, so an opt-out registered by any process holds at the
-    next disclosure of every process. What is kept, per process and store, is the
-    unsealed lists, in memory only, as they are during a disclosure.
+    Unsealed again only when the registers changed: each call reads the store's
+    governance revision (``store.governance_revision``, once per request), and when it
+    moved, the registers' own revision (the newest row's id, and how many were
+    withdrawn; a row is only ever added, or withdrawn once), so an opt-out registered by
+    any process holds at the next disclosure of every process. What is kept, per
+    process and store, is the unsealed lists, in memory only, as they are during a
+    disclosure.
     """
+    governed = governance_revision(engine)  # first: what is read after is as new
+    key = (str(engine.url), secret)
+    held = _registers.get(key)
+    if held is not None and held[0] == governed:
+        return held[2]
     with connection(engine) as conn:
-        # First: the rows read after it are at least as new.
-        revision = conn.execute(_REGISTERS_REVISION).one()
-        key = (str(engine.url), secret)
-        held = _registers.get(key)
-        if held is not None and held[0] == tuple(revision):
-            return held[1]
+        revision = tuple(conn.execute(_REGISTERS_REVISION).one())
+        if held is not None and held[1] == revision:  # another table moved: still these
+            with _registers_lock:
+                _registers[key] = (governed, revision, held[2])
+            return held[2]
         subjects: dict[str, list[str]] = {scheme: [] for scheme in optouts.SCHEMES}
         rows = conn.execute(
             sa.select(opt_outs.c.scheme, opt_outs.c.sealed).where(opt_outs.c.withdrawn_at.is_(None))
@@ -226,11 +240,11 @@ def load_registers(engine: Engine, secret: bytes) -> Registers:
             subjects.setdefault(scheme, []).append(_unseal(secret, scheme, bytes(sealed)))
     registers = Registers(subjects, secret, "-".join(str(v) for v in revision))
     with _registers_lock:
-        _registers[key] = (tuple(revision), registers)
+        _registers[key] = (governed, revision, registers)
     return registers
 
 
-_registers: dict[tuple[str, bytes], tuple[tuple[object, ...], Registers]] = {}
+_registers: dict[tuple[str, bytes], tuple[int, tuple[object, ...], Registers]] = {}
 _registers_lock = threading.Lock()
 
 
@@ -253,9 +267,17 @@ def live_versions(engine: Engine, agreement_id: str) -> list[int]:
 
 
 def current_key_version(engine: Engine, agreement_id: str) -> int:
-    """The version pseudonyms are made with now; version 1 on an agreement's first use."""
+    """The version pseudonyms are made with now; version 1 on an agreement's first use.
+    Kept per process while the store's governance revision stays."""
+    governed = governance_revision(engine)
+    key = (str(engine.url), agreement_id)
+    held = _key_versions.get(key)
+    if held is not None and held[0] == governed:
+        return held[1]
     versions = live_versions(engine, agreement_id)
     if versions:
+        with _registers_lock:
+            _key_versions[key] = (governed, versions[-1])
         return versions[-1]
     try:
         return rotate_key(engine, agreement_id)
@@ -266,6 +288,9 @@ def current_key_version(engine: Engine, agreement_id: str) -> int:
         if not versions:
             raise
         return versions[-1]
+
+
+_key_versions: dict[tuple[str, str], tuple[int, int]] = {}
 
 
 def rotate_key(engine: Engine, agreement_id: str) -> int:

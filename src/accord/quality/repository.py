@@ -12,6 +12,7 @@ from accord.store import (
     check_name,
     connection,
     datasets,
+    governance_revision,
     quality_assessments,
     quality_checks,
     quality_scores,
@@ -100,11 +101,22 @@ SQLAlchemy more than running it."""
 
 def newest_kitemark(engine: Engine, dataset: str) -> str | None:
     """The kitemark of the latest assessment of ``dataset``'s newest snapshot, in one
-    query; None when that snapshot (or the dataset) was never assessed."""
+    query; None when that snapshot (or the dataset) was never assessed. Kept per process
+    while the store's governance revision stays (a new snapshot or assessment moves it)."""
     check_name(dataset, "dataset name")
+    governed = governance_revision(engine)
+    key = (str(engine.url), dataset)
+    held = _kitemarks.get(key)
+    if held is not None and held[0] == governed:
+        return held[1]
     with connection(engine) as conn:
         found = conn.execute(_NEWEST_KITEMARK, {"dataset": dataset}).scalar()
-    return None if found is None else str(found)
+    kitemark = None if found is None else str(found)
+    _kitemarks[key] = (governed, kitemark)
+    return kitemark
+
+
+_kitemarks: dict[tuple[str, str], tuple[int, str | None]] = {}
 
 
 def _scores(

@@ -24,6 +24,7 @@ from accord.store import (
     connection,
     datasets,
     field_stats,
+    governance_revision,
     quarantine,
     snapshots,
 )
@@ -254,8 +255,14 @@ _VERSION = _snapshot_select().where(
 
 
 def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> SnapshotInfo:
-    """A dataset's snapshot (the newest unless ``version`` is given)."""
+    """A dataset's snapshot (the newest unless ``version`` is given). The newest is kept
+    per process while the store's governance revision stays (a new snapshot moves it)."""
     check_name(dataset, "dataset name")
+    governed = governance_revision(engine) if version is None else None
+    key = (str(engine.url), dataset)
+    held = _newest.get(key) if governed is not None else None
+    if held is not None and held[0] == governed:
+        return held[1]
     with connection(engine) as conn:
         if version is None:
             row = conn.execute(_NEWEST, {"dataset": dataset}).first()
@@ -264,7 +271,13 @@ def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> Sn
     if row is None:
         what = f"{dataset!r} version {version}" if version else repr(dataset)
         raise UnknownDataset(f"no dataset {what} in this workspace (see 'accord datasets')")
-    return _info(row)
+    info = _info(row)
+    if governed is not None:
+        _newest[key] = (governed, info)
+    return info
+
+
+_newest: dict[tuple[str, str], tuple[int, SnapshotInfo]] = {}
 
 
 @audit.audited(audit.QuarantineViewed)

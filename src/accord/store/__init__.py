@@ -16,6 +16,7 @@ from accord.store.database import (
     connection,
     create_engine,
     fetch_rows,
+    governance_revision,
     insert_many,
     mask_url,
     migrate,
@@ -65,6 +66,7 @@ from accord.store.permissions import (
 )
 from accord.store.settings import Settings, new_log_origin
 from accord.store.tables import (
+    GOVERNED,
     accounts,
     agreement_events,
     agreement_messages,
@@ -112,6 +114,7 @@ from accord.store.workspace import (
 
 __all__ = [
     "CHECKS",
+    "GOVERNED",
     "MAX_NAME",
     "NAME_PATTERN",
     "NAME_RULE",
@@ -166,6 +169,7 @@ __all__ = [
     "exchange_requests",
     "fetch_rows",
     "field_stats",
+    "governance_revision",
     "init_workspace",
     "insert_many",
     "is_name",

@@ -33,6 +33,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from accord.store.errors import DatabaseError
+from accord.store.tables import governance_revision as governance_revision_table
 
 
 def create_engine(url: str) -> Engine:
@@ -131,6 +132,39 @@ def reading(engine: Engine) -> Iterator[None]:
             yield
         finally:
             del held[engine]
+            _revisions().pop(engine, None)
+
+
+def governance_revision(engine: Engine) -> int:
+    """The store's governance revision: a counter its triggers move with every change to
+    the tables that decide a disclosure (``tables.GOVERNED``: trust lists, agreements and
+    their lifecycle, opt-outs, pseudonym keys, datasets, snapshots, kitemarks). What a
+    process read of those tables is current while the revision stays: read the revision
+    first, then the data, and keep the data under the revision read.
+
+    In a :func:`reading` block it is read once, at its first call, and the same for the
+    rest of the block: a request decides on one state of the store."""
+    known = _revisions()
+    if engine in _held():
+        found = known.get(engine)
+        if found is None:
+            with connection(engine) as conn:
+                found = known[engine] = _revision_of(conn)
+        return found
+    with engine.connect() as conn:
+        return _revision_of(conn)
+
+
+def _revision_of(conn: Connection) -> int:
+    value = conn.execute(_GOVERNANCE_REVISION).scalar()
+    if value is None:
+        raise DatabaseError("the store's governance revision row is missing: the store was altered")
+    return int(value)
+
+
+_GOVERNANCE_REVISION = sa.select(governance_revision_table.c.revision).where(
+    governance_revision_table.c.id == 1
+)
 
 
 @contextmanager
@@ -152,6 +186,13 @@ def _held() -> dict[Engine, Connection]:
     found: dict[Engine, Connection] | None = getattr(_reads, "held", None)
     if found is None:
         found = _reads.held = {}
+    return found
+
+
+def _revisions() -> dict[Engine, int]:
+    found: dict[Engine, int] | None = getattr(_reads, "revisions", None)
+    if found is None:
+        found = _reads.revisions = {}
     return found
 
 

@@ -271,6 +271,29 @@ audit_head = Table(
 )
 """One row: the log's size. Appenders lock it first, so batches append one at a time."""
 
+governance_revision = Table(
+    "governance_revision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", BigInteger, nullable=False),
+)
+"""One row: a counter the store's triggers move with every change to a table in
+:data:`GOVERNED` (no writer can forget it), so a process can keep what it read of them
+while the counter stays (``store.governance_revision``)."""
+
+GOVERNED = (
+    "trust_lists",
+    "agreements",
+    "agreement_events",
+    "opt_outs",
+    "pseudonym_keys",
+    "datasets",
+    "snapshots",
+    "quality_assessments",
+)
+"""The tables whose rows decide a disclosure (the trust list, the agreements and their
+lifecycle, the opt-outs, the pseudonym keys, the datasets' snapshots and kitemarks)."""
+
 agreements = Table(
     "agreements",
     metadata,
