@@ -328,8 +328,8 @@ class _Group:
     """Group commit for the deferred transactions of one process on one SQLite store.
 
     Each transaction adds its rows to the queue; the group's writer (a thread of its
-    own while there is work) takes the whole queue whenever it is free and appends it in
-    one transaction: one lock of the file, one head read, one checkpoint, one wait for
+    own while there is work), once it holds the log's head, takes the whole queue and
+    appends it in one transaction: one lock of the file, one head read, one checkpoint, one wait for
     the disk for all; then each transaction's future is done, or fails with the error
     that undid them all (the rows of a group commit or roll back together), or with
     what its claim refused it with (its rows left out). Under concurrent lookups this
@@ -342,6 +342,9 @@ class _Group:
     turn: threading.Lock = field(default_factory=threading.Lock)
     """Held by the writer while it takes the queue and appends it."""
     running: bool = False
+    frontier: Frontier | None = None
+    """The log's frontier after this group's last append: the next starts from it when
+    no other process appended meanwhile (else its subtrees are read again)."""
 
     def submit(
         self, ws: Workspace, rows: list[_Pending], claim: Claim | None, done: Future[None]
@@ -365,40 +368,49 @@ class _Group:
                 if not self.queue:
                     self.running = False
                     return
+                ws = self.queue[0].ws  # every ticket's workspace is the same store
             with self.turn:
-                with self.queued:
-                    taken, self.queue = self.queue, []
-                if taken:
-                    _append_group(taken)
+                self._append(ws)
 
+    def _take(self) -> list[_Ticket]:
+        with self.queued:
+            taken, self.queue = self.queue, []
+        return taken
 
-def _append_group(taken: list[_Ticket]) -> None:
-    """Append the tickets' rows in one transaction (the claims first: a refused one's
-    rows stay out), then settle each ticket's future."""
-    ws = taken[0].ws  # every ticket's workspace is the same store
-    refused: list[BaseException | None] = []
-    try:
-        signer = _signer(ws)  # read before the store's writer lock is taken
-        with ws.engine.begin() as conn:
-            refused = [t.claim(conn) if t.claim is not None else None for t in taken]
-            kept = [r for t, no in zip(taken, refused, strict=True) if no is None for r in t.rows]
-            frontier = None
-            for batch in _batches(kept):
-                head = repo.lock_head(conn)
-                _, frontier = _append_rows(signer, conn, head, batch, frontier)
-    except BaseException as error:
-        failure = AuditError(f"the audit log could not append: {error}")
-        failure.__cause__ = error
-        for t in taken:
-            t.done.set_exception(failure)
-        if not isinstance(error, Exception):
-            raise  # an interrupt, not the log's failure
-        return
-    for t, no in zip(taken, refused, strict=True):
-        if no is not None:
-            t.done.set_exception(no)
-        else:
-            t.done.set_result(None)
+    def _append(self, ws: Workspace) -> None:
+        """Take the log's head (the store's writer lock with it), then the queue: what
+        this worker's requests queue while it waits for another process's commit joins
+        the group. Append it in one transaction (the claims first: a refused one's rows
+        stay out), then settle each ticket's future."""
+        taken: list[_Ticket] = []
+        refused: list[BaseException | None] = []
+        try:
+            signer = _signer(ws)  # read before the store's writer lock is taken
+            with ws.engine.begin() as conn:
+                size = repo.lock_head(conn)
+                taken = self._take()
+                refused = [t.claim(conn) if t.claim is not None else None for t in taken]
+                kept = [r for t, no in zip(taken, refused, strict=True) if no is None
+                        for r in t.rows]  # fmt: skip
+                frontier = self.frontier
+                for n, batch in enumerate(_batches(kept)):
+                    head = size if n == 0 else repo.lock_head(conn)
+                    _, frontier = _append_rows(signer, conn, head, batch, frontier)
+            self.frontier = frontier
+        except BaseException as error:
+            self.frontier = None
+            failure = AuditError(f"the audit log could not append: {error}")
+            failure.__cause__ = error
+            for t in taken or self._take():
+                t.done.set_exception(failure)
+            if not isinstance(error, Exception):
+                raise  # an interrupt, not the log's failure
+            return
+        for t, no in zip(taken, refused, strict=True):
+            if no is not None:
+                t.done.set_exception(no)
+            else:
+                t.done.set_result(None)
 
 
 _groups: dict[str, _Group] = {}
