@@ -342,6 +342,9 @@ class _Group:
     turn: threading.Lock = field(default_factory=threading.Lock)
     """Held by the writer while it takes the queue and appends it."""
     running: bool = False
+    waiting: bool = False
+    """Whether the writer is waiting for work (only then is it woken: a writer that is
+    appending takes what was queued meanwhile when it is done)."""
     frontier: Frontier | None = None
     """The log's frontier after this group's last append: the next starts from it when
     no other process appended meanwhile (else its subtrees are read again)."""
@@ -354,7 +357,8 @@ class _Group:
         with self.queued:
             self.queue.append(ticket)
             if self.running:
-                self.queued.notify()
+                if self.waiting:
+                    self.queued.notify()
             else:
                 self.running = True
                 threading.Thread(target=self._write, name="accord-audit-writer",
@@ -364,7 +368,9 @@ class _Group:
         while True:
             with self.queued:
                 if not self.queue:
+                    self.waiting = True
                     self.queued.wait(LINGER)
+                    self.waiting = False
                 if not self.queue:
                     self.running = False
                     return

@@ -33,7 +33,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from accord.store.errors import DatabaseError
-from accord.store.tables import governance_revision as governance_revision_table
 
 
 def create_engine(url: str) -> Engine:
@@ -121,18 +120,21 @@ def reading(engine: Engine) -> Iterator[None]:
     on a connection of its own took it from the pool and gave it back, a rollback, and
     under load those cost more than the query. No snapshot is held: each statement sees
     what is committed when it runs, as on connections of their own. Writes take their
-    own connections (``engine.begin()``) as ever."""
+    own connections (``engine.begin()``) as ever. The connection is taken at the
+    block's first read (a request whose reads are all kept takes none but the
+    :func:`governance_revision`'s)."""
     held = _held()
     if engine in held:  # already reading: the outer block's connection
         yield
         return
-    with engine.connect() as conn:
-        held[engine] = conn
-        try:
-            yield
-        finally:
-            del held[engine]
-            _revisions().pop(engine, None)
+    held[engine] = None
+    try:
+        yield
+    finally:
+        conn = held.pop(engine, None)
+        _revisions().pop(engine, None)
+        if conn is not None:
+            conn.close()
 
 
 def governance_revision(engine: Engine) -> int:
@@ -156,23 +158,23 @@ def governance_revision(engine: Engine) -> int:
 
 
 def _revision_of(conn: Connection) -> int:
-    value = conn.execute(_GOVERNANCE_REVISION).scalar()
+    # As the driver runs it: read for every request, and an integer needs no type.
+    found = fetch_rows(conn, "SELECT revision FROM governance_revision WHERE id = 1")
+    value = found[0][0] if found else None
     if value is None:
         raise DatabaseError("the store's governance revision row is missing: the store was altered")
     return int(value)
-
-
-_GOVERNANCE_REVISION = sa.select(governance_revision_table.c.revision).where(
-    governance_revision_table.c.id == 1
-)
 
 
 @contextmanager
 def connection(engine: Engine) -> Iterator[Connection]:
     """A connection to read ``engine`` on: the one of :func:`reading`'s block open on this
     thread, or one of its own."""
-    conn = _held().get(engine)
-    if conn is not None:
+    held = _held()
+    if engine in held:
+        conn = held[engine]
+        if conn is None:
+            conn = held[engine] = engine.connect()
         yield conn
         return
     with engine.connect() as own:
@@ -182,8 +184,8 @@ def connection(engine: Engine) -> Iterator[Connection]:
 _reads = threading.local()
 
 
-def _held() -> dict[Engine, Connection]:
-    found: dict[Engine, Connection] | None = getattr(_reads, "held", None)
+def _held() -> dict[Engine, Connection | None]:
+    found: dict[Engine, Connection | None] | None = getattr(_reads, "held", None)
     if found is None:
         found = _reads.held = {}
     return found
