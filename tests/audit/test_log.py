@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import json
 import threading
@@ -469,3 +471,36 @@ def test_a_deferred_transaction_not_waited_for_is_committed_when_its_future_is_d
     ):
         pass
     assert audit.verify(workspace).size == entries + 1
+
+
+def test_a_transaction_whose_caller_stopped_waiting_is_left_out_and_the_rest_append(
+    sqlite_workspace: Workspace,
+) -> None:
+    # A request cancelled while its commit was queued (a client gone, a server stopping:
+    # asyncio cancels the future it awaits) is not appended, and sends nothing; the
+    # others of its group are appended, and the writer goes on to the next.
+    ws = sqlite_workspace
+    group = log._group(ws)
+    before = _count(ws, "audit_entries")
+    row = log._Pending(None, "disclosure.decided", json.dumps({"event": {}}), None,
+                       datetime.now(UTC))  # fmt: skip
+    gone, kept, later = Future[None](), Future[None](), Future[None]()
+
+    async def cancelled() -> None:
+        with group.turn:  # as if the writer were appending now
+            group.submit(ws, [row], None, gone)
+            group.submit(ws, [row], None, kept)
+            waiting = asyncio.ensure_future(asyncio.wrap_future(gone))
+            await asyncio.sleep(0)
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+            await asyncio.sleep(0)  # the cancellation reaches the future it awaited
+        assert gone.cancelled()
+
+    asyncio.run(cancelled())
+    kept.result(timeout=60)
+    group.submit(ws, [row], None, later)
+    later.result(timeout=60)
+    assert _count(ws, "audit_entries") == before + 2
+    assert audit.verify(ws).size == before + 2

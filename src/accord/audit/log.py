@@ -359,12 +359,28 @@ class _Group:
             if self.running:
                 if self.waiting:
                     self.queued.notify()
-            else:
-                self.running = True
-                threading.Thread(target=self._write, name="accord-audit-writer",
-                                 daemon=True).start()  # fmt: skip
+                return
+            try:
+                self._start()
+            except BaseException:
+                self.queue.remove(ticket)
+                raise
+
+    def _start(self) -> None:
+        """Start the writer (the queue's lock held)."""
+        threading.Thread(target=self._write, name="accord-audit-writer", daemon=True).start()
+        self.running = True
 
     def _write(self) -> None:
+        try:
+            self._writing()
+        finally:
+            with self.queued:
+                self.running = False
+                if self.queue:  # it failed with work queued: another takes it
+                    self._start()
+
+    def _writing(self) -> None:
         while True:
             with self.queued:
                 if not self.queue:
@@ -372,16 +388,18 @@ class _Group:
                     self.queued.wait(LINGER)
                     self.waiting = False
                 if not self.queue:
-                    self.running = False
                     return
                 ws = self.queue[0].ws  # every ticket's workspace is the same store
             with self.turn:
                 self._append(ws)
 
     def _take(self) -> list[_Ticket]:
+        """The queue, less the transactions whose caller stopped waiting (a cancelled
+        request's: its rows are not appended and nothing was sent); the others' futures
+        are running from now on, so they can no longer be cancelled."""
         with self.queued:
             taken, self.queue = self.queue, []
-        return taken
+        return [t for t in taken if t.done.set_running_or_notify_cancel()]
 
     def _append(self, ws: Workspace) -> None:
         """Take the log's head (the store's writer lock with it), then the queue: what
