@@ -11,10 +11,10 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from accord.exchange.gate import Gate, NonceClaim, prune
-from accord.exchange.lookups import Answered
+from accord.exchange.lookups import Answered, Cold
 from accord.exchange.models import Caller
 from accord.exchange.problems import Refusal
-from accord.store import Workspace, reading
+from accord.store import Workspace, governance_revision, reading
 
 T = TypeVar("T")
 
@@ -25,6 +25,9 @@ class Node:
 
     ws: Workspace
     gate: Gate
+    warm: int | None = None
+    """The store's governance revision under which this worker last answered a lookup
+    in a thread, holding since what a lookup reads (``answered_on_loop``)."""
 
     @property
     def node_id(self) -> str:
@@ -131,18 +134,26 @@ async def answered_on_loop(
     whose readers never wait for its writer; and the hop to a thread, with the threads
     contending for the interpreter, cost more than the reads (a tenth of a lookup's
     time). What writes (keeping a nonce the work did not claim, pruning) goes to a
-    thread."""
+    thread. Only while the worker holds what the work reads, so nothing slow runs on
+    the loop (parsing agreements, unsealing the registers, loading a snapshot): if the
+    store's governance revision moved since :attr:`Node.warm`, or the work says so,
+    :class:`~accord.exchange.lookups.Cold` is raised, nothing admitted, recorded or
+    claimed, for the caller to answer in a thread (:func:`admitted`)."""
     signed = await _signed(request, node)
     gate = node.gate
     claim: NonceClaim | None = None
     try:
         with reading(node.ws.engine):  # no await inside: the connection is this block's
+            if governance_revision(node.ws.engine) != node.warm:
+                raise Cold("what decides a lookup changed since the last")
             caller = gate.admit(*signed, remember=False, pruning=False)
             request.state.caller = caller
             claim = gate.claim(caller)
             answered = work(caller, claim)
         await asyncio.wrap_future(answered.committed)
         answer = answered.result()
+    except Cold:
+        raise  # nothing recorded, nothing claimed: answered in a thread
     except Refusal as refusal:
         # As in admitted: refused before its claim was made, the nonce kept now.
         if claim is not None and not claim.made:
@@ -165,8 +176,10 @@ async def _signed(
     """What the gate checks of a request: its method, path and query as they arrived,
     its header fields, and its body (read once, within the node's limit, and kept for
     the route)."""
-    body = await read_body(request, node.ws.settings.max_body_bytes)
-    request.state.body = body  # the stream is read once: a route takes it from here
+    body: bytes | None = getattr(request.state, "body", None)
+    if body is None:
+        body = await read_body(request, node.ws.settings.max_body_bytes)
+        request.state.body = body  # the stream is read once: a route takes it from here
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     fields = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]]
     query = request.scope.get("query_string", b"").decode("latin-1")

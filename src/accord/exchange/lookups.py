@@ -72,7 +72,9 @@ class _Loaded:
             self.local.cursor = found
         return found
 
-    def query(self, permit: terms.Permit, keys: _Keys, where: str) -> privacy.Prepared:
+    def query(
+        self, permit: terms.Permit, keys: _Keys, where: str, *, make: bool = True
+    ) -> privacy.Prepared:
         minimisation = dataclasses.replace(
             permit.minimisation, fields=(*permit.minimisation.fields, SUBJECT)
         )
@@ -81,6 +83,8 @@ class _Loaded:
         with self.lock:
             found = self.prepared.get(key)
             if found is None:
+                if not make:
+                    raise Cold("the disclosure is not prepared yet")
                 if len(self.prepared) >= _PREPARED:
                     self.prepared.clear()
                 found = self.prepared[key] = privacy.prepare_disclosure(
@@ -89,7 +93,7 @@ class _Loaded:
                 )  # fmt: skip
         return found
 
-    def index(self, prepared: privacy.Prepared) -> privacy.RowIndex | None:
+    def index(self, prepared: privacy.Prepared, *, make: bool = True) -> privacy.RowIndex | None:
         """The rows in scope of ``prepared`` by NHS number, made on first use and kept
         while the snapshot is: a few (one per set of fields and row conditions asked
         for), then None for any other (its lookups run the query: a caller varying the
@@ -99,6 +103,8 @@ class _Loaded:
         with self.lock:
             found = self.indexes.get(key)
             if found is None and len(self.indexes) < _INDEXES:
+                if not make:
+                    raise Cold("the index is not made yet")
                 found = self.indexes[key] = prepared.index(self.cursor(), "nhs_number")
         return found
 
@@ -113,12 +119,16 @@ _lock = threading.Lock()
 _standardisers: dict[frozenset[str], Standardiser] = {}
 
 
-def _snapshot(ws: Workspace, dataset: str) -> _Loaded:
+def _snapshot(ws: Workspace, dataset: str, *, load: bool = True) -> _Loaded:
+    """The dataset's newest snapshot as this worker holds it, loaded if need be (else,
+    with ``load=False``, :class:`Cold`)."""
     snap = get_snapshot(ws.engine, dataset)
     where = (str(ws.root), dataset)
     with _lock:
         held = _loaded.get(where)
         if held is None or held.digest != snap.content_hash:
+            if not load:
+                raise Cold(f"{dataset}'s newest snapshot is not loaded yet")
             conn = duckdb.connect(":memory:")
             # The subject's text kept as a column, not computed by a view: binding the
             # view again for each lookup cost a third of the query.
@@ -165,6 +175,12 @@ def _text(value: object) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+class Cold(Exception):
+    """A lookup answered ``warm_only`` needs slow work first: a snapshot to load, a
+    disclosure to prepare or an index to build (seconds for a large snapshot), which an
+    event loop must not do; its caller answers it in a thread instead."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Answered:
     """A lookup decided and answered in memory, its records on their way to the log:
@@ -191,8 +207,10 @@ def answer_lookup(
     """A lookup with no idempotency key, answered without waiting for its records to
     commit (``audit.transaction(wait=False)``): the caller waits for
     :attr:`Answered.committed` before it sends anything (an event loop serves other
-    requests meanwhile)."""
-    return _answer(ws, caller, request, "lookup", node_id, claim, wait=False)
+    requests meanwhile). Only from what the worker holds already: :class:`Cold`, having
+    recorded and claimed nothing, if the snapshot, the disclosure or the index must be
+    made first."""
+    return _answer(ws, caller, request, "lookup", node_id, claim, wait=False, warm=True)
 
 
 def serve_lookup(
@@ -228,7 +246,7 @@ def serve_lookup(
 
 def _answer(
     ws: Workspace, caller: Caller, request: LookupRequest, request_id: str, node_id: str,
-    claim: audit.Claim | None, *, wait: bool = True,
+    claim: audit.Claim | None, *, wait: bool = True, warm: bool = False,
 ) -> Answered:  # fmt: skip
     context, dataset = request.context, request.dataset
     under = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
@@ -257,21 +275,24 @@ def _answer(
         except Refusal as refusal:
             denied = refusal
         else:
-            body = _permitted_answer(tx, caller, request, permit, keys, request_id, node_id)
+            body = _permitted_answer(tx, caller, request, permit, keys, request_id, node_id,
+                                     warm)  # fmt: skip
     return Answered(tx.committed, body, denied)
 
 
 def _permitted_answer(
     tx: audit.AuditTransaction, caller: Caller, request: LookupRequest, permit: terms.Permit,
-    keys: _Keys, request_id: str, node_id: str,
+    keys: _Keys, request_id: str, node_id: str, warm: bool,
 ) -> bytes:  # fmt: skip
-    """The answer to a permitted lookup, its uses recorded in ``tx``."""
+    """The answer to a permitted lookup, its uses recorded in ``tx``; ``warm``: only
+    from what the worker holds (:class:`Cold` otherwise)."""
     ws, dataset = tx.ws, request.dataset
     try:
-        loaded = _snapshot(ws, dataset)
+        loaded = _snapshot(ws, dataset, load=not warm)
     except UnknownDataset:
         raise Refusal("not-found", f"this node holds no snapshot of {dataset}") from None
-    records, people, unkeyed = _disclose(ws, loaded, standardised(request.person), permit, keys)
+    identifiers = standardised(request.person)
+    records, people, unkeyed = _disclose(ws, loaded, identifiers, permit, keys, make=not warm)
     body = LookupAnswer(node_id=node_id, dataset=dataset, agreement=request.context.agreement,
                         fields=list(permit.minimisation.fields),
                         records=records).model_dump_json().encode()  # fmt: skip
@@ -320,18 +341,20 @@ class _Keys:
 
 def _disclose(
     ws: Workspace, loaded: _Loaded, identifiers: dict[str, str | None], permit: terms.Permit,
-    keys: _Keys,
+    keys: _Keys, *, make: bool = True,
 ) -> tuple[list[dict[str, object]], list[str], int]:  # fmt: skip
-    """The person's rows through privacy; the records, the person keys, rows unkeyed."""
+    """The person's rows through privacy; the records, the person keys, rows unkeyed
+    (``make=False``: :class:`Cold` if a disclosure or index must be made first)."""
     number = identifiers.get("nhs_number")
     # The rows of e.nhs_number = number from memory, where the index can be had.
-    whole = loaded.query(permit, keys, "TRUE") if number and loaded.indexed else None
-    index = loaded.index(whole) if whole is not None else None
+    whole = loaded.query(permit, keys, "TRUE", make=make) if number and loaded.indexed else None
+    index = loaded.index(whole, make=make) if whole is not None else None
     if number and whole is not None and index is not None:
         names, found = whole.rows_of(index, number)
     else:
         where, params = _where(identifiers)
-        names, found = loaded.query(permit, keys, where).rows(loaded.cursor(), params)
+        prepared = loaded.query(permit, keys, where, make=make)
+        names, found = prepared.rows(loaded.cursor(), params)
     rows = [dict(zip(names, row, strict=True)) for row in found]
     people: set[str] = set()
     unkeyed = 0

@@ -112,7 +112,8 @@ def newest_kitemark(engine: Engine, dataset: str) -> str | None:
     with connection(engine) as conn:
         found = conn.execute(_NEWEST_KITEMARK, {"dataset": dataset}).scalar()
     kitemark = None if found is None else str(found)
-    _kitemarks[key] = (governed, kitemark)
+    if kitemark is not None:  # kept for datasets that exist and were rated: a few
+        _kitemarks[key] = (governed, kitemark)
     return kitemark
 
 

@@ -138,11 +138,14 @@ def reading(engine: Engine) -> Iterator[None]:
 
 
 def governance_revision(engine: Engine) -> int:
-    """The store's governance revision: a counter its triggers move with every change to
-    the tables that decide a disclosure (``tables.GOVERNED``: trust lists, agreements and
-    their lifecycle, opt-outs, pseudonym keys, datasets, snapshots, kitemarks). What a
-    process read of those tables is current while the revision stays: read the revision
-    first, then the data, and keep the data under the revision read.
+    """The store's governance revision: it changes with every change to the tables that
+    decide a disclosure (``tables.GOVERNED``: trust lists, agreements and their
+    lifecycle, opt-outs, pseudonym keys, datasets, snapshots, kitemarks), whose triggers
+    draw a random token for the table changed; the revision is made of the tokens. What
+    a process read of those tables is current while the revision stays: read the
+    revision first, then the data, and keep the data under the revision read. Only
+    equality means anything (a restored backup brings back its own tokens, never ones a
+    process kept later data under).
 
     In a :func:`reading` block it is read once, at its first call, and the same for the
     rest of the block: a request decides on one state of the store."""
@@ -158,12 +161,14 @@ def governance_revision(engine: Engine) -> int:
 
 
 def _revision_of(conn: Connection) -> int:
-    # As the driver runs it: read for every request, and an integer needs no type.
-    found = fetch_rows(conn, "SELECT revision FROM governance_revision WHERE id = 1")
-    value = found[0][0] if found else None
-    if value is None:
-        raise DatabaseError("the store's governance revision row is missing: the store was altered")
-    return int(value)
+    # As the driver runs it: read for every request, and integers need no type.
+    tokens = tuple(t for (t,) in fetch_rows(conn, _TOKENS))
+    if not tokens:
+        raise DatabaseError("the store's governance revision is missing: the store was altered")
+    return hash(tokens)
+
+
+_TOKENS = "SELECT token FROM governance_revision ORDER BY name"
 
 
 @contextmanager

@@ -274,12 +274,12 @@ audit_head = Table(
 governance_revision = Table(
     "governance_revision",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("revision", BigInteger, nullable=False),
+    Column("name", String(64), primary_key=True),
+    Column("token", BigInteger, nullable=False),
 )
-"""One row: a counter the store's triggers move with every change to a table in
-:data:`GOVERNED` (no writer can forget it), so a process can keep what it read of them
-while the counter stays (``store.governance_revision``)."""
+"""A row per table in :data:`GOVERNED`: a random token the store's triggers draw again with
+every change to it (no writer can forget it), so a process can keep what it read of
+those tables while the tokens stay (``store.governance_revision``)."""
 
 GOVERNED = (
     "trust_lists",

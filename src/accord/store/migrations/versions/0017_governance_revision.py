@@ -1,6 +1,10 @@
-"""The governance revision: one counter that triggers move with every change to the
-tables that decide a disclosure, so a worker keeps what it read of them while the
-counter stays, and a request reads one row, not six.
+"""The governance revision: a random token per table that decides a disclosure, which
+the store's triggers draw again with every change to it, so a worker keeps what it read
+of those tables while the tokens stay, and a request reads them at once, not six reads.
+Random, not a counter: a store restored from a backup, or made again at the same URL,
+would bring a counter back to a value a worker had kept other data under. One row per
+table: on PostgreSQL a change holds its row's lock until it commits, and one row for all
+would queue an ingest and an opt-out behind each other.
 
 Revision ID: 0017
 Revises: 0016
@@ -28,22 +32,27 @@ GOVERNED = (
     "snapshots",
     "quality_assessments",
 )
-_BUMP = "UPDATE governance_revision SET revision = revision + 1 WHERE id = 1"
 _FUNCTION = "accord_governance_changed"
+# A random 64-bit integer on each store.
+_RANDOM = {"sqlite": "random()", "postgresql": "(floor(random() * 9.0e18) - 4.5e18)::bigint"}
 
 
 def upgrade() -> None:
     op.create_table(
         "governance_revision",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("revision", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_governance_revision"),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("token", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_governance_revision"),
     )
-    op.execute("INSERT INTO governance_revision (id, revision) VALUES (1, 0)")
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    random = _RANDOM[dialect]
+    for table in GOVERNED:
+        op.execute(f"INSERT INTO governance_revision (name, token) VALUES ('{table}', {random})")
+    if dialect == "postgresql":
         op.execute(
-            f"CREATE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {_BUMP}; RETURN NULL; END $$"
+            f"CREATE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"UPDATE governance_revision SET token = {random} WHERE name = TG_TABLE_NAME; "
+            "RETURN NULL; END $$"
         )
         for table in GOVERNED:
             op.execute(
@@ -55,7 +64,8 @@ def upgrade() -> None:
         for change in ("INSERT", "UPDATE", "DELETE"):
             op.execute(
                 f"CREATE TRIGGER {table}_governance_{change.lower()} AFTER {change} "
-                f"ON {table} BEGIN {_BUMP}; END"
+                f"ON {table} BEGIN UPDATE governance_revision SET token = {random} "
+                f"WHERE name = '{table}'; END"
             )
 
 
