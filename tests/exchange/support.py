@@ -37,6 +37,7 @@ from accord.exchange import (
     MemberRole,
     RequestMessage,
     add_member,
+    fetch,
     init_authority,
     publish,
     raw_public_key,
@@ -254,6 +255,18 @@ def agreed(gp: Workspace, hospital: Workspace, numbers: list[str], *, lookups: b
     sign_in_workspace(gp, both)
     for ws in (gp, hospital):
         activate(ws, agreement.id)
+
+
+def lone_node(root: Path) -> tuple[Path, int]:
+    """A GP node alone in a federation under ``root``, with its trust list, closed: its
+    workspace's folder and the port the trust list names for it."""
+    fed = federation(root)
+    port = free_port()
+    ws = node(fed, Spec("gp", "A81001", "Riverside Medical Practice"), port=port)
+    fed.publish()
+    fetch(ws)
+    ws.close()
+    return ws.root, port
 
 
 def log_of(ws: Workspace) -> list[audit.Logged]:

@@ -15,8 +15,8 @@ import psutil
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from accord.exchange import balance, fetch
-from tests.exchange.support import Spec, federation, free_port, node, running
+from accord.exchange import balance
+from tests.exchange.support import lone_node, running
 
 
 @pytest.fixture
@@ -101,13 +101,8 @@ def test_a_worker_serving_more_asks_one_connection_to_close(
 
 
 def test_two_workers_share_connections_opened_at_once(tmp_path: Path) -> None:
-    fed = federation(tmp_path)
-    port = free_port()
-    ws = node(fed, Spec("gp", "A81001", "Riverside Medical Practice"), port=port)
-    fed.publish()
-    fetch(ws)
-    ws.close()
-    with running(ws.root, port, workers=2) as server:
+    root, port = lone_node(tmp_path)
+    with running(root, port, workers=2) as server:
         workers = psutil.Process(server.process.pid).children(recursive=True)
         boards = {w.environ().get(balance.ENVIRONMENT) for w in workers} - {None}
         assert len(boards) == 1  # the board ``accord serve`` made, named to its workers

@@ -9,21 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from accord.exchange import fetch
-from tests.exchange.support import Spec, federation, free_port, node
+from tests.exchange.support import free_port, lone_node
 
 SERVE = [sys.executable, "-m", "accord.cli", "serve"]
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    fed = federation(tmp_path)
-    port = free_port()
-    ws = node(fed, Spec("gp", "A81001", "Riverside Medical Practice"), port=port)
-    fed.publish()
-    fetch(ws)
-    ws.close()
-    return ws.root
+    return lone_node(tmp_path)[0]
 
 
 def test_a_server_stops_once_the_process_it_watches_is_gone(root: Path) -> None:

@@ -78,7 +78,7 @@ class Board:
         pid = os.getpid()
         for slot in range(SLOTS):
             held, _, _ = _SLOT.unpack_from(self._map, slot * _SLOT.size)
-            if held == 0 or not _alive(held):
+            if held == 0 or not alive(held):
                 _SLOT.pack_into(self._map, slot * _SLOT.size, pid, 0, time.monotonic())
                 return slot
         raise ValueError("the workers' board is full")
@@ -93,7 +93,7 @@ class Board:
             if slot == self.slot:
                 continue
             pid, connections, said = _SLOT.unpack_from(self._map, slot * _SLOT.size)
-            if pid == 0 or not _alive(pid):
+            if pid == 0 or not alive(pid):
                 continue
             # Nothing said for a window: it has served no connection in the last one.
             serving = connections if now - said < WINDOW else 0
@@ -114,12 +114,13 @@ def shares(path: Path) -> dict[int, int]:
     found: dict[int, int] = {}
     for slot in range(SLOTS):
         pid, connections, _ = _SLOT.unpack_from(data, slot * _SLOT.size)
-        if pid and _alive(pid):
+        if pid and alive(pid):
             found[int(pid)] = int(connections)
     return found
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -108,19 +108,9 @@ def _watchdog(stop_after: float | None, watch_pid: int | None) -> None:
             time.sleep(WATCH_INTERVAL)
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            if watch_pid is not None and not _alive(watch_pid):
+            if watch_pid is not None and not balance.alive(watch_pid):
                 break
         # uvicorn stops gracefully on SIGTERM, its workers with it.
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="accord-serve-watchdog", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
