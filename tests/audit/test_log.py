@@ -28,6 +28,7 @@ from accord.audit import (
     log,
 )
 from accord.store import Workspace, audit_outbox, datasets
+from tests import loops
 from tests.audit.support import disclosed, people, texts
 
 
@@ -498,7 +499,7 @@ def test_a_transaction_whose_caller_stopped_waiting_is_left_out_and_the_rest_app
             await asyncio.sleep(0)  # the cancellation reaches the future it awaited
         assert gone.cancelled()
 
-    asyncio.run(cancelled())
+    loops.run(cancelled())
     kept.result(timeout=60)
     group.submit(ws, [row], None, later)
     later.result(timeout=60)

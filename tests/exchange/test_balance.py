@@ -16,6 +16,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from accord.exchange import balance
+from tests import loops
 from tests.exchange.support import lone_node, running
 
 
@@ -73,7 +74,7 @@ def _ask(app: balance.Balance, port: int) -> list[tuple[bytes, bytes]]:
 
     scope = {"type": "http", "method": "GET", "path": "/healthz", "headers": [],
              "client": ("127.0.0.1", port)}  # fmt: skip
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    loops.run(app(scope, receive, send))  # type: ignore[arg-type]
     headers = sent[0]["headers"]
     assert isinstance(headers, list)
     return headers
@@ -118,7 +119,7 @@ def test_two_workers_share_connections_opened_at_once(tmp_path: Path) -> None:
 
                 await asyncio.gather(*(worker() for _ in range(8)))
 
-        asyncio.run(load())
+        loops.run(load())
         served = balance.shares(path)
     assert len(served) == 2
     assert all(count >= 2 for count in served.values()), served

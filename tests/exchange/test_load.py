@@ -16,7 +16,6 @@ import json
 import random
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -27,6 +26,7 @@ from accord import audit
 from accord.agreements import node_key
 from accord.exchange import fetch
 from accord.store import Workspace, open_workspace
+from tests import loops
 from tests.exchange.support import Server, Spec, federation, free_port, node, running, signed
 from tests.exchange.test_shares import GP, HOSPITAL, NUMBERS, OPTED_OUT, _agree, context
 
@@ -119,9 +119,7 @@ def test_two_thousand_concurrent_requests_no_server_error_each_refusal_logged_on
     provider: Provider,
 ) -> None:
     before = _logged(provider.hospital)
-    # On a thread of its own: a browser test earlier in this process leaves its loop set.
-    with ThreadPoolExecutor(1) as thread:
-        answered = thread.submit(asyncio.run, _send_all(_requests(provider))).result()
+    answered = loops.run(_send_all(_requests(provider)))
     statuses = Counter(answered)
     share = REQUESTS // len(KINDS)
     assert statuses == {
