@@ -329,12 +329,12 @@ class _Group:
 
     Each transaction adds its rows to the queue; the group's writer (a thread of its
     own while there is work), once it holds the log's head, takes the whole queue and
-    appends it in one transaction: one lock of the file, one head read, one checkpoint, one wait for
-    the disk for all; then each transaction's future is done, or fails with the error
-    that undid them all (the rows of a group commit or roll back together), or with
-    what its claim refused it with (its rows left out). Under concurrent lookups this
-    is what keeps the log from being the queue every request waits in, and a request
-    waits for its commit without holding a thread (``transaction(wait=False)``).
+    appends it in one transaction: one lock of the file, one head read, one checkpoint,
+    one wait for the disk for all; then each transaction's future is done, or fails with
+    the error that undid them all (the rows of a group commit or roll back together), or
+    with what its claim refused it with (its rows left out). Under concurrent lookups
+    this is what keeps the log from being the queue every request waits in, and a
+    request waits for its commit without holding a thread (``transaction(wait=False)``).
     """
 
     queue: list[_Ticket] = field(default_factory=list)
@@ -423,9 +423,9 @@ class _Group:
             self.frontier = frontier
         except BaseException as error:
             self.frontier = None
-            failure = AuditError(f"the audit log could not append: {error}")
-            failure.__cause__ = error
-            for t in taken or self._take():
+            for t in taken or self._take():  # each its own error: raised in its own thread
+                failure = AuditError(f"the audit log could not append: {error}")
+                failure.__cause__ = error
                 t.done.set_exception(failure)
             if not isinstance(error, Exception):
                 raise  # an interrupt, not the log's failure
