@@ -254,3 +254,26 @@ def test_every_governed_table_s_changes_move_the_governance_revision(
     restored = governance_revision(engine)
     register_opt_out(workspace, "national", "9434765919", by_role="test", reason="again")
     assert governance_revision(engine) not in (before, registered, withdrawn, restored)
+
+
+def test_what_is_read_of_governed_tables_is_kept_while_the_revision_stays(
+    sqlite_workspace: Workspace,
+) -> None:
+    from accord.privacy import register_opt_out
+    from accord.store import Governed
+
+    kept: Governed[str, int] = Governed()
+    reads: list[str] = []
+
+    def read(value: int | None) -> int | None:
+        reads.append("read")
+        return value
+
+    engine = sqlite_workspace.engine
+    assert kept.get(engine, "a", lambda: read(1)) == 1
+    assert kept.get(engine, "a", lambda: read(2)) == 1  # kept: nothing governed changed
+    assert kept.get(engine, "b", lambda: read(None)) is None
+    assert kept.get(engine, "b", lambda: read(3)) == 3  # nothing found is not kept
+    register_opt_out(sqlite_workspace, "national", "9434765919", by_role="t", reason="t")
+    assert kept.get(engine, "a", lambda: read(4)) == 4  # the revision changed: read again
+    assert reads == ["read"] * 4

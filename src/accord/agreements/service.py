@@ -16,7 +16,6 @@ expire) are in ``steps``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +46,7 @@ from accord.agreements.signing import (
     sign,
     verify,
 )
-from accord.store import Workspace, check_name, connection, governance_revision
+from accord.store import Governed, Workspace, check_name, connection
 
 Keys = Mapping[str, Ed25519PublicKey]
 
@@ -215,7 +214,6 @@ class Current:
     them, read at one revision of the store (:func:`current_versions`): a request's
     terms and its decision read from one of these agree, and cost one read."""
 
-    revision: int
     by_id: dict[str, StoredAgreement]
     index: PolicyIndex
 
@@ -223,8 +221,7 @@ class Current:
         return self.by_id.get(agreement_id)
 
 
-_cache: dict[str, Current] = {}
-_cache_lock = threading.Lock()
+_current: Governed[str, Current] = Governed()
 
 
 def current_versions(ws: Workspace) -> Current:
@@ -234,20 +231,19 @@ def current_versions(ws: Workspace) -> Current:
     (once per request), so a suspension or revocation any of them records stops the
     next decision everywhere; what is kept per process is only the parsed documents and
     the index built from them."""
-    revision = governance_revision(ws.engine)  # first: data read after it is as new
-    held = _cache.get(ws.store_url)
-    if held is not None and held.revision == revision:
-        return held
+    found = _current.get(ws.engine, "", lambda: _read_current(ws))
+    assert found is not None  # a read always finds a Current (empty, at worst)
+    return found
+
+
+def _read_current(ws: Workspace) -> Current:
     with connection(ws.engine) as conn:
         by_id: dict[str, list[StoredAgreement]] = {}
         for stored in repo.every_version(conn):
             by_id.setdefault(stored.agreement.id, []).append(stored)
     chosen = {k: current(v) for k, v in by_id.items()}
     index = PolicyIndex.build((s.agreement, s.status) for s in chosen.values())
-    held = Current(revision, chosen, index)
-    with _cache_lock:
-        _cache[ws.store_url] = held
-    return held
+    return Current(chosen, index)
 
 
 def pick(conn: Connection, agreement_id: str, version: int | None) -> StoredAgreement:

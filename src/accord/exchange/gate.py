@@ -29,7 +29,10 @@ from accord.exchange.errors import NodeIdentityMissing, TrustListError
 from accord.exchange.models import Caller, Member, TrustList
 from accord.exchange.problems import Refusal, printable
 from accord.exchange.signing import Headers, RequestMessage, SignatureProblem, verify_request
-from accord.store import Workspace, begin_unsynced, connection, governance_revision, is_name
+from accord.store import Governed, Workspace, begin_unsynced, connection, is_name
+
+_heads: Governed[str, repo.Head] = Governed()
+"""The trust list's head per store (adopting or confirming a list changes the revision)."""
 
 PRUNE_EVERY = 1_000
 """Admitted requests per worker between two prunings of expired nonces."""
@@ -47,7 +50,6 @@ class Gate:
         self.skew = timedelta(seconds=ws.settings.clock_skew)
         self._lock = threading.Lock()
         self._loaded: tuple[int, TrustList, Member] | None = None
-        self._held_head: tuple[int, repo.Head | None] | None = None
         self._admitted = 0
 
     def trust_list(self, now: datetime) -> tuple[TrustList, Member]:
@@ -75,14 +77,12 @@ class Gate:
     def _head(self) -> repo.Head | None:
         """The trust list's head, read again only when the store's governance revision
         moved (adopting or confirming a list moves it)."""
-        governed = governance_revision(self.ws.engine)
-        held = self._held_head
-        if held is not None and held[0] == governed:
-            return held[1]
-        with connection(self.ws.engine) as conn:
-            head = repo.head(conn)
-        self._held_head = (governed, head)
-        return head
+
+        def read() -> repo.Head | None:
+            with connection(self.ws.engine) as conn:
+                return repo.head(conn)
+
+        return _heads.get(self.ws.engine, "", read)
 
     def _load(self) -> tuple[int, TrustList, Member]:
         try:

@@ -27,6 +27,7 @@ from accord.privacy import keys, optouts
 from accord.privacy.disclosure import Registers
 from accord.privacy.errors import KeyNotFound, NotSelfService, PrivacyError
 from accord.store import (
+    Governed,
     Workspace,
     check_name,
     connection,
@@ -269,16 +270,14 @@ def live_versions(engine: Engine, agreement_id: str) -> list[int]:
 def current_key_version(engine: Engine, agreement_id: str) -> int:
     """The version pseudonyms are made with now; version 1 on an agreement's first use.
     Kept per process while the store's governance revision stays."""
-    governed = governance_revision(engine)
-    key = (str(engine.url), agreement_id)
-    held = _key_versions.get(key)
-    if held is not None and held[0] == governed:
-        return held[1]
-    versions = live_versions(engine, agreement_id)
-    if versions:
-        with _registers_lock:
-            _key_versions[key] = (governed, versions[-1])
-        return versions[-1]
+
+    def read() -> int | None:
+        versions = live_versions(engine, agreement_id)
+        return versions[-1] if versions else None
+
+    newest = _key_versions.get(engine, agreement_id, read)
+    if newest is not None:
+        return newest
     try:
         return rotate_key(engine, agreement_id)
     except sa.exc.IntegrityError:
@@ -290,7 +289,7 @@ def current_key_version(engine: Engine, agreement_id: str) -> int:
         return versions[-1]
 
 
-_key_versions: dict[tuple[str, str], tuple[int, int]] = {}
+_key_versions: Governed[str, int] = Governed()
 
 
 def rotate_key(engine: Engine, agreement_id: str) -> int:

@@ -9,10 +9,10 @@ from sqlalchemy.engine import Engine
 
 from accord.quality.models import Assessment, CheckResult, Dimension, Kitemark
 from accord.store import (
+    Governed,
     check_name,
     connection,
     datasets,
-    governance_revision,
     quality_assessments,
     quality_checks,
     quality_scores,
@@ -104,20 +104,16 @@ def newest_kitemark(engine: Engine, dataset: str) -> str | None:
     query; None when that snapshot (or the dataset) was never assessed. Kept per process
     while the store's governance revision stays (a new snapshot or assessment moves it)."""
     check_name(dataset, "dataset name")
-    governed = governance_revision(engine)
-    key = (str(engine.url), dataset)
-    held = _kitemarks.get(key)
-    if held is not None and held[0] == governed:
-        return held[1]
-    with connection(engine) as conn:
-        found = conn.execute(_NEWEST_KITEMARK, {"dataset": dataset}).scalar()
-    kitemark = None if found is None else str(found)
-    if kitemark is not None:  # kept for datasets that exist and were rated: a few
-        _kitemarks[key] = (governed, kitemark)
-    return kitemark
+
+    def read() -> str | None:
+        with connection(engine) as conn:
+            found = conn.execute(_NEWEST_KITEMARK, {"dataset": dataset}).scalar()
+        return None if found is None else str(found)
+
+    return _kitemarks.get(engine, dataset, read)
 
 
-_kitemarks: dict[tuple[str, str], tuple[int, str | None]] = {}
+_kitemarks: Governed[str, str] = Governed()
 
 
 def _scores(

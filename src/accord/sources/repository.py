@@ -19,12 +19,12 @@ from accord import audit
 from accord.sources.errors import UnknownDataset
 from accord.sources.readers.base import Quarantined
 from accord.store import (
+    Governed,
     Workspace,
     check_name,
     connection,
     datasets,
     field_stats,
-    governance_revision,
     quarantine,
     snapshots,
 )
@@ -258,26 +258,23 @@ def get_snapshot(engine: Engine, dataset: str, version: int | None = None) -> Sn
     """A dataset's snapshot (the newest unless ``version`` is given). The newest is kept
     per process while the store's governance revision stays (a new snapshot moves it)."""
     check_name(dataset, "dataset name")
-    governed = governance_revision(engine) if version is None else None
-    key = (str(engine.url), dataset)
-    held = _newest.get(key) if governed is not None else None
-    if held is not None and held[0] == governed:
-        return held[1]
-    with connection(engine) as conn:
-        if version is None:
-            row = conn.execute(_NEWEST, {"dataset": dataset}).first()
-        else:
-            row = conn.execute(_VERSION, {"dataset": dataset, "version": version}).first()
-    if row is None:
+
+    def read() -> SnapshotInfo | None:
+        with connection(engine) as conn:
+            if version is None:
+                row = conn.execute(_NEWEST, {"dataset": dataset}).first()
+            else:
+                row = conn.execute(_VERSION, {"dataset": dataset, "version": version}).first()
+        return None if row is None else _info(row)
+
+    info = _newest.get(engine, dataset, read) if version is None else read()
+    if info is None:
         what = f"{dataset!r} version {version}" if version else repr(dataset)
         raise UnknownDataset(f"no dataset {what} in this workspace (see 'accord datasets')")
-    info = _info(row)
-    if governed is not None:
-        _newest[key] = (governed, info)
     return info
 
 
-_newest: dict[tuple[str, str], tuple[int, SnapshotInfo]] = {}
+_newest: Governed[str, SnapshotInfo] = Governed()
 
 
 @audit.audited(audit.QuarantineViewed)

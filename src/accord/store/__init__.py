@@ -12,6 +12,7 @@ at first use (:func:`node_secret`), and the error tree under :class:`StoreError`
 
 from accord.store.database import (
     POOL_CONNECTIONS,
+    Governed,
     begin_unsynced,
     connection,
     create_engine,
@@ -128,6 +129,7 @@ __all__ = [
     "SNAPSHOT_FILE",
     "WORKSPACE_FILE",
     "DatabaseError",
+    "Governed",
     "Health",
     "InitRefused",
     "InvalidName",

@@ -19,11 +19,11 @@ import fcntl
 import os
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -158,6 +158,33 @@ def governance_revision(engine: Engine) -> int:
         return found
     with engine.connect() as conn:
         return _revision_of(conn)
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Governed(Generic[K, V]):
+    """What a process read of the governed tables (``tables.GOVERNED``), kept per store
+    and key while the store's :func:`governance_revision` stays. The revision is read
+    first, so what is kept is at least as new as the revision it is kept under. A read
+    that found nothing (None) is not kept: what is kept is bounded by what the store
+    holds, whatever keys callers ask for."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[str, K], tuple[int, V]] = {}
+
+    def get(self, engine: Engine, key: K, read: Callable[[], V | None]) -> V | None:
+        """The value kept for ``key`` under the store's revision now, or ``read()``."""
+        revision = governance_revision(engine)
+        where = (str(engine.url), key)
+        held = self._held.get(where)
+        if held is not None and held[0] == revision:
+            return held[1]
+        value = read()
+        if value is not None:
+            self._held[where] = (revision, value)  # one assignment: safe across threads
+        return value
 
 
 def _revision_of(conn: Connection) -> int:
