@@ -111,22 +111,22 @@ def stage(conn: Connection, rows: Sequence[tuple[str, str, bytes | None]], at: d
     )
 
 
-_LOCK_HEAD = audit_head.update().where(audit_head.c.id == 1).values(size=audit_head.c.size)
 _HEAD_SIZE = sa.select(audit_head.c.size).where(audit_head.c.id == 1)
-_SET_HEAD = audit_head.update().where(audit_head.c.id == 1).values(size=sa.bindparam("new_size"))
-_ADD_CHECKPOINT = audit_checkpoints.insert()
-"""The appender's statements, built once: every append runs them (every lookup a node
-answers, in its group), and a statement made for each call costs SQLAlchemy more than
-running it."""
+_LOCK_HEAD = f"UPDATE {audit_head.name} SET size = size WHERE id = 1 RETURNING size"
+_SET_HEAD = f"UPDATE {audit_head.name} SET size = ? WHERE id = 1"
+_ADD_CHECKPOINT = (f"INSERT INTO {audit_checkpoints.name} (size, root, signed_at, note) "
+                   "VALUES (?, ?, ?, ?)")  # fmt: skip
+"""The appender's statements, run as the driver runs them (``fetch_rows``): every
+append runs them (every lookup a node answers, in its group), and SQLAlchemy's handling
+of a statement cost several times running it."""
 
 
 def lock_head(conn: Connection) -> int:
     """Take the appender's lock (a write to the head row) and return the log's size."""
-    conn.execute(_LOCK_HEAD)
-    size = conn.execute(_HEAD_SIZE).scalar()
-    if size is None:
+    found = fetch_rows(conn, _LOCK_HEAD)
+    if not found:
         raise LogInconsistent("the audit log's head row is missing: the store was altered")
-    return int(size)
+    return int(found[0][0])
 
 
 def head_size(conn: Connection) -> int | None:
@@ -135,7 +135,7 @@ def head_size(conn: Connection) -> int | None:
 
 
 def set_head(conn: Connection, size: int) -> None:
-    conn.execute(_SET_HEAD, {"new_size": size})
+    fetch_rows(conn, _SET_HEAD, (size,))
 
 
 def any_staged(conn: Connection) -> bool:
@@ -180,7 +180,7 @@ def append(
 
 
 def add_checkpoint(conn: Connection, size: int, root: bytes, at: datetime, note: str) -> None:
-    conn.execute(_ADD_CHECKPOINT, {"size": size, "root": root, "signed_at": at, "note": note})
+    fetch_rows(conn, _ADD_CHECKPOINT, (size, root, at, note))
 
 
 def subtrees(conn: Connection, keys: Iterable[tuple[int, int]]) -> Subtrees:

@@ -21,6 +21,7 @@ from accord.store import (
     agreement_messages,
     exchange_nonces,
     exchange_requests,
+    fetch_rows,
     trust_lists,
     witnessed_checkpoints,
 )
@@ -82,20 +83,13 @@ def confirm(conn: Connection, serial: int, when: datetime) -> None:
 def remember_nonce(conn: Connection, key_id: str, nonce: str, expires_at: datetime) -> bool:
     """Keep ``nonce`` of ``key_id`` until ``expires_at``; False if it was already kept
     (a replay). One statement whichever worker wins: the primary key decides."""
-    values = {"key_id": key_id, "nonce": nonce, "expires_at": expires_at}
-    statement = _REMEMBER[conn.dialect.name]
-    return conn.execute(statement, values).first() is not None
+    return bool(fetch_rows(conn, _REMEMBER, (key_id, nonce, expires_at)))
 
 
-# RETURNING, not rowcount: the drivers disagree on rowcount after ON CONFLICT.
-_REMEMBER = {
-    "postgresql": postgresql.insert(exchange_nonces)
-    .on_conflict_do_nothing()
-    .returning(exchange_nonces.c.nonce),
-    "sqlite": sqlite.insert(exchange_nonces)
-    .on_conflict_do_nothing()
-    .returning(exchange_nonces.c.nonce),
-}
+# As the driver runs it (a statement of every request); RETURNING, not rowcount: the
+# drivers disagree on rowcount after ON CONFLICT.
+_REMEMBER = (f"INSERT INTO {exchange_nonces.name} (key_id, nonce, expires_at) VALUES (?, ?, ?) "
+             "ON CONFLICT DO NOTHING RETURNING nonce")  # fmt: skip
 
 
 def prune_nonces(conn: Connection, now: datetime) -> int:

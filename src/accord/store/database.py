@@ -21,6 +21,7 @@ import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
@@ -275,11 +276,10 @@ def _queue_writers(engine: Engine) -> None:
     if not database or database == ":memory:":
         return
     lock = WriterLock.of(Path(database).with_name(Path(database).name + ".writer"))
+    _writer_locks[engine] = lock
 
     def before(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
-        if conn.info.get(_HOLDS) is None and statement.lstrip()[:6].upper() in _WRITES:
-            lock.acquire()
-            conn.info[_HOLDS] = lock
+        _take_writer_lock(conn, lock, statement)
 
     def returned(_dbapi: object, record: Any) -> None:
         held = record.info.pop(_HOLDS, None)
@@ -292,6 +292,33 @@ def _queue_writers(engine: Engine) -> None:
 
 _HOLDS = "accord_writer_lock"
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER"})
+_writer_locks: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
+
+
+def _take_writer_lock(conn: Connection, lock: WriterLock, statement: str) -> None:
+    """The file's writer lock for ``conn`` before its transaction's first write."""
+    if conn.info.get(_HOLDS) is None and statement.lstrip()[:6].upper() in _WRITES:
+        lock.acquire()
+        conn.info[_HOLDS] = lock
+
+
+def _driver_cursor(conn: Connection, statement: str) -> Any:
+    """A DBAPI cursor of ``conn``'s, the SQLite file's writer lock taken first if
+    ``statement`` writes (as SQLAlchemy's statements take it: :func:`_queue_writers`)."""
+    lock = _writer_locks.get(conn.engine) if conn.dialect.name == "sqlite" else None
+    if lock is not None:
+        _take_writer_lock(conn, lock, statement)
+    return conn.connection.cursor()
+
+
+def _sqlite_value(value: Any) -> Any:
+    """``value`` as SQLite keeps it: a timestamp (timezone-aware, as ``UTCDateTime``
+    takes it) as the UTC text SQLAlchemy writes, so that both compare alike."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
 class WriterLock:
@@ -347,16 +374,19 @@ def fetch_rows(
     conn: sa.Connection, statement: str, params: Sequence[Any] = ()
 ) -> list[tuple[Any, ...]]:
     """The rows of ``statement`` as the driver returns them, plain tuples, in the caller's
-    transaction: for scans of millions of rows and for queries run thousands of times,
-    where SQLAlchemy's row objects and statement handling would cost more than the
-    query. ``?`` marks each of ``params`` (the statement has no other ``?`` or ``%``);
-    the same text with other values reuses the driver's prepared statement."""
-    cursor: Any = conn.connection.cursor()
+    transaction: for scans of millions of rows and for statements run thousands of
+    times (the audit log's appends, a request's nonce), where SQLAlchemy's row objects
+    and statement handling would cost more than the statement. ``?`` marks each of
+    ``params`` (the statement has no other ``?`` or ``%``); the same text with other
+    values reuses the driver's prepared statement. A write takes the SQLite file's
+    writer lock as SQLAlchemy's do; it returns its ``RETURNING`` rows (else none).
+    Timestamps are timezone-aware, stored as ``UTCDateTime`` stores them."""
+    cursor: Any = _driver_cursor(conn, statement)
     try:
         if conn.dialect.name == "postgresql":  # psycopg 3: values in binary, not text, form
             cursor.execute(statement.replace("?", "%s"), tuple(params), binary=True)
-        else:
-            cursor.execute(statement, tuple(params))
+            return list(cursor.fetchall()) if cursor.description is not None else []
+        cursor.execute(statement, tuple(_sqlite_value(p) for p in params))
         return list(cursor.fetchall())  # tuples, from either driver
     finally:
         cursor.close()
@@ -376,10 +406,11 @@ def insert_many(
             for row in rows:
                 copy.write_row(row)
     elif conn.dialect.name == "sqlite":
-        cursor = conn.connection.cursor()
+        marks = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO {name} ({quoted}) VALUES ({marks})"
+        cursor = _driver_cursor(conn, statement)
         try:
-            marks = ", ".join("?" for _ in columns)
-            cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({marks})", list(rows))
+            cursor.executemany(statement, list(rows))
         finally:
             cursor.close()
     else:
