@@ -31,7 +31,19 @@ class Event:
     name: ClassVar[str] = ""
 
     def fields(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {name: _plain(getattr(self, name)) for name in _names(type(self))}
+
+
+def _names(cls: type[Event]) -> tuple[str, ...]:
+    """The fields of an event class, found once (several events a request, each read
+    for its body)."""
+    found = _NAMES.get(cls)
+    if found is None:
+        found = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return found
+
+
+_NAMES: dict[type[Event], tuple[str, ...]] = {}
 
 
 def _plain(value: Any) -> Any:

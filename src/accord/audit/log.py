@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -322,6 +323,15 @@ LINGER = 1.0
 """Seconds a group's writer waits for more work before its thread ends (the next
 transaction starts another): a server keeps one; a process that appended once does not."""
 
+GATHER = 0.002
+"""Seconds a busy writer waits for more transactions to join its group before it takes
+the queue: only when its last group ended less than this long before the next came (the
+process is committing back to back), and no longer than it takes :data:`GATHER_COUNT` to
+queue. A group costs its writer about as much CPU for one transaction as for four (the
+head, the signed checkpoint, the commit); a lone transaction never waits."""
+
+GATHER_COUNT = 4
+
 
 @dataclass
 class _Group:
@@ -381,17 +391,29 @@ class _Group:
                     self._start()
 
     def _writing(self) -> None:
+        ended = float("-inf")  # when the last group was appended (time.monotonic)
         while True:
             with self.queued:
                 if not self.queue:
-                    self.waiting = True
-                    self.queued.wait(LINGER)
-                    self.waiting = False
+                    self._wait(LINGER)
                 if not self.queue:
                     return
+                if time.monotonic() - ended < GATHER:  # busy: let the next ones join
+                    until = time.monotonic() + GATHER
+                    while len(self.queue) < GATHER_COUNT and time.monotonic() < until:
+                        self._wait(until - time.monotonic())
                 ws = self.queue[0].ws  # every ticket's workspace is the same store
             with self.turn:
                 self._append(ws)
+            ended = time.monotonic()
+
+    def _wait(self, seconds: float) -> None:
+        """Wait (the queue's lock held) for a transaction to be queued, ``seconds`` at most."""
+        self.waiting = True
+        try:
+            self.queued.wait(seconds)
+        finally:
+            self.waiting = False
 
     def _take(self) -> list[_Ticket]:
         """The queue, less the transactions whose caller stopped waiting (a cancelled

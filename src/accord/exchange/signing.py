@@ -20,6 +20,7 @@ document; the replay window and nonce cache are the gate's (``gate``).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hmac
 import re
 import secrets
@@ -336,7 +337,7 @@ def _verify(
     verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=keys)
     verifier.max_clock_skew = _NO_LIBRARY_WINDOW
     try:
-        results = verifier.verify(message, max_age=None)
+        results = verifier.verify(_named(message), max_age=None)
     except HTTPMessageSignaturesException as exc:
         claimed = keys.asked[-1] if keys.asked else ""
         if claimed and lookup(claimed) is None:
@@ -355,6 +356,20 @@ def _verify(
             str(result.parameters.get("keyid", "")),
         )
     return result
+
+
+def _named(message: RequestMessage | ResponseMessage) -> RequestMessage | ResponseMessage:
+    """``message`` with only the header fields a signature of it can cover: its own two
+    and those ``Signature-Input`` names (a covered field is named there, quoted and in
+    lower case). The library reads every field it is given into a dictionary before it
+    looks for the covered ones, and a request carries a dozen it never covers."""
+    named = (message.headers.get("signature-input") or "").lower()
+    kept = Headers([(n, v) for n, v in message.headers.items()
+                    if n.lower() in _SIGNATURE_FIELDS or f'"{n.lower()}"' in named])  # fmt: skip
+    return dataclasses.replace(message, headers=kept)
+
+
+_SIGNATURE_FIELDS = frozenset({"signature-input", "signature"})
 
 
 def _components(result: VerifyResult) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ from accord.store import (
     governance_revision,
     opt_outs,
     pseudonym_keys,
+    store_key,
 )
 
 
@@ -223,7 +224,7 @@ def load_registers(engine: Engine, secret: bytes) -> Registers:
     disclosure.
     """
     governed = governance_revision(engine)  # first: what is read after is as new
-    key = (str(engine.url), secret)
+    key = (store_key(engine), secret)
     held = _registers.get(key)
     if held is not None and held[0] == governed:
         return held[2]

@@ -22,6 +22,7 @@ from accord.store.database import (
     mask_url,
     migrate,
     reading,
+    store_key,
 )
 from accord.store.errors import (
     DatabaseError,
@@ -204,6 +205,7 @@ __all__ = [
     "sha256_file",
     "sign_in_failures",
     "snapshots",
+    "store_key",
     "trust_lists",
     "witnessed_checkpoints",
     "write_output",

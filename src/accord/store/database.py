@@ -178,7 +178,7 @@ class Governed(Generic[K, V]):
     def get(self, engine: Engine, key: K, read: Callable[[], V | None]) -> V | None:
         """The value kept for ``key`` under the store's revision now, or ``read()``."""
         revision = governance_revision(engine)
-        where = (str(engine.url), key)
+        where = (store_key(engine), key)
         held = self._held.get(where)
         if held is not None and held[0] == revision:
             return held[1]
@@ -186,6 +186,19 @@ class Governed(Generic[K, V]):
         if value is not None:
             self._held[where] = (revision, value)  # one assignment: safe across threads
         return value
+
+
+_store_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def store_key(engine: Engine) -> str:
+    """The text of ``engine``'s URL, made once per engine: the key of what a process
+    keeps per store (a URL renders itself anew each time, which cost more than the
+    look-up it keyed, several times a request)."""
+    found = _store_keys.get(engine)
+    if found is None:
+        found = _store_keys[engine] = str(engine.url)
+    return found
 
 
 def _revision_of(conn: Connection) -> int:

@@ -57,7 +57,7 @@ class Workspace:
     root: Path
     settings: Settings
 
-    @property
+    @cached_property
     def store_url(self) -> str:
         return self.settings.store_url or f"sqlite:///{self.root / 'accord.db'}"
 
