@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +21,7 @@ from accord.exchange import (
     verify_request,
     verify_response,
 )
+from accord.exchange.signing import digest_field
 
 # RFC 9421 appendix B.1.4, the test key test-key-ed25519.
 RFC_PRIVATE = (b"-----BEGIN PRIVATE KEY-----\n"
@@ -93,6 +95,13 @@ def test_content_digest_is_rfc_9530_sha_256() -> None:
         "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:"
     )
     assert content_digest(b"") == "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
+
+
+@pytest.mark.parametrize("body", [b"", b'{"hello": "world"}', bytes(range(256)) * 40])
+def test_the_profile_s_own_digest_field_is_the_library_s(body: bytes) -> None:
+    # Signing writes (and verifying compares) Content-Digest itself: the one sha-256
+    # member the profile allows, spelt as the library spells it.
+    assert digest_field(hashlib.sha256(body).digest()) == content_digest(body)
 
 
 KEY = Ed25519PrivateKey.generate()
