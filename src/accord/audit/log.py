@@ -325,10 +325,12 @@ transaction starts another): a server keeps one; a process that appended once do
 
 GATHER = 0.002
 """Seconds a busy writer waits for more transactions to join its group before it takes
-the queue: only when its last group ended less than this long before the next came (the
-process is committing back to back), and no longer than it takes :data:`GATHER_COUNT` to
-queue. A group costs its writer about as much CPU for one transaction as for four (the
-head, the signed checkpoint, the commit); a lone transaction never waits."""
+the queue: only when its last group held several (or more were queued while it was
+appended) and ended less than this long before the next came (requests are committing
+back to back, several at a time), and no longer
+than it takes :data:`GATHER_COUNT` to queue. A group costs its writer about as much CPU
+for one transaction as for four (the head, the signed checkpoint, the commit); a client
+sending one request after another never waits."""
 
 GATHER_COUNT = 4
 
@@ -391,21 +393,24 @@ class _Group:
                     self._start()
 
     def _writing(self) -> None:
-        ended = float("-inf")  # when the last group was appended (time.monotonic)
+        ended, busy = float("-inf"), False  # when the last group was appended; and whether
+        # its requests came several at a time (it held several, or more came meanwhile)
         while True:
             with self.queued:
                 if not self.queue:
                     self._wait(LINGER)
                 if not self.queue:
                     return
-                if time.monotonic() - ended < GATHER:  # busy: let the next ones join
+                if busy and time.monotonic() - ended < GATHER:  # let the next ones join
                     until = time.monotonic() + GATHER
                     while len(self.queue) < GATHER_COUNT and time.monotonic() < until:
                         self._wait(until - time.monotonic())
                 ws = self.queue[0].ws  # every ticket's workspace is the same store
             with self.turn:
-                self._append(ws)
+                size = self._append(ws)
             ended = time.monotonic()
+            with self.queued:
+                busy = size > 1 or bool(self.queue)
 
     def _wait(self, seconds: float) -> None:
         """Wait (the queue's lock held) for a transaction to be queued, ``seconds`` at most."""
@@ -423,11 +428,11 @@ class _Group:
             taken, self.queue = self.queue, []
         return [t for t in taken if t.done.set_running_or_notify_cancel()]
 
-    def _append(self, ws: Workspace) -> None:
+    def _append(self, ws: Workspace) -> int:
         """Take the log's head (the store's writer lock with it), then the queue: what
         this worker's requests queue while it waits for another process's commit joins
         the group. Append it in one transaction (the claims first: a refused one's rows
-        stay out), then settle each ticket's future."""
+        stay out), then settle each ticket's future; how many transactions it took."""
         taken: list[_Ticket] = []
         refused: list[BaseException | None] = []
         try:
@@ -451,12 +456,13 @@ class _Group:
                 t.done.set_exception(failure)
             if not isinstance(error, Exception):
                 raise  # an interrupt, not the log's failure
-            return
+            return 0
         for t, no in zip(taken, refused, strict=True):
             if no is not None:
                 t.done.set_exception(no)
             else:
                 t.done.set_result(None)
+        return len(taken)
 
 
 _groups: dict[str, _Group] = {}
