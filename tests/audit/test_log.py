@@ -422,6 +422,40 @@ def test_deferred_transactions_of_one_process_append_together_on_sqlite(
     assert audit.verify(ws).size == _count(ws, "audit_entries")
 
 
+def test_a_writer_busy_with_several_gathers_the_next_but_one_after_another_never_wait(
+    sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A group costs the writer about as much for one transaction as for several: while
+    # transactions come several at a time, the writer waits (up to GATHER) for company
+    # before it appends; a caller sending one after another is never held back.
+    monkeypatch.setattr(log, "GATHER", 60.0)  # so a wait, if any, cannot go unnoticed
+    monkeypatch.setattr(log, "GATHER_COUNT", 2)
+    ws = sqlite_workspace
+    group = log._group(ws)
+    row = log._Pending(None, "disclosure.decided", json.dumps({"event": {}}), None,
+                       datetime.now(UTC))  # fmt: skip
+    for _ in range(3):  # one after another: each appended at once, alone
+        alone = Future[None]()
+        group.submit(ws, [row], None, alone)
+        alone.result(timeout=30)
+    with group.turn:  # two at a time: one group, and the writer is busy now
+        together = [Future[None](), Future[None]()]
+        for done in together:
+            group.submit(ws, [row], None, done)
+    for done in together:
+        done.result(timeout=30)
+    checkpoints = _count(ws, "audit_checkpoints")
+    first, second = Future[None](), Future[None]()
+    group.submit(ws, [row], None, first)
+    time.sleep(0.3)
+    assert not first.done()  # waiting for company
+    group.submit(ws, [row], None, second)
+    first.result(timeout=30)
+    second.result(timeout=30)
+    assert _count(ws, "audit_checkpoints") == checkpoints + 1  # both in one group
+    assert audit.verify(ws).size == _count(ws, "audit_entries")
+
+
 def test_a_group_that_cannot_append_fails_every_transaction_in_it_and_appends_none(
     sqlite_workspace: Workspace,
 ) -> None:
