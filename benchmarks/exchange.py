@@ -4,7 +4,10 @@ Two nodes of one federation on loopback, each its own workspace: the GP (A81001,
 provider) holds the ingest benchmark's GP extract (100,000 records by default) as
 ``registered-patients``, assessed, with 0.5% of its patients opted out (national
 scheme); the hospital (RX1) is the recipient, under the worked example agreement with
-lookups allowed. The GP serves with ``accord serve --workers W``. Set-up is not timed.
+lookups allowed. The GP serves with ``accord serve --workers W``: one by default, as
+``accord serve`` itself runs a node on SQLite (its store has one writer at a time, and
+on two cores, the client's and the node's, two workers served no more lookups than one,
+with a longer tail; ``--workers 2`` measures that). Set-up is not timed.
 
 Measured, in one run:
 
@@ -16,7 +19,8 @@ Measured, in one run:
   p50/p99 latency at that rate;
 * **bare lookups**: the same people from a bare FastAPI route (no signature, policy nor
   audit) that reads the same snapshot loaded the same way (an in-memory DuckDB table),
-  served by uvicorn with the same number of workers, at the same concurrency;
+  served by uvicorn with the same number of workers, at the same concurrency; both
+  measured in alternating rounds (``--rounds``), so that both meet the machine alike;
 * **a share**: the whole dataset (every record but the opted-out) by ``Client.share``:
   signed, decided, minimised and pseudonymised, one ``records.disclosed`` per person,
   streamed as Arrow IPC, verified and kept as a snapshot by the hospital.
@@ -28,6 +32,7 @@ provider's largest server process). Goals on the 2-core machine: overhead_ratio 
 (X-Road's measured cost is about 9), p99 <= 50 ms, the 100,000-record share <= 10 s.
 
     python benchmarks/exchange.py [--rows N] [--lookups N] [--concurrency C] [--workers W]
+                                   [--rounds R]
 """
 
 from __future__ import annotations
@@ -391,7 +396,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--lookups", type=int, default=3_000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--bare", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
