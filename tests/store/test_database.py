@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import stat
 import threading
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,65 @@ def test_sqlite_writers_queue_for_the_file_s_writer_lock_and_let_it_go(tmp_path:
     with lock.open("rb") as other:  # another process could take it now
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
     engine.dispose()
+
+
+def test_a_write_through_fetch_rows_holds_the_writer_lock_until_the_connection_is_back(
+    tmp_path: Path,
+) -> None:
+    # The audit log's appender and a request's nonce write through the driver's cursor:
+    # they must queue on the file's writer lock as SQLAlchemy's statements do.
+    from accord.store import fetch_rows
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'accord.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (n INTEGER)"))
+    lock = tmp_path / "accord.db.writer"
+    try:
+        with engine.begin() as conn, lock.open("rb") as other:
+            assert fetch_rows(conn, "SELECT count(*) FROM t") == [(0,)]
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a read takes no lock
+            fcntl.flock(other, fcntl.LOCK_UN)
+            assert fetch_rows(conn, "INSERT INTO t VALUES (?) RETURNING n", (7,)) == [(7,)]
+            with pytest.raises(BlockingIOError):  # a write holds it, for the transaction
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with lock.open("rb") as other:  # let go when the connection went back
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        engine.dispose()
+
+
+def test_fetch_rows_stores_timestamps_as_sqlalchemy_does(store_url: str) -> None:
+    # Rows written by either path are compared with each other (a nonce's expiry against
+    # the prune's "now"): the same instant must be stored the same way.
+    from accord.store import exchange_nonces, fetch_rows
+
+    engine = create_engine(store_url)
+    at = datetime(2026, 12, 5, 18, 10, 15, 123456, tzinfo=UTC)
+    elsewhere = at.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    insert = "INSERT INTO exchange_nonces (key_id, nonce, expires_at) VALUES (?, ?, ?)"
+    try:
+        with engine.begin() as conn:
+            exchange_nonces.create(conn, checkfirst=True)
+            conn.execute(
+                exchange_nonces.insert(), {"key_id": "A", "nonce": "orm", "expires_at": at}
+            )
+            fetch_rows(conn, insert, ("A", "raw", at))
+            fetch_rows(conn, insert, ("A", "elsewhere", elsewhere))
+            with pytest.raises(ValueError, match="timezone-aware"):
+                fetch_rows(conn, insert, ("A", "naive", at.replace(tzinfo=None)))
+        with engine.connect() as conn:
+            stored = fetch_rows(conn, "SELECT expires_at FROM exchange_nonces ORDER BY nonce")
+            assert len({value for (value,) in stored}) == 1
+            read = conn.execute(sa.select(exchange_nonces.c.expires_at)).scalars().all()
+            assert read == [at, at, at]
+            later = conn.execute(
+                sa.select(sa.func.count()).where(
+                    exchange_nonces.c.expires_at < at + timedelta(microseconds=1)
+                )
+            ).scalar()
+            assert later == 3
+    finally:
+        engine.dispose()
 
 
 def test_a_thread_holding_the_writer_lock_takes_it_again(tmp_path: Path) -> None:

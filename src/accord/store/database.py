@@ -324,13 +324,15 @@ def _driver_cursor(conn: Connection, statement: str) -> Any:
     return conn.connection.cursor()
 
 
-def _sqlite_value(value: Any) -> Any:
-    """``value`` as SQLite keeps it: a timestamp (timezone-aware, as ``UTCDateTime``
-    takes it) as the UTC text SQLAlchemy writes, so that both compare alike."""
+def _driver_value(value: Any, sqlite: bool) -> Any:
+    """``value`` as the store keeps it: a timestamp must be timezone-aware (as
+    ``UTCDateTime`` takes it), and on SQLite becomes the UTC text SQLAlchemy writes, so
+    that rows written either way compare alike."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if sqlite:
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
 
 
@@ -397,9 +399,10 @@ def fetch_rows(
     cursor: Any = _driver_cursor(conn, statement)
     try:
         if conn.dialect.name == "postgresql":  # psycopg 3: values in binary, not text, form
-            cursor.execute(statement.replace("?", "%s"), tuple(params), binary=True)
+            values = tuple(_driver_value(p, sqlite=False) for p in params)
+            cursor.execute(statement.replace("?", "%s"), values, binary=True)
             return list(cursor.fetchall()) if cursor.description is not None else []
-        cursor.execute(statement, tuple(_sqlite_value(p) for p in params))
+        cursor.execute(statement, tuple(_driver_value(p, sqlite=True) for p in params))
         return list(cursor.fetchall())  # tuples, from either driver
     finally:
         cursor.close()
