@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from http_message_signatures import HTTPMessageSigner, HTTPMessageVerifier, algorithms
+from http_message_signatures import (
+    ContentDigest,
+    HTTPMessageSigner,
+    HTTPMessageVerifier,
+    algorithms,
+)
 
 from accord.exchange import (
     Headers,
@@ -193,6 +199,56 @@ def test_a_signature_off_the_profile_is_refused(options: dict[str, object]) -> N
     with pytest.raises(SignatureProblem) as refused:
         verify_request(_signed_with(**options), b"", _lookup)
     assert refused.value.code == "signature-profile", str(refused.value)
+
+
+class _AsGiven(ContentDigest):
+    """A client that signs whatever Content-Digest it was given, checking nothing."""
+
+    @classmethod
+    def prepare(cls, headers: object, body: bytes | None, *, use_existing_digest: bool) -> None:
+        return None
+
+
+def _signed_over_digest(field: str, body: bytes) -> RequestMessage:
+    """A POST whose Content-Digest is ``field`` as given, signed (any RFC 9421 client)."""
+    message = RequestMessage("POST", URL, Headers([("Content-Digest", field)]))
+    signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
+                               key_resolver=_Key(KEY, None))  # fmt: skip
+    signer.content_digest_class = _AsGiven
+    signer.sign(message, key_id="A81001", label="sig1", nonce="n" * 22, include_alg=True,
+                covered_component_ids=("@method", "@target-uri", "content-digest"),
+                use_existing_digest=True)  # fmt: skip
+    return message
+
+
+BODY = b'{"hello": "world"}'
+PADDED = base64.b64encode(hashlib.sha256(BODY).digest()).decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [(f"sha-256=:{PADDED}:", None),
+     (f"sha-256=:{PADDED.rstrip('=')}:", None),  # RFC 8941: parsers take it unpadded
+     (f"sha-256=:{PADDED}:;note=1", None),  # a member's parameters are not the digest
+     (f"sha-256=:{base64.b64encode(hashlib.sha256(b'other').digest()).decode()}:",
+      "digest-mismatch"),
+     (f"sha-512=:{base64.b64encode(hashlib.sha512(BODY).digest()).decode()}:",
+      "signature-profile"),
+     (f"sha-256=:{PADDED}:, sha-512=:{base64.b64encode(bytes(64)).decode()}:",
+      "signature-profile"),
+     ("sha-256=:AAAA:", "signature-profile"),
+     ("sha-256=abc", "signature-profile")],
+    ids=["canonical", "unpadded", "parameter", "other-body", "sha-512", "two-digests",
+         "short", "not-bytes"],
+)  # fmt: skip
+def test_a_request_s_digest_is_one_sha_256_of_its_body(field: str, code: str | None) -> None:
+    message = _signed_over_digest(field, BODY)
+    if code is None:
+        assert verify_request(message, BODY, _lookup).key_id == "A81001"
+        return
+    with pytest.raises(SignatureProblem) as refused:
+        verify_request(message, BODY, _lookup)
+    assert refused.value.code == code, str(refused.value)
 
 
 def test_an_unknown_keyid_is_named_only_when_it_is_a_node_id() -> None:

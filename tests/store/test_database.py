@@ -220,6 +220,15 @@ def test_a_write_through_fetch_rows_holds_the_writer_lock_until_the_connection_i
                 fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with lock.open("rb") as other:  # let go when the connection went back
             fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # An engine with other options shares the pool, and the lock; a write on a
+        # connection with no transaction begun begins one, which its commit commits.
+        with engine.execution_options(logging_token="x").connect() as conn:
+            fetch_rows(conn, "INSERT INTO t VALUES (?)", (8,))
+            with lock.open("rb") as other, pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            conn.commit()
+        with engine.connect() as conn:
+            assert fetch_rows(conn, "SELECT n FROM t ORDER BY n") == [(7,), (8,)]
     finally:
         engine.dispose()
 

@@ -24,12 +24,14 @@ document; the replay window and nonce cache are the gate's (``gate``).
 from __future__ import annotations
 
 import base64
+import binascii
 import dataclasses
 import hashlib
 import hmac
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -407,12 +409,21 @@ def _check_digest(
     mismatch: str = "the body does not match its signed Content-Digest: it was changed after "
     "signing",
 ) -> None:
-    """The signed ``Content-Digest`` must be the profile's one SHA-256 digest, of the
-    body whose SHA-256 is ``sha256`` (compared in constant time)."""
-    value = result.covered_components.get('"content-digest"', "")
-    if not value.startswith("sha-256=:") or "," in value:
+    """The signed ``Content-Digest`` must be the profile's one SHA-256 digest (RFC 9530:
+    ``sha-256=:<base64>:``, parameters ignored, the padding optional as RFC 8941 asks of
+    parsers), and of the body whose SHA-256 is ``sha256``, compared in constant time."""
+    found = _SHA256_FIELD.fullmatch(result.covered_components.get('"content-digest"', ""))
+    given: bytes | None = None
+    if found is not None:
+        coded = found.group(1).rstrip("=")
+        with suppress(binascii.Error, ValueError):
+            given = base64.b64decode(coded + "=" * (-len(coded) % 4), validate=True)
+    if given is None or len(given) != len(sha256):
         raise SignatureProblem(
             "signature-profile", "Content-Digest must be one sha-256 digest (RFC 9530)", key_id
         )
-    if not hmac.compare_digest(value.encode("ascii", "replace"), digest_field(sha256).encode()):
+    if not hmac.compare_digest(given, sha256):
         raise SignatureProblem("digest-mismatch", mismatch, key_id)
+
+
+_SHA256_FIELD = re.compile(r"[ \t]*sha-256=:([A-Za-z0-9+/]*={0,2}):(?:;[^,]*)?[ \t]*")

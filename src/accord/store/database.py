@@ -289,7 +289,7 @@ def _queue_writers(engine: Engine) -> None:
     if not database or database == ":memory:":
         return
     lock = WriterLock.of(Path(database).with_name(Path(database).name + ".writer"))
-    _writer_locks[engine] = lock
+    _writer_locks[engine.pool] = lock  # an engine with other options shares its pool
 
     def before(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
         _take_writer_lock(conn, lock, statement)
@@ -305,7 +305,7 @@ def _queue_writers(engine: Engine) -> None:
 
 _HOLDS = "accord_writer_lock"
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER"})
-_writer_locks: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
+_writer_locks: weakref.WeakKeyDictionary[sa.pool.Pool, WriterLock] = weakref.WeakKeyDictionary()
 
 
 def _take_writer_lock(conn: Connection, lock: WriterLock, statement: str) -> None:
@@ -316,11 +316,16 @@ def _take_writer_lock(conn: Connection, lock: WriterLock, statement: str) -> Non
 
 
 def _driver_cursor(conn: Connection, statement: str) -> Any:
-    """A DBAPI cursor of ``conn``'s, the SQLite file's writer lock taken first if
-    ``statement`` writes (as SQLAlchemy's statements take it: :func:`_queue_writers`)."""
-    lock = _writer_locks.get(conn.engine) if conn.dialect.name == "sqlite" else None
-    if lock is not None:
-        _take_writer_lock(conn, lock, statement)
+    """A DBAPI cursor of ``conn``'s for ``statement``. A write takes the SQLite file's
+    writer lock first (as SQLAlchemy's statements take it: :func:`_queue_writers`), and
+    begins the connection's transaction if none has begun (as SQLAlchemy's would), so
+    that the caller's commit commits it rather than the pool rolling it back unseen."""
+    if statement.lstrip()[:6].upper() in _WRITES:
+        lock = _writer_locks.get(conn.engine.pool) if conn.dialect.name == "sqlite" else None
+        if lock is not None:
+            _take_writer_lock(conn, lock, statement)
+        if not conn.in_transaction():
+            conn.begin()
     return conn.connection.cursor()
 
 
@@ -332,7 +337,7 @@ def _driver_value(value: Any, sqlite: bool) -> Any:
         if value.tzinfo is None:
             raise ValueError("timestamps must be timezone-aware")
         if sqlite:
-            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     return value
 
 
