@@ -508,6 +508,52 @@ def test_a_deferred_transaction_not_waited_for_is_committed_when_its_future_is_d
     assert audit.verify(workspace).size == entries + 1
 
 
+def test_transactions_ended_in_one_turn_of_an_event_loop_are_appended_on_it_together(
+    sqlite_workspace: Workspace,
+) -> None:
+    # on_loop (a node of one worker): what the loop's requests end in one turn is
+    # appended on the loop itself once the turn's callbacks have run, one group, with no
+    # writer thread woken; each caller awaits its future.
+    ws = sqlite_workspace
+    group = log._group(ws)
+    entries, checkpoints = _count(ws, "audit_entries"), _count(ws, "audit_checkpoints")
+    threads: set[str] = set()
+
+    async def three() -> None:
+        ended: list[Future[None]] = []
+        for n in range(3):
+            with audit.transaction(ws, deferred=True, wait=False, on_loop=True) as tx:
+                tx.record(DisclosureDecided(agreement=f"a{n}", requester="hospital",
+                                            purpose="care", permitted=True))  # fmt: skip
+            ended.append(tx.committed)
+        assert not any(done.done() for done in ended)  # not before the turn ends
+        original = group._append
+
+        def appending(ws_: Workspace) -> int:
+            threads.add(threading.current_thread().name)
+            return original(ws_)
+
+        group._append = appending  # type: ignore[method-assign]
+        try:
+            await asyncio.gather(*(asyncio.wrap_future(done) for done in ended))
+        finally:
+            del group._append
+        threads.add("loop: " + threading.current_thread().name)
+
+    loops.run(three())
+    appended_on = {t for t in threads if not t.startswith("loop: ")}
+    loop_thread = {t.removeprefix("loop: ") for t in threads if t.startswith("loop: ")}
+    assert appended_on == loop_thread  # on the loop's own thread, not a writer's
+    assert not group.running
+    assert _count(ws, "audit_entries") == entries + 3
+    assert _count(ws, "audit_checkpoints") == checkpoints + 1
+    with (
+        pytest.raises(audit.AuditError, match="not waited for"),
+        audit.transaction(ws, on_loop=True),
+    ):
+        pass
+
+
 def test_a_transaction_whose_caller_stopped_waiting_is_left_out_and_the_rest_append(
     sqlite_workspace: Workspace,
 ) -> None:

@@ -15,6 +15,7 @@ event per person without building an object per person (:meth:`AuditTransaction.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -229,7 +230,12 @@ raised where the transaction's block ends."""
 
 @contextmanager
 def transaction(
-    ws: Workspace, *, deferred: bool = False, claim: Claim | None = None, wait: bool = True
+    ws: Workspace,
+    *,
+    deferred: bool = False,
+    claim: Claim | None = None,
+    wait: bool = True,
+    on_loop: bool = False,
 ) -> Iterator[AuditTransaction]:
     """``with transaction(ws) as tx:`` do work on ``tx.conn``, ``tx.record(...)`` events;
     on leaving, the work and the staged events commit together, then the log appends.
@@ -248,11 +254,18 @@ def transaction(
     transaction's :attr:`~AuditTransaction.committed` future is done once its events
     are committed (or fails with what the end of the block would have raised), and the
     caller waits for it before it answers: an event loop can go on serving meanwhile.
+    ``on_loop`` (with ``wait=False``, on an event loop's thread): the events are
+    appended on that loop, once the callbacks ready on it now have run, with what they
+    queued meanwhile; no hop to the writer thread and back, which cost a request more
+    than the append. For a process that is its SQLite store's only writer (a node of one
+    worker): the loop waits for the store's lock and the disk, which another process's
+    group would make it wait for too. The caller awaits the future there
+    (``asyncio.wrap_future``), never blocks on it.
     """
     if deferred:
-        yield from _deferred(ws, claim, wait)
+        yield from _deferred(ws, claim, wait, on_loop)
         return
-    if claim is not None or not wait:
+    if claim is not None or not wait or on_loop:
         raise AuditError("only a deferred audit transaction makes a claim or is not waited for")
     with ws.engine.connect() as conn:
         outer = conn.begin()
@@ -272,7 +285,9 @@ def transaction(
     flush(ws)
 
 
-def _deferred(ws: Workspace, claim: Claim | None, wait: bool) -> Iterator[AuditTransaction]:
+def _deferred(
+    ws: Workspace, claim: Claim | None, wait: bool, on_loop: bool
+) -> Iterator[AuditTransaction]:
     tx = AuditTransaction(ws, None, deferred=True)
     yield tx
     if ws.engine.dialect.name == "sqlite" and (tx._pending or claim is not None):
@@ -281,7 +296,8 @@ def _deferred(ws: Workspace, claim: Claim | None, wait: bool) -> Iterator[AuditT
         # what other threads of this process are appending meanwhile.
         now = datetime.now(UTC)
         rows = [_Pending(None, k, b, p, now) for k, b, p in tx._pending]
-        _group(ws).submit(ws, rows, claim, tx.committed)
+        loop = _running_loop() if on_loop and not wait else None
+        _group(ws).submit(ws, rows, claim, tx.committed, loop=loop)
     else:
         try:
             _staged_then_flushed(ws, tx, claim)
@@ -347,6 +363,9 @@ class _Group:
     with what its claim refused it with (its rows left out). Under concurrent lookups
     this is what keeps the log from being the queue every request waits in, and a
     request waits for its commit without holding a thread (``transaction(wait=False)``).
+    Such a transaction ended on an event loop ``on_loop`` is appended on that loop
+    instead, at the end of its turn (:meth:`_flush`), with the others its requests ended
+    in that turn.
     """
 
     queue: list[_Ticket] = field(default_factory=list)
@@ -360,14 +379,34 @@ class _Group:
     frontier: Frontier | None = None
     """The log's frontier after this group's last append: the next starts from it when
     no other process appended meanwhile (else its subtrees are read again)."""
+    loops: set[asyncio.AbstractEventLoop] = field(default_factory=set)
+    """The event loops an append of the queue is scheduled on (:meth:`submit`)."""
 
     def submit(
-        self, ws: Workspace, rows: list[_Pending], claim: Claim | None, done: Future[None]
+        self,
+        ws: Workspace,
+        rows: list[_Pending],
+        claim: Claim | None,
+        done: Future[None],
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        """Queue ``rows`` (and ``claim``) for the writer; ``done`` is settled after."""
+        """Queue ``rows`` (and ``claim``) for the writer; ``done`` is settled after.
+        ``loop``: the caller's event loop, which awaits ``done``: the queue is appended
+        on it (:meth:`_flush`) once the callbacks ready on it now have run: the requests
+        it is serving in this turn join one group, and no thread is woken."""
         ticket = _Ticket(ws, rows, claim, done)
         with self.queued:
             self.queue.append(ticket)
+            if loop is not None:
+                if loop not in self.loops:
+                    try:
+                        loop.call_soon(self._flush, ws, loop)
+                    except BaseException:  # a closed loop: nothing queued
+                        self.queue.remove(ticket)
+                        raise
+                    self.loops.add(loop)
+                return
             if self.running:
                 if self.waiting:
                     self.queued.notify()
@@ -411,6 +450,16 @@ class _Group:
             ended = time.monotonic()
             with self.queued:
                 busy = size > 1 or bool(self.queue)
+
+    def _flush(self, ws: Workspace, loop: asyncio.AbstractEventLoop) -> None:
+        """Append the queue on ``loop`` (its thread): one group for what its requests
+        queued in a turn, with whatever threads queued meanwhile."""
+        with self.queued:
+            self.loops.discard(loop)
+            if not self.queue:
+                return  # the writer thread, or another loop, took it
+        with self.turn:
+            self._append(ws)
 
     def _wait(self, seconds: float) -> None:
         """Wait (the queue's lock held) for a transaction to be queued, ``seconds`` at most."""
@@ -463,6 +512,14 @@ class _Group:
             else:
                 t.done.set_result(None)
         return len(taken)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running on this thread, if any."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 _groups: dict[str, _Group] = {}

@@ -58,9 +58,9 @@ connections at a time (a transaction's, and a read's), so no more than half the 
 def create_app(root: Path) -> FastAPI:
     """The API of the node whose workspace is at ``root``."""
     ws = open_workspace(root)
-    node = Node(ws, gates.Gate(ws))
     shared = os.environ.get(balance.ENVIRONMENT)
     board = balance.Board(Path(shared)) if shared else None
+    node = Node(ws, gates.Gate(ws), alone=board is None)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

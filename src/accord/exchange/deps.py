@@ -28,6 +28,10 @@ class Node:
     warm: int | None = None
     """The store's governance revision under which this worker last answered a lookup
     in a thread, holding since what a lookup reads (``answered_on_loop``)."""
+    alone: bool = True
+    """Whether this worker is its node's only one (``accord serve`` with one worker):
+    then the commit of a lookup's records is made on its event loop
+    (``audit.transaction(on_loop=True)``), which has no other worker's turn to wait for."""
 
     @property
     def node_id(self) -> str:

@@ -202,15 +202,23 @@ class Answered:
 
 
 def answer_lookup(
-    ws: Workspace, caller: Caller, request: LookupRequest, node_id: str, *, claim: audit.Claim
+    ws: Workspace,
+    caller: Caller,
+    request: LookupRequest,
+    node_id: str,
+    *,
+    claim: audit.Claim,
+    on_loop: bool = False,
 ) -> Answered:
     """A lookup with no idempotency key, answered without waiting for its records to
     commit (``audit.transaction(wait=False)``): the caller waits for
     :attr:`Answered.committed` before it sends anything (an event loop serves other
     requests meanwhile). Only from what the worker holds already: :class:`Cold`, having
     recorded and claimed nothing, if the snapshot, the disclosure or the index must be
-    made first."""
-    return _answer(ws, caller, request, "lookup", node_id, claim, wait=False, warm=True)
+    made first. ``on_loop``: the records are committed on the caller's event loop
+    (``audit.transaction(on_loop=True)``: a node of one worker)."""
+    return _answer(ws, caller, request, "lookup", node_id, claim, wait=False, warm=True,
+                   on_loop=on_loop)  # fmt: skip
 
 
 def serve_lookup(
@@ -247,6 +255,7 @@ def serve_lookup(
 def _answer(
     ws: Workspace, caller: Caller, request: LookupRequest, request_id: str, node_id: str,
     claim: audit.Claim | None, *, wait: bool = True, warm: bool = False,
+    on_loop: bool = False,
 ) -> Answered:  # fmt: skip
     context, dataset = request.context, request.dataset
     under = terms.terms_of(ws, context.agreement, dataset, own_org(ws))
@@ -268,7 +277,7 @@ def _answer(
     # three; written only as it ends (appended with other requests' on SQLite, staged
     # for the flush on PostgreSQL), so the store's write lock is not held while the
     # person's rows are read. A denial is recorded the same way, then answered.
-    with audit.transaction(ws, deferred=True, claim=claim, wait=wait) as tx:
+    with audit.transaction(ws, deferred=True, claim=claim, wait=wait, on_loop=on_loop) as tx:
         try:
             permit = terms.permitted(ws, caller, context, dataset, fields, rows=1,
                                      terms=under, tx=tx)  # fmt: skip

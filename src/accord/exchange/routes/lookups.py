@@ -53,7 +53,7 @@ async def lookup(request: Request) -> Response:
         with suppress(lookups.Cold):
             body = await answered_on_loop(request, node, lambda caller, claim: (
                 lookups.answer_lookup(node.ws, caller, parsed(caller), node.node_id,
-                                      claim=claim)))  # fmt: skip
+                                      claim=claim, on_loop=node.alone)))  # fmt: skip
     if body is None:
         body = await admitted(request, node, answer, claimed=given_key is None)
     return Response(body, media_type="application/json")
