@@ -554,6 +554,56 @@ def test_transactions_ended_in_one_turn_of_an_event_loop_are_appended_on_it_toge
         pass
 
 
+def test_an_event_loop_never_waits_for_another_s_commit_the_writer_thread_does(
+    sqlite_workspace: Workspace,
+) -> None:
+    # A loop's group is appended on the loop only if nothing else holds the store's
+    # writer lock (a share's append in a thread, another process): else the writer
+    # thread appends it, and the loop goes on serving meanwhile.
+    ws = sqlite_workspace
+    group = log._group(ws)
+    held, release = threading.Event(), threading.Event()
+
+    def holding() -> None:  # another writer, mid-transaction
+        with ws.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE audit_head SET size = size"))
+            held.set()
+            release.wait(60)
+
+    other = threading.Thread(target=holding)
+    other.start()
+    assert held.wait(60)
+    appended_by: list[str] = []
+    original = group._append
+
+    def appending(ws_: Workspace) -> int:
+        appended_by.append(threading.current_thread().name)
+        return original(ws_)
+
+    async def meanwhile() -> int:
+        with audit.transaction(ws, deferred=True, wait=False, on_loop=True) as tx:
+            tx.record(DisclosureDecided(agreement="a", requester="hospital",
+                                        purpose="care", permitted=True))  # fmt: skip
+        ticks = 0
+        while not tx.committed.done():
+            await asyncio.sleep(0.01)  # the loop turns while the other holds the lock
+            ticks += 1
+            if ticks == 20:
+                release.set()
+        await asyncio.wrap_future(tx.committed)
+        return ticks
+
+    group._append = appending  # type: ignore[method-assign]
+    try:
+        assert loops.run(meanwhile()) >= 20
+    finally:
+        del group._append
+        release.set()
+        other.join()
+    assert appended_by == ["accord-audit-writer"]
+    assert audit.verify(ws).size == _count(ws, "audit_entries")
+
+
 def test_a_transaction_whose_caller_stopped_waiting_is_left_out_and_the_rest_append(
     sqlite_workspace: Workspace,
 ) -> None:

@@ -42,7 +42,7 @@ from accord.audit.events import Event, checked, decode, encode
 from accord.audit.keys import origin, signing_key
 from accord.audit.merkle import Frontier
 from accord.audit.models import Logged
-from accord.store import Workspace
+from accord.store import Workspace, writer_lock_if_free
 
 BATCH = 50_000
 STAGE_CHUNK = BATCH
@@ -453,13 +453,28 @@ class _Group:
 
     def _flush(self, ws: Workspace, loop: asyncio.AbstractEventLoop) -> None:
         """Append the queue on ``loop`` (its thread): one group for what its requests
-        queued in a turn, with whatever threads queued meanwhile."""
+        queued in a turn, with whatever threads queued meanwhile. Only if nothing else
+        is appending (the turn and the store's writer lock free now): the loop never
+        waits for another's commit (a share's, another process's); the writer thread
+        appends the queue then."""
         with self.queued:
             self.loops.discard(loop)
             if not self.queue:
                 return  # the writer thread, or another loop, took it
-        with self.turn:
-            self._append(ws)
+        if self.turn.acquire(blocking=False):
+            try:
+                with writer_lock_if_free(ws.engine) as free:
+                    if free:
+                        self._append(ws)
+                        return
+            finally:
+                self.turn.release()
+        with self.queued:  # busy: the writer thread's, as a thread's would be
+            if self.running:
+                if self.waiting:
+                    self.queued.notify()
+            elif self.queue:
+                self._start()
 
     def _wait(self, seconds: float) -> None:
         """Wait (the queue's lock held) for a transaction to be queued, ``seconds`` at most."""

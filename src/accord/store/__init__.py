@@ -23,6 +23,7 @@ from accord.store.database import (
     migrate,
     reading,
     store_key,
+    writer_lock_if_free,
 )
 from accord.store.errors import (
     DatabaseError,
@@ -210,4 +211,5 @@ __all__ = [
     "witnessed_checkpoints",
     "write_output",
     "write_private",
+    "writer_lock_if_free",
 ]

@@ -329,6 +329,25 @@ def _driver_cursor(conn: Connection, statement: str) -> Any:
     return conn.connection.cursor()
 
 
+@contextmanager
+def writer_lock_if_free(engine: Engine) -> Iterator[bool]:
+    """Whether this thread holds ``engine``'s SQLite writer lock for the block: taken if
+    it is free now, never waited for (a thread that must not wait, an event loop, hands
+    its writes to another when False). Its connections' writes in the block take it
+    again without waiting (the lock is re-entrant per thread). Always True for a store
+    with no such lock (PostgreSQL: its row locks queue)."""
+    lock = _writer_locks.get(engine.pool)
+    if lock is None:
+        yield True
+        return
+    taken = lock.acquire(blocking=False)
+    try:
+        yield taken
+    finally:
+        if taken:
+            lock.release()
+
+
 def _driver_value(value: Any, sqlite: bool) -> Any:
     """``value`` as the store keeps it: a timestamp must be timezone-aware (as
     ``UTCDateTime`` takes it), and on SQLite becomes the UTC text SQLAlchemy writes, so
@@ -362,17 +381,24 @@ class WriterLock:
                 found = cls._all[path] = cls(path)
             return found
 
-    def acquire(self) -> None:
-        self._thread.acquire()
+    def acquire(self, blocking: bool = True) -> bool:
+        """Take the lock, waiting for it; or, not ``blocking``, only if it is free now
+        (False, taken by another thread or process)."""
+        if not self._thread.acquire(blocking):
+            return False
         try:
             if self._depth == 0:
                 if self._fd is None:
                     self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                fcntl.flock(self._fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._thread.release()
+            return False
         except BaseException:
             self._thread.release()
             raise
         self._depth += 1
+        return True
 
     def release(self) -> None:
         self._depth -= 1
