@@ -604,6 +604,47 @@ def test_an_event_loop_never_waits_for_another_s_commit_the_writer_thread_does(
     assert audit.verify(ws).size == _count(ws, "audit_entries")
 
 
+def test_a_loop_that_cannot_even_try_the_lock_leaves_its_group_to_the_writer_thread(
+    sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lock's file unopenable, a thread not to be had: never a request left waiting.
+    ws = sqlite_workspace
+    group = log._group(ws)
+
+    def unopenable(_engine: object) -> object:
+        raise OSError("accord.db.writer: permission denied")
+
+    monkeypatch.setattr(log, "writer_lock_if_free", unopenable)
+
+    async def one() -> None:
+        with audit.transaction(ws, deferred=True, wait=False, on_loop=True) as tx:
+            tx.record(DisclosureDecided(agreement="a", requester="hospital",
+                                        purpose="care", permitted=True))  # fmt: skip
+        await asyncio.wrap_future(tx.committed)  # appended by the writer thread
+
+    before = _count(ws, "audit_entries")
+    loops.run(one())
+    assert _count(ws, "audit_entries") == before + 1
+
+    def no_thread(_group: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(log._Group, "_start", no_thread)
+    while group.running:  # the last writer gone (it lingers a second)
+        time.sleep(0.05)
+
+    async def refused() -> None:
+        with audit.transaction(ws, deferred=True, wait=False, on_loop=True) as tx:
+            tx.record(DisclosureDecided(agreement="b", requester="hospital",
+                                        purpose="care", permitted=True))  # fmt: skip
+        with pytest.raises(audit.AuditError, match="can't start new thread"):
+            await asyncio.wrap_future(tx.committed)
+
+    loops.run(refused())
+    assert _count(ws, "audit_entries") == before + 1
+    assert not group.queue
+
+
 def test_a_transaction_whose_caller_stopped_waiting_is_left_out_and_the_rest_append(
     sqlite_workspace: Workspace,
 ) -> None:

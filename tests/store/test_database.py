@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from accord.store import DatabaseError, Workspace, create_engine, mask_url
-from accord.store.database import WriterLock
+from accord.store.database import WriterLock, writer_lock_if_free
 
 CLOSED = "postgresql+psycopg://accord:s3cret-password@127.0.0.1:1/accord"
 
@@ -229,6 +229,30 @@ def test_a_write_through_fetch_rows_holds_the_writer_lock_until_the_connection_i
             conn.commit()
         with engine.connect() as conn:
             assert fetch_rows(conn, "SELECT n FROM t ORDER BY n") == [(7,), (8,)]
+        # Whether it is free now, without waiting: not while another thread holds it,
+        # even from an engine since given a new pool.
+        held, done = threading.Event(), threading.Event()
+
+        def holding() -> None:
+            with engine.begin() as conn:
+                fetch_rows(conn, "INSERT INTO t VALUES (?)", (9,))
+                held.set()
+                done.wait(60)
+
+        other = threading.Thread(target=holding)
+        other.start()
+        assert held.wait(60)
+        try:
+            with writer_lock_if_free(engine) as free:
+                assert not free
+            engine.dispose()
+            with writer_lock_if_free(engine) as free:
+                assert not free
+        finally:
+            done.set()
+            other.join()
+        with writer_lock_if_free(engine) as free:
+            assert free
     finally:
         engine.dispose()
 

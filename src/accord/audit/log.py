@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -258,9 +258,11 @@ def transaction(
     appended on that loop, once the callbacks ready on it now have run, with what they
     queued meanwhile; no hop to the writer thread and back, which cost a request more
     than the append. For a process that is its SQLite store's only writer (a node of one
-    worker): the loop waits for the store's lock and the disk, which another process's
-    group would make it wait for too. The caller awaits the future there
-    (``asyncio.wrap_future``), never blocks on it.
+    worker): the loop appends only while nothing else holds the store's writer lock and
+    leaves the group to the writer thread otherwise, so it never waits for another's
+    commit (a program writing the file outside Accord's lock, the ``sqlite3`` shell, can
+    still hold it up). The caller awaits the future there (``asyncio.wrap_future``),
+    never blocks on it.
     """
     if deferred:
         yield from _deferred(ws, claim, wait, on_loop)
@@ -400,6 +402,7 @@ class _Group:
             self.queue.append(ticket)
             if loop is not None:
                 if loop not in self.loops:
+                    self.loops = {held for held in self.loops if not held.is_closed()}
                     try:
                         loop.call_soon(self._flush, ws, loop)
                     except BaseException:  # a closed loop: nothing queued
@@ -445,8 +448,8 @@ class _Group:
                     while len(self.queue) < GATHER_COUNT and time.monotonic() < until:
                         self._wait(until - time.monotonic())
                 ws = self.queue[0].ws  # every ticket's workspace is the same store
-            with self.turn:
-                size = self._append(ws)
+            with self.turn:  # a loop may have taken the queue while this waited
+                size = self._append(ws) if self._queued() else 0
             ended = time.monotonic()
             with self.queued:
                 busy = size > 1 or bool(self.queue)
@@ -456,25 +459,34 @@ class _Group:
         queued in a turn, with whatever threads queued meanwhile. Only if nothing else
         is appending (the turn and the store's writer lock free now): the loop never
         waits for another's commit (a share's, another process's); the writer thread
-        appends the queue then."""
+        appends the queue then, as it does if the lock cannot even be tried (its file)."""
         with self.queued:
             self.loops.discard(loop)
             if not self.queue:
                 return  # the writer thread, or another loop, took it
-        if self.turn.acquire(blocking=False):
-            try:
-                with writer_lock_if_free(ws.engine) as free:
-                    if free:
-                        self._append(ws)
-                        return
-            finally:
-                self.turn.release()
+        with suppress(Exception):  # the writer thread meets it again, and tells each
+            if self.turn.acquire(blocking=False):
+                try:
+                    with writer_lock_if_free(ws.engine) as free:
+                        if free:
+                            if self._queued():
+                                self._append(ws)
+                            return
+                finally:
+                    self.turn.release()
         with self.queued:  # busy: the writer thread's, as a thread's would be
             if self.running:
                 if self.waiting:
                     self.queued.notify()
             elif self.queue:
-                self._start()
+                try:
+                    self._start()
+                except BaseException as error:  # no thread to be had: each told so
+                    self._fail(self._take_locked(), error)
+
+    def _queued(self) -> bool:
+        with self.queued:
+            return bool(self.queue)
 
     def _wait(self, seconds: float) -> None:
         """Wait (the queue's lock held) for a transaction to be queued, ``seconds`` at most."""
@@ -489,8 +501,21 @@ class _Group:
         request's: its rows are not appended and nothing was sent); the others' futures
         are running from now on, so they can no longer be cancelled."""
         with self.queued:
-            taken, self.queue = self.queue, []
+            return self._take_locked()
+
+    def _take_locked(self) -> list[_Ticket]:
+        """:meth:`_take`, the queue's lock held."""
+        taken, self.queue = self.queue, []
         return [t for t in taken if t.done.set_running_or_notify_cancel()]
+
+    @staticmethod
+    def _fail(taken: list[_Ticket], error: BaseException) -> None:
+        """Fail each of ``taken`` with an :class:`AuditError` of its own (raised in its
+        own thread), ``error`` its cause."""
+        for t in taken:
+            failure = AuditError(f"the audit log could not append: {error}")
+            failure.__cause__ = error
+            t.done.set_exception(failure)
 
     def _append(self, ws: Workspace) -> int:
         """Take the log's head (the store's writer lock with it), then the queue: what
@@ -514,10 +539,7 @@ class _Group:
             self.frontier = frontier
         except BaseException as error:
             self.frontier = None
-            for t in taken or self._take():  # each its own error: raised in its own thread
-                failure = AuditError(f"the audit log could not append: {error}")
-                failure.__cause__ = error
-                t.done.set_exception(failure)
+            self._fail(taken or self._take(), error)
             if not isinstance(error, Exception):
                 raise  # an interrupt, not the log's failure
             return 0

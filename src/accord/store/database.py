@@ -289,7 +289,7 @@ def _queue_writers(engine: Engine) -> None:
     if not database or database == ":memory:":
         return
     lock = WriterLock.of(Path(database).with_name(Path(database).name + ".writer"))
-    _writer_locks[engine.pool] = lock  # an engine with other options shares its pool
+    _writer_locks[store_key(engine)] = lock  # the file's, whatever engine or pool
 
     def before(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
         _take_writer_lock(conn, lock, statement)
@@ -305,7 +305,9 @@ def _queue_writers(engine: Engine) -> None:
 
 _HOLDS = "accord_writer_lock"
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER"})
-_writer_locks: weakref.WeakKeyDictionary[sa.pool.Pool, WriterLock] = weakref.WeakKeyDictionary()
+_writer_locks: dict[str, WriterLock] = {}
+"""Each SQLite store's writer lock by its URL (:func:`store_key`): an engine made with
+other options, or given a new pool by ``dispose``, finds the same."""
 
 
 def _take_writer_lock(conn: Connection, lock: WriterLock, statement: str) -> None:
@@ -321,7 +323,7 @@ def _driver_cursor(conn: Connection, statement: str) -> Any:
     begins the connection's transaction if none has begun (as SQLAlchemy's would), so
     that the caller's commit commits it rather than the pool rolling it back unseen."""
     if statement.lstrip()[:6].upper() in _WRITES:
-        lock = _writer_locks.get(conn.engine.pool) if conn.dialect.name == "sqlite" else None
+        lock = _writer_locks.get(store_key(conn.engine)) if conn.dialect.name == "sqlite" else None
         if lock is not None:
             _take_writer_lock(conn, lock, statement)
         if not conn.in_transaction():
@@ -336,7 +338,7 @@ def writer_lock_if_free(engine: Engine) -> Iterator[bool]:
     its writes to another when False). Its connections' writes in the block take it
     again without waiting (the lock is re-entrant per thread). Always True for a store
     with no such lock (PostgreSQL: its row locks queue)."""
-    lock = _writer_locks.get(engine.pool)
+    lock = _writer_locks.get(store_key(engine)) if engine.dialect.name == "sqlite" else None
     if lock is None:
         yield True
         return
