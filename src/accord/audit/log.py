@@ -345,10 +345,10 @@ GATHER = 0.002
 """Seconds a busy writer waits for more transactions to join its group before it takes
 the queue: only when its last group held several (or more were queued while it was
 appended) and ended less than this long before the next came (requests are committing
-back to back, several at a time), and no longer
-than it takes :data:`GATHER_COUNT` to queue. A group costs its writer about as much CPU
-for one transaction as for four (the head, the signed checkpoint, the commit); a client
-sending one request after another never waits."""
+back to back, several at a time), and no longer than it takes :data:`GATHER_COUNT` to
+queue. A group costs its writer about as much CPU for one transaction as for four (the
+head, the signed checkpoint, the commit); a client sending one request after another
+never waits."""
 
 GATHER_COUNT = 4
 
