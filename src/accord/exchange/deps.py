@@ -133,7 +133,8 @@ async def answered_on_loop(
     """:func:`admitted` with ``claimed`` for a node on SQLite, whose work answers without
     waiting for its commit (a lookup with no idempotency key): the gate and the work run
     on the event loop, not in a worker thread, and the commit of the request's records
-    (made by the audit log's writer thread, with the nonce's claim) is awaited without
+    (made with the nonce's claim by the audit log's writer thread, or, on a node of one
+    worker, on this loop once its turn ends: :attr:`Node.alone`) is awaited without
     holding a thread. The gate and the lookup only read the store then, a SQLite file
     whose readers never wait for its writer; and the hop to a thread, with the threads
     contending for the interpreter, cost more than the reads (a tenth of a lookup's
