@@ -410,15 +410,20 @@ class _Group:
                         raise
                     self.loops.add(loop)
                 return
-            if self.running:
-                if self.waiting:
-                    self.queued.notify()
-                return
             try:
-                self._start()
+                self._wake()
             except BaseException:
                 self.queue.remove(ticket)
                 raise
+
+    def _wake(self) -> None:
+        """Have the writer take the queue (the queue's lock held): woken if it waits,
+        left to come back to it if it is appending, started if there is none."""
+        if self.running:
+            if self.waiting:
+                self.queued.notify()
+        elif self.queue:
+            self._start()
 
     def _start(self) -> None:
         """Start the writer (the queue's lock held)."""
@@ -475,14 +480,10 @@ class _Group:
                 finally:
                     self.turn.release()
         with self.queued:  # busy: the writer thread's, as a thread's would be
-            if self.running:
-                if self.waiting:
-                    self.queued.notify()
-            elif self.queue:
-                try:
-                    self._start()
-                except BaseException as error:  # no thread to be had: each told so
-                    self._fail(self._take_locked(), error)
+            try:
+                self._wake()
+            except BaseException as error:  # no thread to be had: each told so
+                self._fail(self._take_locked(), error)
 
     def _queued(self) -> bool:
         with self.queued:

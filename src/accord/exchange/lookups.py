@@ -22,7 +22,6 @@ matched and an opted-out person get the same answer (no records).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import threading
 from concurrent.futures import Future
@@ -193,24 +192,14 @@ class Answered:
     denied: Refusal | None = None
 
     def result(self) -> bytes:
-        """The answer's body, once committed (waiting for it here if need be, on a thread:
-        on an event loop, which may be the one to commit it, await ``committed`` first);
-        what the commit failed with, or the lookup's denial, raised."""
-        if not self.committed.done() and _on_a_loop():
-            raise RuntimeError("await Answered.committed on the event loop before its result")
+        """The answer's body, once committed (waiting for it here if need be; a lookup
+        answered ``on_loop`` awaits ``committed`` first, its loop being the one to commit
+        it); what the commit failed with, or the lookup's denial, raised."""
         self.committed.result()
         if self.denied is not None:
             raise self.denied
         assert self.body is not None
         return self.body
-
-
-def _on_a_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def answer_lookup(
